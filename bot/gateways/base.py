@@ -27,6 +27,12 @@ class SendError(Exception):
         self.permanent = permanent
 
 
+class GatewayFatalError(RuntimeError):
+    """The gateway cannot work and retrying will not help (a rejected token, a
+    platform that stayed unreachable): the app should stop with this message and
+    a non-zero exit status."""
+
+
 class Gateway(abc.ABC):
     #: stored with each inbound message; (name, message_id) is unique
     name: str = "base"
