@@ -1,0 +1,24 @@
+"""Message classifier: category + urgent + evidence for residents' chat messages.
+
+    from handlers.classifier import Classifier
+    c = Classifier()                      # default rules.toml, jieba cache in $LIANHU_DATA_DIR or ./data
+    tokens = c.tokenize(text)             # once per message, share with the rest of the pipeline
+    result = c.classify(text, tokens)     # Classification(category, urgent, evidence, score)
+"""
+from .engine import (
+    CATEGORIES,
+    DEFAULT_RULES,
+    REQUEST_CATEGORIES,
+    Classification,
+    Classifier,
+    RuleFileError,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_RULES",
+    "REQUEST_CATEGORIES",
+    "Classification",
+    "Classifier",
+    "RuleFileError",
+]

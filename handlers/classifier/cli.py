@@ -1,0 +1,275 @@
+"""Command line: ``lianhu classify`` and ``lianhu eval``.
+
+``bot/cli.py`` calls :func:`add_commands`; until then run
+``python -m handlers.classifier.cli classify < messages.jsonl``.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Iterable, TextIO
+
+from .engine import CATEGORIES, Classifier, RuleFileError, default_cache_dir
+
+# Targets from the issue (checked by ``eval --check`` and the tests)
+TARGETS = {
+    "request_f1": 0.95,
+    "false_alarm_rate_max": 0.03,
+    "category_accuracy": 0.90,
+    "urgent_recall": 0.95,
+    "urgent_precision": 0.80,
+}
+
+
+def _quiet_jieba() -> None:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+
+
+def _make_classifier(args: argparse.Namespace) -> Classifier:
+    _quiet_jieba()
+    return Classifier(rules_path=getattr(args, "rules", None),
+                      cache_dir=getattr(args, "data_dir", None) or default_cache_dir())
+
+
+def _result_json(c) -> dict:
+    return {
+        "category": c.category,
+        "category_name": CATEGORIES[c.category],
+        "urgent": c.urgent,
+        "evidence": list(c.evidence),
+        "score": c.score,
+    }
+
+
+def classify_lines(clf: Classifier, lines: Iterable[str], plain: bool = False) -> Iterable[dict]:
+    """One output object per input line, in order; bad lines give {"error": ...}."""
+    for n, line in enumerate(lines, 1):
+        line = line.rstrip("\r\n")
+        if n == 1:
+            line = line.lstrip("\ufeff")
+        if plain:
+            text = line
+        else:
+            if not line.strip():
+                yield {"line": n, "error": f"第{n}行为空 / line {n}: empty line, expected a JSON object"}
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield {"line": n, "error": f"第{n}行不是有效的JSON / line {n}: invalid JSON ({e.msg})"}
+                continue
+            if not isinstance(obj, dict):
+                yield {"line": n, "error": f"第{n}行不是JSON对象 / line {n}: not a JSON object"}
+                continue
+            text = obj.get("text")
+            if not isinstance(text, str):
+                what = "缺少 text 字段 / missing \"text\"" if text is None else "text 不是字符串 / \"text\" is not a string"
+                yield {"line": n, "error": f"第{n}行{what}"}
+                continue
+        try:
+            yield _result_json(clf.classify(text))
+        except Exception as e:  # never let one message stop the stream
+            yield {"line": n, "error": f"第{n}行分类失败 / line {n}: classification failed: {e!r}"}
+
+
+def _stdin_text() -> TextIO:
+    return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    try:
+        clf = _make_classifier(args)
+    except RuleFileError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    out = sys.stdout
+    interactive = sys.stdin.isatty()
+    for obj in classify_lines(clf, _stdin_text(), plain=args.plain):
+        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        if interactive:
+            out.flush()
+    out.flush()
+    return 0
+
+
+# --------------------------------------------------------------------------- eval
+
+
+def _safe_div(a: float, b: float) -> float:
+    return a / b if b else 0.0
+
+
+def evaluate(clf: Classifier, items: list[dict]) -> dict:
+    """Metrics of clf on labelled items (dicts with text, category, urgent)."""
+    cats = list(CATEGORIES)
+    confusion = {g: dict.fromkeys(cats, 0) for g in cats}
+    tp = fp = fn = 0
+    cat_ok = cat_n = 0
+    u_tp = u_fp = u_fn = 0
+    none_n = none_fa = 0
+    errors = []
+    for it in items:
+        gold_c, gold_u = it["category"], bool(it.get("urgent", False))
+        res = clf.classify(it["text"])
+        confusion[gold_c][res.category] += 1
+        gold_req, pred_req = gold_c != "none", res.category != "none"
+        tp += gold_req and pred_req
+        fp += (not gold_req) and pred_req
+        fn += gold_req and not pred_req
+        if gold_req:
+            cat_n += 1
+            cat_ok += res.category == gold_c
+        else:
+            none_n += 1
+            none_fa += pred_req
+        u_tp += gold_u and res.urgent
+        u_fp += (not gold_u) and res.urgent
+        u_fn += gold_u and not res.urgent
+        if res.category != gold_c or res.urgent != gold_u:
+            errors.append((it, res))
+    precision, recall = _safe_div(tp, tp + fp), _safe_div(tp, tp + fn)
+    f1s = []
+    for c in cats:
+        c_tp = confusion[c][c]
+        c_fp = sum(confusion[g][c] for g in cats) - c_tp
+        c_fn = sum(confusion[c].values()) - c_tp
+        if c_tp + c_fp + c_fn:
+            f1s.append(_safe_div(2 * c_tp, 2 * c_tp + c_fp + c_fn))
+    return {
+        "n": len(items),
+        "request_precision": precision,
+        "request_recall": recall,
+        "request_f1": _safe_div(2 * precision * recall, precision + recall),
+        "category_accuracy": _safe_div(cat_ok, cat_n),
+        "macro_f1": sum(f1s) / len(f1s) if f1s else 0.0,
+        "urgent_recall": _safe_div(u_tp, u_tp + u_fn),
+        "urgent_precision": _safe_div(u_tp, u_tp + u_fp),
+        "urgent_support": u_tp + u_fn,
+        "false_alarm_rate": _safe_div(none_fa, none_n),
+        "none_support": none_n,
+        "false_alarms": none_fa,
+        "confusion": confusion,
+        "errors": errors,
+    }
+
+
+def targets_met(m: dict) -> list[str]:
+    """Names of the targets that are NOT met (empty list: all met)."""
+    failed = []
+    if m["request_f1"] < TARGETS["request_f1"]:
+        failed.append("request_f1")
+    if m["false_alarm_rate"] > TARGETS["false_alarm_rate_max"]:
+        failed.append("false_alarm_rate")
+    if m["category_accuracy"] < TARGETS["category_accuracy"]:
+        failed.append("category_accuracy")
+    if m["urgent_recall"] < TARGETS["urgent_recall"]:
+        failed.append("urgent_recall")
+    if m["urgent_precision"] < TARGETS["urgent_precision"]:
+        failed.append("urgent_precision")
+    return failed
+
+
+def format_report(m: dict, show_errors: bool = False) -> str:
+    lines = [
+        f"messages: {m['n']}  (none: {m['none_support']}, urgent: {m['urgent_support']})",
+        f"request detection  precision {m['request_precision']:.3f}  recall {m['request_recall']:.3f}  "
+        f"F1 {m['request_f1']:.3f}   (target F1 >= {TARGETS['request_f1']})",
+        f"false alarms on none: {m['false_alarms']}/{m['none_support']} = {m['false_alarm_rate']:.1%}"
+        f"   (target <= {TARGETS['false_alarm_rate_max']:.0%})",
+        f"category accuracy on requests: {m['category_accuracy']:.3f}   (target >= {TARGETS['category_accuracy']})",
+        f"macro F1 (11 categories): {m['macro_f1']:.3f}",
+        f"urgent  recall {m['urgent_recall']:.3f}  precision {m['urgent_precision']:.3f}"
+        f"   (targets >= {TARGETS['urgent_recall']}, >= {TARGETS['urgent_precision']})",
+        "",
+        "confusion matrix (rows: label, columns: predicted)",
+    ]
+    cats = list(CATEGORIES)
+    short = {c: c[:6] for c in cats}
+    lines.append(f"{'':>11}" + "".join(f"{short[c]:>7}" for c in cats))
+    for g in cats:
+        lines.append(f"{g:>11}" + "".join(f"{m['confusion'][g][c]:>7}" for c in cats))
+    failed = targets_met(m)
+    lines.append("")
+    lines.append("targets: all met" if not failed else f"targets NOT met: {', '.join(failed)}")
+    if show_errors:
+        lines.append("")
+        lines.append(f"mistakes ({len(m['errors'])}):")
+        for it, res in m["errors"]:
+            gold = f"{it['category']}{'!' if it.get('urgent') else ''}"
+            pred = f"{res.category}{'!' if res.urgent else ''}"
+            lines.append(f"- label {gold:<12} got {pred:<12} score {res.score:<6g} {it['text']}")
+            lines.append(f"    fired: {', '.join(res.evidence) or '(nothing)'}")
+    return "\n".join(lines)
+
+
+def load_labelled(path: str | Path) -> list[dict]:
+    items = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                if not isinstance(obj.get("text"), str) or obj.get("category") not in CATEGORIES:
+                    raise ValueError("needs text and a known category")
+            except (ValueError, AttributeError) as e:
+                raise ValueError(f"{path}:{n}: bad labelled line: {e}") from None
+            items.append(obj)
+    return items
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    try:
+        clf = _make_classifier(args)
+    except RuleFileError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    try:
+        items = load_labelled(args.file)
+    except (OSError, ValueError) as e:
+        print(f"无法读取评测文件 cannot read evaluation file: {e}", file=sys.stderr)
+        return 2
+    m = evaluate(clf, items)
+    print(format_report(m, show_errors=args.errors))
+    if args.check and targets_met(m):
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------- wiring
+
+
+def add_commands(subparsers) -> None:
+    """Register ``classify`` and ``eval`` on an argparse subparsers object."""
+    p = subparsers.add_parser(
+        "classify", help="classify messages: JSON Lines with a text field on stdin, one JSON object per line out")
+    p.add_argument("--plain", action="store_true", help="stdin lines are plain text, not JSON")
+    p.add_argument("--rules", metavar="PATH", help="rules file (default: handlers/classifier/rules.toml)")
+    p.add_argument("--data-dir", metavar="DIR", help="folder for jieba's cache (default: $LIANHU_DATA_DIR or ./data)")
+    p.set_defaults(func=cmd_classify)
+
+    p = subparsers.add_parser("eval", help="measure the classifier on a labelled JSON Lines file")
+    p.add_argument("file", metavar="FILE.jsonl", help="lines with text, category, urgent")
+    p.add_argument("--errors", action="store_true", help="list each mistake with the rules that fired")
+    p.add_argument("--rules", metavar="PATH", help="rules file (default: handlers/classifier/rules.toml)")
+    p.add_argument("--data-dir", metavar="DIR", help="folder for jieba's cache (default: $LIANHU_DATA_DIR or ./data)")
+    p.add_argument("--check", action="store_true", help="exit with status 1 when a target is not met")
+    p.set_defaults(func=cmd_eval)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lianhu", description="联户 message classifier")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_commands(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
