@@ -615,10 +615,10 @@ class Classifier:
         total = best_score + min(cue, S.cue_max) + cancel + (S.urgent_bonus if urgent_signal else 0.0)
         if best_score >= S.min_topic and total >= S.threshold:
             category = best
-        elif S.other_cue > 0 and best_score < S.min_topic and cue + cancel >= S.other_cue:
+        elif S.other_cue > 0 and best_score < S.min_topic and best_score + cue + cancel >= S.other_cue:
             # addressed to the community with a request, about nothing we have words for
             category = "other"
-            total = cue + cancel
+            total = best_score + cue + cancel
         else:
             category = "none"
         return Classification(
