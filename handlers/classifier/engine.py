@@ -15,6 +15,7 @@ best + cue + cancel (+ urgent bonus) reaches ``threshold``.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -92,10 +93,10 @@ class RuleFileError(Exception):
 class _Term:
     text: str
     token_only: bool
+    key: str = ""  # "=text" for whole-token terms, else text
 
-    @property
-    def key(self) -> str:
-        return "=" + self.text if self.token_only else self.text
+    def __post_init__(self):
+        object.__setattr__(self, "key", "=" + self.text if self.token_only else self.text)
 
 
 @dataclass
@@ -106,6 +107,11 @@ class _Rule:
     terms: tuple[_Term, ...] = ()
     regex: re.Pattern[str] | None = None
     line: int | None = None
+    needs: frozenset[str] | None = None  # regex prefilter: a match contains one of these
+    evidence: str = ""  # "group:key(+w)", precomputed
+
+    def __post_init__(self):
+        self.evidence = f"{self.group}:{self.key}({self.weight:+g})"
 
 
 @dataclass
@@ -134,10 +140,65 @@ class _Compiled:
     token_terms: set[str]  # whole-token terms
     by_term: dict[str, tuple[int, ...]]  # term key -> rule indexes
     regex_rules: tuple[int, ...]
+    regex_by_char: dict[str, tuple[int, ...]]  # prefilter: char -> regex rules that need it
+    regex_always: tuple[int, ...]  # regex rules without a prefilter
     syn_trie: dict
     syn_first: frozenset[str]
     words: tuple[str, ...]  # words to add to the tokenizer
     tie_rank: dict[str, int] = field(default_factory=dict)
+
+
+def _required_chars(pattern: str) -> frozenset[str] | None:
+    """Characters of which every match of ``pattern`` must contain at least one.
+
+    Lets the classifier skip most regular expressions with one set test.
+    None when no such set can be worked out (the regex then always runs).
+    """
+    try:
+        from re import _parser as sre_parse  # Python >= 3.11
+        from re import _constants as c
+    except ImportError:  # pragma: no cover
+        import sre_constants as c  # type: ignore
+        import sre_parse  # type: ignore
+
+    def seq(items) -> frozenset[str] | None:
+        best = None
+        for op, av in items:
+            got = item(op, av)
+            if got is not None and (best is None or len(got) < len(best)):
+                best = got
+        return best
+
+    def item(op, av) -> frozenset[str] | None:
+        if op is c.LITERAL:
+            return frozenset(chr(av))
+        if op is c.IN:
+            chars = set()
+            for o, a in av:
+                if o is c.LITERAL:
+                    chars.add(chr(a))
+                else:  # ranges, categories, negation: give up
+                    return None
+            return frozenset(chars) or None
+        if op is c.SUBPATTERN:
+            return seq(av[-1])
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+            lo, _hi, sub = av
+            return seq(sub) if lo >= 1 else None
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                got = seq(alt)
+                if got is None:
+                    return None
+                out |= got
+            return frozenset(out)
+        return None
+
+    try:
+        return seq(sre_parse.parse(pattern))
+    except Exception:
+        return None
 
 
 def _base_normalize(text: str) -> str:
@@ -178,33 +239,43 @@ def _trie_insert(trie: dict, word: str, value: Any) -> None:
 
 
 class _LineFinder:
-    """Best-effort line numbers for semantic errors (tomllib gives none)."""
+    """Line numbers of tables and keys for semantic errors (tomllib gives none).
+
+    One pass over the file builds an index, so looking up is cheap.
+    """
 
     _header = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+    _key = re.compile(r"""^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_\-]+)\s*=""")
 
     def __init__(self, source: str):
-        self.lines = source.splitlines()
+        self.tables: dict[str, int] = {}
+        self.keys: dict[tuple[str, str], int] = {}
+        table = ""
+        for i, line in enumerate(source.splitlines(), 1):
+            m = self._header.match(line)
+            if m:
+                table = m.group(1).replace('"', "").replace("'", "").replace(" ", "")
+                self.tables.setdefault(table, i)
+                continue
+            m = self._key.match(line)
+            if m:
+                raw = m.group(1)
+                if raw.startswith('"'):
+                    try:
+                        key = json.loads(raw)
+                    except ValueError:
+                        key = raw[1:-1]
+                elif raw.startswith("'"):
+                    key = raw[1:-1]
+                else:
+                    key = raw
+                self.keys.setdefault((table, key), i)
 
     def table(self, name: str) -> int | None:
-        for i, line in enumerate(self.lines, 1):
-            m = self._header.match(line)
-            if m and m.group(1).replace('"', "").replace(" ", "") == name:
-                return i
-        return None
+        return self.tables.get(name)
 
     def key(self, table: str, key: str) -> int | None:
-        start = self.table(table)
-        if start is None:
-            return None
-        quoted = (f'"{key}"', f"'{key}'")
-        for i in range(start, len(self.lines)):
-            line = self.lines[i]
-            s = line.strip()
-            if self._header.match(line):
-                break
-            if s.startswith(quoted) or re.match(rf"{re.escape(key)}\s*=", s):
-                return i + 1
-        return start
+        return self.keys.get((table, key)) or self.tables.get(table)
 
 
 def _parse_rules(path: Path, source: str) -> tuple[_Settings, dict[str, str], list[_Rule]]:
@@ -329,7 +400,7 @@ class _Compiler:
                 except re.error as e:
                     raise RuleFileError(self.path, raw.line,
                                         f"正则表达式错误 bad regular expression {pattern!r}: {e}") from None
-                rules.append(_Rule(raw.group, key, raw.weight, (), rx, raw.line))
+                rules.append(_Rule(raw.group, key, raw.weight, (), rx, raw.line, _required_chars(pattern)))
                 regex_rules.append(len(rules) - 1)
                 continue
             parts = key.split("&")
@@ -346,6 +417,15 @@ class _Compiler:
                     by_term.setdefault(t.key, []).append(idx)
                 if len(t.text) > 1 and re.search(r"[\u4e00-\u9fff]", t.text):
                     words[t.text] = None
+        by_char: dict[str, list[int]] = {}
+        always: list[int] = []
+        for idx in regex_rules:
+            needs = rules[idx].needs
+            if needs is None:
+                always.append(idx)
+            else:
+                for ch in needs:
+                    by_char.setdefault(ch, []).append(idx)
         tie_rank = {c: i for i, c in enumerate(self.settings.tie_order)}
         for c in REQUEST_CATEGORIES:
             tie_rank.setdefault(c, len(tie_rank))
@@ -356,6 +436,8 @@ class _Compiler:
             token_terms=token_terms,
             by_term={k: tuple(v) for k, v in by_term.items()},
             regex_rules=tuple(regex_rules),
+            regex_by_char={k: tuple(v) for k, v in by_char.items()},
+            regex_always=tuple(always),
             syn_trie=self.syn_trie,
             syn_first=self.syn_first,
             words=tuple(words),
@@ -421,7 +503,7 @@ def _new_tokenizer(cache_dir: Path) -> jieba.Tokenizer:
 
 class Classifier:
     def __init__(self, rules_path: str | Path | None = None, cache_dir: str | Path | None = None,
-                 hmm: bool = True):
+                 hmm: bool = False):
         self.rules_path = Path(rules_path) if rules_path is not None else DEFAULT_RULES
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.hmm = hmm
@@ -571,7 +653,13 @@ class Classifier:
                         fired.append((s, e, idx, rule.key))
                 else:
                     fired.append((first[0][0], first[0][1], idx, rule.key))
-        for idx in R.regex_rules:
+        rx_cand = set(R.regex_always)
+        by_char = R.regex_by_char
+        for ch in set(norm):
+            got = by_char.get(ch)
+            if got:
+                rx_cand.update(got)
+        for idx in sorted(rx_cand):
             m = rules[idx].regex.search(norm)
             if m:
                 fired.append((m.start(), m.end(), idx, m.group(0) or rules[idx].key))
@@ -605,7 +693,7 @@ class Classifier:
                 urgent_score += w
             else:
                 cat_scores[g] += w
-            evidence.append((s, f"{g}:{shown}({w:+g})"))
+            evidence.append((s, rule.evidence if rule.regex is None else f"{g}:{shown}({w:+g})"))
         evidence.sort()
 
         tie = R.tie_rank
