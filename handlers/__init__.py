@@ -1,0 +1,16 @@
+"""What each message means and does. ``build_dispatcher`` puts the routers in order:
+media and commands first, then the resident's answer to a rating question, then
+requests, then the fallbacks."""
+from __future__ import annotations
+
+from handlers.router import Dispatcher
+
+
+def build_dispatcher() -> Dispatcher:
+    from handlers import fallback, members, middlewares, residents, staff
+
+    return Dispatcher(
+        routers=[fallback.media_router, members.router, staff.router, residents.router,
+                 fallback.router],
+        middlewares=[middlewares.understand, middlewares.log_route],
+    )

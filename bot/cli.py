@@ -1,0 +1,205 @@
+"""The ``lianhu`` command.
+
+    lianhu run [--gateway simulator|wechaty] [--port N]   start the bot
+    lianhu db upgrade                                    apply database migrations
+    lianhu demo                                          load the demo community
+    lianhu import FILE.xlsx|FILE.csv                     import a community
+    lianhu classify / lianhu eval FILE.jsonl             the message classifier
+    lianhu config                                        every setting and its default
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.config import Settings
+
+log = logging.getLogger("lianhu")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings.load(args.config, data_dir=args.data_dir, database_url=args.database_url,
+                         gateway=getattr(args, "gateway", None), sim_port=getattr(args, "port", None),
+                         sim_host=getattr(args, "host", None))
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+# --- run -------------------------------------------------------------------------------------
+
+def make_gateway(settings: Settings):  # type: ignore[no-untyped-def]
+    if settings.gateway == "simulator":
+        from bot.gateways.simulator import SimulatorGateway
+
+        return SimulatorGateway(settings.sim_host, settings.sim_port)
+    if settings.gateway == "wechaty":
+        from bot.gateways.wechaty import WechatyGateway
+
+        if not settings.wechaty_token or not settings.wechaty_endpoint:
+            raise SystemExit("缺少 WECHATY_PUPPET_SERVICE_ENDPOINT / WECHATY_PUPPET_SERVICE_TOKEN。"
+                             "见 README 的“接入真实微信”一节。")
+        return WechatyGateway(settings.wechaty_endpoint, settings.wechaty_token, settings.data_dir)
+    raise SystemExit(f"未知的 gateway: {settings.gateway}(可选 simulator、wechaty)")
+
+
+async def serve(settings: Settings) -> int:
+    from bot.app import App
+
+    gateway = make_gateway(settings)
+    app = App(settings, gateway)
+    if hasattr(gateway, "attach"):
+        gateway.attach(app)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except NotImplementedError:  # pragma: no cover - Windows
+            pass
+    try:
+        await app.start()
+    except Exception as exc:
+        fatal = type(exc).__name__ in {"GatewayFatalError"}
+        log.error("无法启动 could not start: %s", exc, exc_info=not fatal)
+        await app.stop()
+        return 2
+    if settings.gateway == "simulator":
+        print(f"\n  联户助手已启动:在浏览器打开 http://{settings.sim_host}:{gateway.port}/  (Ctrl+C 退出)\n",
+              flush=True)
+    await stop.wait()
+    await app.stop()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    _logging(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return asyncio.run(serve(settings))
+
+
+# --- database ----------------------------------------------------------------------------------
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from storage import db
+
+    settings = settings_from(args)
+    engine = db.make_engine(settings.db_url)
+    if args.action == "upgrade":
+        db.upgrade(engine)
+    print(f"数据库 database at revision {db.current_revision(engine)}: {settings.db_url}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from bot.clock import Clock
+    from storage import db
+    from storage.demo import COMMUNITY, load_demo
+    from storage.models import Community
+
+    settings = settings_from(args)
+    engine = db.make_engine(settings.db_url)
+    db.upgrade(engine)
+    with db.session_factory(engine)() as session:
+        if session.scalar(select(func.count(Community.id)).where(Community.name == COMMUNITY)):
+            print(f"演示社区“{COMMUNITY}”已经存在,未重复导入。")
+            return 0
+        load_demo(session, Clock(settings.timezone))
+        session.commit()
+    print(f"已导入演示社区“{COMMUNITY}”。")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from storage import db
+    from storage.importer import ImportError_, import_file
+
+    settings = settings_from(args)
+    engine = db.make_engine(settings.db_url)
+    db.upgrade(engine)
+    with db.session_factory(engine)() as session:
+        try:
+            summary = import_file(session, Path(args.file))
+        except ImportError_ as exc:
+            session.rollback()
+            print(str(exc), file=sys.stderr)
+            return 1
+        session.commit()
+    print(summary)
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    print("设置 settings (TOML file via --config or LIANHU_CONFIG; each also as an environment variable):")
+    print(Settings.describe())
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lianhu", description="联户助手:楼栋群里的接诉即办机器人",
+        epilog="Settings come from defaults, then a TOML file (--config, LIANHU_CONFIG or ./lianhu.toml),"
+               " then LIANHU_* environment variables. `lianhu config` lists them all with defaults.")
+    parser.add_argument("--config", help="TOML settings file")
+    parser.add_argument("--data-dir", type=Path, help="data folder (default ./data)")
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data folder)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start the bot (default: simulator on http://127.0.0.1:8080/)")
+    run.add_argument("--gateway", choices=["simulator", "wechaty"])
+    run.add_argument("--host", help="simulator address (default 127.0.0.1)")
+    run.add_argument("--port", type=int, help="simulator port (default 8080)")
+    run.set_defaults(func=cmd_run)
+
+    dbp = sub.add_parser("db", help="database migrations")
+    dbp.add_argument("action", choices=["upgrade", "current"])
+    dbp.set_defaults(func=cmd_db)
+
+    sub.add_parser("demo", help="load the demo community").set_defaults(func=cmd_demo)
+    imp = sub.add_parser("import", help="import a community from .xlsx or .csv")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import)
+    sub.add_parser("config", help="list settings and defaults").set_defaults(func=cmd_config)
+
+    for module in EXTENSIONS:
+        module(sub)
+    return parser
+
+
+def _classifier_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from handlers.classifier.cli import add_commands
+
+    add_commands(sub)
+
+
+#: other modules' subcommands: each registers its own on the subparsers
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_classifier_commands]  # type: ignore[type-arg]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ValueError as exc:  # bad settings
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Settings: defaults, then an optional TOML file, then environment variables.
+
+Every setting has a documented default (``lianhu --help-config`` prints them) so the
+embedded default runs with no configuration at all.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+@dataclass
+class Settings:
+    #: where the SQLite file, jieba's cache, attachments and logs live
+    data_dir: Path = Path("data")
+    #: SQLAlchemy URL; empty means SQLite in data_dir/lianhu.db
+    database_url: str = ""
+    #: simulator (embedded default) or wechaty
+    gateway: str = "simulator"
+    sim_host: str = "127.0.0.1"
+    sim_port: int = 8080
+    #: the community's time zone, for everything shown to people
+    timezone: str = "Asia/Shanghai"
+    #: the local gas company's emergency line, told to residents who smell gas
+    gas_emergency: str = "96777"
+    #: a report of the same category in the same building within this many hours joins the open ticket
+    merge_window_hours: float = 6.0
+    #: load the demo community on first start when the database is empty
+    demo_on_first_run: bool = True
+    #: the puppet service for the wechaty gateway
+    wechaty_endpoint: str = ""
+    wechaty_token: str = ""
+    #: texts longer than this are stored whole but only the head is classified and quoted
+    max_text_chars: int = 2000
+    #: outbox: attempts before a message is marked failed, and the first retry delay
+    outbox_max_attempts: int = 8
+    outbox_retry_seconds: float = 5.0
+    #: pace of sending, per bot account and per group (issue: send pace)
+    send_interval_seconds: float = 1.5
+    send_jitter_seconds: float = 0.5
+    room_interval_seconds: float = 3.0
+    daily_send_cap: int = 3000
+    #: handling deadlines in hours: urgent / normal
+    urgent_accept_hours: float = 0.5
+    urgent_resolve_hours: float = 24.0
+    normal_accept_hours: float = 24.0
+    normal_resolve_workdays: int = 5
+    quiet_start: str = "21:30"
+    quiet_end: str = "07:30"
+    holidays: list[str] = field(default_factory=list)
+    #: path of the classifier rules file; empty means the built-in one
+    rules_path: str = ""
+    log_level: str = "INFO"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'lianhu.db').as_posix()}"
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, env: dict[str, str] | None = None,
+             **overrides: object) -> Settings:
+        env = dict(os.environ) if env is None else env
+        values: dict[str, object] = {}
+        path = config_file or env.get("LIANHU_CONFIG")
+        if path:
+            with open(path, "rb") as fh:
+                values.update(tomllib.load(fh))
+        elif Path("lianhu.toml").exists():
+            with open("lianhu.toml", "rb") as fh:
+                values.update(tomllib.load(fh))
+        for f in fields(cls):
+            key = f"LIANHU_{f.name.upper()}"
+            if key in env:
+                values[f.name] = env[key]
+        # the puppet service's own variable names work too
+        for key, name in (("WECHATY_PUPPET_SERVICE_ENDPOINT", "wechaty_endpoint"),
+                          ("WECHATY_PUPPET_SERVICE_TOKEN", "wechaty_token")):
+            if key in env and name not in values:
+                values[name] = env[key]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"未知的配置项 unknown settings: {', '.join(unknown)}")
+        settings = cls()
+        for name, raw in values.items():
+            setattr(settings, name, _coerce(getattr(settings, name), raw, name))
+        return settings
+
+    @classmethod
+    def describe(cls) -> str:
+        """One line per setting: name, environment variable, default."""
+        default = cls()
+        lines = []
+        for f in fields(cls):
+            lines.append(f"  {f.name:<26} LIANHU_{f.name.upper():<26} = {getattr(default, f.name)!r}")
+        return "\n".join(lines)
+
+
+def _coerce(current: object, raw: object, name: str) -> object:
+    try:
+        if isinstance(current, bool):
+            if isinstance(raw, str):
+                return raw.strip().lower() in {"1", "true", "yes", "on"}
+            return bool(raw)
+        if isinstance(current, int):
+            return int(raw)  # type: ignore[arg-type]
+        if isinstance(current, float):
+            return float(raw)  # type: ignore[arg-type]
+        if isinstance(current, Path):
+            return Path(str(raw))
+        if isinstance(current, list):
+            if isinstance(raw, str):
+                return [part.strip() for part in raw.split(",") if part.strip()]
+            return list(raw)  # type: ignore[call-overload]
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"配置项 {name} 的值无效 invalid value: {raw!r}") from exc

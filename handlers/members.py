@@ -1,0 +1,116 @@
+"""Members' commands (private chat, or in a group): 接单 进展 办结 转办 退回 我的工单."""
+from __future__ import annotations
+
+from handlers import texts as T
+from handlers import workflow as wf
+from handlers.context import Ctx
+from handlers.parsing import register
+from handlers.router import Router, command
+from handlers.tickets_common import allowed, ticket_arg, ticket_line
+from storage import repo
+from storage.models import Role, Status, Ticket
+
+router = Router("members")
+register("接单", "进展", "办结", "转办", "退回", "我的工单")
+
+HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
+
+
+def _actionable(ctx: Ctx, action: str) -> tuple[Ticket, str] | None:
+    found = ticket_arg(ctx)
+    if found is None:
+        return None
+    ticket, rest = found
+    if not wf.can_act(ctx.person, ticket):
+        ctx.reply(T.NOT_YOURS.format(number=ticket.number))
+        return None
+    if not ticket.is_open:
+        ctx.reply(T.TICKET_CLOSED_ALREADY.format(
+            number=ticket.number, status=T.STATUS_NAMES[ticket.status], action=action))
+        return None
+    return ticket, rest
+
+
+@router.message(command("接单"))
+@HANDLERS_ONLY
+def accept(ctx: Ctx) -> None:
+    found = _actionable(ctx, "接单")
+    if found is None:
+        return
+    ticket, _ = found
+    if ticket.status == Status.ACCEPTED and ticket.assignee_id == ctx.person.id:
+        ctx.reply(T.ALREADY_ACCEPTED.format(number=ticket.number, status=T.STATUS_NAMES[ticket.status]))
+        return
+    wf.accept(ctx.session, ctx.say, ctx.clock, ticket, ctx.person)
+    ctx.reply(T.ACCEPTED_OK.format(number=ticket.number))
+
+
+@router.message(command("进展"))
+@HANDLERS_ONLY
+def progress(ctx: Ctx) -> None:
+    found = _actionable(ctx, "更新进展")
+    if found is None:
+        return
+    ticket, note = found
+    if not note:
+        ctx.reply(T.NEED_NOTE.format(example=T.EXAMPLES["进展"]))
+        return
+    wf.progress(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, note)
+    ctx.reply(T.PROGRESS_OK.format(number=ticket.number))
+
+
+@router.message(command("办结"))
+@HANDLERS_ONLY
+def resolve(ctx: Ctx) -> None:
+    found = _actionable(ctx, "办结")
+    if found is None:
+        return
+    ticket, note = found
+    if not note:
+        ctx.reply(T.NEED_NOTE.format(example=T.EXAMPLES["办结"]))
+        return
+    wf.resolve(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, note)
+    ctx.reply(T.RESOLVED_OK.format(number=ticket.number))
+
+
+@router.message(command("转办"))
+@HANDLERS_ONLY
+def hand_up(ctx: Ctx) -> None:
+    found = _actionable(ctx, "转办")
+    if found is None:
+        return
+    ticket, reason = found
+    if not reason:
+        ctx.reply(T.NEED_REASON.format(example=T.EXAMPLES["转办"]))
+        return
+    target = wf.hand_up(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, reason)
+    if target is None:
+        ctx.reply(T.HANDED_UP_NOBODY.format(number=ticket.number))
+        return
+    ctx.reply(T.HANDED_UP_OK.format(number=ticket.number, role=wf.role_name(target), name=target.name))
+
+
+@router.message(command("退回"))
+@HANDLERS_ONLY
+def return_ticket(ctx: Ctx) -> None:
+    found = _actionable(ctx, "退回")
+    if found is None:
+        return
+    ticket, reason = found
+    if not reason:
+        ctx.reply(T.NEED_REASON.format(example=T.EXAMPLES["退回"]))
+        return
+    wf.return_ticket(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, reason)
+    ctx.reply(T.RETURNED_OK.format(number=ticket.number))
+
+
+@router.message(command("我的工单"))
+@HANDLERS_ONLY
+def my_tickets(ctx: Ctx) -> None:
+    tickets = repo.tickets_assigned_to(ctx.session, ctx.person.id, Status.OPEN)
+    if not tickets:
+        ctx.reply(T.MY_TICKETS_NONE)
+        return
+    lines = [T.MY_TICKETS_HEAD.format(count=len(tickets))]
+    lines += [ticket_line(ctx, t, private=ctx.msg.is_private) for t in tickets]
+    ctx.reply("\n".join(lines))

@@ -1,0 +1,148 @@
+"""What anyone may type, and what residents' messages mean.
+
+查询 N · 我的诉求 · 帮助 · 我是 3-2-502 · the 1/2/3 answer after 办结 · a request in a
+building group becomes a ticket (or joins an open one); chatter gets silence.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers import texts as T
+from handlers import workflow as wf
+from handlers.context import Ctx
+from handlers.parsing import parse_address, parse_rating, register
+from handlers.router import Router, command, in_building_group, is_request, is_text, private
+from handlers.tickets_common import ticket_arg, ticket_line
+from storage import repo
+from storage.models import Role
+
+router = Router("residents")
+register("查询", "我的诉求", "帮助", "我是")
+
+
+@router.message(command("帮助"))
+def help_(ctx: Ctx) -> None:
+    text = T.HELP_RESIDENT
+    if ctx.person.is_handler:
+        text = T.HELP_MEMBER
+        if ctx.person.is_supervisor:
+            text += T.HELP_STAFF
+    ctx.reply(text)
+
+
+@router.message(command("查询"))
+def query(ctx: Ctx) -> None:
+    found = ticket_arg(ctx)
+    if found is None:
+        return
+    ticket, _ = found
+    is_reporter = any(r.person_id == ctx.person.id for r in ticket.reporters)
+    if not (is_reporter or wf.can_act(ctx.person, ticket) or ctx.person.is_handler):
+        ctx.reply(T.QUERY_NOT_YOURS.format(number=ticket.number))
+        return
+    last = ticket.events[-1].created_at if ticket.events else ticket.created_at
+    text = T.QUERY_GROUP.format(
+        number=ticket.number, category=T.CATEGORY_NAMES.get(ticket.category, ticket.category),
+        status=T.STATUS_NAMES[ticket.status], role=wf.role_name(ticket.assignee),
+        assignee=ticket.assignee.name if ticket.assignee else "待分配", when=ctx.clock.show(last))
+    if ctx.msg.is_private and (ctx.person.is_handler or is_reporter):
+        timeline = "\n".join(
+            T.TIMELINE_LINE.format(when=ctx.clock.show(e.created_at),
+                                   event=T.EVENT_NAMES.get(e.kind, e.kind),
+                                   actor=f" {e.actor.name}" if e.actor else "",
+                                   note=f":{e.note}" if e.note and ctx.person.is_handler else "")
+            for e in ticket.events)
+        text += T.QUERY_PRIVATE_EXTRA.format(place=wf.place(ticket, ctx.person.is_handler),
+                                             text=ticket.text[:500], timeline=timeline)
+    ctx.reply(text)
+
+
+@router.message(command("我的诉求"))
+def my_requests(ctx: Ctx) -> None:
+    tickets = repo.tickets_reported_by(ctx.session, ctx.person.id)
+    if not tickets:
+        ctx.reply(T.MY_REQUESTS_NONE)
+        return
+    ctx.reply("\n".join([T.MY_REQUESTS_HEAD] + [ticket_line(ctx, t, private=False) for t in tickets]))
+
+
+@router.message(command("我是"))
+def bind_self(ctx: Ctx) -> None:
+    assert ctx.command is not None
+    address = parse_address(ctx.command.rest)
+    if address is None:
+        ctx.reply(T.BAD_ADDRESS)
+        return
+    household = repo.household_at(ctx.session, *address)
+    if household is None:
+        ctx.reply(T.UNKNOWN_ADDRESS.format(address="-".join(address)))
+        return
+    ctx.person.household = household
+    if ctx.person.community_id is None:
+        ctx.person.community_id = household.building.grid.community_id
+    ctx.reply(T.BOUND.format(address=household.address))
+
+
+def _awaits_rating(ctx: Ctx) -> bool:
+    if ctx.msg.kind != "text" or parse_rating(ctx.text) is None:
+        return False
+    return repo.awaiting_rating_for(ctx.session, ctx.person.id) is not None
+
+
+@router.message(is_text, _awaits_rating)
+def rating(ctx: Ctx) -> None:
+    ticket = repo.awaiting_rating_for(ctx.session, ctx.person.id)
+    value = parse_rating(ctx.text)
+    assert ticket is not None and value is not None
+    wf.rate(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, value)
+    if value == 3:
+        ctx.reply(T.RATED_REOPENED.format(number=ticket.number, role=wf.role_name(ticket.assignee),
+                                          name=ticket.assignee.name if ticket.assignee else ""))
+    else:
+        ctx.reply(T.RATED_THANKS.format(rating=T.RATING_NAMES[value], number=ticket.number))
+
+
+def report(ctx: Ctx) -> None:
+    """A request: join an open ticket of the same kind in the building, or open a new one."""
+    c = ctx.classification
+    assert c is not None
+    session, settings, clock = ctx.session, ctx.settings, ctx.clock
+    building = ctx.room.building if ctx.room is not None and ctx.room.building is not None else (
+        ctx.person.household.building if ctx.person.household is not None else None)
+    household = ctx.person.household
+    if household is not None and building is not None and household.building_id != building.id:
+        household = None  # reporting for another building: its group knows best
+    if building is not None:
+        since = clock.now() - timedelta(hours=settings.merge_window_hours)
+        existing = repo.open_ticket_to_merge(session, building.id, c.category, since)
+        if existing is not None:
+            room_chat_id = None if ctx.msg.is_private else ctx.msg.room
+            if wf.merge_into(session, ctx.say, clock, existing, ctx.person, room_chat_id, ctx.text):
+                ctx.reply(T.MERGED.format(number=existing.number))
+            else:
+                ctx.reply(T.ALREADY_REPORTED.format(number=existing.number,
+                                                    status=T.STATUS_NAMES[existing.status]))
+            return
+    ticket = wf.create_ticket(
+        session, ctx.say, clock, settings, building=building, household=household,
+        reporter=ctx.person, room_chat_id=None if ctx.msg.is_private else ctx.msg.room,
+        text=ctx.text, category=c.category, urgent=c.urgent, evidence=" ".join(c.evidence))
+    ctx.reply(wf.receipt(settings, ticket), urgent=ticket.urgent)
+    wf.notify_new(session, ctx.say, clock, ticket)
+
+
+@router.message(in_building_group, is_text, is_request)
+def report_in_group(ctx: Ctx) -> None:
+    report(ctx)
+
+
+def _resident_private_request(ctx: Ctx) -> bool:
+    return ctx.person.role == Role.RESIDENT and is_request(ctx)
+
+
+@router.message(private, is_text, _resident_private_request)
+def report_in_private(ctx: Ctx) -> None:
+    if ctx.person.household is None:
+        ctx.reply(T.PRIVATE_REQUEST_UNBOUND)
+        return
+    report(ctx)

@@ -1,0 +1,240 @@
+"""Community staff: broadcasts, ticket lists, reassignment, statistics, binding rooms
+and residents."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from handlers import texts as T
+from handlers import workflow as wf
+from handlers.context import Ctx
+from handlers.parsing import parse_address, register, ticket_number
+from handlers.router import Router, command
+from handlers.speak import Speaker
+from handlers.tickets_common import allowed, ticket_arg, ticket_line
+from storage import repo
+from storage.models import Broadcast, Building, ChatRoom, Person, Role, RoomKind, Status, Ticket
+from storage.stats import ticket_figures
+
+router = Router("staff")
+register("通知", "确认通知", "取消通知", "工单", "派单", "统计", "登记", "绑定")
+
+STAFF_ONLY = allowed(Role.SUPERVISORS, T.WHO_STAFF)
+TICKET_LIST_LIMIT = 20
+
+
+def community_id(ctx: Ctx) -> int | None:
+    return ctx.person.community_id or (ctx.room.community_id if ctx.room else None)
+
+
+# --- broadcasts ------------------------------------------------------------------------------
+
+def audience_rooms(ctx: Ctx, audience: str) -> list[ChatRoom]:
+    q = select(ChatRoom).join(Building, ChatRoom.building_id == Building.id)
+    cid = community_id(ctx)
+    if cid is not None:
+        q = q.where(ChatRoom.community_id == cid)
+    if audience in ("全部", "所有", "全体"):
+        return list(ctx.session.scalars(q.order_by(ChatRoom.id)))
+    grid = repo.grid_named(ctx.session, audience)
+    if grid is not None:
+        return list(ctx.session.scalars(q.where(Building.grid_id == grid.id).order_by(ChatRoom.id)))
+    names = [n for n in audience.replace(",", ",").replace("、", ",").split(",") if n]
+    ids = [b.id for n in names for b in repo.buildings_named(ctx.session, n)]
+    if not ids:
+        return []
+    return list(ctx.session.scalars(q.where(Building.id.in_(ids)).order_by(ChatRoom.id)))
+
+
+@router.message(command("通知"))
+@STAFF_ONLY
+def broadcast(ctx: Ctx) -> None:
+    assert ctx.command is not None
+    audience, _, content = ctx.command.rest.partition(" ")
+    content = content.strip()
+    if not audience or not content:
+        ctx.reply(T.BROADCAST_USAGE)
+        return
+    rooms = audience_rooms(ctx, audience)
+    if not rooms:
+        ctx.reply(T.BROADCAST_NO_ROOMS.format(audience=audience))
+        return
+    draft = Broadcast(community_id=community_id(ctx), created_by_id=ctx.person.id, audience=audience,
+                      content=content, rooms=[r.chat_id for r in rooms], status="draft",
+                      created_at=ctx.clock.now())
+    ctx.session.add(draft)
+    ctx.session.flush()
+    shown = "、".join(r.name for r in rooms[:8]) + ("等" if len(rooms) > 8 else "")
+    ctx.reply(T.BROADCAST_PREVIEW.format(count=len(rooms), rooms=shown, content=content[:200],
+                                         id=draft.id))
+
+
+def _draft(ctx: Ctx) -> Broadcast | None:
+    assert ctx.command is not None
+    number, _ = ticket_number(ctx.command.rest)
+    draft = ctx.session.get(Broadcast, number) if number is not None else None
+    if draft is None or draft.status != "draft":
+        ctx.reply(T.BROADCAST_UNKNOWN.format(id=number if number is not None else ""))
+        return None
+    return draft
+
+
+@router.message(command("确认通知"))
+@STAFF_ONLY
+def confirm_broadcast(ctx: Ctx) -> None:
+    draft = _draft(ctx)
+    if draft is None:
+        return
+    queue_broadcast(ctx, draft)
+    ctx.reply(T.BROADCAST_QUEUED.format(id=draft.id, count=len(draft.rooms)))
+
+
+def queue_broadcast(ctx: Ctx, draft: Broadcast) -> None:
+    say = Speaker(ctx.session, ctx.clock, cause_id=ctx.inbound_id, batch=f"broadcast:{draft.id}")
+    text = T.BROADCAST_NOTICE.format(content=draft.content)
+    for chat_id in draft.rooms:
+        say.room(chat_id, text)
+    draft.status = "queued"
+    draft.queued_at = ctx.clock.now()
+
+
+@router.message(command("取消通知"))
+@STAFF_ONLY
+def cancel_broadcast(ctx: Ctx) -> None:
+    draft = _draft(ctx)
+    if draft is None:
+        return
+    draft.status = "cancelled"
+    ctx.reply(T.BROADCAST_CANCELLED.format(id=draft.id))
+
+
+# --- tickets ---------------------------------------------------------------------------------
+
+@router.message(command("工单"))
+@STAFF_ONLY
+def list_tickets(ctx: Ctx) -> None:
+    assert ctx.command is not None
+    word = ctx.command.rest.strip() or "未办结"
+    statuses = T.STATUS_WORDS.get(word)
+    if statuses is None:
+        number, _ = ticket_number(word)
+        if number is not None:  # 工单 1024 reads as 查询 1024
+            ticket = repo.ticket_by_number(ctx.session, number)
+            ctx.reply(ticket_line(ctx, ticket, private=True) if ticket
+                      else T.NO_SUCH_TICKET.format(number=number))
+            return
+        statuses, word = Status.OPEN, "未办结"
+    q = select(Ticket).where(Ticket.status.in_(statuses))
+    cid = community_id(ctx)
+    if cid is not None:
+        q = q.where(Ticket.community_id == cid)
+    tickets = list(ctx.session.scalars(q.order_by(Ticket.created_at.desc()).limit(TICKET_LIST_LIMIT + 1)))
+    if not tickets:
+        ctx.reply(T.TICKETS_NONE.format(filter=word))
+        return
+    more = T.TICKETS_MORE.format(shown=TICKET_LIST_LIMIT) if len(tickets) > TICKET_LIST_LIMIT else ""
+    tickets = tickets[:TICKET_LIST_LIMIT]
+    private = ctx.msg.is_private or (ctx.room is not None and ctx.room.kind == RoomKind.STAFF)
+    head = T.TICKETS_HEAD.format(filter=word, count=len(tickets), more=more)
+    ctx.reply("\n".join([head] + [ticket_line(ctx, t, private=private) for t in tickets]))
+
+
+def _handler_named(ctx: Ctx, name: str) -> Person | None:
+    name = name.lstrip("@").strip()
+    people = [p for p in repo.people_named(ctx.session, name) if p.is_handler]
+    return people[0] if people else None
+
+
+@router.message(command("派单"))
+@STAFF_ONLY
+def reassign(ctx: Ctx) -> None:
+    found = ticket_arg(ctx)
+    if found is None:
+        return
+    ticket, name = found
+    if not name:
+        ctx.reply(T.REASSIGN_USAGE)
+        return
+    target = _handler_named(ctx, name)
+    if target is None:
+        ctx.reply(T.PERSON_UNKNOWN.format(name=name))
+        return
+    if not ticket.is_open:
+        ctx.reply(T.TICKET_CLOSED_ALREADY.format(number=ticket.number,
+                                                 status=T.STATUS_NAMES[ticket.status], action="派单"))
+        return
+    wf.reassign(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, target)
+    ctx.reply(T.ASSIGNED_OK.format(number=ticket.number, role=wf.role_name(target), name=target.name))
+
+
+def _percent(value: float | None) -> str:
+    return T.NO_DATA if value is None else f"{value:.0%}"
+
+
+@router.message(command("统计"))
+@STAFF_ONLY
+def statistics(ctx: Ctx) -> None:
+    local_now = ctx.clock.local()
+    day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    starts = {"today": day, "week": day - timedelta(days=day.weekday()), "month": day.replace(day=1)}
+    rows = []
+    end = ctx.clock.now() + timedelta(seconds=1)
+    for key, start in starts.items():
+        f = ticket_figures(ctx.session, ctx.clock.to_utc(start), end, community_id(ctx))
+        rows.append(T.STATS_ROW.format(
+            period=T.STATS_PERIODS[key], received=f.received, accepted_in_time=f.accepted_in_time,
+            response_rate=_percent(f.response_rate), resolved=f.resolved,
+            resolve_rate=_percent(f.resolve_rate), rated=f.rated,
+            satisfaction=_percent(f.satisfaction)))
+    ctx.reply(T.STATS.format(rows="\n".join(rows)))
+
+
+# --- binding rooms and residents -------------------------------------------------------------
+
+@router.message(command("绑定"))
+@STAFF_ONLY
+def bind_room(ctx: Ctx) -> None:
+    assert ctx.command is not None
+    if ctx.room is None:
+        ctx.reply(T.ROOM_NOT_BOUND)
+        return
+    name = ctx.command.rest.strip()
+    buildings = repo.buildings_named(ctx.session, name) if name else []
+    if not buildings:
+        names = "、".join(b.name for b in ctx.session.scalars(select(Building).order_by(Building.id)).all()[:30])
+        ctx.reply(T.BUILDING_UNKNOWN.format(name=name, names=names))
+        return
+    building = buildings[0]
+    ctx.room.building = building
+    ctx.room.kind = RoomKind.BUILDING
+    ctx.room.community_id = building.grid.community_id
+    ctx.reply(T.ROOM_BOUND.format(building=building.name), mention=False)
+
+
+@router.message(command("登记"))
+@STAFF_ONLY
+def bind_other(ctx: Ctx) -> None:
+    assert ctx.command is not None
+    words = ctx.command.rest.split()
+    address = parse_address(words[-1]) if words else None
+    if address is None or len(words) < 2:
+        ctx.reply(T.BAD_ADDRESS_STAFF)
+        return
+    household = repo.household_at(ctx.session, *address)
+    if household is None:
+        ctx.reply(T.UNKNOWN_ADDRESS.format(address="-".join(address)))
+        return
+    target = None
+    mentioned = [m for m in ctx.msg.mentions if m != ctx.msg.sender_id]
+    if mentioned:
+        target = repo.person_by_chat_id(ctx.session, mentioned[-1])
+    if target is None:
+        people = repo.people_named(ctx.session, words[0].lstrip("@"))
+        target = people[0] if people else None
+    if target is None:
+        ctx.reply(T.PERSON_NOT_SEEN.format(name=words[0]))
+        return
+    target.household = household
+    target.community_id = target.community_id or household.building.grid.community_id
+    ctx.reply(T.BOUND_OTHER.format(name=target.name, address=household.address))

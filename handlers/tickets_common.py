@@ -1,0 +1,53 @@
+"""Small pieces every ticket command shares: reading the number, checking rights."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import wraps
+
+from handlers import texts as T
+from handlers.context import Ctx
+from handlers.parsing import ticket_number
+from storage import repo
+from storage.models import Ticket
+
+
+def allowed(roles: Sequence[str], who: str) -> Callable[[Callable[[Ctx], None]], Callable[[Ctx], None]]:
+    """Only these roles may use the command; anyone else is told who may."""
+
+    def decorate(callback: Callable[[Ctx], None]) -> Callable[[Ctx], None]:
+        @wraps(callback)
+        def guarded(ctx: Ctx) -> None:
+            if ctx.person.role not in roles:
+                word = ctx.command.word if ctx.command else ""
+                ctx.reply(T.NOT_ALLOWED.format(command=word, who=who))
+                return
+            callback(ctx)
+
+        return guarded
+
+    return decorate
+
+
+def ticket_arg(ctx: Ctx) -> tuple[Ticket, str] | None:
+    """The ticket a command names and the rest of its text; replies and returns None when
+    the number is missing or unknown."""
+    assert ctx.command is not None
+    number, rest = ticket_number(ctx.command.rest)
+    example = T.EXAMPLES.get(ctx.command.word, f"{ctx.command.word} 1024")
+    if number is None:
+        ctx.reply(T.NEED_NUMBER.format(example=example))
+        return None
+    ticket = repo.ticket_by_number(ctx.session, number)
+    if ticket is None:
+        ctx.reply(T.NO_SUCH_TICKET.format(number=number))
+        return None
+    return ticket, rest
+
+
+def ticket_line(ctx: Ctx, ticket: Ticket, private: bool) -> str:
+    from handlers.workflow import place
+
+    return T.TICKET_LINE.format(
+        number=ticket.number, status=T.STATUS_NAMES.get(ticket.status, ticket.status),
+        category=T.CATEGORY_NAMES.get(ticket.category, ticket.category),
+        place=place(ticket, private), when=ctx.clock.show(ticket.created_at)).rstrip()

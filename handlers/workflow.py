@@ -1,0 +1,349 @@
+"""The life of a ticket (接诉即办: 收集、转办、答复、回访).
+
+Every change is a ticket event and tells the people who need to know: the reporter
+in the group (no private details), the handler by private message. Handlers and
+scheduled jobs both come through here.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.config import Settings
+from handlers import texts as T
+from handlers.speak import Speaker
+from storage import repo
+from storage.models import (
+    Building,
+    EventKind,
+    Household,
+    Person,
+    Role,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketReporter,
+)
+
+#: categories whose details stay out of the group (disputes, hardship, care)
+PRIVATE_CATEGORIES = frozenset({"dispute", "care"})
+
+
+# --- who and when ----------------------------------------------------------------------------
+
+def choose_assignee(session: Session, building: Building | None,
+                    household: Household | None) -> Person | None:
+    """The member linked to the household; else the building's default member; else the
+    grid worker; else the first staff member of the community."""
+    if household is not None:
+        member = repo.linked_member(session, household.id)
+        if member is not None:
+            return member
+    if building is not None:
+        if building.default_member is not None:
+            return building.default_member
+        if building.grid.worker is not None:
+            return building.grid.worker
+        staff = repo.staff_of(session, building.grid.community_id)
+        if staff:
+            return staff[0]
+    return None
+
+
+def grid_worker_of(ticket: Ticket) -> Person | None:
+    return ticket.building.grid.worker if ticket.building is not None else None
+
+
+def add_working_days(clock: Clock, start: datetime, days: int, holidays: list[str]) -> datetime:
+    """``days`` working days after ``start`` (naive UTC), skipping weekends and holidays
+    (ISO dates, local)."""
+    local = clock.local(start)
+    skip = set(holidays)
+    added = 0
+    while added < days:
+        local += timedelta(days=1)
+        if local.weekday() < 5 and local.date().isoformat() not in skip:
+            added += 1
+    return clock.to_utc(local)
+
+
+def deadlines(settings: Settings, clock: Clock, urgent: bool, start: datetime) -> tuple[datetime, datetime]:
+    if urgent:
+        return (start + timedelta(hours=settings.urgent_accept_hours),
+                start + timedelta(hours=settings.urgent_resolve_hours))
+    return (start + timedelta(hours=settings.normal_accept_hours),
+            add_working_days(clock, start, settings.normal_resolve_workdays, settings.holidays))
+
+
+def can_act(person: Person, ticket: Ticket) -> bool:
+    """The assignee, the building's grid worker, and staff may act on a ticket."""
+    if person.is_supervisor:
+        return True
+    if ticket.assignee_id == person.id:
+        return True
+    worker = grid_worker_of(ticket)
+    return worker is not None and worker.id == person.id
+
+
+def role_name(person: Person | None) -> str:
+    return T.ROLE_NAMES.get(person.role, "") if person is not None else ""
+
+
+def place(ticket: Ticket, private: bool) -> str:
+    if ticket.building is None:
+        return "未知楼栋"
+    if private and ticket.household is not None:
+        h = ticket.household
+        return f"{ticket.building.name}{h.unit}单元{h.room}({h.address})"
+    return ticket.building.name
+
+
+def event(session: Session, clock: Clock, ticket: Ticket, kind: str, actor: Person | None = None,
+          note: str | None = None) -> TicketEvent:
+    ev = TicketEvent(ticket=ticket, kind=kind, actor=actor, note=note, created_at=clock.now())
+    session.add(ev)
+    return ev
+
+
+# --- telling people ------------------------------------------------------------------------------
+
+def tell_reporters(say: Speaker, ticket: Ticket, text: str) -> None:
+    """In the group where each reporter reported, @ them; privately where there is no group."""
+    by_room: dict[str | None, list[Person]] = {}
+    for r in ticket.reporters:
+        by_room.setdefault(r.room_chat_id, []).append(r.person)
+    for room, people in by_room.items():
+        if room:
+            say.room(room, text, mentions=tuple(p.chat_id for p in people if p.chat_id))
+        else:
+            for p in people:
+                say.person(p, text)
+
+
+def summary(clock: Clock, ticket: Ticket) -> str:
+    return (f"{T.CATEGORY_NAMES.get(ticket.category, ticket.category)} · {place(ticket, True)}\n"
+            f"内容:{ticket.text[:500]}")
+
+
+def household_line(ticket: Ticket) -> str:
+    h = ticket.household
+    if h is None:
+        return ""
+    colour = T.COLOUR_NAMES.get(h.colour, h.colour) if h.colour != "green" else ""
+    notes = f" 备注:{h.notes}" if h.notes else ""
+    if h.colour_reason and h.colour != "green":
+        colour += f"({h.colour_reason})"
+    if not colour and not notes:
+        return ""
+    return T.HOUSEHOLD_LINE.format(colour=colour, notes=notes)
+
+
+URGENT_KINDS = (
+    ("gas", re.compile(r"燃气|煤气|天然气|液化气|瓦斯")),
+    ("fire", re.compile(r"着火|起火|失火|火灾|冒烟|浓烟|烟雾|火苗|明火|烧起来")),
+    ("trapped", re.compile(r"困|关在电梯|卡在电梯")),
+    ("electric", re.compile(r"打火|漏电|触电|电线|火花|短路|电箱|电表箱")),
+    ("medical", re.compile(r"晕|倒地|摔|受伤|流血|昏迷|不省人事|抽搐|急救|120|心脏|叫不醒|没气")),
+    ("water", re.compile(r"淹|漫|进水|冒水|涌|爆管|水管爆|爆裂")),
+    ("police", re.compile(r"打人|打架|砍|刀|家暴|抢|偷|小偷|闯|威胁|报警|110|走失|不见了|找不到")),
+)
+
+
+def urgent_advice(settings: Settings, text: str) -> str:
+    for kind, pattern in URGENT_KINDS:
+        if pattern.search(text):
+            return T.URGENT_ADVICE[kind].format(gas=settings.gas_emergency)
+    return T.URGENT_ADVICE["general"]
+
+
+# --- the lifecycle ---------------------------------------------------------------------------------
+
+def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settings, *,
+                  building: Building | None, household: Household | None, reporter: Person,
+                  room_chat_id: str | None, text: str, category: str, urgent: bool,
+                  evidence: str = "") -> Ticket:
+    now = clock.now()
+    assignee = choose_assignee(session, building, household)
+    accept_due, resolve_due = deadlines(settings, clock, urgent, now)
+    ticket = Ticket(
+        number=repo.next_ticket_number(session),
+        community_id=building.grid.community_id if building is not None else reporter.community_id,
+        building=building, household=household, room_chat_id=room_chat_id, category=category,
+        urgent=urgent, status=Status.ASSIGNED, text=text, evidence=evidence, assignee=assignee,
+        reporter=reporter, created_at=now, accept_due=accept_due, resolve_due=resolve_due)
+    session.add(ticket)
+    session.add(TicketReporter(ticket=ticket, person=reporter, room_chat_id=room_chat_id, text=text,
+                               created_at=now))
+    event(session, clock, ticket, EventKind.CREATED, reporter, evidence or None)
+    if assignee is not None:
+        event(session, clock, ticket, EventKind.ASSIGNED, None, assignee.name)
+    session.flush()
+    return ticket
+
+
+def receipt(settings: Settings, ticket: Ticket) -> str:
+    category = T.CATEGORY_NAMES.get(ticket.category, ticket.category)
+    if ticket.assignee is None:
+        text = T.RECEIPT_NO_HANDLER.format(category=category, number=ticket.number)
+    else:
+        if ticket.urgent:
+            promise = T.PROMISE_URGENT.format(minutes=round(settings.urgent_accept_hours * 60))
+        else:
+            promise = T.PROMISE_NORMAL.format(hours=round(settings.normal_accept_hours))
+        text = T.RECEIPT.format(category=category, number=ticket.number,
+                                role=role_name(ticket.assignee), assignee=ticket.assignee.name,
+                                promise=promise)
+    if ticket.urgent:
+        text = urgent_advice(settings, ticket.text) + "\n" + text + "\n" + T.URGENT_NOTICE
+    return text
+
+
+def notify_new(session: Session, say: Speaker, clock: Clock, ticket: Ticket) -> None:
+    """The private ping to the assignee; for an urgent ticket also the grid worker and the
+    staff group, at once."""
+    category = T.CATEGORY_NAMES.get(ticket.category, ticket.category)
+    reporter = ticket.reporter.name if ticket.reporter is not None else "居民"
+    text = T.NEW_TICKET_PRIVATE.format(
+        number=ticket.number, urgent=T.URGENT_MARK if ticket.urgent else "", category=category,
+        place=place(ticket, True), reporter=reporter, text=ticket.text[:1000],
+        household=household_line(ticket), accept_due=clock.show(ticket.accept_due))
+    say.person(ticket.assignee, text, urgent=ticket.urgent)
+    if not ticket.urgent:
+        return
+    alert = T.URGENT_ALERT.format(number=ticket.number, category=category, place=place(ticket, True),
+                                  text=ticket.text[:300],
+                                  assignee=f"{role_name(ticket.assignee)}{ticket.assignee.name}"
+                                  if ticket.assignee else "未指定")
+    worker = grid_worker_of(ticket)
+    if worker is not None and (ticket.assignee is None or worker.id != ticket.assignee.id):
+        say.person(worker, alert, urgent=True)
+    say.staff_group(ticket.community_id, alert.replace(ticket.text[:300], place(ticket, False))
+                    if ticket.category in PRIVATE_CATEGORIES else alert, urgent=True)
+
+
+def merge_into(session: Session, say: Speaker, clock: Clock, ticket: Ticket, reporter: Person,
+               room_chat_id: str | None, text: str) -> bool:
+    """Add a reporter to an open ticket; False if they had reported it already."""
+    if any(r.person_id == reporter.id for r in ticket.reporters):
+        return False
+    session.add(TicketReporter(ticket=ticket, person=reporter, room_chat_id=room_chat_id, text=text,
+                               created_at=clock.now()))
+    event(session, clock, ticket, EventKind.MERGED, reporter, text[:500])
+    say.person(ticket.assignee, T.MERGED_PRIVATE.format(number=ticket.number, reporter=reporter.name,
+                                                        text=text[:500]))
+    session.flush()
+    session.refresh(ticket, ["reporters"])
+    return True
+
+
+def accept(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person) -> None:
+    ticket.status = Status.ACCEPTED
+    if ticket.assignee_id != actor.id:
+        ticket.assignee = actor
+    if ticket.accepted_at is None:
+        ticket.accepted_at = clock.now()
+    event(session, clock, ticket, EventKind.ACCEPTED, actor)
+    tell_reporters(say, ticket, T.ACCEPTED_GROUP.format(number=ticket.number, role=role_name(actor),
+                                                        name=actor.name))
+
+
+def progress(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
+             note: str) -> None:
+    if ticket.status == Status.ASSIGNED:  # reporting progress means it was taken on
+        ticket.status = Status.ACCEPTED
+        ticket.accepted_at = ticket.accepted_at or clock.now()
+        ticket.assignee = ticket.assignee or actor
+    event(session, clock, ticket, EventKind.PROGRESS, actor, note)
+    if ticket.category in PRIVATE_CATEGORIES:
+        text = T.PROGRESS_GROUP_PRIVATE_CATEGORY.format(number=ticket.number, role=role_name(actor),
+                                                        name=actor.name)
+    else:
+        text = T.PROGRESS_GROUP.format(number=ticket.number, note=note)
+    tell_reporters(say, ticket, text)
+
+
+def resolve(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
+            note: str) -> None:
+    now = clock.now()
+    ticket.status = Status.RESOLVED
+    ticket.resolved_at = now
+    ticket.accepted_at = ticket.accepted_at or now
+    ticket.resolution = note
+    event(session, clock, ticket, EventKind.RESOLVED, actor, note)
+    if ticket.category in PRIVATE_CATEGORIES:
+        text = T.RESOLVED_GROUP_PRIVATE_CATEGORY.format(number=ticket.number)
+    else:
+        text = T.RESOLVED_GROUP.format(number=ticket.number, note=note)
+    tell_reporters(say, ticket, text)
+
+
+def hand_up_target(session: Session, ticket: Ticket, actor: Person) -> Person | None:
+    """A member hands up to the grid worker; a grid worker (or anyone without one) to staff."""
+    worker = grid_worker_of(ticket)
+    if actor.role == Role.MEMBER and worker is not None and worker.id != actor.id:
+        return worker
+    staff = [p for p in repo.staff_of(session, ticket.community_id) if p.id != actor.id]
+    return staff[0] if staff else None
+
+
+def hand_up(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
+            reason: str) -> Person | None:
+    target = hand_up_target(session, ticket, actor)
+    if target is None:
+        return None
+    ticket.assignee = target
+    ticket.status = Status.HANDED_UP
+    event(session, clock, ticket, EventKind.HANDED_UP, actor, f"{target.name}:{reason}")
+    say.person(target, T.HANDED_UP_PRIVATE.format(number=ticket.number, from_name=actor.name,
+                                                  reason=reason, summary=summary(clock, ticket)))
+    if target.is_supervisor:
+        say.staff_group(ticket.community_id,
+                        T.HANDED_UP_PRIVATE.format(number=ticket.number, from_name=actor.name,
+                                                   reason=reason,
+                                                   summary=place(ticket, False)))
+    tell_reporters(say, ticket, T.HANDED_UP_GROUP.format(number=ticket.number, role=role_name(target)))
+    return target
+
+
+def return_ticket(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
+                  reason: str) -> None:
+    ticket.status = Status.RETURNED
+    event(session, clock, ticket, EventKind.RETURNED, actor, reason)
+    say.staff_group(ticket.community_id, T.RETURNED_STAFF.format(
+        number=ticket.number, name=actor.name, reason=reason, summary=place(ticket, False)))
+
+
+def reassign(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
+             target: Person) -> None:
+    ticket.assignee = target
+    ticket.status = Status.ASSIGNED
+    event(session, clock, ticket, EventKind.ASSIGNED, actor, target.name)
+    notify_new(session, say, clock, ticket)
+
+
+def rate(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
+         rating: int) -> None:
+    ticket.rating = rating
+    event(session, clock, ticket, EventKind.RATED, actor, T.RATING_NAMES[rating])
+    if rating in (1, 2):
+        ticket.status = Status.CLOSED
+        ticket.closed_at = clock.now()
+        event(session, clock, ticket, EventKind.CLOSED, actor)
+        return
+    reopen(session, say, clock, ticket, actor, T.RATING_NAMES[rating])
+
+
+def reopen(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person | None,
+           note: str) -> None:
+    ticket.status = Status.ACCEPTED
+    ticket.resolved_at = None
+    ticket.closed_at = None
+    event(session, clock, ticket, EventKind.REOPENED, actor, note)
+    text = T.REOPENED_PRIVATE.format(number=ticket.number)
+    say.person(ticket.assignee, text)
+    worker = grid_worker_of(ticket)
+    if worker is not None and (ticket.assignee is None or worker.id != ticket.assignee.id):
+        say.person(worker, text)

@@ -1,0 +1,400 @@
+"""The ledger and the bot's memory, as typed SQLAlchemy 2 models.
+
+Times are stored as naive UTC (``bot.clock`` makes them); they are shown in the
+community's time zone only when a person reads them. The same models run on
+SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --- roles, colours, statuses ---------------------------------------------------------
+
+class Role:
+    RESIDENT = "resident"
+    MEMBER = "member"  # 联户党员 / 楼栋长
+    GRID_WORKER = "grid_worker"  # 网格员
+    STAFF = "staff"  # 社区干部
+    ADMIN = "admin"
+
+    ALL = (RESIDENT, MEMBER, GRID_WORKER, STAFF, ADMIN)
+    HANDLERS = (MEMBER, GRID_WORKER, STAFF, ADMIN)  # may act on tickets
+    SUPERVISORS = (STAFF, ADMIN)
+
+
+class Colour:
+    GREEN = "green"  # 绿 和谐平稳
+    BLUE = "blue"  # 蓝 经济困难
+    YELLOW = "yellow"  # 黄 矛盾纠纷
+    ORANGE = "orange"  # 橙 孤老留守
+
+    ALL = (GREEN, BLUE, YELLOW, ORANGE)
+
+
+class Status:
+    ASSIGNED = "assigned"  # waiting for the assignee to accept
+    ACCEPTED = "accepted"  # being handled
+    HANDED_UP = "handed_up"  # passed up to the grid worker / staff
+    RETURNED = "returned"  # assignee says it is not ours; staff decide
+    RESOLVED = "resolved"  # closed by the handler, waiting for the resident's rating
+    CLOSED = "closed"  # rated or closed for good
+
+    OPEN = (ASSIGNED, ACCEPTED, HANDED_UP, RETURNED)
+    ALL = (ASSIGNED, ACCEPTED, HANDED_UP, RETURNED, RESOLVED, CLOSED)
+
+
+class RoomKind:
+    BUILDING = "building"
+    STAFF = "staff"
+    OTHER = "other"
+
+
+# --- the community -----------------------------------------------------------------------
+
+class Community(Base):
+    __tablename__ = "community"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+    grids: Mapped[list[Grid]] = relationship(back_populates="community", order_by="Grid.id")
+
+
+class Grid(Base):
+    __tablename__ = "grid"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", use_alter=True))
+
+    community: Mapped[Community] = relationship(back_populates="grids")
+    buildings: Mapped[list[Building]] = relationship(back_populates="grid", order_by="Building.id")
+    worker: Mapped[Person | None] = relationship(foreign_keys=[worker_id])
+
+
+class Building(Base):
+    __tablename__ = "building"
+    __table_args__ = (UniqueConstraint("grid_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id"))
+    name: Mapped[str] = mapped_column(String(100))  # 3号楼
+    code: Mapped[str] = mapped_column(String(20), index=True)  # "3" as in 3-2-502
+    group_name: Mapped[str | None] = mapped_column(String(200))  # the WeChat group's topic
+    default_member_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", use_alter=True))
+
+    grid: Mapped[Grid] = relationship(back_populates="buildings")
+    households: Mapped[list[Household]] = relationship(back_populates="building")
+    default_member: Mapped[Person | None] = relationship(foreign_keys=[default_member_id])
+
+
+class Household(Base):
+    __tablename__ = "household"
+    __table_args__ = (UniqueConstraint("building_id", "unit", "room"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(20))
+    floor: Mapped[int] = mapped_column(Integer)
+    room: Mapped[str] = mapped_column(String(20))
+    colour: Mapped[str] = mapped_column(String(10), default=Colour.GREEN)
+    colour_reason: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)  # private: members and staff only
+    head_name: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(30))  # private
+
+    building: Mapped[Building] = relationship(back_populates="households")
+    link: Mapped[MemberLink | None] = relationship(back_populates="household", uselist=False)
+
+    @property
+    def address(self) -> str:
+        return f"{self.building.code}-{self.unit}-{self.room}"
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    chat_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(20), default=Role.RESIDENT, index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
+    phone: Mapped[str | None] = mapped_column(String(30))  # private
+    strengths: Mapped[str | None] = mapped_column(String(200))  # 致富带富,调解沟通,...
+    capacity: Mapped[int] = mapped_column(Integer, default=15)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    household: Mapped[Household | None] = relationship(foreign_keys=[household_id])
+    community: Mapped[Community | None] = relationship()
+    links: Mapped[list[MemberLink]] = relationship(back_populates="member")
+
+    @property
+    def is_handler(self) -> bool:
+        return self.role in Role.HANDLERS
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in Role.SUPERVISORS
+
+
+class MemberLink(Base):
+    """党员联户: the member who looks after a household (one member per household)."""
+
+    __tablename__ = "member_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    member: Mapped[Person] = relationship(back_populates="links")
+    household: Mapped[Household] = relationship(back_populates="link")
+
+
+class ChatRoom(Base):
+    """A group chat the bot sits in: a building's group, the staff group, or unbound."""
+
+    __tablename__ = "chat_room"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default=RoomKind.OTHER)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
+
+    building: Mapped[Building | None] = relationship()
+    community: Mapped[Community | None] = relationship()
+
+
+# --- tickets -----------------------------------------------------------------------------
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+    __table_args__ = (Index("ix_ticket_building_category_status", "building_id", "category", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)  # what people say: 工单 1024
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
+    room_chat_id: Mapped[str | None] = mapped_column(String(200))  # where it was reported
+    category: Mapped[str] = mapped_column(String(20))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default=Status.ASSIGNED, index=True)
+    text: Mapped[str] = mapped_column(Text)  # the first report, intact
+    evidence: Mapped[str | None] = mapped_column(Text)  # the classifier's reasons
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # first reporter
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    accept_due: Mapped[datetime | None] = mapped_column(DateTime)
+    resolve_due: Mapped[datetime | None] = mapped_column(DateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(Integer)  # 1 满意, 2 基本满意, 3 不满意; None 未评价
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+
+    building: Mapped[Building | None] = relationship()
+    household: Mapped[Household | None] = relationship()
+    assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
+    reporter: Mapped[Person | None] = relationship(foreign_keys=[reporter_id])
+    reporters: Mapped[list[TicketReporter]] = relationship(
+        back_populates="ticket", order_by="TicketReporter.id"
+    )
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in Status.OPEN
+
+
+class TicketReporter(Base):
+    __tablename__ = "ticket_reporter"
+    __table_args__ = (UniqueConstraint("ticket_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    room_chat_id: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="reporters")
+    person: Mapped[Person] = relationship()
+
+
+class EventKind:
+    CREATED = "created"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    PROGRESS = "progress"
+    HANDED_UP = "handed_up"
+    RETURNED = "returned"
+    RESOLVED = "resolved"
+    RATED = "rated"
+    REOPENED = "reopened"
+    MERGED = "merged"
+    ESCALATED = "escalated"
+    RECATEGORISED = "recategorised"
+    REMINDED = "reminded"
+    CLOSED = "closed"
+
+
+class TicketEvent(Base):
+    __tablename__ = "ticket_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor: Mapped[Person | None] = relationship()
+
+
+# --- the bot's memory: inbox and outbox ---------------------------------------------------
+
+class InboxStatus:
+    NEW = "new"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class InboundMessage(Base):
+    """Every message that reached the bot, stored before anything acts on it."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (UniqueConstraint("gateway", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(30))
+    message_id: Mapped[str] = mapped_column(String(200))
+    room: Mapped[str | None] = mapped_column(String(200))
+    room_name: Mapped[str | None] = mapped_column(String(200))
+    sender_id: Mapped[str] = mapped_column(String(200))
+    sender_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    mentions: Mapped[list[Any]] = mapped_column(default=list)
+    mentions_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    attachment: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default=InboxStatus.NEW, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OutboxStatus:
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry; kept for staff to see
+
+
+class OutboxMessage(Base):
+    """Every message the bot means to send; the sender drains it with retries."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation: Mapped[str] = mapped_column(String(200))
+    is_room: Mapped[bool] = mapped_column(Boolean)
+    text: Mapped[str] = mapped_column(Text)
+    mentions: Mapped[list[Any]] = mapped_column(default=list)
+    attachment: Mapped[str | None] = mapped_column(String(500))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    cause_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"), index=True)
+    batch: Mapped[str | None] = mapped_column(String(50), index=True)  # a broadcast's id
+
+
+class Broadcast(Base):
+    """A notice staff send to many groups: previewed first, queued on confirmation."""
+
+    __tablename__ = "broadcast"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    audience: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    rooms: Mapped[list[Any]] = mapped_column(default=list)  # chat ids, fixed at preview
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft/queued/cancelled
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# --- classifier memory --------------------------------------------------------------------
+
+class RuleChange(Base):
+    """A keyword staff added from chat (`规则 加 repair 升降机`), with who did it."""
+
+    __tablename__ = "rule_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(10))  # add / remove
+    category: Mapped[str] = mapped_column(String(20))
+    keyword: Mapped[str] = mapped_column(String(100))
+    weight: Mapped[float] = mapped_column(Float, default=3.0)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LabelledExample(Base):
+    """A message whose label a member or staff corrected: the community's own test set."""
+
+    __tablename__ = "labelled_example"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    predicted: Mapped[str | None] = mapped_column(String(20))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,123 @@
+"""Queries the handlers and jobs share. Each takes the caller's session."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Building,
+    ChatRoom,
+    Community,
+    Grid,
+    Household,
+    MemberLink,
+    Person,
+    Role,
+    RoomKind,
+    Status,
+    Ticket,
+    TicketReporter,
+)
+
+FIRST_TICKET_NUMBER = 1001
+
+
+def person_by_chat_id(session: Session, chat_id: str) -> Person | None:
+    return session.scalar(select(Person).where(Person.chat_id == chat_id))
+
+
+def people_named(session: Session, name: str) -> Sequence[Person]:
+    return session.scalars(select(Person).where(Person.name == name).order_by(Person.id)).all()
+
+
+def room_by_chat_id(session: Session, chat_id: str) -> ChatRoom | None:
+    return session.scalar(select(ChatRoom).where(ChatRoom.chat_id == chat_id))
+
+
+def building_room(session: Session, building_id: int) -> ChatRoom | None:
+    return session.scalar(select(ChatRoom).where(ChatRoom.building_id == building_id)
+                          .order_by(ChatRoom.id))
+
+
+def staff_room(session: Session, community_id: int | None) -> ChatRoom | None:
+    q = select(ChatRoom).where(ChatRoom.kind == RoomKind.STAFF)
+    if community_id is not None:
+        q = q.where(ChatRoom.community_id == community_id)
+    return session.scalar(q.order_by(ChatRoom.id))
+
+
+def staff_of(session: Session, community_id: int | None) -> Sequence[Person]:
+    q = select(Person).where(Person.role.in_(Role.SUPERVISORS))
+    if community_id is not None:
+        q = q.where(Person.community_id == community_id)
+    return session.scalars(q.order_by(Person.id)).all()
+
+
+def community_of_building(session: Session, building: Building) -> Community:
+    return building.grid.community
+
+
+def buildings_named(session: Session, name: str) -> Sequence[Building]:
+    name = name.strip()
+    return session.scalars(
+        select(Building).where((Building.name == name) | (Building.code == name)
+                               | (Building.name == name + "号楼")).order_by(Building.id)).all()
+
+
+def grid_named(session: Session, name: str) -> Grid | None:
+    return session.scalar(select(Grid).where(Grid.name == name).order_by(Grid.id))
+
+
+def household_at(session: Session, building_code: str, unit: str, room: str) -> Household | None:
+    return session.scalar(
+        select(Household).join(Building).where(
+            Building.code == building_code, Household.unit == unit, Household.room == room))
+
+
+def linked_member(session: Session, household_id: int) -> Person | None:
+    return session.scalar(select(Person).join(MemberLink, MemberLink.member_id == Person.id)
+                          .where(MemberLink.household_id == household_id))
+
+
+def ticket_by_number(session: Session, number: int) -> Ticket | None:
+    return session.scalar(select(Ticket).where(Ticket.number == number))
+
+
+def next_ticket_number(session: Session) -> int:
+    current = session.scalar(select(func.max(Ticket.number)))
+    return FIRST_TICKET_NUMBER if current is None else current + 1
+
+
+def open_ticket_to_merge(session: Session, building_id: int, category: str,
+                         since: datetime) -> Ticket | None:
+    return session.scalar(
+        select(Ticket).where(Ticket.building_id == building_id, Ticket.category == category,
+                             Ticket.status.in_(Status.OPEN), Ticket.created_at >= since)
+        .order_by(Ticket.created_at.desc()))
+
+
+def tickets_reported_by(session: Session, person_id: int, limit: int = 10) -> Sequence[Ticket]:
+    return session.scalars(
+        select(Ticket).join(TicketReporter).where(TicketReporter.person_id == person_id)
+        .order_by(Ticket.created_at.desc()).limit(limit)).all()
+
+
+def awaiting_rating_for(session: Session, person_id: int) -> Ticket | None:
+    """The most recent resolved ticket this person reported: their 1/2/3 answers it."""
+    return session.scalar(
+        select(Ticket).join(TicketReporter).where(TicketReporter.person_id == person_id,
+                                                  Ticket.status == Status.RESOLVED)
+        .order_by(Ticket.resolved_at.desc()))
+
+
+def tickets_assigned_to(session: Session, person_id: int, statuses: Sequence[str]) -> Sequence[Ticket]:
+    return session.scalars(
+        select(Ticket).where(Ticket.assignee_id == person_id, Ticket.status.in_(statuses))
+        .order_by(Ticket.number)).all()
+
+
+def reporter_people(ticket: Ticket) -> list[Person]:
+    return [r.person for r in ticket.reporters]

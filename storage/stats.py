@@ -1,0 +1,61 @@
+"""The figures communities report for 接诉即办: received, 响应率, 解决率, 满意率."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Ticket
+
+
+@dataclass(frozen=True)
+class TicketFigures:
+    received: int
+    accepted_in_time: int
+    resolved: int
+    resolved_in_time: int
+    rated: int
+    satisfied: int  # 满意 or 基本满意
+    unrated_closed: int
+
+    @staticmethod
+    def rate(part: int, whole: int) -> float | None:
+        return None if whole == 0 else part / whole
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.rate(self.accepted_in_time, self.received)
+
+    @property
+    def resolve_rate(self) -> float | None:
+        return self.rate(self.resolved, self.received)
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.rate(self.satisfied, self.rated)
+
+
+def ticket_figures(session: Session, start: datetime, end: datetime,
+                   community_id: int | None = None, building_ids: list[int] | None = None) -> TicketFigures:
+    """Figures for the tickets received in [start, end)."""
+    conds = [Ticket.created_at >= start, Ticket.created_at < end]
+    if community_id is not None:
+        conds.append(Ticket.community_id == community_id)
+    if building_ids is not None:
+        conds.append(Ticket.building_id.in_(building_ids))
+
+    def count_if(*c: object):  # type: ignore[no-untyped-def]
+        return func.coalesce(func.sum(case((and_(*c), 1), else_=0)), 0)
+
+    row = session.execute(select(
+        func.count(Ticket.id),
+        count_if(Ticket.accepted_at.is_not(None), Ticket.accepted_at <= Ticket.accept_due),
+        count_if(Ticket.resolved_at.is_not(None)),
+        count_if(Ticket.resolved_at.is_not(None), Ticket.resolved_at <= Ticket.resolve_due),
+        count_if(Ticket.rating.is_not(None)),
+        count_if(Ticket.rating.in_((1, 2))),
+        count_if(Ticket.status == "closed", Ticket.rating.is_(None)),
+    ).where(*conds)).one()
+    return TicketFigures(*(int(v) for v in row))
