@@ -52,6 +52,18 @@ class Settings:
     holidays: list[str] = field(default_factory=list)
     #: path of the classifier rules file; empty means the built-in one
     rules_path: str = ""
+    #: ledger: visit pace in days per colour (走访频次)
+    visit_days_orange: int = 7
+    visit_days_yellow: int = 14
+    visit_days_blue: int = 14
+    visit_days_green: int = 30
+    #: ledger: points (党员积分) per ticket accepted in time, resolved in time, rated satisfied,
+    #: per visit (one per household a day), per wish fulfilled
+    points_accept_in_time: int = 1
+    points_resolve_in_time: int = 2
+    points_satisfied: int = 2
+    points_visit: int = 1
+    points_wish: int = 3
     log_level: str = "INFO"
 
     @property
