@@ -1,0 +1,39 @@
+"""Group messages never show phone numbers, ID numbers, colours, or dispute/hardship details."""
+from __future__ import annotations
+
+from handlers.privacy import redact
+from tests.conftest import texts_to
+from tests.helpers import building_room_of, linked_member_of
+
+
+def test_phone_and_id_numbers_are_masked() -> None:
+    assert redact("请打13912345678找我") == "请打139****5678找我"
+    assert redact("座机 010-62345678") == "座机 010-****78"
+    assert redact("身份证110105194912310021") == "身份证110***********0021"
+    assert redact("工单 1024,拨打 119 或 96777") == "工单 1024,拨打 119 或 96777"
+
+
+async def test_a_phone_number_in_a_progress_note_is_masked_in_the_group(bot) -> None:
+    room = building_room_of(bot, "r01")
+    member = linked_member_of(bot, "r01")
+    await bot.say("楼道灯坏了", sender="r01", room=room)
+    sent = await bot.say("进展 1001 电工师傅电话13812345678,明天来", sender=member.chat_id)
+    assert texts_to(sent, room) == ["工单 1001 有新进展:电工师傅电话138****5678,明天来"]
+
+
+async def test_dispute_details_and_colours_stay_out_of_the_group(bot) -> None:
+    room = building_room_of(bot, "r01")
+    member = linked_member_of(bot, "r01")
+    sent = await bot.say("楼上天天半夜蹦迪吵得我们没法睡觉,说了好几次也不听", sender="r01", room=room)
+    group = texts_to(sent, room)
+    private = texts_to(sent, member.chat_id)
+    assert "邻里纠纷" in group[0] and "蹦迪" not in group[0]
+    assert "蹦迪" in private[0]  # the member gets the details privately
+    sent = await bot.say("进展 1001 已上门和楼上住户沟通,对方答应晚上十点后不放音乐", sender=member.chat_id)
+    assert texts_to(sent, room) == [f"工单 1001 有新进展,联户党员{member.name}正在处理。"]
+    sent = await bot.say("办结 1001 双方已和解", sender=member.chat_id)
+    assert "和解" not in texts_to(sent, room)[0]
+    for m in bot.gw.sent:
+        if m.is_room:
+            for word in ("绿色", "蓝色", "黄色", "橙色", "经济困难", "矛盾纠纷", "孤老"):
+                assert word not in m.text, (word, m.text)

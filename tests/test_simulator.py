@@ -1,0 +1,86 @@
+"""The simulator gateway's page and JSON API, driven over real HTTP on loopback."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.app import App
+from bot.gateways.simulator import SimulatorGateway
+from tests.conftest import START
+
+
+@pytest.fixture
+async def sim(settings, classifier) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    from bot.clock import FrozenClock
+
+    gateway = SimulatorGateway("127.0.0.1", 0)
+    app = App(settings, gateway, clock=FrozenClock(START), classifier=classifier)
+    gateway.attach(app)
+    await app.start()
+    yield f"http://127.0.0.1:{gateway.port}"
+    await app.stop()
+
+
+async def post(base: str, **body: object) -> dict:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base}/api/sim/messages", json=body) as res:
+            assert res.status == 200, await res.text()
+            return await res.json()
+
+
+async def get(base: str, path: str) -> object:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(base + path) as res:
+            assert res.status == 200
+            return await res.json()
+
+
+async def test_the_page_and_the_rooms(sim: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(sim + "/") as res:
+            assert res.status == 200 and "联户助手" in await res.text()
+    rooms = await get(sim, "/api/sim/rooms")
+    assert {"id": "room-1", "name": "幸福里1号楼邻里群", "kind": "building"} in rooms
+    assert any(r["kind"] == "staff" for r in rooms)
+
+
+async def test_the_whole_loop_through_the_api(sim: str) -> None:
+    people = await get(sim, "/api/sim/people")
+    r01 = next(p for p in people if p["id"] == "r01")
+    res = await post(sim, room="room-1", sender=r01["name"], text="2单元楼道灯坏了,晚上看不见")
+    receipt = next(r for r in res["replies"] if r["conversation"] == "room-1")
+    assert "工单号 1001" in receipt["text"] and receipt["mentions"] == ["r01"]
+    member = next(r for r in res["replies"] if not r["is_room"])["conversation"]
+
+    res = await post(sim, room=None, to=member, sender=member, text="接单 1001")
+    assert any("已接单" in r["text"] for r in res["replies"])
+    res = await post(sim, room=None, to=member, sender=member, text="办结 1001 已换灯泡")
+    assert any("请回复数字" in r["text"] for r in res["replies"] if r["conversation"] == "room-1")
+    res = await post(sim, room="room-1", sender="r01", text="1")
+    assert any("感谢您的评价" in r["text"] for r in res["replies"])
+
+    transcript = await get(sim, "/api/sim/transcript?conversation=room-1")
+    texts = [m["text"] for m in transcript["messages"]]
+    assert texts[0] == "2单元楼道灯坏了,晚上看不见" and "工单号 1001" in texts[1]
+    assert texts[-2] == "1" and "感谢您的评价" in texts[-1]
+
+
+async def test_a_new_resident_by_name_and_a_repeated_message_id(sim: str) -> None:
+    res = await post(sim, room="room-2", sender="新来的小王", text="垃圾桶满了没人清,味道很大", id="abc")
+    assert res["sender"] == "sim-新来的小王" and res["replies"]
+    again = await post(sim, room="room-2", sender="新来的小王", text="垃圾桶满了没人清,味道很大", id="abc")
+    assert again["duplicate"] is True and again["replies"] == []
+
+
+async def test_bad_requests_get_a_chinese_error(sim: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{sim}/api/sim/messages", data="not json") as res:
+            assert res.status == 400 and "JSON" in (await res.json())["error"]
+        async with http.post(f"{sim}/api/sim/messages", json={"text": "hi"}) as res:
+            assert res.status == 400 and "sender" in (await res.json())["error"]
+        async with http.post(f"{sim}/api/sim/messages", json={"sender": "r01", "text": "x", "kind": "hologram"}) as res:
+            assert res.status == 400
+        async with http.get(f"{sim}/api/sim/transcript") as res:
+            assert res.status == 400
