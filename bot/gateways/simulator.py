@@ -179,11 +179,14 @@ class SimulatorGateway(Gateway):
                 OutboxMessage.status == OutboxStatus.SENT)).all()
             names = {p.chat_id: p.name for p in session.scalars(select(Person)).all()}
             items = [{"from": m.sender_id, "name": m.sender_name, "text": m.text, "kind": m.kind,
-                      "at": m.received_at.isoformat(), "bot": False} for m in ins]
+                      "at": m.received_at.isoformat(), "bot": False,
+                      "_order": (m.received_at, m.id, 0)} for m in ins]
             items += [{**_out_json(m), "from": "bot", "name": "联户助手", "bot": True,
                        "at": (m.sent_at or m.created_at).isoformat(),
-                       "mention_names": [names.get(c, c) for c in (m.mentions or [])]} for m in outs]
-        items.sort(key=lambda i: i["at"])
+                       "mention_names": [names.get(c, c) for c in (m.mentions or [])],
+                       "_order": (m.sent_at or m.created_at, m.cause_id or 0, m.id)} for m in outs]
+        # by time; a reply sent in the same instant comes after the message that caused it
+        items.sort(key=lambda i: i.pop("_order"))
         return web.json_response({"conversation": conversation, "messages": items[after:],
                                   "total": len(items)})
 
