@@ -3,7 +3,8 @@
     lianhu run [--gateway simulator|wechaty] [--port N]   start the bot
     lianhu db upgrade                                    apply database migrations
     lianhu demo                                          load the demo community
-    lianhu import FILE.xlsx|FILE.csv                     import a community
+    lianhu import FILE.xlsx|FILE.csv|FOLDER              import a community
+    lianhu export FILE.xlsx [--community NAME]           the 台账 as a workbook
     lianhu classify / lianhu eval FILE.jsonl             the message classifier
     lianhu config                                        every setting and its default
 """
@@ -140,6 +141,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from storage import db
+    from storage.exporter import export_workbook
+
+    settings = settings_from(args)
+    engine = db.make_engine(settings.db_url)
+    db.upgrade(engine)
+    with db.session_factory(engine)() as session:
+        try:
+            print(export_workbook(session, Path(args.file), args.community))
+        except ValueError as exc:  # no such community
+            print(exc, file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"无法写入 {args.file}:{exc.strerror or exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     print("设置 settings (TOML file via --config or LIANHU_CONFIG; each also as an environment variable):")
     print(Settings.describe())
@@ -169,9 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
     dbp.set_defaults(func=cmd_db)
 
     sub.add_parser("demo", help="load the demo community").set_defaults(func=cmd_demo)
-    imp = sub.add_parser("import", help="import a community from .xlsx or .csv")
+    imp = sub.add_parser("import", help="import a community from .xlsx, .csv or a folder of .csv")
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import)
+    exp = sub.add_parser("export", help="write the 台账 (ledger) to an .xlsx workbook")
+    exp.add_argument("file")
+    exp.add_argument("--community", help="only this community (default: all)")
+    exp.set_defaults(func=cmd_export)
     sub.add_parser("config", help="list settings and defaults").set_defaults(func=cmd_config)
 
     for module in EXTENSIONS:

@@ -44,6 +44,7 @@ from storage.models import Building, Community, Grid, Household, MemberLink, Per
 
 T_DONE = "已导出 {path}:{buildings} 栋楼、{households} 户、{people} 人{extra}。"
 T_NO_COMMUNITY = "没有叫“{name}”的社区。现有:{names}"
+T_NOT_XLSX = "导出的文件名应以 .xlsx 结尾,如 台账.xlsx。"
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,11 @@ def _person_ref(person: Person | None, same_name: dict[str, int]) -> str:
 
 
 def export_workbook(session: Session, path: Path, community: str | None = None) -> str:
-    """Write the ledger of every community (or the one named) to *path*; returns a summary."""
+    """Write the ledger of every community (or the one named) to *path*; returns a summary.
+    Raises ValueError (a Chinese sentence) for a name not ending .xlsx or an unknown community."""
     path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise ValueError(T_NOT_XLSX)
     communities = _communities(session, community)
     ids = [c.id for c in communities]
     buildings = sorted(
