@@ -7,6 +7,7 @@ failed is marked, and retried on the next start.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ class Inbox:
 
     def store(self, msg: Inbound) -> int | None:
         """Store a message; None if it was stored before (a redelivery)."""
+        msg = without_nul(msg)
         row = InboundMessage(
             gateway=msg.gateway, message_id=msg.message_id, room=msg.room, room_name=msg.room_name,
             sender_id=msg.sender_id, sender_name=msg.sender_name, kind=str(msg.kind), text=msg.text,
@@ -129,6 +131,15 @@ class Inbox:
                 room.community_id = building.grid.community_id
         session.flush()
         return room
+
+
+def without_nul(msg: Inbound) -> Inbound:
+    """NUL characters are the one thing PostgreSQL cannot store in text; nobody types them,
+    so they are dropped. Everything else is stored as it came."""
+    changes = {name: value.replace("\x00", "") for name in
+               ("message_id", "sender_id", "sender_name", "text", "room", "room_name")
+               if isinstance(value := getattr(msg, name), str) and "\x00" in value}
+    return dataclasses.replace(msg, **changes) if changes else msg
 
 
 def as_inbound(row: InboundMessage) -> Inbound:

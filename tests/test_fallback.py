@@ -55,6 +55,9 @@ async def test_emoji_odd_unicode_and_sql_are_stored_intact(bot) -> None:
     sent = await bot.say(odd, sender="r01", room=room, name="王😀阿姨\u0000")
     assert "工单号 1001" in texts_to(sent, room)[0]
     assert ticket(bot, 1001).text == odd
+    from tests.helpers import person
+
+    assert person(bot, "r01").name == "王😀阿姨"  # NUL dropped (PostgreSQL cannot store it), the rest intact
     sent = await bot.say("查询 1001'; DELETE FROM ticket;--", sender="r01", room=room)
     assert "工单 1001" in texts_to(sent, room)[0]
     assert len(tickets(bot)) == 1
