@@ -32,7 +32,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def _logging(settings: Settings) -> None:
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("jieba").setLevel(logging.WARNING)
+    for noisy in ("jieba", "alembic", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 # --- run -------------------------------------------------------------------------------------
