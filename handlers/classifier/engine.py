@@ -373,12 +373,14 @@ class _Compiler:
     def norm(self, s: str) -> str:
         return _apply_trie_replace(_base_normalize(s), self.syn_trie, self.syn_first)
 
-    def term(self, raw: str, rule: _Rule) -> _Term:
+    def term(self, raw: str, rule: _Rule, part_of_and: bool = False) -> _Term:
         token_only = raw.startswith("=")
         text = self.norm(raw[1:] if token_only else raw).strip()
         if not text:
             raise RuleFileError(self.path, rule.line, f"关键词为空 empty keyword in {rule.key!r}")
-        if len(text) == 1:
+        if len(text) == 1 and not part_of_and:
+            # a lone character is too ambiguous as a substring; inside "甲&乙" the other
+            # part gives the context, so "电梯&困" also fires on "困住" ("=困" for token only)
             token_only = True
         return _Term(text, token_only)
 
@@ -404,7 +406,7 @@ class _Compiler:
                 regex_rules.append(len(rules) - 1)
                 continue
             parts = key.split("&")
-            terms = tuple(self.term(p.strip(), raw) for p in parts)
+            terms = tuple(self.term(p.strip(), raw, len(parts) > 1) for p in parts)
             label = "&".join(("=" if t.token_only and len(t.text) > 1 else "") + t.text for t in terms)
             idx = len(rules)
             rules.append(_Rule(raw.group, label, raw.weight, terms, None, raw.line))
