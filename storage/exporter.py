@@ -35,7 +35,9 @@ from sqlalchemy.orm import Session, selectinload
 from storage.importer import (
     BUILDINGS,
     COLOUR_WORDS,
+    DEFAULT_CAPACITY,
     HOUSEHOLDS,
+    LEADER_WORD,
     PEOPLE,
     ROLE_WORDS,
     SHEETS,
@@ -113,6 +115,12 @@ def _person_ref(person: Person | None, same_name: dict[str, int]) -> str:
     return person.name
 
 
+def _role_word(person: Person, leaders: set[int | None]) -> str:
+    if person.role == Role.MEMBER and person.id in leaders:
+        return LEADER_WORD
+    return ROLE_WORDS.get(person.role, person.role)
+
+
 def export_workbook(session: Session, path: Path, community: str | None = None) -> str:
     """Write the ledger of every community (or the one named) to *path*; returns a summary.
     Raises ValueError (a Chinese sentence) for a name not ending .xlsx or an unknown community."""
@@ -159,10 +167,12 @@ def export_workbook(session: Session, path: Path, community: str | None = None) 
         (h.building.code, h.unit, h.room, h.floor, h.head_name, h.phone, COLOUR_WORDS.get(h.colour, h.colour),
          h.colour_reason, h.notes, _person_ref(h.link.member if h.link else None, same_name))
         for h in households))
+    leaders = {b.default_member_id for b in buildings}
     write_table(wb.create_sheet(PEOPLE), _headers(PEOPLE), (
-        (p.community.name if p.community else "", p.name, ROLE_WORDS.get(p.role, p.role), p.chat_id, p.phone,
+        (p.community.name if p.community else "", p.name, _role_word(p, leaders), p.chat_id, p.phone,
          p.household.address if p.household else "", "、".join(worker_grids.get(p.id, [])), p.strengths,
-         p.capacity if p.role in Role.HANDLERS else None)
+         p.capacity if p.role == Role.MEMBER or (p.role in Role.HANDLERS and p.capacity != DEFAULT_CAPACITY)
+         else None)
         for p in people))
     extra = []
     for name, writer in EXTRA_SHEETS:

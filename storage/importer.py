@@ -27,7 +27,7 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -96,7 +96,8 @@ T_UNKNOWN_MEMBER = "{column}“{ref}”不在“人员”表里,也不在系统�
 T_AMBIGUOUS_MEMBER = "{column}“{ref}”有多人同名,请改填其微信号"
 T_NOT_A_MEMBER = "{column}“{ref}”的角色是{role},不能联户"
 W_OVER_CAPACITY = "党员 {name} 联系 {count} 户,超过上限 {capacity} 户"
-T_WRITE_FAILED = "写入数据库时出错,已全部撤销:{error}"
+W_NO_WECHAT = "{role} {name} 没有填微信号:机器人认不出他,也无法私信派单"
+T_WRITE_FAILED = "写入数据库时出错,本次导入已撤销:{error}"
 T_STORED = "系统中楼号为“{code}”的楼栋"
 WHERE_ROW = "第{row}行"
 WHERE_OTHER = "{file} 第{row}行"
@@ -158,8 +159,9 @@ _COLOURS = {w: c for c, w in COLOUR_WORDS.items()} | {w + "色": c for c, w in C
 
 ROLE_WORDS = {Role.RESIDENT: "居民", Role.MEMBER: "联户党员", Role.GRID_WORKER: "网格员",
               Role.STAFF: "社区干部", Role.ADMIN: "管理员"}
+LEADER_WORD = "楼栋长"  # a 联户党员 who is also a building's first contact
 _ROLES = {w: r for r, w in ROLE_WORDS.items()} | {r: r for r in Role.ALL} | {
-    "党员": Role.MEMBER, "楼栋长": Role.MEMBER, "楼长": Role.MEMBER, "社区工作人员": Role.STAFF,
+    "党员": Role.MEMBER, LEADER_WORD: Role.MEMBER, "楼长": Role.MEMBER, "社区工作人员": Role.STAFF,
     "工作人员": Role.STAFF, "干部": Role.STAFF}
 
 DEFAULT_CAPACITY = 15
@@ -824,9 +826,13 @@ class Writer:
                                                                    name=name))
         return self.grids[community, name]
 
-    def write(self) -> None:
-        plan = self.plan
-        for b in plan.buildings.values():
+    def stages(self) -> list[Callable[[], None]]:
+        """The writing steps, each flushed before the next: a 楼栋长 lives in a household of
+        the building he leads, a cycle the unit of work cannot order in a single flush."""
+        return [self.write_buildings, self.write_households, self.write_people, self.write_links]
+
+    def write_buildings(self) -> None:
+        for b in self.plan.buildings.values():
             building = b.existing
             grid = self.grid(b.community, b.grid)
             if building is None:
@@ -839,7 +845,9 @@ class Writer:
             if b.row.has("group"):
                 building.group_name = b.group
             self.buildings[b.code] = building
-        for address, h in plan.households.items():
+
+    def write_households(self) -> None:
+        for address, h in self.plan.households.items():
             household = h.existing
             if household is None:
                 household = self.add(Household(building=self.buildings[h.code], unit=h.unit, room=h.room,
@@ -854,7 +862,9 @@ class Writer:
                 if row.has(key):
                     setattr(household, attr, value)
             self.households[address] = household
-        for p in plan.people:
+
+    def write_people(self) -> None:
+        for p in self.plan.people:
             person = p.existing
             community = self.community(p.community)
             if person is None:
@@ -873,26 +883,40 @@ class Writer:
             if row.has("address"):
                 person.household = self.households[p.address] if p.address else None
             self.people[id(p)] = person
+
+    def write_links(self) -> None:
+        """Grid workers, 楼栋长 and 联户, by id: the rows they join are stored by now."""
+        plan = self.plan
         for (community, grid), p in plan.grid_workers.items():
-            self.grid(community, grid).worker = self.people[id(p)]
+            self.grid(community, grid).worker_id = self.people[id(p)].id
         for b in plan.buildings.values():
             if b.row.has("leader"):
-                self.buildings[b.code].default_member = self.person(b.leader)
+                leader = self.person(b.leader)
+                self.buildings[b.code].default_member_id = leader.id if leader else None
+        links = {link.household_id: link for link in self.session.scalars(select(MemberLink).where(
+            MemberLink.household_id.in_([h.id for h in self.households.values()])))}
         for address, h in plan.households.items():
             if not h.row.has("member"):
                 continue
             household = self.households[address]
             member = self.person(h.member)
-            link = household.link
+            link = links.get(household.id)
             if member is None:
                 if link is not None:
                     self.session.delete(link)
-                    household.link = None
             elif link is None:
-                household.link = self.add(MemberLink(member=member, household=household, created_at=self.now))
-            elif link.member is not member:
-                link.member = member
+                self.add(MemberLink(member_id=member.id, household_id=household.id, created_at=self.now))
+            elif link.member_id != member.id:
+                link.member_id = member.id
                 link.created_at = self.now
+
+    def refresh(self) -> None:
+        """Relationships set by id above are reloaded when next read."""
+        for obj, attrs in ([(g, ["worker"]) for g in self.grids.values()]
+                           + [(b, ["default_member"]) for b in self.buildings.values()]
+                           + [(h, ["link"]) for h in self.households.values()]
+                           + [(p, ["links"]) for p in self.people.values()]):
+            self.session.expire(obj, attrs)
 
     def person(self, ref: PersonRef | None) -> Person | None:
         if ref is None:
@@ -919,9 +943,11 @@ def import_file(session: Session, path: Path, *, clock: Clock | None = None) -> 
         raise ImportError_([text for _, text in sorted(checker.problems, key=lambda p: p[0])])
     writer = Writer(session, plan, (clock or Clock()).now())
     try:
-        with session.no_autoflush:
-            writer.write()
-        session.flush()
+        for stage in writer.stages():
+            with session.no_autoflush:
+                stage()
+            session.flush()
+        writer.refresh()
     except SQLAlchemyError as exc:  # checks above should make this unreachable
         raise ImportError_([T_WRITE_FAILED.format(error=str(exc).splitlines()[0])]) from exc
     return _summary(session, plan, writer)
@@ -939,6 +965,10 @@ def _summary(session: Session, plan: Plan, writer: Writer) -> str:
         m = writer.person(h.member)
         if m is not None:
             members[id(m)] = m
+    for p in plan.people:
+        person = writer.people[id(p)]
+        if person.role in Role.HANDLERS and not person.chat_id:
+            warnings.append(W_NO_WECHAT.format(role=ROLE_WORDS[person.role], name=person.name))
     for m in sorted(members.values(), key=lambda p: p.id):
         count = session.scalar(select(func.count(MemberLink.id)).where(MemberLink.member_id == m.id)) or 0
         if count > m.capacity:
