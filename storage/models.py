@@ -542,3 +542,71 @@ class LinkProposal(Base):
     household: Mapped[Household] = relationship()
     member: Mapped[Person] = relationship(foreign_keys=[member_id])
     previous_member: Mapped[Person | None] = relationship(foreign_keys=[previous_member_id])
+
+
+# --- time: deadline ladders, outreach campaigns (issue 5; schedules/) ------------------------------
+
+class TicketTimer(Base):
+    """Where one time ladder of a ticket stands: "accept" / "resolve" deadlines (reminder, then
+    grid worker, then staff), "rating" (the 回访 reminder) and "revisit" (the 7-day check).
+    ``due`` is the moment the ladder was computed for; when the ticket's deadline moves (a
+    reopened ticket gets a new one) the ladder starts again."""
+
+    __tablename__ = "ticket_timer"
+    __table_args__ = (UniqueConstraint("ticket_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"))
+    phase: Mapped[str] = mapped_column(String(20))
+    due: Mapped[datetime | None] = mapped_column(DateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    level: Mapped[int] = mapped_column(Integer, default=0)  # 1 grid worker told, 2 staff told
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    ticket: Mapped[Ticket] = relationship()
+
+
+class CampaignStatus:
+    ACTIVE = "active"
+    PAUSED = "paused"
+    FINISHED = "finished"  # a one-off that ran, or past its end date
+    DELETED = "deleted"  # kept for the record of what was sent
+
+
+class Campaign(Base):
+    """Policy outreach on a schedule (防电诈, 防溺水, 医保缴费...): to building groups, or as
+    visit tasks to the members linked to households of given colours."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+    audience: Mapped[str] = mapped_column(String(200))  # 全部 / 网格名 / 楼栋名,... / 橙色,蓝色
+    schedule: Mapped[str] = mapped_column(String(100))  # 每周一 09:00 / 2026-12-01 09:00
+    start_at: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC, inclusive
+    end_at: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC, exclusive
+    status: Mapped[str] = mapped_column(String(10), default=CampaignStatus.ACTIVE, index=True)
+    source: Mapped[str] = mapped_column(String(200), default="chat")  # chat, or file:NAME.toml
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CampaignSend(Base):
+    """One send of a campaign: which slot, to which group or member, and its outbox row
+    (which says when it went out). Unique per slot and target: a slot is never sent twice."""
+
+    __tablename__ = "campaign_send"
+    __table_args__ = (UniqueConstraint("campaign_id", "slot", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    slot: Mapped[datetime] = mapped_column(DateTime)  # the scheduled time it belongs to (UTC)
+    target: Mapped[str] = mapped_column(String(200))  # a group's or a member's chat id
+    target_kind: Mapped[str] = mapped_column(String(10))  # room / member
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    outbox: Mapped[OutboxMessage | None] = relationship()
