@@ -96,13 +96,17 @@ class SimulatorGateway(Gateway):
     async def rooms(self, request: web.Request) -> web.Response:
         with self._app.sessions() as session:
             rooms = session.scalars(select(ChatRoom).order_by(ChatRoom.id)).all()
+            # building groups first: that is where residents talk
+            rooms = sorted(rooms, key=lambda r: (r.kind != "building", r.id))
             data = [{"id": r.chat_id, "name": r.name, "kind": r.kind} for r in rooms]
         return web.json_response(data)
 
     async def people(self, request: web.Request) -> web.Response:
         with self._app.sessions() as session:
             people = session.scalars(select(Person).where(Person.chat_id.is_not(None))
-                                     .order_by(Person.role.desc(), Person.id)).all()
+                                     .order_by(Person.id)).all()
+            order = {"resident": 0, "member": 1, "grid_worker": 2, "staff": 3, "admin": 4}
+            people = sorted(people, key=lambda p: (order.get(p.role, 9), p.id))
             data = [{"id": p.chat_id, "name": p.name, "role": p.role,
                      "address": p.household.address if p.household else None} for p in people]
         return web.json_response(data)
