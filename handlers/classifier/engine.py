@@ -666,14 +666,17 @@ class Classifier:
             if m:
                 fired.append((m.start(), m.end(), idx, m.group(0) or rules[idx].key))
 
-        # 3. within a group, a match strictly inside a longer match of the same group does not count
+        # 3. within a group, a match strictly inside a longer keyword match of the same group does
+        # not count ("燃气味" beats "燃气"); a regular expression's span hides nothing, since a
+        # pattern like "楼上.{0,8}麻将" would otherwise swallow the keywords it spans
         by_rule: dict[int, tuple[int, str]] = {}  # rule index -> (first start, shown)
         if fired:
             spans_by_group: dict[str, list[tuple[int, int, int]]] = {}
             for s, e, idx, _ in fired:
-                spans_by_group.setdefault(rules[idx].group, []).append((s, e, idx))
+                if rules[idx].regex is None:
+                    spans_by_group.setdefault(rules[idx].group, []).append((s, e, idx))
             for s, e, idx, shown in sorted(fired):
-                group_spans = spans_by_group[rules[idx].group]
+                group_spans = spans_by_group.get(rules[idx].group, ())
                 if len(group_spans) > 1 and any(
                         s2 <= s and e <= e2 and (e2 - s2) > (e - s) and i2 != idx for s2, e2, i2 in group_spans):
                     continue
