@@ -1,0 +1,258 @@
+"""The ledger's staff and member commands: 统计 本月 (the month's figures), 匹配 /
+确认匹配 (linking members to households), 婉拒 (a member declines a household),
+积分 (a member's record). Also renders the month report for `lianhu report`."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.clock import Clock
+from handlers import texts as T
+from handlers.colours import household_arg, reply_out_of_building_group
+from handlers.context import Ctx
+from handlers.parsing import register, ticket_number
+from handlers.router import Router, command
+from handlers.tickets_common import allowed
+from storage import ledger, matching, repo
+from storage.models import (
+    ChangeStatus,
+    Colour,
+    LinkProposal,
+    MemberDecline,
+    MemberLink,
+    Person,
+    Role,
+)
+from storage.report import Figures, Report, Scope, month_report, parse_month
+
+router = Router("ledger")
+register("匹配", "确认匹配", "婉拒", "积分")
+
+STAFF_ONLY = allowed(Role.SUPERVISORS, T.WHO_STAFF)
+HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
+MATCH_LINES_IN_CHAT = 40
+
+
+def community_id(ctx: Ctx) -> int | None:
+    return ctx.person.community_id or (ctx.room.community_id if ctx.room else None)
+
+
+# --- the month's figures -----------------------------------------------------------------------
+
+def _pct(value: float | None) -> str:
+    return T.NO_DATA if value is None else f"{value:.0%}"
+
+
+def figures_text(f: Figures) -> str:
+    t = f.tickets
+    return T.REPORT_FIGURES.format(
+        visits=f.visits, households=f.households_visited, suggestions=f.suggestions,
+        found=f.problems_found, solved=f.problems_solved, disputes=f.disputes_mediated,
+        upgrades=f.upgrades, wishes=f.wishes_fulfilled, received=f.received,
+        response=_pct(t.response_rate), resolve=_pct(t.resolve_rate), satisfaction=_pct(t.satisfaction),
+        overdue=f.overdue)
+
+
+def colours_text(f: Figures) -> str:
+    parts = [T.REPORT_COLOUR_PART.format(colour=T.COLOUR_SHORT[c], count=f.colours.get(c, 0),
+                                         share=_pct(f.colour_share(c))) for c in Colour.ALL]
+    return T.REPORT_COLOURS.format(households=f.households, parts=",".join(parts))
+
+
+def render_report(report: Report, *, buildings: bool = True, members: int = 20) -> str:
+    """The report as text: for chat (buildings=False) and for `lianhu report`."""
+    lines = [T.REPORT_HEAD.format(year=report.year, month=report.month)]
+    if len(report.communities) > 1:
+        lines += [T.REPORT_SCOPE.format(name=T.REPORT_ALL), figures_text(report.total),
+                  colours_text(report.total)]
+    for community in report.communities:
+        lines += _scope_lines(community, buildings)
+    if members and report.overdue_by_member:
+        lines.append(T.REPORT_OVERDUE_MEMBERS_HEAD)
+        lines += [T.REPORT_OVERDUE_MEMBER.format(name=n, grid=g, count=c)
+                  for n, g, c in report.overdue_by_member[:members]]
+        if len(report.overdue_by_member) > members:
+            lines.append(T.REPORT_MORE.format(count=len(report.overdue_by_member) - members))
+    return "\n".join(lines)
+
+
+def _scope_lines(scope: Scope, buildings: bool, depth: int = 0) -> list[str]:
+    indent = "  " * depth
+    lines = [indent + T.REPORT_SCOPE.format(name=scope.name),
+             indent + figures_text(scope.figures), indent + colours_text(scope.figures)]
+    for child in scope.children:
+        if child.kind == "building" and not buildings:
+            continue
+        lines += _scope_lines(child, buildings, depth + 1)
+    return lines
+
+
+@router.message(command("统计"), lambda ctx: bool(ctx.command and ctx.command.rest.strip()))
+@STAFF_ONLY
+def month_figures(ctx: Ctx) -> None:
+    """统计 本月 / 统计 上月 / 统计 2026-10 [网格名]; plain 统计 stays the staff router's."""
+    assert ctx.command is not None
+    words = ctx.command.rest.split()
+    ym = parse_month(words[0], ctx.clock)
+    if ym is None:
+        ctx.reply(T.REPORT_USAGE)
+        return
+    grid = None
+    if len(words) > 1:
+        grid = repo.grid_named(ctx.session, words[1])
+        if grid is None:
+            ctx.reply(T.REPORT_NO_GRID.format(name=words[1]))
+            return
+    report = month_report(ctx.session, ctx.clock, ctx.settings, *ym, community_id=community_id(ctx),
+                          grid_id=grid.id if grid else None)
+    if not report.communities:
+        ctx.reply(T.REPORT_EMPTY)
+        return
+    reply_out_of_building_group(ctx, render_report(report, buildings=grid is not None, members=10))
+
+
+# --- matching ------------------------------------------------------------------------------------
+
+def proposal_text(clock: Clock, proposal: matching.Proposal, limit: int | None = MATCH_LINES_IN_CHAT) -> str:
+    if not proposal.lines and not proposal.unmatched:
+        return T.MATCH_NOTHING
+    lines = [T.MATCH_HEAD.format(batch=proposal.batch, count=len(proposal.lines),
+                                 unmatched=len(proposal.unmatched))]
+    shown = proposal.lines if limit is None else proposal.lines[:limit]
+    lines += [T.MATCH_LINE.format(line=i, address=p.address, name=p.member_name, why=p.why)
+              for i, p in enumerate(shown, start=1)]
+    if len(shown) < len(proposal.lines):
+        lines.append(T.MATCH_MORE.format(count=len(proposal.lines) - len(shown)))
+    if proposal.unmatched:
+        lines.append(T.MATCH_UNMATCHED.format(
+            addresses="、".join(a for _, a in proposal.unmatched[:20])
+            + ("等" if len(proposal.unmatched) > 20 else "")))
+    if proposal.lines:
+        lines.append(T.MATCH_FOOT.format(batch=proposal.batch))
+    return "\n".join(lines)
+
+
+@router.message(command("匹配"))
+@STAFF_ONLY
+def match(ctx: Ctx) -> None:
+    cid = community_id(ctx)
+    if cid is None:
+        ctx.reply(T.MATCH_NO_COMMUNITY)
+        return
+    proposal = matching.propose(ctx.session, cid)
+    if proposal.lines:
+        matching.store(ctx.session, ctx.clock, cid, proposal)
+    reply_out_of_building_group(ctx, proposal_text(ctx.clock, proposal))
+
+
+@router.message(command("确认匹配"))
+@STAFF_ONLY
+def accept_match(ctx: Ctx) -> None:
+    assert ctx.command is not None
+    batch, rest = ticket_number(ctx.command.rest)
+    if batch is None:
+        ctx.reply(T.MATCH_ACCEPT_USAGE)
+        return
+    try:
+        lines = matching.parse_lines(rest)
+    except ValueError:
+        ctx.reply(T.MATCH_ACCEPT_USAGE)
+        return
+    pending = ctx.session.scalar(select(LinkProposal.id).where(
+        LinkProposal.batch == batch, LinkProposal.status == ChangeStatus.PENDING).limit(1))
+    if pending is None:
+        ctx.reply(T.MATCH_NO_SUCH.format(batch=batch))
+        return
+    result = matching.accept(ctx.session, ctx.clock, batch, lines)
+    text = T.MATCH_ACCEPTED.format(batch=batch, count=result.linked)
+    if result.skipped:
+        text += T.MATCH_SKIPPED.format(count=len(result.skipped), addresses="、".join(result.skipped[:10]))
+    ctx.reply(text)
+
+
+# --- a member declines a household ----------------------------------------------------------------
+
+@router.message(command("婉拒"))
+@HANDLERS_ONLY
+def decline(ctx: Ctx) -> None:
+    assert ctx.command is not None
+    where, _, reason = ctx.command.rest.partition(" ")
+    household = household_arg(ctx, where, T.DECLINE_USAGE)
+    if household is None:
+        return
+    reason = reason.strip()
+    if not reason:
+        ctx.reply(T.DECLINE_NEED_REASON)
+        return
+    link = ctx.session.scalar(select(MemberLink).where(MemberLink.household_id == household.id))
+    proposed = ctx.session.scalars(select(LinkProposal).where(
+        LinkProposal.household_id == household.id, LinkProposal.member_id == ctx.person.id,
+        LinkProposal.status == ChangeStatus.PENDING)).all()
+    if (link is None or link.member_id != ctx.person.id) and not proposed:
+        ctx.reply(T.DECLINE_NOT_YOURS.format(address=household.address))
+        return
+    already = ctx.session.scalar(select(MemberDecline).where(
+        MemberDecline.member_id == ctx.person.id, MemberDecline.household_id == household.id))
+    if already is None:
+        ctx.session.add(MemberDecline(member=ctx.person, household=household, reason=reason,
+                                      created_at=ctx.clock.now()))
+    else:
+        already.reason = reason
+    for row in proposed:
+        row.status = ChangeStatus.REJECTED
+        row.decided_at = ctx.clock.now()
+    if link is not None and link.member_id == ctx.person.id:
+        ctx.session.delete(link)
+    ctx.session.flush()
+    ctx.reply(T.DECLINE_OK.format(address=household.address))
+    text = T.DECLINE_STAFF.format(name=ctx.person.name, address=household.address, reason=reason)
+    for staff in repo.staff_of(ctx.session, household.building.grid.community_id):
+        ctx.say.person(staff, text)  # privately: a reason may touch the household's affairs
+
+
+# --- points -------------------------------------------------------------------------------------------
+
+def points_text(ctx: Ctx, member: Person) -> str:
+    today = ctx.clock.local().date()
+    start, end = ledger.month_bounds(ctx.clock, today.year, today.month)
+    month = ledger.member_points(ctx.session, ctx.clock, ctx.settings, start, end, [member.id])[member.id]
+    total = ledger.member_points(ctx.session, ctx.clock, ctx.settings, None, None, [member.id])[member.id]
+    s = ctx.settings
+    return T.POINTS_DETAIL.format(
+        name=member.name, month=month.total, total=total.total,
+        accepted=month.accepted_in_time, p_accepted=s.points_accept_in_time,
+        resolved=month.resolved_in_time, p_resolved=s.points_resolve_in_time,
+        satisfied=month.satisfied, p_satisfied=s.points_satisfied,
+        visits=month.visits, p_visits=s.points_visit, wishes=month.wishes, p_wishes=s.points_wish)
+
+
+@router.message(command("积分"))
+@HANDLERS_ONLY
+def points(ctx: Ctx) -> None:
+    assert ctx.command is not None
+    name = ctx.command.rest.strip().lstrip("@")
+    if not ctx.person.is_supervisor:
+        if name and name != ctx.person.name:
+            ctx.reply(T.POINTS_OWN_ONLY)
+            return
+        reply_out_of_building_group(ctx, points_text(ctx, ctx.person))
+        return
+    if name:
+        people = [p for p in repo.people_named(ctx.session, name) if p.is_handler]
+        if not people:
+            ctx.reply(T.PERSON_UNKNOWN.format(name=name))
+            return
+        reply_out_of_building_group(ctx, points_text(ctx, people[0]))
+        return
+    cid = community_id(ctx)
+    q = select(Person).where(Person.role == Role.MEMBER)
+    if cid is not None:
+        q = q.where(Person.community_id == cid)
+    members = ctx.session.scalars(q.order_by(Person.id)).all()
+    today = ctx.clock.local().date()
+    start, end = ledger.month_bounds(ctx.clock, today.year, today.month)
+    pts = ledger.member_points(ctx.session, ctx.clock, ctx.settings, start, end, [m.id for m in members])
+    rows = sorted(members, key=lambda m: (-pts[m.id].total, m.id))
+    lines = [T.POINTS_LIST_HEAD.format(count=len(rows))]
+    lines += [T.POINTS_LIST_LINE.format(name=m.name, points=pts[m.id].total, visits=pts[m.id].visits)
+              for m in rows[:50]]
+    reply_out_of_building_group(ctx, "\n".join(lines))

@@ -1,0 +1,142 @@
+"""微心愿: a resident posts `心愿 内容` (in the group or privately); members and staff list
+open wishes (`心愿单`), a member claims one (`认领 W12`) and marks it done
+(`完成心愿 W12 说明`); the resident is told each time, where they posted it."""
+from __future__ import annotations
+
+from handlers import texts as T
+from handlers import workflow as wf
+from handlers.colours import reply_out_of_building_group
+from handlers.context import Ctx
+from handlers.parsing import register
+from handlers.router import Router, command
+from handlers.speak import Speaker
+from handlers.tickets_common import allowed
+from storage import ledger, repo
+from storage.models import Role, Wish, WishStatus
+
+router = Router("wishes")
+register("心愿", "心愿单", "认领", "完成心愿")
+
+HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
+
+
+def community_of(ctx: Ctx) -> int | None:
+    return ctx.person.community_id or (ctx.room.community_id if ctx.room else None)
+
+
+def tell_resident(say: Speaker, wish: Wish, text: str) -> None:
+    """Where the wish was posted: @ the resident in that group, else privately."""
+    if wish.room_chat_id:
+        say.room(wish.room_chat_id, text, mentions=(wish.resident.chat_id,) if wish.resident.chat_id else ())
+    else:
+        say.person(wish.resident, text)
+
+
+@router.message(command("心愿"))
+def post(ctx: Ctx) -> None:
+    assert ctx.command is not None
+    content = ctx.command.rest.strip()
+    if not content:
+        if ctx.person.is_handler:
+            list_wishes(ctx)
+        else:
+            ctx.reply(T.WISH_USAGE)
+        return
+    building = ctx.room.building if ctx.room is not None and ctx.room.building is not None else None
+    household = ctx.person.household
+    if building is None and household is not None:
+        building = household.building
+    if household is not None and building is not None and household.building_id != building.id:
+        household = None
+    if building is None:
+        ctx.reply(T.WISH_WHERE)
+        return
+    wish = Wish(community_id=building.grid.community_id, building=building, household=household,
+                resident=ctx.person, room_chat_id=None if ctx.msg.is_private else ctx.msg.room,
+                text=content[:1000], status=WishStatus.OPEN, created_at=ctx.clock.now())
+    ctx.session.add(wish)
+    ctx.session.flush()
+    ctx.reply(T.WISH_RECEIVED.format(code=wish.code))
+    member = repo.linked_member(ctx.session, household.id) if household is not None else None
+    member = member or building.default_member or building.grid.worker
+    place = f"{building.name}" + (f" {household.unit}单元{household.room}" if household else "")
+    notice = T.WISH_NEW_PRIVATE.format(code=wish.code, place=place, name=ctx.person.name,
+                                       text=wish.text[:300])
+    if member is not None and member.id != ctx.person.id:
+        ctx.say.person(member, notice)
+
+
+@router.message(command("心愿单"))
+@HANDLERS_ONLY
+def list_wishes(ctx: Ctx) -> None:
+    wishes = ledger.open_wishes(ctx.session, community_of(ctx))
+    if not wishes:
+        ctx.reply(T.WISH_LIST_NONE)
+        return
+    lines = [T.WISH_LIST_HEAD.format(count=len(wishes))]
+    for w in wishes:
+        lines.append(T.WISH_LINE.format(
+            code=w.code, status=T.WISH_STATUS_NAMES[w.status],
+            place=w.building.name if w.building else "", text=w.text[:40],
+            who=f"({w.claimed_by.name})" if w.claimed_by else "", when=ctx.clock.show(w.created_at)))
+    lines.append(T.WISH_LIST_FOOT)
+    reply_out_of_building_group(ctx, "\n".join(lines))
+
+
+def _wish_arg(ctx: Ctx) -> tuple[Wish, str] | None:
+    assert ctx.command is not None
+    number, rest = ledger.parse_wish_code(ctx.command.rest)
+    if number is None:
+        ctx.reply(T.WISH_NEED_CODE.format(word=ctx.command.word))
+        return None
+    wish = ctx.session.get(Wish, number)
+    if wish is None:
+        ctx.reply(T.WISH_NO_SUCH.format(code=f"W{number}"))
+        return None
+    return wish, rest
+
+
+@router.message(command("认领"))
+@HANDLERS_ONLY
+def claim(ctx: Ctx) -> None:
+    found = _wish_arg(ctx)
+    if found is None:
+        return
+    wish, _ = found
+    if wish.status != WishStatus.OPEN:
+        who = wish.claimed_by.name if wish.claimed_by else ""
+        ctx.reply(T.WISH_TAKEN.format(code=wish.code, status=T.WISH_STATUS_NAMES[wish.status], who=who))
+        return
+    wish.status = WishStatus.CLAIMED
+    wish.claimed_by = ctx.person
+    wish.claimed_at = ctx.clock.now()
+    ctx.reply(T.WISH_CLAIMED_OK.format(code=wish.code, text=wish.text[:100]))
+    tell_resident(ctx.say, wish, T.WISH_CLAIMED_RESIDENT.format(
+        code=wish.code, role=wf.role_name(ctx.person), name=ctx.person.name))
+
+
+@router.message(command("完成心愿"))
+@HANDLERS_ONLY
+def done(ctx: Ctx) -> None:
+    found = _wish_arg(ctx)
+    if found is None:
+        return
+    wish, note = found
+    if wish.status == WishStatus.DONE:
+        ctx.reply(T.WISH_DONE_ALREADY.format(code=wish.code))
+        return
+    if wish.status == WishStatus.CLAIMED and wish.claimed_by_id != ctx.person.id \
+            and not ctx.person.is_supervisor:
+        ctx.reply(T.WISH_NOT_YOURS.format(code=wish.code, who=wish.claimed_by.name if wish.claimed_by else ""))
+        return
+    now = ctx.clock.now()
+    if wish.status == WishStatus.OPEN:  # claimed and fulfilled in one go
+        wish.claimed_by = ctx.person
+        wish.claimed_at = now
+    wish.status = WishStatus.DONE
+    wish.done_at = now
+    wish.done_note = note or None
+    ctx.reply(T.WISH_DONE_OK.format(code=wish.code))
+    who = wish.claimed_by or ctx.person
+    tell_resident(ctx.say, wish, T.WISH_DONE_RESIDENT.format(code=wish.code, role=wf.role_name(who),
+                                                             name=who.name))

@@ -1,0 +1,48 @@
+"""Monday's visit reminders: every member gets, privately, the households they look after
+that are due for a visit this week or overdue (by the colour's pace in the settings).
+
+    send_visit_due_lists(app)   # the weekly job (Mondays); tests call it with a FrozenClock
+
+Runs once a day at most: the messages carry the batch ``visits-due:<local date>``, and a
+second run on the same day (a restart) sends nothing.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+
+from handlers.speak import Speaker
+from handlers.visits import due_list_text
+from storage import ledger
+from storage.models import OutboxMessage, Person
+
+log = logging.getLogger(__name__)
+
+
+def send_visit_due_lists(app: Any) -> int:
+    """Queue each member's due list; returns how many members were sent one."""
+    clock, settings = app.clock, app.settings
+    today = clock.local().date()
+    batch = f"visits-due:{today.isoformat()}"
+    with app.sessions() as session:
+        if session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.batch == batch)):
+            log.info("visit reminders for %s were sent already", today)
+            return 0
+        by_member: dict[int, list[ledger.Due]] = defaultdict(list)
+        for due in ledger.visits_due(session, clock, settings, today):
+            by_member[due.member_id].append(due)
+        say = Speaker(session, clock, batch=batch)
+        people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(list(by_member))))} \
+            if by_member else {}
+        sent = 0
+        for member_id, dues in sorted(by_member.items()):
+            if say.person(people.get(member_id), due_list_text(clock, dues)) is not None:
+                sent += 1
+        session.commit()
+    if hasattr(app, "outbox"):
+        app.outbox.wake()
+    log.info("visit reminders: %d members", sent)
+    return sent

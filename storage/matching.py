@@ -1,0 +1,259 @@
+"""Linking members to households (就近方便、双向选择): proposals staff accept whole or in part.
+
+Which households need a member: those with no link, and those badly linked (the member
+is no longer a member of the household's community, or looks after more households than
+their capacity: the ones furthest from them are offered to others).
+
+For each, in order orange, yellow, blue, green (the households needing a fitted member
+first), the proposed member is the best one with room:
+  1. nearest: same building, else same grid (nearest building number first), else the
+     same community; a member's place is their own home, else where most of their
+     households are;
+  2. colour duty fitted to strengths (blue → 致富带富, yellow → 调解沟通,
+     orange → 时间充裕 or 医护);
+  3. the lightest load relative to capacity.
+Capacity is never exceeded, and a member never gets a household they declined.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from storage.ledger import DUTY_STRENGTHS, parse_strengths
+from storage.models import (
+    Building,
+    ChangeStatus,
+    Colour,
+    Grid,
+    Household,
+    LinkProposal,
+    MemberDecline,
+    MemberLink,
+    Person,
+    Role,
+)
+
+COLOUR_ORDER = {Colour.ORANGE: 0, Colour.YELLOW: 1, Colour.BLUE: 2, Colour.GREEN: 3}
+TIER_NAMES = ("同楼", "同网格", "同社区")
+
+
+@dataclass(frozen=True)
+class Line:
+    household_id: int
+    address: str
+    member_id: int
+    member_name: str
+    previous_member_id: int | None
+    why: str
+
+
+@dataclass
+class Proposal:
+    lines: list[Line]
+    unmatched: list[tuple[int, str]]  # (household id, address): nobody with room
+    batch: int | None = None
+
+
+@dataclass
+class _Member:
+    id: int
+    name: str
+    capacity: int
+    strengths: set[str]
+    building_id: int | None
+    grid_id: int | None
+    load: int = 0
+
+    @property
+    def room(self) -> int:
+        return self.capacity - self.load
+
+
+def _code_number(code: str) -> int | None:
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return int(digits) if digits else None
+
+
+def propose(session: Session, community_id: int) -> Proposal:
+    """What staff should link, for one community (nothing is changed)."""
+    buildings = {bid: (grid_id, code) for bid, grid_id, code in session.execute(
+        select(Building.id, Building.grid_id, Building.code).join(Grid)
+        .where(Grid.community_id == community_id)).tuples()}
+    if not buildings:
+        return Proposal([], [])
+    households = session.execute(
+        select(Household.id, Household.building_id, Household.unit, Household.room, Household.colour,
+               MemberLink.member_id)
+        .outerjoin(MemberLink, MemberLink.household_id == Household.id)
+        .where(Household.building_id.in_(list(buildings)))).tuples().all()
+    people = session.execute(
+        select(Person.id, Person.name, Person.capacity, Person.strengths, Household.building_id)
+        .outerjoin(Household, Household.id == Person.household_id)
+        .where(Person.role == Role.MEMBER, Person.community_id == community_id)
+        .order_by(Person.id)).tuples().all()
+    home = {pid: bid for pid, _, _, _, bid in people if bid in buildings}
+
+    links_by_member: dict[int, list[tuple]] = defaultdict(list)
+    for row in households:
+        if row[5] is not None:
+            links_by_member[row[5]].append(row)
+    members: dict[int, _Member] = {}
+    for pid, name, capacity, strengths, _ in people:
+        place = home.get(pid)
+        if place is None and links_by_member.get(pid):
+            place = Counter(r[1] for r in links_by_member[pid]).most_common(1)[0][0]
+        members[pid] = _Member(pid, name, max(0, capacity or 0), parse_strengths(strengths), place,
+                               buildings[place][0] if place is not None else None)
+    # other handlers (a grid worker, staff) of this community may keep the links they have
+    others = {mid for mid in links_by_member if mid not in members}
+    keepers = set(session.scalars(select(Person.id).where(
+        Person.id.in_(others), Person.role.in_(Role.HANDLERS),
+        Person.community_id == community_id))) if others else set()
+    declined = set(session.execute(select(MemberDecline.member_id, MemberDecline.household_id)
+                                   .where(MemberDecline.household_id.in_([h[0] for h in households])))
+                   .tuples().all()) if households else set()
+
+    def distance(m: _Member, building_id: int) -> tuple[int, int]:
+        if m.building_id == building_id:
+            return 0, 0
+        grid_id, code = buildings[building_id]
+        if m.grid_id is not None and m.grid_id == grid_id:
+            a, b = _code_number(code), _code_number(buildings[m.building_id][1]) if m.building_id else None
+            return 1, abs(a - b) if a is not None and b is not None else 999
+        return 2, 0
+
+    def fit(m: _Member, colour: str) -> bool:
+        return bool(m.strengths & DUTY_STRENGTHS.get(colour, frozenset()))
+
+    # who needs a (new) member
+    needing: list[tuple] = []
+    for row in households:
+        mid = row[5]
+        if mid is None:
+            needing.append(row)
+        elif mid not in members and mid not in keepers:
+            needing.append(row)  # no longer a member, or not of this community
+    for mid, rows in links_by_member.items():
+        m = members.get(mid)
+        if m is None:
+            continue
+        keep = sorted(rows, key=lambda r: (distance(m, r[1]), not fit(m, r[4]), r[0]))
+        m.load = min(len(keep), m.capacity)
+        needing.extend(keep[m.capacity:])  # over capacity: the furthest go to others
+
+    by_building: dict[int, list[_Member]] = defaultdict(list)
+    by_grid: dict[int, list[_Member]] = defaultdict(list)
+    for m in members.values():
+        if m.building_id is not None:
+            by_building[m.building_id].append(m)
+            by_grid[m.grid_id].append(m)  # type: ignore[index]
+    everyone = list(members.values())
+
+    needing.sort(key=lambda r: (COLOUR_ORDER.get(r[4], 9), r[1], r[2], r[3]))
+    lines: list[Line] = []
+    unmatched: list[tuple[int, str]] = []
+    for hid, bid, unit, room, colour, previous in needing:
+        address = f"{buildings[bid][1]}-{unit}-{room}"
+        best: _Member | None = None
+        for pool in (by_building.get(bid, ()), by_grid.get(buildings[bid][0], ()), everyone):
+            options = [m for m in pool if m.room > 0 and m.id != previous and (m.id, hid) not in declined]
+            if options:
+                best = min(options, key=lambda m: (distance(m, bid), not fit(m, colour),
+                                                   m.load / max(m.capacity, 1), m.id))
+                break
+        if best is None:
+            unmatched.append((hid, address))
+            continue
+        best.load += 1
+        tier = distance(best, bid)[0]
+        why = TIER_NAMES[tier]
+        if fit(best, colour):
+            why += "," + "、".join(sorted(best.strengths & DUTY_STRENGTHS[colour]))
+        if previous is not None:
+            why += ",替换原联户人"
+        lines.append(Line(hid, address, best.id, best.name, previous, why))
+    return Proposal(lines, unmatched)
+
+
+def store(session: Session, clock: Clock, community_id: int, proposal: Proposal) -> int:
+    """Keep a proposal for staff to accept; older pending proposals of the community lapse."""
+    session.execute(update(LinkProposal).where(
+        LinkProposal.community_id == community_id, LinkProposal.status == ChangeStatus.PENDING)
+        .values(status=ChangeStatus.SUPERSEDED))
+    batch = (session.scalar(select(func.max(LinkProposal.batch))) or 0) + 1
+    now = clock.now()
+    session.add_all(LinkProposal(batch=batch, line=i, community_id=community_id,
+                                 household_id=line.household_id, member_id=line.member_id,
+                                 previous_member_id=line.previous_member_id, why=line.why[:200],
+                                 status=ChangeStatus.PENDING, created_at=now)
+                    for i, line in enumerate(proposal.lines, start=1))
+    session.flush()
+    proposal.batch = batch
+    return batch
+
+
+def parse_lines(text: str) -> set[int] | None:
+    """'1,3,5-7' → {1, 3, 5, 6, 7}; '' or '全部' → None (all). Raises ValueError on nonsense."""
+    t = text.replace(",", ",").replace("、", ",").replace(" ", ",").strip(",")
+    if t in ("", "全部", "all"):
+        return None
+    out: set[int] = set()
+    for part in filter(None, t.split(",")):
+        lo, dash, hi = part.partition("-")
+        if not lo.isdigit() or (dash and not hi.isdigit()):
+            raise ValueError(part)
+        out.update(range(int(lo), int(hi) + 1) if dash else {int(lo)})
+    return out
+
+
+@dataclass
+class Accepted:
+    linked: int
+    skipped: list[str]  # addresses: changed since the proposal, or the member is full
+
+
+def accept(session: Session, clock: Clock, batch: int, lines: Iterable[int] | None = None) -> Accepted:
+    """Link the chosen lines of a pending proposal (all when ``lines`` is None)."""
+    q = select(LinkProposal).where(LinkProposal.batch == batch, LinkProposal.status == ChangeStatus.PENDING)
+    if lines is not None:
+        q = q.where(LinkProposal.line.in_(list(lines)))
+    rows = session.scalars(q.order_by(LinkProposal.line)).all()
+    now = clock.now()
+    links = {link.household_id: link for link in session.scalars(
+        select(MemberLink).where(MemberLink.household_id.in_([r.household_id for r in rows])))} if rows else {}
+    loads = dict(session.execute(select(MemberLink.member_id, func.count(MemberLink.id)).where(
+        MemberLink.member_id.in_({r.member_id for r in rows})).group_by(MemberLink.member_id)).tuples()
+        .all()) if rows else {}
+    result = Accepted(0, [])
+    for row in rows:
+        link = links.get(row.household_id)
+        current = link.member_id if link is not None else None
+        if current != row.previous_member_id or loads.get(row.member_id, 0) >= row.member.capacity:
+            row.status = ChangeStatus.REJECTED
+            row.decided_at = now
+            result.skipped.append(row.household.address)
+            continue
+        if link is None:
+            link = MemberLink(household_id=row.household_id, member_id=row.member_id, created_at=now)
+            session.add(link)
+            links[row.household_id] = link
+        else:
+            loads[link.member_id] = loads.get(link.member_id, 1) - 1
+            link.member_id = row.member_id
+            link.created_at = now
+        loads[row.member_id] = loads.get(row.member_id, 0) + 1
+        row.status = ChangeStatus.CONFIRMED
+        row.decided_at = now
+        result.linked += 1
+    session.flush()
+    return result
+
+
+def pending_lines(session: Session, batch: int) -> list[LinkProposal]:
+    return list(session.scalars(select(LinkProposal).where(
+        LinkProposal.batch == batch).order_by(LinkProposal.line)))

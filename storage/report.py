@@ -1,0 +1,275 @@
+"""The month's figures communities report upward, by community, grid and building.
+
+    联系走访 N 户次 (M 户) · 收集意见建议 · 发现问题和隐患 · 解决问题 · 调解矛盾纠纷 ·
+    升级调色 · 实现微心愿 · 响应率 · 解决率 · 满意率 · 四色分布 · 逾期未走访
+
+What each figure counts, for a local calendar month [start, end):
+* 走访户次: visits logged in the month; 走访户数: distinct households among them.
+* 收集意见建议: suggestion tickets received in the month (from groups or from visits).
+* 发现问题和隐患: visits in the month that recorded a finding (`走访 … 发现:`).
+* 解决问题: tickets other than suggestions resolved in the month (whenever received).
+* 调解矛盾纠纷: dispute tickets resolved in the month.
+* 升级调色: confirmed colour changes to green from another colour decided in the month.
+* 实现微心愿: wishes marked done in the month.
+* 响应率 / 解决率 / 满意率: as storage.stats, over the tickets received in the month:
+  accepted in time / received, resolved / received, (满意+基本满意) / rated.
+* 四色分布: households by colour at the end of the month (or now, for the current month).
+* 逾期未走访: linked households whose visit was due before that day and not made.
+
+Each figure is one GROUP BY building over the month's rows, added up to grids and
+communities in Python, so a district's month comes back in seconds.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.config import Settings
+from storage import ledger
+from storage.models import (
+    Building,
+    ChangeStatus,
+    Colour,
+    ColourChange,
+    Community,
+    Grid,
+    Household,
+    Person,
+    Ticket,
+    Visit,
+    VisitKind,
+    Wish,
+    WishStatus,
+)
+from storage.stats import TicketFigures
+
+COUNTS = ("visits", "households_visited", "suggestions", "problems_found", "problems_solved",
+          "disputes_mediated", "upgrades", "wishes_fulfilled", "received", "accepted_in_time",
+          "resolved", "resolved_in_time", "rated", "satisfied", "unrated_closed", "overdue")
+
+
+TICKET_COLUMNS = ("received", "accepted_in_time", "resolved", "resolved_in_time", "rated", "satisfied",
+                  "unrated_closed", "suggestions")
+
+
+@dataclass
+class Figures:
+    visits: int = 0
+    households_visited: int = 0
+    suggestions: int = 0
+    problems_found: int = 0
+    problems_solved: int = 0
+    disputes_mediated: int = 0
+    upgrades: int = 0
+    wishes_fulfilled: int = 0
+    received: int = 0
+    accepted_in_time: int = 0
+    resolved: int = 0
+    resolved_in_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    unrated_closed: int = 0
+    overdue: int = 0
+    colours: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: Figures) -> None:
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.colours.update(other.colours)
+
+    @property
+    def tickets(self) -> TicketFigures:
+        return TicketFigures(self.received, self.accepted_in_time, self.resolved, self.resolved_in_time,
+                             self.rated, self.satisfied, self.unrated_closed)
+
+    @property
+    def households(self) -> int:
+        return sum(self.colours.values())
+
+    def colour_share(self, colour: str) -> float | None:
+        return TicketFigures.rate(self.colours.get(colour, 0), self.households)
+
+
+@dataclass
+class Scope:
+    kind: str  # community / grid / building
+    id: int
+    name: str
+    figures: Figures = field(default_factory=Figures)
+    children: list[Scope] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    year: int
+    month: int
+    start: datetime
+    end: datetime
+    as_of: datetime
+    communities: list[Scope]
+    overdue_by_member: list[tuple[str, str, int]]  # (member, grid, households overdue)
+
+    @property
+    def total(self) -> Figures:
+        out = Figures()
+        for c in self.communities:
+            out.add(c.figures)
+        return out
+
+
+def _count_if(*conds: object):  # type: ignore[no-untyped-def]
+    return func.coalesce(func.sum(case((and_(*conds), 1), else_=0)), 0)
+
+
+def month_report(session: Session, clock: Clock, settings: Settings, year: int, month: int, *,
+                 community_id: int | None = None, grid_id: int | None = None) -> Report:
+    start, end = ledger.month_bounds(clock, year, month)
+    as_of = min(end, clock.now())
+    structure = session.execute(
+        select(Community.id, Community.name, Grid.id, Grid.name, Building.id, Building.name)
+        .join(Grid, Grid.community_id == Community.id).join(Building, Building.grid_id == Grid.id)
+        .where(*([Community.id == community_id] if community_id is not None else []),
+               *([Grid.id == grid_id] if grid_id is not None else []))
+        .order_by(Community.id, Grid.id, Building.id)).tuples().all()
+    by_building: dict[int, Figures] = defaultdict(Figures)
+    loose: dict[int, Figures] = defaultdict(Figures)  # community rows with no building
+    wanted = {row[4] for row in structure}
+    communities_wanted = {row[0] for row in structure}
+
+    def put(building_id: int | None, community: int | None) -> Figures | None:
+        if building_id is not None:
+            return by_building[building_id] if building_id in wanted else None
+        if grid_id is None and community in communities_wanted:
+            return loose[community]  # type: ignore[index]
+        return None
+
+    # tickets received in the month
+    for row in session.execute(select(
+            Ticket.building_id, Ticket.community_id, func.count(Ticket.id),
+            _count_if(Ticket.accepted_at.is_not(None), Ticket.accepted_at <= Ticket.accept_due),
+            _count_if(Ticket.resolved_at.is_not(None)),
+            _count_if(Ticket.resolved_at.is_not(None), Ticket.resolved_at <= Ticket.resolve_due),
+            _count_if(Ticket.rating.is_not(None)),
+            _count_if(Ticket.rating.in_((1, 2))),
+            _count_if(Ticket.status == "closed", Ticket.rating.is_(None)),
+            _count_if(Ticket.category == "suggestion"))
+            .where(Ticket.created_at >= start, Ticket.created_at < end)
+            .group_by(Ticket.building_id, Ticket.community_id)).tuples():
+        f = put(row[0], row[1])
+        if f is not None:
+            for name, value in zip(TICKET_COLUMNS, row[2:]):
+                setattr(f, name, getattr(f, name) + int(value))
+
+    # problems solved and disputes mediated: resolved in the month
+    for bid, cid, solved, disputes in session.execute(select(
+            Ticket.building_id, Ticket.community_id, _count_if(Ticket.category != "suggestion"),
+            _count_if(Ticket.category == "dispute"))
+            .where(Ticket.resolved_at >= start, Ticket.resolved_at < end)
+            .group_by(Ticket.building_id, Ticket.community_id)).tuples():
+        f = put(bid, cid)
+        if f is not None:
+            f.problems_solved += int(solved)
+            f.disputes_mediated += int(disputes)
+
+    # visits, households visited, problems found
+    for bid, visits, households, found in session.execute(select(
+            Household.building_id, func.count(Visit.id), func.count(func.distinct(Visit.household_id)),
+            _count_if(Visit.kind == VisitKind.FINDING))
+            .join(Household, Household.id == Visit.household_id)
+            .where(Visit.visited_at >= start, Visit.visited_at < end)
+            .group_by(Household.building_id)).tuples():
+        f = put(bid, None)
+        if f is not None:
+            f.visits += int(visits)
+            f.households_visited += int(households)
+            f.problems_found += int(found)
+
+    # colour upgrades
+    for bid, n in session.execute(select(Household.building_id, func.count(ColourChange.id))
+                                  .join(Household, Household.id == ColourChange.household_id)
+                                  .where(ColourChange.status == ChangeStatus.CONFIRMED,
+                                         ColourChange.to_colour == Colour.GREEN,
+                                         ColourChange.from_colour != Colour.GREEN,
+                                         ColourChange.decided_at >= start, ColourChange.decided_at < end)
+                                  .group_by(Household.building_id)).tuples():
+        f = put(bid, None)
+        if f is not None:
+            f.upgrades += int(n)
+
+    # wishes fulfilled
+    for bid, cid, n in session.execute(select(Wish.building_id, Wish.community_id, func.count(Wish.id))
+                                       .where(Wish.status == WishStatus.DONE, Wish.done_at >= start,
+                                              Wish.done_at < end)
+                                       .group_by(Wish.building_id, Wish.community_id)).tuples():
+        f = put(bid, cid)
+        if f is not None:
+            f.wishes_fulfilled += int(n)
+
+    # colour distribution at the end of the month
+    building_of = dict(session.execute(select(Household.id, Household.building_id)
+                                       .where(Household.building_id.in_(wanted))).tuples().all()) \
+        if wanted else {}
+    for hid, colour in ledger.colours_as_of(session, as_of).items():
+        bid = building_of.get(hid)
+        if bid is not None:
+            by_building[bid].colours[colour] += 1
+
+    # visits overdue on the report's day
+    day = ledger.local_date(clock, as_of - timedelta(microseconds=1))
+    overdue = ledger.visits_due(session, clock, settings, day, community_id=community_id,
+                                overdue_only=True)
+    grid_names = {row[2]: row[3] for row in structure}
+    per_member: Counter[tuple[int, int]] = Counter()
+    for d in overdue:
+        f = put(building_of.get(d.household_id), None)
+        if f is not None and d.grid_id in grid_names:
+            f.overdue += 1
+            per_member[(d.member_id, d.grid_id)] += 1
+    names = dict(session.execute(select(Person.id, Person.name).where(
+        Person.id.in_({m for m, _ in per_member}))).tuples().all()) if per_member else {}
+    overdue_by_member = sorted(((names.get(m, str(m)), grid_names[g], n) for (m, g), n in per_member.items()),
+                               key=lambda t: (-t[2], t[1], t[0]))
+
+    # add up: buildings → grids → communities
+    communities: dict[int, Scope] = {}
+    grids: dict[int, Scope] = {}
+    for cid, cname, gid, gname, bid, bname in structure:
+        c = communities.get(cid)
+        if c is None:
+            c = communities[cid] = Scope("community", cid, cname)
+            c.figures.add(loose.get(cid, Figures()))
+        g = grids.get(gid)
+        if g is None:
+            g = grids[gid] = Scope("grid", gid, gname)
+            c.children.append(g)
+        b = Scope("building", bid, bname, by_building.get(bid, Figures()))
+        g.children.append(b)
+        g.figures.add(b.figures)
+        c.figures.add(b.figures)
+    return Report(year, month, start, end, as_of, list(communities.values()), overdue_by_member)
+
+
+def parse_month(text: str, clock: Clock) -> tuple[int, int] | None:
+    """'本月', '上月', '2026-10', '2026年10月', '10月' (this year) → (year, month)."""
+    t = text.strip().replace(" ", "")
+    today = clock.local().date()
+    if t in ("本月", "这个月", "当月"):
+        return today.year, today.month
+    if t in ("上月", "上个月"):
+        first = today.replace(day=1) - timedelta(days=1)
+        return first.year, first.month
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", t) or re.fullmatch(r"(\d{4})(\d{2})", t)
+    if m:
+        year, month = int(m.group(1)), int(m.group(2))
+    else:
+        m = re.fullmatch(r"(\d{1,2})月", t)
+        if not m:
+            return None
+        year, month = today.year, int(m.group(1))
+    return (year, month) if 1 <= month <= 12 and 2000 <= year <= 2100 else None
