@@ -210,8 +210,15 @@ def _classifier_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     add_commands(sub)
 
 
+def _ledger_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from storage.ledger_cli import add_commands  # also adds the ledger's sheets to `export`
+
+    add_commands(sub)
+
+
 #: other modules' subcommands: each registers its own on the subparsers
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_classifier_commands]  # type: ignore[type-arg]
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_classifier_commands,  # type: ignore[type-arg]
+                                                                   _ledger_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

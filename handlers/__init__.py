@@ -7,10 +7,10 @@ from handlers.router import Dispatcher
 
 
 def build_dispatcher() -> Dispatcher:
-    from handlers import fallback, members, middlewares, residents, staff
+    from handlers import colours, fallback, ledger, members, middlewares, residents, staff, visits, wishes
 
     return Dispatcher(
-        routers=[fallback.media_router, members.router, staff.router, residents.router,
-                 fallback.router],
+        routers=[fallback.media_router, members.router, colours.router, visits.router, wishes.router,
+                 ledger.router, staff.router, residents.router, fallback.router],
         middlewares=[middlewares.understand, middlewares.log_route],
     )

@@ -245,3 +245,139 @@ EXAMPLES = {
     "查询": "查询 1024",
     "派单": "派单 1024 王建国",
 }
+
+# --- the ledger (台账): colours, visits, wishes, matching, points, the month's figures -------------
+# A colour and its reason go only to staff and the linked member, by private message: none of
+# the group texts below may carry them.
+
+COLOUR_SHORT = {"green": "绿", "blue": "蓝", "yellow": "黄", "orange": "橙"}
+CHANGE_STATUS_NAMES = {"pending": "待确认", "confirmed": "已确认", "rejected": "已驳回",
+                       "superseded": "已被新申请替代"}
+LEDGER_PRIVATE_ONLY = "“{command}”涉及住户隐私,请私聊我发送,不要在群里发。"
+LEDGER_SENT_PRIVATELY = "已私信发给您。"
+LEDGER_UNKNOWN_ADDRESS = "没有找到门牌 {address},请核对“楼号-单元-门牌”,例如 3-2-502。"
+
+COLOUR_USAGE = "格式:调色 门牌 颜色 原因。例如:调色 3-2-502 绿 已就业,收入稳定(颜色:绿、蓝、黄、橙)"
+COLOUR_UNKNOWN = "没看懂颜色“{word}”。可以写:绿(和谐平稳)、蓝(经济困难)、黄(矛盾纠纷)、橙(孤老留守)。"
+COLOUR_NEED_REASON = "请写上调色的原因,例如:调色 3-2-502 绿 已就业,收入稳定"
+COLOUR_NOT_YOURS = "{address} 不是您联系的住户。只有联系该户的党员、所在网格的网格员和社区工作人员可以查看或调整。"
+COLOUR_SAME = "{address} 现在已经是{colour},不用调整。"
+COLOUR_PROPOSED = ("已提交调色申请 {id}:{address} 由{old}调为{new},等社区工作人员确认后生效,结果会私信告诉您。"
+                   "{replaced}")
+COLOUR_REPLACED = "(此前未确认的申请 {ids} 已作废)"
+COLOUR_PROPOSAL_STAFF = (
+    "【调色申请 {id}】{role}{name}申请将 {address} 由{old}调为{new}\n原因:{reason}\n"
+    "同意请回复:确认调色 {id};不同意请回复:驳回调色 {id} 原因"
+)
+COLOUR_SET = "已将 {address} 由{old}调为{new}(原因:{reason})。"
+COLOUR_SET_MEMBER = "社区工作人员{staff}已将您联系的 {address} 由{old}调为{new},原因:{reason}。"
+COLOUR_NEED_ID = "请写上调色申请编号,例如:{word} 12"
+COLOUR_NO_SUCH = "没有找到调色申请 {id}。"
+COLOUR_DECIDED_ALREADY = "调色申请 {id} {status},不用再处理。"
+COLOUR_CONFIRMED_OK = "已确认调色申请 {id}({address}),并告知了申请人。"
+COLOUR_UPGRADE_MARK = "(升级调色)"
+COLOUR_CONFIRMED_MEMBER = "您的调色申请 {id} 已由{staff}确认:{address} 由{old}调为{new}{upgrade}。"
+COLOUR_REJECT_NEED_REASON = "请写上驳回的原因,例如:驳回调色 {id} 请先走访核实收入情况"
+COLOUR_REJECTED_OK = "已驳回调色申请 {id}({address}),并告知了申请人。"
+COLOUR_REJECTED_MEMBER = "您的调色申请 {id}({address} 调为{new})未通过,{staff}的意见:{note}"
+
+RECORD_USAGE = "格式:档案 门牌,例如:档案 3-2-502"
+RECORD_HEAD = "【住户档案 {address}】{building} 户主:{head}"
+RECORD_COLOUR = "颜色:{colour},原因:{reason}"
+RECORD_MEMBER = "联户党员:{member}"
+RECORD_NOBODY = "暂未联系"
+RECORD_NOTES = "备注:{notes}"
+RECORD_VISITS = "最近走访:{visits}"
+RECORD_NEVER = "还没有走访记录"
+RECORD_HISTORY_HEAD = "调色记录:"
+RECORD_HISTORY_LINE = "  {when} {old}→{new}:{reason}"
+RECORD_PENDING = "待确认的调色申请 {id}:调为{new}"
+
+VISIT_USAGE = ("格式:走访 门牌 内容。例如:走访 3-2-502 老人身体不错;"
+               "发现问题写“走访 3-2-502 发现:楼道堆放杂物”,收集建议写“走访 3-2-502 建议:增设休息座椅”。")
+VISIT_NOT_YOURS = "{address} 不是您联系的住户,不能记录走访。如需调整联系住户请联系社区。"
+VISIT_NEED_FINDING = "请在“发现:”或“建议:”后面写上内容,例如:走访 3-2-502 发现:楼道堆放杂物"
+VISIT_DEFAULT_CONTENT = "走访"
+VISIT_KIND_NAMES = {"finding": "发现的问题", "suggestion": "收集的建议"}
+VISIT_TICKET_PREFIX = "走访发现:"
+VISIT_TICKET_EVIDENCE = "走访登记"
+VISIT_LOGGED = "已记录对 {address} 的走访。按走访频次,下次请在 {next} 前走访。"
+VISIT_TICKET_MINE = "{kind}已生成工单 {number},由您跟进:接单 {number}|办结 {number} 说明"
+VISIT_TICKET_SENT = "{kind}已生成工单 {number},已转给{who}处理。"
+
+DUE_HEAD = "【本周走访提醒】需要走访 {count} 户,其中逾期 {overdue} 户:"
+DUE_LINE_OVERDUE = "· {address}({colour})已逾期 {days} 天,上次走访:{last}"
+DUE_LINE = "· {address}({colour})请在 {due} 前走访,上次走访:{last}"
+DUE_NEVER = "还没有走访"
+DUE_MORE = "……另有 {count} 户,发送“走访清单”查看"
+DUE_FOOT = "走访后请发送:走访 门牌 内容"
+DUE_NONE = "您联系的住户本周都不用走访,辛苦了!"
+OVERDUE_NONE = "目前没有逾期未走访的住户。"
+OVERDUE_HEAD = "【逾期未走访】共 {count} 户"
+OVERDUE_GRID_LINE = "· {grid}:{count} 户"
+OVERDUE_MEMBER_LINE = "  {name}:{count} 户"
+
+WISH_USAGE = "格式:心愿 内容。例如:心愿 想请人帮忙修一下家里的旧收音机"
+WISH_WHERE = "请在所在楼栋的群里发送心愿,或先私聊发送门牌登记,例如:我是 3-2-502"
+WISH_RECEIVED = "已登记您的微心愿 {code},联户党员认领后会告诉您。"
+WISH_NEW_PRIVATE = "【微心愿 {code}】{place} {name}:{text}\n认领请回复:认领 {code}"
+WISH_STATUS_NAMES = {"open": "待认领", "claimed": "已认领", "done": "已实现"}
+WISH_LIST_HEAD = "未实现的微心愿(共 {count} 个):"
+WISH_LINE = "{code} {status}{who} {place} {when} {text}"
+WISH_LIST_FOOT = "认领请回复:认领 编号;实现后回复:完成心愿 编号 说明"
+WISH_LIST_NONE = "目前没有待实现的微心愿。"
+WISH_NEED_CODE = "请写上心愿编号,例如:{word} W12"
+WISH_NO_SUCH = "没有找到微心愿 {code}。发送“心愿单”查看。"
+WISH_TAKEN = "微心愿 {code} {status}({who}),不能再认领。"
+WISH_CLAIMED_OK = "已认领微心愿 {code}:{text}\n实现后请回复:完成心愿 {code} 说明"
+WISH_CLAIMED_RESIDENT = "您的微心愿 {code} 已由{role}{name}认领,会尽快和您联系。"
+WISH_DONE_ALREADY = "微心愿 {code} 已经实现了。"
+WISH_NOT_YOURS = "微心愿 {code} 已由{who}认领,只有认领人或社区工作人员可以标记完成。"
+WISH_DONE_OK = "已标记微心愿 {code} 实现,并告知了居民。"
+WISH_DONE_RESIDENT = "您的微心愿 {code} 已经实现,感谢{role}{name}!"
+
+MATCH_NOTHING = "所有住户都已联系到合适的党员,没有需要调整的。"
+MATCH_NO_COMMUNITY = "不知道您属于哪个社区,无法匹配。请联系管理员设置。"
+MATCH_HEAD = "【联户匹配建议 {batch}】建议联系 {count} 户,{unmatched} 户暂无合适党员:"
+MATCH_LINE = "{line}. {address} → {name}({why})"
+MATCH_MORE = "……另有 {count} 条,可在电脑上运行 lianhu match 查看全部"
+MATCH_UNMATCHED = "暂无合适党员(党员已满或婉拒):{addresses}"
+MATCH_FOOT = "全部接受请回复:确认匹配 {batch};部分接受请写序号,例如:确认匹配 {batch} 1,3,5-8"
+MATCH_ACCEPT_USAGE = "格式:确认匹配 建议编号 [序号],例如:确认匹配 3 或 确认匹配 3 1,2,5-8"
+MATCH_NO_SUCH = "没有找到待确认的匹配建议 {batch}(可能已被新的建议替代),请重新发送“匹配”。"
+MATCH_ACCEPTED = "匹配建议 {batch}:已建立 {count} 户联系。"
+MATCH_SKIPPED = "另有 {count} 户未建立(建议之后情况已变化或党员已满):{addresses}"
+
+DECLINE_USAGE = "格式:婉拒 门牌 原因。例如:婉拒 3-2-502 与该户是亲戚,不便联系"
+DECLINE_NEED_REASON = "请写上原因,社区会据此重新安排,例如:婉拒 3-2-502 住得太远,不便走访"
+DECLINE_NOT_YOURS = "{address} 不是您联系或被建议联系的住户。"
+DECLINE_OK = "已记录:您不再联系 {address}。社区会重新安排,谢谢说明原因。"
+DECLINE_STAFF = "【婉拒联户】{name}婉拒联系 {address},原因:{reason}。该户需重新安排,可发送“匹配”。"
+
+POINTS_OWN_ONLY = "只能查看自己的积分。"
+POINTS_DETAIL = (
+    "【{name} 的党员积分】本月 {month} 分,累计 {total} 分\n"
+    "本月:按时接单 {accepted} 件(每件 {p_accepted} 分)· 按时办结 {resolved} 件(每件 {p_resolved} 分)· "
+    "群众满意 {satisfied} 件(每件 {p_satisfied} 分)· 走访 {visits} 户次(每户次 {p_visits} 分)· "
+    "实现微心愿 {wishes} 个(每个 {p_wishes} 分)"
+)
+POINTS_LIST_HEAD = "【本月党员积分】共 {count} 名党员:"
+POINTS_LIST_LINE = "{name}:{points} 分(走访 {visits} 户次)"
+
+REPORT_USAGE = "格式:统计 本月|上月|2026-10 [网格名]。只发“统计”查看今日、本周、本月工单。"
+REPORT_NO_GRID = "没有找到网格“{name}”。"
+REPORT_EMPTY = "没有可统计的社区。"
+REPORT_HEAD = "【{year}年{month}月 台账统计】"
+REPORT_ALL = "全部"
+REPORT_SCOPE = "■ {name}"
+REPORT_FIGURES = (
+    "联系走访 {visits} 户次({households} 户),收集意见建议 {suggestions} 条,发现问题和隐患 {found} 个,"
+    "解决问题 {solved} 件,调解矛盾纠纷 {disputes} 起,升级调色 {upgrades} 户,实现微心愿 {wishes} 个;"
+    "受理诉求 {received} 件,响应率 {response},解决率 {resolve},满意率 {satisfaction};"
+    "逾期未走访 {overdue} 户"
+)
+REPORT_COLOURS = "四色分布(共 {households} 户):{parts}"
+REPORT_COLOUR_PART = "{colour} {count} 户 {share}"
+REPORT_OVERDUE_MEMBERS_HEAD = "逾期未走访(按党员):"
+REPORT_OVERDUE_MEMBER = "  {name}({grid}):{count} 户"
+REPORT_MORE = "  ……另有 {count} 名"
