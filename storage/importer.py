@@ -59,7 +59,7 @@ T_WARNINGS = "请留意:"
 T_NO_FILE = "找不到文件或文件夹“{path}”。"
 T_BAD_KIND = "不支持的文件类型“{suffix}”:请用 .xlsx 工作簿,或 .csv 文件(可放在一个文件夹里)。"
 T_XLS = "这是旧版 .xls 文件:请在 Excel 里“另存为” .xlsx 工作簿或 CSV 后再导入。"
-T_NO_CSV = "文件夹里没有 .csv 文件。"
+T_NO_CSV = "文件夹里没有 楼栋.csv、住户.csv 或 人员.csv。"
 T_UNREADABLE = "无法打开:{error}"
 T_NO_SHEETS = "没有找到可导入的工作表:工作表应叫 楼栋、住户、人员(至少一张)。现有:{names}"
 T_CSV_KIND = "认不出这是哪张表:请把文件命名为 楼栋.csv、住户.csv 或 人员.csv。"
@@ -296,8 +296,10 @@ def read_tables(path: Path) -> list[Table]:
         files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
         if not files:
             raise ImportError_([_file_problem(path.name, T_NO_CSV)])
-        for f in files:
-            tables += _read_csv(f, problems)
+        for f in files:  # other CSV files (a 台账's visits, tickets...) are not imported
+            tables += _read_csv(f, problems, alone=False)
+        if not tables and not problems:
+            raise ImportError_([_file_problem(path.name, T_NO_CSV)])
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
         tables += _read_xlsx(path, problems)
     elif path.suffix.lower() == ".csv":
@@ -349,7 +351,9 @@ def decode_csv(data: bytes) -> str | None:
     return None
 
 
-def _read_csv(path: Path, problems: list[str]) -> list[Table]:
+def _read_csv(path: Path, problems: list[str], alone: bool = True) -> list[Table]:
+    """One CSV file's table, known by its name; a file given on its own may also be
+    known by its headers, while a folder's files with other names are skipped."""
     try:
         text = decode_csv(path.read_bytes())
     except (OSError, UnicodeDecodeError) as exc:
@@ -361,8 +365,10 @@ def _read_csv(path: Path, problems: list[str]) -> list[Table]:
     first = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first.count)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    kind = _sheet_kind(path.stem) or next(
-        (s for s in SHEETS if s in path.stem), None) or _kind_by_headers(rows[0] if rows else [])
+    kind = _sheet_kind(path.stem) or next((s for s in SHEETS if s in path.stem), None)
+    if kind is None and not alone:
+        return []
+    kind = kind or _kind_by_headers(rows[0] if rows else [])
     if kind is None:
         problems.append(_file_problem(path.name, T_CSV_KIND))
         return []

@@ -332,6 +332,21 @@ def test_missing_columns_and_unreadable_files_are_explained(sessions, tmp_path: 
     write_csv(tmp_path / "list.csv", [["甲", "乙"], ["1", "2"]])
     with pytest.raises(ImportError_, match="认不出这是哪张表"):
         run_import(sessions, tmp_path / "list.csv")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    write_csv(folder / "list.csv", [["甲", "乙"], ["1", "2"]])
+    with pytest.raises(ImportError_, match="文件夹里没有 楼栋.csv、住户.csv 或 人员.csv"):
+        run_import(sessions, folder)
+
+
+def test_a_folder_of_an_exported_ledger_imports_its_three_tables(sessions, tmp_path: Path) -> None:
+    """LibreOffice saves each sheet as 台账-楼栋.csv ...; the ledger's other sheets are skipped."""
+    folder = tmp_path / "ledger"
+    folder.mkdir()
+    for name in ("楼栋", "住户", "人员"):
+        shutil.copy(CSV_DIR / f"{name}.csv", folder / f"台账-{name}.csv")
+    write_csv(folder / "台账-走访情况.csv", [["楼号", "单元", "门牌", "走访日期"], ["1", "1", "101", "2026-11-01"]])
+    assert "3 栋楼、20 户、11 人" in run_import(sessions, folder)
 
 
 def test_building_codes_are_unique_across_communities(sessions, tmp_path: Path) -> None:
