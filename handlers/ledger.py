@@ -141,7 +141,12 @@ def match(ctx: Ctx) -> None:
     proposal = matching.propose(ctx.session, cid)
     if proposal.lines:
         matching.store(ctx.session, ctx.clock, cid, proposal)
-    reply_out_of_building_group(ctx, proposal_text(ctx.clock, proposal))
+    text = proposal_text(ctx.clock, proposal)
+    if ctx.msg.is_private:
+        ctx.reply(text)
+        return
+    ctx.reply_private(text)  # lines name households and strengths: never in a group
+    ctx.reply(T.LEDGER_SENT_PRIVATELY)
 
 
 @router.message(command("确认匹配"))

@@ -177,11 +177,12 @@ class Due:
 
 def visits_due(session: Session, clock: Clock, settings: Settings, today: date, *, within_days: int = 7,
                member_id: int | None = None, community_id: int | None = None,
-               overdue_only: bool = False) -> list[Due]:
+               overdue_only: bool = False, colours: dict[int, str] | None = None) -> list[Due]:
     """Linked households whose next visit falls before ``today + within_days`` (or is overdue).
 
     A household's next visit is due its colour's pace after the last visit (by anyone), or
-    after the day it was linked when it was never visited."""
+    after the day it was linked when it was never visited. ``colours`` overrides households'
+    colours (a report on a past month uses the colours of then)."""
     cutoff = clock.to_utc(datetime.combine(today + timedelta(days=1), datetime.min.time()))
     q = (select(Household.id, Household.unit, Household.room, Household.colour, Building.code,
                 Building.grid_id, MemberLink.member_id, MemberLink.created_at)
@@ -200,6 +201,8 @@ def visits_due(session: Session, clock: Clock, settings: Settings, today: date, 
     horizon = today + timedelta(days=within_days)
     out = []
     for hid, unit, room, colour, code, grid_id, mid, linked_at in rows:
+        if colours is not None:
+            colour = colours.get(hid, colour)
         seen = last.get(hid)
         since = local_date(clock, seen if seen is not None else linked_at)
         due_date = since + timedelta(days=visit_pace(settings, colour))

@@ -215,7 +215,8 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
     building_of = dict(session.execute(select(Household.id, Household.building_id)
                                        .where(Household.building_id.in_(wanted))).tuples().all()) \
         if wanted else {}
-    for hid, colour in ledger.colours_as_of(session, as_of).items():
+    colours_then = ledger.colours_as_of(session, as_of)
+    for hid, colour in colours_then.items():
         bid = building_of.get(hid)
         if bid is not None:
             by_building[bid].colours[colour] += 1
@@ -223,7 +224,7 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
     # visits overdue on the report's day
     day = ledger.local_date(clock, as_of - timedelta(microseconds=1))
     overdue = ledger.visits_due(session, clock, settings, day, community_id=community_id,
-                                overdue_only=True)
+                                overdue_only=True, colours=colours_then)
     grid_names = {row[2]: row[3] for row in structure}
     per_member: Counter[tuple[int, int]] = Counter()
     for d in overdue:
