@@ -84,3 +84,26 @@ async def test_bad_requests_get_a_chinese_error(sim: str) -> None:
             assert res.status == 400
         async with http.get(f"{sim}/api/sim/transcript") as res:
             assert res.status == 400
+
+
+@pytest.fixture
+async def night_sim(settings, classifier) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from bot.clock import FrozenClock
+
+    gateway = SimulatorGateway("127.0.0.1", 0)
+    app = App(settings, gateway, clock=FrozenClock(START + timedelta(hours=13)), classifier=classifier)
+    gateway.attach(app)  # 23:00 in Shanghai: quiet hours
+    await app.start()
+    yield f"http://127.0.0.1:{gateway.port}"
+    await app.stop()
+
+
+async def test_messages_held_for_quiet_hours_show_as_waiting(night_sim: str) -> None:
+    res = await post(night_sim, room="room-1", sender="r01", text="单元门的门禁坏了,刷卡打不开")
+    member = next(r for r in res["replies"] if not r["is_room"])
+    assert member["status"] == "pending"  # the member is not woken at 23:00
+    transcript = await get(night_sim, f"/api/sim/transcript?conversation={member['conversation']}")
+    [waiting] = transcript["messages"]
+    assert "新工单 1001" in waiting["text"] and waiting["waiting_until"] == "11-24 07:30"

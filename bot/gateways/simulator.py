@@ -178,9 +178,11 @@ class SimulatorGateway(Gateway):
             ins = session.scalars(select(InboundMessage).where(or_(
                 InboundMessage.room == conversation,
                 and_(InboundMessage.room.is_(None), InboundMessage.sender_id == conversation)))).all()
+            # sent messages, and those still waiting (quiet hours, pace) so nobody wonders
             outs = session.scalars(select(OutboxMessage).where(
                 OutboxMessage.conversation == conversation,
-                OutboxMessage.status == OutboxStatus.SENT)).all()
+                OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.PENDING)))).all()
+            clock = self._app.clock
             names = {p.chat_id: p.name for p in session.scalars(select(Person)).all()}
             items = [{"from": m.sender_id, "name": m.sender_name, "text": m.text, "kind": m.kind,
                       "at": m.received_at.isoformat(), "bot": False,
@@ -188,7 +190,8 @@ class SimulatorGateway(Gateway):
             items += [{**_out_json(m), "from": "bot", "name": "联户助手", "bot": True,
                        "at": (m.sent_at or m.created_at).isoformat(),
                        "mention_names": [names.get(c, c) for c in (m.mentions or [])],
-                       "_order": (m.sent_at or m.created_at, m.cause_id or 0, m.id)} for m in outs]
+                       "waiting_until": None if m.status == OutboxStatus.SENT else clock.show(m.not_before),
+                       "_order": (m.created_at, m.cause_id or 0, m.id)} for m in outs]
         # by time; a reply sent in the same instant comes after the message that caused it
         items.sort(key=lambda i: i.pop("_order"))
         return web.json_response({"conversation": conversation, "messages": items[after:],
