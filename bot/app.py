@@ -68,11 +68,19 @@ class App:
 
     async def start(self, *, start_gateway: bool = True) -> None:
         self.prepare_database()
+        self.load_rule_changes()
         if start_gateway:
             await self.gateway.start()
         await self.replay_unfinished()
         self.outbox.start()
         self.outbox.wake()
+
+    def load_rule_changes(self) -> None:
+        """Keywords staff changed from chat (规则 加/删) apply again after a restart."""
+        from handlers.rules_admin import apply_stored_rules
+
+        with self.sessions() as session:
+            apply_stored_rules(session, self.classifier)
 
     async def stop(self) -> None:
         await self.outbox.stop()

@@ -69,6 +69,11 @@ def resolve(ctx: Ctx) -> None:
     if not note:
         ctx.reply(T.NEED_NOTE.format(example=T.EXAMPLES["办结"]))
         return
+    from handlers import rules_admin  # 办结 N 非诉求: not a request, closed and kept as an example
+
+    if note.strip().lower() in rules_admin.NOT_REQUEST_WORDS:
+        rules_admin.close_not_request(ctx, ticket)
+        return
     wf.resolve(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, note)
     ctx.reply(T.RESOLVED_OK.format(number=ticket.number))
 

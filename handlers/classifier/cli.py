@@ -224,17 +224,58 @@ def load_labelled(path: str | Path) -> list[dict]:
     return items
 
 
+def load_examples(args: argparse.Namespace, clf: Classifier | None = None) -> list[dict]:
+    """The community's own corrections (LabelledExample rows) from the configured database;
+    with ``clf``, also apply the keywords staff changed from chat, as the running bot does."""
+    from sqlalchemy import select
+
+    from bot.config import Settings
+    from storage import db
+    from storage.models import LabelledExample
+
+    overrides: dict = {"database_url": getattr(args, "eval_database_url", None) or getattr(args, "database_url", None)}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    settings = Settings.load(getattr(args, "config", None), **overrides)
+    engine = db.make_engine(settings.db_url)
+    try:
+        db.upgrade(engine)
+        with db.session_factory(engine)() as session:
+            if clf is not None:
+                from handlers.rules_admin import apply_stored_rules
+
+                apply_stored_rules(session, clf)
+            rows = session.scalars(select(LabelledExample).order_by(LabelledExample.id))
+            return [{"text": r.text, "category": r.category, "urgent": bool(r.urgent)} for r in rows]
+    finally:
+        engine.dispose()
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
+    if bool(args.file) == bool(args.db):
+        print("请给出一个评测文件,或用 --db 评测数据库里的纠正样本 "
+              "(give FILE.jsonl or --db, not both)", file=sys.stderr)
+        return 2
     try:
         clf = _make_classifier(args)
     except RuleFileError as e:
         print(str(e), file=sys.stderr)
         return 2
-    try:
-        items = load_labelled(args.file)
-    except (OSError, ValueError) as e:
-        print(f"无法读取评测文件 cannot read evaluation file: {e}", file=sys.stderr)
-        return 2
+    if args.db:
+        try:
+            items = load_examples(args, clf)
+        except Exception as e:  # bad URL, server down: one clear line, no traceback
+            print(f"无法读取数据库里的样本 cannot read examples from the database: {e}", file=sys.stderr)
+            return 2
+        if not items:
+            print("数据库里还没有纠正样本 (no labelled examples yet: they come from 改类 / 非诉求 in chat)")
+            return 0
+    else:
+        try:
+            items = load_labelled(args.file)
+        except (OSError, ValueError) as e:
+            print(f"无法读取评测文件 cannot read evaluation file: {e}", file=sys.stderr)
+            return 2
     m = evaluate(clf, items)
     print(format_report(m, show_errors=args.errors))
     if args.check and targets_met(m):
@@ -255,7 +296,12 @@ def add_commands(subparsers) -> None:
     p.set_defaults(func=cmd_classify)
 
     p = subparsers.add_parser("eval", help="measure the classifier on a labelled JSON Lines file")
-    p.add_argument("file", metavar="FILE.jsonl", help="lines with text, category, urgent")
+    p.add_argument("file", metavar="FILE.jsonl", nargs="?", help="lines with text, category, urgent")
+    p.add_argument("--db", "--examples", dest="db", action="store_true",
+                   help="measure on the corrections stored in the database (改类 / 非诉求 in chat), "
+                        "with the keywords staff changed from chat")
+    p.add_argument("--database-url", dest="eval_database_url", metavar="URL",
+                   help="with --db: SQLAlchemy URL (default: the bot's settings)")
     p.add_argument("--errors", action="store_true", help="list each mistake with the rules that fired")
     p.add_argument("--rules", metavar="PATH", help="rules file (default: handlers/classifier/rules.toml)")
     p.add_argument("--data-dir", metavar="DIR", help="folder for jieba's cache (default: $LIANHU_DATA_DIR or ./data)")

@@ -510,7 +510,8 @@ class Classifier:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.hmm = hmm
         self._lock = threading.RLock()
-        self._extra: list[_Rule] = []
+        self._extra: list[_Rule] = []  # run-time keywords (staff in chat), kept across reload()
+        self._removed: set[tuple[str, str]] = set()  # (group, key) of file rules switched off at run time
         self._raw: tuple[Path, _Settings, dict[str, str], list[_Rule]] | None = None
         self._tk = _new_tokenizer(self.cache_dir)
         self._added_words: set[str] = set()
@@ -528,7 +529,7 @@ class Classifier:
             line = path.read_bytes()[: e.start].count(b"\n") + 1
             raise RuleFileError(path, line, "文件不是 UTF-8 编码 not UTF-8") from None
         settings, synonyms, raw_rules = _parse_rules(path, source)
-        compiled = _Compiler(path, settings, synonyms).compile(raw_rules + self._extra)
+        compiled = _Compiler(path, settings, synonyms).compile(self._active(raw_rules) + self._extra)
         self._raw = (path, settings, synonyms, raw_rules)
         self._add_words(compiled.words)
         return compiled
@@ -550,25 +551,99 @@ class Classifier:
                 raise
             self._rules = compiled
 
-    def add_keyword(self, category: str, keyword: str, weight: float = DEFAULT_WEIGHT) -> None:
-        """Add a keyword at run time (kept across reload()); also teaches it to the tokenizer."""
+    @staticmethod
+    def _key_id(key: str) -> str:
+        """How a keyword is compared when added or removed at run time: "灯", "=灯" and
+        "燈" are the same keyword."""
+        key = key.strip()
+        if key.startswith("re:"):
+            return key
+        return _base_normalize(key).lstrip("=").strip()
+
+    def _active(self, raw_rules: list[_Rule]) -> list[_Rule]:
+        if not self._removed:
+            return raw_rules
+        return [r for r in raw_rules if (r.group, self._key_id(r.key)) not in self._removed]
+
+    @staticmethod
+    def _check(category: str, keyword: Any, weight: Any = DEFAULT_WEIGHT) -> None:
         if category not in GROUPS:
             raise ValueError(f"未知类别 unknown category {category!r}")
         if not isinstance(keyword, str) or not keyword.strip() or keyword.strip() in ("=", "re:"):
             raise ValueError("关键词为空 empty keyword")
         if isinstance(weight, bool) or not isinstance(weight, (int, float)):
             raise ValueError("权重必须是数字 weight must be a number")
+
+    def _recompile(self, extra: list[_Rule], removed: set[tuple[str, str]]) -> None:
+        """Compile file rules minus ``removed`` plus ``extra``; on success make them current."""
+        assert self._raw is not None
+        path, settings, synonyms, raw_rules = self._raw
+        old_removed = self._removed
+        self._removed = removed
+        try:
+            compiled = _Compiler(path, settings, synonyms).compile(self._active(raw_rules) + extra)
+        except RuleFileError as e:
+            self._removed = old_removed
+            raise ValueError(e.message) from None
+        self._extra = extra
+        self._add_words(compiled.words)
+        self._rules = compiled
+
+    def _with_added(self, extra: list[_Rule], removed: set[tuple[str, str]], category: str,
+                    keyword: str, weight: float) -> tuple[list[_Rule], set[tuple[str, str]]]:
+        kid = self._key_id(keyword)
+        extra = [r for r in extra if not (r.group == category and self._key_id(r.key) == kid)]
+        extra.append(_Rule(group=category, key=keyword.strip(), weight=float(weight), line=None))
+        # the file's own version of the keyword (if any) gives way to the new weight
+        return extra, removed | {(category, kid)}
+
+    def add_keyword(self, category: str, keyword: str, weight: float = DEFAULT_WEIGHT) -> None:
+        """Add a keyword at run time (kept across reload()); also teaches it to the tokenizer.
+
+        Adding a keyword the category already has replaces its weight."""
+        self._check(category, keyword, weight)
         with self._lock:
-            assert self._raw is not None
-            path, settings, synonyms, raw_rules = self._raw
-            rule = _Rule(group=category, key=keyword.strip(), weight=float(weight), line=None)
-            try:
-                compiled = _Compiler(path, settings, synonyms).compile(raw_rules + self._extra + [rule])
-            except RuleFileError as e:
-                raise ValueError(e.message) from None
-            self._extra.append(rule)
-            self._add_words(compiled.words)
-            self._rules = compiled
+            self._recompile(*self._with_added(list(self._extra), set(self._removed), category, keyword, weight))
+
+    def remove_keyword(self, category: str, keyword: str) -> bool:
+        """Switch a keyword of a category off at run time, whether it came from the rules file
+        or from add_keyword. False when the category has no such keyword."""
+        self._check(category, keyword)
+        kid = self._key_id(keyword)
+        with self._lock:
+            if not any(r.group == category and r.regex is None and self._key_id(r.key) == kid
+                       or r.group == category and r.key == keyword.strip()
+                       for r in self._rules.rules):
+                return False
+            extra = [r for r in self._extra if not (r.group == category and self._key_id(r.key) == kid)]
+            self._recompile(extra, self._removed | {(category, kid)})
+            return True
+
+    def set_runtime_rules(self, changes: Iterable[tuple[str, str, str, float]]) -> list[str]:
+        """Replace every run-time change by ``changes``: (action "add"/"remove", category,
+        keyword, weight), replayed in order (the stored RuleChange rows at start-up).
+        Returns a message for each change that could not be applied (it is skipped)."""
+        problems: list[str] = []
+        with self._lock:
+            extra: list[_Rule] = []
+            removed: set[tuple[str, str]] = set()
+            for action, category, keyword, weight in changes:
+                try:
+                    self._check(category, keyword, weight)
+                    if action == "add":
+                        probe = _Rule(group=category, key=keyword.strip(), weight=float(weight), line=None)
+                        _Compiler(*self._raw[:3]).compile([probe])  # type: ignore[index]
+                        extra, removed = self._with_added(extra, removed, category, keyword, weight)
+                    elif action == "remove":
+                        kid = self._key_id(keyword)
+                        extra = [r for r in extra if not (r.group == category and self._key_id(r.key) == kid)]
+                        removed = removed | {(category, kid)}
+                    else:
+                        raise ValueError(f"未知操作 unknown action {action!r}")
+                except (ValueError, RuleFileError) as e:
+                    problems.append(f"{action} {category} {keyword!r}: {getattr(e, 'message', e)}")
+            self._recompile(extra, removed)
+        return problems
 
     def keywords(self, category: str) -> list[tuple[str, float]]:
         """Current keywords of a category (or special group), file first then run-time extras."""
@@ -698,7 +773,8 @@ class Classifier:
                 urgent_score += w
             else:
                 cat_scores[g] += w
-            evidence.append((s, rule.evidence if rule.regex is None else f"{g}:{shown}({w:+g})"))
+            if w:  # zero-weight entries only stop shorter keywords; not worth showing
+                evidence.append((s, rule.evidence if rule.regex is None else f"{g}:{shown}({w:+g})"))
         evidence.sort()
 
         tie = R.tie_rank

@@ -1,0 +1,294 @@
+"""The classifier's rules from chat, and corrections that become labelled examples.
+
+Staff:   规则 看 类别 [页] · 规则 加 类别 词 [权重] · 规则 删 类别 词
+         Every change is a RuleChange row (who, when) and takes effect at once; the App
+         replays the rows at start-up (``apply_stored_rules``).
+Handlers of a ticket (assignee, grid worker, staff):
+         改类 N 类别 · 改类 N 非诉求 · 非诉求 N (and 办结 N 非诉求 in members.py)
+         The ticket's first message is kept as a LabelledExample (one per ticket, the last
+         correction wins), so `lianhu eval --db` measures the classifier on the community's
+         own corrections.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers import texts as T
+from handlers import workflow as wf
+from handlers.classifier.engine import REQUEST_CATEGORIES
+from handlers.context import Ctx
+from handlers.parsing import register
+from handlers.router import Router, command
+from handlers.tickets_common import allowed, ticket_arg
+from storage.models import EventKind, LabelledExample, Person, Role, RuleChange, Status, Ticket
+
+log = logging.getLogger(__name__)
+
+router = Router("rules_admin")
+register("规则", "改类", "非诉求")
+
+STAFF_ONLY = allowed(Role.SUPERVISORS, T.WHO_STAFF)
+HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
+
+DEFAULT_WEIGHT = 3.0  # alone, one such word makes a message a request
+NONE_GROUP = "cancel"  # 非诉求 words subtract from "this is a request"
+MAX_KEYWORD = 20
+PAGE_SIZE = 60
+RECENT_CHANGES = 5
+
+#: what people may write for a category, besides the code and its full Chinese name
+ALIASES = {
+    "水电": "utilities", "水电气": "utilities", "报修": "repair", "设施": "repair", "维修": "repair",
+    "卫生": "sanitation", "环境": "sanitation", "纠纷": "dispute", "邻里": "dispute",
+    "治安": "safety", "消防": "safety", "交通": "traffic", "出行": "traffic", "帮扶": "care",
+    "关爱": "care", "政策": "policy", "咨询": "policy", "建议": "suggestion", "意见": "suggestion",
+    "其他": "other", "其它": "other", "不是诉求": "none", "非诉求": "none",
+}
+#: words after 办结 N / 改类 N that mean "this was not a request"
+NOT_REQUEST_WORDS = ("非诉求", "不是诉求", "none")
+
+
+def category_code(word: str) -> str | None:
+    """'repair', '设施报修', '报修' → 'repair'; '非诉求' → 'none'; unknown → None."""
+    w = word.strip().lower()
+    if w in T.CATEGORY_NAMES:
+        return w
+    for code, name in T.CATEGORY_NAMES.items():
+        if w == name:
+            return code
+    return ALIASES.get(w)
+
+
+def _category_list() -> str:
+    return "、".join(f"{T.CATEGORY_NAMES[c]}({c})" for c in (*REQUEST_CATEGORIES, "none"))
+
+
+def _group(code: str) -> str:
+    return NONE_GROUP if code == "none" else code
+
+
+def _weight_for(code: str, weight: float) -> float:
+    return -abs(weight) if code == "none" else weight
+
+
+# --- start-up ----------------------------------------------------------------------------------
+
+def apply_stored_rules(session: Session, classifier) -> int:  # type: ignore[no-untyped-def]
+    """Make the classifier's run-time rules exactly the stored changes, in order.
+    Returns how many changes were replayed."""
+    rows = list(session.scalars(select(RuleChange).order_by(RuleChange.id)))
+    problems = classifier.set_runtime_rules(
+        (r.action, _group(r.category), r.keyword, _weight_for(r.category, r.weight)) for r in rows)
+    for p in problems:
+        log.warning("stored rule change skipped: %s", p)
+    return len(rows)
+
+
+# --- 规则 ----------------------------------------------------------------------------------------
+
+def _who(person: Person) -> str:
+    return f"{wf.role_name(person)}{person.name}"
+
+
+@router.message(command("规则"))
+@STAFF_ONLY
+def rules(ctx: Ctx) -> None:
+    assert ctx.command is not None
+    parts = ctx.command.rest.split()
+    usage = T.RULES_USAGE.format(weight=DEFAULT_WEIGHT, categories=_category_list())
+    if len(parts) < 2 or parts[0] not in ("看", "查看", "加", "添加", "增加", "删", "删除", "去掉"):
+        ctx.reply(usage)
+        return
+    action, cat_word, args = parts[0], parts[1], parts[2:]
+    code = category_code(cat_word)
+    if code is None:
+        ctx.reply(T.RULES_UNKNOWN_CATEGORY.format(given=cat_word, categories=_category_list()))
+        return
+    if action in ("看", "查看"):
+        _show(ctx, code, args)
+    elif not args:
+        ctx.reply(usage)
+    elif action in ("加", "添加", "增加"):
+        _add(ctx, code, args)
+    else:
+        _remove(ctx, code, " ".join(args))
+
+
+def _keyword_problem(keyword: str) -> str | None:
+    if keyword.startswith("re:"):
+        return T.RULES_NO_REGEX
+    if len(keyword) > MAX_KEYWORD:
+        return T.RULES_KEYWORD_TOO_LONG.format(max=MAX_KEYWORD)
+    return None
+
+
+def _add(ctx: Ctx, code: str, args: list[str]) -> None:
+    weight = DEFAULT_WEIGHT
+    if len(args) > 1:
+        try:
+            weight = float(args[-1])
+        except ValueError:
+            weight = float("nan")
+        if not 0.5 <= weight <= 10:
+            ctx.reply(T.RULES_BAD_WEIGHT.format(given=args[-1]))
+            return
+        args = args[:-1]
+    keyword = "".join(args)
+    problem = _keyword_problem(keyword)
+    if problem is None:
+        try:
+            ctx.classifier.add_keyword(_group(code), keyword, _weight_for(code, weight))
+        except ValueError as e:
+            problem = str(e)
+    if problem is not None:
+        ctx.reply(T.RULES_BAD_KEYWORD.format(keyword=keyword, reason=problem))
+        return
+    change = RuleChange(action="add", category=code, keyword=keyword, weight=weight, by_id=ctx.person.id,
+                        created_at=ctx.clock.now())
+    ctx.session.add(change)
+    ctx.session.flush()
+    template = T.RULES_ADDED_NONE if code == "none" else T.RULES_ADDED
+    ctx.reply(template.format(keyword=keyword, category=T.CATEGORY_NAMES[code], weight=weight, id=change.id,
+                              who=_who(ctx.person)))
+
+
+def _remove(ctx: Ctx, code: str, keyword: str) -> None:
+    name = T.CATEGORY_NAMES[code]
+    try:
+        removed = ctx.classifier.remove_keyword(_group(code), keyword)
+    except ValueError:
+        removed = False
+    if not removed:
+        ctx.reply(T.RULES_NOT_THERE.format(category=name, keyword=keyword))
+        return
+    change = RuleChange(action="remove", category=code, keyword=keyword, weight=0.0, by_id=ctx.person.id,
+                        created_at=ctx.clock.now())
+    ctx.session.add(change)
+    ctx.session.flush()
+    ctx.reply(T.RULES_REMOVED.format(category=name, keyword=keyword, id=change.id, who=_who(ctx.person)))
+
+
+def _show(ctx: Ctx, code: str, args: list[str]) -> None:
+    name = T.CATEGORY_NAMES[code]
+    page = 1
+    if args:
+        if not args[0].isdigit() or int(args[0]) < 1:
+            ctx.reply(T.RULES_BAD_PAGE.format(given=args[0], category=name))
+            return
+        page = int(args[0])
+    rules = ctx.classifier.keywords(_group(code))
+    plain = [(k, w) for k, w in rules if not k.startswith("re:") and "&" not in k and (code != "none" or w < 0)]
+    combined = len(rules) - len(plain) if code != "none" else 0
+    plain.sort(key=lambda kw: (-abs(kw[1]), kw[0]))
+    pages = max(1, -(-len(plain) // PAGE_SIZE))
+    page = min(page, pages)
+    lines = []
+    if not plain:
+        lines.append(T.RULES_LIST_EMPTY.format(category=name))
+    else:
+        lines.append(T.RULES_LIST_HEAD.format(category=name, count=len(plain), page=page, pages=pages))
+        chunk = plain[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        lines.append("、".join(f"{k.lstrip('=')}({abs(w):g})" for k, w in chunk))
+        if page < pages:
+            lines.append(T.RULES_LIST_MORE.format(category=name, next=page + 1))
+    if combined:
+        lines.append(T.RULES_LIST_REGEX.format(count=combined))
+    changes = list(ctx.session.scalars(
+        select(RuleChange).where(RuleChange.category == code).order_by(RuleChange.id.desc()).limit(RECENT_CHANGES)))
+    if changes:
+        lines.append(T.RULES_LIST_CHANGES)
+        for c in changes:
+            who = ctx.session.get(Person, c.by_id) if c.by_id else None
+            lines.append(T.RULES_CHANGE_LINE.format(
+                when=ctx.clock.show(c.created_at), who=who.name if who else "", keyword=c.keyword,
+                action=T.RULES_ACTION_NAMES.get(c.action, c.action),
+                weight=f"({c.weight:g})" if c.action == "add" else ""))
+    ctx.reply("\n".join(lines))
+
+
+# --- corrections: 改类 / 非诉求 --------------------------------------------------------------------
+
+def _handled_ticket(ctx: Ctx) -> tuple[Ticket, str] | None:
+    found = ticket_arg(ctx)
+    if found is None:
+        return None
+    ticket, rest = found
+    if not wf.can_act(ctx.person, ticket):
+        ctx.reply(T.NOT_YOURS.format(number=ticket.number))
+        return None
+    return found
+
+
+def _keep_example(ctx: Ctx, ticket: Ticket, category: str, urgent: bool) -> None:
+    """One example per ticket: the last correction wins, the first prediction stays."""
+    example = ctx.session.scalar(select(LabelledExample).where(LabelledExample.ticket_id == ticket.id))
+    if example is None:
+        example = LabelledExample(text=ticket.text, predicted=ticket.category, ticket_id=ticket.id)
+        ctx.session.add(example)
+    example.category = category
+    example.urgent = urgent
+    example.by_id = ctx.person.id
+    example.created_at = ctx.clock.now()
+
+
+@router.message(command("改类"))
+@HANDLERS_ONLY
+def recategorise(ctx: Ctx) -> None:
+    found = _handled_ticket(ctx)
+    if found is None:
+        return
+    ticket, rest = found
+    code = category_code(rest.split()[0]) if rest else None
+    if not rest:
+        ctx.reply(T.RECATEGORISE_USAGE)
+        return
+    if code is None:
+        ctx.reply(T.RULES_UNKNOWN_CATEGORY.format(given=rest, categories=_category_list()))
+        return
+    if code == "none":
+        close_not_request(ctx, ticket)
+        return
+    if code == ticket.category:
+        ctx.reply(T.RECATEGORISE_SAME.format(number=ticket.number, category=T.CATEGORY_NAMES[code]))
+        return
+    old = ticket.category
+    _keep_example(ctx, ticket, code, ticket.urgent)
+    ticket.category = code
+    wf.event(ctx.session, ctx.clock, ticket, EventKind.RECATEGORISED, ctx.person,
+             f"{T.CATEGORY_NAMES.get(old, old)}→{T.CATEGORY_NAMES[code]}")
+    ctx.reply(T.RECATEGORISED_OK.format(number=ticket.number, old=T.CATEGORY_NAMES.get(old, old),
+                                        new=T.CATEGORY_NAMES[code]))
+
+
+@router.message(command("非诉求"))
+@HANDLERS_ONLY
+def not_request(ctx: Ctx) -> None:
+    found = _handled_ticket(ctx)
+    if found is not None:
+        close_not_request(ctx, found[0])
+
+
+def close_not_request(ctx: Ctx, ticket: Ticket) -> None:
+    """Close a ticket that was not a request: the reporters get a short, detail-free note in
+    the group, the assignee (if someone else) is told to stop, and the message becomes an
+    example labelled 非诉求."""
+    if not ticket.is_open:
+        ctx.reply(T.TICKET_CLOSED_ALREADY.format(number=ticket.number, status=T.STATUS_NAMES[ticket.status],
+                                                 action="按非诉求关闭"))
+        return
+    old = ticket.category
+    _keep_example(ctx, ticket, "none", False)
+    now = ctx.clock.now()
+    ticket.status = Status.CLOSED
+    ticket.closed_at = now
+    ticket.resolution = T.CATEGORY_NAMES["none"]
+    wf.event(ctx.session, ctx.clock, ticket, EventKind.CLOSED, ctx.person,
+             f"{T.CATEGORY_NAMES['none']}(原为{T.CATEGORY_NAMES.get(old, old)})")
+    wf.tell_reporters(ctx.say, ticket, T.NOT_REQUEST_GROUP.format(number=ticket.number))
+    if ticket.assignee is not None and ticket.assignee.id != ctx.person.id:
+        ctx.say.person(ticket.assignee, T.NOT_REQUEST_ASSIGNEE.format(
+            number=ticket.number, role=wf.role_name(ctx.person), name=ctx.person.name))
+    ctx.reply(T.NOT_REQUEST_OK.format(number=ticket.number))
