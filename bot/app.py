@@ -20,6 +20,8 @@ from bot.inbox import Inbox
 from bot.messages import Inbound
 from bot.outbox import OutboxSender
 from handlers import build_dispatcher
+from schedules.jobqueue import JobQueue
+from schedules.timing import check_settings
 from storage import db
 from storage.models import Community
 
@@ -46,7 +48,9 @@ class App:
         if paced is None:
             paced = getattr(gateway, "paced", True)
         self.outbox = OutboxSender(self.sessions, gateway, self.clock, settings, paced=paced)
-        self.scheduler: Any = None
+        check_settings(settings)  # bad quiet hours / deadlines: a clear message, not a late crash
+        self.jobs = JobQueue(self)  # deadlines, follow-ups, campaigns, reports (schedules/)
+        self.scheduler: Any = self.jobs.scheduler
         self._handling = asyncio.Lock()
         gateway.set_handler(self.receive)
 
@@ -72,6 +76,7 @@ class App:
         if start_gateway:
             await self.gateway.start()
         await self.replay_unfinished()
+        await self.jobs.start()
         self.outbox.start()
         self.outbox.wake()
 
@@ -83,6 +88,7 @@ class App:
             apply_stored_rules(session, self.classifier)
 
     async def stop(self) -> None:
+        await self.jobs.stop()
         await self.outbox.stop()
         await self.gateway.stop()
         self.engine.dispose()
@@ -95,7 +101,8 @@ class App:
         if inbound_id is None:
             return None
         async with self._handling:
-            self.inbox.process(inbound_id)
+            route = self.inbox.process(inbound_id)
+        self.jobs.after_route(route)
         self.outbox.wake()
         return inbound_id
 
@@ -104,7 +111,7 @@ class App:
         ids = self.inbox.unfinished()
         for inbound_id in ids:
             async with self._handling:
-                self.inbox.process(inbound_id)
+                self.jobs.after_route(self.inbox.process(inbound_id))
         if ids:
             log.info("replayed %d unfinished messages", len(ids))
         return len(ids)

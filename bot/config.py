@@ -50,6 +50,30 @@ class Settings:
     quiet_start: str = "21:30"
     quiet_end: str = "07:30"
     holidays: list[str] = field(default_factory=list)
+    #: per-category deadlines "accept/resolve" (30m, 4h, 5d = working days); key "repair" for
+    #: normal tickets, "repair:urgent" for urgent ones. In TOML a [category_deadlines] table
+    category_deadlines: dict[str, str] = field(default_factory=dict)
+    #: the assignee is reminded when this fraction of a deadline's span is left
+    reminder_lead_fraction: float = 0.2
+    #: after a missed deadline the grid worker is told; staff this fraction of the span later
+    #: (at least 15 minutes, at most 24 hours)
+    escalation_step_fraction: float = 0.5
+    #: 回访: remind reporters to rate after this many hours; close as 未评价 after this many
+    rating_reminder_hours: float = 24.0
+    rating_close_hours: float = 72.0
+    #: ask "现在还好吗" this many days after a solved ticket of these categories
+    revisit_days: float = 7.0
+    revisit_categories: list[str] = field(default_factory=lambda: ["repair", "utilities"])
+    #: the weekly figures to the staff group (a schedule as in 每周一 08:30); empty: none
+    weekly_report: str = "每周一 08:30"
+    #: a job missed while the bot was down still runs once if its slot is this recent
+    job_grace_hours: float = 6.0
+    #: how often deadlines and follow-ups are checked
+    deadline_check_seconds: float = 60.0
+    #: the gateway says "too frequent": pause all sending this long
+    too_frequent_pause_seconds: float = 300.0
+    #: campaign files (*.toml); empty means data_dir/campaigns
+    campaigns_dir: str = ""
     #: path of the classifier rules file; empty means the built-in one
     rules_path: str = ""
     #: ledger: visit pace in days per colour (走访频次)
@@ -125,6 +149,12 @@ def _coerce(current: object, raw: object, name: str) -> object:
             return float(raw)  # type: ignore[arg-type]
         if isinstance(current, Path):
             return Path(str(raw))
+        if isinstance(current, dict):
+            if isinstance(raw, str):
+                import json
+
+                return dict(json.loads(raw))
+            return dict(raw)  # type: ignore[call-overload]
         if isinstance(current, list):
             if isinstance(raw, str):
                 return [part.strip() for part in raw.split(",") if part.strip()]

@@ -2,44 +2,67 @@
 
 A message is marked sent only after the gateway took it; a failed send is retried
 with backoff, and after the last attempt it is marked failed (kept, never silently
-dropped). Sending is paced per bot account and per group, so a personal WeChat
-account is not restricted for sending too fast; a gateway that says "too frequent"
-pauses everything for a while. Urgent messages go first.
+dropped). Urgent messages go first.
+
+Pace, so a personal WeChat account is not restricted for sending too fast:
+* per bot account: at least ``send_interval_seconds`` (+ random jitter up to
+  ``send_jitter_seconds``) between two messages, and at most ``daily_send_cap`` a day
+  (local day; urgent messages are never held by the cap);
+* per group: at least ``room_interval_seconds`` between two messages to the same group
+  (a message that must wait gets its ``not_before`` moved on, so the sender never spins);
+* a gateway that says "too frequent" pauses all sending for ``too_frequent_pause_seconds``.
+
+Quiet hours (``quiet_start``–``quiet_end``): a non-urgent message waits until morning
+(its ``not_before`` is moved to the end of the quiet window), except a direct answer to
+someone who has just written to the bot. Urgent messages never wait.
+
+Stopping mid-send lets the send in flight finish and be recorded before the task ends,
+so a restart does not send it again.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.gateways.base import Gateway, SendError
 from bot.messages import Outbound
-from storage.models import OutboxMessage, OutboxStatus
+from schedules.timing import QuietHours
+from storage.models import InboundMessage, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-TOO_FREQUENT_PAUSE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(minutes=30)
+#: how long a stop waits for the send in flight before giving up on recording it
+STOP_GRACE_SECONDS = 10.0
+BATCH = 20
 
 
 class OutboxSender:
     def __init__(self, sessions: sessionmaker[Session], gateway: Gateway, clock: Clock,
-                 settings: Settings, *, paced: bool = True, rng: random.Random | None = None) -> None:
+                 settings: Settings, *, paced: bool = True, rng: random.Random | None = None,
+                 sleep: Callable[[float], Awaitable[object]] | None = None) -> None:
         self.sessions = sessions
         self.gateway = gateway
         self.clock = clock
         self.settings = settings
         self.paced = paced
         self.rng = rng or random.Random()
+        #: how the pace waits; tests pass one that moves a FrozenClock on instead
+        self.sleep = sleep or asyncio.sleep
+        self.quiet = QuietHours.from_settings(settings)
         self.paused_until: datetime | None = None
         self.last_sent: datetime | None = None
         self.room_last_sent: dict[str, datetime] = {}
+        self._day: tuple[int, int, int] | None = None
+        self._sent_today = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -51,6 +74,7 @@ class OutboxSender:
 
     def start(self) -> None:
         if self._task is None:
+            self._remember_recent_sends()
             self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self) -> None:
@@ -76,15 +100,31 @@ class OutboxSender:
                 pass
 
     def _idle_seconds(self) -> float:
-        wait = 1.0
+        """How long the sender may sleep: until the next message is due (at most 30 s)."""
+        now = self.clock.now()
         with self.sessions() as session:
-            due = session.scalar(select(func.min(OutboxMessage.not_before))
-                                 .where(OutboxMessage.status == OutboxStatus.PENDING))
-        if due is not None:
-            wait = max(0.05, min(30.0, (due - self.clock.now()).total_seconds()))
-        return wait
+            q = select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == OutboxStatus.PENDING)
+            if self._capped(session, now):
+                q = q.where(OutboxMessage.urgent.is_(True))
+            due = session.scalar(q)
+        if due is None:
+            return 30.0
+        due = max(due, self.paused_until or due)
+        return max(0.05, min(30.0, (due - now).total_seconds()))
 
-    # --- one pass ----------------------------------------------------------------------------
+    def _remember_recent_sends(self) -> None:
+        """After a restart, the groups written to moments ago still count for the group pace."""
+        since = self.clock.now() - timedelta(seconds=self.settings.room_interval_seconds)
+        with self.sessions() as session:
+            rows = session.execute(
+                select(OutboxMessage.conversation, func.max(OutboxMessage.sent_at))
+                .where(OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.is_room.is_(True),
+                       OutboxMessage.sent_at >= since)
+                .group_by(OutboxMessage.conversation)).all()
+        for conversation, sent_at in rows:
+            self.room_last_sent[conversation] = sent_at
+
+    # --- what is waiting -------------------------------------------------------------------------
 
     def pending_count(self, batch: str | None = None) -> int:
         with self.sessions() as session:
@@ -93,56 +133,86 @@ class OutboxSender:
                 q = q.where(OutboxMessage.batch == batch)
             return session.scalar(q) or 0
 
-    def _due(self, session: Session, limit: int = 50) -> list[OutboxMessage]:
-        return list(session.scalars(
-            select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
-                                        OutboxMessage.not_before <= self.clock.now())
-            .order_by(OutboxMessage.urgent.desc(), OutboxMessage.id).limit(limit)))
+    def _due(self, session: Session, now: datetime, urgent_only: bool, limit: int) -> list[OutboxMessage]:
+        q = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                        OutboxMessage.not_before <= now)
+        if urgent_only:
+            q = q.where(OutboxMessage.urgent.is_(True))
+        return list(session.scalars(q.order_by(OutboxMessage.urgent.desc(), OutboxMessage.id).limit(limit)))
+
+    # --- one pass ----------------------------------------------------------------------------
 
     async def drain(self) -> int:
-        """Send what is due now (respecting the pace); returns how many went out."""
+        """Send what is due now (respecting pace and quiet hours); returns how many went out."""
         async with self._lock:
             sent = 0
             while True:
                 if not self.gateway.connected:
                     return sent
-                if self.paused_until is not None and self.clock.now() < self.paused_until:
-                    return sent
+                now = self.clock.now()
+                if self.paused_until is not None:
+                    if now < self.paused_until:
+                        return sent
+                    self.paused_until = None
                 with self.sessions() as session:
-                    rows = self._due(session)
+                    self._hold_for_quiet_hours(session, now)
+                    rows = self._due(session, now, self._capped(session, now), BATCH)
                     if not rows:
                         return sent
-                    progressed = False
                     for row in rows:
-                        if not self._may_send_now(session, row):
+                        wait_until = self._room_wait(row, self.clock.now())
+                        if wait_until is not None:
+                            row.not_before = wait_until  # out of the due set: no spinning
+                            session.commit()
                             continue
                         if self.paced:
                             await self._pace()
                         ok = await self._send_one(session, row)
-                        progressed = True
                         if ok:
                             sent += 1
                         elif self.paused_until is not None or not self.gateway.connected:
                             return sent
-                    if not progressed:
-                        return sent
+                        if self.paced:
+                            break  # look again: an urgent message may have arrived meanwhile
 
-    def _may_send_now(self, session: Session, row: OutboxMessage) -> bool:
-        if not self.paced or row.urgent:
-            return True
-        if self._sent_today(session) >= self.settings.daily_send_cap:
+    def _hold_for_quiet_hours(self, session: Session, now: datetime) -> None:
+        if not self.quiet.contains(self.clock, now):
+            return
+        until = self.quiet.ends_after(self.clock, now)
+        direct_reply = exists().where(
+            InboundMessage.id == OutboxMessage.cause_id,
+            func.coalesce(InboundMessage.room, InboundMessage.sender_id) == OutboxMessage.conversation)
+        result = session.execute(
+            update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                        OutboxMessage.urgent.is_(False),
+                                        OutboxMessage.not_before <= now, ~direct_reply)
+            .values(not_before=until).execution_options(synchronize_session=False))
+        session.commit()
+        if result.rowcount:
+            log.info("quiet hours: %d messages wait until %s", result.rowcount, until)
+
+    def _room_wait(self, row: OutboxMessage, now: datetime) -> datetime | None:
+        """When a message to a group must wait for the group pace: the moment it may go."""
+        if not self.paced or row.urgent or not row.is_room:
+            return None
+        last = self.room_last_sent.get(row.conversation)
+        if last is None:
+            return None
+        ready = last + timedelta(seconds=self.settings.room_interval_seconds)
+        return ready if ready > now else None
+
+    def _capped(self, session: Session, now: datetime) -> bool:
+        """The daily cap is reached: only urgent messages go until local midnight."""
+        if not self.paced:
             return False
-        if row.is_room:
-            last = self.room_last_sent.get(row.conversation)
-            if last is not None and (self.clock.now() - last).total_seconds() < self.settings.room_interval_seconds:
-                return False
-        return True
-
-    def _sent_today(self, session: Session) -> int:
-        local = self.clock.local()
-        start = self.clock.to_utc(local.replace(hour=0, minute=0, second=0, microsecond=0))
-        return session.scalar(select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at >= start)) or 0
+        local = self.clock.local(now)
+        day = (local.year, local.month, local.day)
+        if day != self._day:
+            start = self.clock.to_utc(local.replace(hour=0, minute=0, second=0, microsecond=0))
+            self._sent_today = session.scalar(select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at >= start)) or 0
+            self._day = day
+        return self._sent_today >= self.settings.daily_send_cap
 
     async def _pace(self) -> None:
         if self.last_sent is None:
@@ -150,29 +220,52 @@ class OutboxSender:
         gap = self.settings.send_interval_seconds + self.rng.uniform(0, self.settings.send_jitter_seconds)
         wait = gap - (self.clock.now() - self.last_sent).total_seconds()
         if wait > 0:
-            await asyncio.sleep(wait)
+            await self.sleep(wait)
+
+    async def _deliver(self, message: Outbound) -> Exception | None:
+        try:
+            await self.gateway.send(message)
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+            return exc
+        return None
 
     async def _send_one(self, session: Session, row: OutboxMessage) -> bool:
         message = Outbound(conversation=row.conversation, text=row.text, is_room=row.is_room,
                            mentions=tuple(row.mentions or ()), attachment=row.attachment)
         row.attempts += 1
+        delivery = asyncio.ensure_future(self._deliver(message))
+        stopping = False
         try:
-            await self.gateway.send(message)
-        except SendError as exc:
-            self._failed(row, exc)
-            session.commit()
-            return False
-        except Exception as exc:  # a gateway bug must not lose the message either
-            log.exception("gateway send raised")
-            self._failed(row, SendError(repr(exc)))
-            session.commit()
+            await asyncio.shield(delivery)
+        except asyncio.CancelledError:
+            if delivery.cancelled():
+                raise  # the send itself was cancelled: nothing went out, nothing recorded
+            # stopping mid-send: let the send finish and record it, then stop
+            stopping = True
+            done, _ = await asyncio.wait({delivery}, timeout=STOP_GRACE_SECONDS)
+            if not done or delivery.cancelled():
+                delivery.cancel()
+                raise
+        error = delivery.result()
+        ok = self._record(row, error)
+        session.commit()
+        if stopping:
+            raise asyncio.CancelledError
+        return ok
+
+    def _record(self, row: OutboxMessage, error: Exception | None) -> bool:
+        if error is not None:
+            if not isinstance(error, SendError):
+                log.error("gateway send raised %r", error)
+                error = SendError(repr(error))
+            self._failed(row, error)
             return False
         now = self.clock.now()
         row.status = OutboxStatus.SENT
         row.sent_at = now
         row.last_error = None
-        session.commit()
         self.last_sent = now
+        self._sent_today += 1
         if row.is_room:
             self.room_last_sent[row.conversation] = now
         return True
@@ -181,7 +274,7 @@ class OutboxSender:
         now = self.clock.now()
         row.last_error = str(exc)[:1000]
         if exc.too_frequent:
-            self.paused_until = now + TOO_FREQUENT_PAUSE
+            self.paused_until = now + timedelta(seconds=self.settings.too_frequent_pause_seconds)
             row.attempts -= 1  # not the message's fault
             log.warning("gateway says too frequent: pausing sends until %s", self.paused_until)
             return
@@ -192,3 +285,35 @@ class OutboxSender:
         delay = timedelta(seconds=self.settings.outbox_retry_seconds * 2 ** (row.attempts - 1))
         row.not_before = now + min(delay, MAX_BACKOFF)
         log.warning("send of outbox message %s failed (%s); retry at %s", row.id, exc, row.not_before)
+
+
+def batch_progress(session: Session, batch: str) -> dict[str, int]:
+    """How many messages of a batch (a broadcast, a campaign slot) are in each state."""
+    rows = session.execute(select(OutboxMessage.status, func.count(OutboxMessage.id))
+                           .where(OutboxMessage.batch == batch).group_by(OutboxMessage.status)).all()
+    counts = {OutboxStatus.PENDING: 0, OutboxStatus.SENT: 0, OutboxStatus.FAILED: 0}
+    counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+def broadcast_progress_text(session: Session, clock: Clock, settings: Settings, broadcast_id: int) -> str:
+    """通知进度: sent / waiting / failed, and when the rest should be out at the send pace."""
+    from handlers import texts as T
+
+    counts = batch_progress(session, f"broadcast:{broadcast_id}")
+    pending, sent, failed = counts[OutboxStatus.PENDING], counts[OutboxStatus.SENT], counts[OutboxStatus.FAILED]
+    total = sum(counts.values())
+    if not pending:
+        eta = T.BROADCAST_DONE
+    else:
+        now = clock.now()
+        each = settings.send_interval_seconds + settings.send_jitter_seconds / 2
+        quiet = QuietHours.from_settings(settings)
+        start = quiet.ends_after(clock, now)
+        finish = start + timedelta(seconds=pending * each)
+        if start > now:
+            eta = T.BROADCAST_QUIET.format(when=clock.show(start, "%H:%M"), finish=clock.show(finish))
+        else:
+            eta = T.BROADCAST_ETA.format(when=clock.show(finish))
+    return T.BROADCAST_PROGRESS.format(id=broadcast_id, total=total, sent=sent, pending=pending,
+                                       failed=failed, eta=eta)

@@ -8,10 +8,12 @@ from handlers.router import Dispatcher
 
 def build_dispatcher() -> Dispatcher:
     from handlers import colours, fallback, ledger, members, middlewares, residents, staff, visits, wishes
+    from handlers import campaigns, followup  # time (issue 5)
     from handlers import rules_admin  # classifier rules and corrections (issue 3)
 
     return Dispatcher(
         routers=[fallback.media_router, members.router, colours.router, visits.router, wishes.router,
-                 ledger.router, staff.router, rules_admin.router, residents.router, fallback.router],
+                 ledger.router, staff.router, campaigns.router, followup.router, rules_admin.router,
+                 residents.router, fallback.router],
         middlewares=[middlewares.understand, middlewares.log_route],
     )

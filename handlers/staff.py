@@ -18,7 +18,7 @@ from storage.models import Broadcast, Building, ChatRoom, Person, Role, RoomKind
 from storage.stats import ticket_figures
 
 router = Router("staff")
-register("通知", "确认通知", "取消通知", "工单", "派单", "统计", "登记", "绑定")
+register("通知", "确认通知", "取消通知", "工单", "派单", "统计", "登记", "绑定", "通知进度")
 
 STAFF_ONLY = allowed(Role.SUPERVISORS, T.WHO_STAFF)
 TICKET_LIST_LIMIT = 20
@@ -99,6 +99,34 @@ def queue_broadcast(ctx: Ctx, draft: Broadcast) -> None:
     draft.queued_at = ctx.clock.now()
 
 
+@router.message(command("通知进度"))
+@STAFF_ONLY
+def broadcast_progress(ctx: Ctx) -> None:
+    from bot.outbox import broadcast_progress_text
+
+    assert ctx.command is not None
+    number, _ = ticket_number(ctx.command.rest)
+    if number is not None:
+        draft = ctx.session.get(Broadcast, number)
+        if draft is None:
+            ctx.reply(T.BROADCAST_UNKNOWN.format(id=number))
+            return
+    else:
+        q = select(Broadcast).where(Broadcast.status == "queued")
+        cid = community_id(ctx)
+        if cid is not None:
+            q = q.where(Broadcast.community_id == cid)
+        draft = ctx.session.scalar(q.order_by(Broadcast.id.desc()))
+        if draft is None:
+            ctx.reply(T.BROADCAST_PROGRESS_NONE)
+            return
+    if draft.status != "queued":
+        ctx.reply(T.BROADCAST_NOT_QUEUED.format(
+            id=draft.id, status=T.BROADCAST_STATUS_NAMES.get(draft.status, draft.status)))
+        return
+    ctx.reply(broadcast_progress_text(ctx.session, ctx.clock, ctx.settings, draft.id))
+
+
 @router.message(command("取消通知"))
 @STAFF_ONLY
 def cancel_broadcast(ctx: Ctx) -> None:
@@ -121,8 +149,9 @@ def list_tickets(ctx: Ctx) -> None:
         number, _ = ticket_number(word)
         if number is not None:  # 工单 1024 reads as 查询 1024
             ticket = repo.ticket_by_number(ctx.session, number)
-            ctx.reply(ticket_line(ctx, ticket, private=True) if ticket
-                      else T.NO_SUCH_TICKET.format(number=number))
+            ctx.reply(ticket_line(ctx, ticket, private=True) + "\n"
+                      + wf.deadline_summary(ctx.clock, ticket, ctx.clock.now())
+                      if ticket else T.NO_SUCH_TICKET.format(number=number))
             return
         statuses, word = Status.OPEN, "未办结"
     q = select(Ticket).where(Ticket.status.in_(statuses))

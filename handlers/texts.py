@@ -388,6 +388,104 @@ REPORT_OVERDUE_MEMBERS_HEAD = "逾期未走访(按党员):"
 REPORT_OVERDUE_MEMBER = "  {name}({grid}):{count} 户"
 REPORT_MORE = "  ……另有 {count} 名"
 
+# --- time: deadlines, escalation, follow-up, campaigns, send progress, weekly report (schedules/) --
+
+DEADLINE_ACCEPT = "接单时限"
+DEADLINE_RESOLVE = "办结时限"
+DEADLINE_ITEM = "{label} {due}({state})"
+DEADLINE_MET = "按时"
+DEADLINE_MISSED = "超时完成"
+DEADLINE_OVERDUE = "已超时"
+DEADLINE_PENDING = "未到期"
+TIMER_WHAT = {"accept": "接单", "resolve": "办结"}
+REMIND_ACCEPT = "⏰ 提醒:工单 {number}({category} · {place})请在 {due} 前接单。回复:接单 {number}"
+REMIND_RESOLVE = "⏰ 提醒:工单 {number}({category} · {place})请在 {due} 前办结。完成后回复:办结 {number} 说明"
+REMIND_NOTE = "{what}时限提醒"
+ESCALATE_TO = {1: "网格员", 2: "社区"}
+ESCALATE_WORKER = (
+    "【督办】工单 {number} {what}已超时(时限 {due}),负责人:{assignee}。\n{summary}\n"
+    "请督促处理,或直接回复:接单 {number}"
+)
+ESCALATE_STAFF = (
+    "【督办·社区】工单 {number} {what}已超时(时限 {due}),负责人:{assignee}。\n{summary}\n"
+    "可回复:派单 {number} 姓名"
+)
+ESCALATE_ASSIGNEE = "工单 {number} {what}已超时(时限 {due}),已报告{to}。请尽快处理。"
+ESCALATE_NOTE = "{what}超时,已报{to}{name}"
+
+RATING_REMINDER = "工单 {number} 办结一天了,问题解决了吗?请回复数字:1 满意  2 基本满意  3 不满意"
+RATING_REMINDER_NOTE = "请反映人评价"
+AUTO_CLOSED_PRIVATE = "工单 {number} 办结后 {hours} 小时未收到评价,已自动关闭(记为未评价)。"
+AUTO_CLOSED_NOTE = "未评价,自动关闭"
+REVISIT = "上周反映的【{category}】问题(工单 {number}:{snippet})现在还好吗?如果又坏了,请回复“又坏了 {number}”重新打开。"
+REVISIT_NOTE = "回访:问现在还好吗"
+REOPEN_OK = "已重新打开工单 {number},{role}{name}会尽快处理。"
+REOPEN_PRIVATE = "【工单 {number} 重新打开】反映人说又坏了:{text}\n请尽快处理,完成后回复:办结 {number} 说明"
+REOPEN_NOTE = "反映人说又坏了"
+REOPEN_STILL_OPEN = "工单 {number} 还在处理中({status}),不用重新打开。查询进展请发送:查询 {number}"
+REOPEN_NOT_YOURS = "工单 {number} 不是您反映的,不能重新打开。如有新问题,直接在群里说明即可。"
+
+CAMPAIGN_USAGE = (
+    "格式(每项一行,内容放最后):\n"
+    "新建宣传 防电诈\n"
+    "对象:全部(或 第一网格、1号楼,3号楼、橙色,蓝色)\n"
+    "时间:每周一 09:00(或 每天 08:00、工作日 09:00、每月1日 09:00、2026-12-01 09:00)\n"
+    "起止:2026-12-01 至 2027-02-28(可不写)\n"
+    "内容:警惕冒充公检法的电话,不转账、不透露验证码。"
+)
+CAMPAIGN_BAD = "宣传没有创建:{error}\n" + CAMPAIGN_USAGE
+CAMPAIGN_NEED = "缺少“{field}”。"
+CAMPAIGN_BAD_DATES = "起止日期看不懂:“{text}”。请写成 2026-12-01 至 2027-02-28。"
+CAMPAIGN_ENDS_BEFORE = "结束日期早于开始日期。"
+CAMPAIGN_NO_AUDIENCE = (
+    "没有找到“{audience}”对应的楼栋群或住户。对象可以写:全部、网格名(如 第一网格)、"
+    "楼栋名(如 1号楼,3号楼),或颜色(如 橙色,蓝色:由联系这些住户的联户党员上门走访宣传)。"
+)
+CAMPAIGN_CREATED = (
+    "已创建宣传 {id}「{name}」:{schedule},发给{audience}({targets})。下次发送:{next}。\n"
+    "暂停:暂停宣传 {id};删除:删除宣传 {id};查看:宣传列表"
+)
+CAMPAIGN_TARGETS_ROOMS = "{count} 个群"
+CAMPAIGN_TARGETS_MEMBERS = "{count} 户,由 {members} 位联户党员走访"
+CAMPAIGN_NO_NEXT = "无(时间已过或已过结束日期)"
+CAMPAIGN_LIST_HEAD = "宣传活动(共 {count} 项):"
+CAMPAIGN_LINE = "{id}「{name}」{schedule} · {audience} · {status} · 下次 {next} · 已发 {runs} 次"
+CAMPAIGN_NONE = "还没有宣传活动。发送“新建宣传”查看格式。"
+CAMPAIGN_STATUS = {"active": "进行中", "paused": "已暂停", "finished": "已结束", "deleted": "已删除"}
+CAMPAIGN_PAUSED = "宣传 {id}「{name}」已暂停。恢复请发送:恢复宣传 {id}"
+CAMPAIGN_RESUMED = "宣传 {id}「{name}」已恢复,下次发送:{next}。"
+CAMPAIGN_DELETED = "宣传 {id}「{name}」已删除(已发送的记录保留)。"
+CAMPAIGN_UNKNOWN = "没有找到宣传 {id}。发送“宣传列表”查看全部。"
+CAMPAIGN_NEED_ID = "请写上宣传编号,例如:{word} 3"
+CAMPAIGN_NOT_NOW = "宣传 {id}「{name}」{status},不能{action}。"
+CAMPAIGN_ROOM_TEXT = "【{name}】{content}"
+CAMPAIGN_VISIT = "【走访任务 · {name}】{content}\n请上门走访并宣传到以下住户({count} 户):\n{households}"
+CAMPAIGN_FILE_ERROR = "宣传文件 {file} 有错误,未导入:{error}"
+
+BROADCAST_PROGRESS = "通知 {id}:共 {total} 个群,已发 {sent},待发 {pending},失败 {failed}。{eta}"
+BROADCAST_ETA = "按发送节奏,预计 {when} 前发完。"
+BROADCAST_DONE = "已全部发完。"
+BROADCAST_QUIET = "夜间免打扰,{when} 起继续发送,预计 {finish} 前发完。"
+BROADCAST_PROGRESS_NONE = "还没有确认发送的通知。"
+BROADCAST_NOT_QUEUED = "通知 {id} 还没有确认发送(当前:{status})。确认请回复:确认通知 {id}"
+BROADCAST_STATUS_NAMES = {"draft": "待确认", "queued": "已确认", "cancelled": "已作废"}
+
+WEEKLY_HEAD = "【上周接诉即办周报】{start} 至 {end}"
+WEEKLY_RECEIVED = "受理 {received} 件{by_category}"
+WEEKLY_RATES = (
+    "响应率 {response}(按时接单 {accepted_in_time}/{received})\n"
+    "解决率 {resolve}(按时办结 {resolved_in_time}/{received})\n"
+    "满意率 {satisfaction}(满意和基本满意 {satisfied}/{rated} 件评价;未评价关闭 {unrated} 件)"
+)
+WEEKLY_OPEN_HEAD = "目前未办结 {open} 件,其中超时 {overdue} 件:"
+WEEKLY_OPEN_LINE = "  {building}:未办结 {open},超时 {overdue}"
+WEEKLY_OPEN_NONE = "目前没有未办结的工单。"
+WEEKLY_RECURRING_HEAD = "近四周反复出现的问题:"
+WEEKLY_RECURRING_LINE = "  {building}:{items}"
+WEEKLY_RECURRING_ITEM = "{category} {count} 次"
+WEEKLY_RECURRING_NONE = "近四周没有反复出现的问题。"
+CAMPAIGN_PAST = "时间已经过了(或已过结束日期),没有可以发送的时间。"
+
 # --- classifier rules and corrections (handlers/rules_admin.py) ----------------------------------
 RULES_USAGE = (
     "规则命令:\n"

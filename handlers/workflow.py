@@ -70,12 +70,30 @@ def add_working_days(clock: Clock, start: datetime, days: int, holidays: list[st
     return clock.to_utc(local)
 
 
-def deadlines(settings: Settings, clock: Clock, urgent: bool, start: datetime) -> tuple[datetime, datetime]:
-    if urgent:
-        return (start + timedelta(hours=settings.urgent_accept_hours),
-                start + timedelta(hours=settings.urgent_resolve_hours))
-    return (start + timedelta(hours=settings.normal_accept_hours),
-            add_working_days(clock, start, settings.normal_resolve_workdays, settings.holidays))
+def deadlines(settings: Settings, clock: Clock, urgent: bool, start: datetime,
+              category: str | None = None) -> tuple[datetime, datetime]:
+    """(accept_due, resolve_due): urgent or normal defaults, or the category's own
+    (``category_deadlines``); working days skip weekends and ``holidays``."""
+    from schedules.timing import deadline_spans
+
+    accept, resolve = deadline_spans(settings, category, urgent)
+    return (accept.after(clock, start, settings.holidays), resolve.after(clock, start, settings.holidays))
+
+
+def deadline_summary(clock: Clock, ticket: Ticket, now: datetime) -> str:
+    """接单时限 … (按时/超时/未到期) · 办结时限 … — for handlers and staff."""
+    def one(label: str, due: datetime | None, done: datetime | None) -> str:
+        if due is None:
+            return ""
+        if done is not None:
+            state = T.DEADLINE_MET if done <= due else T.DEADLINE_MISSED
+        else:
+            state = T.DEADLINE_OVERDUE if now > due else T.DEADLINE_PENDING
+        return T.DEADLINE_ITEM.format(label=label, due=clock.show(due), state=state)
+
+    parts = [one(T.DEADLINE_ACCEPT, ticket.accept_due, ticket.accepted_at),
+             one(T.DEADLINE_RESOLVE, ticket.resolve_due, ticket.resolved_at)]
+    return " · ".join(p for p in parts if p)
 
 
 def can_act(person: Person, ticket: Ticket) -> bool:
@@ -167,7 +185,7 @@ def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settin
                   evidence: str = "") -> Ticket:
     now = clock.now()
     assignee = choose_assignee(session, building, household)
-    accept_due, resolve_due = deadlines(settings, clock, urgent, now)
+    accept_due, resolve_due = deadlines(settings, clock, urgent, now, category)
     ticket = Ticket(
         number=repo.next_ticket_number(session),
         community_id=building.grid.community_id if building is not None else reporter.community_id,
@@ -337,12 +355,15 @@ def rate(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Pe
 
 
 def reopen(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person | None,
-           note: str) -> None:
+           note: str, private_text: str | None = None) -> None:
     ticket.status = Status.ACCEPTED
+    if ticket.resolve_due is not None and ticket.created_at is not None:
+        # handled again: a fresh resolve deadline of the same length (the ladder starts over)
+        ticket.resolve_due = max(ticket.resolve_due, clock.now() + (ticket.resolve_due - ticket.created_at))
     ticket.resolved_at = None
     ticket.closed_at = None
     event(session, clock, ticket, EventKind.REOPENED, actor, note)
-    text = T.REOPENED_PRIVATE.format(number=ticket.number)
+    text = private_text or T.REOPENED_PRIVATE.format(number=ticket.number)
     say.person(ticket.assignee, text)
     worker = grid_worker_of(ticket)
     if worker is not None and (ticket.assignee is None or worker.id != ticket.assignee.id):

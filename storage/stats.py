@@ -33,6 +33,11 @@ class TicketFigures:
         return self.rate(self.resolved, self.received)
 
     @property
+    def resolve_in_time_rate(self) -> float | None:
+        """解决率 as the weekly report counts it: resolved within the deadline."""
+        return self.rate(self.resolved_in_time, self.received)
+
+    @property
     def satisfaction(self) -> float | None:
         return self.rate(self.satisfied, self.rated)
 

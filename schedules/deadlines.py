@@ -1,0 +1,144 @@
+"""三级督办: deadline reminders and the escalation ladder, checked every minute.
+
+For each open ticket, two ladders: acceptance (until someone 接单) and resolution
+(until 办结). On each ladder, in order:
+
+1. a reminder to the assignee when ``reminder_lead_fraction`` of the span is left;
+2. at the deadline: the grid worker is told privately (skipped when the grid worker is
+   the assignee or there is none), and the assignee hears it was reported;
+3. ``escalation_step_fraction`` of the span later (15 min to 24 h): the staff group.
+
+Each step is a ticket event (REMINDED / ESCALATED) and happens once: where a ladder
+stands is kept in ``ticket_timer``. The sweep only looks at the clock and the database,
+so a sweep missed while the bot was down is simply made up by the next one.
+Non-urgent messages obey quiet hours (the outbox holds them till morning); urgent don't.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.config import Settings
+from handlers import texts as T
+from handlers import workflow as wf
+from handlers.speak import Speaker
+from schedules.jobqueue import register_job
+from storage.models import Status, Ticket, TicketTimer
+
+log = logging.getLogger(__name__)
+
+MIN_STEP = timedelta(minutes=15)
+MAX_STEP = timedelta(hours=24)
+
+
+def timer(session: Session, clock: Clock, ticket: Ticket, phase: str, due: datetime | None) -> TicketTimer:
+    """The ladder state of one phase; reset when the deadline it was kept for has moved."""
+    row = session.scalar(select(TicketTimer).where(TicketTimer.ticket_id == ticket.id,
+                                                   TicketTimer.phase == phase))
+    if row is None:
+        row = TicketTimer(ticket_id=ticket.id, phase=phase, due=due, level=0, updated_at=clock.now())
+        session.add(row)
+    elif row.due != due:
+        row.due, row.reminded_at, row.level, row.updated_at = due, None, 0, clock.now()
+    return row
+
+
+def step_after(span: timedelta, settings: Settings) -> timedelta:
+    return min(MAX_STEP, max(MIN_STEP, span * settings.escalation_step_fraction))
+
+
+def sweep(app: Any) -> int:
+    """The job: walk every open ticket's ladders. Returns how many steps were taken."""
+    with app.sessions() as session:
+        steps = check(session, app.clock, app.settings)
+        session.commit()
+    return steps
+
+
+def check(session: Session, clock: Clock, settings: Settings) -> int:
+    now = clock.now()
+    say = Speaker(session, clock)
+    steps = 0
+    tickets = session.scalars(select(Ticket).where(Ticket.status.in_(Status.OPEN)).order_by(Ticket.id)).all()
+    for ticket in tickets:
+        if ticket.accepted_at is None and ticket.accept_due is not None:
+            steps += ladder(session, say, clock, settings, ticket, "accept", ticket.accept_due, now)
+        if ticket.resolved_at is None and ticket.resolve_due is not None:
+            steps += ladder(session, say, clock, settings, ticket, "resolve", ticket.resolve_due, now)
+    return steps
+
+
+def ladder(session: Session, say: Speaker, clock: Clock, settings: Settings, ticket: Ticket,
+           phase: str, due: datetime, now: datetime) -> int:
+    span = max(due - ticket.created_at, timedelta(minutes=1))
+    lead = span * settings.reminder_lead_fraction
+    if now < due - lead:
+        return 0  # nothing to do yet: no timer row for the many tickets far from their deadline
+    state = timer(session, clock, ticket, phase, due)
+    steps = 0
+    if now < due:
+        if state.reminded_at is None and state.level == 0:
+            remind(session, say, clock, ticket, phase, due)
+            state.reminded_at = now
+            state.updated_at = now
+            steps += 1
+        return steps
+    worker = wf.grid_worker_of(ticket)
+    has_worker_step = worker is not None and worker.id != ticket.assignee_id
+    target = 2 if now >= due + step_after(span, settings) or not has_worker_step else 1
+    while state.level < target:
+        state.level += 1
+        if state.level == 1 and not has_worker_step:
+            continue
+        escalate(session, say, clock, ticket, phase, due, state.level)
+        steps += 1
+    state.updated_at = now
+    ticket.escalation_level = max(ticket.escalation_level or 0, state.level)
+    return steps
+
+
+def _assignee_line(ticket: Ticket) -> str:
+    if ticket.assignee is None:
+        return "未指定"
+    return f"{wf.role_name(ticket.assignee)}{ticket.assignee.name}"
+
+
+def remind(session: Session, say: Speaker, clock: Clock, ticket: Ticket, phase: str, due: datetime) -> None:
+    template = T.REMIND_ACCEPT if phase == "accept" else T.REMIND_RESOLVE
+    text = template.format(number=ticket.number, category=T.CATEGORY_NAMES.get(ticket.category, ticket.category),
+                           place=wf.place(ticket, True), due=clock.show(due))
+    say.person(ticket.assignee, text, urgent=ticket.urgent)
+    wf.event(session, clock, ticket, "reminded", None, T.REMIND_NOTE.format(what=T.TIMER_WHAT[phase]))
+
+
+def escalate(session: Session, say: Speaker, clock: Clock, ticket: Ticket, phase: str, due: datetime,
+             level: int) -> None:
+    what = T.TIMER_WHAT[phase]
+    common = dict(number=ticket.number, what=what, due=clock.show(due), assignee=_assignee_line(ticket))
+    if level == 1:
+        worker = wf.grid_worker_of(ticket)
+        say.person(worker, T.ESCALATE_WORKER.format(summary=wf.summary(clock, ticket), **common),
+                   urgent=ticket.urgent)
+        name = worker.name if worker is not None else ""
+    else:
+        # the staff group is a group: no private details of disputes or hardship there
+        summary = (wf.place(ticket, False) if ticket.category in wf.PRIVATE_CATEGORIES
+                   else wf.summary(clock, ticket))
+        say.staff_group(ticket.community_id, T.ESCALATE_STAFF.format(summary=summary, **common),
+                        urgent=ticket.urgent)
+        name = ""
+    to = T.ESCALATE_TO[level]
+    if ticket.assignee is not None:
+        say.person(ticket.assignee, T.ESCALATE_ASSIGNEE.format(number=ticket.number, what=what,
+                                                               due=clock.show(due), to=to),
+                   urgent=ticket.urgent)
+    wf.event(session, clock, ticket, "escalated", None, T.ESCALATE_NOTE.format(what=what, to=to, name=name))
+    log.info("ticket %s: %s deadline missed, escalated to level %d", ticket.number, phase, level)
+
+
+register_job("deadlines", sweep, every="setting:deadline_check_seconds")
