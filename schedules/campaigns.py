@@ -234,10 +234,12 @@ def trigger_of(clock: Clock, campaign: Campaign):  # type: ignore[no-untyped-def
 
 
 def next_run(clock: Clock, campaign: Campaign, after: datetime | None = None) -> datetime | None:
-    """The next slot (naive UTC) after ``after`` (default now), by the campaign's own schedule."""
-    moment = (after or clock.now()).replace(tzinfo=UTC)
+    """The next slot (naive UTC) strictly after ``after`` (default now), by the campaign's own schedule."""
+    moment = (after or clock.now()).replace(tzinfo=UTC) + timedelta(seconds=1)
     nxt = trigger_of(clock, campaign).get_next_fire_time(None, moment)
-    return None if nxt is None else nxt.astimezone(UTC).replace(tzinfo=None)
+    if nxt is None or nxt < moment:  # a one-off's date trigger answers its date even when past
+        return None
+    return nxt.astimezone(UTC).replace(tzinfo=None)
 
 
 def describe_schedule(campaign: Campaign) -> str:
@@ -335,24 +337,20 @@ def sync(app: Any) -> None:
             except ValueError as exc:
                 log.error("campaign %s has a bad schedule %r: %s", campaign.id, campaign.schedule, exc)
                 continue
+            once = parse_schedule(campaign.schedule).once_at is not None
+            if next_run(clock, campaign, clock.now() - jobs.grace) is None or (once and campaign.last_run_at):
+                campaign.status = CampaignStatus.FINISHED  # nothing left to send, even late
+                jobs.remove(jid)
+                continue
             job = jobs.add("schedules.campaigns:run", trigger, id=jid, kwargs={"campaign_id": campaign.id})
-            if job is not None:
-                wanted.add(jid)
-            elif campaign.last_run_at is None and _missed_once_recently(clock, campaign, jobs.grace):
-                jobs.run_once("schedules.campaigns:run", clock.now(), id=jid,
-                              kwargs={"campaign_id": campaign.id})
-                wanted.add(jid)
-            else:
+            if job is None:
                 campaign.status = CampaignStatus.FINISHED
+            else:
+                wanted.add(jid)
         session.commit()
     for job in jobs.jobs():
         if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
             jobs.remove(job.id)
-
-
-def _missed_once_recently(clock: Clock, campaign: Campaign, grace: timedelta) -> bool:
-    slot = current_slot(clock, campaign, clock.now(), grace)
-    return slot is not None
 
 
 # --- campaign files -------------------------------------------------------------------------------
