@@ -101,7 +101,7 @@ class Grid(Base):
 
     community: Mapped[Community] = relationship(back_populates="grids")
     buildings: Mapped[list[Building]] = relationship(back_populates="grid", order_by="Building.id")
-    worker: Mapped[Person | None] = relationship(foreign_keys=[worker_id])
+    worker: Mapped[Person | None] = relationship(foreign_keys=[worker_id], post_update=True)
 
 
 class Building(Base):
@@ -117,7 +117,9 @@ class Building(Base):
 
     grid: Mapped[Grid] = relationship(back_populates="buildings")
     households: Mapped[list[Household]] = relationship(back_populates="building")
-    default_member: Mapped[Person | None] = relationship(foreign_keys=[default_member_id])
+    # post_update: a building's 楼栋长 may live in that building (a cycle in one flush)
+    default_member: Mapped[Person | None] = relationship(foreign_keys=[default_member_id],
+                                                         post_update=True)
 
 
 class Household(Base):
