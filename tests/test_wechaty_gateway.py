@@ -230,7 +230,7 @@ async def test_wrong_token_fails_fast(rig, make_gateway):
     t0 = time.monotonic()
     with pytest.raises(GatewayFatalError) as err:
         await asyncio.wait_for(gw.start(), 10)
-    assert time.monotonic() - t0 < 3
+    assert time.monotonic() - t0 < 5  # no retries: at once (typically 0.1 s)
     text = str(err.value)
     assert "rejected the token" in text and "WECHATY_PUPPET_SERVICE_TOKEN" in text and "令牌" in text
     assert "not-the-token" not in text
@@ -244,7 +244,7 @@ async def test_unreachable_endpoint_retries_then_gives_up(make_gateway, caplog):
     t0 = time.monotonic()
     with pytest.raises(GatewayFatalError) as err:
         await asyncio.wait_for(gw.start(), 10)
-    assert 2.0 <= time.monotonic() - t0 < 5
+    assert 2.0 <= time.monotonic() - t0 < 8
     assert "cannot reach the puppet service" in str(err.value) and "无法连接" in str(err.value)
     retries = [r for r in caplog.records if "retry" in r.getMessage()]
     assert len(retries) >= 2

@@ -273,6 +273,14 @@ class PuppetRig:
             body["room"] = room
         return await self.call("POST", "/image", body)
 
+    async def wait_client(self, timeout: float = 30.0) -> None:
+        """Wait until a client called Start on this server process (a bot connected)."""
+        deadline = time.monotonic() + timeout
+        while (await self.call("GET", "/status"))["startCalls"] < 2:
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"no client connected within {timeout} s\n{self.log_tail()}")
+            await asyncio.sleep(0.1)
+
     async def sent(self) -> list[dict[str, Any]]:
         """Everything the bot sent, across restarts, oldest first."""
         now = (await self.call("GET", "/sent?since=0"))["messages"] if self.running else []

@@ -13,10 +13,12 @@
  *   {"event":"ready","grpcPort":23456,"controlPort":34567,"botId":"bot"}
  *
  * Control channel (HTTP, JSON bodies, 127.0.0.1:<controlPort>):
- *   GET  /status                          -> {loggedIn, botId, contacts, rooms, sent}
+ *   GET  /status                          -> {loggedIn, botId, startCalls, contacts, rooms,
+ *                                             sent}  (startCalls: 1 at boot + 1 per client Start)
  *   POST /contact {id, name}              -> {id}
  *   POST /room    {id, topic, members, aliases?}  -> {id}  (the bot is always a
- *                  member; room ids must contain "@"; aliases: {contactId: group nickname})
+ *                  member; aliases: {contactId: group nickname}; WeChat's room ids end
+ *                  in "@chatroom", any id not used by a contact works here)
  *   POST /say     {from, text, room?, mentions?}
  *                  room given: said in the room, mentioning `mentions` (ids);
  *                  room absent: said privately to the bot   -> {id, at}
@@ -78,7 +80,14 @@ const mocker = new mock.Mocker()
 const sent = []
 const roomAliases = new Map() // `${roomId} ${contactId}` -> group nickname
 
+let startCalls = 0 // Start calls: 1 at boot, then one per client (re)connect
+
 class RigPuppet extends PuppetMock {
+  async start () {
+    startCalls++
+    return super.start()
+  }
+
   async onStart () {
     await super.onStart()
     // a real puppet service comes up with its account logged in
@@ -94,7 +103,7 @@ class RigPuppet extends PuppetMock {
     if (!this.isLoggedIn) {
       throw new Error('not logged in')
     }
-    const isRoom = /@/.test(conversationId)
+    const isRoom = mocker.cacheRoomPayload.has(conversationId)
     const user = mocker.ContactMock.load(this.currentUserId)
     const conversation = isRoom
       ? mocker.RoomMock.load(conversationId)
@@ -190,6 +199,7 @@ async function handle (method, url, body) {
     return {
       loggedIn: puppet.isLoggedIn,
       botId: BOT_ID,
+      startCalls,
       contacts: [...mocker.cacheContactPayload.keys()],
       rooms: [...mocker.cacheRoomPayload.keys()],
       sent: sent.length,
@@ -211,7 +221,7 @@ async function handle (method, url, body) {
       return { id: body.id }
     }
     case '/room': {
-      if (!body.id || !/@/.test(body.id)) throw new Error('room id with "@" required')
+      if (!body.id) throw new Error('id required')
       const members = [...new Set([BOT_ID, ...(body.members || [])])]
       for (const m of members) contact(m) // must exist
       for (const [cid, alias] of Object.entries(body.aliases || {})) {
