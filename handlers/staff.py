@@ -11,7 +11,6 @@ from handlers import workflow as wf
 from handlers.context import Ctx
 from handlers.parsing import parse_address, register, ticket_number
 from handlers.router import Router, command
-from handlers.speak import Speaker
 from handlers.tickets_common import allowed, ticket_arg, ticket_line
 from storage import repo
 from storage.models import Broadcast, Building, ChatRoom, Person, Role, RoomKind, Status, Ticket
@@ -91,10 +90,10 @@ def confirm_broadcast(ctx: Ctx) -> None:
 
 
 def queue_broadcast(ctx: Ctx, draft: Broadcast) -> None:
-    say = Speaker(ctx.session, ctx.clock, cause_id=ctx.inbound_id, batch=f"broadcast:{draft.id}")
-    text = T.BROADCAST_NOTICE.format(content=draft.content)
-    for chat_id in draft.rooms:
-        say.room(chat_id, text)
+    from bot.outbox import queue_to_rooms
+
+    queue_to_rooms(ctx.session, ctx.clock, list(draft.rooms), T.BROADCAST_NOTICE.format(content=draft.content),
+                   batch=f"broadcast:{draft.id}", cause_id=ctx.inbound_id)
     draft.status = "queued"
     draft.queued_at = ctx.clock.now()
 
