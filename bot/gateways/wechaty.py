@@ -384,8 +384,8 @@ class WechatyGateway(Gateway):
                     f"and serving plain gRPC (WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_SERVER=true)?"
                 )
                 return
-            delay = min(self.max_backoff, self.initial_backoff * (2 ** min(attempt - 1, 16)))
-            delay *= random.uniform(0.8, 1.2)
+            delay = self.initial_backoff * (2 ** min(attempt - 1, 16)) * random.uniform(0.8, 1.2)
+            delay = min(self.max_backoff, delay)
             if attempt <= 2 or now - last_warned >= 30:
                 last_warned = now
                 log.warning(
