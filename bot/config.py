@@ -81,6 +81,8 @@ class Settings:
     visit_days_yellow: int = 14
     visit_days_blue: int = 14
     visit_days_green: int = 30
+    #: when members get their list of households due for a visit (empty: never)
+    visit_reminders: str = "每周一 08:00"
     #: ledger: points (党员积分) per ticket accepted in time, resolved in time, rated satisfied,
     #: per visit (one per household a day), per wish fulfilled
     points_accept_in_time: int = 1

@@ -126,7 +126,7 @@ STANDING: dict[str, JobSpec] = {}
 #: modules imported at start so their ``register_job`` calls have run (append yours). A module
 #: may also define ``on_jobs_start(app)``, called once the standing jobs are scheduled.
 JOB_MODULES: list[str] = ["schedules.deadlines", "schedules.followup", "schedules.campaigns",
-                          "schedules.reports"]
+                          "schedules.reports", "schedules.visits"]
 
 #: route-name prefix -> "module:function" called as ``function(app)`` after a message taken by
 #: such a route is committed (e.g. campaign commands bring the campaign jobs in step)

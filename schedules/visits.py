@@ -1,7 +1,8 @@
 """Monday's visit reminders: every member gets, privately, the households they look after
 that are due for a visit this week or overdue (by the colour's pace in the settings).
 
-    send_visit_due_lists(app)   # the weekly job (Mondays); tests call it with a FrozenClock
+    send_visit_due_lists(app)   # the standing job "visits.due_lists", at the `visit_reminders`
+                                # setting (每周一 08:00); tests call it with a FrozenClock
 
 Runs once a day at most: the messages carry the batch ``visits-due:<local date>``, and a
 second run on the same day (a restart) sends nothing.
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from handlers.speak import Speaker
+from schedules.jobqueue import register_job
 from handlers.visits import due_list_text
 from storage import ledger
 from storage.models import OutboxMessage, Person
@@ -46,3 +48,6 @@ def send_visit_due_lists(app: Any) -> int:
         app.outbox.wake()
     log.info("visit reminders: %d members", sent)
     return sent
+
+
+register_job("visits.due_lists", send_visit_due_lists, cron="setting:visit_reminders")

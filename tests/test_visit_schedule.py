@@ -73,3 +73,14 @@ async def test_nobody_due_nobody_messaged(bot) -> None:
     set_colours(bot, {})
     assert send_visit_due_lists(bot.app) == 0  # all green, linked today: due in 30 days
     assert await drain(bot) == []
+
+
+async def test_the_job_queue_sends_them_on_monday_morning(bot) -> None:
+    set_colours(bot, {"m01": "orange"})
+    bot.clock.advance(days=6, hours=21, minutes=59)  # Monday 11-30 07:59
+    await bot.app.jobs.run_due()
+    assert await drain(bot) == []
+    bot.clock.advance(minutes=1)  # 08:00
+    await bot.app.jobs.run_due()
+    sent = await drain(bot)
+    assert [m.conversation for m in sent] == ["m01"] and "【本周走访提醒】" in sent[0].text
