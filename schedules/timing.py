@@ -135,6 +135,14 @@ def check_settings(settings: object) -> None:
     QuietHours.from_settings(settings)
     for key, spec in (getattr(settings, "category_deadlines", None) or {}).items():
         parse_deadline_spec(spec, f"category_deadlines.{key}")
+    report = str(getattr(settings, "weekly_report", "") or "").strip()
+    if report:
+        from schedules.cron import parse_schedule
+
+        try:
+            parse_schedule(report)
+        except ValueError as exc:
+            raise ValueError(f"配置项 weekly_report:{exc}") from exc
     for day in getattr(settings, "holidays", []) or []:
         try:
             datetime.strptime(day, "%Y-%m-%d")

@@ -120,3 +120,6 @@ def test_a_deadline_setting_that_cannot_work_stops_the_start_with_a_clear_messag
     settings = Settings(data_dir=tmp_path, quiet_start="9点半")
     with pytest.raises(ValueError, match="quiet_start"):
         App(settings, TestGateway(), classifier=classifier)
+    settings = Settings(data_dir=tmp_path, weekly_report="每周八 08:30")
+    with pytest.raises(ValueError, match="weekly_report"):
+        App(settings, TestGateway(), classifier=classifier)
