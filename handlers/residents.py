@@ -54,6 +54,9 @@ def query(ctx: Ctx) -> None:
             for e in ticket.events)
         text += T.QUERY_PRIVATE_EXTRA.format(place=wf.place(ticket, ctx.person.is_handler),
                                              text=ticket.text[:500], timeline=timeline)
+        if ctx.person.is_handler:
+            text += T.QUERY_DEADLINES.format(
+                deadlines=wf.deadline_summary(ctx.clock, ticket, ctx.clock.now()))
     ctx.reply(text)
 
 

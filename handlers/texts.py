@@ -150,6 +150,7 @@ RATED_REOPENED = "抱歉没能让您满意,工单 {number} 已重新打开,{role
 REOPENED_PRIVATE = "【工单 {number} 被重新打开】反映人评价“不满意”,请继续处理并联系反映人。"
 QUERY_GROUP = "工单 {number}:【{category}】{status}\n负责人:{role}{assignee}\n最近更新:{when}"
 QUERY_PRIVATE_EXTRA = "\n地点:{place}\n内容:{text}\n经过:\n{timeline}"
+QUERY_DEADLINES = "\n时限:{deadlines}"
 TIMELINE_LINE = "  {when} {event}{actor}{note}"
 MY_REQUESTS_HEAD = "您反映过的问题:"
 MY_REQUESTS_NONE = "您还没有通过本群反映过问题。有问题直接在群里说明即可。"

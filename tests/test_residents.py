@@ -103,3 +103,15 @@ async def test_private_request_from_bound_resident_makes_a_ticket(bot) -> None:
     [receipt] = texts_to(sent, "r01")
     assert "工单号 1001" in receipt and "水电气暖" in receipt
     assert ticket(bot, 1001).household_id == r.household_id
+
+
+async def test_a_handler_querying_privately_sees_the_deadlines_and_whether_they_were_met(bot) -> None:
+    room = building_room_of(bot, "r01")
+    member = linked_member_of(bot, "r01")
+    await bot.say("楼道灯坏了", sender="r01", room=room)
+    await bot.say("接单 1001", sender=member.chat_id)
+    sent = await bot.say("查询 1001", sender=member.chat_id)
+    [text] = texts_to(sent, member.chat_id)
+    assert "时限:" in text and "按时" in text and "未到期" in text
+    # the resident's own view has no deadline bookkeeping
+    assert "时限:" not in texts_to(await bot.say("查询 1001", sender="r01"), "r01")[0]
