@@ -108,10 +108,13 @@ class _Rule:
     regex: re.Pattern[str] | None = None
     line: int | None = None
     needs: frozenset[str] | None = None  # regex prefilter: a match contains one of these
+    also: tuple[frozenset[str], ...] = ()  # ... and one of each of these
     evidence: str = ""  # "group:key(+w)", precomputed
+    shown_as: tuple[str, str] = ("", "")  # for a regex: evidence = [0] + matched text + [1]
 
     def __post_init__(self):
         self.evidence = f"{self.group}:{self.key}({self.weight:+g})"
+        self.shown_as = (f"{self.group}:", f"({self.weight:+g})")
 
 
 @dataclass
@@ -144,8 +147,11 @@ class _Compiled:
     regex_always: tuple[int, ...]  # regex rules without a prefilter
     syn_trie: dict
     syn_first: frozenset[str]
+    syn_map: dict[str, str]  # variant -> canonical, both normalised
+    syn_rx: re.Pattern[str] | None  # every variant, longest first: one C-speed pass per message
     words: tuple[str, ...]  # words to add to the tokenizer
     tie_rank: dict[str, int] = field(default_factory=dict)
+    tie_sorted: tuple[str, ...] = REQUEST_CATEGORIES  # categories, the one winning ties first
 
 
 def _required_chars(pattern: str) -> frozenset[str] | None:
@@ -154,6 +160,13 @@ def _required_chars(pattern: str) -> frozenset[str] | None:
     Lets the classifier skip most regular expressions with one set test.
     None when no such set can be worked out (the regex then always runs).
     """
+    sets = _required_sets(pattern)
+    return min(sets, key=len) if sets else None
+
+
+def _required_sets(pattern: str) -> tuple[frozenset[str], ...]:
+    """One character set for each part every match must have, in order: a match contains a
+    character of each ("(水|电)(停|断)了" -> {水,电}, {停,断}, {了}). Empty when none is known."""
     try:
         from re import _parser as sre_parse  # Python >= 3.11
         from re import _constants as c
@@ -196,9 +209,10 @@ def _required_chars(pattern: str) -> frozenset[str] | None:
         return None
 
     try:
-        return seq(sre_parse.parse(pattern))
+        top = [item(op, av) for op, av in sre_parse.parse(pattern)]
     except Exception:
-        return None
+        return ()
+    return tuple(dict.fromkeys(got for got in top if got is not None))
 
 
 def _base_normalize(text: str) -> str:
@@ -366,9 +380,14 @@ class _Compiler:
         self.path = path
         self.settings = settings
         self.syn_trie: dict = {}
+        self.syn_map: dict[str, str] = {}
         for k, v in synonyms.items():
             _trie_insert(self.syn_trie, _base_normalize(k), _base_normalize(v))
+            self.syn_map[_base_normalize(k)] = _base_normalize(v)
         self.syn_first = frozenset(self.syn_trie)
+        self.syn_map = {k: v for k, v in self.syn_map.items() if k}
+        variants = sorted(self.syn_map, key=len, reverse=True)
+        self.syn_rx = re.compile("|".join(map(re.escape, variants))) if variants else None
 
     def norm(self, s: str) -> str:
         return _apply_trie_replace(_base_normalize(s), self.syn_trie, self.syn_first)
@@ -402,7 +421,10 @@ class _Compiler:
                 except re.error as e:
                     raise RuleFileError(self.path, raw.line,
                                         f"正则表达式错误 bad regular expression {pattern!r}: {e}") from None
-                rules.append(_Rule(raw.group, key, raw.weight, (), rx, raw.line, _required_chars(pattern)))
+                sets = _required_sets(pattern)
+                needs = min(sets, key=len) if sets else None
+                rules.append(_Rule(raw.group, key, raw.weight, (), rx, raw.line, needs,
+                                   tuple(x for x in sets if x is not needs)))
                 regex_rules.append(len(rules) - 1)
                 continue
             parts = key.split("&")
@@ -442,8 +464,11 @@ class _Compiler:
             regex_always=tuple(always),
             syn_trie=self.syn_trie,
             syn_first=self.syn_first,
+            syn_map=self.syn_map,
+            syn_rx=self.syn_rx,
             words=tuple(words),
             tie_rank=tie_rank,
+            tie_sorted=tuple(sorted(REQUEST_CATEGORIES, key=tie_rank.__getitem__)),
         )
 
 
@@ -655,7 +680,11 @@ class Classifier:
 
     def normalize(self, text: str) -> str:
         r = self._rules
-        return _apply_trie_replace(_base_normalize(text), r.syn_trie, r.syn_first)
+        text = _base_normalize(text)
+        if r.syn_rx is None:
+            return text
+        syn = r.syn_map
+        return r.syn_rx.sub(lambda m: syn[m.group()], text)
 
     def tokenize(self, text: str) -> list[str]:
         """Normalise and segment; "".join(tokens) is the normalised text."""
@@ -708,16 +737,18 @@ class Classifier:
             cand.update(R.by_term.get(k, ()))
         negators, window, negatable = S.negators, S.negator_window, S.negatable
         fired: list[tuple[int, int, int, str]] = []  # (start, end, rule index, shown text)
+        check_negation = bool(window)
         for idx in cand:
             rule = rules[idx]
             first = None
             ok = True
+            negate = check_negation and rule.group in negatable
             for t in rule.terms:
                 occ = hits.get(t.key)
                 if occ is None:
                     ok = False
                     break
-                if rule.group in negatable and window:
+                if negate:
                     occ = [o for o in occ if not self._negated(norm, o[0], S)]
                     if not occ:
                         ok = False
@@ -732,12 +763,21 @@ class Classifier:
                     fired.append((first[0][0], first[0][1], idx, rule.key))
         rx_cand = set(R.regex_always)
         by_char = R.regex_by_char
-        for ch in set(norm):
+        chars = set(norm)
+        for ch in chars:
             got = by_char.get(ch)
             if got:
                 rx_cand.update(got)
         for idx in sorted(rx_cand):
-            m = rules[idx].regex.search(norm)
+            rule = rules[idx]
+            missing = False
+            for x in rule.also:  # a part the pattern needs is missing: no search
+                if chars.isdisjoint(x):
+                    missing = True
+                    break
+            if missing:
+                continue
+            m = rule.regex.search(norm)
             if m:
                 fired.append((m.start(), m.end(), idx, m.group(0) or rules[idx].key))
 
@@ -774,12 +814,11 @@ class Classifier:
             else:
                 cat_scores[g] += w
             if w:  # zero-weight entries only stop shorter keywords; not worth showing
-                evidence.append((s, rule.evidence if rule.regex is None else f"{g}:{shown}({w:+g})"))
+                evidence.append((s, rule.evidence if rule.regex is None else shown.join(rule.shown_as)))
         evidence.sort()
 
-        tie = R.tie_rank
-        best = max(REQUEST_CATEGORIES, key=lambda c: (cat_scores[c], -tie[c]))
-        best_score = cat_scores[best]
+        best_score = max(cat_scores.values())
+        best = next(c for c in R.tie_sorted if cat_scores[c] == best_score)
         urgent_signal = urgent_score >= S.urgent_threshold
         total = best_score + min(cue, S.cue_max) + cancel + (S.urgent_bonus if urgent_signal else 0.0)
         if best_score >= S.min_topic and total >= S.threshold:
