@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -327,12 +327,6 @@ def member_points(session: Session, clock: Clock, settings: Settings, start: dat
 
 
 # --- the household's record (一户一档) ---------------------------------------------------------
-
-def household_record(session: Session, household_id: int) -> Household | None:
-    return session.scalar(select(Household).options(
-        joinedload(Household.building), joinedload(Household.link).joinedload(MemberLink.member))
-        .where(Household.id == household_id))
-
 
 def recent_visits(session: Session, household_id: int, limit: int = 5) -> Sequence[Visit]:
     return session.scalars(select(Visit).where(Visit.household_id == household_id)
