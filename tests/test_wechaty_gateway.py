@@ -145,6 +145,17 @@ async def test_image_is_stored_in_the_data_folder(rig, gateway, tmp_path):
     assert msg.kind == Kind.IMAGE and msg.is_private and Path(msg.attachment).read_bytes() == tiny_png(2, 2)
 
 
+async def test_a_large_image_comes_as_uuid_and_is_downloaded(rig, gateway):
+    """The service passes pictures over 20 KB as a UUID file box: fetched through
+    its Download stream, which python-wechaty 0.10.7 has no stub for."""
+    picture = tiny_png(160, 120, noise=True)
+    assert len(picture) > 40_000
+    await rig.image("u1", picture, "big.png", room=ROOM)
+    msg = await gateway.inbox.next()
+    assert msg.kind == Kind.IMAGE and msg.attachment is not None
+    assert Path(msg.attachment).read_bytes() == picture
+
+
 async def test_the_bots_own_messages_are_not_delivered(rig, gateway):
     await gateway.send(Outbound(ROOM, "大家好", is_room=True))
     await rig.wait_sent(lambda m: m["text"] == "大家好")

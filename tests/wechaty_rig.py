@@ -68,14 +68,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def tiny_png(width: int = 4, height: int = 3, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    """A valid PNG picture, made here (no imaging library needed)."""
+def tiny_png(width: int = 4, height: int = 3, rgb: tuple[int, int, int] = (200, 30, 30),
+             noise: bool = False) -> bytes:
+    """A valid PNG picture, made here (no imaging library needed). ``noise``: random
+    pixels, which do not compress (for pictures over a size)."""
 
     def chunk(tag: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
-    row = b"\x00" + bytes(rgb) * width
-    raw = row * height
+    if noise:
+        raw = b"".join(b"\x00" + os.urandom(3 * width) for _ in range(height))
+    else:
+        raw = (b"\x00" + bytes(rgb) * width) * height
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
