@@ -308,7 +308,10 @@ async def test_lianhu_run_answers_in_the_building_group(tmp_path) -> None:
             raise AssertionError(_output(tmp_path)) from None
         await asyncio.sleep(0.5)  # the app starts its outbox right after the gateway
         await rig.say("wxid_newbie", "@联户助手\u2005楼道灯坏了,晚上上楼看不见", room=room, mentions=[BOT_ID])
-        [receipt] = await rig.wait_sent(lambda m: m["conversationId"] == room, timeout=20)
+        try:
+            [receipt] = await rig.wait_sent(lambda m: m["conversationId"] == room, timeout=20)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- lianhu run output:\n{_output(tmp_path)[-6000:]}") from None
         assert receipt["mentionIds"] == ["wxid_newbie"]
         proc.send_signal(signal.SIGINT)
         await asyncio.to_thread(proc.wait, 30)
