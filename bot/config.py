@@ -32,6 +32,8 @@ class Settings:
     #: the puppet service for the wechaty gateway
     wechaty_endpoint: str = ""
     wechaty_token: str = ""
+    #: a picture sent this many minutes after one's own report is attached to that ticket
+    attach_window_minutes: float = 10.0
     #: texts longer than this are stored whole but only the head is classified and quoted
     max_text_chars: int = 2000
     #: outbox: attempts before a message is marked failed, and the first retry delay

@@ -2,7 +2,11 @@
 private messages the bot does not understand. Chatter in a group gets silence."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.messages import Kind
 from handlers import texts as T
+from handlers import workflow as wf
 from handlers.context import Ctx
 from handlers.router import (
     Router,
@@ -12,6 +16,7 @@ from handlers.router import (
     not_text,
     private,
 )
+from storage import repo
 
 media_router = Router("media")
 router = Router("fallback")
@@ -19,7 +24,16 @@ router = Router("fallback")
 
 @media_router.message(not_text)
 def media(ctx: Ctx) -> None:
-    """No ticket from a picture or a voice message; a short answer when someone expects one."""
+    """A picture right after one's own report joins that ticket and goes to its handler;
+    otherwise no ticket from a picture or a voice message, and a short answer only when
+    someone expects one."""
+    if ctx.msg.kind == Kind.IMAGE and ctx.msg.attachment:
+        since = ctx.clock.now() - timedelta(minutes=ctx.settings.attach_window_minutes)
+        ticket = repo.recent_report_by(ctx.session, ctx.person.id, since)
+        if ticket is not None and ticket.is_open:
+            wf.attach(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, ctx.msg.attachment)
+            ctx.reply(T.ATTACHED.format(number=ticket.number))
+            return
     if ctx.msg.is_private or ctx.msg.mentions_bot:
         ctx.reply(T.MEDIA_PRIVATE if ctx.msg.is_private else T.MEDIA_GROUP)
 

@@ -61,7 +61,7 @@ EVENT_NAMES = {
     "created": "受理", "assigned": "派单", "accepted": "接单", "progress": "进展",
     "handed_up": "转办", "returned": "退回", "resolved": "办结", "rated": "评价",
     "reopened": "重新打开", "merged": "合并", "escalated": "督办升级",
-    "recategorised": "改类", "reminded": "提醒", "closed": "关闭",
+    "recategorised": "改类", "reminded": "提醒", "closed": "关闭", "attached": "补充图片",
 }
 
 RATING_NAMES = {1: "满意", 2: "基本满意", 3: "不满意"}
@@ -202,6 +202,8 @@ TICKET_CLOSED_ALREADY = "工单 {number} 已经{status},不能再{action}。"
 QUERY_NOT_YOURS = "工单 {number} 不是您反映的,只能查看自己反映的工单。"
 MEDIA_GROUP = "暂时看不了图片、语音和文件,请用文字描述一下问题,比如“3单元楼道灯坏了”。"
 MEDIA_PRIVATE = MEDIA_GROUP
+ATTACHED = "图片已补充到工单 {number},会一并转给负责人。"
+ATTACHED_PRIVATE = "工单 {number}:{reporter}补充了一张图片。"
 MENTION_CHATTER = "您好!有问题请直接在群里描述,比如“3单元楼道灯坏了”,我会登记并转给负责的联户党员。发送“帮助”查看更多用法。"
 PRIVATE_UNKNOWN = "没看懂您的意思。发送“帮助”查看可以用的命令。"
 PRIVATE_REQUEST_UNBOUND = (

@@ -368,3 +368,11 @@ def reopen(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: 
     worker = grid_worker_of(ticket)
     if worker is not None and (ticket.assignee is None or worker.id != ticket.assignee.id):
         say.person(worker, text)
+
+
+def attach(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
+           path: str) -> None:
+    """A reporter's picture joins the ticket and goes to whoever handles it."""
+    event(session, clock, ticket, EventKind.ATTACHED, actor, path)
+    say.person(ticket.assignee, T.ATTACHED_PRIVATE.format(number=ticket.number, reporter=actor.name),
+               attachment=path)

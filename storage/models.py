@@ -276,6 +276,7 @@ class EventKind:
     ESCALATED = "escalated"
     RECATEGORISED = "recategorised"
     REMINDED = "reminded"
+    ATTACHED = "attached"
     CLOSED = "closed"
 
 

@@ -105,6 +105,14 @@ def tickets_reported_by(session: Session, person_id: int, limit: int = 10) -> Se
         .order_by(Ticket.created_at.desc()).limit(limit)).all()
 
 
+def recent_report_by(session: Session, person_id: int, since: datetime) -> Ticket | None:
+    """The ticket this person reported (or joined) most recently, if after ``since``."""
+    return session.scalar(
+        select(Ticket).join(TicketReporter).where(TicketReporter.person_id == person_id,
+                                                  TicketReporter.created_at >= since)
+        .order_by(TicketReporter.created_at.desc()))
+
+
 def awaiting_rating_for(session: Session, person_id: int) -> Ticket | None:
     """The most recent resolved ticket this person reported: their 1/2/3 answers it."""
     return session.scalar(

@@ -68,3 +68,23 @@ async def test_full_width_and_zero_width_commands_are_understood(bot) -> None:
     await bot.say("楼道灯坏了", sender="r01", room=room)
     sent = await bot.say("查询\u3000１００１\u200b", sender="r01", room=room)
     assert texts_to(sent, room)[0].startswith("工单 1001:")
+
+
+async def test_a_picture_right_after_ones_report_joins_the_ticket_and_reaches_the_handler(bot, tmp_path) -> None:
+    from tests.helpers import linked_member_of
+
+    room = building_room_of(bot, "r01")
+    member = linked_member_of(bot, "r01")
+    picture = tmp_path / "lamp.jpg"
+    picture.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    await bot.say("楼道灯坏了,一直闪", sender="r01", room=room)
+    bot.clock.advance(minutes=3)
+    sent = await bot.say("", sender="r01", room=room, kind=Kind.IMAGE, attachment=str(picture))
+    assert texts_to(sent, room) == ["图片已补充到工单 1001,会一并转给负责人。"]
+    [forwarded] = [m for m in sent if m.conversation == member.chat_id]
+    assert forwarded.attachment == str(picture) and "补充了一张图片" in forwarded.text
+    assert ticket(bot, 1001).events[-1].kind == "attached"
+
+    # much later, a picture is just a picture again
+    bot.clock.advance(minutes=30)
+    assert await bot.say("", sender="r01", room=room, kind=Kind.IMAGE, attachment=str(picture)) == []
