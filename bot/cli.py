@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import Settings
+from bot.gateways.base import GatewayFatalError
 
 log = logging.getLogger("lianhu")
 
@@ -70,16 +71,26 @@ async def serve(settings: Settings) -> int:
     try:
         await app.start()
     except Exception as exc:
-        fatal = type(exc).__name__ in {"GatewayFatalError"}
-        log.error("无法启动 could not start: %s", exc, exc_info=not fatal)
+        log.error("无法启动 could not start: %s", exc, exc_info=not isinstance(exc, GatewayFatalError))
         await app.stop()
         return 2
     if settings.gateway == "simulator":
         print(f"\n  联户助手已启动:在浏览器打开 http://{settings.sim_host}:{gateway.port}/  (Ctrl+C 退出)\n",
               flush=True)
-    await stop.wait()
+    # run until Ctrl+C / SIGTERM, or until the gateway fails for good (e.g. a revoked token)
+    waits = [asyncio.ensure_future(stop.wait())]
+    if hasattr(gateway, "wait_fatal"):
+        waits.append(asyncio.ensure_future(gateway.wait_fatal()))
+    done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    code = 0
+    for task in done:
+        if isinstance(task.result(), GatewayFatalError):
+            log.error("网关已无法继续 gateway failed: %s", task.result())
+            code = 2
     await app.stop()
-    return 0
+    return code
 
 
 def cmd_run(args: argparse.Namespace) -> int:
