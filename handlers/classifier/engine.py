@@ -130,6 +130,11 @@ class _Settings:
     negatable: tuple[str, ...] = ("cancel", "urgent")
     questions: tuple[str, ...] = ("是不是", "是不", "有没有", "会不会", "要不要", "能不能")  # not negations
     tie_order: tuple[str, ...] = REQUEST_CATEGORIES
+    # categories that are only a request when asked (a question or a plea): "明天打疫苗别忘了带
+    # 身份证" mentions policy words but asks nothing. Without one of ask_words: minus ask_penalty
+    ask_only: tuple[str, ...] = ()
+    ask_words: tuple[str, ...] = ()
+    ask_penalty: float = 0.0
 
 
 _END = None  # trie terminal marker (characters are never None)
@@ -310,7 +315,8 @@ def _parse_rules(path: Path, source: str) -> tuple[_Settings, dict[str, str], li
         raise err(lf.table("scoring"), "[scoring] 必须是表 must be a table")
     for k, v in scoring.items():
         line = lf.key("scoring", k)
-        if k in ("threshold", "min_topic", "urgent_threshold", "urgent_bonus", "cue_max", "other_cue"):
+        if k in ("threshold", "min_topic", "urgent_threshold", "urgent_bonus", "cue_max", "other_cue",
+                 "ask_penalty"):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise err(line, f"scoring.{k} 必须是数字 must be a number")
             setattr(settings, k, float(v))
@@ -322,11 +328,11 @@ def _parse_rules(path: Path, source: str) -> tuple[_Settings, dict[str, str], li
             if not isinstance(v, str):
                 raise err(line, "scoring.negators 必须是字符串 must be a string of characters")
             settings.negators = _base_normalize(v)
-        elif k == "questions":
+        elif k in ("questions", "ask_words"):
             if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
-                raise err(line, "scoring.questions 必须是字符串列表 must be a list of strings")
-            settings.questions = tuple(_base_normalize(x) for x in v)
-        elif k in ("negatable", "tie_order"):
+                raise err(line, f"scoring.{k} 必须是字符串列表 must be a list of strings")
+            setattr(settings, k, tuple(_base_normalize(x) for x in v))
+        elif k in ("negatable", "tie_order", "ask_only"):
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
                 raise err(line, f"scoring.{k} 必须是字符串列表 must be a list of strings")
             allowed = GROUPS if k == "negatable" else REQUEST_CATEGORIES
@@ -821,6 +827,9 @@ class Classifier:
         best = next(c for c in R.tie_sorted if cat_scores[c] == best_score)
         urgent_signal = urgent_score >= S.urgent_threshold
         total = best_score + min(cue, S.cue_max) + cancel + (S.urgent_bonus if urgent_signal else 0.0)
+        if best in S.ask_only and not any(w in norm for w in S.ask_words):
+            total -= S.ask_penalty
+            evidence.append((n, f"ask:{best}(-{S.ask_penalty:g})"))
         if best_score >= S.min_topic and total >= S.threshold:
             category = best
         elif S.other_cue > 0 and best_score < S.min_topic and best_score + cue + cancel >= S.other_cue:
