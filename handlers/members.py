@@ -6,7 +6,7 @@ from handlers import workflow as wf
 from handlers.context import Ctx
 from handlers.parsing import register
 from handlers.router import Router, command
-from handlers.tickets_common import allowed, ticket_arg, ticket_line
+from handlers.tickets_common import allowed, handled_ticket, ticket_line
 from storage import repo
 from storage.models import Role, Status, Ticket
 
@@ -17,13 +17,10 @@ HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
 
 
 def _actionable(ctx: Ctx, action: str) -> tuple[Ticket, str] | None:
-    found = ticket_arg(ctx)
+    found = handled_ticket(ctx)
     if found is None:
         return None
     ticket, rest = found
-    if not wf.can_act(ctx.person, ticket):
-        ctx.reply(T.NOT_YOURS.format(number=ticket.number))
-        return None
     if not ticket.is_open:
         ctx.reply(T.TICKET_CLOSED_ALREADY.format(
             number=ticket.number, status=T.STATUS_NAMES[ticket.status], action=action))

@@ -22,7 +22,7 @@ from handlers.classifier.engine import REQUEST_CATEGORIES
 from handlers.context import Ctx
 from handlers.parsing import register
 from handlers.router import Router, command
-from handlers.tickets_common import allowed, ticket_arg
+from handlers.tickets_common import allowed, handled_ticket
 from storage.models import EventKind, LabelledExample, Person, Role, RuleChange, Status, Ticket
 
 log = logging.getLogger(__name__)
@@ -211,17 +211,6 @@ def _show(ctx: Ctx, code: str, args: list[str]) -> None:
 
 # --- corrections: 改类 / 非诉求 --------------------------------------------------------------------
 
-def _handled_ticket(ctx: Ctx) -> tuple[Ticket, str] | None:
-    found = ticket_arg(ctx)
-    if found is None:
-        return None
-    ticket, rest = found
-    if not wf.can_act(ctx.person, ticket):
-        ctx.reply(T.NOT_YOURS.format(number=ticket.number))
-        return None
-    return found
-
-
 def _keep_example(ctx: Ctx, ticket: Ticket, category: str, urgent: bool) -> None:
     """One example per ticket: the last correction wins, the first prediction stays."""
     example = ctx.session.scalar(select(LabelledExample).where(LabelledExample.ticket_id == ticket.id))
@@ -237,7 +226,7 @@ def _keep_example(ctx: Ctx, ticket: Ticket, category: str, urgent: bool) -> None
 @router.message(command("改类"))
 @HANDLERS_ONLY
 def recategorise(ctx: Ctx) -> None:
-    found = _handled_ticket(ctx)
+    found = handled_ticket(ctx)
     if found is None:
         return
     ticket, rest = found
@@ -266,7 +255,7 @@ def recategorise(ctx: Ctx) -> None:
 @router.message(command("非诉求"))
 @HANDLERS_ONLY
 def not_request(ctx: Ctx) -> None:
-    found = _handled_ticket(ctx)
+    found = handled_ticket(ctx)
     if found is not None:
         close_not_request(ctx, found[0])
 

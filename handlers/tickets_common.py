@@ -44,6 +44,17 @@ def ticket_arg(ctx: Ctx) -> tuple[Ticket, str] | None:
     return ticket, rest
 
 
+def handled_ticket(ctx: Ctx) -> tuple[Ticket, str] | None:
+    """Like ``ticket_arg``, for commands only the ticket's handlers may use."""
+    from handlers.workflow import can_act
+
+    found = ticket_arg(ctx)
+    if found is not None and not can_act(ctx.person, found[0]):
+        ctx.reply(T.NOT_YOURS.format(number=found[0].number))
+        return None
+    return found
+
+
 def ticket_line(ctx: Ctx, ticket: Ticket, private: bool) -> str:
     from handlers.workflow import place
 

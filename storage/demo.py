@@ -79,7 +79,8 @@ def load_demo(session: Session, clock: Clock) -> Community:
         session.add(p)
         return p
 
-    staff = [person(Role.STAFF, f"s{i}", phone=f"1390000000{i}") for i in (1, 2)]
+    for i in (1, 2):
+        person(Role.STAFF, f"s{i}", phone=f"1390000000{i}")
     session.add(ChatRoom(chat_id="room-staff", name=f"{COMMUNITY}工作群", kind=RoomKind.STAFF,
                          community=community))
     member_no = resident_no = 0
