@@ -305,7 +305,8 @@ def test_dev_set_meets_targets(clf):
 # Kinds of message found while measuring on the hand-written sets in tests/data/: each case
 # stands for a general rule (a vocabulary class, a phrasing), not a line of those sets.
 
-HOLDOUTS = [REPO / "tests" / "data" / "holdout.jsonl", REPO / "tests" / "data" / "holdout2.jsonl"]
+HOLDOUTS = [REPO / "tests" / "data" / name
+            for name in ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl")]
 
 
 @pytest.mark.parametrize("path", HOLDOUTS, ids=lambda p: p.name)
@@ -370,3 +371,43 @@ def test_runtime_rules_replace_and_remove(tmp_path, cache_dir):
     assert c.classify("门口的雨搭被风吹歪了").category == "none"  # everything else was replaced
     assert [w for k, w in c.keywords("repair") if k == "楼道灯"] == [3.0]
     assert not any("充电宝柜" in k for k, _ in c.keywords("other"))
+
+# --------------------------------------------------------------------------- general mechanisms (issue 3)
+# Each case stands for a mechanism added while measuring holdout3/holdout4; none is a line of a set.
+
+
+@pytest.mark.parametrize("text,category", [
+    ("隔壁单元的液化气罐阀门坏了 呲呲漏气 一屋子味儿", "utilities"),  # 液化气 = 燃气, hissing
+    ("天然气的味道好重 从厨房飘出来的", "utilities"),  # "燃气的味", not only "燃气味"
+    ("楼下变电箱那边的电缆烧起来了 冒黑烟", "utilities"),  # cable + fire verb: the power supply
+    ("快递站旁边的充电宝柜子炸了 冒着火", "safety"),  # an object that explodes
+    ("我老伴在阳台晕过去了 怎么叫都不醒", "care"),
+    ("邻居大爷吃了安眠药 人已经叫不应了", "care"),  # poisoning
+    ("我家娃七岁 放学一个多小时了还没回家 谁看见了", "care"),  # age + not home, far apart
+    ("老伴在浴室滑倒了 起不来 后脑勺在流血", "care"),  # fall verbs: 滑倒, 跌倒, 绊倒
+    ("他们两口子又打起来了 男的拿着菜刀", "dispute"),  # violence in a family is a dispute
+    ("楼下路口三轮车撞倒一个老人 老人躺着不动", "traffic"),  # hurt on a road is traffic
+])
+def test_emergencies_in_new_words(clf, text, category):
+    check(clf, text, category, True)
+
+
+@pytest.mark.parametrize("text,category", [
+    ("要是哪天半夜停电 电梯里的人可就惨了", "none"),  # hypothetical
+    ("刚才说的煤气味 原来是楼下在熏腊肠 大家别慌", "none"),  # explained away
+    ("昨晚梦见家里着火了 吓醒了", "none"),  # a dream
+    ("物业说电梯明天上午来保养 大家尽量走楼梯", "none"),  # passed-on notice
+    ("明天社区给老人打流感疫苗 记得带医保卡", "none"),  # policy words that ask nothing
+    ("路边的电线杆被货车撞歪了 斜着", "traffic"),  # an object hit by a car is no emergency
+    ("二楼那户把自行车锁在楼梯扶手上 大家上下楼都得侧身", "dispute"),  # shared space taken
+    ("楼上的狗屎掉到我家空调外机上了 说了好几次", "dispute"),  # "...到我家": about the neighbour
+    ("谁家孩子在楼道里拍皮球 天天拍到晚上十点", "dispute"),
+    ("请问老年优待证怎么办 我妈七十了", "policy"),  # "X证怎么办" beats the person's need
+    ("能不能在健身区再放几张长椅 老人走累了能坐", "suggestion"),
+    ("楼后面水沟里有只死猫 苍蝇乱飞", "sanitation"),
+    ("三号楼楼顶的铁皮被风吹起来一半 挂在那晃 下面是停车场", "safety"),  # overhead hazard
+    ("接到自称法院的电话 让我转三万保证金 这是不是诈骗", "safety"),  # a scam, not a car crash
+    ("我家电表半个月走了三百多度 这不对吧", "utilities"),  # meter reading with a number
+])
+def test_precedence_and_cancellation(clf, text, category):
+    check(clf, text, category, False)
