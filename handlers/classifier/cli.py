@@ -283,11 +283,37 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_learn(args: argparse.Namespace) -> int:
+    """Make the lexicon (lexicon.json) from labelled files and/or the stored corrections."""
+    from handlers.classifier.lexicon import DEFAULT_LEXICON, Lexicon
+
+    if not args.files and not args.db:
+        print("请给出标注文件,或用 --db (give labelled FILE.jsonl files and/or --db)", file=sys.stderr)
+        return 2
+    try:
+        clf = _make_classifier(args)
+        items = [item for f in args.files for item in load_labelled(f)]
+        if args.db:
+            items += load_examples(args)
+    except (OSError, ValueError, RuleFileError) as e:
+        print(f"无法读取 cannot read: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # bad database URL, server down
+        print(f"无法读取数据库里的样本 cannot read examples from the database: {e}", file=sys.stderr)
+        return 2
+    lexicon = Lexicon.learn((clf.tokenize(i["text"]), i["category"]) for i in items)
+    out = Path(args.out) if args.out else DEFAULT_LEXICON
+    lexicon.save(out)
+    print(f"已从 {len(items)} 条标注消息生成词典 learned from {len(items)} messages "
+          f"({sum(lexicon.docs.values())} requests, {len(lexicon.counts)} features): {out}")
+    return 0
+
+
 # --------------------------------------------------------------------------- wiring
 
 
 def add_commands(subparsers) -> None:
-    """Register ``classify`` and ``eval`` on an argparse subparsers object."""
+    """Register ``classify``, ``eval`` and ``learn`` on an argparse subparsers object."""
     p = subparsers.add_parser(
         "classify", help="classify messages: JSON Lines with a text field on stdin, one JSON object per line out")
     p.add_argument("--plain", action="store_true", help="stdin lines are plain text, not JSON")
@@ -307,6 +333,16 @@ def add_commands(subparsers) -> None:
     p.add_argument("--data-dir", metavar="DIR", help="folder for jieba's cache (default: $LIANHU_DATA_DIR or ./data)")
     p.add_argument("--check", action="store_true", help="exit with status 1 when a target is not met")
     p.set_defaults(func=cmd_eval)
+
+    p = subparsers.add_parser("learn", help="make the category lexicon (lexicon.json) from labelled messages")
+    p.add_argument("files", metavar="FILE.jsonl", nargs="*", help="lines with text and category")
+    p.add_argument("--db", action="store_true", help="also the corrections stored in the database")
+    p.add_argument("--database-url", dest="eval_database_url", metavar="URL",
+                   help="with --db: SQLAlchemy URL (default: the bot's settings)")
+    p.add_argument("--out", metavar="PATH", help="where to write (default: handlers/classifier/lexicon.json)")
+    p.add_argument("--rules", metavar="PATH", help="rules file (its synonyms shape the tokens)")
+    p.add_argument("--data-dir", metavar="DIR", help="folder for jieba's cache (default: $LIANHU_DATA_DIR or ./data)")
+    p.set_defaults(func=cmd_learn)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,8 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from handlers.classifier.lexicon import Lexicon
 from typing import Any, Iterable
 
 import jieba
@@ -135,6 +137,9 @@ class _Settings:
     ask_only: tuple[str, ...] = ()
     ask_words: tuple[str, ...] = ()
     ask_penalty: float = 0.0
+    # a request's category: rule scores plus lexicon_weight x the learned lexicon's probability
+    # (lexicon.json, made by `lianhu learn`); 0 turns the lexicon off
+    lexicon_weight: float = 0.0
 
 
 _END = None  # trie terminal marker (characters are never None)
@@ -316,7 +321,7 @@ def _parse_rules(path: Path, source: str) -> tuple[_Settings, dict[str, str], li
     for k, v in scoring.items():
         line = lf.key("scoring", k)
         if k in ("threshold", "min_topic", "urgent_threshold", "urgent_bonus", "cue_max", "other_cue",
-                 "ask_penalty"):
+                 "ask_penalty", "lexicon_weight"):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise err(line, f"scoring.{k} 必须是数字 must be a number")
             setattr(settings, k, float(v))
@@ -536,7 +541,7 @@ def _new_tokenizer(cache_dir: Path) -> jieba.Tokenizer:
 
 class Classifier:
     def __init__(self, rules_path: str | Path | None = None, cache_dir: str | Path | None = None,
-                 hmm: bool = False):
+                 hmm: bool = False, lexicon_path: Path | None = None):
         self.rules_path = Path(rules_path) if rules_path is not None else DEFAULT_RULES
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.hmm = hmm
@@ -547,6 +552,7 @@ class Classifier:
         self._tk = _new_tokenizer(self.cache_dir)
         self._added_words: set[str] = set()
         self._rules: _Compiled = self._load()  # raises RuleFileError if the file is bad
+        self.lexicon = Lexicon.load(lexicon_path) if lexicon_path is not None else Lexicon.load()
 
     # ---- rules
 
@@ -627,6 +633,21 @@ class Classifier:
         extra.append(_Rule(group=category, key=keyword.strip(), weight=float(weight), line=None))
         # the file's own version of the keyword (if any) gives way to the new weight
         return extra, removed | {(category, kid)}
+
+    def _with_lexicon(self, tokens: list[str], cat_scores: dict[str, float], category: str,
+                      weight: float, evidence: list[tuple[int, str]], n: int) -> str:
+        """Where the rules are unsure (the best two categories within half of ``weight``, or no
+        topic word), rule scores plus the lexicon's probability times ``weight`` choose."""
+        assert self.lexicon is not None
+        ranked = sorted((cat_scores.get(c, 0.0) for c in REQUEST_CATEGORIES), reverse=True)
+        if category != "other" and ranked[0] - ranked[1] > weight / 2:
+            return category
+        p = self.lexicon.posterior(tokens)
+        combined = {c: cat_scores.get(c, 0.0) + weight * p.get(c, 0.0) for c in REQUEST_CATEGORIES}
+        best = max(combined, key=lambda c: (combined[c], -REQUEST_CATEGORIES.index(c)))
+        if best != category:
+            evidence.append((n, f"lexicon:{best}(p={p.get(best, 0.0):.2f})"))
+        return best
 
     def add_keyword(self, category: str, keyword: str, weight: float = DEFAULT_WEIGHT) -> None:
         """Add a keyword at run time (kept across reload()); also teaches it to the tokenizer.
@@ -838,6 +859,8 @@ class Classifier:
             total = best_score + cue + cancel
         else:
             category = "none"
+        if category != "none" and S.lexicon_weight and self.lexicon is not None:
+            category = self._with_lexicon(tokens, cat_scores, category, S.lexicon_weight, evidence, n)
         return Classification(
             category=category,
             urgent=category != "none" and urgent_signal,

@@ -1,0 +1,83 @@
+"""A learned lexicon that helps the rules choose a category.
+
+The rules decide whether a message is a request and whether it is urgent; where
+they are unsure *which* category a request belongs to (two categories close, or no
+topic word at all), the lexicon's view is added: per category, how often each word
+and character pair appeared in labelled messages of that category. It is data
+(``lexicon.json``), made by ``lianhu learn`` from labelled files (and the community's
+own corrections with ``--db``), and readable like the rules.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.json"
+MIN_COUNT = 2  # a feature seen once teaches nothing general
+_SKIP = set(" ,.!?;:,。!?;:、~…()()[]【】\"'“”‘’-—_/\\|@#")
+
+
+def features(tokens: Iterable[str]) -> set[str]:
+    """Words, and pairs of neighbouring characters (they catch words jieba splits)."""
+    toks = [t for t in tokens if t.strip() and not all(ch in _SKIP for ch in t)]
+    text = "".join(toks)
+    found = {t for t in toks if len(t) > 1 or not t.isascii()}
+    found.update(text[i:i + 2] for i in range(len(text) - 1))
+    return found
+
+
+class Lexicon:
+    def __init__(self, docs: dict[str, int], counts: dict[str, dict[str, int]]) -> None:
+        self.docs = docs
+        self.counts = counts
+        total = sum(docs.values()) or 1
+        self.categories = tuple(c for c, n in docs.items() if n)
+        self.prior = tuple(math.log(docs[c] / total) for c in self.categories)
+        # log P(feature | category), computed once
+        self.table = {f: tuple(math.log((seen.get(c, 0) + 0.5) / (docs[c] + 1)) for c in self.categories)
+                      for f, seen in counts.items()}
+
+    @classmethod
+    def learn(cls, examples: Iterable[tuple[list[str], str]]) -> Lexicon:
+        """From (tokens, category) of requests (``none`` examples are skipped)."""
+        docs: Counter[str] = Counter()
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for tokens, category in examples:
+            if category == "none":
+                continue
+            docs[category] += 1
+            for f in features(tokens):
+                counts[f][category] += 1
+        kept = {f: dict(sorted(c.items())) for f, c in sorted(counts.items())
+                if sum(c.values()) >= MIN_COUNT}
+        return cls(dict(sorted(docs.items())), kept)
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_LEXICON) -> Lexicon | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return cls(data["docs"], data["counts"])
+
+    def save(self, path: Path = DEFAULT_LEXICON) -> None:
+        data = {"about": "lianhu learn: per category, in how many labelled requests each feature appeared",
+                "docs": self.docs, "counts": self.counts}
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=False) + "\n",
+                        encoding="utf-8")
+
+    def posterior(self, tokens: Iterable[str]) -> dict[str, float]:
+        """P(category | message) over the request categories (naive Bayes on present features)."""
+        logp = list(self.prior)
+        table = self.table
+        for f in features(tokens):
+            row = table.get(f)
+            if row is not None:
+                logp = [a + b for a, b in zip(logp, row)]
+        top = max(logp)
+        exp = [math.exp(v - top) for v in logp]
+        z = sum(exp)
+        return {c: v / z for c, v in zip(self.categories, exp)}
