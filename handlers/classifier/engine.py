@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handlers.classifier.lexicon import Lexicon
+from handlers.texts import CATEGORY_NAMES
 from typing import Any, Iterable
 
 import jieba
@@ -36,20 +37,8 @@ PKG_DIR = Path(__file__).resolve().parent
 DEFAULT_RULES = PKG_DIR / "rules.toml"
 USER_DICT = PKG_DIR / "userdict.txt"
 
-# code -> 中文, in LABELS.md order
-CATEGORIES: dict[str, str] = {
-    "utilities": "水电气暖",
-    "repair": "设施报修",
-    "sanitation": "环境卫生",
-    "dispute": "邻里纠纷",
-    "safety": "治安消防",
-    "traffic": "交通出行",
-    "care": "帮扶关爱",
-    "policy": "政策咨询",
-    "suggestion": "意见建议",
-    "other": "其他诉求",
-    "none": "非诉求",
-}
+# code -> 中文, in LABELS.md order (the names live with the bot's other texts)
+CATEGORIES: dict[str, str] = dict(CATEGORY_NAMES)
 REQUEST_CATEGORIES: tuple[str, ...] = tuple(c for c in CATEGORIES if c != "none")
 SPECIAL_GROUPS: tuple[str, ...] = ("cue", "cancel", "urgent", "calm")
 GROUPS: tuple[str, ...] = REQUEST_CATEGORIES + SPECIAL_GROUPS
