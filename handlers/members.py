@@ -28,6 +28,17 @@ def _actionable(ctx: Ctx, action: str) -> tuple[Ticket, str] | None:
     return ticket, rest
 
 
+def _actionable_with_text(ctx: Ctx, action: str, need: str) -> tuple[Ticket, str] | None:
+    """``_actionable``, and the note or reason the command needs (``need`` is the text that
+    asks for it, e.g. T.NEED_NOTE)."""
+    found = _actionable(ctx, action)
+    if found is not None and not found[1]:
+        assert ctx.command is not None
+        ctx.reply(need.format(example=T.EXAMPLES[ctx.command.word]))
+        return None
+    return found
+
+
 @router.message(command("接单"))
 @HANDLERS_ONLY
 def accept(ctx: Ctx) -> None:
@@ -45,13 +56,10 @@ def accept(ctx: Ctx) -> None:
 @router.message(command("进展"))
 @HANDLERS_ONLY
 def progress(ctx: Ctx) -> None:
-    found = _actionable(ctx, "更新进展")
+    found = _actionable_with_text(ctx, "更新进展", T.NEED_NOTE)
     if found is None:
         return
     ticket, note = found
-    if not note:
-        ctx.reply(T.NEED_NOTE.format(example=T.EXAMPLES["进展"]))
-        return
     wf.progress(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, note)
     ctx.reply(T.PROGRESS_OK.format(number=ticket.number))
 
@@ -59,13 +67,10 @@ def progress(ctx: Ctx) -> None:
 @router.message(command("办结"))
 @HANDLERS_ONLY
 def resolve(ctx: Ctx) -> None:
-    found = _actionable(ctx, "办结")
+    found = _actionable_with_text(ctx, "办结", T.NEED_NOTE)
     if found is None:
         return
     ticket, note = found
-    if not note:
-        ctx.reply(T.NEED_NOTE.format(example=T.EXAMPLES["办结"]))
-        return
     from handlers import rules_admin  # 办结 N 非诉求: not a request, closed and kept as an example
 
     if note.strip().lower() in rules_admin.NOT_REQUEST_WORDS:
@@ -78,13 +83,10 @@ def resolve(ctx: Ctx) -> None:
 @router.message(command("转办"))
 @HANDLERS_ONLY
 def hand_up(ctx: Ctx) -> None:
-    found = _actionable(ctx, "转办")
+    found = _actionable_with_text(ctx, "转办", T.NEED_REASON)
     if found is None:
         return
     ticket, reason = found
-    if not reason:
-        ctx.reply(T.NEED_REASON.format(example=T.EXAMPLES["转办"]))
-        return
     target = wf.hand_up(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, reason)
     if target is None:
         ctx.reply(T.HANDED_UP_NOBODY.format(number=ticket.number))
@@ -95,13 +97,10 @@ def hand_up(ctx: Ctx) -> None:
 @router.message(command("退回"))
 @HANDLERS_ONLY
 def return_ticket(ctx: Ctx) -> None:
-    found = _actionable(ctx, "退回")
+    found = _actionable_with_text(ctx, "退回", T.NEED_REASON)
     if found is None:
         return
     ticket, reason = found
-    if not reason:
-        ctx.reply(T.NEED_REASON.format(example=T.EXAMPLES["退回"]))
-        return
     wf.return_ticket(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, reason)
     ctx.reply(T.RETURNED_OK.format(number=ticket.number))
 
