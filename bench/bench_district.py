@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
 import subprocess
@@ -263,10 +262,6 @@ def run_step(args: argparse.Namespace) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(json.dumps({"step": args.step, "seconds": round(seconds, 2), "peak_mb": round(peak), **info},
                      ensure_ascii=False), flush=True)
-    # At 40,000 households the export step's interpreter can crash in its final garbage
-    # collection, after the workbook is saved (lxml/openpyxl teardown): the step is measured
-    # and done, so leave without tearing down.
-    os._exit(0)
 
 
 def main() -> int:

@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from storage.importer import (
     BUILDINGS,
@@ -55,34 +57,44 @@ class Header:
     width: int = 12
 
 
+#: the export streams its sheets (``Workbook(write_only=True)``): a writer appends rows (best
+#: through ``write_table``) and cannot read or restyle cells it has written
+AnySheet = Worksheet | WriteOnlyWorksheet
 #: a sheet the ledger adds: (sheet name, writer(session, worksheet, communities))
-SheetWriter = Callable[[Session, Worksheet, Sequence[Community]], None]
+SheetWriter = Callable[[Session, AnySheet, Sequence[Community]], None]
 EXTRA_SHEETS: list[tuple[str, SheetWriter]] = []
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center")
 
 
-def write_table(ws: Worksheet, headers: Sequence[Header], rows: Iterable[Sequence[Any]]) -> int:
+def write_table(ws: AnySheet, headers: Sequence[Header], rows: Iterable[Sequence[Any]]) -> int:
     """Headers in row 1 (bold, frozen, filterable), then *rows*; returns how many rows.
 
+    Works on a normal and on a write-only (streaming) worksheet: the layout is set before
+    the first row is appended, the filter's range once the rows are counted.
     Write phone numbers, room numbers and codes as text (str) so Excel keeps them as typed.
     """
-    ws.append([h.title for h in headers])
-    for cell in ws[1]:
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center")
     for i, h in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = h.width
+    ws.freeze_panes = "A2"
+    ws.append([_header_cell(ws, h.title) for h in headers])
     count = 0
     for row in rows:
         ws.append(["" if v is None else v for v in row])
         count += 1
-    ws.freeze_panes = "A2"
     if headers:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     return count
+
+
+def _header_cell(ws: AnySheet, title: str) -> Any:
+    cell = WriteOnlyCell(ws, value=title)
+    cell.font = _HEADER_FONT
+    cell.fill = _HEADER_FILL
+    cell.alignment = _HEADER_ALIGNMENT
+    return cell
 
 
 def _headers(sheet: str) -> list[Header]:
@@ -106,74 +118,89 @@ def _communities(session: Session, name: str | None) -> list[Community]:
     return found
 
 
-def _person_ref(person: Person | None, same_name: dict[str, int]) -> str:
-    """How the 楼栋长 / 联户党员 cells name a person: the name, or the 微信号 when two share it."""
+def _person_ref(person: tuple[str, str | None] | None, same_name: dict[str, int]) -> str:
+    """How the 楼栋长 / 联户党员 cells name a person (name, 微信号): the name, or the 微信号
+    when two share it."""
     if person is None:
         return ""
-    if same_name.get(person.name, 0) > 1 and person.chat_id:
-        return person.chat_id
-    return person.name
+    name, chat_id = person
+    if same_name.get(name, 0) > 1 and chat_id:
+        return chat_id
+    return name
 
 
-def _role_word(person: Person, leaders: set[int | None]) -> str:
-    if person.role == Role.MEMBER and person.id in leaders:
+def _role_word(role: str, person_id: int, leaders: set[int | None]) -> str:
+    if role == Role.MEMBER and person_id in leaders:
         return LEADER_WORD
-    return ROLE_WORDS.get(person.role, person.role)
+    return ROLE_WORDS.get(role, role)
 
 
 def export_workbook(session: Session, path: Path, community: str | None = None) -> str:
     """Write the ledger of every community (or the one named) to *path*; returns a summary.
-    Raises ValueError (a Chinese sentence) for a name not ending .xlsx or an unknown community."""
+    Raises ValueError (a Chinese sentence) for a name not ending .xlsx or an unknown community.
+
+    Rows are read as plain column tuples, not ORM objects, and streamed to a write-only
+    workbook: a district (40,000 households) as ORM graphs plus openpyxl cells took over half a
+    gigabyte, and tearing those ORM graphs down crashed the interpreter (see the bench)."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(T_NOT_XLSX)
     communities = _communities(session, community)
     ids = [c.id for c in communities]
+    order = {cid: i for i, cid in enumerate(ids)}
+    community_name = {c.id: c.name for c in communities}
+    persons = {pid: (name, chat_id) for pid, name, chat_id in
+               session.execute(select(Person.id, Person.name, Person.chat_id)).tuples()}
     buildings = sorted(
-        session.scalars(select(Building).join(Grid).where(Grid.community_id.in_(ids))
-                        .options(selectinload(Building.grid).selectinload(Grid.community),
-                                 selectinload(Building.default_member))),
-        key=lambda b: (ids.index(b.grid.community_id), natural(b.code)))
+        session.execute(select(Grid.community_id, Grid.name, Building.code, Building.name, Building.group_name,
+                               Building.default_member_id)
+                        .join(Grid, Grid.id == Building.grid_id).where(Grid.community_id.in_(ids))
+                        .order_by(Building.id)).tuples().all(),
+        key=lambda b: (order[b[0]], natural(b[2])))
     households = sorted(
-        session.scalars(select(Household).join(Building).join(Grid).where(Grid.community_id.in_(ids))
-                        .options(selectinload(Household.building),
-                                 selectinload(Household.link).selectinload(MemberLink.member))),
-        key=lambda h: (natural(h.building.code), natural(h.unit), h.floor, natural(h.room)))
+        session.execute(select(Building.code, Household.unit, Household.room, Household.floor, Household.head_name,
+                               Household.phone, Household.colour, Household.colour_reason, Household.notes,
+                               MemberLink.member_id)
+                        .join(Building, Building.id == Household.building_id).join(Grid, Grid.id == Building.grid_id)
+                        .outerjoin(MemberLink, MemberLink.household_id == Household.id)
+                        .where(Grid.community_id.in_(ids)).order_by(Household.id)).tuples().all(),
+        key=lambda h: (natural(h[0]), natural(h[1]), h[3], natural(h[2])))
     rank = {r: i for i, r in enumerate((Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.MEMBER, Role.RESIDENT))}
     people = sorted(
-        session.scalars(select(Person).where(Person.community_id.in_(ids),
-                                             # residents who only chatted are not in the ledger
-                                             (Person.role != Role.RESIDENT) | Person.household_id.isnot(None))
-                        .options(selectinload(Person.household).selectinload(Household.building),
-                                 selectinload(Person.community))),
-        key=lambda p: (ids.index(p.community_id), rank.get(p.role, 9), p.id))
+        session.execute(select(Person.id, Person.community_id, Person.name, Person.role, Person.chat_id,
+                               Person.phone, Building.code, Household.unit, Household.room, Person.strengths,
+                               Person.capacity)
+                        .outerjoin(Household, Household.id == Person.household_id)
+                        .outerjoin(Building, Building.id == Household.building_id)
+                        .where(Person.community_id.in_(ids),
+                               # residents who only chatted are not in the ledger
+                               (Person.role != Role.RESIDENT) | Person.household_id.isnot(None))).tuples().all(),
+        key=lambda p: (order[p[1]], rank.get(p[3], 9), p[0]))
     same_name: dict[str, int] = {}
     for p in people:
-        if p.role in Role.HANDLERS:
-            same_name[p.name] = same_name.get(p.name, 0) + 1
+        if p[3] in Role.HANDLERS:
+            same_name[p[2]] = same_name.get(p[2], 0) + 1
     worker_grids: dict[int, list[str]] = {}
-    for c in communities:
-        for g in c.grids:
-            if g.worker_id is not None:
-                worker_grids.setdefault(g.worker_id, []).append(g.name)
+    grids = session.execute(select(Grid.community_id, Grid.id, Grid.worker_id, Grid.name)
+                            .where(Grid.community_id.in_(ids), Grid.worker_id.isnot(None))).tuples().all()
+    for _, _, worker_id, grid in sorted(grids, key=lambda g: (order[g[0]], g[1])):
+        worker_grids.setdefault(worker_id, []).append(grid)
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = BUILDINGS
-    write_table(ws, _headers(BUILDINGS), (
-        (b.grid.community.name, b.grid.name, b.code, b.name, b.group_name,
-         _person_ref(b.default_member, same_name)) for b in buildings))
+    # streamed: rows go to disk as they are appended instead of living as cell objects
+    wb = Workbook(write_only=True)
+    write_table(wb.create_sheet(BUILDINGS), _headers(BUILDINGS), (
+        (community_name[cid], grid, code, name, group_name, _person_ref(persons.get(leader), same_name))
+        for cid, grid, code, name, group_name, leader in buildings))
     write_table(wb.create_sheet(HOUSEHOLDS), _headers(HOUSEHOLDS), (
-        (h.building.code, h.unit, h.room, h.floor, h.head_name, h.phone, COLOUR_WORDS.get(h.colour, h.colour),
-         h.colour_reason, h.notes, _person_ref(h.link.member if h.link else None, same_name))
-        for h in households))
-    leaders = {b.default_member_id for b in buildings}
+        (code, unit, room, floor, head_name, phone, COLOUR_WORDS.get(colour, colour), reason, notes,
+         _person_ref(persons.get(member), same_name))
+        for code, unit, room, floor, head_name, phone, colour, reason, notes, member in households))
+    leaders = {b[5] for b in buildings}
     write_table(wb.create_sheet(PEOPLE), _headers(PEOPLE), (
-        (p.community.name if p.community else "", p.name, _role_word(p, leaders), p.chat_id, p.phone,
-         p.household.address if p.household else "", "、".join(worker_grids.get(p.id, [])), p.strengths,
-         p.capacity if p.role == Role.MEMBER or (p.role in Role.HANDLERS and p.capacity != DEFAULT_CAPACITY)
-         else None)
-        for p in people))
+        (community_name.get(cid, ""), name, _role_word(role, pid, leaders), chat_id, phone,
+         f"{code}-{unit}-{room}" if code is not None else "", "、".join(worker_grids.get(pid, [])), strengths,
+         capacity if role == Role.MEMBER or (role in Role.HANDLERS and capacity != DEFAULT_CAPACITY) else None)
+        for pid, cid, name, role, chat_id, phone, code, unit, room, strengths, capacity in people))
     extra = []
     for name, writer in EXTRA_SHEETS:
         writer(session, wb.create_sheet(name), communities)

@@ -18,14 +18,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
 from bot.config import Settings
 from storage import exporter, ledger
-from storage.exporter import Header, natural, write_table
+from storage.exporter import AnySheet, Header, natural, write_table
 from storage.models import (
     Building,
     ColourChange,
@@ -80,7 +79,7 @@ def _building_ids(session: Session, communities: Sequence[Community]) -> list[in
     return list(session.scalars(select(Building.id).join(Grid).where(Grid.community_id.in_(_ids(communities)))))
 
 
-def write_visit_status(session: Session, ws: Worksheet, communities: Sequence[Community]) -> None:
+def write_visit_status(session: Session, ws: AnySheet, communities: Sequence[Community]) -> None:
     settings, clock = _context()
     today = clock.local().date()
     households = session.execute(
@@ -107,20 +106,22 @@ def write_visit_status(session: Session, ws: Worksheet, communities: Sequence[Co
                      Header("应走访日期", 12), Header("逾期天数", 9)], (r for _, r in rows))
 
 
-def write_visits(session: Session, ws: Worksheet, communities: Sequence[Community]) -> None:
+def write_visits(session: Session, ws: AnySheet, communities: Sequence[Community]) -> None:
     _, clock = _context()
-    visits = session.scalars(
-        select(Visit).join(Household).where(Household.building_id.in_(_building_ids(session, communities)))
-        .options(selectinload(Visit.household).selectinload(Household.building), selectinload(Visit.member),
-                 selectinload(Visit.ticket))
-        .order_by(Visit.visited_at, Visit.id))
+    visits = session.execute(
+        select(Visit.visited_at, Building.code, Household.unit, Household.room, Person.name, Visit.kind,
+               Visit.content, Ticket.number)
+        .join(Household, Household.id == Visit.household_id).join(Building, Building.id == Household.building_id)
+        .join(Person, Person.id == Visit.member_id).outerjoin(Ticket, Ticket.id == Visit.ticket_id)
+        .where(Household.building_id.in_(_building_ids(session, communities)))
+        .order_by(Visit.visited_at, Visit.id)).tuples()
     write_table(ws, [Header("时间", 18), Header("住址", 12), Header("走访人", 10), Header("类型", 9),
                      Header("内容", 40), Header("工单号", 9)], (
-        (_local(clock, v.visited_at), v.household.address, v.member.name, VISIT_KIND.get(v.kind, v.kind),
-         v.content, v.ticket.number if v.ticket else None) for v in visits))
+        (_local(clock, at), f"{code}-{unit}-{room}", member, VISIT_KIND.get(kind, kind), content, number)
+        for at, code, unit, room, member, kind, content, number in visits))
 
 
-def write_tickets(session: Session, ws: Worksheet, communities: Sequence[Community]) -> None:
+def write_tickets(session: Session, ws: AnySheet, communities: Sequence[Community]) -> None:
     _, clock = _context()
     tickets = session.scalars(
         select(Ticket).where(Ticket.community_id.in_(_ids(communities)))
@@ -146,7 +147,7 @@ def write_tickets(session: Session, ws: Worksheet, communities: Sequence[Communi
         for t in tickets))
 
 
-def write_colour_changes(session: Session, ws: Worksheet, communities: Sequence[Community]) -> None:
+def write_colour_changes(session: Session, ws: AnySheet, communities: Sequence[Community]) -> None:
     _, clock = _context()
     changes = session.scalars(
         select(ColourChange).join(Household)
@@ -163,7 +164,7 @@ def write_colour_changes(session: Session, ws: Worksheet, communities: Sequence[
          _local(clock, c.decided_at), c.decision_note, "是" if c.is_upgrade else "") for c in changes))
 
 
-def write_wishes(session: Session, ws: Worksheet, communities: Sequence[Community]) -> None:
+def write_wishes(session: Session, ws: AnySheet, communities: Sequence[Community]) -> None:
     _, clock = _context()
     wishes = session.scalars(
         select(Wish).where(Wish.community_id.in_(_ids(communities)))
@@ -179,33 +180,43 @@ def write_wishes(session: Session, ws: Worksheet, communities: Sequence[Communit
          _local(clock, w.claimed_at), _local(clock, w.done_at), w.done_note) for w in wishes))
 
 
-def write_members(session: Session, ws: Worksheet, communities: Sequence[Community]) -> None:
+def write_members(session: Session, ws: AnySheet, communities: Sequence[Community]) -> None:
     settings, clock = _context()
-    members = list(session.scalars(
-        select(Person).where(Person.community_id.in_(_ids(communities)), Person.role.in_(Role.HANDLERS))
-        .options(selectinload(Person.links).selectinload(MemberLink.household).selectinload(Household.building))
-        .order_by(Person.id)))
-    members = [m for m in members if m.role == Role.MEMBER or m.links]
+    handlers = session.execute(
+        select(Person.id, Person.name, Person.chat_id, Person.strengths, Person.capacity, Person.role)
+        .where(Person.community_id.in_(_ids(communities)), Person.role.in_(Role.HANDLERS))
+        .order_by(Person.id)).tuples().all()
+    links: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for member_id, code, unit, room in session.execute(
+            select(MemberLink.member_id, Building.code, Household.unit, Household.room)
+            .join(Household, Household.id == MemberLink.household_id)
+            .join(Building, Building.id == Household.building_id)
+            .where(MemberLink.member_id.in_([h[0] for h in handlers])).order_by(MemberLink.id)).tuples():
+        links[member_id].append((code, unit, room))
+    members = [m for m in handlers if m[5] == Role.MEMBER or links.get(m[0])]
     today = clock.local().date()
     start, end = ledger.month_bounds(clock, today.year, today.month)
-    ids = [m.id for m in members]
+    ids = [m[0] for m in members]
     month = ledger.member_points(session, clock, settings, start, end, ids)
     total = ledger.member_points(session, clock, settings, None, None, ids)
     declined: dict[int, list[str]] = defaultdict(list)
-    for d in session.scalars(select(MemberDecline).where(MemberDecline.member_id.in_(ids))
-                             .options(selectinload(MemberDecline.household).selectinload(Household.building))):
-        declined[d.member_id].append(f"{d.household.address}:{d.reason}")
+    for member_id, code, unit, room, reason in session.execute(
+            select(MemberDecline.member_id, Building.code, Household.unit, Household.room, MemberDecline.reason)
+            .join(Household, Household.id == MemberDecline.household_id)
+            .join(Building, Building.id == Household.building_id)
+            .where(MemberDecline.member_id.in_(ids)).order_by(MemberDecline.id)).tuples():
+        declined[member_id].append(f"{code}-{unit}-{room}:{reason}")
 
-    def addresses(m: Person) -> str:
-        hs = sorted((link.household for link in m.links),
-                    key=lambda h: (natural(h.building.code), natural(h.unit), natural(h.room)))
-        return "、".join(h.address for h in hs)
+    def addresses(member_id: int) -> str:
+        homes = sorted(links.get(member_id, []), key=lambda h: (natural(h[0]), natural(h[1]), natural(h[2])))
+        return "、".join(f"{code}-{unit}-{room}" for code, unit, room in homes)
 
     write_table(ws, [Header("姓名", 10), Header("微信号", 14), Header("特长", 16), Header("联户上限", 9),
                      Header("联系户数", 9), Header("联系住户", 50), Header("本月积分", 9), Header("累计积分", 9),
                      Header("本月走访户次", 12), Header("婉拒", 30)], (
-        (m.name, m.chat_id, m.strengths, m.capacity, len(m.links), addresses(m), month[m.id].total,
-         total[m.id].total, month[m.id].visits, ";".join(declined.get(m.id, []))) for m in members))
+        (name, chat_id, strengths, capacity, len(links.get(mid, [])), addresses(mid), month[mid].total,
+         total[mid].total, month[mid].visits, ";".join(declined.get(mid, [])))
+        for mid, name, chat_id, strengths, capacity, _ in members))
 
 
 SHEETS = ((VISIT_STATUS, write_visit_status), (VISITS, write_visits), (TICKETS, write_tickets),
