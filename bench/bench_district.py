@@ -150,10 +150,10 @@ def step_activity(args: argparse.Namespace) -> dict[str, object]:
         return start + timedelta(seconds=rng.randrange(29 * 86400))
 
     with sessions() as s:
-        links = s.execute(select(MemberLink.household_id, MemberLink.member_id)).tuples().all()
-        homes = dict(s.execute(select(Household.id, Household.building_id)).tuples().all())
-        community_of = dict(s.execute(select(Building.id, Grid.community_id).join(Grid)).tuples().all())
-        colours = dict(s.execute(select(Household.id, Household.colour)).tuples().all())
+        links = s.execute(select(MemberLink.household_id, MemberLink.member_id)).all()
+        homes = dict(s.execute(select(Household.id, Household.building_id)).all())
+        community_of = dict(s.execute(select(Building.id, Grid.community_id).join(Grid)).all())
+        colours = dict(s.execute(select(Household.id, Household.colour)).all())
         staff = s.scalars(select(Person.id).where(Person.role == Role.STAFF)).all()
         residents = []
         visits, tickets, changes, wishes = [], [], [], []

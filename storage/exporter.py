@@ -150,12 +150,12 @@ def export_workbook(session: Session, path: Path, community: str | None = None) 
     order = {cid: i for i, cid in enumerate(ids)}
     community_name = {c.id: c.name for c in communities}
     persons = {pid: (name, chat_id) for pid, name, chat_id in
-               session.execute(select(Person.id, Person.name, Person.chat_id)).tuples()}
+               session.execute(select(Person.id, Person.name, Person.chat_id))}
     buildings = sorted(
         session.execute(select(Grid.community_id, Grid.name, Building.code, Building.name, Building.group_name,
                                Building.default_member_id)
                         .join(Grid, Grid.id == Building.grid_id).where(Grid.community_id.in_(ids))
-                        .order_by(Building.id)).tuples().all(),
+                        .order_by(Building.id)).all(),
         key=lambda b: (order[b[0]], natural(b[2])))
     households = sorted(
         session.execute(select(Building.code, Household.unit, Household.room, Household.floor, Household.head_name,
@@ -163,7 +163,7 @@ def export_workbook(session: Session, path: Path, community: str | None = None) 
                                MemberLink.member_id)
                         .join(Building, Building.id == Household.building_id).join(Grid, Grid.id == Building.grid_id)
                         .outerjoin(MemberLink, MemberLink.household_id == Household.id)
-                        .where(Grid.community_id.in_(ids)).order_by(Household.id)).tuples().all(),
+                        .where(Grid.community_id.in_(ids)).order_by(Household.id)).all(),
         key=lambda h: (natural(h[0]), natural(h[1]), h[3], natural(h[2])))
     rank = {r: i for i, r in enumerate((Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.MEMBER, Role.RESIDENT))}
     people = sorted(
@@ -174,7 +174,7 @@ def export_workbook(session: Session, path: Path, community: str | None = None) 
                         .outerjoin(Building, Building.id == Household.building_id)
                         .where(Person.community_id.in_(ids),
                                # residents who only chatted are not in the ledger
-                               (Person.role != Role.RESIDENT) | Person.household_id.isnot(None))).tuples().all(),
+                               (Person.role != Role.RESIDENT) | Person.household_id.isnot(None))).all(),
         key=lambda p: (order[p[1]], rank.get(p[3], 9), p[0]))
     same_name: dict[str, int] = {}
     for p in people:
@@ -182,7 +182,7 @@ def export_workbook(session: Session, path: Path, community: str | None = None) 
             same_name[p[2]] = same_name.get(p[2], 0) + 1
     worker_grids: dict[int, list[str]] = {}
     grids = session.execute(select(Grid.community_id, Grid.id, Grid.worker_id, Grid.name)
-                            .where(Grid.community_id.in_(ids), Grid.worker_id.isnot(None))).tuples().all()
+                            .where(Grid.community_id.in_(ids), Grid.worker_id.isnot(None))).all()
     for _, _, worker_id, grid in sorted(grids, key=lambda g: (order[g[0]], g[1])):
         worker_grids.setdefault(worker_id, []).append(grid)
 

@@ -122,11 +122,11 @@ def colours_as_of(session: Session, moment: datetime, household_ids: Iterable[in
     q = select(Household.id, Household.colour)
     if household_ids is not None:
         q = q.where(Household.id.in_(list(household_ids)))
-    colours = dict(session.execute(q).tuples().all())
+    colours = dict(session.execute(q).all())
     later = session.execute(
         select(ColourChange.household_id, ColourChange.from_colour).where(
             ColourChange.status == ChangeStatus.CONFIRMED, ColourChange.decided_at >= moment)
-        .order_by(ColourChange.decided_at.desc(), ColourChange.id.desc())).tuples().all()
+        .order_by(ColourChange.decided_at.desc(), ColourChange.id.desc())).all()
     for household_id, from_colour in later:  # newest first: the last one applied is the earliest
         if household_id in colours:
             colours[household_id] = from_colour
@@ -156,7 +156,7 @@ def last_visits(session: Session, before: datetime | None = None,
         q = q.where(Visit.visited_at < before)
     if household_ids is not None:
         q = q.where(Visit.household_id.in_(list(household_ids)))
-    return dict(session.execute(q.group_by(Visit.household_id)).tuples().all())
+    return dict(session.execute(q.group_by(Visit.household_id)).all())
 
 
 @dataclass(frozen=True)
@@ -192,12 +192,12 @@ def visits_due(session: Session, clock: Clock, settings: Settings, today: date, 
         q = q.where(MemberLink.member_id == member_id)
     if community_id is not None:
         q = q.join(Grid, Grid.id == Building.grid_id).where(Grid.community_id == community_id)
-    rows = session.execute(q).tuples().all()
+    rows = session.execute(q).all()
     last_q = select(Visit.household_id, func.max(Visit.visited_at)).where(Visit.visited_at < cutoff)
     if member_id is not None:
         last_q = last_q.where(Visit.household_id.in_(
             select(MemberLink.household_id).where(MemberLink.member_id == member_id)))
-    last = dict(session.execute(last_q.group_by(Visit.household_id)).tuples().all())
+    last = dict(session.execute(last_q.group_by(Visit.household_id)).all())
     horizon = today + timedelta(days=within_days)
     out = []
     for hid, unit, room, colour, code, grid_id, mid, linked_at in rows:
@@ -264,7 +264,7 @@ def _first_actor(session: Session, ticket_ids: list[int], kinds: tuple[str, ...]
         chunk = ticket_ids[start:start + 5000]
         rows = session.execute(select(TicketEvent.ticket_id, TicketEvent.actor_id).where(
             TicketEvent.ticket_id.in_(chunk), TicketEvent.kind.in_(kinds))
-            .order_by(TicketEvent.id)).tuples().all()
+            .order_by(TicketEvent.id)).all()
         for tid, actor in rows:
             if last or tid not in out:
                 out[tid] = actor
@@ -306,14 +306,14 @@ def member_points(session: Session, clock: Clock, settings: Settings, start: dat
 
     days: set[tuple[int, int, date]] = set()
     for mid, hid, at in session.execute(select(Visit.member_id, Visit.household_id, Visit.visited_at)
-                                        .where(Visit.visited_at >= lo, Visit.visited_at < hi)).tuples():
+                                        .where(Visit.visited_at >= lo, Visit.visited_at < hi)):
         days.add((mid, hid, local_date(clock, at)))
     for mid, _, _ in days:
         acc[mid].visits += 1
 
     for mid, count in session.execute(select(Wish.claimed_by_id, func.count(Wish.id)).where(
             Wish.status == WishStatus.DONE, Wish.done_at >= lo, Wish.done_at < hi,
-            Wish.claimed_by_id.is_not(None)).group_by(Wish.claimed_by_id)).tuples():
+            Wish.claimed_by_id.is_not(None)).group_by(Wish.claimed_by_id)):
         acc[mid].wishes += int(count)
 
     wanted = None if member_ids is None else set(member_ids)

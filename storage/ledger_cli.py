@@ -52,7 +52,7 @@ def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _communities(session, name: str | None) -> list[int] | str:  # type: ignore[no-untyped-def]
     from storage.models import Community
 
-    rows = session.execute(select(Community.id, Community.name).order_by(Community.id)).tuples().all()
+    rows = session.execute(select(Community.id, Community.name).order_by(Community.id)).all()
     if not name:
         return [cid for cid, _ in rows]
     found = [cid for cid, n in rows if n == name]

@@ -88,7 +88,7 @@ def write_visit_status(session: Session, ws: AnySheet, communities: Sequence[Com
         .join(Building, Building.id == Household.building_id).join(Grid, Grid.id == Building.grid_id)
         .outerjoin(MemberLink, MemberLink.household_id == Household.id)
         .outerjoin(Person, Person.id == MemberLink.member_id)
-        .where(Grid.community_id.in_(_ids(communities)))).tuples().all()
+        .where(Grid.community_id.in_(_ids(communities)))).all()
     last = ledger.last_visits(session)
     rows = []
     for hid, code, unit, room, colour, member, linked_at in households:
@@ -114,7 +114,7 @@ def write_visits(session: Session, ws: AnySheet, communities: Sequence[Community
         .join(Household, Household.id == Visit.household_id).join(Building, Building.id == Household.building_id)
         .join(Person, Person.id == Visit.member_id).outerjoin(Ticket, Ticket.id == Visit.ticket_id)
         .where(Household.building_id.in_(_building_ids(session, communities)))
-        .order_by(Visit.visited_at, Visit.id)).tuples()
+        .order_by(Visit.visited_at, Visit.id))
     write_table(ws, [Header("时间", 18), Header("住址", 12), Header("走访人", 10), Header("类型", 9),
                      Header("内容", 40), Header("工单号", 9)], (
         (_local(clock, at), f"{code}-{unit}-{room}", member, VISIT_KIND.get(kind, kind), content, number)
@@ -185,13 +185,13 @@ def write_members(session: Session, ws: AnySheet, communities: Sequence[Communit
     handlers = session.execute(
         select(Person.id, Person.name, Person.chat_id, Person.strengths, Person.capacity, Person.role)
         .where(Person.community_id.in_(_ids(communities)), Person.role.in_(Role.HANDLERS))
-        .order_by(Person.id)).tuples().all()
+        .order_by(Person.id)).all()
     links: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     for member_id, code, unit, room in session.execute(
             select(MemberLink.member_id, Building.code, Household.unit, Household.room)
             .join(Household, Household.id == MemberLink.household_id)
             .join(Building, Building.id == Household.building_id)
-            .where(MemberLink.member_id.in_([h[0] for h in handlers])).order_by(MemberLink.id)).tuples():
+            .where(MemberLink.member_id.in_([h[0] for h in handlers])).order_by(MemberLink.id)):
         links[member_id].append((code, unit, room))
     members = [m for m in handlers if m[5] == Role.MEMBER or links.get(m[0])]
     today = clock.local().date()
@@ -204,7 +204,7 @@ def write_members(session: Session, ws: AnySheet, communities: Sequence[Communit
             select(MemberDecline.member_id, Building.code, Household.unit, Household.room, MemberDecline.reason)
             .join(Household, Household.id == MemberDecline.household_id)
             .join(Building, Building.id == Household.building_id)
-            .where(MemberDecline.member_id.in_(ids)).order_by(MemberDecline.id)).tuples():
+            .where(MemberDecline.member_id.in_(ids)).order_by(MemberDecline.id)):
         declined[member_id].append(f"{code}-{unit}-{room}:{reason}")
 
     def addresses(member_id: int) -> str:

@@ -83,19 +83,19 @@ def propose(session: Session, community_id: int) -> Proposal:
     """What staff should link, for one community (nothing is changed)."""
     buildings = {bid: (grid_id, code) for bid, grid_id, code in session.execute(
         select(Building.id, Building.grid_id, Building.code).join(Grid)
-        .where(Grid.community_id == community_id)).tuples()}
+        .where(Grid.community_id == community_id))}
     if not buildings:
         return Proposal([], [])
     households = session.execute(
         select(Household.id, Household.building_id, Household.unit, Household.room, Household.colour,
                MemberLink.member_id)
         .outerjoin(MemberLink, MemberLink.household_id == Household.id)
-        .where(Household.building_id.in_(list(buildings)))).tuples().all()
+        .where(Household.building_id.in_(list(buildings)))).all()
     people = session.execute(
         select(Person.id, Person.name, Person.capacity, Person.strengths, Household.building_id)
         .outerjoin(Household, Household.id == Person.household_id)
         .where(Person.role == Role.MEMBER, Person.community_id == community_id)
-        .order_by(Person.id)).tuples().all()
+        .order_by(Person.id)).all()
     home = {pid: bid for pid, _, _, _, bid in people if bid in buildings}
 
     links_by_member: dict[int, list[tuple]] = defaultdict(list)
@@ -116,7 +116,7 @@ def propose(session: Session, community_id: int) -> Proposal:
         Person.community_id == community_id))) if others else set()
     declined = set(session.execute(select(MemberDecline.member_id, MemberDecline.household_id)
                                    .where(MemberDecline.household_id.in_([h[0] for h in households])))
-                   .tuples().all()) if households else set()
+                   .all()) if households else set()
 
     def distance(m: _Member, building_id: int) -> tuple[int, int]:
         if m.building_id == building_id:
@@ -227,7 +227,7 @@ def accept(session: Session, clock: Clock, batch: int, lines: Iterable[int] | No
     links = {link.household_id: link for link in session.scalars(
         select(MemberLink).where(MemberLink.household_id.in_([r.household_id for r in rows])))} if rows else {}
     loads = dict(session.execute(select(MemberLink.member_id, func.count(MemberLink.id)).where(
-        MemberLink.member_id.in_({r.member_id for r in rows})).group_by(MemberLink.member_id)).tuples()
+        MemberLink.member_id.in_({r.member_id for r in rows})).group_by(MemberLink.member_id))
         .all()) if rows else {}
     result = Accepted(0, [])
     for row in rows:

@@ -136,7 +136,7 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
         .join(Grid, Grid.community_id == Community.id).join(Building, Building.grid_id == Grid.id)
         .where(*([Community.id == community_id] if community_id is not None else []),
                *([Grid.id == grid_id] if grid_id is not None else []))
-        .order_by(Community.id, Grid.id, Building.id)).tuples().all()
+        .order_by(Community.id, Grid.id, Building.id)).all()
     by_building: dict[int, Figures] = defaultdict(Figures)
     loose: dict[int, Figures] = defaultdict(Figures)  # community rows with no building
     wanted = {row[4] for row in structure}
@@ -160,7 +160,7 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
             _count_if(Ticket.status == "closed", Ticket.rating.is_(None)),
             _count_if(Ticket.category == "suggestion"))
             .where(Ticket.created_at >= start, Ticket.created_at < end)
-            .group_by(Ticket.building_id, Ticket.community_id)).tuples():
+            .group_by(Ticket.building_id, Ticket.community_id)):
         f = put(row[0], row[1])
         if f is not None:
             for name, value in zip(TICKET_COLUMNS, row[2:]):
@@ -171,7 +171,7 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
             Ticket.building_id, Ticket.community_id, _count_if(Ticket.category != "suggestion"),
             _count_if(Ticket.category == "dispute"))
             .where(Ticket.resolved_at >= start, Ticket.resolved_at < end)
-            .group_by(Ticket.building_id, Ticket.community_id)).tuples():
+            .group_by(Ticket.building_id, Ticket.community_id)):
         f = put(bid, cid)
         if f is not None:
             f.problems_solved += int(solved)
@@ -183,7 +183,7 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
             _count_if(Visit.kind == VisitKind.FINDING))
             .join(Household, Household.id == Visit.household_id)
             .where(Visit.visited_at >= start, Visit.visited_at < end)
-            .group_by(Household.building_id)).tuples():
+            .group_by(Household.building_id)):
         f = put(bid, None)
         if f is not None:
             f.visits += int(visits)
@@ -197,7 +197,7 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
                                          ColourChange.to_colour == Colour.GREEN,
                                          ColourChange.from_colour != Colour.GREEN,
                                          ColourChange.decided_at >= start, ColourChange.decided_at < end)
-                                  .group_by(Household.building_id)).tuples():
+                                  .group_by(Household.building_id)):
         f = put(bid, None)
         if f is not None:
             f.upgrades += int(n)
@@ -206,14 +206,14 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
     for bid, cid, n in session.execute(select(Wish.building_id, Wish.community_id, func.count(Wish.id))
                                        .where(Wish.status == WishStatus.DONE, Wish.done_at >= start,
                                               Wish.done_at < end)
-                                       .group_by(Wish.building_id, Wish.community_id)).tuples():
+                                       .group_by(Wish.building_id, Wish.community_id)):
         f = put(bid, cid)
         if f is not None:
             f.wishes_fulfilled += int(n)
 
     # colour distribution at the end of the month
     building_of = dict(session.execute(select(Household.id, Household.building_id)
-                                       .where(Household.building_id.in_(wanted))).tuples().all()) \
+                                       .where(Household.building_id.in_(wanted))).all()) \
         if wanted else {}
     colours_then = ledger.colours_as_of(session, as_of)
     for hid, colour in colours_then.items():
@@ -233,7 +233,7 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
             f.overdue += 1
             per_member[(d.member_id, d.grid_id)] += 1
     names = dict(session.execute(select(Person.id, Person.name).where(
-        Person.id.in_({m for m, _ in per_member}))).tuples().all()) if per_member else {}
+        Person.id.in_({m for m, _ in per_member}))).all()) if per_member else {}
     overdue_by_member = sorted(((names.get(m, str(m)), grid_names[g], n) for (m, g), n in per_member.items()),
                                key=lambda t: (-t[2], t[1], t[0]))
 
