@@ -15,11 +15,16 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.gateways.base import GatewayFatalError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("lianhu")
 
@@ -102,6 +107,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 # --- database ----------------------------------------------------------------------------------
 
+@contextmanager
+def migrated_session(args: argparse.Namespace) -> Iterator[tuple[Settings, Session]]:
+    """The configured database, migrated, and a session on it (closed afterwards)."""
+    from storage import db
+
+    settings = settings_from(args)
+    engine = db.make_engine(settings.db_url)
+    try:
+        db.upgrade(engine)
+        with db.session_factory(engine)() as session:
+            yield settings, session
+    finally:
+        engine.dispose()
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from storage import db
 
@@ -117,14 +137,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from bot.clock import Clock
-    from storage import db
     from storage.demo import COMMUNITY, load_demo
     from storage.models import Community
 
-    settings = settings_from(args)
-    engine = db.make_engine(settings.db_url)
-    db.upgrade(engine)
-    with db.session_factory(engine)() as session:
+    with migrated_session(args) as (settings, session):
         if session.scalar(select(func.count(Community.id)).where(Community.name == COMMUNITY)):
             print(f"演示社区“{COMMUNITY}”已经存在,未重复导入。")
             return 0
@@ -135,13 +151,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from storage import db
     from storage.importer import ImportError_, import_file
 
-    settings = settings_from(args)
-    engine = db.make_engine(settings.db_url)
-    db.upgrade(engine)
-    with db.session_factory(engine)() as session:
+    with migrated_session(args) as (_, session):
         try:
             summary = import_file(session, Path(args.file))
         except ImportError_ as exc:
@@ -154,13 +166,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from storage import db
     from storage.exporter import export_workbook
 
-    settings = settings_from(args)
-    engine = db.make_engine(settings.db_url)
-    db.upgrade(engine)
-    with db.session_factory(engine)() as session:
+    with migrated_session(args) as (_, session):
         try:
             print(export_workbook(session, Path(args.file), args.community))
         except ValueError as exc:  # no such community
