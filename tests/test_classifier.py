@@ -306,7 +306,7 @@ def test_dev_set_meets_targets(clf):
 # stands for a general rule (a vocabulary class, a phrasing), not a line of those sets.
 
 HOLDOUTS = [REPO / "tests" / "data" / name
-            for name in ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl", "holdout6.jsonl", "holdout7.jsonl")]
+            for name in ("holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl", "holdout6.jsonl", "holdout7.jsonl", "holdout8.jsonl")]
 
 
 @pytest.mark.parametrize("path", HOLDOUTS, ids=lambda p: p.name)

@@ -36,8 +36,11 @@ class Lexicon:
         total = sum(docs.values()) or 1
         self.categories = tuple(c for c, n in docs.items() if n)
         self.prior = tuple(math.log(docs[c] / total) for c in self.categories)
-        # log P(feature | category), computed once
-        self.table = {f: tuple(math.log((seen.get(c, 0) + 0.5) / (docs[c] + 1)) for c in self.categories)
+        # log P(feature | category) = unseen[c] + boost[f][c]: a feature adds the category's
+        # "unseen" term, plus a boost only for the few categories it was seen with
+        self.unseen = tuple(math.log(0.5 / (docs[c] + 1)) for c in self.categories)
+        index = {c: i for i, c in enumerate(self.categories)}
+        self.boost = {f: tuple((index[c], math.log((n + 0.5) / 0.5)) for c, n in seen.items() if c in index)
                       for f, seen in counts.items()}
 
     @classmethod
@@ -71,12 +74,16 @@ class Lexicon:
 
     def posterior(self, tokens: Iterable[str]) -> dict[str, float]:
         """P(category | message) over the request categories (naive Bayes on present features)."""
-        logp = list(self.prior)
-        table = self.table
+        boost = self.boost
+        known = 0
+        extra = [0.0] * len(self.categories)
         for f in features(tokens):
-            row = table.get(f)
+            row = boost.get(f)
             if row is not None:
-                logp = [a + b for a, b in zip(logp, row)]
+                known += 1
+                for i, v in row:
+                    extra[i] += v
+        logp = [p + known * u + e for p, u, e in zip(self.prior, self.unseen, extra)]
         top = max(logp)
         exp = [math.exp(v - top) for v in logp]
         z = sum(exp)
