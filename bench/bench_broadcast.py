@@ -24,9 +24,9 @@ async def main(groups: int, database_url: str) -> None:
     from sqlalchemy import func, select
 
     from bot.app import App
-    from bot.clock import FrozenClock
-    from bot.config import Settings
     from bot.gateways.testing import TestGateway
+    from kernel.clock import FrozenClock
+    from kernel.config import Settings
     from storage.models import Building, ChatRoom, Grid, OutboxMessage, RoomKind
     from tests.conftest import START
 

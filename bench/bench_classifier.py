@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import random
 import subprocess
 import sys
@@ -85,7 +84,7 @@ def make_messages(n: int, seed: int) -> list[str]:
 
 def _startup(cache_dir: str) -> float:
     code = ("import time,logging,jieba; jieba.setLogLevel(logging.WARNING); t=time.perf_counter();"
-            "from handlers.classifier import Classifier; Classifier(cache_dir=%r);"
+            "from domain.classifier import Classifier; Classifier(cache_dir=%r);"
             "print(time.perf_counter()-t)" % cache_dir)
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     return float(run.stdout.strip().splitlines()[-1])
@@ -101,7 +100,7 @@ def main() -> int:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    from handlers.classifier import Classifier
+    from domain.classifier import Classifier
 
     msgs = make_messages(args.n, args.seed)
     print(f"{len(msgs)} messages, {len(set(msgs))} distinct, mean {sum(map(len, msgs)) / len(msgs):.1f} chars")

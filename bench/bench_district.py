@@ -113,8 +113,8 @@ def _session(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def step_import(args: argparse.Namespace) -> dict[str, object]:
+    from domain.workbook.importer import import_file
     from storage import db
-    from storage.importer import import_file
 
     engine, sessions = _session(args)
     db.upgrade(engine)
@@ -127,7 +127,7 @@ def step_import(args: argparse.Namespace) -> dict[str, object]:
 def step_activity(args: argparse.Namespace) -> dict[str, object]:
     from sqlalchemy import insert, select
 
-    from bot.clock import Clock
+    from kernel.clock import Clock
     from storage.models import (
         Building,
         ColourChange,
@@ -206,8 +206,8 @@ def step_activity(args: argparse.Namespace) -> dict[str, object]:
 def step_match(args: argparse.Namespace) -> dict[str, object]:
     from sqlalchemy import select
 
-    from bot.clock import Clock
-    from storage import matching
+    from domain import matching
+    from kernel.clock import Clock
     from storage.models import Community
 
     clock = Clock()
@@ -225,10 +225,9 @@ def step_match(args: argparse.Namespace) -> dict[str, object]:
 
 
 def step_report(args: argparse.Namespace) -> dict[str, object]:
-    from bot.clock import Clock
-    from bot.config import Settings
-    from handlers.ledger import render_report
-    from storage.report import month_report
+    from domain.reports.month import month_report, render_report
+    from kernel.clock import Clock
+    from kernel.config import Settings
 
     engine, sessions = _session(args)
     with sessions() as s:
@@ -241,8 +240,8 @@ def step_report(args: argparse.Namespace) -> dict[str, object]:
 
 
 def step_export(args: argparse.Namespace) -> dict[str, object]:
-    import storage.ledger_export  # noqa: F401 - the ledger's sheets
-    from storage.exporter import export_workbook
+    import domain.workbook.ledger_sheets  # noqa: F401 - the ledger's sheets
+    from domain.workbook.exporter import export_workbook
 
     engine, sessions = _session(args)
     path = Path(args.dir) / "export.xlsx"

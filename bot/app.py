@@ -13,15 +13,15 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.gateways.base import Gateway
+from bot.driver.gateway import Gateway
 from bot.inbox import Inbox
-from bot.messages import Inbound
 from bot.outbox import OutboxSender
-from handlers import build_dispatcher
+from handlers.dispatcher import build_dispatcher
+from kernel.clock import Clock
+from kernel.config import Settings
+from kernel.messages import Inbound
+from kernel.timing import check_settings
 from schedules.jobqueue import JobQueue
-from schedules.timing import check_settings
 from storage import db
 from storage.models import Community
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 def load_classifier(settings: Settings) -> Any:
-    from handlers.classifier import Classifier
+    from domain.classifier import Classifier
 
     return Classifier(rules_path=settings.rules_path or None, cache_dir=settings.data_dir)
 
@@ -82,7 +82,7 @@ class App:
 
     def load_rule_changes(self) -> None:
         """Keywords staff changed from chat (规则 加/删) apply again after a restart."""
-        from handlers.rules_admin import apply_stored_rules
+        from domain.classifier.corrections import apply_stored_rules
 
         with self.sessions() as session:
             apply_stored_rules(session, self.classifier)

@@ -16,14 +16,22 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.messages import Inbound, Kind
 from handlers.context import Ctx
 from handlers.router import Dispatcher
-from handlers.speak import Speaker
+from kernel.clock import Clock
+from kernel.config import Settings
+from kernel.messages import Inbound, Kind
 from storage import repo
-from storage.models import Building, ChatRoom, InboundMessage, InboxStatus, Person, Role, RoomKind
+from storage.models import (
+    Building,
+    ChatRoom,
+    InboundMessage,
+    InboxStatus,
+    Person,
+    Role,
+    RoomKind,
+)
+from storage.outbox import Speaker
 
 log = logging.getLogger(__name__)
 

@@ -27,14 +27,14 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.gateways.base import Gateway, SendError
-from bot.messages import Outbound
-from schedules.timing import QuietHours
+from bot.driver.gateway import Gateway, SendError
+from kernel.clock import Clock
+from kernel.config import Settings
+from kernel.messages import Outbound
+from kernel.timing import QuietHours
 from storage.models import InboundMessage, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -287,49 +287,7 @@ class OutboxSender:
         log.warning("send of outbox message %s failed (%s); retry at %s", row.id, exc, row.not_before)
 
 
-def batch_progress(session: Session, batch: str) -> dict[str, int]:
-    """How many messages of a batch (a broadcast, a campaign slot) are in each state."""
-    rows = session.execute(select(OutboxMessage.status, func.count(OutboxMessage.id))
-                           .where(OutboxMessage.batch == batch).group_by(OutboxMessage.status)).all()
-    counts = {OutboxStatus.PENDING: 0, OutboxStatus.SENT: 0, OutboxStatus.FAILED: 0}
-    counts.update({status: int(n) for status, n in rows})
-    return counts
 
 
-def broadcast_progress_text(session: Session, clock: Clock, settings: Settings, broadcast_id: int) -> str:
-    """通知进度: sent / waiting / failed, and when the rest should be out at the send pace."""
-    from handlers import texts as T
-
-    counts = batch_progress(session, f"broadcast:{broadcast_id}")
-    pending, sent, failed = counts[OutboxStatus.PENDING], counts[OutboxStatus.SENT], counts[OutboxStatus.FAILED]
-    total = sum(counts.values())
-    if not pending:
-        eta = T.BROADCAST_DONE
-    else:
-        now = clock.now()
-        each = settings.send_interval_seconds + settings.send_jitter_seconds / 2
-        quiet = QuietHours.from_settings(settings)
-        start = quiet.ends_after(clock, now)
-        finish = start + timedelta(seconds=pending * each)
-        if start > now:
-            eta = T.BROADCAST_QUIET.format(when=clock.show(start, "%H:%M"), finish=clock.show(finish))
-        else:
-            eta = T.BROADCAST_ETA.format(when=clock.show(finish))
-    return T.BROADCAST_PROGRESS.format(id=broadcast_id, total=total, sent=sent, pending=pending,
-                                       failed=failed, eta=eta)
 
 
-def queue_to_rooms(session: Session, clock: Clock, chat_ids: list[str], text: str, *, batch: str,
-                   cause_id: int | None = None, urgent: bool = False) -> int:
-    """Queue one group message per chat id in a single bulk insert (a 1,000-group notice in a
-    fraction of a second); the text passes the same privacy guard as every group message."""
-    from handlers.privacy import redact
-
-    now = clock.now()
-    text = redact(text)
-    rows = [dict(conversation=chat_id, is_room=True, text=text, mentions=[], attachment=None, urgent=urgent,
-                 status=OutboxStatus.PENDING, attempts=0, not_before=now, created_at=now, cause_id=cause_id,
-                 batch=batch) for chat_id in chat_ids]
-    if rows:
-        session.execute(insert(OutboxMessage), rows)
-    return len(rows)

@@ -18,8 +18,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from openpyxl import Workbook  # noqa: E402
 
-from storage.exporter import Header, write_table  # noqa: E402
-from storage.importer import BUILDINGS, HOUSEHOLDS, PEOPLE, SHEETS  # noqa: E402
+from domain.workbook.exporter import Header, write_table  # noqa: E402
+from domain.workbook.importer import BUILDINGS, HOUSEHOLDS, PEOPLE, SHEETS  # noqa: E402
 
 COMMUNITY = "和平里社区"
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers import texts as T
+from domain import campaigns as C
 from handlers.context import Ctx
-from handlers.parsing import register, ticket_number
 from handlers.router import Router, command
 from handlers.staff import STAFF_ONLY, community_id
-from schedules import campaigns as C
+from kernel import texts as T
+from kernel.parsing import register, ticket_number
 from storage.models import Campaign, CampaignStatus
 
 router = Router("campaigns")

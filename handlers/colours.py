@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers import texts as T
+from domain import ledger
 from handlers.context import Ctx
-from handlers.parsing import parse_address, register, ticket_number
 from handlers.router import Router, command
 from handlers.tickets_common import allowed
-from storage import ledger, repo
+from kernel import texts as T
+from kernel.parsing import parse_address, register, ticket_number
+from storage import repo
 from storage.models import ChangeStatus, ColourChange, Household, Person, Role
 
 router = Router("colours")

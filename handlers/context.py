@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.messages import Inbound
-from handlers.parsing import CommandText
-from handlers.speak import Speaker
+from kernel.clock import Clock
+from kernel.config import Settings
+from kernel.messages import Inbound
+from kernel.parsing import CommandText
 from storage.models import ChatRoom, Person
+from storage.outbox import Speaker
 
 if TYPE_CHECKING:
-    from handlers.classifier import Classification, Classifier
+    from domain.classifier import Classification, Classifier
 
 
 @dataclass

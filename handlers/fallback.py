@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.messages import Kind
-from handlers import texts as T
-from handlers import workflow as wf
+from domain import tickets as wf
 from handlers.context import Ctx
 from handlers.router import (
     Router,
@@ -16,6 +14,8 @@ from handlers.router import (
     not_text,
     private,
 )
+from kernel import texts as T
+from kernel.messages import Kind
 from storage import repo
 
 media_router = Router("media")

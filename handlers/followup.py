@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 
-from handlers import texts as T
-from handlers import workflow as wf
+from domain import tickets as wf
 from handlers.context import Ctx
-from handlers.parsing import normalise, strip_mentions
 from handlers.router import Router, is_text
+from kernel import texts as T
+from kernel.parsing import normalise, strip_mentions
 from storage import repo
 from storage.models import Status
 

@@ -5,31 +5,30 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.clock import Clock
-from handlers import texts as T
+from domain import ledger, matching
+from domain.matching import proposal_text
+from domain.reports.month import month_report, parse_month, render_report
 from handlers.colours import household_arg, reply_out_of_building_group
 from handlers.context import Ctx
-from handlers.parsing import register, ticket_number
 from handlers.router import Router, command
 from handlers.tickets_common import allowed
-from storage import ledger, matching, repo
+from kernel import texts as T
+from kernel.parsing import register, ticket_number
+from storage import repo
 from storage.models import (
     ChangeStatus,
-    Colour,
     LinkProposal,
     MemberDecline,
     MemberLink,
     Person,
     Role,
 )
-from storage.report import Figures, Report, Scope, month_report, parse_month
 
 router = Router("ledger")
 register("匹配", "确认匹配", "婉拒", "积分")
 
 STAFF_ONLY = allowed(Role.SUPERVISORS, T.WHO_STAFF)
 HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
-MATCH_LINES_IN_CHAT = 40
 
 
 def community_id(ctx: Ctx) -> int | None:
@@ -38,52 +37,14 @@ def community_id(ctx: Ctx) -> int | None:
 
 # --- the month's figures -----------------------------------------------------------------------
 
-def _pct(value: float | None) -> str:
-    return T.NO_DATA if value is None else f"{value:.0%}"
 
 
-def figures_text(f: Figures) -> str:
-    t = f.tickets
-    return T.REPORT_FIGURES.format(
-        visits=f.visits, households=f.households_visited, suggestions=f.suggestions,
-        found=f.problems_found, solved=f.problems_solved, disputes=f.disputes_mediated,
-        upgrades=f.upgrades, wishes=f.wishes_fulfilled, received=f.received,
-        response=_pct(t.response_rate), resolve=_pct(t.resolve_rate), satisfaction=_pct(t.satisfaction),
-        overdue=f.overdue)
 
 
-def colours_text(f: Figures) -> str:
-    parts = [T.REPORT_COLOUR_PART.format(colour=T.COLOUR_SHORT[c], count=f.colours.get(c, 0),
-                                         share=_pct(f.colour_share(c))) for c in Colour.ALL]
-    return T.REPORT_COLOURS.format(households=f.households, parts=",".join(parts))
 
 
-def render_report(report: Report, *, buildings: bool = True, members: int = 20) -> str:
-    """The report as text: for chat (buildings=False) and for `lianhu report`."""
-    lines = [T.REPORT_HEAD.format(year=report.year, month=report.month)]
-    if len(report.communities) > 1:
-        lines += [T.REPORT_SCOPE.format(name=T.REPORT_ALL), figures_text(report.total),
-                  colours_text(report.total)]
-    for community in report.communities:
-        lines += _scope_lines(community, buildings)
-    if members and report.overdue_by_member:
-        lines.append(T.REPORT_OVERDUE_MEMBERS_HEAD)
-        lines += [T.REPORT_OVERDUE_MEMBER.format(name=n, grid=g, count=c)
-                  for n, g, c in report.overdue_by_member[:members]]
-        if len(report.overdue_by_member) > members:
-            lines.append(T.REPORT_MORE.format(count=len(report.overdue_by_member) - members))
-    return "\n".join(lines)
 
 
-def _scope_lines(scope: Scope, buildings: bool, depth: int = 0) -> list[str]:
-    indent = "  " * depth
-    lines = [indent + T.REPORT_SCOPE.format(name=scope.name),
-             indent + figures_text(scope.figures), indent + colours_text(scope.figures)]
-    for child in scope.children:
-        if child.kind == "building" and not buildings:
-            continue
-        lines += _scope_lines(child, buildings, depth + 1)
-    return lines
 
 
 @router.message(command("统计"), lambda ctx: bool(ctx.command and ctx.command.rest.strip()))
@@ -112,23 +73,6 @@ def month_figures(ctx: Ctx) -> None:
 
 # --- matching ------------------------------------------------------------------------------------
 
-def proposal_text(clock: Clock, proposal: matching.Proposal, limit: int | None = MATCH_LINES_IN_CHAT) -> str:
-    if not proposal.lines and not proposal.unmatched:
-        return T.MATCH_NOTHING
-    lines = [T.MATCH_HEAD.format(batch=proposal.batch, count=len(proposal.lines),
-                                 unmatched=len(proposal.unmatched))]
-    shown = proposal.lines if limit is None else proposal.lines[:limit]
-    lines += [T.MATCH_LINE.format(line=i, address=p.address, name=p.member_name, why=p.why)
-              for i, p in enumerate(shown, start=1)]
-    if len(shown) < len(proposal.lines):
-        lines.append(T.MATCH_MORE.format(count=len(proposal.lines) - len(shown)))
-    if proposal.unmatched:
-        lines.append(T.MATCH_UNMATCHED.format(
-            addresses="、".join(a for _, a in proposal.unmatched[:20])
-            + ("等" if len(proposal.unmatched) > 20 else "")))
-    if proposal.lines:
-        lines.append(T.MATCH_FOOT.format(batch=proposal.batch))
-    return "\n".join(lines)
 
 
 @router.message(command("匹配"))

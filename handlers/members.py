@@ -1,12 +1,16 @@
 """Members' commands (private chat, or in a group): 接单 进展 办结 转办 退回 我的工单."""
 from __future__ import annotations
 
-from handlers import texts as T
-from handlers import workflow as wf
+from domain import tickets as wf
+from domain.classifier.corrections import NOT_REQUEST_WORDS
 from handlers.context import Ctx
-from handlers.parsing import register
 from handlers.router import Router, command
+from handlers.rules_admin import (
+    close_not_request,  # 办结 N 非诉求: closed and kept as an example
+)
 from handlers.tickets_common import allowed, handled_ticket, ticket_line
+from kernel import texts as T
+from kernel.parsing import register
 from storage import repo
 from storage.models import Role, Status, Ticket
 
@@ -71,10 +75,9 @@ def resolve(ctx: Ctx) -> None:
     if found is None:
         return
     ticket, note = found
-    from handlers import rules_admin  # 办结 N 非诉求: not a request, closed and kept as an example
 
-    if note.strip().lower() in rules_admin.NOT_REQUEST_WORDS:
-        rules_admin.close_not_request(ctx, ticket)
+    if note.strip().lower() in NOT_REQUEST_WORDS:
+        close_not_request(ctx, ticket)
         return
     wf.resolve(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, note)
     ctx.reply(T.RESOLVED_OK.format(number=ticket.number))

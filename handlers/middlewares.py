@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.messages import Kind
 from handlers.context import Ctx
-from handlers.parsing import parse_command
+from kernel.messages import Kind
+from kernel.parsing import parse_command
 
 log = logging.getLogger(__name__)
 

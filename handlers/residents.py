@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers import texts as T
-from handlers import workflow as wf
+from domain import tickets as wf
 from handlers.context import Ctx
-from handlers.parsing import parse_address, parse_rating, register
-from handlers.router import Router, command, in_building_group, is_request, is_text, private
+from handlers.router import (
+    Router,
+    command,
+    in_building_group,
+    is_request,
+    is_text,
+    private,
+)
 from handlers.tickets_common import ticket_arg, ticket_line
+from kernel import texts as T
+from kernel.parsing import parse_address, parse_rating, register
 from storage import repo
 from storage.models import Role
 

@@ -91,7 +91,7 @@ def private(ctx: Ctx) -> bool:
 
 
 def is_text(ctx: Ctx) -> bool:
-    from bot.messages import Kind
+    from kernel.messages import Kind
 
     return ctx.msg.kind == Kind.TEXT
 

@@ -14,16 +14,28 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from handlers import texts as T
-from handlers import workflow as wf
-from handlers.classifier.engine import REQUEST_CATEGORIES
+from domain import tickets as wf
+from domain.classifier.corrections import (
+    DEFAULT_WEIGHT,
+    _group,
+    _weight_for,
+)
+from domain.classifier.engine import REQUEST_CATEGORIES
 from handlers.context import Ctx
-from handlers.parsing import register
 from handlers.router import Router, command
 from handlers.tickets_common import allowed, handled_ticket
-from storage.models import EventKind, LabelledExample, Person, Role, RuleChange, Status, Ticket
+from kernel import texts as T
+from kernel.parsing import register
+from storage.models import (
+    EventKind,
+    LabelledExample,
+    Person,
+    Role,
+    RuleChange,
+    Status,
+    Ticket,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,58 +45,26 @@ register("规则", "改类", "非诉求")
 STAFF_ONLY = allowed(Role.SUPERVISORS, T.WHO_STAFF)
 HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
 
-DEFAULT_WEIGHT = 3.0  # alone, one such word makes a message a request
-NONE_GROUP = "cancel"  # 非诉求 words subtract from "this is a request"
 MAX_KEYWORD = 20
 PAGE_SIZE = 60
 RECENT_CHANGES = 5
 
 #: what people may write for a category, besides the code and its full Chinese name
-ALIASES = {
-    "水电": "utilities", "水电气": "utilities", "报修": "repair", "设施": "repair", "维修": "repair",
-    "卫生": "sanitation", "环境": "sanitation", "纠纷": "dispute", "邻里": "dispute",
-    "治安": "safety", "消防": "safety", "交通": "traffic", "出行": "traffic", "帮扶": "care",
-    "关爱": "care", "政策": "policy", "咨询": "policy", "建议": "suggestion", "意见": "suggestion",
-    "其他": "other", "其它": "other", "不是诉求": "none", "非诉求": "none",
-}
 #: words after 办结 N / 改类 N that mean "this was not a request"
-NOT_REQUEST_WORDS = ("非诉求", "不是诉求", "none")
 
 
-def category_code(word: str) -> str | None:
-    """'repair', '设施报修', '报修' → 'repair'; '非诉求' → 'none'; unknown → None."""
-    w = word.strip().lower()
-    if w in T.CATEGORY_NAMES:
-        return w
-    for code, name in T.CATEGORY_NAMES.items():
-        if w == name:
-            return code
-    return ALIASES.get(w)
 
 
 def _category_list() -> str:
     return "、".join(f"{T.CATEGORY_NAMES[c]}({c})" for c in (*REQUEST_CATEGORIES, "none"))
 
 
-def _group(code: str) -> str:
-    return NONE_GROUP if code == "none" else code
 
 
-def _weight_for(code: str, weight: float) -> float:
-    return -abs(weight) if code == "none" else weight
 
 
 # --- start-up ----------------------------------------------------------------------------------
 
-def apply_stored_rules(session: Session, classifier) -> int:  # type: ignore[no-untyped-def]
-    """Make the classifier's run-time rules exactly the stored changes, in order.
-    Returns how many changes were replayed."""
-    rows = list(session.scalars(select(RuleChange).order_by(RuleChange.id)))
-    problems = classifier.set_runtime_rules(
-        (r.action, _group(r.category), r.keyword, _weight_for(r.category, r.weight)) for r in rows)
-    for p in problems:
-        log.warning("stored rule change skipped: %s", p)
-    return len(rows)
 
 
 # --- 规则 ----------------------------------------------------------------------------------------
@@ -103,7 +83,7 @@ def rules(ctx: Ctx) -> None:
         ctx.reply(usage)
         return
     action, cat_word, args = parts[0], parts[1], parts[2:]
-    code = category_code(cat_word)
+    code = T.category_code(cat_word)
     if code is None:
         ctx.reply(T.RULES_UNKNOWN_CATEGORY.format(given=cat_word, categories=_category_list()))
         return
@@ -230,7 +210,7 @@ def recategorise(ctx: Ctx) -> None:
     if found is None:
         return
     ticket, rest = found
-    code = category_code(rest.split()[0]) if rest else None
+    code = T.category_code(rest.split()[0]) if rest else None
     if not rest:
         ctx.reply(T.RECATEGORISE_USAGE)
         return

@@ -6,15 +6,24 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers import texts as T
-from handlers import workflow as wf
+from domain import tickets as wf
+from domain.reports.figures import ticket_figures
 from handlers.context import Ctx
-from handlers.parsing import parse_address, register, ticket_number
 from handlers.router import Router, command
 from handlers.tickets_common import allowed, ticket_arg, ticket_line
+from kernel import texts as T
+from kernel.parsing import parse_address, register, ticket_number
 from storage import repo
-from storage.models import Broadcast, Building, ChatRoom, Person, Role, RoomKind, Status, Ticket
-from storage.stats import ticket_figures
+from storage.models import (
+    Broadcast,
+    Building,
+    ChatRoom,
+    Person,
+    Role,
+    RoomKind,
+    Status,
+    Ticket,
+)
 
 router = Router("staff")
 register("通知", "确认通知", "取消通知", "工单", "派单", "统计", "登记", "绑定", "通知进度")
@@ -90,7 +99,7 @@ def confirm_broadcast(ctx: Ctx) -> None:
 
 
 def queue_broadcast(ctx: Ctx, draft: Broadcast) -> None:
-    from bot.outbox import queue_to_rooms
+    from storage.outbox import queue_to_rooms
 
     queue_to_rooms(ctx.session, ctx.clock, list(draft.rooms), T.BROADCAST_NOTICE.format(content=draft.content),
                    batch=f"broadcast:{draft.id}", cause_id=ctx.inbound_id)
@@ -101,7 +110,7 @@ def queue_broadcast(ctx: Ctx, draft: Broadcast) -> None:
 @router.message(command("通知进度"))
 @STAFF_ONLY
 def broadcast_progress(ctx: Ctx) -> None:
-    from bot.outbox import broadcast_progress_text
+    from domain.notices import broadcast_progress_text
 
     assert ctx.command is not None
     number, _ = ticket_number(ctx.command.rest)

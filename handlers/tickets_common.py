@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import wraps
 
-from handlers import texts as T
 from handlers.context import Ctx
-from handlers.parsing import ticket_number
+from kernel import texts as T
+from kernel.parsing import ticket_number
 from storage import repo
 from storage.models import Ticket
 
@@ -46,7 +46,7 @@ def ticket_arg(ctx: Ctx) -> tuple[Ticket, str] | None:
 
 def handled_ticket(ctx: Ctx) -> tuple[Ticket, str] | None:
     """Like ``ticket_arg``, for commands only the ticket's handlers may use."""
-    from handlers.workflow import can_act
+    from domain.tickets import can_act
 
     found = ticket_arg(ctx)
     if found is not None and not can_act(ctx.person, found[0]):
@@ -56,7 +56,7 @@ def handled_ticket(ctx: Ctx) -> tuple[Ticket, str] | None:
 
 
 def ticket_line(ctx: Ctx, ticket: Ticket, private: bool) -> str:
-    from handlers.workflow import place
+    from domain.tickets import place
 
     return T.TICKET_LINE.format(
         number=ticket.number, status=T.STATUS_NAMES.get(ticket.status, ticket.status),

@@ -6,15 +6,15 @@ import re
 from collections import Counter
 from datetime import timedelta
 
-from bot.clock import Clock
-from handlers import texts as T
-from handlers import workflow as wf
+from domain import ledger
+from domain import tickets as wf
+from domain.ledger import due_list_text
 from handlers.colours import household_arg, private_only, reply_out_of_building_group
 from handlers.context import Ctx
-from handlers.parsing import register
 from handlers.router import Router, command
 from handlers.tickets_common import allowed
-from storage import ledger
+from kernel import texts as T
+from kernel.parsing import register
 from storage.models import Grid, Household, Person, Role, VisitKind
 
 router = Router("visits")
@@ -93,24 +93,8 @@ def log_visit(ctx: Ctx) -> None:
     ctx.reply("\n".join(lines))
 
 
-def due_list_text(clock: Clock, dues: list[ledger.Due]) -> str:
-    overdue = [d for d in dues if d.overdue]
-    soon = [d for d in dues if not d.overdue]
-    lines = [T.DUE_HEAD.format(count=len(dues), overdue=len(overdue))]
-    for d in overdue[:40]:
-        lines.append(T.DUE_LINE_OVERDUE.format(address=d.address, colour=T.COLOUR_SHORT[d.colour],
-                                               days=d.overdue_days, last=_last(clock, d)))
-    for d in soon[:40]:
-        lines.append(T.DUE_LINE.format(address=d.address, colour=T.COLOUR_SHORT[d.colour],
-                                       due=d.due_date.strftime("%m-%d"), last=_last(clock, d)))
-    if len(dues) > 80:
-        lines.append(T.DUE_MORE.format(count=len(dues) - 80))
-    lines.append(T.DUE_FOOT)
-    return "\n".join(lines)
 
 
-def _last(clock: Clock, d: ledger.Due) -> str:
-    return clock.show(d.last_visit, "%m-%d") if d.last_visit else T.DUE_NEVER
 
 
 @router.message(command("走访清单"))

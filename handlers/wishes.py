@@ -3,16 +3,17 @@ open wishes (`心愿单`), a member claims one (`认领 W12`) and marks it done
 (`完成心愿 W12 说明`); the resident is told each time, where they posted it."""
 from __future__ import annotations
 
-from handlers import texts as T
-from handlers import workflow as wf
+from domain import ledger
+from domain import tickets as wf
 from handlers.colours import reply_out_of_building_group
 from handlers.context import Ctx
-from handlers.parsing import register
 from handlers.router import Router, command
-from handlers.speak import Speaker
 from handlers.tickets_common import allowed
-from storage import ledger, repo
+from kernel import texts as T
+from kernel.parsing import register
+from storage import repo
 from storage.models import Role, Wish, WishStatus
+from storage.outbox import Speaker
 
 router = Router("wishes")
 register("心愿", "心愿单", "认领", "完成心愿")

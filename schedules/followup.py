@@ -18,14 +18,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
-from bot.config import Settings
-from handlers import texts as T
-from handlers import workflow as wf
-from handlers.speak import Speaker
+from domain import tickets as wf
+from kernel import texts as T
+from kernel.clock import Clock
+from kernel.config import Settings
 from schedules.deadlines import timer
 from schedules.jobqueue import register_job
 from storage.models import Status, Ticket, TicketTimer
+from storage.outbox import Speaker
 
 #: a revisit is not sent for tickets solved longer ago than this (e.g. after long downtime)
 REVISIT_WINDOW = timedelta(days=7)

@@ -44,8 +44,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import FrozenClock
-from schedules.cron import parse_schedule
+from kernel.clock import FrozenClock
+from kernel.cron import parse_schedule
 
 log = logging.getLogger(__name__)
 

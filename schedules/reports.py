@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
-from handlers import texts as T
-from handlers.speak import Speaker
+from domain.reports.figures import ticket_figures
+from kernel import texts as T
+from kernel.clock import Clock
 from schedules.jobqueue import register_job
 from storage.models import Building, Community, Status, Ticket
-from storage.stats import ticket_figures
+from storage.outbox import Speaker
 
 RECURRING_WINDOW = timedelta(days=28)
 RECURRING_MIN = 2

@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from handlers.speak import Speaker
+from domain import ledger
+from domain.ledger import due_list_text
 from schedules.jobqueue import register_job
-from handlers.visits import due_list_text
-from storage import ledger
 from storage.models import OutboxMessage, Person
+from storage.outbox import Speaker
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import random
 
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
+from kernel.clock import Clock
 from storage.models import (
     Building,
     ChatRoom,

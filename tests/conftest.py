@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import Engine, text
 
 from bot.app import App
-from bot.clock import FrozenClock
-from bot.config import Settings
 from bot.gateways.testing import TestGateway
-from bot.messages import Kind, Outbound
+from kernel.clock import FrozenClock
+from kernel.config import Settings
+from kernel.messages import Kind, Outbound
 from storage import db
 
 PG_URL = os.environ.get("LIANHU_TEST_PG_URL", "")
@@ -75,7 +75,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def classifier(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from handlers.classifier import Classifier
+    from domain.classifier import Classifier
 
     return Classifier(cache_dir=tmp_path_factory.mktemp("jieba"))
 

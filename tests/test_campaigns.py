@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import App
-from bot.clock import FrozenClock
 from bot.gateways.testing import TestGateway
+from kernel.clock import FrozenClock
 from storage.models import Campaign, CampaignSend, Household, MemberLink, Person
 from tests.conftest import START, texts_to
 

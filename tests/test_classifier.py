@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from handlers.classifier import CATEGORIES, Classification, Classifier, RuleFileError
-from handlers.classifier.cli import classify_lines, evaluate, load_labelled, targets_met
-from handlers.classifier.engine import DEFAULT_RULES
+from bot.cli.classifier import classify_lines, evaluate, load_labelled, targets_met
+from domain.classifier import CATEGORIES, Classification, Classifier, RuleFileError
+from domain.classifier.engine import DEFAULT_RULES
 
 REPO = Path(__file__).resolve().parent.parent
 DEV = REPO.parent / "shared" / "eval" / "dev.jsonl"
@@ -261,7 +261,7 @@ def test_classify_command(tmp_path, cache_dir):
         json.dumps({"text": "大家早上好"}, ensure_ascii=False),
     ]) + "\n"
     env = dict(os.environ, LIANHU_DATA_DIR=str(cache_dir))
-    run = subprocess.run([sys.executable, "-m", "handlers.classifier.cli", "classify"], input=stdin.encode(),
+    run = subprocess.run([sys.executable, "-m", "bot.cli.classifier", "classify"], input=stdin.encode(),
                          capture_output=True, cwd=REPO, env=env, timeout=120)
     assert run.returncode == 0, run.stderr.decode()
     rows = [json.loads(l) for l in run.stdout.decode().splitlines()]
@@ -270,7 +270,7 @@ def test_classify_command(tmp_path, cache_dir):
     assert "error" in rows[1]
     assert rows[2]["category"] == "none" and rows[2]["urgent"] is False
 
-    run = subprocess.run([sys.executable, "-m", "handlers.classifier.cli", "classify", "--plain"],
+    run = subprocess.run([sys.executable, "-m", "bot.cli.classifier", "classify", "--plain"],
                          input="下水道堵了 污水冒出来了\n{\"text\": 1}\n".encode(),
                          capture_output=True, cwd=REPO, env=env, timeout=120)
     rows = [json.loads(l) for l in run.stdout.decode().splitlines()]
@@ -284,7 +284,7 @@ def test_eval_command_lists_errors(tmp_path, cache_dir):
         {"text": "收到", "category": "policy", "urgent": False},  # deliberately wrong label
     ]) + "\n", encoding="utf-8")
     env = dict(os.environ, LIANHU_DATA_DIR=str(cache_dir))
-    run = subprocess.run([sys.executable, "-m", "handlers.classifier.cli", "eval", str(f), "--errors"],
+    run = subprocess.run([sys.executable, "-m", "bot.cli.classifier", "eval", str(f), "--errors"],
                          capture_output=True, cwd=REPO, env=env, timeout=120)
     out = run.stdout.decode()
     assert run.returncode == 0, run.stderr.decode()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from bot.config import Settings
 from bot.gateways.testing import TestGateway
+from kernel.config import Settings
 from tests.conftest import texts_to
 from tests.helpers import building_room_of, grid_worker_for, linked_member_of, ticket
 

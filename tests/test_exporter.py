@@ -9,12 +9,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli import main
-from bot.clock import FrozenClock
-from storage import db, exporter
+from bot.cli.main import main
+from domain.workbook import exporter
+from domain.workbook.exporter import Header, export_workbook, write_table
+from domain.workbook.importer import SHEETS, import_file
+from kernel.clock import FrozenClock
+from storage import db
 from storage.demo import load_demo
-from storage.exporter import Header, export_workbook, write_table
-from storage.importer import SHEETS, import_file
 from storage.models import Base, Building, Community, Grid, Household, Person, Role
 from tests.conftest import START
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.messages import Kind
+from kernel.messages import Kind
 from storage.models import InboundMessage
 from tests.conftest import texts_to
 from tests.helpers import building_room_of, ticket, tickets

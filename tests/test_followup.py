@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage.stats import ticket_figures
+from domain.reports.figures import ticket_figures
 from tests.conftest import START, texts_to
 from tests.helpers import building_room_of, linked_member_of, ticket, tickets
 

@@ -11,10 +11,18 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli import main
+from bot.cli.main import main
+from domain.workbook.importer import ImportError_, import_file
 from storage import db
-from storage.importer import ImportError_, import_file
-from storage.models import Base, Building, Community, Grid, Household, MemberLink, Person
+from storage.models import (
+    Base,
+    Building,
+    Community,
+    Grid,
+    Household,
+    MemberLink,
+    Person,
+)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 XLSX = EXAMPLES / "community.xlsx"

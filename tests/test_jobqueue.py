@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 
 from bot.app import App
-from bot.clock import FrozenClock
 from bot.gateways.testing import TestGateway
+from kernel.clock import FrozenClock
+from kernel.cron import describe, parse_schedule
 from schedules import jobqueue
-from schedules.cron import describe, parse_schedule
 from tests.conftest import START, texts_to
 from tests.helpers import building_room_of, linked_member_of
 

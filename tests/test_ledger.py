@@ -2,7 +2,8 @@
 rules from the settings; seen by the member and staff, never in a residents' group."""
 from __future__ import annotations
 
-from storage import ledger, repo
+from domain import ledger
+from storage import repo
 from tests.conftest import texts_to
 from tests.helpers import building_room_of, linked_member_of
 

@@ -7,9 +7,10 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-import storage.ledger_export  # noqa: F401 - registers the sheets
-from bot.cli import main
-from storage import db, exporter, importer, repo
+import domain.workbook.ledger_sheets  # noqa: F401 - registers the sheets
+from bot.cli.main import main
+from domain.workbook import exporter, importer
+from storage import db, repo
 from storage.models import Household, Person
 from tests.helpers import building_room_of, linked_member_of
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from handlers.classifier.cli import main as classifier_cli
-from handlers.classifier.lexicon import Lexicon, features
+from bot.cli.classifier import main as classifier_cli
+from domain.classifier.lexicon import Lexicon, features
 
 TRAIN = [
     (["垃圾", "桶", "满", "了"], "sanitation"), (["垃圾", "没", "人", "收"], "sanitation"),

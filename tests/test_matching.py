@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.clock import FrozenClock
-from storage import db, matching, repo
+from domain import matching
+from kernel.clock import FrozenClock
+from storage import db, repo
 from storage.models import (
     Building,
     Community,

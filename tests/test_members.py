@@ -4,7 +4,13 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import texts_to
-from tests.helpers import building_room_of, grid_worker_for, linked_member_of, person, ticket
+from tests.helpers import (
+    building_room_of,
+    grid_worker_for,
+    linked_member_of,
+    person,
+    ticket,
+)
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import App
-from bot.clock import FrozenClock
 from bot.gateways.testing import TestGateway
-from bot.messages import Outbound
-from handlers.speak import Speaker
+from kernel.clock import FrozenClock
+from kernel.messages import Outbound
 from storage.models import Broadcast, Building, ChatRoom, Grid, OutboxMessage, RoomKind
+from storage.outbox import Speaker
 from tests.conftest import START, texts_to
 
 

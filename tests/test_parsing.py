@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import handlers  # noqa: F401  (routers register their command words)
-from handlers import build_dispatcher
-from handlers.parsing import parse_address, parse_command, parse_rating, ticket_number
+from handlers.dispatcher import build_dispatcher
+from kernel.parsing import parse_address, parse_command, parse_rating, ticket_number
 
 build_dispatcher()
 

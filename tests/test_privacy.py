@@ -1,7 +1,7 @@
 """Group messages never show phone numbers, ID numbers, colours, or dispute/hardship details."""
 from __future__ import annotations
 
-from handlers.privacy import redact
+from kernel.privacy import redact
 from tests.conftest import texts_to
 from tests.helpers import building_room_of, linked_member_of
 

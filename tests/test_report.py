@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.clock import FrozenClock
-from bot.config import Settings
+from domain.reports.month import month_report, parse_month
+from kernel.clock import FrozenClock
+from kernel.config import Settings
 from storage import db
 from storage.models import (
     Building,
@@ -23,7 +24,6 @@ from storage.models import (
     Visit,
     Wish,
 )
-from storage.report import month_report, parse_month
 from tests.conftest import texts_to
 
 CLOCK = FrozenClock(datetime(2026, 12, 5, 2, 0))  # "now" is 2026-12-05 10:00 in Shanghai

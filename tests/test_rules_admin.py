@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from bot.clock import FrozenClock
+from bot.cli.classifier import main as classifier_cli
 from bot.gateways.testing import TestGateway
-from handlers.classifier import Classifier
-from handlers.classifier.cli import main as classifier_cli
+from domain.classifier import Classifier
+from kernel.clock import FrozenClock
 from storage.models import LabelledExample, RuleChange
 from tests.conftest import START, texts_to
 from tests.helpers import building_room_of, linked_member_of, person, ticket, tickets

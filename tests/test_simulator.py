@@ -13,7 +13,7 @@ from tests.conftest import START
 
 @pytest.fixture
 async def sim(settings, classifier) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
-    from bot.clock import FrozenClock
+    from kernel.clock import FrozenClock
 
     gateway = SimulatorGateway("127.0.0.1", 0)
     app = App(settings, gateway, clock=FrozenClock(START), classifier=classifier)
@@ -90,7 +90,7 @@ async def test_bad_requests_get_a_chinese_error(sim: str) -> None:
 async def night_sim(settings, classifier) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
-    from bot.clock import FrozenClock
+    from kernel.clock import FrozenClock
 
     gateway = SimulatorGateway("127.0.0.1", 0)
     app = App(settings, gateway, clock=FrozenClock(START + timedelta(hours=13)), classifier=classifier)

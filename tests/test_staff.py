@@ -1,7 +1,6 @@
 """Community staff: broadcasts, ticket lists, statistics, binding groups and residents."""
 from __future__ import annotations
 
-from bot.messages import Inbound
 from tests.conftest import texts_to
 from tests.helpers import building_room_of, linked_member_of, person
 

@@ -5,10 +5,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from bot.clock import Clock
+from kernel.clock import Clock
 from storage import db
 from storage.demo import load_demo
-from storage.models import Base, Building, ChatRoom, Colour, Household, MemberLink, Person, Role, RoomKind
+from storage.models import (
+    Base,
+    Building,
+    ChatRoom,
+    Colour,
+    Household,
+    MemberLink,
+    Person,
+    Role,
+    RoomKind,
+)
 
 #: tables other libraries own in the same database
 FOREIGN_TABLES = {"apscheduler_jobs"}

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import Clock
+from kernel.clock import Clock
 from tests.helpers import building_room_of, linked_member_of, person, ticket
 from tests.wechaty_rig import BOT_ID, PuppetRig, require_rig
 
@@ -83,8 +83,8 @@ async def _populate(rig: PuppetRig, sessions) -> None:  # type: ignore[no-untype
 async def world(tmp_path, classifier):  # type: ignore[no-untyped-def]
     require_rig()
     from bot.app import App
-    from bot.config import Settings
     from bot.gateways.wechaty import WechatyGateway
+    from kernel.config import Settings
 
     rig = PuppetRig(tmp_path / "puppet")
     settings = Settings(data_dir=tmp_path / "data")
@@ -170,7 +170,7 @@ async def test_chatter_gets_silence(world) -> None:
 async def test_puppet_service_restart_mid_flow(world) -> None:
     """The service dies after a message reached the bot: the replies wait in the
     outbox, go out once after the reconnect, and the flow goes on."""
-    from bot.messages import Inbound
+    from kernel.messages import Inbound
 
     rig, gw = world.rig, world.gw
     room = building_room_of(world, "r01")
@@ -247,7 +247,7 @@ async def test_latency_report_to_receipt(world) -> None:
 def _lianhu(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     """The real command; its output goes to cwd/lianhu.log (read with _output)."""
     with open(cwd / "lianhu.log", "w") as log:
-        return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=env, text=True,
+        return subprocess.Popen([sys.executable, "-m", "bot.cli.main", *args], cwd=cwd, env=env, text=True,
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
 

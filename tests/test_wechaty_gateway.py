@@ -14,9 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.gateways.base import GatewayFatalError, SendError
-from bot.messages import Inbound, Kind, Outbound
-from tests.wechaty_rig import BOT_ID, BOT_NAME, PuppetRig, free_port, require_rig, tiny_png
+from bot.driver.gateway import GatewayFatalError, SendError
+from kernel.messages import Inbound, Kind, Outbound
+from tests.wechaty_rig import (
+    BOT_ID,
+    BOT_NAME,
+    PuppetRig,
+    free_port,
+    require_rig,
+    tiny_png,
+)
 
 ROOM = "r3@chatroom"
 TOPIC = "幸福里小区3号楼居民群"

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from sqlalchemy import and_, or_, select
 
-from bot.gateways.base import Gateway
-from bot.messages import Inbound, Kind, Outbound
+from bot.driver.gateway import Gateway
+from kernel.messages import Inbound, Kind, Outbound
 from storage.models import (
     ChatRoom,
     InboundMessage,

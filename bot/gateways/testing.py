@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 
-from bot.gateways.base import Gateway, SendError
-from bot.messages import Inbound, Kind, Outbound
+from bot.driver.gateway import Gateway, SendError
+from kernel.messages import Inbound, Kind, Outbound
 
 BOT_ID = "bot"
 BOT_NAME = "联户助手"

@@ -61,8 +61,8 @@ from wechaty_puppet import FileBox, PuppetOptions  # noqa: E402
 from wechaty_puppet_service import PuppetService  # noqa: E402
 from wechaty_puppet_service.utils import extract_host_and_port  # noqa: E402
 
-from bot.gateways.base import Gateway, GatewayFatalError, SendError  # noqa: E402
-from bot.messages import Inbound, Kind, Outbound  # noqa: E402
+from bot.driver.gateway import Gateway, GatewayFatalError, SendError  # noqa: E402
+from kernel.messages import Inbound, Kind, Outbound  # noqa: E402
 
 wechaty_compat.tame_loggers()
 

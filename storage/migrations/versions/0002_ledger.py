@@ -4,9 +4,8 @@ Revision ID: 0002_ledger
 Revises: 0001
 Create Date: 2026-11-22 21:37:16.508060
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002_ledger'
 down_revision = '0001'

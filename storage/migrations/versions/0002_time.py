@@ -4,9 +4,8 @@ Revision ID: 0002_time
 Revises: 0001
 Create Date: 2026-11-22 21:41:36.647362
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002_time'
 down_revision = '0001'

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-import storage.ledger_export  # noqa: F401 - registers the ledger's sheets with `lianhu export`
+import domain.workbook.ledger_sheets  # noqa: F401 - registers the ledger's sheets with `lianhu export`
 
 T_NO_COMMUNITY = "没有叫“{name}”的社区。现有:{names}"
 T_NO_GRID = "没有叫“{name}”的网格。"
@@ -39,8 +39,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from bot.cli import settings_from
-    from bot.clock import Clock
+    from bot.cli.common import settings_from
+    from kernel.clock import Clock
     from storage import db
 
     settings = settings_from(args)
@@ -60,8 +60,8 @@ def _communities(session, name: str | None) -> list[int] | str:  # type: ignore[
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from handlers.ledger import proposal_text
-    from storage import matching
+    from domain import matching
+    from domain.matching import proposal_text
 
     settings, clock, sessions = _open(args)
     with sessions() as session:
@@ -94,9 +94,8 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from handlers.ledger import render_report
+    from domain.reports.month import month_report, render_report
     from storage.models import Grid
-    from storage.report import month_report
 
     settings, clock, sessions = _open(args)
     if args.month:

@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from bot.clock import Clock
-
+from kernel.clock import Clock
 
 # --- working days -----------------------------------------------------------------------------
 
@@ -137,7 +136,7 @@ def check_settings(settings: object) -> None:
         parse_deadline_spec(spec, f"category_deadlines.{key}")
     report = str(getattr(settings, "weekly_report", "") or "").strip()
     if report:
-        from schedules.cron import parse_schedule
+        from kernel.cron import parse_schedule
 
         try:
             parse_schedule(report)

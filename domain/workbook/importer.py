@@ -36,8 +36,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
-from handlers.parsing import normalise, parse_address
+from kernel.clock import Clock
+from kernel.parsing import normalise, parse_address
 from storage.models import (
     Building,
     Colour,

@@ -1,6 +1,6 @@
 """Message classifier: category + urgent + evidence for residents' chat messages.
 
-    from handlers.classifier import Classifier
+    from domain.classifier import Classifier
     c = Classifier()                      # default rules.toml, jieba cache in $LIANHU_DATA_DIR or ./data
     tokens = c.tokenize(text)             # once per message, share with the rest of the pipeline
     result = c.classify(text, tokens)     # Classification(category, urgent, evidence, score)

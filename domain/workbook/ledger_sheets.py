@@ -21,10 +21,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.clock import Clock
-from bot.config import Settings
-from storage import exporter, ledger
-from storage.exporter import AnySheet, Header, natural, write_table
+from domain import ledger
+from domain.workbook import exporter
+from domain.workbook.exporter import AnySheet, Header, natural, write_table
+from kernel.clock import Clock
+from kernel.config import Settings
 from storage.models import (
     Building,
     ColourChange,

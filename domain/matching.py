@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
-from storage.ledger import DUTY_STRENGTHS, parse_strengths
+from domain.ledger import DUTY_STRENGTHS, parse_strengths
+from kernel import texts as T
+from kernel.clock import Clock
 from storage.models import (
     Building,
     ChangeStatus,
@@ -257,3 +258,25 @@ def accept(session: Session, clock: Clock, batch: int, lines: Iterable[int] | No
 def pending_lines(session: Session, batch: int) -> list[LinkProposal]:
     return list(session.scalars(select(LinkProposal).where(
         LinkProposal.batch == batch).order_by(LinkProposal.line)))
+
+
+MATCH_LINES_IN_CHAT = 40
+
+
+def proposal_text(clock: Clock, proposal: Proposal, limit: int | None = MATCH_LINES_IN_CHAT) -> str:
+    if not proposal.lines and not proposal.unmatched:
+        return T.MATCH_NOTHING
+    lines = [T.MATCH_HEAD.format(batch=proposal.batch, count=len(proposal.lines),
+                                 unmatched=len(proposal.unmatched))]
+    shown = proposal.lines if limit is None else proposal.lines[:limit]
+    lines += [T.MATCH_LINE.format(line=i, address=p.address, name=p.member_name, why=p.why)
+              for i, p in enumerate(shown, start=1)]
+    if len(shown) < len(proposal.lines):
+        lines.append(T.MATCH_MORE.format(count=len(proposal.lines) - len(shown)))
+    if proposal.unmatched:
+        lines.append(T.MATCH_UNMATCHED.format(
+            addresses="、".join(a for _, a in proposal.unmatched[:20])
+            + ("等" if len(proposal.unmatched) > 20 else "")))
+    if proposal.lines:
+        lines.append(T.MATCH_FOOT.format(batch=proposal.batch))
+    return "\n".join(lines)

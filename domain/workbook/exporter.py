@@ -9,7 +9,7 @@ More sheets (visits, tickets with their timelines, colour changes, wishes, point
 are added by appending to ``EXTRA_SHEETS``; the importer ignores sheets it does not
 know::
 
-    from storage import exporter
+    from domain.workbook import exporter
 
     def write_visits(session, ws, communities):
         exporter.write_table(ws, [exporter.Header("日期", 12), exporter.Header("走访人", 10)],
@@ -34,7 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.importer import (
+from domain.workbook.importer import (
     BUILDINGS,
     COLOUR_WORDS,
     DEFAULT_CAPACITY,
@@ -44,7 +44,15 @@ from storage.importer import (
     ROLE_WORDS,
     SHEETS,
 )
-from storage.models import Building, Community, Grid, Household, MemberLink, Person, Role
+from storage.models import (
+    Building,
+    Community,
+    Grid,
+    Household,
+    MemberLink,
+    Person,
+    Role,
+)
 
 T_DONE = "已导出 {path}:{buildings} 栋楼、{households} 户、{people} 人{extra}。"
 T_NO_COMMUNITY = "没有叫“{name}”的社区。现有:{names}"

@@ -24,12 +24,12 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from handlers.classifier.lexicon import Lexicon
-from handlers.texts import CATEGORY_NAMES
 from typing import Any, Iterable
 
 import jieba
+
+from domain.classifier.lexicon import Lexicon
+from kernel.texts import CATEGORY_NAMES
 
 from .t2s import T2S
 
@@ -167,8 +167,8 @@ def _required_sets(pattern: str) -> tuple[frozenset[str], ...]:
     """One character set for each part every match must have, in order: a match contains a
     character of each ("(水|电)(停|断)了" -> {水,电}, {停,断}, {了}). Empty when none is known."""
     try:
-        from re import _parser as sre_parse  # Python >= 3.11
         from re import _constants as c
+        from re import _parser as sre_parse  # Python >= 3.11
     except ImportError:  # pragma: no cover
         import sre_constants as c  # type: ignore
         import sre_parse  # type: ignore

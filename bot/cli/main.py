@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
-from bot.gateways.base import GatewayFatalError
+from bot.cli.common import settings_from
+from bot.driver.gateway import GatewayFatalError
+from kernel.config import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("lianhu")
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    return Settings.load(args.config, data_dir=args.data_dir, database_url=args.database_url,
-                         gateway=getattr(args, "gateway", None), sim_port=getattr(args, "port", None),
-                         sim_host=getattr(args, "host", None))
 
 
 def _logging(settings: Settings) -> None:
@@ -136,7 +133,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
-    from bot.clock import Clock
+    from kernel.clock import Clock
     from storage.demo import COMMUNITY, load_demo
     from storage.models import Community
 
@@ -151,7 +148,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from storage.importer import ImportError_, import_file
+    from domain.workbook.importer import ImportError_, import_file
 
     with migrated_session(args) as (_, session):
         try:
@@ -166,7 +163,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from storage.exporter import export_workbook
+    from domain.workbook.exporter import export_workbook
 
     with migrated_session(args) as (_, session):
         try:
@@ -224,13 +221,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _classifier_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from handlers.classifier.cli import add_commands
+    from bot.cli.classifier import add_commands
 
     add_commands(sub)
 
 
 def _ledger_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from storage.ledger_cli import add_commands  # also adds the ledger's sheets to `export`
+    from bot.cli.ledger import add_commands  # also adds the ledger's sheets to `export`
 
     add_commands(sub)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Awaitable, Callable
 
-from bot.messages import Inbound, Outbound
+from kernel.messages import Inbound, Outbound
 
 InboundCallback = Callable[[Inbound], Awaitable[None]]
 

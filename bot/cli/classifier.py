@@ -1,7 +1,7 @@
 """Command line: ``lianhu classify`` and ``lianhu eval``.
 
 ``bot/cli.py`` calls :func:`add_commands`; until then run
-``python -m handlers.classifier.cli classify < messages.jsonl``.
+``lianhu classify < messages.jsonl``.
 """
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ import sys
 from pathlib import Path
 from typing import Iterable, TextIO
 
-from .engine import CATEGORIES, Classifier, RuleFileError, default_cache_dir
+from domain.classifier.engine import (
+    CATEGORIES,
+    Classifier,
+    RuleFileError,
+    default_cache_dir,
+)
 
 # Targets from the issue (checked by ``eval --check`` and the tests)
 TARGETS = {
@@ -229,7 +234,7 @@ def load_examples(args: argparse.Namespace, clf: Classifier | None = None) -> li
     with ``clf``, also apply the keywords staff changed from chat, as the running bot does."""
     from sqlalchemy import select
 
-    from bot.config import Settings
+    from kernel.config import Settings
     from storage import db
     from storage.models import LabelledExample
 
@@ -242,7 +247,7 @@ def load_examples(args: argparse.Namespace, clf: Classifier | None = None) -> li
         db.upgrade(engine)
         with db.session_factory(engine)() as session:
             if clf is not None:
-                from handlers.rules_admin import apply_stored_rules
+                from domain.classifier.corrections import apply_stored_rules
 
                 apply_stored_rules(session, clf)
             rows = session.scalars(select(LabelledExample).order_by(LabelledExample.id))
@@ -285,7 +290,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_learn(args: argparse.Namespace) -> int:
     """Make the lexicon (lexicon.json) from labelled files and/or the stored corrections."""
-    from handlers.classifier.lexicon import DEFAULT_LEXICON, Lexicon
+    from domain.classifier.lexicon import DEFAULT_LEXICON, Lexicon
 
     if not args.files and not args.db:
         print("请给出标注文件,或用 --db (give labelled FILE.jsonl files and/or --db)", file=sys.stderr)
@@ -317,7 +322,7 @@ def add_commands(subparsers) -> None:
     p = subparsers.add_parser(
         "classify", help="classify messages: JSON Lines with a text field on stdin, one JSON object per line out")
     p.add_argument("--plain", action="store_true", help="stdin lines are plain text, not JSON")
-    p.add_argument("--rules", metavar="PATH", help="rules file (default: handlers/classifier/rules.toml)")
+    p.add_argument("--rules", metavar="PATH", help="rules file (default: domain/classifier/rules.toml)")
     p.add_argument("--data-dir", metavar="DIR", help="folder for jieba's cache (default: $LIANHU_DATA_DIR or ./data)")
     p.set_defaults(func=cmd_classify)
 
@@ -329,7 +334,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("--database-url", dest="eval_database_url", metavar="URL",
                    help="with --db: SQLAlchemy URL (default: the bot's settings)")
     p.add_argument("--errors", action="store_true", help="list each mistake with the rules that fired")
-    p.add_argument("--rules", metavar="PATH", help="rules file (default: handlers/classifier/rules.toml)")
+    p.add_argument("--rules", metavar="PATH", help="rules file (default: domain/classifier/rules.toml)")
     p.add_argument("--data-dir", metavar="DIR", help="folder for jieba's cache (default: $LIANHU_DATA_DIR or ./data)")
     p.add_argument("--check", action="store_true", help="exit with status 1 when a target is not met")
     p.set_defaults(func=cmd_eval)
@@ -339,7 +344,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("--db", action="store_true", help="also the corrections stored in the database")
     p.add_argument("--database-url", dest="eval_database_url", metavar="URL",
                    help="with --db: SQLAlchemy URL (default: the bot's settings)")
-    p.add_argument("--out", metavar="PATH", help="where to write (default: handlers/classifier/lexicon.json)")
+    p.add_argument("--out", metavar="PATH", help="where to write (default: domain/classifier/lexicon.json)")
     p.add_argument("--rules", metavar="PATH", help="rules file (its synonyms shape the tokens)")
     p.add_argument("--data-dir", metavar="DIR", help="folder for jieba's cache (default: $LIANHU_DATA_DIR or ./data)")
     p.set_defaults(func=cmd_learn)

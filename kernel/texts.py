@@ -525,3 +525,24 @@ HELP_MEMBER += "\n· 改类 工单号 类别(分错类时)· 非诉求 工单号
 HELP_STAFF += "\n· 规则 看|加|删 类别 [关键词](分类关键词,立即生效)"
 EXAMPLES.update({"改类": "改类 1024 环境卫生", "非诉求": "非诉求 1024"})
 HELP_STAFF += "\n· 通知进度 [编号] · 新建宣传(定时宣传,发送看格式)· 宣传列表 · 暂停宣传|恢复宣传|删除宣传 编号"
+
+
+#: what people may write for a category, besides the code and its full Chinese name
+CATEGORY_ALIASES = {
+    "水电": "utilities", "水电气": "utilities", "报修": "repair", "设施": "repair", "维修": "repair",
+    "卫生": "sanitation", "环境": "sanitation", "纠纷": "dispute", "邻里": "dispute",
+    "治安": "safety", "消防": "safety", "交通": "traffic", "出行": "traffic", "帮扶": "care",
+    "关爱": "care", "政策": "policy", "咨询": "policy", "建议": "suggestion", "意见": "suggestion",
+    "其他": "other", "其它": "other", "不是诉求": "none", "非诉求": "none",
+}
+
+
+def category_code(word: str) -> str | None:
+    """'repair', '设施报修', '报修' → 'repair'; '非诉求' → 'none'; unknown → None."""
+    w = word.strip().lower()
+    if w in CATEGORY_NAMES:
+        return w
+    for code, name in CATEGORY_NAMES.items():
+        if w == name:
+            return code
+    return CATEGORY_ALIASES.get(w)

@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
-from bot.config import Settings
-from handlers import texts as T
-from handlers.speak import Speaker
+from kernel import texts as T
+from kernel.clock import Clock
+from kernel.config import Settings
 from storage import repo
 from storage.models import (
     Building,
@@ -27,6 +26,7 @@ from storage.models import (
     TicketEvent,
     TicketReporter,
 )
+from storage.outbox import Speaker
 
 #: categories whose details stay out of the group (disputes, hardship, care)
 PRIVATE_CATEGORIES = frozenset({"dispute", "care"})
@@ -74,7 +74,7 @@ def deadlines(settings: Settings, clock: Clock, urgent: bool, start: datetime,
               category: str | None = None) -> tuple[datetime, datetime]:
     """(accept_due, resolve_due): urgent or normal defaults, or the category's own
     (``category_deadlines``); working days skip weekends and ``holidays``."""
-    from schedules.timing import deadline_spans
+    from kernel.timing import deadline_spans
 
     accept, resolve = deadline_spans(settings, category, urgent)
     return (accept.after(clock, start, settings.holidays), resolve.after(clock, start, settings.holidays))

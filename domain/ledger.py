@@ -14,8 +14,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
-from bot.config import Settings
+from kernel import texts as T
+from kernel.clock import Clock
+from kernel.config import Settings
 from storage.models import (
     Building,
     ChangeStatus,
@@ -331,3 +332,23 @@ def member_points(session: Session, clock: Clock, settings: Settings, start: dat
 def recent_visits(session: Session, household_id: int, limit: int = 5) -> Sequence[Visit]:
     return session.scalars(select(Visit).where(Visit.household_id == household_id)
                            .order_by(Visit.visited_at.desc(), Visit.id.desc()).limit(limit)).all()
+
+
+def due_list_text(clock: Clock, dues: list[Due]) -> str:
+    overdue = [d for d in dues if d.overdue]
+    soon = [d for d in dues if not d.overdue]
+    lines = [T.DUE_HEAD.format(count=len(dues), overdue=len(overdue))]
+    for d in overdue[:40]:
+        lines.append(T.DUE_LINE_OVERDUE.format(address=d.address, colour=T.COLOUR_SHORT[d.colour],
+                                               days=d.overdue_days, last=_last(clock, d)))
+    for d in soon[:40]:
+        lines.append(T.DUE_LINE.format(address=d.address, colour=T.COLOUR_SHORT[d.colour],
+                                       due=d.due_date.strftime("%m-%d"), last=_last(clock, d)))
+    if len(dues) > 80:
+        lines.append(T.DUE_MORE.format(count=len(dues) - 80))
+    lines.append(T.DUE_FOOT)
+    return "\n".join(lines)
+
+
+def _last(clock: Clock, d: Due) -> str:
+    return clock.show(d.last_visit, "%m-%d") if d.last_visit else T.DUE_NEVER

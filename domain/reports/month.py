@@ -29,9 +29,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
-from bot.config import Settings
-from storage import ledger
+from domain import ledger
+from domain.reports.figures import TicketFigures
+from kernel import texts as T
+from kernel.clock import Clock
+from kernel.config import Settings
 from storage.models import (
     Building,
     ChangeStatus,
@@ -47,7 +49,6 @@ from storage.models import (
     Wish,
     WishStatus,
 )
-from storage.stats import TicketFigures
 
 COUNTS = ("visits", "households_visited", "suggestions", "problems_found", "problems_solved",
           "disputes_mediated", "upgrades", "wishes_fulfilled", "received", "accepted_in_time",
@@ -274,3 +275,51 @@ def parse_month(text: str, clock: Clock) -> tuple[int, int] | None:
             return None
         year, month = today.year, int(m.group(1))
     return (year, month) if 1 <= month <= 12 and 2000 <= year <= 2100 else None
+
+
+def _pct(value: float | None) -> str:
+    return T.NO_DATA if value is None else f"{value:.0%}"
+
+
+def figures_text(f: Figures) -> str:
+    t = f.tickets
+    return T.REPORT_FIGURES.format(
+        visits=f.visits, households=f.households_visited, suggestions=f.suggestions,
+        found=f.problems_found, solved=f.problems_solved, disputes=f.disputes_mediated,
+        upgrades=f.upgrades, wishes=f.wishes_fulfilled, received=f.received,
+        response=_pct(t.response_rate), resolve=_pct(t.resolve_rate), satisfaction=_pct(t.satisfaction),
+        overdue=f.overdue)
+
+
+def colours_text(f: Figures) -> str:
+    parts = [T.REPORT_COLOUR_PART.format(colour=T.COLOUR_SHORT[c], count=f.colours.get(c, 0),
+                                         share=_pct(f.colour_share(c))) for c in Colour.ALL]
+    return T.REPORT_COLOURS.format(households=f.households, parts=",".join(parts))
+
+
+def render_report(report: Report, *, buildings: bool = True, members: int = 20) -> str:
+    """The report as text: for chat (buildings=False) and for `lianhu report`."""
+    lines = [T.REPORT_HEAD.format(year=report.year, month=report.month)]
+    if len(report.communities) > 1:
+        lines += [T.REPORT_SCOPE.format(name=T.REPORT_ALL), figures_text(report.total),
+                  colours_text(report.total)]
+    for community in report.communities:
+        lines += _scope_lines(community, buildings)
+    if members and report.overdue_by_member:
+        lines.append(T.REPORT_OVERDUE_MEMBERS_HEAD)
+        lines += [T.REPORT_OVERDUE_MEMBER.format(name=n, grid=g, count=c)
+                  for n, g, c in report.overdue_by_member[:members]]
+        if len(report.overdue_by_member) > members:
+            lines.append(T.REPORT_MORE.format(count=len(report.overdue_by_member) - members))
+    return "\n".join(lines)
+
+
+def _scope_lines(scope: Scope, buildings: bool, depth: int = 0) -> list[str]:
+    indent = "  " * depth
+    lines = [indent + T.REPORT_SCOPE.format(name=scope.name),
+             indent + figures_text(scope.figures), indent + colours_text(scope.figures)]
+    for child in scope.children:
+        if child.kind == "building" and not buildings:
+            continue
+        lines += _scope_lines(child, buildings, depth + 1)
+    return lines
