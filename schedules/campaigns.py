@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import tomllib
 from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

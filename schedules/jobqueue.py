@@ -32,6 +32,7 @@ import asyncio
 import importlib
 import inspect
 import logging
+import pickle
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -262,7 +263,7 @@ class JobQueue:
                 try:
                     trigger = self.store.trigger_of(row)
                     resolve(row.func)
-                except Exception as exc:
+                except (ImportError, AttributeError, ValueError, TypeError, EOFError, pickle.UnpicklingError) as exc:
                     log.warning("stored job %s (%s) cannot run any more, dropped: %s", row.id, row.func, exc)
                     self.store.forget(row.id)
                     continue

@@ -79,7 +79,7 @@ class DbJobStore(MemoryJobStore):
 
     @staticmethod
     def trigger_of(row: ScheduledJob) -> BaseTrigger:
-        return pickle.loads(row.trigger)  # noqa: S301 - our own table, written by _save
+        return pickle.loads(row.trigger)  # our own table, written by _save (as APScheduler's stores do)
 
     def _save(self, job: Job) -> None:
         if self.restoring:
