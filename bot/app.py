@@ -49,7 +49,8 @@ class App:
             paced = getattr(gateway, "paced", True)
         self.outbox = OutboxSender(self.sessions, gateway, self.clock, settings, paced=paced)
         check_settings(settings)  # bad quiet hours / deadlines: a clear message, not a late crash
-        self.jobs = JobQueue(self)  # deadlines, follow-ups, campaigns, reports (schedules/)
+        # deadlines, follow-ups, campaigns, reports (schedules/): jobs get a JobContext, not the app
+        self.jobs = JobQueue(self.sessions, self.clock, settings, wake=self.outbox.wake)
         self.scheduler: Any = self.jobs.scheduler
         self._handling = asyncio.Lock()
         gateway.set_handler(self.receive)

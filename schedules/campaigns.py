@@ -1,12 +1,13 @@
 """The campaign jobs: one job ``campaign:<id>`` per active campaign runs ``run`` at each of
-its slots (what a slot sends: ``domain.campaigns``). ``sync`` makes the jobs match the table
-(after a campaign command, and at start); ``load_files`` reads ``campaigns/*.toml``."""
+its slots (what a slot sends: ``domain.campaigns``). ``sync`` makes the jobs match the table:
+at start, and after any commit that changed the ``campaign`` table (a campaign command, a
+slot that finished a campaign), through ``@on_change(Campaign)``; ``load_files`` reads
+``campaigns/*.toml`` at start."""
 from __future__ import annotations
 
 import logging
 import tomllib
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,30 +24,31 @@ from domain.campaigns import (
 )
 from kernel import texts as T
 from kernel.clock import Clock
+from kernel.config import Settings
 from kernel.cron import parse_schedule
-from schedules.jobqueue import ROUTE_HOOKS
+from schedules.jobqueue import JobContext, on_change, on_jobs_start
 from storage.models import Campaign, CampaignStatus, Community
 from storage.outbox import Speaker
 
 log = logging.getLogger(__name__)
 
-def run(app: Any, campaign_id: int) -> int:
+def run(ctx: JobContext, campaign_id: int) -> int:
     """The job: send the campaign's current slot to every target not sent to yet."""
-    with app.sessions() as session:
-        sent = send_slot(session, app.clock, app.settings, campaign_id)
+    with ctx.sessions() as session:
+        sent = send_slot(session, ctx.clock, ctx.settings, campaign_id)
         session.commit()
     return sent
 
 
-
 # --- keeping jobs in step with the table ----------------------------------------------------------
 
-def sync(app: Any) -> None:
+@on_change(Campaign)
+def sync(ctx: JobContext) -> None:
     """Schedule every active campaign's job, drop the others'. An unchanged job keeps its
     next run (so a slot missed while the bot was down still runs once)."""
-    jobs = app.jobs
-    clock = app.clock
-    with app.sessions() as session:
+    jobs = ctx.jobs
+    clock = ctx.clock
+    with ctx.sessions() as session:
         campaigns = session.scalars(select(Campaign)).all()
         wanted = set()
         for campaign in campaigns:
@@ -64,7 +66,7 @@ def sync(app: Any) -> None:
                 campaign.status = CampaignStatus.FINISHED  # nothing left to send, even late
                 jobs.remove(jid)
                 continue
-            job = jobs.add("schedules.campaigns:run", trigger, id=jid, kwargs={"campaign_id": campaign.id})
+            job = jobs.add(run, trigger, id=jid, kwargs={"campaign_id": campaign.id})
             if job is None:
                 campaign.status = CampaignStatus.FINISHED
             else:
@@ -77,29 +79,28 @@ def sync(app: Any) -> None:
 
 # --- campaign files -------------------------------------------------------------------------------
 
-def campaigns_dir(settings: Any) -> Path:
+def campaigns_dir(settings: Settings) -> Path:
     return Path(settings.campaigns_dir) if getattr(settings, "campaigns_dir", "") else Path(settings.data_dir) / "campaigns"
 
 
-def load_files(app: Any) -> list[str]:
+def load_files(ctx: JobContext) -> list[str]:
     """Create or update campaigns from ``campaigns/*.toml``; returns the error messages (also
     logged and told to the staff group). A campaign deleted or paused by chat stays so."""
-    folder = campaigns_dir(app.settings)
+    folder = campaigns_dir(ctx.settings)
     if not folder.is_dir():
         return []
     errors: list[str] = []
-    with app.sessions() as session:
+    with ctx.sessions() as session:
         community = session.scalar(select(Community).order_by(Community.id))
-        say = Speaker(session, app.clock)
         for path in sorted(folder.glob("*.toml")):
             try:
-                _load_file(session, app.clock, path, community)
+                _load_file(session, ctx.clock, path, community)
             except (ValueError, tomllib.TOMLDecodeError, OSError) as exc:
                 session.rollback()
                 message = T.CAMPAIGN_FILE_ERROR.format(file=path.name, error=exc)
                 log.error(message)
                 errors.append(message)
-                say = Speaker(session, app.clock)
+                say = Speaker(session, ctx.clock)
                 say.staff_group(community.id if community else None, message)
                 session.commit()
                 continue
@@ -136,11 +137,9 @@ def _load_file(session: Session, clock: Clock, path: Path, default: Community | 
             existing.status = CampaignStatus.ACTIVE  # the file gave it new dates
 
 
-def on_jobs_start(app: Any) -> None:
+@on_jobs_start
+def start(ctx: JobContext) -> None:
     """At app start: campaign files in, then jobs in step."""
-    load_files(app)
-    sync(app)
-
-
-ROUTE_HOOKS["campaigns."] = "schedules.campaigns:sync"
+    load_files(ctx)
+    sync(ctx)
 

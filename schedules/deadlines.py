@@ -10,14 +10,14 @@ For each open ticket, two ladders: acceptance (until someone 接单) and resolut
 
 Each step is a ticket event (REMINDED / ESCALATED) and happens once: where a ladder
 stands is kept in ``ticket_timer``. The sweep only looks at the clock and the database,
-so a sweep missed while the bot was down is simply made up by the next one.
+so a sweep missed while the bot was down is simply made up by the next one (the one
+``sweep`` of schedules/jobqueue.py runs ``check`` every ``deadline_check_seconds``).
 Non-urgent messages obey quiet hours (the outbox holds them till morning); urgent don't.
 """
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from domain import tickets as wf
 from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
-from schedules.jobqueue import register_job
+from schedules.jobqueue import register_sweep
 from storage.models import Status, Ticket, TicketTimer
 from storage.outbox import Speaker
 
@@ -52,15 +52,9 @@ def step_after(span: timedelta, settings: Settings) -> timedelta:
     return min(MAX_STEP, max(MIN_STEP, span * settings.escalation_step_fraction))
 
 
-def sweep(app: Any) -> int:
-    """The job: walk every open ticket's ladders. Returns how many steps were taken."""
-    with app.sessions() as session:
-        steps = check(session, app.clock, app.settings)
-        session.commit()
-    return steps
-
-
 def check(session: Session, clock: Clock, settings: Settings) -> int:
+    """The sweep's check (``jobqueue.sweep``): walk every open ticket's ladders. Returns how
+    many steps were taken."""
     now = clock.now()
     say = Speaker(session, clock)
     steps = 0
@@ -141,4 +135,4 @@ def escalate(session: Session, say: Speaker, clock: Clock, ticket: Ticket, phase
     log.info("ticket %s: %s deadline missed, escalated to level %d", ticket.number, phase, level)
 
 
-register_job("deadlines", sweep, every="setting:deadline_check_seconds")
+register_sweep("deadlines", check)

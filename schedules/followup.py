@@ -12,8 +12,7 @@ run missed while the bot was down is made up by the next.
 """
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +22,7 @@ from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
 from schedules.deadlines import timer
-from schedules.jobqueue import register_job
+from schedules.jobqueue import register_sweep
 from storage.models import Status, Ticket, TicketTimer
 from storage.outbox import Speaker
 
@@ -31,14 +30,8 @@ from storage.outbox import Speaker
 REVISIT_WINDOW = timedelta(days=7)
 
 
-def sweep(app: Any) -> int:
-    with app.sessions() as session:
-        steps = check(session, app.clock, app.settings)
-        session.commit()
-    return steps
-
-
 def check(session: Session, clock: Clock, settings: Settings) -> int:
+    """The sweep's check (``jobqueue.sweep``): rating reminders, 未评价 closes, revisits."""
     now = clock.now()
     say = Speaker(session, clock)
     steps = 0
@@ -72,7 +65,7 @@ def auto_close(session: Session, say: Speaker, clock: Clock, settings: Settings,
                                                              hours=round(settings.rating_close_hours)))
 
 
-def revisits(session: Session, say: Speaker, clock: Clock, settings: Settings, now: Any) -> int:
+def revisits(session: Session, say: Speaker, clock: Clock, settings: Settings, now: datetime) -> int:
     categories = list(settings.revisit_categories or [])
     if not categories:
         return 0
@@ -95,4 +88,4 @@ def revisits(session: Session, say: Speaker, clock: Clock, settings: Settings, n
     return len(due)
 
 
-register_job("followup", sweep, every="setting:deadline_check_seconds")
+register_sweep("followup", check)

@@ -1,77 +1,82 @@
 """The bot's job queue: APScheduler 3 behind one small class (python-telegram-bot's JobQueue).
 
-    jobs = JobQueue(app)                 # the app's engine holds the job store
+    jobs = JobQueue(sessions, clock, settings, wake=outbox.wake)
     jobs.run_cron(weekly_report, "每周一 08:30", id="report.weekly")
-    jobs.run_repeating(deadlines.sweep, timedelta(minutes=1), id="deadlines")
+    jobs.run_repeating(func, timedelta(minutes=1), id="...")
     jobs.run_once(func, when, id="...", kwargs={"ticket": 1024})
     await jobs.start() ... await jobs.stop()
 
-* Jobs live in the project's database (APScheduler's SQLAlchemyJobStore, table
-  ``apscheduler_jobs``), so they survive restarts.
-* Job ids are stable; registering an id again replaces the job's definition, but an
-  unchanged definition keeps its next run time, so a run missed while the bot was
-  down still happens.
-* Missed runs are coalesced: after downtime a job runs once (if its last missed slot
-  is within its grace period), never once per missed slot.
-* Job functions are module-level ``func(app, **kwargs)`` (sync or async) with simple
-  kwargs. What is stored is ``"module:function"`` and the kwargs, never the app: the
-  app is looked up at run time in this module's registry (``register_app``).
-* A job that raises is logged (logger ``schedules.jobqueue``, level ERROR) and the
-  queue goes on.
-* Time comes from the app's clock. With a real ``Clock`` the AsyncIOScheduler runs
-  jobs by itself; with a ``FrozenClock`` (tests, simulations) the scheduler is started
-  paused and ``await jobs.run_due()`` runs what is due at the frozen time, with the same
-  coalescing and grace rules.
+* Every job function is called as ``func(ctx: JobContext, **kwargs)``: the context carries the
+  sessions, the clock, the settings, this queue and ``wake`` (the outbox sender). Sync
+  functions run in a worker thread (they may block on the database), async ones on the loop.
+* Standing jobs are registered by their own modules (``register_job``, ``@job``,
+  ``register_sweep``); start hooks with ``@on_jobs_start``; hooks that keep jobs in step with
+  a table with ``@on_change(Model)``. Every module of the ``schedules`` package is imported at
+  start (pkgutil), so a new file with a registered job just runs.
+* Jobs survive restarts: APScheduler keeps them in memory and ``DbJobStore`` writes each one
+  through to the ``scheduled_job`` table (schedules/jobstore.py). Job ids are stable;
+  registering an id again replaces the job's definition, but an unchanged definition keeps its
+  next run time, so a run missed while the bot was down still happens.
+* Missed runs are coalesced: after downtime a job runs once (if its last missed slot is within
+  its grace period), never once per missed slot.
+* A job that raises is logged (logger ``schedules.jobqueue``, level ERROR) and the queue goes on.
+* Time comes from the clock. With a real ``Clock`` the AsyncIOScheduler runs jobs by itself;
+  with a ``FrozenClock`` (tests, simulations) it stays paused and ``await jobs.run_due()`` runs
+  what is due at the frozen time, one job after the other, with the same coalescing and grace.
 
-Other modules add their standing jobs with ``register_job`` (see schedules/README.md).
+How to add a job: schedules/README.md.
 """
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import importlib
 import inspect
 import logging
+import pickle
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Concatenate, TypeVar
 
 from apscheduler.events import EVENT_JOB_MISSED, JobEvent
 from apscheduler.job import Job
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
 
-from kernel.clock import FrozenClock
+from kernel.clock import Clock, FrozenClock
+from kernel.config import Settings
 from kernel.cron import parse_schedule
+from schedules.jobstore import DbJobStore, naive_utc
 
 log = logging.getLogger(__name__)
 
-JOBS_TABLE = "apscheduler_jobs"
-
-# --- where jobs find their app ---------------------------------------------------------------
-
-_APPS: dict[str, Any] = {}
+#: a job function: ``def job(ctx: JobContext, **kwargs) -> ...`` (sync or async)
+JobFunc = Callable[Concatenate["JobContext", ...], Any]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def register_app(key: str, app: Any) -> None:
-    _APPS[key] = app
+def _nothing() -> None:
+    return None
 
 
-def unregister_app(key: str, app: Any | None = None) -> None:
-    if app is None or _APPS.get(key) is app:
-        _APPS.pop(key, None)
+@dataclass(frozen=True)
+class JobContext:
+    """What every job function, start hook and change hook is called with."""
 
+    sessions: sessionmaker[Session]
+    clock: Clock
+    settings: Settings
+    jobs: JobQueue
+    wake: Callable[[], None] = _nothing  # wakes the outbox sender: what a job queued goes out now
 
-def app_for(key: str) -> Any:
-    return _APPS.get(key)
-
-
-def app_key(db_url: str) -> str:
-    """A stable name for the app of one database (stored with each job; no password in it)."""
-    return "app-" + hashlib.sha1(db_url.encode()).hexdigest()[:12]
+    @property
+    def grace(self) -> timedelta:
+        return self.jobs.grace
 
 
 def func_ref(func: Callable[..., Any] | str) -> str:
@@ -85,58 +90,34 @@ def func_ref(func: Callable[..., Any] | str) -> str:
 
 def resolve(ref: str) -> Callable[..., Any]:
     module, _, name = ref.partition(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    func: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return func
 
 
-async def run_job(key: str, ref: str, **kwargs: Any) -> Any:
-    """What APScheduler stores and calls: find the app, call ``func(app, **kwargs)``.
-    Errors go to the log; they never stop the scheduler."""
-    app = app_for(key)
-    if app is None:
-        log.error("job %s: no running app %s, skipped", ref, key)
-        return None
-    try:
-        result = resolve(ref)(app, **kwargs)
-        if inspect.isawaitable(result):
-            result = await result
-        wake = getattr(getattr(app, "outbox", None), "wake", None)
-        if wake is not None:
-            wake()
-        return result
-    except Exception:
-        log.exception("定时任务出错 job %s failed", ref)
-        return None
-
-
-# --- standing jobs other modules register ----------------------------------------------------
+# --- what modules register ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class JobSpec:
     id: str
     func: str  # "module:function"
-    cron: str | None = None  # a schedule as in schedules.cron ("每周一 09:00"), or a setting name
+    cron: str | None = None  # a schedule as in kernel.cron ("每周一 09:00"), or "setting:NAME"
     every: timedelta | str | None = None  # an interval, or "setting:NAME" (seconds)
     kwargs: dict[str, Any] = field(default_factory=dict)
     grace: timedelta | None = None
 
 
-#: every standing job, by id: added at import time with ``register_job``
+#: every standing job, by id: added at import time with ``register_job`` / ``@job``
 STANDING: dict[str, JobSpec] = {}
-
-#: modules imported at start so their ``register_job`` calls have run (append yours). A module
-#: may also define ``on_jobs_start(app)``, called once the standing jobs are scheduled.
-JOB_MODULES: list[str] = ["schedules.deadlines", "schedules.followup", "schedules.campaigns",
-                          "schedules.reports", "schedules.visits"]
-
-#: route-name prefix -> "module:function" called as ``function(app)`` after a message taken by
-#: such a route is committed (e.g. campaign commands bring the campaign jobs in step)
-ROUTE_HOOKS: dict[str, str] = {}
+#: start hooks by "module:function": called once the standing jobs are scheduled
+START_HOOKS: dict[str, Callable[[JobContext], Any]] = {}
+#: change hooks by "module:function": (tables watched, hook), called after a commit changed one
+CHANGE_HOOKS: dict[str, tuple[frozenset[str], Callable[[JobContext], Any]]] = {}
 
 
-def register_job(id: str, func: Callable[..., Any] | str, *, cron: str | None = None,
+def register_job(id: str, func: JobFunc | str, *, cron: str | None = None,
                  every: timedelta | str | None = None, kwargs: dict[str, Any] | None = None,
                  grace: timedelta | None = None) -> JobSpec:
-    """Add a standing job that every app schedules on start.
+    """Add a standing job that every queue schedules on start.
 
     ``cron`` is a schedule as people write it ("每周一 09:00", "每天 08:00", a crontab line)
     or ``"setting:NAME"`` to read it from a setting at start (an empty setting: not scheduled);
@@ -149,29 +130,94 @@ def register_job(id: str, func: Callable[..., Any] | str, *, cron: str | None = 
     return spec
 
 
+def job(id: str, *, cron: str | None = None, every: timedelta | str | None = None,
+        kwargs: dict[str, Any] | None = None, grace: timedelta | None = None) -> Callable[[F], F]:
+    """``register_job`` as a decorator: ``@job("visits.due_lists", cron="setting:visit_reminders")``."""
+    def decorate(func: F) -> F:
+        register_job(id, func, cron=cron, every=every, kwargs=kwargs, grace=grace)
+        return func
+    return decorate
+
+
+def on_jobs_start(func: F) -> F:
+    """Decorator: call ``func(ctx)`` at start, once the standing jobs are scheduled."""
+    START_HOOKS[func_ref(func)] = func
+    return func
+
+
+def on_change(*models: type[Any]) -> Callable[[F], F]:
+    """Decorator: call ``func(ctx)`` after a commit that added, changed or deleted rows of
+    these models (ORM objects), once the app has handled the message (or the job has run) —
+    e.g. campaign commands write the ``campaign`` table and the campaign jobs follow."""
+    tables = frozenset(str(m.__tablename__) for m in models)
+
+    def decorate(func: F) -> F:
+        CHANGE_HOOKS[func_ref(func)] = (tables, func)
+        return func
+    return decorate
+
+
+def sweep(ctx: JobContext, check: str) -> int:
+    """The one sweep over open tickets' timers (deadlines, follow-up): ``check(session, clock,
+    settings)`` in one committed session; returns the steps it took. A check reads only the
+    clock and the database, so a sweep missed while the bot was down is made up by the next."""
+    walk = resolve(check)
+    with ctx.sessions() as session:
+        steps = int(walk(session, ctx.clock, ctx.settings))
+        session.commit()
+    return steps
+
+
+def register_sweep(id: str, check: Callable[[Session, Clock, Settings], int], *,
+                   every: timedelta | str = "setting:deadline_check_seconds") -> JobSpec:
+    """A standing ``sweep`` job running ``check`` (default: every ``deadline_check_seconds``)."""
+    return register_job(id, sweep, every=every, kwargs={"check": func_ref(check)})
+
+
+def discover() -> None:
+    """Import every module of this package, so their registrations have run."""
+    package = importlib.import_module(__name__.rpartition(".")[0])
+    for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        importlib.import_module(info.name)
+
+
+def run_times(trigger: BaseTrigger, first: datetime, now: datetime) -> list[datetime]:
+    """The trigger's slots from ``first`` up to ``now`` (aware)."""
+    times: list[datetime] = []
+    moment: datetime | None = first
+    while moment is not None and moment <= now:
+        times.append(moment)
+        moment = trigger.get_next_fire_time(moment, now)
+    return times
+
+
 # --- the queue ---------------------------------------------------------------------------------
 
-class JobQueue:
-    def __init__(self, app: Any, *, key: str | None = None, grace: timedelta | None = None,
-                 realtime: bool | None = None) -> None:
-        self.app = app
-        self.clock = app.clock
-        self.key = key or app_key(str(app.engine.url))
-        self.tz = self.clock.tz
-        self.grace = grace if grace is not None else timedelta(
-            hours=getattr(app.settings, "job_grace_hours", 6.0))
-        self.realtime = not isinstance(self.clock, FrozenClock) if realtime is None else realtime
-        self.scheduler = self._make_scheduler()
-        self.started = False
+CHANGED = "schedules.jobqueue.changed"  # session.info key: tables a session's flushes touched
 
-    def _make_scheduler(self) -> AsyncIOScheduler:
-        store = SQLAlchemyJobStore(engine=self.app.engine, tablename=JOBS_TABLE)
-        scheduler = AsyncIOScheduler(
-            jobstores={"default": store}, timezone=self.tz,
+
+class JobQueue:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, settings: Settings, *,
+                 wake: Callable[[], None] | None = None, grace: timedelta | None = None,
+                 realtime: bool | None = None) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.settings = settings
+        self.tz = clock.tz
+        self.grace = grace if grace is not None else timedelta(hours=settings.job_grace_hours)
+        self.realtime = not isinstance(clock, FrozenClock) if realtime is None else realtime
+        self._wake_outbox = wake or _nothing
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakes_held: int | None = None  # run_due holds wakes till all its jobs ran
+        self.context = JobContext(sessions, clock, settings, self, self.wake)
+        self.store = DbJobStore(sessions)
+        self.scheduler = AsyncIOScheduler(
+            jobstores={"default": self.store}, timezone=self.tz,
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": int(self.grace.total_seconds())})
-        scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
-        return scheduler
+        self.scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
+        self.started = False
+        self._changed: set[str] = set()
 
     def _missed(self, event: JobEvent) -> None:
         log.warning("job %s missed its run at %s (beyond the grace period)", event.job_id,
@@ -180,54 +226,132 @@ class JobQueue:
     # --- life --------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the job store, schedule the standing jobs, and run (paused on a frozen clock)."""
-        register_app(self.key, self.app)
-        self.scheduler.start(paused=not self.realtime)
+        """Read the stored jobs back, schedule the standing ones, run the start hooks, and run
+        (a frozen clock's queue stays paused: ``run_due`` drives it)."""
+        discover()
+        self._loop = asyncio.get_running_loop()
+        self.scheduler.start(paused=True)
         self.started = True
-        for module in JOB_MODULES:
-            importlib.import_module(module)
-        for spec in STANDING.values():
+        self._restore()
+        event.listen(self.sessions, "after_flush", self._flushed)
+        event.listen(self.sessions, "after_commit", self._committed)
+        event.listen(self.sessions, "after_rollback", self._rolled_back)
+        for spec in list(STANDING.values()):
             self.schedule_standing(spec)
-        for module in JOB_MODULES:
-            hook = getattr(importlib.import_module(module), "on_jobs_start", None)
-            if hook is not None:
-                try:
-                    hook(self.app)
-                except Exception:
-                    log.exception("start hook of %s failed", module)
-
-    def after_route(self, route: str | None) -> None:
-        """Called by the app after each handled message (see ROUTE_HOOKS)."""
-        if not route or not self.started:
-            return
-        for prefix, ref in ROUTE_HOOKS.items():
-            if route.startswith(prefix):
-                try:
-                    resolve(ref)(self.app)
-                except Exception:
-                    log.exception("after-message hook %s failed", ref)
+        for ref, hook in list(START_HOOKS.items()):
+            try:
+                hook(self.context)
+            except Exception:
+                log.exception("start hook %s failed", ref)
+        self.settle()
+        if self.realtime:
+            self.scheduler.resume()
 
     async def stop(self) -> None:
-        if self.started:
-            self.scheduler.shutdown(wait=False)
-            self.started = False
-        unregister_app(self.key, self.app)
+        if not self.started:
+            return
+        self.scheduler.shutdown(wait=False)
+        for name, fn in (("after_flush", self._flushed), ("after_commit", self._committed),
+                         ("after_rollback", self._rolled_back)):
+            event.remove(self.sessions, name, fn)
+        self.started = False
+
+    def _restore(self) -> None:
+        self.store.restoring = True
+        try:
+            for row in self.store.rows():
+                try:
+                    trigger = self.store.trigger_of(row)
+                    resolve(row.func)
+                except (ImportError, AttributeError, ValueError, TypeError, EOFError, pickle.UnpicklingError) as exc:
+                    log.warning("stored job %s (%s) cannot run any more, dropped: %s", row.id, row.func, exc)
+                    self.store.forget(row.id)
+                    continue
+                next_run = None if row.next_run_at is None else row.next_run_at.replace(tzinfo=UTC)
+                self.scheduler.add_job(self._run, trigger, args=(row.func,), kwargs=dict(row.kwargs), id=row.id,
+                                       name=row.func, replace_existing=True, next_run_time=next_run,
+                                       misfire_grace_time=row.grace_seconds)
+        finally:
+            self.store.restoring = False
 
     def schedule_standing(self, spec: JobSpec) -> Job | None:
         grace = spec.grace or self.grace
         if spec.every is not None:
             every = spec.every
             if isinstance(every, str):
-                every = timedelta(seconds=float(getattr(self.app.settings, every.split(":", 1)[1])))
+                every = timedelta(seconds=float(getattr(self.settings, every.split(":", 1)[1])))
             return self.run_repeating(spec.func, every, id=spec.id, kwargs=spec.kwargs, grace=grace)
         assert spec.cron is not None
         cron = spec.cron
         if cron.startswith("setting:"):
-            cron = str(getattr(self.app.settings, cron.split(":", 1)[1]) or "").strip()
+            cron = str(getattr(self.settings, cron.split(":", 1)[1]) or "").strip()
             if not cron:
                 self.remove(spec.id)
                 return None
         return self.run_cron(spec.func, cron, id=spec.id, kwargs=spec.kwargs, grace=grace)
+
+    # --- following the tables ------------------------------------------------------------------
+
+    def _flushed(self, session: Session, _flush_context: Any) -> None:
+        watched = {t for tables, _ in CHANGE_HOOKS.values() for t in tables}
+        touched = {getattr(obj, "__tablename__", "") for obj in (*session.new, *session.dirty, *session.deleted)}
+        if touched & watched:
+            session.info.setdefault(CHANGED, set()).update(touched & watched)
+
+    def _committed(self, session: Session) -> None:
+        self._changed.update(session.info.pop(CHANGED, ()))
+
+    def _rolled_back(self, session: Session) -> None:
+        session.info.pop(CHANGED, None)
+
+    def settle(self) -> None:
+        """Run the change hooks of the tables committed to since the last call."""
+        if not self.started or not self._changed:
+            return
+        tables, self._changed = self._changed, set()
+        for ref, (watched, hook) in list(CHANGE_HOOKS.items()):
+            if watched & tables:
+                try:
+                    hook(self.context)
+                except Exception:
+                    log.exception("change hook %s failed", ref)
+
+    def after_route(self, route: str | None = None) -> None:
+        """Called by the app after each handled message: jobs follow what it changed."""
+        self.settle()
+
+    # --- running -------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Wake the outbox sender (from the loop or a job's worker thread). While ``run_due``
+        runs, held till its jobs are done, so a frozen clock's sends happen when the test
+        drains, as if the jobs had run at once."""
+        if self._wakes_held is not None:
+            self._wakes_held += 1
+        elif self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._wake_outbox)
+        else:
+            self._wake_outbox()
+
+    async def _run(self, ref: str, **kwargs: Any) -> Any:
+        """What APScheduler calls: this queue's own method, so no global finds the app."""
+        return await self.call(ref, kwargs)
+
+    async def call(self, ref: str, kwargs: dict[str, Any]) -> Any:
+        """Run one job function with this queue's context; errors go to the log."""
+        try:
+            func = resolve(ref)
+            if inspect.iscoroutinefunction(func):
+                result = await func(self.context, **kwargs)
+            else:
+                result = await asyncio.to_thread(func, self.context, **kwargs)
+            self.context.wake()
+            return result
+        except Exception:
+            log.exception("定时任务出错 job %s failed", ref)
+            return None
+        finally:
+            self.settle()
 
     # --- adding jobs ----------------------------------------------------------------------------
 
@@ -235,7 +359,7 @@ class JobQueue:
         """The clock's now, aware (what triggers work with)."""
         return self.clock.now().replace(tzinfo=UTC).astimezone(self.tz)
 
-    def run_once(self, func: Callable[..., Any] | str, when: datetime | timedelta, *, id: str,
+    def run_once(self, func: JobFunc | str, when: datetime | timedelta, *, id: str,
                  kwargs: dict[str, Any] | None = None, grace: timedelta | None = None) -> Job | None:
         """Run once at ``when`` (naive UTC as stored, an aware datetime, or a delay)."""
         if isinstance(when, timedelta):
@@ -245,27 +369,28 @@ class JobQueue:
         return self.add(func, DateTrigger(run_date=when, timezone=self.tz), id=id, kwargs=kwargs,
                         grace=grace)
 
-    def run_repeating(self, func: Callable[..., Any] | str, interval: timedelta, *, id: str,
+    def run_repeating(self, func: JobFunc | str, interval: timedelta, *, id: str,
                       kwargs: dict[str, Any] | None = None, first: datetime | None = None,
                       grace: timedelta | None = None) -> Job | None:
         start = first or self.now() + interval
         trigger = IntervalTrigger(seconds=interval.total_seconds(), start_date=start, timezone=self.tz)
         return self.add(func, trigger, id=id, kwargs=kwargs, grace=grace)
 
-    def run_cron(self, func: Callable[..., Any] | str, spec: str, *, id: str,
+    def run_cron(self, func: JobFunc | str, spec: str, *, id: str,
                  kwargs: dict[str, Any] | None = None, start: datetime | None = None,
                  end: datetime | None = None, grace: timedelta | None = None) -> Job | None:
-        """``spec`` as in schedules.cron ("每周一 09:00", a crontab line...); ``start``/``end``
+        """``spec`` as in kernel.cron ("每周一 09:00", a crontab line...); ``start``/``end``
         are local wall-clock bounds."""
         trigger = parse_schedule(spec).trigger(self.tz, start, end)
         return self.add(func, trigger, id=id, kwargs=kwargs, grace=grace)
 
-    def add(self, func: Callable[..., Any] | str, trigger: BaseTrigger, *, id: str,
+    def add(self, func: JobFunc | str, trigger: BaseTrigger, *, id: str,
             kwargs: dict[str, Any] | None = None, grace: timedelta | None = None) -> Job | None:
         """Add or replace job ``id``. An unchanged definition keeps its next run time; a
-        trigger with no future run removes the job and returns None."""
+        trigger with no future run removes the job and returns None. ``kwargs``: simple
+        values only (they are stored as JSON)."""
         ref = func_ref(func)
-        args = (self.key, ref)
+        args = (ref,)
         kwargs = dict(kwargs or {})
         grace_s = int((grace or self.grace).total_seconds())
         existing = self.scheduler.get_job(id)
@@ -278,7 +403,7 @@ class JobQueue:
                 self.scheduler.remove_job(id)
             log.info("job %s has no future run; not scheduled", id)
             return None
-        return self.scheduler.add_job(run_job, trigger, args=args, kwargs=kwargs, id=id, name=ref,
+        return self.scheduler.add_job(self._run, trigger, args=args, kwargs=kwargs, id=id, name=ref,
                                       replace_existing=True, next_run_time=next_run,
                                       misfire_grace_time=grace_s)
 
@@ -297,34 +422,41 @@ class JobQueue:
     def next_run(self, id: str) -> datetime | None:
         """Next run of job ``id`` as naive UTC, or None."""
         job = self.scheduler.get_job(id)
-        if job is None or job.next_run_time is None:
-            return None
-        return job.next_run_time.astimezone(UTC).replace(tzinfo=None)
+        return None if job is None else naive_utc(job.next_run_time)
 
     # --- running by the clock (frozen clocks) ----------------------------------------------------
 
     async def run_due(self, now: datetime | None = None) -> list[str]:
         """Run every job due at ``now`` (default: the clock's now) the way the scheduler would:
         once per job however many slots were missed, skipped when the last missed slot is older
-        than the job's grace period. Returns the ids that ran."""
+        than the job's grace period. Jobs run one after the other. Returns the ids that ran."""
         moment = (now or self.clock.now()).replace(tzinfo=UTC)
+        self._wakes_held = 0
+        try:
+            return await self._run_due(moment)
+        finally:
+            held, self._wakes_held = self._wakes_held, None
+            if held:
+                self._wake_outbox()
+
+    async def _run_due(self, moment: datetime) -> list[str]:
         ran: list[str] = []
         for job in sorted(self.scheduler.get_jobs(), key=lambda j: (j.next_run_time or moment, j.id)):
             if job.next_run_time is None or job.next_run_time > moment:
                 continue
-            run_times = job._get_run_times(moment)
+            times = run_times(job.trigger, job.next_run_time, moment)
             if job.coalesce:
-                run_times = run_times[-1:]
-            for run_time in run_times:
+                times = times[-1:]
+            for run_time in times:
                 late = moment - run_time
                 if job.misfire_grace_time is not None and late > timedelta(seconds=job.misfire_grace_time):
                     log.warning("job %s missed its run at %s (beyond the grace period)", job.id, run_time)
                     continue
-                await run_job(*job.args, **job.kwargs)
+                await self.call(job.args[0], job.kwargs)
                 ran.append(job.id)
-            if self.scheduler.get_job(job.id) is None:  # the job removed itself
+            if self.scheduler.get_job(job.id) is not job:  # the job removed or replaced itself
                 continue
-            following = job.trigger.get_next_fire_time(run_times[-1] if run_times else None, moment)
+            following = job.trigger.get_next_fire_time(times[-1] if times else None, moment)
             if following is None:
                 self.scheduler.remove_job(job.id)
             else:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from domain.reports.figures import ticket_figures
 from kernel import texts as T
 from kernel.clock import Clock
-from schedules.jobqueue import register_job
+from schedules.jobqueue import JobContext, register_job
 from storage.models import Building, Community, Status, Ticket
 from storage.outbox import Speaker
 
@@ -89,14 +89,14 @@ def recurring_lines(session: Session, now: datetime, in_community: list[Any]) ->
                                         for name, items in per_building.values()]
 
 
-def weekly(app: Any) -> int:
+def weekly(ctx: JobContext) -> int:
     """The job: one report per community to its staff group."""
-    with app.sessions() as session:
-        now = app.clock.now()
-        say = Speaker(session, app.clock, batch="report:weekly")
+    with ctx.sessions() as session:
+        now = ctx.clock.now()
+        say = Speaker(session, ctx.clock, batch="report:weekly")
         communities = session.scalars(select(Community).order_by(Community.id)).all()
         for community in communities:
-            say.staff_group(community.id, weekly_text(session, app.clock, community.id, now))
+            say.staff_group(community.id, weekly_text(session, ctx.clock, community.id, now))
         session.commit()
     return len(communities)
 

@@ -1,7 +1,7 @@
 """Monday's visit reminders: every member gets, privately, the households they look after
 that are due for a visit this week or overdue (by the colour's pace in the settings).
 
-    send_visit_due_lists(app)   # the standing job "visits.due_lists", at the `visit_reminders`
+    send_visit_due_lists(ctx)   # the standing job "visits.due_lists", at the `visit_reminders`
                                 # setting (每周一 08:00); tests call it with a FrozenClock
 
 Runs once a day at most: the messages carry the batch ``visits-due:<local date>``, and a
@@ -11,25 +11,25 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import Any
 
 from sqlalchemy import func, select
 
 from domain import ledger
 from domain.ledger import due_list_text
-from schedules.jobqueue import register_job
+from schedules.jobqueue import JobContext, job
 from storage.models import OutboxMessage, Person
 from storage.outbox import Speaker
 
 log = logging.getLogger(__name__)
 
 
-def send_visit_due_lists(app: Any) -> int:
+@job("visits.due_lists", cron="setting:visit_reminders")
+def send_visit_due_lists(ctx: JobContext) -> int:
     """Queue each member's due list; returns how many members were sent one."""
-    clock, settings = app.clock, app.settings
+    clock, settings = ctx.clock, ctx.settings
     today = clock.local().date()
     batch = f"visits-due:{today.isoformat()}"
-    with app.sessions() as session:
+    with ctx.sessions() as session:
         if session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.batch == batch)):
             log.info("visit reminders for %s were sent already", today)
             return 0
@@ -44,10 +44,7 @@ def send_visit_due_lists(app: Any) -> int:
             if say.person(people.get(member_id), due_list_text(clock, dues)) is not None:
                 sent += 1
         session.commit()
-    if hasattr(app, "outbox"):
-        app.outbox.wake()
+    ctx.wake()
     log.info("visit reminders: %d members", sent)
     return sent
 
-
-register_job("visits.due_lists", send_visit_due_lists, cron="setting:visit_reminders")

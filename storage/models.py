@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -613,3 +614,18 @@ class CampaignSend(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     outbox: Mapped[OutboxMessage | None] = relationship()
+
+
+class ScheduledJob(Base):
+    """One job of the bot's job queue (schedules/jobqueue.py), kept so it survives a restart:
+    what to call, when (the APScheduler trigger, pickled) and when it is next due. A job
+    missed while the bot was down is run once on return if within ``grace_seconds``."""
+
+    __tablename__ = "scheduled_job"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    func: Mapped[str] = mapped_column(String(200))  # "module:function"
+    kwargs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    trigger: Mapped[bytes] = mapped_column(LargeBinary)
+    grace_seconds: Mapped[int | None] = mapped_column(Integer)
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC; None: paused

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
@@ -20,17 +21,22 @@ from tests.helpers import building_room_of, linked_member_of
 CALLS: list[tuple[str, dict]] = []
 
 
-def record(app, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def record(ctx, **kwargs) -> None:  # type: ignore[no-untyped-def]
     CALLS.append(("record", kwargs))
 
 
-async def record_async(app, **kwargs) -> None:  # type: ignore[no-untyped-def]
+async def record_async(ctx, **kwargs) -> None:  # type: ignore[no-untyped-def]
     await asyncio.sleep(0)
     CALLS.append(("async", kwargs))
 
 
-def explode(app) -> None:  # type: ignore[no-untyped-def]
+def explode(ctx) -> None:  # type: ignore[no-untyped-def]
     raise RuntimeError("boom")
+
+
+def where(ctx: jobqueue.JobContext) -> None:
+    CALLS.append(("where", {"thread": threading.get_ident(), "context": type(ctx).__name__,
+                            "same_queue": ctx.jobs is ctx.jobs.context.jobs}))
 
 
 @pytest.fixture(autouse=True)
@@ -90,9 +96,40 @@ async def test_a_failing_job_is_logged_and_the_others_still_run(bot, caplog) -> 
     assert "test_jobqueue:explode" in error.getMessage() and "boom" in caplog.text
 
 
+async def test_a_job_gets_a_context_and_a_sync_job_runs_off_the_event_loop(bot) -> None:
+    jobs = bot.app.jobs
+    jobs.run_once(where, timedelta(minutes=1), id="t.where")
+    bot.clock.advance(minutes=2)
+    assert "t.where" in await jobs.run_due()
+    [(_, seen)] = CALLS
+    assert seen["context"] == "JobContext" and seen["same_queue"]
+    assert seen["thread"] != threading.get_ident()
+
+
+async def test_every_module_of_the_schedules_package_registers_its_own_jobs(bot) -> None:
+    assert {"deadlines", "followup", "report.weekly", "visits.due_lists"} <= set(jobqueue.STANDING)
+    assert "schedules.campaigns:start" in jobqueue.START_HOOKS
+    assert {"deadlines", "followup", "visits.due_lists"} <= {j.id for j in bot.app.jobs.jobs()}
+
+
+async def test_jobs_are_kept_in_the_projects_own_table(bot) -> None:
+    from sqlalchemy import select
+
+    from storage.models import ScheduledJob
+
+    bot.app.jobs.run_cron(record, "每天 08:00", id="t.kept", kwargs={"n": 2})
+    with bot.sessions() as s:
+        row = s.get(ScheduledJob, "t.kept")
+        assert row is not None and row.func == "tests.test_jobqueue:record" and row.kwargs == {"n": 2}
+        assert row.next_run_at == bot.app.jobs.next_run("t.kept")
+    bot.app.jobs.remove("t.kept")
+    with bot.sessions() as s:
+        assert s.scalar(select(ScheduledJob).where(ScheduledJob.id == "t.kept")) is None
+
+
 def test_job_functions_must_be_module_level() -> None:
     with pytest.raises(ValueError, match="module-level"):
-        jobqueue.func_ref(lambda app: None)
+        jobqueue.func_ref(lambda ctx: None)
 
 
 async def test_standing_jobs_are_scheduled_on_start(bot) -> None:

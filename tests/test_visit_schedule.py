@@ -33,7 +33,7 @@ async def drain(bot) -> list:  # type: ignore[no-untyped-def]
 async def test_each_member_gets_their_due_and_overdue_households_privately(bot) -> None:
     addresses = set_colours(bot, {"m01": "orange", "m02": "yellow"})
     bot.clock.advance(days=7)  # the next Monday, 11-30: m01's orange households are due today
-    assert send_visit_due_lists(bot.app) == 1
+    assert send_visit_due_lists(bot.app.jobs.context) == 1
     sent = await drain(bot)
     assert [m.conversation for m in sent] == ["m01"] and not sent[0].is_room
     text = sent[0].text
@@ -41,7 +41,7 @@ async def test_each_member_gets_their_due_and_overdue_households_privately(bot) 
     assert all(a in text for a in addresses["m01"])
 
     bot.clock.advance(days=7)  # 12-07: m01 seven days late, m02's yellow households due today
-    assert send_visit_due_lists(bot.app) == 2
+    assert send_visit_due_lists(bot.app.jobs.context) == 2
     sent = {m.conversation: m.text for m in await drain(bot)}
     assert set(sent) == {"m01", "m02"}
     assert "其中逾期 12 户" in sent["m01"] and "已逾期 7 天" in sent["m01"]
@@ -54,7 +54,7 @@ async def test_a_visit_takes_the_household_off_the_list(bot) -> None:
     for address in addresses["m01"][:5]:
         await bot.say(f"走访 {address} 一切都好", sender="m01")
     bot.clock.advance(days=1)
-    send_visit_due_lists(bot.app)
+    send_visit_due_lists(bot.app.jobs.context)
     [message] = await drain(bot)
     assert "需要走访 7 户" in message.text
     assert not any(a in message.text for a in addresses["m01"][:5])
@@ -63,15 +63,15 @@ async def test_a_visit_takes_the_household_off_the_list(bot) -> None:
 async def test_running_twice_the_same_day_sends_once(bot) -> None:
     set_colours(bot, {"m01": "orange"})
     bot.clock.advance(days=7)
-    assert send_visit_due_lists(bot.app) == 1
+    assert send_visit_due_lists(bot.app.jobs.context) == 1
     bot.clock.advance(hours=2)
-    assert send_visit_due_lists(bot.app) == 0
+    assert send_visit_due_lists(bot.app.jobs.context) == 0
     assert len(await drain(bot)) == 1
 
 
 async def test_nobody_due_nobody_messaged(bot) -> None:
     set_colours(bot, {})
-    assert send_visit_due_lists(bot.app) == 0  # all green, linked today: due in 30 days
+    assert send_visit_due_lists(bot.app.jobs.context) == 0  # all green, linked today: due in 30 days
     assert await drain(bot) == []
 
 
