@@ -101,8 +101,8 @@ class App:
         inbound_id = self.inbox.store(message)
         if inbound_id is None:
             return None
-        async with self._handling:
-            route = self.inbox.process(inbound_id)
+        async with self._handling:  # one message at a time, in the order they came
+            route = await asyncio.to_thread(self.inbox.process, inbound_id)  # off the event loop
         self.jobs.after_route(route)
         self.outbox.wake()
         return inbound_id
@@ -112,7 +112,7 @@ class App:
         ids = self.inbox.unfinished()
         for inbound_id in ids:
             async with self._handling:
-                self.jobs.after_route(self.inbox.process(inbound_id))
+                self.jobs.after_route(await asyncio.to_thread(self.inbox.process, inbound_id))
         if ids:
             log.info("replayed %d unfinished messages", len(ids))
         return len(ids)

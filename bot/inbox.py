@@ -3,14 +3,17 @@
 (gateway, message id) is unique, so a redelivered message is recognised and does
 nothing twice. Handling runs in one transaction with everything it writes (ticket
 changes and outbox rows): it happens whole or not at all. A message whose handling
-failed is marked, and retried on the next start.
+failed is marked, and retried on the next start. Handling is plain synchronous work:
+the app runs it in a worker thread, one message at a time.
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +49,9 @@ class Inbox:
         self.settings = settings
         self.classifier = classifier
         self.dispatcher = dispatcher
+        #: handling runs in worker threads (App.receive): never two messages at once, even if
+        #: the coroutine that waited for one was cancelled before its thread finished
+        self._one_at_a_time = threading.Lock()
 
     def store(self, msg: Inbound) -> int | None:
         """Store a message; None if it was stored before (a redelivery)."""
@@ -75,6 +81,10 @@ class Inbox:
 
     def process(self, inbound_id: int) -> str | None:
         """Handle one stored message; returns the route that took it (None: silence)."""
+        with self._one_at_a_time:
+            return self._process(inbound_id)
+
+    def _process(self, inbound_id: int) -> str | None:
         try:
             with self.sessions() as session:
                 row = session.get(InboundMessage, inbound_id)
@@ -144,9 +154,10 @@ class Inbox:
 def without_nul(msg: Inbound) -> Inbound:
     """NUL characters are the one thing PostgreSQL cannot store in text; nobody types them,
     so they are dropped. Everything else is stored as it came."""
-    changes = {name: value.replace("\x00", "") for name in
-               ("message_id", "sender_id", "sender_name", "text", "room", "room_name")
-               if isinstance(value := getattr(msg, name), str) and "\x00" in value}
+    changes: dict[str, Any] = {
+        name: value.replace("\x00", "") for name in
+        ("message_id", "sender_id", "sender_name", "text", "room", "room_name")
+        if isinstance(value := getattr(msg, name), str) and "\x00" in value}
     return dataclasses.replace(msg, **changes) if changes else msg
 
 

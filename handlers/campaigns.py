@@ -9,14 +9,13 @@ from sqlalchemy import select
 
 from domain import campaigns as C
 from handlers.context import Ctx
-from handlers.router import Router, command
-from handlers.staff import STAFF_ONLY, community_id
+from handlers.filters import STAFF, community_id
+from handlers.router import Command, FilterResult, Reply, Router
 from kernel import texts as T
-from kernel.parsing import register, ticket_number
+from kernel.parsing import ticket_number
 from storage.models import Campaign, CampaignStatus
 
 router = Router("campaigns")
-register("新建宣传", "宣传列表", "暂停宣传", "恢复宣传", "删除宣传")
 
 LIST_LIMIT = 30
 
@@ -28,11 +27,9 @@ def _next(ctx: Ctx, campaign: Campaign) -> str:
     return ctx.clock.show(nxt, "%Y-%m-%d %H:%M") if nxt else T.CAMPAIGN_NO_NEXT
 
 
-@router.message(command("新建宣传"))
-@STAFF_ONLY
-def create(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    name, fields = C.split_command(C.strip_command(ctx.text, ctx.command.word))
+@router.message(Command("新建宣传"), STAFF)
+def create(ctx: Ctx, word: str) -> None:
+    name, fields = C.split_command(C.strip_command(ctx.text, word))
     if not fields and not name:
         ctx.reply(T.CAMPAIGN_USAGE)
         return
@@ -56,8 +53,7 @@ def create(ctx: Ctx) -> None:
                                         next=_next(ctx, campaign)))
 
 
-@router.message(command("宣传列表"))
-@STAFF_ONLY
+@router.message(Command("宣传列表"), STAFF)
 def list_campaigns(ctx: Ctx) -> None:
     q = select(Campaign).where(Campaign.status != CampaignStatus.DELETED)
     cid = community_id(ctx)
@@ -75,17 +71,15 @@ def list_campaigns(ctx: Ctx) -> None:
     ctx.reply("\n".join(lines))
 
 
-def _campaign(ctx: Ctx) -> Campaign | None:
-    assert ctx.command is not None
-    number, _ = ticket_number(ctx.command.rest)
+def campaign_arg(ctx: Ctx, word: str, rest: str) -> FilterResult:
+    """The campaign a command names (``campaign``)."""
+    number, _ = ticket_number(rest)
     if number is None:
-        ctx.reply(T.CAMPAIGN_NEED_ID.format(word=ctx.command.word))
-        return None
+        raise Reply(T.CAMPAIGN_NEED_ID.format(word=word))
     campaign = ctx.session.get(Campaign, number)
     if campaign is None or campaign.status == CampaignStatus.DELETED:
-        ctx.reply(T.CAMPAIGN_UNKNOWN.format(id=number))
-        return None
-    return campaign
+        raise Reply(T.CAMPAIGN_UNKNOWN.format(id=number))
+    return {"campaign": campaign}
 
 
 def _not_now(ctx: Ctx, campaign: Campaign, action: str) -> None:
@@ -93,12 +87,8 @@ def _not_now(ctx: Ctx, campaign: Campaign, action: str) -> None:
                                         status=T.CAMPAIGN_STATUS.get(campaign.status, campaign.status)))
 
 
-@router.message(command("暂停宣传"))
-@STAFF_ONLY
-def pause(ctx: Ctx) -> None:
-    campaign = _campaign(ctx)
-    if campaign is None:
-        return
+@router.message(Command("暂停宣传"), STAFF, campaign_arg)
+def pause(ctx: Ctx, campaign: Campaign) -> None:
     if campaign.status != CampaignStatus.ACTIVE:
         _not_now(ctx, campaign, "暂停")
         return
@@ -106,12 +96,8 @@ def pause(ctx: Ctx) -> None:
     ctx.reply(T.CAMPAIGN_PAUSED.format(id=campaign.id, name=campaign.name))
 
 
-@router.message(command("恢复宣传"))
-@STAFF_ONLY
-def resume(ctx: Ctx) -> None:
-    campaign = _campaign(ctx)
-    if campaign is None:
-        return
+@router.message(Command("恢复宣传"), STAFF, campaign_arg)
+def resume(ctx: Ctx, campaign: Campaign) -> None:
     if campaign.status != CampaignStatus.PAUSED:
         _not_now(ctx, campaign, "恢复")
         return
@@ -123,11 +109,7 @@ def resume(ctx: Ctx) -> None:
     ctx.reply(T.CAMPAIGN_RESUMED.format(id=campaign.id, name=campaign.name, next=_next(ctx, campaign)))
 
 
-@router.message(command("删除宣传"))
-@STAFF_ONLY
-def delete(ctx: Ctx) -> None:
-    campaign = _campaign(ctx)
-    if campaign is None:
-        return
+@router.message(Command("删除宣传"), STAFF, campaign_arg)
+def delete(ctx: Ctx, campaign: Campaign) -> None:
     campaign.status = CampaignStatus.DELETED
     ctx.reply(T.CAMPAIGN_DELETED.format(id=campaign.id, name=campaign.name))

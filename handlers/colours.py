@@ -10,18 +10,14 @@ from sqlalchemy import select
 
 from domain import ledger
 from handlers.context import Ctx
-from handlers.router import Router, command
-from handlers.tickets_common import allowed
+from handlers.filters import HANDLERS, STAFF, HouseholdArg, private_only
+from handlers.router import Command, FilterResult, Reply, Router
 from kernel import texts as T
-from kernel.parsing import parse_address, register, ticket_number
+from kernel.parsing import ticket_number
 from storage import repo
-from storage.models import ChangeStatus, ColourChange, Household, Person, Role
+from storage.models import ChangeStatus, ColourChange, Household, Person
 
 router = Router("colours")
-register("调色", "确认调色", "驳回调色", "档案")
-
-HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
-STAFF_ONLY = allowed(Role.SUPERVISORS, T.WHO_STAFF)
 
 
 def colour_name(colour: str) -> str:
@@ -38,54 +34,21 @@ def may_see(person: Person, household: Household) -> bool:
     return worker is not None and worker == person.id
 
 
-def household_arg(ctx: Ctx, text: str, usage: str) -> Household | None:
-    address = parse_address(text) if text else None
-    if address is None:
-        ctx.reply(usage)
-        return None
-    household = repo.household_at(ctx.session, *address)
-    if household is None:
-        ctx.reply(T.LEDGER_UNKNOWN_ADDRESS.format(address="-".join(address)))
-    return household
+def address_and_more(ctx: Ctx, rest: str) -> bool:
+    """调色 needs an address and a colour at least."""
+    if len(rest.split(maxsplit=1)) < 2:
+        raise Reply(T.COLOUR_USAGE)
+    return True
 
 
-def private_only(ctx: Ctx) -> bool:
-    """True in a private chat; in a group the sender is told to write privately."""
-    if ctx.msg.is_private:
-        return True
-    word = ctx.command.word if ctx.command else ""
-    ctx.reply(T.LEDGER_PRIVATE_ONLY.format(command=word))
-    return False
-
-
-def reply_out_of_building_group(ctx: Ctx, text: str) -> None:
-    """Staff and member views (lists, points, figures) never go to a residents' group: there
-    they are sent privately and the group hears only that."""
-    if ctx.room is not None and ctx.room.building_id is not None and not ctx.msg.is_private:
-        ctx.reply_private(text)
-        ctx.reply(T.LEDGER_SENT_PRIVATELY)
-        return
-    ctx.reply(text)
-
-
-@router.message(command("调色"))
-@HANDLERS_ONLY
-def propose(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    if not private_only(ctx):
-        return
-    parts = ctx.command.rest.split(maxsplit=2)
-    if len(parts) < 2:
-        ctx.reply(T.COLOUR_USAGE)
-        return
-    household = household_arg(ctx, parts[0], T.COLOUR_USAGE)
-    if household is None:
-        return
-    colour = ledger.parse_colour(parts[1])
+@router.message(Command("调色"), HANDLERS, private_only, address_and_more, HouseholdArg(T.COLOUR_USAGE))
+def propose(ctx: Ctx, household: Household, rest: str) -> None:
+    colour_word, _, reason = rest.partition(" ")
+    colour = ledger.parse_colour(colour_word)
     if colour is None:
-        ctx.reply(T.COLOUR_UNKNOWN.format(word=parts[1]))
+        ctx.reply(T.COLOUR_UNKNOWN.format(word=colour_word))
         return
-    reason = parts[2].strip() if len(parts) > 2 else ""
+    reason = reason.strip()
     if not reason:
         ctx.reply(T.COLOUR_NEED_REASON)
         return
@@ -118,30 +81,23 @@ def propose(ctx: Ctx) -> None:
         ctx.say.person(staff, text)  # privately: the staff group never sees a colour
 
 
-def _change_arg(ctx: Ctx) -> tuple[ColourChange, str] | None:
-    assert ctx.command is not None
-    number, rest = ticket_number(ctx.command.rest)
+def pending_change(ctx: Ctx, word: str, rest: str) -> FilterResult:
+    """The pending colour change a command names: gives ``change`` and the ``rest`` after it."""
+    number, after = ticket_number(rest)
     if number is None:
-        ctx.reply(T.COLOUR_NEED_ID.format(word=ctx.command.word))
-        return None
+        raise Reply(T.COLOUR_NEED_ID.format(word=word))
     change = ctx.session.get(ColourChange, number)
     if change is None:
-        ctx.reply(T.COLOUR_NO_SUCH.format(id=number))
-        return None
+        raise Reply(T.COLOUR_NO_SUCH.format(id=number))
     if change.status != ChangeStatus.PENDING:
-        ctx.reply(T.COLOUR_DECIDED_ALREADY.format(
+        raise Reply(T.COLOUR_DECIDED_ALREADY.format(
             id=change.id, status=T.CHANGE_STATUS_NAMES.get(change.status, change.status)))
-        return None
-    return change, rest
+    return {"change": change, "rest": after}
 
 
-@router.message(command("确认调色"))
-@STAFF_ONLY
-def confirm(ctx: Ctx) -> None:
-    found = _change_arg(ctx)
-    if found is None:
-        return
-    change, note = found
+@router.message(Command("确认调色"), STAFF, pending_change)
+def confirm(ctx: Ctx, change: ColourChange, rest: str) -> None:
+    note = rest
     household = change.household
     ledger.confirm_colour(ctx.session, ctx.clock, change, ctx.person, note)
     ctx.reply(T.COLOUR_CONFIRMED_OK.format(id=change.id, address=household.address))
@@ -151,13 +107,9 @@ def confirm(ctx: Ctx) -> None:
         new=colour_name(change.to_colour), staff=ctx.person.name, upgrade=upgrade))
 
 
-@router.message(command("驳回调色"))
-@STAFF_ONLY
-def reject(ctx: Ctx) -> None:
-    found = _change_arg(ctx)
-    if found is None:
-        return
-    change, note = found
+@router.message(Command("驳回调色"), STAFF, pending_change)
+def reject(ctx: Ctx, change: ColourChange, rest: str) -> None:
+    note = rest
     if not note:
         ctx.reply(T.COLOUR_REJECT_NEED_REASON.format(id=change.id))
         return
@@ -168,15 +120,8 @@ def reject(ctx: Ctx) -> None:
         staff=ctx.person.name, note=note))
 
 
-@router.message(command("档案"))
-@HANDLERS_ONLY
-def record(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    if not private_only(ctx):
-        return
-    household = household_arg(ctx, ctx.command.rest, T.RECORD_USAGE)
-    if household is None:
-        return
+@router.message(Command("档案"), HANDLERS, private_only, HouseholdArg(T.RECORD_USAGE, whole=True))
+def record(ctx: Ctx, household: Household) -> None:
     if not may_see(ctx.person, household):
         ctx.reply(T.COLOUR_NOT_YOURS.format(address=household.address))
         return

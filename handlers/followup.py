@@ -9,30 +9,28 @@ import re
 
 from domain import tickets as wf
 from handlers.context import Ctx
-from handlers.router import Router, is_text
+from handlers.filters import ticket_numbered
+from handlers.router import FilterResult, Router, is_text
 from kernel import texts as T
 from kernel.parsing import normalise, strip_mentions
-from storage import repo
-from storage.models import Status
+from storage.models import Status, Ticket
 
 router = Router("followup")
 
 _BROKEN_AGAIN = re.compile(r"^(?:又坏了|又坏啦|又坏)\s*[::,]?\s*#?\s*(\d{1,9})\s*号?\s*[,,。.!!]?\s*(.*)$", re.S)
 
 
-def _broken_again(ctx: Ctx) -> bool:
-    return _BROKEN_AGAIN.match(strip_mentions(normalise(ctx.text))) is not None
-
-
-@router.message(is_text, _broken_again)
-def broken_again(ctx: Ctx) -> None:
+def broken_again_of(ctx: Ctx) -> FilterResult:
+    """又坏了 N ...: gives the ``ticket`` numbered N and the ``detail`` after it."""
     m = _BROKEN_AGAIN.match(strip_mentions(normalise(ctx.text)))
-    assert m is not None
-    number, detail = int(m.group(1)), m.group(2).strip()
-    ticket = repo.ticket_by_number(ctx.session, number)
-    if ticket is None:
-        ctx.reply(T.NO_SUCH_TICKET.format(number=number))
-        return
+    if m is None:
+        return None
+    return {"ticket": ticket_numbered(ctx, int(m.group(1))), "detail": m.group(2).strip()}
+
+
+@router.message(is_text, broken_again_of)
+def broken_again(ctx: Ctx, ticket: Ticket, detail: str) -> None:
+    number = ticket.number
     is_reporter = any(r.person_id == ctx.person.id for r in ticket.reporters)
     if not (is_reporter or wf.can_act(ctx.person, ticket)):
         ctx.reply(T.REOPEN_NOT_YOURS.format(number=number))

@@ -8,15 +8,16 @@ from sqlalchemy import select
 from domain import ledger, matching
 from domain.matching import proposal_text
 from domain.reports.month import month_report, parse_month, render_report
-from handlers.colours import household_arg, reply_out_of_building_group
 from handlers.context import Ctx
-from handlers.router import Router, command
-from handlers.tickets_common import allowed
+from handlers.filters import HANDLERS, STAFF, HouseholdArg, NoteRequired, community_id
+from handlers.router import Command, Router, has_arguments
+from handlers.views import reply_out_of_building_group
 from kernel import texts as T
-from kernel.parsing import register, ticket_number
+from kernel.parsing import ticket_number
 from storage import repo
 from storage.models import (
     ChangeStatus,
+    Household,
     LinkProposal,
     MemberDecline,
     MemberLink,
@@ -25,34 +26,14 @@ from storage.models import (
 )
 
 router = Router("ledger")
-register("匹配", "确认匹配", "婉拒", "积分")
-
-STAFF_ONLY = allowed(Role.SUPERVISORS, T.WHO_STAFF)
-HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
-
-
-def community_id(ctx: Ctx) -> int | None:
-    return ctx.person.community_id or (ctx.room.community_id if ctx.room else None)
 
 
 # --- the month's figures -----------------------------------------------------------------------
 
-
-
-
-
-
-
-
-
-
-
-@router.message(command("统计"), lambda ctx: bool(ctx.command and ctx.command.rest.strip()))
-@STAFF_ONLY
-def month_figures(ctx: Ctx) -> None:
+@router.message(Command("统计"), has_arguments, STAFF)
+def month_figures(ctx: Ctx, rest: str) -> None:
     """统计 本月 / 统计 上月 / 统计 2026-10 [网格名]; plain 统计 stays the staff router's."""
-    assert ctx.command is not None
-    words = ctx.command.rest.split()
+    words = rest.split()
     ym = parse_month(words[0], ctx.clock)
     if ym is None:
         ctx.reply(T.REPORT_USAGE)
@@ -73,10 +54,7 @@ def month_figures(ctx: Ctx) -> None:
 
 # --- matching ------------------------------------------------------------------------------------
 
-
-
-@router.message(command("匹配"))
-@STAFF_ONLY
+@router.message(Command("匹配"), STAFF)
 def match(ctx: Ctx) -> None:
     cid = community_id(ctx)
     if cid is None:
@@ -93,11 +71,9 @@ def match(ctx: Ctx) -> None:
     ctx.reply(T.LEDGER_SENT_PRIVATELY)
 
 
-@router.message(command("确认匹配"))
-@STAFF_ONLY
-def accept_match(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    batch, rest = ticket_number(ctx.command.rest)
+@router.message(Command("确认匹配"), STAFF)
+def accept_match(ctx: Ctx, rest: str) -> None:
+    batch, rest = ticket_number(rest)
     if batch is None:
         ctx.reply(T.MATCH_ACCEPT_USAGE)
         return
@@ -120,18 +96,9 @@ def accept_match(ctx: Ctx) -> None:
 
 # --- a member declines a household ----------------------------------------------------------------
 
-@router.message(command("婉拒"))
-@HANDLERS_ONLY
-def decline(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    where, _, reason = ctx.command.rest.partition(" ")
-    household = household_arg(ctx, where, T.DECLINE_USAGE)
-    if household is None:
-        return
-    reason = reason.strip()
-    if not reason:
-        ctx.reply(T.DECLINE_NEED_REASON)
-        return
+@router.message(Command("婉拒"), HANDLERS, HouseholdArg(T.DECLINE_USAGE),
+                NoteRequired(T.DECLINE_NEED_REASON, "reason"))
+def decline(ctx: Ctx, household: Household, reason: str) -> None:
     link = ctx.session.scalar(select(MemberLink).where(MemberLink.household_id == household.id))
     proposed = ctx.session.scalars(select(LinkProposal).where(
         LinkProposal.household_id == household.id, LinkProposal.member_id == ctx.person.id,
@@ -174,11 +141,9 @@ def points_text(ctx: Ctx, member: Person) -> str:
         visits=month.visits, p_visits=s.points_visit, wishes=month.wishes, p_wishes=s.points_wish)
 
 
-@router.message(command("积分"))
-@HANDLERS_ONLY
-def points(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    name = ctx.command.rest.strip().lstrip("@")
+@router.message(Command("积分"), HANDLERS)
+def points(ctx: Ctx, rest: str) -> None:
+    name = rest.strip().lstrip("@")
     if not ctx.person.is_supervisor:
         if name and name != ctx.person.name:
             ctx.reply(T.POINTS_OWN_ONLY)

@@ -4,52 +4,34 @@ from __future__ import annotations
 from domain import tickets as wf
 from domain.classifier.corrections import NOT_REQUEST_WORDS
 from handlers.context import Ctx
-from handlers.router import Router, command
+from handlers.filters import (
+    HANDLERS,
+    NoteRequired,
+    OpenTicket,
+    handled_ticket,
+    ticket_arg,
+)
+from handlers.router import Command, Filter, Router
 from handlers.rules_admin import (
     close_not_request,  # 办结 N 非诉求: closed and kept as an example
 )
-from handlers.tickets_common import allowed, handled_ticket, ticket_line
+from handlers.views import ticket_line
 from kernel import texts as T
-from kernel.parsing import register
 from storage import repo
-from storage.models import Role, Status, Ticket
+from storage.models import Status, Ticket
 
 router = Router("members")
-register("接单", "进展", "办结", "转办", "退回", "我的工单")
-
-HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
 
 
-def _actionable(ctx: Ctx, action: str) -> tuple[Ticket, str] | None:
-    found = handled_ticket(ctx)
-    if found is None:
-        return None
-    ticket, rest = found
-    if not ticket.is_open:
-        ctx.reply(T.TICKET_CLOSED_ALREADY.format(
-            number=ticket.number, status=T.STATUS_NAMES[ticket.status], action=action))
-        return None
-    return ticket, rest
+def actionable(action: str, need: str | None = None, name: str = "note") -> tuple[Filter, ...]:
+    """An open ticket the sender handles (``action`` names what a closed one cannot have),
+    and the note or reason the command needs (``need`` asks for it, e.g. T.NEED_NOTE)."""
+    note = (NoteRequired(need, name),) if need is not None else ()
+    return (ticket_arg, handled_ticket, OpenTicket(action), *note)
 
 
-def _actionable_with_text(ctx: Ctx, action: str, need: str) -> tuple[Ticket, str] | None:
-    """``_actionable``, and the note or reason the command needs (``need`` is the text that
-    asks for it, e.g. T.NEED_NOTE)."""
-    found = _actionable(ctx, action)
-    if found is not None and not found[1]:
-        assert ctx.command is not None
-        ctx.reply(need.format(example=T.EXAMPLES[ctx.command.word]))
-        return None
-    return found
-
-
-@router.message(command("接单"))
-@HANDLERS_ONLY
-def accept(ctx: Ctx) -> None:
-    found = _actionable(ctx, "接单")
-    if found is None:
-        return
-    ticket, _ = found
+@router.message(Command("接单"), HANDLERS, *actionable("接单"))
+def accept(ctx: Ctx, ticket: Ticket) -> None:
     if ticket.status == Status.ACCEPTED and ticket.assignee_id == ctx.person.id:
         ctx.reply(T.ALREADY_ACCEPTED.format(number=ticket.number, status=T.STATUS_NAMES[ticket.status]))
         return
@@ -57,25 +39,14 @@ def accept(ctx: Ctx) -> None:
     ctx.reply(T.ACCEPTED_OK.format(number=ticket.number))
 
 
-@router.message(command("进展"))
-@HANDLERS_ONLY
-def progress(ctx: Ctx) -> None:
-    found = _actionable_with_text(ctx, "更新进展", T.NEED_NOTE)
-    if found is None:
-        return
-    ticket, note = found
+@router.message(Command("进展"), HANDLERS, *actionable("更新进展", T.NEED_NOTE))
+def progress(ctx: Ctx, ticket: Ticket, note: str) -> None:
     wf.progress(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, note)
     ctx.reply(T.PROGRESS_OK.format(number=ticket.number))
 
 
-@router.message(command("办结"))
-@HANDLERS_ONLY
-def resolve(ctx: Ctx) -> None:
-    found = _actionable_with_text(ctx, "办结", T.NEED_NOTE)
-    if found is None:
-        return
-    ticket, note = found
-
+@router.message(Command("办结"), HANDLERS, *actionable("办结", T.NEED_NOTE))
+def resolve(ctx: Ctx, ticket: Ticket, note: str) -> None:
     if note.strip().lower() in NOT_REQUEST_WORDS:
         close_not_request(ctx, ticket)
         return
@@ -83,13 +54,8 @@ def resolve(ctx: Ctx) -> None:
     ctx.reply(T.RESOLVED_OK.format(number=ticket.number))
 
 
-@router.message(command("转办"))
-@HANDLERS_ONLY
-def hand_up(ctx: Ctx) -> None:
-    found = _actionable_with_text(ctx, "转办", T.NEED_REASON)
-    if found is None:
-        return
-    ticket, reason = found
+@router.message(Command("转办"), HANDLERS, *actionable("转办", T.NEED_REASON, "reason"))
+def hand_up(ctx: Ctx, ticket: Ticket, reason: str) -> None:
     target = wf.hand_up(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, reason)
     if target is None:
         ctx.reply(T.HANDED_UP_NOBODY.format(number=ticket.number))
@@ -97,19 +63,13 @@ def hand_up(ctx: Ctx) -> None:
     ctx.reply(T.HANDED_UP_OK.format(number=ticket.number, role=wf.role_name(target), name=target.name))
 
 
-@router.message(command("退回"))
-@HANDLERS_ONLY
-def return_ticket(ctx: Ctx) -> None:
-    found = _actionable_with_text(ctx, "退回", T.NEED_REASON)
-    if found is None:
-        return
-    ticket, reason = found
+@router.message(Command("退回"), HANDLERS, *actionable("退回", T.NEED_REASON, "reason"))
+def return_ticket(ctx: Ctx, ticket: Ticket, reason: str) -> None:
     wf.return_ticket(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, reason)
     ctx.reply(T.RETURNED_OK.format(number=ticket.number))
 
 
-@router.message(command("我的工单"))
-@HANDLERS_ONLY
+@router.message(Command("我的工单"), HANDLERS)
 def my_tickets(ctx: Ctx) -> None:
     tickets = repo.tickets_assigned_to(ctx.session, ctx.person.id, Status.OPEN)
     if not tickets:

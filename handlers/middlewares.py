@@ -6,21 +6,19 @@ from collections.abc import Callable
 
 from handlers.context import Ctx
 from kernel.messages import Kind
-from kernel.parsing import parse_command
 
 log = logging.getLogger(__name__)
 
 
 def understand(ctx: Ctx, nxt: Callable[[Ctx], None]) -> None:
-    """Read the message once: the command it is, or else its tokens and class.
+    """Read a text that is no command (the dispatcher read ``ctx.command`` first) once: its
+    tokens and class.
 
     Only the head of a very long text is classified (it is stored whole)."""
-    if ctx.msg.kind == Kind.TEXT:
-        ctx.command = parse_command(ctx.text)
-        if ctx.command is None and ctx.text.strip():
-            head = ctx.text[: ctx.settings.max_text_chars]
-            ctx.tokens = ctx.classifier.tokenize(head)
-            ctx.classification = ctx.classifier.classify(head, ctx.tokens)
+    if ctx.msg.kind == Kind.TEXT and ctx.command is None and ctx.text.strip():
+        head = ctx.text[: ctx.settings.max_text_chars]
+        ctx.tokens = ctx.classifier.tokenize(head)
+        ctx.classification = ctx.classifier.classify(head, ctx.tokens)
     nxt(ctx)
 
 

@@ -6,28 +6,33 @@ building group becomes a ticket (or joins an open one); chatter gets silence.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from domain import tickets as wf
 from handlers.context import Ctx
+from handlers.filters import HouseholdArg, ticket_arg
 from handlers.router import (
+    Command,
+    FilterResult,
     Router,
-    command,
     in_building_group,
     is_request,
     is_text,
     private,
 )
-from handlers.tickets_common import ticket_arg, ticket_line
+from handlers.views import ticket_line
 from kernel import texts as T
-from kernel.parsing import parse_address, parse_rating, register
+from kernel.parsing import parse_rating
 from storage import repo
-from storage.models import Role
+from storage.models import Household, Role, Ticket
+
+if TYPE_CHECKING:
+    from domain.classifier import Classification
 
 router = Router("residents")
-register("查询", "我的诉求", "帮助", "我是")
 
 
-@router.message(command("帮助"))
+@router.message(Command("帮助"))
 def help_(ctx: Ctx) -> None:
     text = T.HELP_RESIDENT
     if ctx.person.is_handler:
@@ -37,12 +42,8 @@ def help_(ctx: Ctx) -> None:
     ctx.reply(text)
 
 
-@router.message(command("查询"))
-def query(ctx: Ctx) -> None:
-    found = ticket_arg(ctx)
-    if found is None:
-        return
-    ticket, _ = found
+@router.message(Command("查询"), ticket_arg)
+def query(ctx: Ctx, ticket: Ticket) -> None:
     is_reporter = any(r.person_id == ctx.person.id for r in ticket.reporters)
     if not (is_reporter or wf.can_act(ctx.person, ticket) or ctx.person.is_handler):
         ctx.reply(T.QUERY_NOT_YOURS.format(number=ticket.number))
@@ -67,7 +68,7 @@ def query(ctx: Ctx) -> None:
     ctx.reply(text)
 
 
-@router.message(command("我的诉求"))
+@router.message(Command("我的诉求"))
 def my_requests(ctx: Ctx) -> None:
     tickets = repo.tickets_reported_by(ctx.session, ctx.person.id)
     if not tickets:
@@ -76,34 +77,25 @@ def my_requests(ctx: Ctx) -> None:
     ctx.reply("\n".join([T.MY_REQUESTS_HEAD] + [ticket_line(ctx, t, private=False) for t in tickets]))
 
 
-@router.message(command("我是"))
-def bind_self(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    address = parse_address(ctx.command.rest)
-    if address is None:
-        ctx.reply(T.BAD_ADDRESS)
-        return
-    household = repo.household_at(ctx.session, *address)
-    if household is None:
-        ctx.reply(T.UNKNOWN_ADDRESS.format(address="-".join(address)))
-        return
+@router.message(Command("我是"), HouseholdArg(T.BAD_ADDRESS, whole=True, unknown=T.UNKNOWN_ADDRESS))
+def bind_self(ctx: Ctx, household: Household) -> None:
     ctx.person.household = household
     if ctx.person.community_id is None:
         ctx.person.community_id = household.building.grid.community_id
     ctx.reply(T.BOUND.format(address=household.address))
 
 
-def _awaits_rating(ctx: Ctx) -> bool:
-    if ctx.msg.kind != "text" or parse_rating(ctx.text) is None:
-        return False
-    return repo.awaiting_rating_for(ctx.session, ctx.person.id) is not None
-
-
-@router.message(is_text, _awaits_rating)
-def rating(ctx: Ctx) -> None:
-    ticket = repo.awaiting_rating_for(ctx.session, ctx.person.id)
+def awaited_rating(ctx: Ctx) -> FilterResult:
+    """A 1/2/3 answer from someone whose ticket waits for one: gives ``ticket`` and ``value``."""
     value = parse_rating(ctx.text)
-    assert ticket is not None and value is not None
+    if value is None:
+        return None
+    ticket = repo.awaiting_rating_for(ctx.session, ctx.person.id)
+    return {"ticket": ticket, "value": value} if ticket is not None else None
+
+
+@router.message(is_text, awaited_rating)
+def rating(ctx: Ctx, ticket: Ticket, value: int) -> None:
     wf.rate(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, value)
     if value == 3:
         ctx.reply(T.RATED_REOPENED.format(number=ticket.number, role=wf.role_name(ticket.assignee),
@@ -112,10 +104,8 @@ def rating(ctx: Ctx) -> None:
         ctx.reply(T.RATED_THANKS.format(rating=T.RATING_NAMES[value], number=ticket.number))
 
 
-def report(ctx: Ctx) -> None:
+def report(ctx: Ctx, c: Classification) -> None:
     """A request: join an open ticket of the same kind in the building, or open a new one."""
-    c = ctx.classification
-    assert c is not None
     session, settings, clock = ctx.session, ctx.settings, ctx.clock
     building = ctx.room.building if ctx.room is not None and ctx.room.building is not None else (
         ctx.person.household.building if ctx.person.household is not None else None)
@@ -142,17 +132,17 @@ def report(ctx: Ctx) -> None:
 
 
 @router.message(in_building_group, is_text, is_request)
-def report_in_group(ctx: Ctx) -> None:
-    report(ctx)
+def report_in_group(ctx: Ctx, classification: Classification) -> None:
+    report(ctx, classification)
 
 
-def _resident_private_request(ctx: Ctx) -> bool:
-    return ctx.person.role == Role.RESIDENT and is_request(ctx)
+def resident(ctx: Ctx) -> bool:
+    return ctx.person.role == Role.RESIDENT
 
 
-@router.message(private, is_text, _resident_private_request)
-def report_in_private(ctx: Ctx) -> None:
+@router.message(private, is_text, resident, is_request)
+def report_in_private(ctx: Ctx, classification: Classification) -> None:
     if ctx.person.household is None:
         ctx.reply(T.PRIVATE_REQUEST_UNBOUND)
         return
-    report(ctx)
+    report(ctx, classification)

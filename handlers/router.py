@@ -1,19 +1,67 @@
 """Routers with handlers declared as data (aiogram 3 style).
 
 A route is a callback plus filters; the dispatcher runs the middlewares around the
-first route whose filters all accept the message. Handlers are plain functions of a
-``Ctx``: they read and write through ``ctx.session`` and speak through ``ctx``.
+first route whose filters all accept the message. A filter answers with
+
+- ``False`` or ``None``: not this route, try the next one;
+- ``True``: accepted;
+- a dict: accepted, and these are the values it read from the message.
+
+Filters and handlers are called with the ``Ctx`` first, then by name with the values the
+filters before them found (only the names they declare), so a handler reads
+``def accept(ctx: Ctx, ticket: Ticket) -> None`` and never parses its arguments again.
+A filter that recognised the message but finds it wrong (a command without its number, a
+person without the right) raises ``Reply(text)``: the route has taken the message and the
+person hears ``text``. Handlers are plain functions: they read and write through
+``ctx.session`` and speak through ``ctx``.
+
+Command words are declared once, with ``Command(...)`` on a route; the dispatcher reads
+``ctx.command`` with the words of all its routes.
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 from handlers.context import Ctx
+from kernel.messages import Kind
+from kernel.parsing import parse_command
 
-Filter = Callable[[Ctx], bool]
-Callback = Callable[[Ctx], None]
+FilterResult = bool | dict[str, Any] | None
+#: ``filter(ctx, **the values it declares)``
+Filter = Callable[..., FilterResult]
+#: ``handler(ctx, **the values it declares)``
+Callback = Callable[..., None]
 Middleware = Callable[[Ctx, Callable[[Ctx], None]], None]
+
+
+class Reply(Exception):
+    """Raised by a filter (or a handler) that has recognised the message but cannot go on:
+    the dispatcher answers the person with ``text`` and the route counts as taken."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+@cache
+def _wants(fn: Callable[..., Any]) -> tuple[str, ...] | None:
+    """The names ``fn`` takes after the context (None: it takes any, ``**kwargs``)."""
+    params = list(inspect.signature(fn).parameters.values())[1:]
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return None
+    return tuple(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+def call_with(fn: Callable[..., Any], ctx: Ctx, data: dict[str, Any]) -> Any:
+    """Call ``fn(ctx, ...)`` with the values of ``data`` it declares by name."""
+    names = _wants(fn)
+    if names is None:
+        return fn(ctx, **data)
+    return fn(ctx, **{name: data[name] for name in names if name in data})
 
 
 @dataclass(frozen=True)
@@ -22,8 +70,22 @@ class Route:
     callback: Callback
     filters: tuple[Filter, ...]
 
-    def accepts(self, ctx: Ctx) -> bool:
-        return all(f(ctx) for f in self.filters)
+    def check(self, ctx: Ctx) -> dict[str, Any] | None:
+        """The values the filters read (None: the route refuses the message).
+
+        Raises ``Reply`` when a filter took the message but has to answer instead."""
+        data: dict[str, Any] = {}
+        for f in self.filters:
+            result = call_with(f, ctx, data)
+            if result is None or result is False:
+                return None
+            if isinstance(result, dict):
+                data.update(result)
+        return data
+
+    @property
+    def command_words(self) -> frozenset[str]:
+        return frozenset(w for f in self.filters if isinstance(f, Command) for w in f.words)
 
 
 @dataclass
@@ -43,21 +105,33 @@ class Dispatcher:
     def __init__(self, routers: Sequence[Router], middlewares: Sequence[Middleware] = ()) -> None:
         self.routes = [route for router in routers for route in router.routes]
         self.middlewares = list(middlewares)
+        #: every command word of every route: what ``ctx.command`` is read with
+        self.command_words: frozenset[str] = frozenset(w for r in self.routes for w in r.command_words)
 
-    def route_for(self, ctx: Ctx) -> Route | None:
-        return next((r for r in self.routes if r.accepts(ctx)), None)
+    def read_command(self, ctx: Ctx) -> None:
+        """Set ``ctx.command``: the command a text starts with, if any of our routes knows it."""
+        if ctx.msg.kind == Kind.TEXT:
+            ctx.command = parse_command(ctx.text, self.command_words)
 
     def dispatch(self, ctx: Ctx) -> str | None:
         """Handle one message; returns the name of the route that took it, if any."""
         taken: list[str] = []
 
         def innermost(c: Ctx) -> None:
-            route = self.route_for(c)
-            if route is not None:
-                taken.append(route.name)
-                route.callback(c)
+            for route in self.routes:
+                try:
+                    data = route.check(c)
+                    if data is None:
+                        continue
+                    taken.append(route.name)
+                    call_with(route.callback, c, data)
+                except Reply as answer:  # from a filter (the route takes the message) or the handler
+                    taken[:] = [route.name]
+                    c.reply(answer.text)
+                return
 
-        call = innermost
+        self.read_command(ctx)
+        call: Callable[[Ctx], None] = innermost
         for middleware in reversed(self.middlewares):
             call = _wrap(middleware, call)
         call(ctx)
@@ -69,6 +143,27 @@ def _wrap(middleware: Middleware, nxt: Callable[[Ctx], None]) -> Callable[[Ctx],
 
 
 # --- filters -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, init=False)
+class Command:
+    """The message is one of these commands (after the @mention, if any). Gives ``word``
+    (the command word) and ``rest`` (what follows it); the words join the dispatcher's."""
+
+    words: frozenset[str]
+
+    def __init__(self, *words: str) -> None:
+        object.__setattr__(self, "words", frozenset(words))
+
+    def __call__(self, ctx: Ctx) -> FilterResult:
+        if ctx.command is None or ctx.command.word not in self.words:
+            return None
+        return {"word": ctx.command.word, "rest": ctx.command.rest}
+
+
+def has_arguments(ctx: Ctx, rest: str) -> bool:
+    """After ``Command``: something follows the command word."""
+    return bool(rest.strip())
+
 
 def in_building_group(ctx: Ctx) -> bool:
     return ctx.room is not None and ctx.room.building_id is not None
@@ -91,8 +186,6 @@ def private(ctx: Ctx) -> bool:
 
 
 def is_text(ctx: Ctx) -> bool:
-    from kernel.messages import Kind
-
     return ctx.msg.kind == Kind.TEXT
 
 
@@ -104,21 +197,11 @@ def mentions_bot(ctx: Ctx) -> bool:
     return ctx.msg.mentions_bot
 
 
-def command(*words: str) -> Filter:
-    """The message is one of these commands (after the @mention, if any)."""
-    wanted = frozenset(words)
-
-    def check(ctx: Ctx) -> bool:
-        return ctx.command is not None and ctx.command.word in wanted
-
-    check.__name__ = f"command({'|'.join(words)})"
-    return check
-
-
 def any_command(ctx: Ctx) -> bool:
     return ctx.command is not None
 
 
-def is_request(ctx: Ctx) -> bool:
+def is_request(ctx: Ctx) -> FilterResult:
+    """The classifier read a request: gives its ``classification``."""
     c = ctx.classification
-    return c is not None and c.is_request
+    return {"classification": c} if c is not None and c.is_request else None

@@ -23,15 +23,13 @@ from domain.classifier.corrections import (
 )
 from domain.classifier.engine import REQUEST_CATEGORIES
 from handlers.context import Ctx
-from handlers.router import Router, command
-from handlers.tickets_common import allowed, handled_ticket
+from handlers.filters import HANDLERS, STAFF, handled_ticket, ticket_arg
+from handlers.router import Command, Router
 from kernel import texts as T
-from kernel.parsing import register
 from storage.models import (
     EventKind,
     LabelledExample,
     Person,
-    Role,
     RuleChange,
     Status,
     Ticket,
@@ -40,10 +38,6 @@ from storage.models import (
 log = logging.getLogger(__name__)
 
 router = Router("rules_admin")
-register("规则", "改类", "非诉求")
-
-STAFF_ONLY = allowed(Role.SUPERVISORS, T.WHO_STAFF)
-HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
 
 MAX_KEYWORD = 20
 PAGE_SIZE = 60
@@ -73,11 +67,9 @@ def _who(person: Person) -> str:
     return f"{wf.role_name(person)}{person.name}"
 
 
-@router.message(command("规则"))
-@STAFF_ONLY
-def rules(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    parts = ctx.command.rest.split()
+@router.message(Command("规则"), STAFF)
+def rules(ctx: Ctx, rest: str) -> None:
+    parts = rest.split()
     usage = T.RULES_USAGE.format(weight=DEFAULT_WEIGHT, categories=_category_list())
     if len(parts) < 2 or parts[0] not in ("看", "查看", "加", "添加", "增加", "删", "删除", "去掉"):
         ctx.reply(usage)
@@ -203,13 +195,8 @@ def _keep_example(ctx: Ctx, ticket: Ticket, category: str, urgent: bool) -> None
     example.created_at = ctx.clock.now()
 
 
-@router.message(command("改类"))
-@HANDLERS_ONLY
-def recategorise(ctx: Ctx) -> None:
-    found = handled_ticket(ctx)
-    if found is None:
-        return
-    ticket, rest = found
+@router.message(Command("改类"), HANDLERS, ticket_arg, handled_ticket)
+def recategorise(ctx: Ctx, ticket: Ticket, rest: str) -> None:
     code = T.category_code(rest.split()[0]) if rest else None
     if not rest:
         ctx.reply(T.RECATEGORISE_USAGE)
@@ -232,12 +219,9 @@ def recategorise(ctx: Ctx) -> None:
                                         new=T.CATEGORY_NAMES[code]))
 
 
-@router.message(command("非诉求"))
-@HANDLERS_ONLY
-def not_request(ctx: Ctx) -> None:
-    found = handled_ticket(ctx)
-    if found is not None:
-        close_not_request(ctx, found[0])
+@router.message(Command("非诉求"), HANDLERS, ticket_arg, handled_ticket)
+def not_request(ctx: Ctx, ticket: Ticket) -> None:
+    close_not_request(ctx, ticket)
 
 
 def close_not_request(ctx: Ctx, ticket: Ticket) -> None:

@@ -9,31 +9,25 @@ from sqlalchemy import select
 from domain import tickets as wf
 from domain.reports.figures import ticket_figures
 from handlers.context import Ctx
-from handlers.router import Router, command
-from handlers.tickets_common import allowed, ticket_arg, ticket_line
+from handlers.filters import STAFF, community_id, ticket_arg
+from handlers.router import Command, FilterResult, Reply, Router
+from handlers.views import ticket_line
 from kernel import texts as T
-from kernel.parsing import parse_address, register, ticket_number
+from kernel.parsing import parse_address, ticket_number
 from storage import repo
 from storage.models import (
     Broadcast,
     Building,
     ChatRoom,
     Person,
-    Role,
     RoomKind,
     Status,
     Ticket,
 )
 
 router = Router("staff")
-register("通知", "确认通知", "取消通知", "工单", "派单", "统计", "登记", "绑定", "通知进度")
 
-STAFF_ONLY = allowed(Role.SUPERVISORS, T.WHO_STAFF)
 TICKET_LIST_LIMIT = 20
-
-
-def community_id(ctx: Ctx) -> int | None:
-    return ctx.person.community_id or (ctx.room.community_id if ctx.room else None)
 
 
 # --- broadcasts ------------------------------------------------------------------------------
@@ -55,11 +49,9 @@ def audience_rooms(ctx: Ctx, audience: str) -> list[ChatRoom]:
     return list(ctx.session.scalars(q.where(Building.id.in_(ids)).order_by(ChatRoom.id)))
 
 
-@router.message(command("通知"))
-@STAFF_ONLY
-def broadcast(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    audience, _, content = ctx.command.rest.partition(" ")
+@router.message(Command("通知"), STAFF)
+def broadcast(ctx: Ctx, rest: str) -> None:
+    audience, _, content = rest.partition(" ")
     content = content.strip()
     if not audience or not content:
         ctx.reply(T.BROADCAST_USAGE)
@@ -78,22 +70,17 @@ def broadcast(ctx: Ctx) -> None:
                                          id=draft.id))
 
 
-def _draft(ctx: Ctx) -> Broadcast | None:
-    assert ctx.command is not None
-    number, _ = ticket_number(ctx.command.rest)
+def draft_arg(ctx: Ctx, rest: str) -> FilterResult:
+    """The broadcast draft a command names (``draft``)."""
+    number, _ = ticket_number(rest)
     draft = ctx.session.get(Broadcast, number) if number is not None else None
     if draft is None or draft.status != "draft":
-        ctx.reply(T.BROADCAST_UNKNOWN.format(id=number if number is not None else ""))
-        return None
-    return draft
+        raise Reply(T.BROADCAST_UNKNOWN.format(id=number if number is not None else ""))
+    return {"draft": draft}
 
 
-@router.message(command("确认通知"))
-@STAFF_ONLY
-def confirm_broadcast(ctx: Ctx) -> None:
-    draft = _draft(ctx)
-    if draft is None:
-        return
+@router.message(Command("确认通知"), STAFF, draft_arg)
+def confirm_broadcast(ctx: Ctx, draft: Broadcast) -> None:
     queue_broadcast(ctx, draft)
     ctx.reply(T.BROADCAST_QUEUED.format(id=draft.id, count=len(draft.rooms)))
 
@@ -107,13 +94,11 @@ def queue_broadcast(ctx: Ctx, draft: Broadcast) -> None:
     draft.queued_at = ctx.clock.now()
 
 
-@router.message(command("通知进度"))
-@STAFF_ONLY
-def broadcast_progress(ctx: Ctx) -> None:
+@router.message(Command("通知进度"), STAFF)
+def broadcast_progress(ctx: Ctx, rest: str) -> None:
     from domain.notices import broadcast_progress_text
 
-    assert ctx.command is not None
-    number, _ = ticket_number(ctx.command.rest)
+    number, _ = ticket_number(rest)
     if number is not None:
         draft = ctx.session.get(Broadcast, number)
         if draft is None:
@@ -135,23 +120,17 @@ def broadcast_progress(ctx: Ctx) -> None:
     ctx.reply(broadcast_progress_text(ctx.session, ctx.clock, ctx.settings, draft.id))
 
 
-@router.message(command("取消通知"))
-@STAFF_ONLY
-def cancel_broadcast(ctx: Ctx) -> None:
-    draft = _draft(ctx)
-    if draft is None:
-        return
+@router.message(Command("取消通知"), STAFF, draft_arg)
+def cancel_broadcast(ctx: Ctx, draft: Broadcast) -> None:
     draft.status = "cancelled"
     ctx.reply(T.BROADCAST_CANCELLED.format(id=draft.id))
 
 
 # --- tickets ---------------------------------------------------------------------------------
 
-@router.message(command("工单"))
-@STAFF_ONLY
-def list_tickets(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    word = ctx.command.rest.strip() or "未办结"
+@router.message(Command("工单"), STAFF)
+def list_tickets(ctx: Ctx, rest: str) -> None:
+    word = rest.strip() or "未办结"
     statuses = T.STATUS_WORDS.get(word)
     if statuses is None:
         number, _ = ticket_number(word)
@@ -183,13 +162,9 @@ def _handler_named(ctx: Ctx, name: str) -> Person | None:
     return people[0] if people else None
 
 
-@router.message(command("派单"))
-@STAFF_ONLY
-def reassign(ctx: Ctx) -> None:
-    found = ticket_arg(ctx)
-    if found is None:
-        return
-    ticket, name = found
+@router.message(Command("派单"), STAFF, ticket_arg)
+def reassign(ctx: Ctx, ticket: Ticket, rest: str) -> None:
+    name = rest
     if not name:
         ctx.reply(T.REASSIGN_USAGE)
         return
@@ -209,8 +184,7 @@ def _percent(value: float | None) -> str:
     return T.NO_DATA if value is None else f"{value:.0%}"
 
 
-@router.message(command("统计"))
-@STAFF_ONLY
+@router.message(Command("统计"), STAFF)
 def statistics(ctx: Ctx) -> None:
     local_now = ctx.clock.local()
     day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -229,14 +203,12 @@ def statistics(ctx: Ctx) -> None:
 
 # --- binding rooms and residents -------------------------------------------------------------
 
-@router.message(command("绑定"))
-@STAFF_ONLY
-def bind_room(ctx: Ctx) -> None:
-    assert ctx.command is not None
+@router.message(Command("绑定"), STAFF)
+def bind_room(ctx: Ctx, rest: str) -> None:
     if ctx.room is None:
         ctx.reply(T.ROOM_NOT_BOUND)
         return
-    name = ctx.command.rest.strip()
+    name = rest.strip()
     buildings = repo.buildings_named(ctx.session, name) if name else []
     if not buildings:
         names = "、".join(b.name for b in ctx.session.scalars(select(Building).order_by(Building.id)).all()[:30])
@@ -249,11 +221,9 @@ def bind_room(ctx: Ctx) -> None:
     ctx.reply(T.ROOM_BOUND.format(building=building.name), mention=False)
 
 
-@router.message(command("登记"))
-@STAFF_ONLY
-def bind_other(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    words = ctx.command.rest.split()
+@router.message(Command("登记"), STAFF)
+def bind_other(ctx: Ctx, rest: str) -> None:
+    words = rest.split()
     address = parse_address(words[-1]) if words else None
     if address is None or len(words) < 2:
         ctx.reply(T.BAD_ADDRESS_STAFF)

@@ -9,18 +9,20 @@ from datetime import timedelta
 from domain import ledger
 from domain import tickets as wf
 from domain.ledger import due_list_text
-from handlers.colours import household_arg, private_only, reply_out_of_building_group
 from handlers.context import Ctx
-from handlers.router import Router, command
-from handlers.tickets_common import allowed
+from handlers.filters import (
+    HANDLERS,
+    HouseholdArg,
+    community_id,
+    is_supervisor,
+    private_only,
+)
+from handlers.router import Command, Router
+from handlers.views import reply_out_of_building_group
 from kernel import texts as T
-from kernel.parsing import register
-from storage.models import Grid, Household, Person, Role, VisitKind
+from storage.models import Grid, Household, Person, VisitKind
 
 router = Router("visits")
-register("走访", "走访清单")
-
-HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
 
 _MARK = re.compile(r"^(发现|隐患|问题|建议|意见)\s*[::]\s*(.*)$", re.S)
 MARKS = {"发现": VisitKind.FINDING, "隐患": VisitKind.FINDING, "问题": VisitKind.FINDING,
@@ -50,16 +52,8 @@ def _finding_category(ctx: Ctx, text: str) -> str:
     return c.category if c.is_request and c.category not in ("none", "suggestion") else "other"
 
 
-@router.message(command("走访"))
-@HANDLERS_ONLY
-def log_visit(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    if not private_only(ctx):
-        return
-    where, _, rest = ctx.command.rest.partition(" ")
-    household = household_arg(ctx, where, T.VISIT_USAGE)
-    if household is None:
-        return
+@router.message(Command("走访"), HANDLERS, private_only, HouseholdArg(T.VISIT_USAGE))
+def log_visit(ctx: Ctx, household: Household, rest: str) -> None:
     if not may_visit(ctx.person, household):
         ctx.reply(T.VISIT_NOT_YOURS.format(address=household.address))
         return
@@ -93,22 +87,18 @@ def log_visit(ctx: Ctx) -> None:
     ctx.reply("\n".join(lines))
 
 
+@router.message(Command("走访清单"), HANDLERS, is_supervisor)
+def overdue_list(ctx: Ctx) -> None:
+    """Staff: overdue households by grid and member."""
+    today = ctx.clock.local().date()
+    dues = ledger.visits_due(ctx.session, ctx.clock, ctx.settings, today, community_id=community_id(ctx),
+                             overdue_only=True)
+    reply_out_of_building_group(ctx, overdue_summary(ctx, dues))
 
 
-
-
-@router.message(command("走访清单"))
-@HANDLERS_ONLY
+@router.message(Command("走访清单"), HANDLERS, private_only)
 def due_list(ctx: Ctx) -> None:
     today = ctx.clock.local().date()
-    if ctx.person.is_supervisor:  # staff: overdue households by grid and member
-        community = ctx.person.community_id or (ctx.room.community_id if ctx.room else None)
-        dues = ledger.visits_due(ctx.session, ctx.clock, ctx.settings, today, community_id=community,
-                                 overdue_only=True)
-        reply_out_of_building_group(ctx, overdue_summary(ctx, dues))
-        return
-    if not private_only(ctx):
-        return
     dues = ledger.visits_due(ctx.session, ctx.clock, ctx.settings, today, member_id=ctx.person.id)
     ctx.reply(due_list_text(ctx.clock, dues) if dues else T.DUE_NONE)
 

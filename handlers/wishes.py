@@ -5,24 +5,16 @@ from __future__ import annotations
 
 from domain import ledger
 from domain import tickets as wf
-from handlers.colours import reply_out_of_building_group
 from handlers.context import Ctx
-from handlers.router import Router, command
-from handlers.tickets_common import allowed
+from handlers.filters import HANDLERS, community_id
+from handlers.router import Command, FilterResult, Reply, Router
+from handlers.views import reply_out_of_building_group
 from kernel import texts as T
-from kernel.parsing import register
 from storage import repo
-from storage.models import Role, Wish, WishStatus
+from storage.models import Wish, WishStatus
 from storage.outbox import Speaker
 
 router = Router("wishes")
-register("心愿", "心愿单", "认领", "完成心愿")
-
-HANDLERS_ONLY = allowed(Role.HANDLERS, T.WHO_HANDLERS)
-
-
-def community_of(ctx: Ctx) -> int | None:
-    return ctx.person.community_id or (ctx.room.community_id if ctx.room else None)
 
 
 def tell_resident(say: Speaker, wish: Wish, text: str) -> None:
@@ -33,10 +25,9 @@ def tell_resident(say: Speaker, wish: Wish, text: str) -> None:
         say.person(wish.resident, text)
 
 
-@router.message(command("心愿"))
-def post(ctx: Ctx) -> None:
-    assert ctx.command is not None
-    content = ctx.command.rest.strip()
+@router.message(Command("心愿"))
+def post(ctx: Ctx, rest: str) -> None:
+    content = rest.strip()
     if not content:
         if ctx.person.is_handler:
             list_wishes(ctx)
@@ -67,10 +58,9 @@ def post(ctx: Ctx) -> None:
         ctx.say.person(member, notice)
 
 
-@router.message(command("心愿单"))
-@HANDLERS_ONLY
+@router.message(Command("心愿单"), HANDLERS)
 def list_wishes(ctx: Ctx) -> None:
-    wishes = ledger.open_wishes(ctx.session, community_of(ctx))
+    wishes = ledger.open_wishes(ctx.session, community_id(ctx))
     if not wishes:
         ctx.reply(T.WISH_LIST_NONE)
         return
@@ -84,26 +74,19 @@ def list_wishes(ctx: Ctx) -> None:
     reply_out_of_building_group(ctx, "\n".join(lines))
 
 
-def _wish_arg(ctx: Ctx) -> tuple[Wish, str] | None:
-    assert ctx.command is not None
-    number, rest = ledger.parse_wish_code(ctx.command.rest)
+def wish_arg(ctx: Ctx, word: str, rest: str) -> FilterResult:
+    """The wish a command names: gives ``wish`` and the ``rest`` after its code."""
+    number, after = ledger.parse_wish_code(rest)
     if number is None:
-        ctx.reply(T.WISH_NEED_CODE.format(word=ctx.command.word))
-        return None
+        raise Reply(T.WISH_NEED_CODE.format(word=word))
     wish = ctx.session.get(Wish, number)
     if wish is None:
-        ctx.reply(T.WISH_NO_SUCH.format(code=f"W{number}"))
-        return None
-    return wish, rest
+        raise Reply(T.WISH_NO_SUCH.format(code=f"W{number}"))
+    return {"wish": wish, "rest": after}
 
 
-@router.message(command("认领"))
-@HANDLERS_ONLY
-def claim(ctx: Ctx) -> None:
-    found = _wish_arg(ctx)
-    if found is None:
-        return
-    wish, _ = found
+@router.message(Command("认领"), HANDLERS, wish_arg)
+def claim(ctx: Ctx, wish: Wish) -> None:
     if wish.status != WishStatus.OPEN:
         who = wish.claimed_by.name if wish.claimed_by else ""
         ctx.reply(T.WISH_TAKEN.format(code=wish.code, status=T.WISH_STATUS_NAMES[wish.status], who=who))
@@ -116,13 +99,9 @@ def claim(ctx: Ctx) -> None:
         code=wish.code, role=wf.role_name(ctx.person), name=ctx.person.name))
 
 
-@router.message(command("完成心愿"))
-@HANDLERS_ONLY
-def done(ctx: Ctx) -> None:
-    found = _wish_arg(ctx)
-    if found is None:
-        return
-    wish, note = found
+@router.message(Command("完成心愿"), HANDLERS, wish_arg)
+def done(ctx: Ctx, wish: Wish, rest: str) -> None:
+    note = rest
     if wish.status == WishStatus.DONE:
         ctx.reply(T.WISH_DONE_ALREADY.format(code=wish.code))
         return

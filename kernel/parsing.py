@@ -7,18 +7,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _MENTION = re.compile(r"@[^\s@]{1,40}(?:\s+|$)")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
-
-#: every command word the handlers know; routers add theirs with ``register``
-COMMAND_WORDS: set[str] = set()
-
-
-def register(*words: str) -> None:
-    COMMAND_WORDS.update(words)
-
 
 def normalise(text: str) -> str:
     """NFKC (full-width to half-width), control and zero-width characters out,
@@ -43,14 +36,15 @@ class CommandText:
     rest: str  # what follows the command word, stripped
 
 
-def parse_command(text: str) -> CommandText | None:
-    """The command a message starts with, if it is one.
+def parse_command(text: str, words: Iterable[str]) -> CommandText | None:
+    """The command a message starts with, if it is one of ``words`` (the chat handlers
+    declare theirs on their routes; the longest word that fits wins).
 
     A command word must stand alone or be followed by a space, a digit, '#', or a
     colon: "查询 1024" and "查询1024" are commands, "查询一下明天停水吗" is chatter.
     """
     body = strip_mentions(normalise(text))
-    for word in sorted(COMMAND_WORDS, key=len, reverse=True):
+    for word in sorted(words, key=len, reverse=True):
         if body.startswith(word):
             rest = body[len(word):]
             if not rest or rest[0] in " #:,0123456789" or rest[0] in ":,":
