@@ -15,11 +15,10 @@ from tests.conftest import START
 async def sim(settings, classifier) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     from kernel.clock import FrozenClock
 
-    gateway = SimulatorGateway("127.0.0.1", 0)
-    app = App(settings, gateway, clock=FrozenClock(START), classifier=classifier)
-    gateway.attach(app)
+    settings.sim_port = 0  # a free port: the app's HTTP server serves the simulator
+    app = App(settings, SimulatorGateway(), clock=FrozenClock(START), classifier=classifier)
     await app.start()
-    yield f"http://127.0.0.1:{gateway.port}"
+    yield f"http://127.0.0.1:{app.server.port}"
     await app.stop()
 
 
@@ -92,11 +91,11 @@ async def night_sim(settings, classifier) -> AsyncIterator[str]:  # type: ignore
 
     from kernel.clock import FrozenClock
 
-    gateway = SimulatorGateway("127.0.0.1", 0)
-    app = App(settings, gateway, clock=FrozenClock(START + timedelta(hours=13)), classifier=classifier)
-    gateway.attach(app)  # 23:00 in Shanghai: quiet hours
+    settings.sim_port = 0
+    # 23:00 in Shanghai: quiet hours
+    app = App(settings, SimulatorGateway(), clock=FrozenClock(START + timedelta(hours=13)), classifier=classifier)
     await app.start()
-    yield f"http://127.0.0.1:{gateway.port}"
+    yield f"http://127.0.0.1:{app.server.port}"
     await app.stop()
 
 
