@@ -24,6 +24,7 @@ from bot.driver.server import HttpServer
 from bot.gateways import create_gateway
 from bot.inbox import Inbox
 from bot.outbox import OutboxSender
+from bot.web import plugins as web_plugins
 from handlers.dispatcher import build_dispatcher
 from kernel.clock import Clock
 from kernel.config import Settings
@@ -96,13 +97,11 @@ class App:
 
     def _make_server(self) -> HttpServer:
         """The one HTTP server: the gateway's pages (if it has any) and the web console's."""
-        from bot import web
-
         server = HttpServer(self.settings.sim_host, self.settings.sim_port,
                             health=lambda: {"gateway": self.gateway.name, "connected": self.gateway.connected})
         if self.gateway.needs_server:
             server.add_plugin(self.gateway)
-        for plugin in web.plugins(self.settings):
+        for plugin in web_plugins(self.settings):
             server.add_plugin(plugin)
         return server
 
