@@ -1,21 +1,30 @@
-"""App wiring: database, classifier, dispatcher, inbox, outbox sender and a gateway.
+"""App wiring: database, classifier, dispatcher, inbox, outbox sender, a gateway and the
+HTTP server.
 
-    app = App(settings, gateway)
-    await app.start()      # migrate, load the demo on first run, replay unfinished messages
-    ...                    # the gateway calls app.receive(message) for each message
+    app = App(settings)    # the gateway named in the settings (bot/gateways), or App(settings, gateway)
+    await app.start()      # migrate, load the demo on first run, start the server and the gateway,
+    ...                    # replay unfinished messages; the gateway delivers each message
     await app.stop()
+
+or ``await app.run(stop_event)`` (``lianhu run``): start, run until the event is set or the
+gateway fails for good, stop; returns the exit status.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, or_, select
 
-from bot.driver.gateway import Gateway
+from bot.driver.gateway import Gateway, GatewayFatalError
+from bot.driver.port import Heard, PersonEntry, Queued, RoomEntry
+from bot.driver.server import HttpServer
+from bot.gateways import create_gateway
 from bot.inbox import Inbox
 from bot.outbox import OutboxSender
+from bot.web import plugins as web_plugins
 from handlers.dispatcher import build_dispatcher
 from kernel.clock import Clock
 from kernel.config import Settings
@@ -23,9 +32,10 @@ from kernel.messages import Inbound
 from kernel.timing import check_settings
 from schedules.jobqueue import JobQueue
 from storage import db
-from storage.models import Community
+from storage.models import ChatRoom, Community, InboundMessage, OutboxMessage, OutboxStatus, Person
 
 log = logging.getLogger(__name__)
+run_log = logging.getLogger("lianhu")
 
 
 def load_classifier(settings: Settings) -> Any:
@@ -35,10 +45,11 @@ def load_classifier(settings: Settings) -> Any:
 
 
 class App:
-    def __init__(self, settings: Settings, gateway: Gateway, *, clock: Clock | None = None,
+    def __init__(self, settings: Settings, gateway: Gateway | None = None, *, clock: Clock | None = None,
                  engine: Engine | None = None, classifier: Any = None, paced: bool | None = None) -> None:
         self.settings = settings
-        self.gateway = gateway
+        # first: a gateway that cannot be made (GatewayUnavailable) says so before anything loads
+        self.gateway = gateway = gateway if gateway is not None else create_gateway(settings)
         self.clock = clock or Clock(settings.timezone)
         self.engine = engine or db.make_engine(settings.db_url)
         self.sessions = db.session_factory(self.engine)
@@ -46,7 +57,7 @@ class App:
         self.dispatcher = build_dispatcher()
         self.inbox = Inbox(self.sessions, self.clock, settings, self.classifier, self.dispatcher)
         if paced is None:
-            paced = getattr(gateway, "paced", True)
+            paced = gateway.paced
         self.outbox = OutboxSender(self.sessions, gateway, self.clock, settings, paced=paced)
         check_settings(settings)  # bad quiet hours / deadlines: a clear message, not a late crash
         # deadlines, follow-ups, campaigns, reports (schedules/): jobs get a JobContext, not the app
@@ -54,6 +65,8 @@ class App:
         self.scheduler: Any = self.jobs.scheduler
         self._handling = asyncio.Lock()
         gateway.set_handler(self.receive)
+        self.server = self._make_server()
+        gateway.bind(AppDesk(self))
 
     # --- life ----------------------------------------------------------------------------------
 
@@ -74,12 +87,47 @@ class App:
     async def start(self, *, start_gateway: bool = True) -> None:
         self.prepare_database()
         self.load_rule_changes()
+        if self.server.wanted:
+            await self.server.start()
         if start_gateway:
             await self.gateway.start()
         await self.replay_unfinished()
         await self.jobs.start()
         self.outbox.start()
         self.outbox.wake()
+
+    def _make_server(self) -> HttpServer:
+        """The one HTTP server: the gateway's pages (if it has any) and the web console's."""
+        server = HttpServer(self.settings.sim_host, self.settings.sim_port,
+                            health=lambda: {"gateway": self.gateway.name, "connected": self.gateway.connected})
+        if self.gateway.needs_server:
+            server.add_plugin(self.gateway)
+        for plugin in web_plugins(self.settings):
+            server.add_plugin(plugin)
+        return server
+
+    async def run(self, stop: asyncio.Event, announce: Callable[[str], object] = print) -> int:
+        """Start, run until ``stop`` is set or the gateway fails for good, stop: the exit status."""
+        try:
+            await self.start()
+        except Exception as exc:
+            run_log.error("无法启动 could not start: %s", exc, exc_info=not isinstance(exc, GatewayFatalError))
+            await self.stop()
+            return 2
+        welcome = self.gateway.welcome()
+        if welcome:
+            announce(welcome)
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.gateway.wait_fatal())]
+        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        code = 0
+        for task in done:
+            if isinstance(task.result(), GatewayFatalError):
+                run_log.error("网关已无法继续 gateway failed: %s", task.result())
+                code = 2
+        await self.stop()
+        return code
 
     def load_rule_changes(self) -> None:
         """Keywords staff changed from chat (规则 加/删) apply again after a restart."""
@@ -92,6 +140,7 @@ class App:
         await self.jobs.stop()
         await self.outbox.stop()
         await self.gateway.stop()
+        await self.server.stop()
         self.engine.dispose()
 
     # --- messages ------------------------------------------------------------------------------
@@ -116,3 +165,82 @@ class App:
         if ids:
             log.info("replayed %d unfinished messages", len(ids))
         return len(ids)
+
+
+class AppDesk:
+    """The app as its gateway's port (bot/driver/port.py): what a gateway may read of it."""
+
+    #: the order people are listed in: residents first, those who help them after
+    ROLE_ORDER = {"resident": 0, "member": 1, "grid_worker": 2, "staff": 3, "admin": 4}
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+        self._sessions = app.sessions
+
+    def rooms(self) -> list[RoomEntry]:
+        with self._sessions() as session:
+            rooms = session.scalars(select(ChatRoom).order_by(ChatRoom.id)).all()
+            rooms = sorted(rooms, key=lambda r: (r.kind != "building", r.id))
+            return [RoomEntry(r.chat_id, r.name, r.kind) for r in rooms]
+
+    def people(self) -> list[PersonEntry]:
+        with self._sessions() as session:
+            people = session.scalars(select(Person).where(Person.chat_id.is_not(None)).order_by(Person.id)).all()
+            people = sorted(people, key=lambda p: (self.ROLE_ORDER.get(p.role, 9), p.id))
+            return [_person_entry(p) for p in people]
+
+    def person(self, key: str) -> PersonEntry | None:
+        with self._sessions() as session:
+            found = session.scalar(select(Person).where(Person.chat_id == key))
+            if found is None:
+                found = session.scalar(select(Person).where(Person.name == key).order_by(Person.id))
+            return _person_entry(found) if found is not None and found.chat_id else None
+
+    def room(self, chat_id: str) -> RoomEntry | None:
+        with self._sessions() as session:
+            r = session.scalar(select(ChatRoom).where(ChatRoom.chat_id == chat_id))
+            return RoomEntry(r.chat_id, r.name, r.kind) if r is not None else None
+
+    def transcript(self, conversation: str) -> list[Heard | Queued]:
+        with self._sessions() as session:
+            ins = session.scalars(select(InboundMessage).where(or_(
+                InboundMessage.room == conversation,
+                and_(InboundMessage.room.is_(None), InboundMessage.sender_id == conversation)))).all()
+            # sent messages, and those still waiting (quiet hours, pace) so nobody wonders
+            outs = session.scalars(select(OutboxMessage).where(
+                OutboxMessage.conversation == conversation,
+                OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.PENDING)))).all()
+            names = {p.chat_id: p.name for p in session.scalars(select(Person)).all()}
+            lines: list[tuple[tuple[Any, ...], Heard | Queued]] = [
+                ((m.received_at, m.id, 0), Heard(m.sender_id, m.sender_name, m.text, m.kind, m.received_at))
+                for m in ins]
+            lines += [((m.created_at, m.cause_id or 0, m.id), self._queued(m, names)) for m in outs]
+        # by time; a reply sent in the same instant comes after the message that caused it
+        lines.sort(key=lambda line: line[0])
+        return [line for _, line in lines]
+
+    def waiting(self, *, conversation: str | None = None, reply_to: int | None = None) -> list[Queued]:
+        q = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+        if conversation is not None:
+            q = q.where(OutboxMessage.conversation == conversation)
+        if reply_to is not None:
+            q = q.where(OutboxMessage.cause_id == reply_to)
+        with self._sessions() as session:
+            rows = session.scalars(q.order_by(OutboxMessage.id)).all()
+            names = {p.chat_id: p.name for p in session.scalars(select(Person)).all()} if rows else {}
+            return [self._queued(m, names) for m in rows]
+
+    async def send_due(self) -> int:
+        return await self._app.outbox.drain()
+
+    def _queued(self, m: OutboxMessage, names: dict[str | None, str]) -> Queued:
+        mentions = tuple(m.mentions or ())
+        return Queued(id=m.id, conversation=m.conversation, text=m.text, is_room=m.is_room, status=m.status,
+                      at=m.sent_at or m.created_at, mentions=mentions,
+                      mention_names=tuple(names.get(c, c) for c in mentions),
+                      waiting_until=None if m.status == OutboxStatus.SENT else self._app.clock.show(m.not_before),
+                      reply_to=m.cause_id)
+
+
+def _person_entry(p: Person) -> PersonEntry:
+    return PersonEntry(p.chat_id or "", p.name, p.role, p.household.address if p.household else None)

@@ -231,7 +231,8 @@ class OutboxSender:
 
     async def _send_one(self, session: Session, row: OutboxMessage) -> bool:
         message = Outbound(conversation=row.conversation, text=row.text, is_room=row.is_room,
-                           mentions=tuple(row.mentions or ()), attachment=row.attachment)
+                           mentions=tuple(row.mentions or ()), attachment=row.attachment,
+                           id=row.id, reply_to=row.cause_id)
         row.attempts += 1
         delivery = asyncio.ensure_future(self._deliver(message))
         stopping = False

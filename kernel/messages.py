@@ -52,10 +52,18 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Outbound:
-    """One message the bot sends: to a room (``is_room``) or to a person's chat id."""
+    """One message the bot sends: to a room (``is_room``) or to a person's chat id.
+
+    ``id`` is the app's number for this message (the same on every retry) and ``reply_to``
+    the app's number for the inbound message that caused it (what ``Gateway.deliver``
+    returned for it), if any: a gateway may use them, they never change what is sent, and
+    two messages with the same content compare equal whatever their numbers.
+    """
 
     conversation: str
     text: str
     is_room: bool
     mentions: tuple[str, ...] = field(default_factory=tuple)
     attachment: str | None = None
+    id: int | None = field(default=None, compare=False)
+    reply_to: int | None = field(default=None, compare=False)

@@ -15,11 +15,12 @@ from tests.conftest import START
 async def sim(settings, classifier) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     from kernel.clock import FrozenClock
 
-    gateway = SimulatorGateway("127.0.0.1", 0)
-    app = App(settings, gateway, clock=FrozenClock(START), classifier=classifier)
-    gateway.attach(app)
+    settings.sim_port = 0  # a free port: the app's HTTP server serves the simulator
+    # no gateway given: the app makes the one named in the settings (the simulator by default)
+    app = App(settings, clock=FrozenClock(START), classifier=classifier)
+    assert isinstance(app.gateway, SimulatorGateway)
     await app.start()
-    yield f"http://127.0.0.1:{gateway.port}"
+    yield f"http://127.0.0.1:{app.server.port}"
     await app.stop()
 
 
@@ -92,11 +93,11 @@ async def night_sim(settings, classifier) -> AsyncIterator[str]:  # type: ignore
 
     from kernel.clock import FrozenClock
 
-    gateway = SimulatorGateway("127.0.0.1", 0)
-    app = App(settings, gateway, clock=FrozenClock(START + timedelta(hours=13)), classifier=classifier)
-    gateway.attach(app)  # 23:00 in Shanghai: quiet hours
+    settings.sim_port = 0
+    # 23:00 in Shanghai: quiet hours
+    app = App(settings, SimulatorGateway(), clock=FrozenClock(START + timedelta(hours=13)), classifier=classifier)
     await app.start()
-    yield f"http://127.0.0.1:{gateway.port}"
+    yield f"http://127.0.0.1:{app.server.port}"
     await app.stop()
 
 
@@ -107,3 +108,41 @@ async def test_messages_held_for_quiet_hours_show_as_waiting(night_sim: str) -> 
     transcript = await get(night_sim, f"/api/sim/transcript?conversation={member['conversation']}")
     [waiting] = transcript["messages"]
     assert "新工单 1001" in waiting["text"] and waiting["waiting_until"] == "11-24 07:30"
+
+
+async def test_the_server_answers_healthz(sim: str) -> None:
+    health = await get(sim, "/healthz")
+    assert health == {"ok": True, "gateway": "simulator", "connected": True}
+
+
+async def test_an_app_whose_gateway_serves_nothing_opens_no_port(bot) -> None:  # type: ignore[no-untyped-def]
+    assert not bot.app.gateway.needs_server and not bot.app.server.started
+
+
+async def test_the_server_registers_routes_once_before_it_starts() -> None:
+    from aiohttp import web
+
+    from bot.driver.server import HttpServer
+
+    class Hello:
+        def setup(self, server: HttpServer) -> None:
+            async def hello(request: web.Request) -> web.Response:
+                return web.json_response({"hello": "world"})
+
+            server.add_routes([web.get("/hello", hello)])
+
+    server = HttpServer("127.0.0.1", 0)
+    assert not server.wanted
+    server.add_plugin(Hello())
+    assert server.wanted
+    await server.start()
+    try:
+        assert server.port != 0 and server.url == f"http://127.0.0.1:{server.port}/"
+        base = server.url.rstrip("/")
+        assert await get(base, "/hello") == {"hello": "world"}
+        assert await get(base, "/healthz") == {"ok": True}
+        with pytest.raises(RuntimeError):
+            server.add_plugin(Hello())
+    finally:
+        await server.stop()
+    assert not server.started

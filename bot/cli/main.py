@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli.common import settings_from
-from bot.driver.gateway import GatewayFatalError
+from bot.driver.gateway import GatewayUnavailable
 from kernel.config import Settings
 
 if TYPE_CHECKING:
@@ -41,28 +41,16 @@ def _logging(settings: Settings) -> None:
 
 # --- run -------------------------------------------------------------------------------------
 
-def make_gateway(settings: Settings):  # type: ignore[no-untyped-def]
-    if settings.gateway == "simulator":
-        from bot.gateways.simulator import SimulatorGateway
-
-        return SimulatorGateway(settings.sim_host, settings.sim_port)
-    if settings.gateway == "wechaty":
-        from bot.gateways.wechaty import WechatyGateway
-
-        if not settings.wechaty_token or not settings.wechaty_endpoint:
-            raise SystemExit("缺少 WECHATY_PUPPET_SERVICE_ENDPOINT / WECHATY_PUPPET_SERVICE_TOKEN。"
-                             "见 README 的“接入真实微信”一节。")
-        return WechatyGateway(settings.wechaty_endpoint, settings.wechaty_token, settings.data_dir)
-    raise SystemExit(f"未知的 gateway: {settings.gateway}(可选 simulator、wechaty)")
-
-
 async def serve(settings: Settings) -> int:
+    """Build the app (with the gateway named in the settings) and run it until Ctrl+C /
+    SIGTERM, or until the gateway fails for good (e.g. a revoked token)."""
     from bot.app import App
 
-    gateway = make_gateway(settings)
-    app = App(settings, gateway)
-    if hasattr(gateway, "attach"):
-        gateway.attach(app)
+    try:
+        app = App(settings)
+    except GatewayUnavailable as exc:  # an unknown gateway, or a setting it needs is missing
+        print(exc, file=sys.stderr)
+        return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -70,29 +58,7 @@ async def serve(settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
         except NotImplementedError:  # pragma: no cover - Windows
             pass
-    try:
-        await app.start()
-    except Exception as exc:
-        log.error("无法启动 could not start: %s", exc, exc_info=not isinstance(exc, GatewayFatalError))
-        await app.stop()
-        return 2
-    if settings.gateway == "simulator":
-        print(f"\n  联户助手已启动:在浏览器打开 http://{settings.sim_host}:{gateway.port}/  (Ctrl+C 退出)\n",
-              flush=True)
-    # run until Ctrl+C / SIGTERM, or until the gateway fails for good (e.g. a revoked token)
-    waits = [asyncio.ensure_future(stop.wait())]
-    if hasattr(gateway, "wait_fatal"):
-        waits.append(asyncio.ensure_future(gateway.wait_fatal()))
-    done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-    code = 0
-    for task in done:
-        if isinstance(task.result(), GatewayFatalError):
-            log.error("网关已无法继续 gateway failed: %s", task.result())
-            code = 2
-    await app.stop()
-    return code
+    return await app.run(stop, announce=lambda text: print(text, flush=True))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -220,20 +186,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _classifier_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _classifier_commands(sub: argparse._SubParsersAction) -> None:
     from bot.cli.classifier import add_commands
 
     add_commands(sub)
 
 
-def _ledger_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _ledger_commands(sub: argparse._SubParsersAction) -> None:
     from bot.cli.ledger import add_commands  # also adds the ledger's sheets to `export`
 
     add_commands(sub)
 
 
 #: other modules' subcommands: each registers its own on the subparsers
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_classifier_commands,  # type: ignore[type-arg]
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_classifier_commands,
                                                                    _ledger_commands]
 
 

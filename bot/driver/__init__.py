@@ -1,2 +1,3 @@
-"""The driver: what gateways and web pages plug into — the gateway interface and the app's one
-HTTP server (NoneBot's driver/adapter split)."""
+"""The driver: what gateways and web pages plug into — the gateway interface (gateway.py), the
+port through which a gateway reads the app (port.py) and the app's one HTTP server (server.py)
+(NoneBot's driver/adapter split)."""

@@ -2,16 +2,32 @@
 
 A gateway delivers inbound messages to a callback and sends outbound ones. It never
 touches the database or decides anything: the app owns the inbox, the outbox and
-the handlers.
+the handlers. What else a gateway may ask of the app is the typed port it is bound to
+(bot/driver/port.py); what it needs of the app is declared here, as capabilities:
+
+* ``paced``: the outbox paces sends (a real account to protect from WeChat's limits);
+* ``needs_server``: the gateway serves pages or an API: ``setup(server)`` registers its
+  routes on the app's HTTP server (bot/driver/server.py), which the app then starts;
+* ``wait_fatal()``: returns when the gateway has failed for good: the app then stops
+  with a non-zero exit status;
+* ``welcome()``: what to tell the person who started the bot, once it runs.
 """
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from kernel.messages import Inbound, Outbound
 
-InboundCallback = Callable[[Inbound], Awaitable[None]]
+if TYPE_CHECKING:
+    from bot.driver.port import AppPort
+    from bot.driver.server import HttpServer
+
+#: the app's side of deliver(): stores and handles a message; the app's id for it, or
+#: None when it was a duplicate (a test's collector may return nothing)
+InboundCallback = Callable[[Inbound], Awaitable[int | None]]
 
 
 class SendError(Exception):
@@ -33,21 +49,56 @@ class GatewayFatalError(RuntimeError):
     a non-zero exit status."""
 
 
+class GatewayUnavailable(GatewayFatalError):
+    """The gateway named in the settings cannot be made: an unknown name, or a setting it
+    needs is missing. The message says what to do."""
+
+
 class Gateway(abc.ABC):
     #: stored with each inbound message; (name, message_id) is unique
     name: str = "base"
+    #: pace sends (per account, per group, a daily cap): on for a real chat account
+    paced: bool = True
+    #: serves pages or an API on the app's HTTP server (see ``setup``)
+    needs_server: bool = False
 
     def __init__(self) -> None:
         self._on_message: InboundCallback | None = None
+        self._app_port: AppPort | None = None
 
     def set_handler(self, callback: InboundCallback) -> None:
         self._on_message = callback
 
-    async def deliver(self, message: Inbound) -> None:
-        """Hand an inbound message to the app (gateways call this)."""
+    def bind(self, port: AppPort) -> None:
+        """The app hands itself over as the port (bot/driver/port.py)."""
+        self._app_port = port
+
+    @property
+    def app(self) -> AppPort:
+        """The app's port (bound by the app before the gateway starts)."""
+        if self._app_port is None:
+            raise RuntimeError(f"gateway {self.name} is not bound to an app")
+        return self._app_port
+
+    async def deliver(self, message: Inbound) -> int | None:
+        """Hand an inbound message to the app (gateways call this). Returns once it was
+        stored and handled: the app's id for it, or None if it was a duplicate."""
         if self._on_message is None:
             raise RuntimeError("gateway has no handler")
-        await self._on_message(message)
+        return await self._on_message(message)
+
+    def setup(self, server: HttpServer) -> None:
+        """Register routes on the app's HTTP server (only if ``needs_server``)."""
+
+    async def wait_fatal(self) -> GatewayFatalError:
+        """Wait until the gateway gives up for good (e.g. its token was revoked while
+        running), and return why. The default gateway never does."""
+        never: asyncio.Future[GatewayFatalError] = asyncio.get_running_loop().create_future()
+        return await never
+
+    def welcome(self) -> str | None:
+        """A line for the person who started the bot, once it runs (e.g. where to look)."""
+        return None
 
     @property
     def connected(self) -> bool:

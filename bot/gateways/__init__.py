@@ -1,0 +1,54 @@
+"""The gateways, by name: the app makes the one named in the settings (``gateway = ...``).
+
+Each entry imports its module only when that gateway is made, so the simulator never
+loads python-wechaty and the wechaty extra stays optional.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot.driver.gateway import GatewayUnavailable
+
+if TYPE_CHECKING:
+    from bot.driver.gateway import Gateway
+    from kernel.config import Settings
+
+GatewayFactory = Callable[["Settings"], "Gateway"]
+
+
+def _simulator(settings: Settings) -> Gateway:
+    from bot.gateways.simulator import SimulatorGateway
+
+    return SimulatorGateway()
+
+
+def _wechaty(settings: Settings) -> Gateway:
+    if not settings.wechaty_token or not settings.wechaty_endpoint:
+        raise GatewayUnavailable("缺少 WECHATY_PUPPET_SERVICE_ENDPOINT / WECHATY_PUPPET_SERVICE_TOKEN。"
+                                 "见 README 的“接入真实微信”一节。")
+    from bot.gateways.wechaty import WechatyGateway
+
+    return WechatyGateway(settings.wechaty_endpoint, settings.wechaty_token, settings.data_dir)
+
+
+def _test(settings: Settings) -> Gateway:
+    from bot.gateways.testing import TestGateway
+
+    return TestGateway()
+
+
+#: name -> factory; `lianhu run --gateway NAME` offers the first two
+GATEWAYS: dict[str, GatewayFactory] = {
+    "simulator": _simulator,
+    "wechaty": _wechaty,
+    "test": _test,
+}
+
+
+def create_gateway(settings: Settings) -> Gateway:
+    """The gateway named in the settings (GatewayUnavailable: unknown, or missing settings)."""
+    factory = GATEWAYS.get(settings.gateway)
+    if factory is None:
+        raise GatewayUnavailable(f"未知的 gateway: {settings.gateway}(可选 simulator、wechaty)")
+    return factory(settings)

@@ -1,0 +1,91 @@
+"""What a gateway may ask of the app: a typed port the app implements (bot/app.py).
+
+Messages go in only through ``Gateway.deliver()`` and come out only through
+``Gateway.send()``; this port is for what a gateway shows besides: the people and groups
+it may play (the simulator), the conversation so far, the messages still waiting in the
+outbox (quiet hours, pace), and "send what is due now" for a gateway that answers a
+request with the replies it caused.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class RoomEntry:
+    """A group the bot is in."""
+
+    chat_id: str
+    name: str
+    kind: str  # building, staff, ...
+
+
+@dataclass(frozen=True)
+class PersonEntry:
+    """Someone the bot knows by a chat id."""
+
+    chat_id: str
+    name: str
+    role: str  # resident, member, grid_worker, staff, admin
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A message someone sent (as the app stored it)."""
+
+    sender_id: str
+    sender_name: str
+    text: str
+    kind: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message from the bot: sent, or still waiting in the outbox."""
+
+    id: int
+    conversation: str
+    text: str
+    is_room: bool
+    status: str  # pending, sent or failed
+    at: datetime  # when it was sent, or else queued
+    mentions: tuple[str, ...] = ()
+    #: the names of those mentioned, as people read them
+    mention_names: tuple[str, ...] = ()
+    #: when a waiting message is expected to go, as people read it ("11-24 07:30"); None once sent
+    waiting_until: str | None = None
+    reply_to: int | None = None
+
+
+class AppPort(Protocol):
+    def rooms(self) -> list[RoomEntry]:
+        """The groups, building groups first (that is where residents talk)."""
+        ...
+
+    def people(self) -> list[PersonEntry]:
+        """Everyone with a chat id: residents, then members, grid workers, staff, admins."""
+        ...
+
+    def person(self, key: str) -> PersonEntry | None:
+        """Someone by chat id, else by name (the first of that name)."""
+        ...
+
+    def room(self, chat_id: str) -> RoomEntry | None:
+        ...
+
+    def transcript(self, conversation: str) -> list[Heard | Queued]:
+        """A group (by its chat id) or a private chat (by the person's chat id) so far, in
+        order: sent messages and those still waiting; a reply after what caused it."""
+        ...
+
+    def waiting(self, *, conversation: str | None = None, reply_to: int | None = None) -> list[Queued]:
+        """Messages still waiting in the outbox: to a conversation, or caused by a message."""
+        ...
+
+    async def send_due(self) -> int:
+        """Send what is due now (pace and quiet hours respected); how many went out."""
+        ...
