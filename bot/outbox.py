@@ -26,8 +26,9 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import CursorResult, exists, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.driver.gateway import Gateway, SendError
@@ -122,7 +123,8 @@ class OutboxSender:
                        OutboxMessage.sent_at >= since)
                 .group_by(OutboxMessage.conversation)).all()
         for conversation, sent_at in rows:
-            self.room_last_sent[conversation] = sent_at
+            if sent_at is not None:
+                self.room_last_sent[conversation] = sent_at
 
     # --- what is waiting -------------------------------------------------------------------------
 
@@ -182,7 +184,7 @@ class OutboxSender:
         direct_reply = exists().where(
             InboundMessage.id == OutboxMessage.cause_id,
             func.coalesce(InboundMessage.room, InboundMessage.sender_id) == OutboxMessage.conversation)
-        result = session.execute(
+        result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE: a cursor result
             update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
                                         OutboxMessage.urgent.is_(False),
                                         OutboxMessage.not_before <= now, ~direct_reply)
