@@ -13,12 +13,8 @@ import sys
 from pathlib import Path
 from typing import Iterable, TextIO
 
-from domain.classifier.engine import (
-    CATEGORIES,
-    Classifier,
-    RuleFileError,
-    default_cache_dir,
-)
+from domain.classifier import CATEGORIES, Classification, Classifier, RuleFileError
+from domain.classifier.tokenizer import default_cache_dir
 
 # Targets from the issue (checked by ``eval --check`` and the tests)
 TARGETS = {
