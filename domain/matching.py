@@ -140,9 +140,9 @@ def propose(session: Session, community_id: int) -> Proposal:
         elif mid not in members and mid not in keepers:
             needing.append(row)  # no longer a member, or not of this community
     for mid, rows in links_by_member.items():
-        m = members.get(mid)
-        if m is None:
+        if mid not in members:
             continue
+        m = members[mid]
         keep = sorted(rows, key=lambda r: (distance(m, r[1]), not fit(m, r[4]), r[0]))
         m.load = min(len(keep), m.capacity)
         needing.extend(keep[m.capacity:])  # over capacity: the furthest go to others

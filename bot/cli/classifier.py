@@ -10,8 +10,8 @@ import io
 import json
 import logging
 import sys
-from pathlib import Path
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from domain.classifier import CATEGORIES, Classification, Classifier, RuleFileError

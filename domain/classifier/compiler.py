@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from .rules import REQUEST_CATEGORIES, RuleFileError, Rule, Scoring, Term, base_normalize
+from .rules import (
+    REQUEST_CATEGORIES,
+    Rule,
+    RuleFileError,
+    Scoring,
+    Term,
+    base_normalize,
+)
 from .t2s import T2S
 
 END = None  # trie terminal marker (characters are never None)

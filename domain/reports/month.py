@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from domain import ledger
@@ -124,7 +124,8 @@ class Report:
         return out
 
 
-def _count_if(*conds: object):  # type: ignore[no-untyped-def]
+def _count_if(*conds: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows meet every condition (0, not NULL, when there are none)."""
     return func.coalesce(func.sum(case((and_(*conds), 1), else_=0)), 0)
 
 
@@ -147,7 +148,7 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
         if building_id is not None:
             return by_building[building_id] if building_id in wanted else None
         if grid_id is None and community in communities_wanted:
-            return loose[community]  # type: ignore[index]
+            return loose[community]
         return None
 
     # tickets received in the month
