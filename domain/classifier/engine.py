@@ -165,6 +165,8 @@ class Classifier:
         keyword, weight), replayed in order (the stored RuleChange rows at start-up).
         Returns a message for each change that could not be applied (it is skipped)."""
         problems: list[str] = []
+        assert self._raw is not None  # set by __init__: a bad rules file raises there
+        path, settings, synonyms, _ = self._raw
         with self._lock:
             extra: list[Rule] = []
             removed: set[tuple[str, str]] = set()
@@ -173,7 +175,7 @@ class Classifier:
                     self._check(category, keyword, weight)
                     if action == "add":
                         probe = Rule(group=category, key=keyword.strip(), weight=float(weight), line=None)
-                        Compiler(*self._raw[:3]).compile([probe])  # type: ignore[index]
+                        Compiler(path, settings, synonyms).compile([probe])
                         extra, removed = self._with_added(extra, removed, category, keyword, weight)
                     elif action == "remove":
                         kid = self._key_id(keyword)

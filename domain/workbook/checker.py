@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -75,7 +74,7 @@ class Checker:
     def __init__(self, session: Session, tables: list[Table]) -> None:
         self.session = session
         self.tables = tables
-        self.problems: list[tuple[tuple[Any, ...], str]] = []
+        self.problems: list[tuple[tuple[int, str, int], str]] = []  # (sheet order, file, row), text
         self.plan = Plan()
 
     def bad(self, row: Row, text: str) -> None:

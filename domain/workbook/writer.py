@@ -23,8 +23,9 @@ from storage.models import (
 _Row = TypeVar("_Row", bound=Base)
 
 
-
 class Writer:
+    """Adds or updates what a checked plan says, counting rows created and updated."""
+
     def __init__(self, session: Session, plan: Plan, now: datetime) -> None:
         self.session = session
         self.plan = plan
