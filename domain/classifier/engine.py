@@ -12,6 +12,10 @@ jieba tokenizer, then matched against every rule:
 
 A message is a request when its best category reaches ``min_topic`` and
 best + cue + cancel (+ urgent bonus) reaches ``threshold``.
+
+The parts: rules.py reads the rules file, compiler.py compiles it for matching,
+tokenizer.py holds the shared jieba dictionary, scoring.py scores one message; the
+Classifier here keeps the current rules (and staff's run-time changes) and ties them together.
 """
 from __future__ import annotations
 

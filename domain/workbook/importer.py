@@ -19,6 +19,10 @@ keys (community name; grid name in its community; building 楼号; household add
 person 微信号, or name and role), so importing the same file twice changes nothing.
 A column missing from a table leaves that field alone; a blank cell in a column that is
 there clears the field.
+
+The steps, each its own module: reading.py (files into rows) → checker.py (rows into a
+plan.py, every problem collected) → writer.py (the plan into the session); schema.py has
+the columns and what a good cell is, texts.py every sentence the worker reads.
 """
 from __future__ import annotations
 
