@@ -37,6 +37,7 @@ async def main(groups: int, database_url: str) -> None:
     await app.start()
     with app.sessions() as s:
         grid = s.scalar(select(Grid).order_by(Grid.id))
+        assert grid is not None, "the demo data has a grid"
         for i in range(groups - 4):  # the demo community has 4 building groups already
             b = Building(grid=grid, name=f"新{i}号楼", code=f"n{i}")
             s.add(b)
@@ -50,7 +51,7 @@ async def main(groups: int, database_url: str) -> None:
     await app.receive(gw.inbound("确认通知 1", sender="s1"))
     t2 = time.perf_counter()
     with app.sessions() as s:
-        queued = s.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.batch == "broadcast:1"))
+        queued = s.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.batch == "broadcast:1")) or 0
     gw.online = True
     t3 = time.perf_counter()
     await app.outbox.drain()

@@ -27,6 +27,11 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -105,7 +110,7 @@ def step_generate(args: argparse.Namespace) -> dict[str, object]:
     return {"buildings": len(buildings), "households": households, "members": member_no}
 
 
-def _session(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _session(args: argparse.Namespace) -> tuple[Engine, sessionmaker[Session]]:
     from storage import db
 
     engine = db.make_engine(args.database_url)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -104,14 +105,14 @@ def resolve_audience(session: Session, community_id: int | None, audience: str) 
         for household, member in session.execute(q.order_by(Person.id, Household.id)):
             result.visits.setdefault(member.id, (member, []))[1].append(household)
         return result
-    q = select(ChatRoom).join(Building, ChatRoom.building_id == Building.id)
+    rooms = select(ChatRoom).join(Building, ChatRoom.building_id == Building.id)
     if community_id is not None:
-        q = q.where(ChatRoom.community_id == community_id)
+        rooms = rooms.where(ChatRoom.community_id == community_id)
     words = _parts(audience)
     if not words:
         return Audience()
     if len(words) == 1 and words[0] in ALL_WORDS:
-        return Audience(rooms=list(session.scalars(q.order_by(ChatRoom.id))))
+        return Audience(rooms=list(session.scalars(rooms.order_by(ChatRoom.id))))
     grid_ids, building_ids = [], []
     for word in words:
         grid = repo.grid_named(session, word)
@@ -122,8 +123,8 @@ def resolve_audience(session: Session, community_id: int | None, audience: str) 
         if not found:
             return Audience()  # one unknown name: say so rather than send to fewer groups
         building_ids += [b.id for b in found]
-    q = q.where(Building.grid_id.in_(grid_ids) | Building.id.in_(building_ids))
-    return Audience(rooms=list(session.scalars(q.order_by(ChatRoom.id))))
+    rooms = rooms.where(Building.grid_id.in_(grid_ids) | Building.id.in_(building_ids))
+    return Audience(rooms=list(session.scalars(rooms.order_by(ChatRoom.id))))
 
 
 # --- making one ---------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def set_dates(clock: Clock, campaign: Campaign, draft: Draft) -> None:
     campaign.end_at = clock.to_utc(draft.end) if draft.end else None
 
 
-def trigger_of(clock: Clock, campaign: Campaign):  # type: ignore[no-untyped-def]
+def trigger_of(clock: Clock, campaign: Campaign) -> BaseTrigger:
     schedule = parse_schedule(campaign.schedule)
     start = clock.local(campaign.start_at).replace(tzinfo=None) if campaign.start_at else None
     end = clock.local(campaign.end_at).replace(tzinfo=None) if campaign.end_at else None

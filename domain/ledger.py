@@ -312,10 +312,11 @@ def member_points(session: Session, clock: Clock, settings: Settings, start: dat
     for mid, _, _ in days:
         acc[mid].visits += 1
 
-    for mid, count in session.execute(select(Wish.claimed_by_id, func.count(Wish.id)).where(
+    for claimer, count in session.execute(select(Wish.claimed_by_id, func.count(Wish.id)).where(
             Wish.status == WishStatus.DONE, Wish.done_at >= lo, Wish.done_at < hi,
             Wish.claimed_by_id.is_not(None)).group_by(Wish.claimed_by_id)):
-        acc[mid].wishes += int(count)
+        if claimer is not None:  # the query leaves none out; the column may be empty
+            acc[claimer].wishes += int(count)
 
     wanted = None if member_ids is None else set(member_ids)
     result = {}

@@ -80,6 +80,27 @@ def _code_number(code: str) -> int | None:
     return int(digits) if digits else None
 
 
+#: a building's grid and 楼号, by building id
+_Buildings = dict[int, tuple[int, str]]
+#: (household id, building id, 单元, 门牌, colour, linked member id or None)
+_HouseholdRow = tuple[int, int, str, str, str, int | None]
+
+
+def _distance(buildings: _Buildings, m: _Member, building_id: int) -> tuple[int, int]:
+    """How far a member is from a building: (tier: same building, grid, community; 楼号 apart)."""
+    if m.building_id == building_id:
+        return 0, 0
+    grid_id, code = buildings[building_id]
+    if m.grid_id is not None and m.grid_id == grid_id:
+        a, b = _code_number(code), _code_number(buildings[m.building_id][1]) if m.building_id else None
+        return 1, abs(a - b) if a is not None and b is not None else 999
+    return 2, 0
+
+
+def _fit(m: _Member, colour: str) -> bool:
+    return bool(m.strengths & DUTY_STRENGTHS.get(colour, frozenset()))
+
+
 def propose(session: Session, community_id: int) -> Proposal:
     """What staff should link, for one community (nothing is changed)."""
     buildings = {bid: (grid_id, code) for bid, grid_id, code in session.execute(
@@ -87,52 +108,28 @@ def propose(session: Session, community_id: int) -> Proposal:
         .where(Grid.community_id == community_id))}
     if not buildings:
         return Proposal([], [])
-    households = session.execute(
+    linked = session.execute(
         select(Household.id, Household.building_id, Household.unit, Household.room, Household.colour,
                MemberLink.member_id)
         .outerjoin(MemberLink, MemberLink.household_id == Household.id)
-        .where(Household.building_id.in_(list(buildings)))).all()
-    people = session.execute(
-        select(Person.id, Person.name, Person.capacity, Person.strengths, Household.building_id)
-        .outerjoin(Household, Household.id == Person.household_id)
-        .where(Person.role == Role.MEMBER, Person.community_id == community_id)
-        .order_by(Person.id)).all()
-    home = {pid: bid for pid, _, _, _, bid in people if bid in buildings}
-
-    links_by_member: dict[int, list[tuple]] = defaultdict(list)
+        .where(Household.building_id.in_(list(buildings))))
+    households: list[_HouseholdRow] = [(hid, bid, unit, room, colour, member)
+                                       for hid, bid, unit, room, colour, member in linked]
+    links_by_member: dict[int, list[_HouseholdRow]] = defaultdict(list)
     for row in households:
         if row[5] is not None:
             links_by_member[row[5]].append(row)
-    members: dict[int, _Member] = {}
-    for pid, name, capacity, strengths, _ in people:
-        place = home.get(pid)
-        if place is None and links_by_member.get(pid):
-            place = Counter(r[1] for r in links_by_member[pid]).most_common(1)[0][0]
-        members[pid] = _Member(pid, name, max(0, capacity or 0), parse_strengths(strengths), place,
-                               buildings[place][0] if place is not None else None)
+    members = _members(session, community_id, buildings, links_by_member)
     # other handlers (a grid worker, staff) of this community may keep the links they have
     others = {mid for mid in links_by_member if mid not in members}
     keepers = set(session.scalars(select(Person.id).where(
         Person.id.in_(others), Person.role.in_(Role.HANDLERS),
         Person.community_id == community_id))) if others else set()
-    declined = set(session.execute(select(MemberDecline.member_id, MemberDecline.household_id)
-                                   .where(MemberDecline.household_id.in_([h[0] for h in households])))
-                   .all()) if households else set()
-
-    def distance(m: _Member, building_id: int) -> tuple[int, int]:
-        if m.building_id == building_id:
-            return 0, 0
-        grid_id, code = buildings[building_id]
-        if m.grid_id is not None and m.grid_id == grid_id:
-            a, b = _code_number(code), _code_number(buildings[m.building_id][1]) if m.building_id else None
-            return 1, abs(a - b) if a is not None and b is not None else 999
-        return 2, 0
-
-    def fit(m: _Member, colour: str) -> bool:
-        return bool(m.strengths & DUTY_STRENGTHS.get(colour, frozenset()))
-
+    declined = {(member, household) for member, household in session.execute(
+        select(MemberDecline.member_id, MemberDecline.household_id)
+        .where(MemberDecline.household_id.in_([h[0] for h in households])))} if households else set()
     # who needs a (new) member
-    needing: list[tuple] = []
+    needing: list[_HouseholdRow] = []
     for row in households:
         mid = row[5]
         if mid is None:
@@ -140,21 +137,43 @@ def propose(session: Session, community_id: int) -> Proposal:
         elif mid not in members and mid not in keepers:
             needing.append(row)  # no longer a member, or not of this community
     for mid, rows in links_by_member.items():
-        m = members.get(mid)
-        if m is None:
+        if mid not in members:
             continue
-        keep = sorted(rows, key=lambda r: (distance(m, r[1]), not fit(m, r[4]), r[0]))
+        m = members[mid]
+        keep = sorted(rows, key=lambda r: (_distance(buildings, m, r[1]), not _fit(m, r[4]), r[0]))
         m.load = min(len(keep), m.capacity)
         needing.extend(keep[m.capacity:])  # over capacity: the furthest go to others
+    return _assign(buildings, list(members.values()), needing, declined)
 
+
+def _members(session: Session, community_id: int, buildings: _Buildings,
+             links_by_member: dict[int, list[_HouseholdRow]]) -> dict[int, _Member]:
+    """The community's 联户党员, each placed at home, else where most of their households are."""
+    people = session.execute(
+        select(Person.id, Person.name, Person.capacity, Person.strengths, Household.building_id)
+        .outerjoin(Household, Household.id == Person.household_id)
+        .where(Person.role == Role.MEMBER, Person.community_id == community_id)
+        .order_by(Person.id)).all()
+    home = {pid: bid for pid, _, _, _, bid in people if bid in buildings}
+    members: dict[int, _Member] = {}
+    for pid, name, capacity, strengths, _ in people:
+        place = home.get(pid)
+        if place is None and links_by_member.get(pid):
+            place = Counter(r[1] for r in links_by_member[pid]).most_common(1)[0][0]
+        members[pid] = _Member(pid, name, max(0, capacity or 0), parse_strengths(strengths), place,
+                               buildings[place][0] if place is not None else None)
+    return members
+
+
+def _assign(buildings: _Buildings, everyone: list[_Member], needing: list[_HouseholdRow],
+            declined: set[tuple[int, int]]) -> Proposal:
+    """The best member with room for each household, in colour order."""
     by_building: dict[int, list[_Member]] = defaultdict(list)
     by_grid: dict[int, list[_Member]] = defaultdict(list)
-    for m in members.values():
-        if m.building_id is not None:
+    for m in everyone:
+        if m.building_id is not None and m.grid_id is not None:
             by_building[m.building_id].append(m)
-            by_grid[m.grid_id].append(m)  # type: ignore[index]
-    everyone = list(members.values())
-
+            by_grid[m.grid_id].append(m)
     needing.sort(key=lambda r: (COLOUR_ORDER.get(r[4], 9), r[1], r[2], r[3]))
     lines: list[Line] = []
     unmatched: list[tuple[int, str]] = []
@@ -164,16 +183,15 @@ def propose(session: Session, community_id: int) -> Proposal:
         for pool in (by_building.get(bid, ()), by_grid.get(buildings[bid][0], ()), everyone):
             options = [m for m in pool if m.room > 0 and m.id != previous and (m.id, hid) not in declined]
             if options:
-                best = min(options, key=lambda m: (distance(m, bid), not fit(m, colour),
+                best = min(options, key=lambda m: (_distance(buildings, m, bid), not _fit(m, colour),
                                                    m.load / max(m.capacity, 1), m.id))
                 break
         if best is None:
             unmatched.append((hid, address))
             continue
         best.load += 1
-        tier = distance(best, bid)[0]
-        why = TIER_NAMES[tier]
-        if fit(best, colour):
+        why = TIER_NAMES[_distance(buildings, best, bid)[0]]
+        if _fit(best, colour):
             why += "," + "、".join(sorted(best.strengths & DUTY_STRENGTHS[colour]))
         if previous is not None:
             why += ",替换原联户人"

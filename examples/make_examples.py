@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE.parent))
 from openpyxl import Workbook  # noqa: E402
 
 from domain.workbook.exporter import Header, write_table  # noqa: E402
-from domain.workbook.importer import BUILDINGS, HOUSEHOLDS, PEOPLE, SHEETS  # noqa: E402
+from domain.workbook.schema import BUILDINGS, HOUSEHOLDS, PEOPLE, SHEETS  # noqa: E402
 
 COMMUNITY = "和平里社区"
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -141,6 +143,20 @@ class Settings:
         return "\n".join(lines)
 
 
+def _number(raw: object) -> str | int | float:
+    """*raw* as int() and float() take it; TypeError for anything else (a list, a table)."""
+    if isinstance(raw, (str, int, float)):
+        return raw
+    raise TypeError(f"not a number: {raw!r}")
+
+
+def _iterable(raw: object) -> Iterable[Any]:
+    """*raw* as dict() and list() take it; TypeError when it is a single value."""
+    if isinstance(raw, Iterable):
+        return raw
+    raise TypeError(f"not a list or table: {raw!r}")
+
+
 def _coerce(current: object, raw: object, name: str) -> object:
     try:
         if isinstance(current, bool):
@@ -148,9 +164,9 @@ def _coerce(current: object, raw: object, name: str) -> object:
                 return raw.strip().lower() in {"1", "true", "yes", "on"}
             return bool(raw)
         if isinstance(current, int):
-            return int(raw)  # type: ignore[arg-type]
+            return int(_number(raw))
         if isinstance(current, float):
-            return float(raw)  # type: ignore[arg-type]
+            return float(_number(raw))
         if isinstance(current, Path):
             return Path(str(raw))
         if isinstance(current, dict):
@@ -158,11 +174,11 @@ def _coerce(current: object, raw: object, name: str) -> object:
                 import json
 
                 return dict(json.loads(raw))
-            return dict(raw)  # type: ignore[call-overload]
+            return dict(_iterable(raw))
         if isinstance(current, list):
             if isinstance(raw, str):
                 return [part.strip() for part in raw.split(",") if part.strip()]
-            return list(raw)  # type: ignore[call-overload]
+            return list(_iterable(raw))
         return str(raw)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"配置项 {name} 的值无效 invalid value: {raw!r}") from exc

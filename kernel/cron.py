@@ -106,9 +106,7 @@ def parse_schedule(text: str) -> Schedule:
             CronTrigger.from_crontab(raw)
         except ValueError as exc:
             raise ValueError(f"看不懂的时间“{raw}”。" + USAGE) from exc
-        minute, hour, day, month, dow = fields
-        return Schedule(raw, None, {"minute": minute, "hour": hour, "day": day, "month": month,
-                                    "day_of_week": dow})
+        return Schedule(raw, None, dict(zip(("minute", "hour", "day", "month", "day_of_week"), fields)))
     raise ValueError(f"看不懂的时间“{raw}”。" + USAGE)
 
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from kernel.clock import Clock
+
+if TYPE_CHECKING:
+    from kernel.config import Settings
 
 # --- working days -----------------------------------------------------------------------------
 
@@ -104,16 +108,14 @@ def parse_span(text: str, name: str) -> Span:
     return Span(workdays=int(value))
 
 
-def deadline_spans(settings: object, category: str | None, urgent: bool) -> tuple[Span, Span]:
+def deadline_spans(settings: Settings, category: str | None, urgent: bool) -> tuple[Span, Span]:
     """(accept, resolve) for a ticket. ``category_deadlines`` may override per category:
     ``repair = "12h/3d"`` for normal tickets, ``"repair:urgent" = "15m/12h"`` for urgent ones."""
     if urgent:
-        spans = (Span(hours=settings.urgent_accept_hours),  # type: ignore[attr-defined]
-                 Span(hours=settings.urgent_resolve_hours))  # type: ignore[attr-defined]
+        spans = (Span(hours=settings.urgent_accept_hours), Span(hours=settings.urgent_resolve_hours))
     else:
-        spans = (Span(hours=settings.normal_accept_hours),  # type: ignore[attr-defined]
-                 Span(workdays=settings.normal_resolve_workdays))  # type: ignore[attr-defined]
-    table = getattr(settings, "category_deadlines", None) or {}
+        spans = (Span(hours=settings.normal_accept_hours), Span(workdays=settings.normal_resolve_workdays))
+    table = settings.category_deadlines or {}
     if category:
         key = f"{category}:urgent" if urgent else category
         spec = table.get(key)

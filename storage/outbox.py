@@ -77,7 +77,7 @@ def queue_to_rooms(session: Session, clock: Clock, chat_ids: list[str], text: st
 
     now = clock.now()
     text = redact(text)
-    rows = [dict(conversation=chat_id, is_room=True, text=text, mentions=[], attachment=None, urgent=urgent,
+    rows: list[dict[str, object]] = [dict(conversation=chat_id, is_room=True, text=text, mentions=[], attachment=None, urgent=urgent,
                  status=OutboxStatus.PENDING, attempts=0, not_before=now, created_at=now, cause_id=cause_id,
                  batch=batch) for chat_id in chat_ids]
     if rows:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli.classifier import classify_lines, evaluate, load_labelled, targets_met
 from domain.classifier import CATEGORIES, Classification, Classifier, RuleFileError
-from domain.classifier.engine import DEFAULT_RULES
+from domain.classifier.rules import DEFAULT_RULES
 
 REPO = Path(__file__).resolve().parent.parent
 DEV = REPO.parent / "shared" / "eval" / "dev.jsonl"

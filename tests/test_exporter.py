@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cli.main import main
 from domain.workbook import exporter
 from domain.workbook.exporter import Header, export_workbook, write_table
-from domain.workbook.importer import SHEETS, import_file
+from domain.workbook.importer import import_file
+from domain.workbook.schema import SHEETS
 from kernel.clock import FrozenClock
 from storage import db
 from storage.demo import load_demo

@@ -10,15 +10,12 @@ import io
 import json
 import logging
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import Any, TextIO
 
-from domain.classifier.engine import (
-    CATEGORIES,
-    Classifier,
-    RuleFileError,
-    default_cache_dir,
-)
+from domain.classifier import CATEGORIES, Classification, Classifier, RuleFileError
+from domain.classifier.tokenizer import default_cache_dir
 
 # Targets from the issue (checked by ``eval --check`` and the tests)
 TARGETS = {
@@ -28,6 +25,12 @@ TARGETS = {
     "urgent_recall": 0.95,
     "urgent_precision": 0.80,
 }
+
+
+#: a labelled message (text, category, urgent), as read from a .jsonl file or the database
+Item = dict[str, Any]
+#: what ``evaluate`` measures: the rates by name, plus "confusion" and "errors"
+Metrics = dict[str, Any]
 
 
 def _quiet_jieba() -> None:
@@ -42,7 +45,7 @@ def _make_classifier(args: argparse.Namespace) -> Classifier:
                       cache_dir=getattr(args, "data_dir", None) or default_cache_dir())
 
 
-def _result_json(c) -> dict:
+def _result_json(c: Classification) -> dict[str, object]:
     return {
         "category": c.category,
         "category_name": CATEGORIES[c.category],
@@ -52,7 +55,7 @@ def _result_json(c) -> dict:
     }
 
 
-def classify_lines(clf: Classifier, lines: Iterable[str], plain: bool = False) -> Iterable[dict]:
+def classify_lines(clf: Classifier, lines: Iterable[str], plain: bool = False) -> Iterator[dict[str, object]]:
     """One output object per input line, in order; bad lines give {"error": ...}."""
     for n, line in enumerate(lines, 1):
         line = line.rstrip("\r\n")
@@ -72,11 +75,13 @@ def classify_lines(clf: Classifier, lines: Iterable[str], plain: bool = False) -
             if not isinstance(obj, dict):
                 yield {"line": n, "error": f"第{n}行不是JSON对象 / line {n}: not a JSON object"}
                 continue
-            text = obj.get("text")
-            if not isinstance(text, str):
-                what = "缺少 text 字段 / missing \"text\"" if text is None else "text 不是字符串 / \"text\" is not a string"
+            value = obj.get("text")
+            if not isinstance(value, str):
+                what = ("缺少 text 字段 / missing \"text\"" if value is None
+                        else "text 不是字符串 / \"text\" is not a string")
                 yield {"line": n, "error": f"第{n}行{what}"}
                 continue
+            text = value
         try:
             yield _result_json(clf.classify(text))
         except Exception as e:  # never let one message stop the stream
@@ -110,7 +115,7 @@ def _safe_div(a: float, b: float) -> float:
     return a / b if b else 0.0
 
 
-def evaluate(clf: Classifier, items: list[dict]) -> dict:
+def evaluate(clf: Classifier, items: list[Item]) -> Metrics:
     """Metrics of clf on labelled items (dicts with text, category, urgent)."""
     cats = list(CATEGORIES)
     confusion = {g: dict.fromkeys(cats, 0) for g in cats}
@@ -164,7 +169,7 @@ def evaluate(clf: Classifier, items: list[dict]) -> dict:
     }
 
 
-def targets_met(m: dict) -> list[str]:
+def targets_met(m: Metrics) -> list[str]:
     """Names of the targets that are NOT met (empty list: all met)."""
     failed = []
     if m["request_f1"] < TARGETS["request_f1"]:
@@ -180,7 +185,7 @@ def targets_met(m: dict) -> list[str]:
     return failed
 
 
-def format_report(m: dict, show_errors: bool = False) -> str:
+def format_report(m: Metrics, show_errors: bool = False) -> str:
     lines = [
         f"messages: {m['n']}  (none: {m['none_support']}, urgent: {m['urgent_support']})",
         f"request detection  precision {m['request_precision']:.3f}  recall {m['request_recall']:.3f}  "
@@ -213,7 +218,7 @@ def format_report(m: dict, show_errors: bool = False) -> str:
     return "\n".join(lines)
 
 
-def load_labelled(path: str | Path) -> list[dict]:
+def load_labelled(path: str | Path) -> list[Item]:
     items = []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -229,7 +234,7 @@ def load_labelled(path: str | Path) -> list[dict]:
     return items
 
 
-def load_examples(args: argparse.Namespace, clf: Classifier | None = None) -> list[dict]:
+def load_examples(args: argparse.Namespace, clf: Classifier | None = None) -> list[Item]:
     """The community's own corrections (LabelledExample rows) from the configured database;
     with ``clf``, also apply the keywords staff changed from chat, as the running bot does."""
     from sqlalchemy import select
@@ -238,7 +243,8 @@ def load_examples(args: argparse.Namespace, clf: Classifier | None = None) -> li
     from storage import db
     from storage.models import LabelledExample
 
-    overrides: dict = {"database_url": getattr(args, "eval_database_url", None) or getattr(args, "database_url", None)}
+    overrides: dict[str, Any] = {
+        "database_url": getattr(args, "eval_database_url", None) or getattr(args, "database_url", None)}
     if getattr(args, "data_dir", None):
         overrides["data_dir"] = Path(args.data_dir)
     settings = Settings.load(getattr(args, "config", None), **overrides)
@@ -317,7 +323,7 @@ def cmd_learn(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- wiring
 
 
-def add_commands(subparsers) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``classify``, ``eval`` and ``learn`` on an argparse subparsers object."""
     p = subparsers.add_parser(
         "classify", help="classify messages: JSON Lines with a text field on stdin, one JSON object per line out")

@@ -12,10 +12,16 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 import domain.workbook.ledger_sheets  # noqa: F401 - registers the ledger's sheets with `lianhu export`
+
+if TYPE_CHECKING:
+    from kernel.clock import Clock
+    from kernel.config import Settings
 
 T_NO_COMMUNITY = "没有叫“{name}”的社区。现有:{names}"
 T_NO_GRID = "没有叫“{name}”的网格。"
@@ -23,7 +29,7 @@ T_BAD_MONTH = "月份“{value}”格式不对,应为 YYYY-MM,如 2026-10。"
 T_BAD_LINES = "序号“{value}”格式不对,应为 1,3,5-8 这样的写法。"
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     m = sub.add_parser("match", help="propose member links for unlinked or badly linked households")
     m.add_argument("--community", help="only this community (default: every community)")
     m.add_argument("--accept", type=int, metavar="N", help="accept proposal N")
@@ -38,7 +44,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     r.set_defaults(func=cmd_report)
 
 
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace) -> tuple[Settings, Clock, sessionmaker[Session]]:
     from bot.cli.common import settings_from
     from kernel.clock import Clock
     from storage import db
@@ -49,7 +55,7 @@ def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return settings, Clock(settings.timezone), db.session_factory(engine)
 
 
-def _communities(session, name: str | None) -> list[int] | str:  # type: ignore[no-untyped-def]
+def _communities(session: Session, name: str | None) -> list[int] | str:
     from storage.models import Community
 
     rows = session.execute(select(Community.id, Community.name).order_by(Community.id)).all()

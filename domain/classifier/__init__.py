@@ -5,14 +5,9 @@
     tokens = c.tokenize(text)             # once per message, share with the rest of the pipeline
     result = c.classify(text, tokens)     # Classification(category, urgent, evidence, score)
 """
-from .engine import (
-    CATEGORIES,
-    DEFAULT_RULES,
-    REQUEST_CATEGORIES,
-    Classification,
-    Classifier,
-    RuleFileError,
-)
+from .engine import Classifier
+from .rules import CATEGORIES, DEFAULT_RULES, REQUEST_CATEGORIES, RuleFileError
+from .scoring import Classification
 
 __all__ = [
     "CATEGORIES",

@@ -3,14 +3,20 @@ onto the classifier at start, so a keyword added from chat survives a restart.""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import RuleChange
 
+if TYPE_CHECKING:
+    from domain.classifier.engine import Classifier
+
 log = logging.getLogger(__name__)
-def apply_stored_rules(session: Session, classifier) -> int:  # type: ignore[no-untyped-def]
+
+
+def apply_stored_rules(session: Session, classifier: Classifier) -> int:
     """Make the classifier's run-time rules exactly the stored changes, in order.
     Returns how many changes were replayed."""
     rows = list(session.scalars(select(RuleChange).order_by(RuleChange.id)))

@@ -70,7 +70,7 @@ def _build() -> dict[int, str]:
     for pair in _PAIRS.split():
         if len(pair) != 2:
             raise ValueError(f"bad t2s pair: {pair!r}")
-        trad, simp = pair
+        trad, simp = pair[0], pair[1]
         if trad != simp:
             table[ord(trad)] = simp
     return table

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Ticket
@@ -51,7 +51,7 @@ def ticket_figures(session: Session, start: datetime, end: datetime,
     if building_ids is not None:
         conds.append(Ticket.building_id.in_(building_ids))
 
-    def count_if(*c: object):  # type: ignore[no-untyped-def]
+    def count_if(*c: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((and_(*c), 1), else_=0)), 0)
 
     row = session.execute(select(

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, Row, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from domain import ledger
@@ -124,8 +125,29 @@ class Report:
         return out
 
 
-def _count_if(*conds: object):  # type: ignore[no-untyped-def]
+def _count_if(*conds: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows meet every condition (0, not NULL, when there are none)."""
     return func.coalesce(func.sum(case((and_(*conds), 1), else_=0)), 0)
+
+
+@dataclass
+class _Tally:
+    """Figures by building for the buildings in the report, and by community for rows that
+    have no building (only when the report is not of one grid)."""
+
+    wanted: set[int]  # building ids
+    communities_wanted: set[int]
+    whole_communities: bool
+    by_building: defaultdict[int, Figures] = field(default_factory=lambda: defaultdict(Figures))
+    loose: defaultdict[int, Figures] = field(default_factory=lambda: defaultdict(Figures))
+
+    def put(self, building_id: int | None, community: int | None) -> Figures | None:
+        """The figures a row adds to, or None when the row is outside the report."""
+        if building_id is not None:
+            return self.by_building[building_id] if building_id in self.wanted else None
+        if self.whole_communities and community in self.communities_wanted:
+            return self.loose[community]
+        return None
 
 
 def month_report(session: Session, clock: Clock, settings: Settings, year: int, month: int, *,
@@ -138,19 +160,26 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
         .where(*([Community.id == community_id] if community_id is not None else []),
                *([Grid.id == grid_id] if grid_id is not None else []))
         .order_by(Community.id, Grid.id, Building.id)).all()
-    by_building: dict[int, Figures] = defaultdict(Figures)
-    loose: dict[int, Figures] = defaultdict(Figures)  # community rows with no building
-    wanted = {row[4] for row in structure}
-    communities_wanted = {row[0] for row in structure}
+    tally = _Tally({row[4] for row in structure}, {row[0] for row in structure}, grid_id is None)
+    _add_tickets(session, tally, start, end)
+    _add_visits(session, tally, start, end)
+    _add_upgrades_and_wishes(session, tally, start, end)
+    building_of = dict(session.execute(select(Household.id, Household.building_id)
+                                       .where(Household.building_id.in_(tally.wanted))).all()) \
+        if tally.wanted else {}
+    colours_then = ledger.colours_as_of(session, as_of)
+    for hid, colour in colours_then.items():  # the colours at the end of the month
+        bid = building_of.get(hid)
+        if bid is not None:
+            tally.by_building[bid].colours[colour] += 1
+    grid_names = {row[2]: row[3] for row in structure}
+    overdue_by_member = _add_overdue(session, clock, settings, tally, as_of, community_id, colours_then,
+                                     building_of, grid_names)
+    return Report(year, month, start, end, as_of, _scopes(structure, tally), overdue_by_member)
 
-    def put(building_id: int | None, community: int | None) -> Figures | None:
-        if building_id is not None:
-            return by_building[building_id] if building_id in wanted else None
-        if grid_id is None and community in communities_wanted:
-            return loose[community]  # type: ignore[index]
-        return None
 
-    # tickets received in the month
+def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime) -> None:
+    """Tickets received in the month; problems solved and disputes mediated (resolved in it)."""
     for row in session.execute(select(
             Ticket.building_id, Ticket.community_id, func.count(Ticket.id),
             _count_if(Ticket.accepted_at.is_not(None), Ticket.accepted_at <= Ticket.accept_due),
@@ -162,36 +191,38 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
             _count_if(Ticket.category == "suggestion"))
             .where(Ticket.created_at >= start, Ticket.created_at < end)
             .group_by(Ticket.building_id, Ticket.community_id)):
-        f = put(row[0], row[1])
+        f = tally.put(row[0], row[1])
         if f is not None:
             for name, value in zip(TICKET_COLUMNS, row[2:]):
                 setattr(f, name, getattr(f, name) + int(value))
-
-    # problems solved and disputes mediated: resolved in the month
     for bid, cid, solved, disputes in session.execute(select(
             Ticket.building_id, Ticket.community_id, _count_if(Ticket.category != "suggestion"),
             _count_if(Ticket.category == "dispute"))
             .where(Ticket.resolved_at >= start, Ticket.resolved_at < end)
             .group_by(Ticket.building_id, Ticket.community_id)):
-        f = put(bid, cid)
+        f = tally.put(bid, cid)
         if f is not None:
             f.problems_solved += int(solved)
             f.disputes_mediated += int(disputes)
 
-    # visits, households visited, problems found
+
+def _add_visits(session: Session, tally: _Tally, start: datetime, end: datetime) -> None:
+    """Visits, households visited, problems found."""
     for bid, visits, households, found in session.execute(select(
             Household.building_id, func.count(Visit.id), func.count(func.distinct(Visit.household_id)),
             _count_if(Visit.kind == VisitKind.FINDING))
             .join(Household, Household.id == Visit.household_id)
             .where(Visit.visited_at >= start, Visit.visited_at < end)
             .group_by(Household.building_id)):
-        f = put(bid, None)
+        f = tally.put(bid, None)
         if f is not None:
             f.visits += int(visits)
             f.households_visited += int(households)
             f.problems_found += int(found)
 
-    # colour upgrades
+
+def _add_upgrades_and_wishes(session: Session, tally: _Tally, start: datetime, end: datetime) -> None:
+    """Colour upgrades (to green, confirmed in the month) and wishes fulfilled."""
     for bid, n in session.execute(select(Household.building_id, func.count(ColourChange.id))
                                   .join(Household, Household.id == ColourChange.household_id)
                                   .where(ColourChange.status == ChangeStatus.CONFIRMED,
@@ -199,62 +230,55 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
                                          ColourChange.from_colour != Colour.GREEN,
                                          ColourChange.decided_at >= start, ColourChange.decided_at < end)
                                   .group_by(Household.building_id)):
-        f = put(bid, None)
+        f = tally.put(bid, None)
         if f is not None:
             f.upgrades += int(n)
-
-    # wishes fulfilled
-    for bid, cid, n in session.execute(select(Wish.building_id, Wish.community_id, func.count(Wish.id))
-                                       .where(Wish.status == WishStatus.DONE, Wish.done_at >= start,
-                                              Wish.done_at < end)
-                                       .group_by(Wish.building_id, Wish.community_id)):
-        f = put(bid, cid)
+    for wish_building, wish_community, done in session.execute(
+            select(Wish.building_id, Wish.community_id, func.count(Wish.id))
+            .where(Wish.status == WishStatus.DONE, Wish.done_at >= start, Wish.done_at < end)
+            .group_by(Wish.building_id, Wish.community_id)):
+        f = tally.put(wish_building, wish_community)
         if f is not None:
-            f.wishes_fulfilled += int(n)
+            f.wishes_fulfilled += int(done)
 
-    # colour distribution at the end of the month
-    building_of = dict(session.execute(select(Household.id, Household.building_id)
-                                       .where(Household.building_id.in_(wanted))).all()) \
-        if wanted else {}
-    colours_then = ledger.colours_as_of(session, as_of)
-    for hid, colour in colours_then.items():
-        bid = building_of.get(hid)
-        if bid is not None:
-            by_building[bid].colours[colour] += 1
 
-    # visits overdue on the report's day
+def _add_overdue(session: Session, clock: Clock, settings: Settings, tally: _Tally, as_of: datetime,
+                 community_id: int | None, colours_then: dict[int, str], building_of: dict[int, int],
+                 grid_names: dict[int, str]) -> list[tuple[str, str, int]]:
+    """Visits overdue on the report's day, by building; returns (member, grid, count), most first."""
     day = ledger.local_date(clock, as_of - timedelta(microseconds=1))
     overdue = ledger.visits_due(session, clock, settings, day, community_id=community_id,
                                 overdue_only=True, colours=colours_then)
-    grid_names = {row[2]: row[3] for row in structure}
     per_member: Counter[tuple[int, int]] = Counter()
     for d in overdue:
-        f = put(building_of.get(d.household_id), None)
+        f = tally.put(building_of.get(d.household_id), None)
         if f is not None and d.grid_id in grid_names:
             f.overdue += 1
             per_member[(d.member_id, d.grid_id)] += 1
     names = dict(session.execute(select(Person.id, Person.name).where(
         Person.id.in_({m for m, _ in per_member}))).all()) if per_member else {}
-    overdue_by_member = sorted(((names.get(m, str(m)), grid_names[g], n) for (m, g), n in per_member.items()),
-                               key=lambda t: (-t[2], t[1], t[0]))
+    return sorted(((names.get(m, str(m)), grid_names[g], n) for (m, g), n in per_member.items()),
+                  key=lambda t: (-t[2], t[1], t[0]))
 
-    # add up: buildings → grids → communities
+
+def _scopes(structure: Sequence[Row[int, str, int, str, int, str]], tally: _Tally) -> list[Scope]:
+    """Add up: buildings → grids → communities."""
     communities: dict[int, Scope] = {}
     grids: dict[int, Scope] = {}
     for cid, cname, gid, gname, bid, bname in structure:
         c = communities.get(cid)
         if c is None:
             c = communities[cid] = Scope("community", cid, cname)
-            c.figures.add(loose.get(cid, Figures()))
+            c.figures.add(tally.loose.get(cid, Figures()))
         g = grids.get(gid)
         if g is None:
             g = grids[gid] = Scope("grid", gid, gname)
             c.children.append(g)
-        b = Scope("building", bid, bname, by_building.get(bid, Figures()))
+        b = Scope("building", bid, bname, tally.by_building.get(bid, Figures()))
         g.children.append(b)
         g.figures.add(b.figures)
         c.figures.add(b.figures)
-    return Report(year, month, start, end, as_of, list(communities.values()), overdue_by_member)
+    return list(communities.values())
 
 
 def parse_month(text: str, clock: Clock) -> tuple[int, int] | None:

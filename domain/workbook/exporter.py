@@ -1,6 +1,6 @@
 """The 台账 as a workbook: ``lianhu export FILE.xlsx``.
 
-The first three sheets (楼栋, 住户, 人员) have exactly the columns ``storage.importer``
+The first three sheets (楼栋, 住户, 人员) have exactly the columns ``domain.workbook.schema``
 reads, so exporting and importing again reproduces the same ledger. Every sheet has
 Chinese headers, a frozen header row, column widths and a filter, and opens in Excel
 and LibreOffice.
@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -31,10 +31,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from domain.workbook.importer import (
+from domain.workbook.schema import (
     BUILDINGS,
     COLOUR_WORDS,
     DEFAULT_CAPACITY,
@@ -67,10 +67,17 @@ class Header:
 
 #: the export streams its sheets (``Workbook(write_only=True)``): a writer appends rows (best
 #: through ``write_table``) and cannot read or restyle cells it has written
-AnySheet = Worksheet | WriteOnlyWorksheet
+AnySheet: TypeAlias = Worksheet | WriteOnlyWorksheet
 #: a sheet the ledger adds: (sheet name, writer(session, worksheet, communities))
 SheetWriter = Callable[[Session, AnySheet, Sequence[Community]], None]
 EXTRA_SHEETS: list[tuple[str, SheetWriter]] = []
+
+# the columns export_workbook reads (the outer joins may leave a household's or a person's end empty)
+_BuildingRow: TypeAlias = "Row[int, str, str, str, str | None, int | None]"
+_HouseholdRow: TypeAlias = ("Row[str, str, str, int, str | None, str | None, str, str | None, str | None, "
+                            "int | None]")
+_PersonRow: TypeAlias = ("Row[int, int | None, str, str, str | None, str | None, str | None, str | None, "
+                         "str | None, str | None, int]")
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -159,54 +166,31 @@ def export_workbook(session: Session, path: Path, community: str | None = None) 
     community_name = {c.id: c.name for c in communities}
     persons = {pid: (name, chat_id) for pid, name, chat_id in
                session.execute(select(Person.id, Person.name, Person.chat_id))}
-    buildings = sorted(
-        session.execute(select(Grid.community_id, Grid.name, Building.code, Building.name, Building.group_name,
-                               Building.default_member_id)
-                        .join(Grid, Grid.id == Building.grid_id).where(Grid.community_id.in_(ids))
-                        .order_by(Building.id)).all(),
-        key=lambda b: (order[b[0]], natural(b[2])))
-    households = sorted(
-        session.execute(select(Building.code, Household.unit, Household.room, Household.floor, Household.head_name,
-                               Household.phone, Household.colour, Household.colour_reason, Household.notes,
-                               MemberLink.member_id)
-                        .join(Building, Building.id == Household.building_id).join(Grid, Grid.id == Building.grid_id)
-                        .outerjoin(MemberLink, MemberLink.household_id == Household.id)
-                        .where(Grid.community_id.in_(ids)).order_by(Household.id)).all(),
-        key=lambda h: (natural(h[0]), natural(h[1]), h[3], natural(h[2])))
-    rank = {r: i for i, r in enumerate((Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.MEMBER, Role.RESIDENT))}
-    people = sorted(
-        session.execute(select(Person.id, Person.community_id, Person.name, Person.role, Person.chat_id,
-                               Person.phone, Building.code, Household.unit, Household.room, Person.strengths,
-                               Person.capacity)
-                        .outerjoin(Household, Household.id == Person.household_id)
-                        .outerjoin(Building, Building.id == Household.building_id)
-                        .where(Person.community_id.in_(ids),
-                               # residents who only chatted are not in the ledger
-                               (Person.role != Role.RESIDENT) | Person.household_id.isnot(None))).all(),
-        key=lambda p: (order[p[1]], rank.get(p[3], 9), p[0]))
+    buildings = _building_rows(session, ids, order)
+    households = _household_rows(session, ids)
+    people = _people_rows(session, ids, order)
     same_name: dict[str, int] = {}
     for p in people:
         if p[3] in Role.HANDLERS:
             same_name[p[2]] = same_name.get(p[2], 0) + 1
-    worker_grids: dict[int, list[str]] = {}
-    grids = session.execute(select(Grid.community_id, Grid.id, Grid.worker_id, Grid.name)
-                            .where(Grid.community_id.in_(ids), Grid.worker_id.isnot(None))).all()
-    for _, _, worker_id, grid in sorted(grids, key=lambda g: (order[g[0]], g[1])):
-        worker_grids.setdefault(worker_id, []).append(grid)
+    worker_grids = _worker_grids(session, ids, order)
+
+    def ref(person_id: int | None) -> str:
+        return _person_ref(None if person_id is None else persons.get(person_id), same_name)
 
     # streamed: rows go to disk as they are appended instead of living as cell objects
     wb = Workbook(write_only=True)
     write_table(wb.create_sheet(BUILDINGS), _headers(BUILDINGS), (
-        (community_name[cid], grid, code, name, group_name, _person_ref(persons.get(leader), same_name))
+        (community_name[cid], grid, code, name, group_name, ref(leader))
         for cid, grid, code, name, group_name, leader in buildings))
     write_table(wb.create_sheet(HOUSEHOLDS), _headers(HOUSEHOLDS), (
-        (code, unit, room, floor, head_name, phone, COLOUR_WORDS.get(colour, colour), reason, notes,
-         _person_ref(persons.get(member), same_name))
+        (code, unit, room, floor, head_name, phone, COLOUR_WORDS.get(colour, colour), reason, notes, ref(member))
         for code, unit, room, floor, head_name, phone, colour, reason, notes, member in households))
     leaders = {b[5] for b in buildings}
     write_table(wb.create_sheet(PEOPLE), _headers(PEOPLE), (
-        (community_name.get(cid, ""), name, _role_word(role, pid, leaders), chat_id, phone,
-         f"{code}-{unit}-{room}" if code is not None else "", "、".join(worker_grids.get(pid, [])), strengths,
+        (community_name.get(cid, "") if cid is not None else "", name, _role_word(role, pid, leaders), chat_id,
+         phone, f"{code}-{unit}-{room}" if code is not None else "", "、".join(worker_grids.get(pid, [])),
+         strengths,
          capacity if role == Role.MEMBER or (role in Role.HANDLERS and capacity != DEFAULT_CAPACITY) else None)
         for pid, cid, name, role, chat_id, phone, code, unit, room, strengths, capacity in people))
     extra = []
@@ -217,3 +201,51 @@ def export_workbook(session: Session, path: Path, community: str | None = None) 
     wb.save(path)
     return T_DONE.format(path=path, buildings=len(buildings), households=len(households), people=len(people),
                          extra=("、另有 " + "、".join(extra)) if extra else "")
+
+
+def _building_rows(session: Session, ids: list[int], order: dict[int, int]) -> list[_BuildingRow]:
+    """(community id, grid, 楼号, name, 群名, 楼栋长 id) of each building, by community and 楼号."""
+    return sorted(
+        session.execute(select(Grid.community_id, Grid.name, Building.code, Building.name, Building.group_name,
+                               Building.default_member_id)
+                        .join(Grid, Grid.id == Building.grid_id).where(Grid.community_id.in_(ids))
+                        .order_by(Building.id)).all(),
+        key=lambda b: (order[b[0]], natural(b[2])))
+
+
+def _household_rows(session: Session, ids: list[int]) -> list[_HouseholdRow]:
+    """The 住户 columns of each household and its 联户党员's id, by address."""
+    return sorted(
+        session.execute(select(Building.code, Household.unit, Household.room, Household.floor, Household.head_name,
+                               Household.phone, Household.colour, Household.colour_reason, Household.notes,
+                               MemberLink.member_id)
+                        .join(Building, Building.id == Household.building_id).join(Grid, Grid.id == Building.grid_id)
+                        .outerjoin(MemberLink, MemberLink.household_id == Household.id)
+                        .where(Grid.community_id.in_(ids)).order_by(Household.id)).all(),
+        key=lambda h: (natural(h[0]), natural(h[1]), h[3], natural(h[2])))
+
+
+def _people_rows(session: Session, ids: list[int], order: dict[int, int]) -> list[_PersonRow]:
+    """The 人员 columns of everyone in the ledger, by community, rank and id."""
+    rank = {r: i for i, r in enumerate((Role.ADMIN, Role.STAFF, Role.GRID_WORKER, Role.MEMBER, Role.RESIDENT))}
+    return sorted(
+        session.execute(select(Person.id, Person.community_id, Person.name, Person.role, Person.chat_id,
+                               Person.phone, Building.code, Household.unit, Household.room, Person.strengths,
+                               Person.capacity)
+                        .outerjoin(Household, Household.id == Person.household_id)
+                        .outerjoin(Building, Building.id == Household.building_id)
+                        .where(Person.community_id.in_(ids),
+                               # residents who only chatted are not in the ledger
+                               (Person.role != Role.RESIDENT) | Person.household_id.isnot(None))).all(),
+        key=lambda p: (len(order) if p[1] is None else order[p[1]], rank.get(p[3], 9), p[0]))
+
+
+def _worker_grids(session: Session, ids: list[int], order: dict[int, int]) -> dict[int, list[str]]:
+    """The grids of each 网格员, by person id."""
+    worker_grids: dict[int, list[str]] = {}
+    grids = session.execute(select(Grid.community_id, Grid.id, Grid.worker_id, Grid.name)
+                            .where(Grid.community_id.in_(ids), Grid.worker_id.isnot(None))).all()
+    for _, _, worker_id, grid in sorted(grids, key=lambda g: (order[g[0]], g[1])):
+        if worker_id is not None:
+            worker_grids.setdefault(worker_id, []).append(grid)
+    return worker_grids

@@ -1,0 +1,225 @@
+"""Raw rules compiled for matching: a trie of keywords, whole-token terms, regular
+expressions with a character prefilter, and the synonyms."""
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from .rules import (
+    REQUEST_CATEGORIES,
+    Rule,
+    RuleFileError,
+    Scoring,
+    Term,
+    base_normalize,
+)
+from .t2s import T2S
+
+END = None  # trie terminal marker (characters are never None)
+#: a character trie: character -> the next level; END -> the value a word stores
+Trie: TypeAlias = dict[Any, Any]
+
+# CPython's regular-expression parser (Python >= 3.11): private, so typeshed has no stubs for it
+_sre_constants: Any = importlib.import_module("re._constants")
+_sre_parser: Any = importlib.import_module("re._parser")
+
+
+@dataclass
+class CompiledRules:
+    settings: Scoring
+    rules: list[Rule]
+    trie: Trie  # substring terms: term -> its key
+    token_terms: set[str]  # whole-token terms
+    by_term: dict[str, tuple[int, ...]]  # term key -> rule indexes
+    regex_rules: tuple[int, ...]
+    regex_by_char: dict[str, tuple[int, ...]]  # prefilter: char -> regex rules that need it
+    regex_always: tuple[int, ...]  # regex rules without a prefilter
+    syn_trie: Trie  # variant -> canonical
+    syn_first: frozenset[str]
+    syn_map: dict[str, str]  # variant -> canonical, both normalised
+    syn_rx: re.Pattern[str] | None  # every variant, longest first: one C-speed pass per message
+    words: tuple[str, ...]  # words to add to the tokenizer
+    tie_rank: dict[str, int] = field(default_factory=dict)
+    tie_sorted: tuple[str, ...] = REQUEST_CATEGORIES  # categories, the one winning ties first
+
+
+def required_sets(pattern: str) -> tuple[frozenset[str], ...]:
+    """One character set for each part every match must have, in order: a match contains a
+    character of each ("(水|电)(停|断)了" -> {水,电}, {停,断}, {了}). Empty when none is known."""
+    c = _sre_constants
+
+    def seq(items: Any) -> frozenset[str] | None:
+        best: frozenset[str] | None = None
+        for op, av in items:
+            got = item(op, av)
+            if got is not None and (best is None or len(got) < len(best)):
+                best = got
+        return best
+
+    def item(op: Any, av: Any) -> frozenset[str] | None:
+        if op is c.LITERAL:
+            return frozenset(chr(av))
+        if op is c.IN:
+            chars: set[str] = set()
+            for o, a in av:
+                if o is c.LITERAL:
+                    chars.add(chr(a))
+                else:  # ranges, categories, negation: give up
+                    return None
+            return frozenset(chars) or None
+        if op is c.SUBPATTERN:
+            return seq(av[-1])
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+            lo, _hi, sub = av
+            return seq(sub) if lo >= 1 else None
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                got = seq(alt)
+                if got is None:
+                    return None
+                out |= got
+            return frozenset(out)
+        return None
+
+    try:
+        top = [item(op, av) for op, av in _sre_parser.parse(pattern)]
+    except Exception:
+        return ()
+    return tuple(dict.fromkeys(got for got in top if got is not None))
+
+
+def _apply_trie_replace(text: str, trie: Trie, first: frozenset[str]) -> str:
+    if not trie or first.isdisjoint(text):
+        return text
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        node: Trie = trie
+        j = i
+        best_end, best_rep = -1, None
+        while j < n:
+            following = node.get(text[j])
+            if following is None:
+                break
+            node = following
+            j += 1
+            rep = node.get(END)
+            if rep is not None:
+                best_end, best_rep = j, rep
+        if best_rep is not None:
+            out.append(best_rep)
+            i = best_end
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _trie_insert(trie: Trie, word: str, value: str) -> None:
+    node = trie
+    for ch in word:
+        node = node.setdefault(ch, {})
+    node[END] = value
+
+
+class Compiler:
+    def __init__(self, path: Path, settings: Scoring, synonyms: dict[str, str]):
+        self.path = path
+        self.settings = settings
+        self.syn_trie: Trie = {}
+        self.syn_map: dict[str, str] = {}
+        for k, v in synonyms.items():
+            _trie_insert(self.syn_trie, base_normalize(k), base_normalize(v))
+            self.syn_map[base_normalize(k)] = base_normalize(v)
+        self.syn_first = frozenset(self.syn_trie)
+        self.syn_map = {k: v for k, v in self.syn_map.items() if k}
+        variants = sorted(self.syn_map, key=len, reverse=True)
+        self.syn_rx = re.compile("|".join(map(re.escape, variants))) if variants else None
+
+    def norm(self, s: str) -> str:
+        return _apply_trie_replace(base_normalize(s), self.syn_trie, self.syn_first)
+
+    def term(self, raw: str, rule: Rule, part_of_and: bool = False) -> Term:
+        token_only = raw.startswith("=")
+        text = self.norm(raw[1:] if token_only else raw).strip()
+        if not text:
+            raise RuleFileError(self.path, rule.line, f"关键词为空 empty keyword in {rule.key!r}")
+        if len(text) == 1 and not part_of_and:
+            # a lone character is too ambiguous as a substring; inside "甲&乙" the other
+            # part gives the context, so "电梯&困" also fires on "困住" ("=困" for token only)
+            token_only = True
+        return Term(text, token_only)
+
+    def compile(self, raw_rules: list[Rule]) -> CompiledRules:
+        rules: list[Rule] = []
+        trie: Trie = {}
+        token_terms: set[str] = set()
+        by_term: dict[str, list[int]] = {}
+        regex_rules: list[int] = []
+        words: dict[str, None] = {}
+        for raw in raw_rules:
+            key = raw.key.strip()
+            if key.startswith("re:"):
+                pattern = key[3:].translate(T2S)
+                if not pattern:
+                    raise RuleFileError(self.path, raw.line, "正则表达式为空 empty regular expression")
+                try:
+                    rx = re.compile(pattern)
+                except re.error as e:
+                    raise RuleFileError(self.path, raw.line,
+                                        f"正则表达式错误 bad regular expression {pattern!r}: {e}") from None
+                sets = required_sets(pattern)
+                needs = min(sets, key=len) if sets else None
+                rules.append(Rule(raw.group, key, raw.weight, (), rx, raw.line, needs,
+                                   tuple(x for x in sets if x is not needs)))
+                regex_rules.append(len(rules) - 1)
+                continue
+            parts = key.split("&")
+            terms = tuple(self.term(p.strip(), raw, len(parts) > 1) for p in parts)
+            label = "&".join(("=" if t.token_only and len(t.text) > 1 else "") + t.text for t in terms)
+            idx = len(rules)
+            rules.append(Rule(raw.group, label, raw.weight, terms, None, raw.line))
+            for t in terms:
+                if t.token_only:
+                    token_terms.add(t.text)
+                else:
+                    _trie_insert(trie, t.text, t.key)
+                if idx not in by_term.get(t.key, ()):
+                    by_term.setdefault(t.key, []).append(idx)
+                if len(t.text) > 1 and re.search(r"[\u4e00-\u9fff]", t.text):
+                    words[t.text] = None
+        by_char: dict[str, list[int]] = {}
+        always: list[int] = []
+        for idx in regex_rules:
+            needs = rules[idx].needs
+            if needs is None:
+                always.append(idx)
+            else:
+                for ch in needs:
+                    by_char.setdefault(ch, []).append(idx)
+        tie_rank = {c: i for i, c in enumerate(self.settings.tie_order)}
+        for c in REQUEST_CATEGORIES:
+            tie_rank.setdefault(c, len(tie_rank))
+        return CompiledRules(
+            settings=self.settings,
+            rules=rules,
+            trie=trie,
+            token_terms=token_terms,
+            by_term={k: tuple(v) for k, v in by_term.items()},
+            regex_rules=tuple(regex_rules),
+            regex_by_char={k: tuple(v) for k, v in by_char.items()},
+            regex_always=tuple(always),
+            syn_trie=self.syn_trie,
+            syn_first=self.syn_first,
+            syn_map=self.syn_map,
+            syn_rx=self.syn_rx,
+            words=tuple(words),
+            tie_rank=tie_rank,
+            tie_sorted=tuple(sorted(REQUEST_CATEGORIES, key=tie_rank.__getitem__)),
+        )
+
+

@@ -1,0 +1,214 @@
+"""Scoring one message against compiled rules: which keywords and patterns occur, which
+rules fire, and what the scores add up to (category, urgent, evidence)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .compiler import END, CompiledRules
+from .lexicon import Lexicon
+from .rules import REQUEST_CATEGORIES, Scoring
+
+#: where each term occurs in the message: term key -> [(start, end), ...]
+Hits = dict[str, list[tuple[int, int]]]
+#: a rule that fired: (start, end, rule index, the text shown in evidence)
+Fired = tuple[int, int, int, str]
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: str  # one of CATEGORIES codes
+    urgent: bool
+    evidence: tuple[str, ...]  # e.g. "repair:楼道灯(+3)", "cancel:修好了(-5)", "urgent:燃气味(+4)"
+    score: float
+
+    @property
+    def is_request(self) -> bool:
+        return self.category != "none"
+
+
+def score(R: CompiledRules, tokens: list[str], lexicon: Lexicon | None) -> Classification:
+    """Classify a message already normalised and segmented ("".join(tokens) is its text)."""
+    norm = "".join(tokens)
+    fired = _fired_terms(R, norm, _term_hits(R, norm, tokens)) + _fired_patterns(R, norm)
+    return _decide(R, norm, tokens, _counted(R, fired), lexicon)
+
+
+def _term_hits(R: CompiledRules, norm: str, tokens: list[str]) -> Hits:
+    """Every occurrence of every term: substrings through the trie, whole tokens by set."""
+    hits: Hits = {}
+    trie = R.trie
+    n = len(norm)
+    for i in range(n):
+        node = trie.get(norm[i])
+        j = i + 1
+        while node is not None:
+            t = node.get(END)
+            if t is not None:
+                hits.setdefault(t, []).append((i, j))
+            if j >= n:
+                break
+            node = node.get(norm[j])
+            j += 1
+    if R.token_terms:
+        pos = 0
+        for tok in tokens:
+            end = pos + len(tok)
+            if tok in R.token_terms:
+                hits.setdefault("=" + tok, []).append((pos, end))
+            pos = end
+    return hits
+
+
+def _negated(norm: str, start: int, S: Scoring) -> bool:
+    before = norm[max(0, start - S.negator_window):start]
+    if not any(c in S.negators for c in before):
+        return False
+    head = norm[:start]
+    return not any(head.endswith(q) for q in S.questions)
+
+
+def _fired_terms(R: CompiledRules, norm: str, hits: Hits) -> list[Fired]:
+    """Keyword rules whose terms all occur (not negated, for the groups that can be)."""
+    S = R.settings
+    rules = R.rules
+    cand: set[int] = set()
+    for k in hits:
+        cand.update(R.by_term.get(k, ()))
+    negatable = S.negatable
+    check_negation = bool(S.negator_window)
+    fired: list[Fired] = []
+    for idx in cand:
+        rule = rules[idx]
+        first = None
+        ok = True
+        negate = check_negation and rule.group in negatable
+        for t in rule.terms:
+            occ = hits.get(t.key)
+            if occ is None:
+                ok = False
+                break
+            if negate:
+                occ = [o for o in occ if not _negated(norm, o[0], S)]
+                if not occ:
+                    ok = False
+                    break
+            if first is None:
+                first = occ
+        if ok and first:
+            if len(rule.terms) == 1:
+                for s, e in first:
+                    fired.append((s, e, idx, rule.key))
+            else:
+                fired.append((first[0][0], first[0][1], idx, rule.key))
+    return fired
+
+
+def _fired_patterns(R: CompiledRules, norm: str) -> list[Fired]:
+    """Regular-expression rules that match, skipping those whose required characters are absent."""
+    rules = R.rules
+    rx_cand = set(R.regex_always)
+    by_char = R.regex_by_char
+    chars = set(norm)
+    for ch in chars:
+        got = by_char.get(ch)
+        if got:
+            rx_cand.update(got)
+    fired: list[Fired] = []
+    for idx in sorted(rx_cand):
+        rule = rules[idx]
+        if rule.regex is None:
+            continue
+        if any(chars.isdisjoint(x) for x in rule.also):  # a part the pattern needs is missing: no search
+            continue
+        m = rule.regex.search(norm)
+        if m:
+            fired.append((m.start(), m.end(), idx, m.group(0) or rule.key))
+    return fired
+
+
+def _counted(R: CompiledRules, fired: list[Fired]) -> dict[int, tuple[int, str]]:
+    """The rules that count: rule index -> (first start, shown text).
+
+    Within a group, a match strictly inside a longer keyword match of the same group does
+    not count ("燃气味" beats "燃气"); a regular expression's span hides nothing, since a
+    pattern like "楼上.{0,8}麻将" would otherwise swallow the keywords it spans."""
+    rules = R.rules
+    by_rule: dict[int, tuple[int, str]] = {}
+    if not fired:
+        return by_rule
+    spans_by_group: dict[str, list[tuple[int, int, int]]] = {}
+    for s, e, idx, _ in fired:
+        if rules[idx].regex is None:
+            spans_by_group.setdefault(rules[idx].group, []).append((s, e, idx))
+    for s, e, idx, shown in sorted(fired):
+        group_spans = spans_by_group.get(rules[idx].group, ())
+        if len(group_spans) > 1 and any(
+                s2 <= s and e <= e2 and (e2 - s2) > (e - s) and i2 != idx for s2, e2, i2 in group_spans):
+            continue
+        if idx not in by_rule:
+            by_rule[idx] = (s, shown)
+    return by_rule
+
+
+def _decide(R: CompiledRules, norm: str, tokens: list[str], by_rule: dict[int, tuple[int, str]],
+            lexicon: Lexicon | None) -> Classification:
+    """Scores into a category: the best topic, cue and cancel words, the urgent signal."""
+    S = R.settings
+    rules = R.rules
+    n = len(norm)
+    cat_scores = dict.fromkeys(REQUEST_CATEGORIES, 0.0)
+    cue = cancel = urgent_score = 0.0
+    evidence: list[tuple[int, str]] = []
+    for idx, (s, shown) in by_rule.items():
+        rule = rules[idx]
+        g, w = rule.group, rule.weight
+        if g == "cue":
+            cue += w
+        elif g == "cancel":
+            cancel += w
+        elif g in ("urgent", "calm"):
+            urgent_score += w
+        else:
+            cat_scores[g] += w
+        if w:  # zero-weight entries only stop shorter keywords; not worth showing
+            evidence.append((s, rule.evidence if rule.regex is None else shown.join(rule.shown_as)))
+    evidence.sort()
+
+    best_score = max(cat_scores.values())
+    best = next(c for c in R.tie_sorted if cat_scores[c] == best_score)
+    urgent_signal = urgent_score >= S.urgent_threshold
+    total = best_score + min(cue, S.cue_max) + cancel + (S.urgent_bonus if urgent_signal else 0.0)
+    if best in S.ask_only and not any(w in norm for w in S.ask_words):
+        total -= S.ask_penalty
+        evidence.append((n, f"ask:{best}(-{S.ask_penalty:g})"))
+    if best_score >= S.min_topic and total >= S.threshold:
+        category = best
+    elif S.other_cue > 0 and best_score < S.min_topic and best_score + cue + cancel >= S.other_cue:
+        # addressed to the community with a request, about nothing we have words for
+        category = "other"
+        total = best_score + cue + cancel
+    else:
+        category = "none"
+    if category != "none" and S.lexicon_weight and lexicon is not None:
+        category = _with_lexicon(lexicon, tokens, cat_scores, category, S.lexicon_weight, evidence, n)
+    return Classification(
+        category=category,
+        urgent=category != "none" and urgent_signal,
+        evidence=tuple(e for _, e in evidence),
+        score=round(total, 3),
+    )
+
+
+def _with_lexicon(lexicon: Lexicon, tokens: list[str], cat_scores: dict[str, float], category: str,
+                  weight: float, evidence: list[tuple[int, str]], n: int) -> str:
+    """Where the rules are unsure (the best two categories within half of ``weight``, or no
+    topic word), rule scores plus the lexicon's probability times ``weight`` choose."""
+    ranked = sorted((cat_scores.get(c, 0.0) for c in REQUEST_CATEGORIES), reverse=True)
+    if category != "other" and ranked[0] - ranked[1] > weight / 2:
+        return category
+    p = lexicon.posterior(tokens)
+    combined = {c: cat_scores.get(c, 0.0) + weight * p.get(c, 0.0) for c in REQUEST_CATEGORIES}
+    best = max(combined, key=lambda c: (combined[c], -REQUEST_CATEGORIES.index(c)))
+    if best != category:
+        evidence.append((n, f"lexicon:{best}(p={p.get(best, 0.0):.2f})"))
+    return best
