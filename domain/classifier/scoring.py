@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .compiler import END, CompiledRules
 from .lexicon import Lexicon
 from .rules import REQUEST_CATEGORIES, Scoring
+from .subjects import subject
 
 #: where each term occurs in the message: term key -> [(start, end), ...]
 Hits = dict[str, list[tuple[int, int]]]
@@ -20,10 +21,27 @@ class Classification:
     urgent: bool
     evidence: tuple[str, ...]  # e.g. "repair:楼道灯(+3)", "cancel:修好了(-5)", "urgent:燃气味(+4)"
     score: float
+    #: what the bot does with it in a building group: "sure" (ticket and public receipt), "unsure"
+    #: (a private heads-up to a member, nothing public) or "none" (chatter). "" = from category.
+    tier: str = ""
+    #: the danger net fired (people in danger): members, grid worker and staff are told privately
+    alert: bool = False
+    danger: str | None = None  # which kind of danger (fire, gas, violence, fall, trapped ...)
+    #: the object or place it is about (电梯, 3单元电梯, 楼道灯 ...), None when it names none
+    subject: str | None = None
+    #: a few words naming the problem, for people ("3单元电梯停运")
+    summary: str | None = None
+    #: the calibrated probability that it is a request (None: rules only)
+    p_request: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.tier:
+            object.__setattr__(self, "tier", "none" if self.category == "none" else "sure")
 
     @property
     def is_request(self) -> bool:
-        return self.category != "none"
+        """A sure request: what opens a ticket with a public receipt."""
+        return self.tier == "sure"
 
 
 def score(R: CompiledRules, tokens: list[str], lexicon: Lexicon | None) -> Classification:
@@ -191,11 +209,15 @@ def _decide(R: CompiledRules, norm: str, tokens: list[str], by_rule: dict[int, t
         category = "none"
     if category != "none" and S.lexicon_weight and lexicon is not None:
         category = _with_lexicon(lexicon, tokens, cat_scores, category, S.lexicon_weight, evidence, n)
+    about = subject(norm)
     return Classification(
         category=category,
         urgent=category != "none" and urgent_signal,
         evidence=tuple(e for _, e in evidence),
         score=round(total, 3),
+        alert=category != "none" and urgent_signal,
+        subject=about,
+        summary=about,
     )
 
 
