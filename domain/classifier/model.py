@@ -38,21 +38,19 @@ _DIGITS = str.maketrans("0123456789", "0000000000")
 
 
 def features(tokens: list[str]) -> list[str]:
-    """The distinct features of a message, from its tokens (``Classifier.tokenize``)."""
-    words: list[str] = []
-    for t in tokens:
-        t = t.strip()
-        if t:
-            words.append(t.translate(_DIGITS))
-    text = " ".join("".join(tokens).translate(_DIGITS).split())
-    found = dict.fromkeys("w:" + w for w in words)
+    """The distinct features of a message, from its tokens (``Classifier.tokenize``):
+    ``w:`` + each token, and the character 1-3-grams of the joined text; ASCII digits read
+    as 0, white space collapsed to one space (a lone space is no feature)."""
+    joined = "".join(tokens)
+    norm = joined.translate(_DIGITS)
+    if norm != joined:
+        tokens = [t.translate(_DIGITS) for t in tokens]
+    found = dict.fromkeys(["w:" + w for w in map(str.strip, tokens) if w])
+    text = " ".join(norm.split())
     n = len(text)
-    for i in range(n):
-        found[text[i]] = None
-        if i + 1 < n:
-            found[text[i:i + 2]] = None
-            if i + 2 < n:
-                found[text[i:i + 3]] = None
+    found.update(dict.fromkeys(text))
+    found.update(dict.fromkeys([text[i:i + 2] for i in range(n - 1)]))
+    found.update(dict.fromkeys([text[i:i + 3] for i in range(n - 2)]))
     found.pop(" ", None)
     return list(found)
 
@@ -101,8 +99,15 @@ class Model:
         self.outputs: list[str] = list(data["outputs"])
         self.categories: list[str] = list(data["categories"])
         self.intercepts: list[float] = [float(x) for x in data["intercepts"]]
-        # feature -> flat [output index, weight, output index, weight, ...]
-        self.weights: dict[str, list[float]] = data["weights"]
+        # in the file: feature -> flat [output index, weight, output index, weight, ...];
+        # here: feature -> the weights of all outputs, so scoring adds whole vectors
+        k = len(self.outputs)
+        self.weights: dict[str, tuple[float, ...]] = {}
+        for f, flat in data["weights"].items():
+            v = [0.0] * k
+            for j in range(0, len(flat), 2):
+                v[int(flat[j])] = float(flat[j + 1])
+            self.weights[f] = tuple(v)
         cal = data["calibration"]
         self.request_ab: tuple[float, float] = (float(cal["request"][0]), float(cal["request"][1]))
         self.urgent_ab: tuple[float, float] = (float(cal["urgent"][0]), float(cal["urgent"][1]))
@@ -131,19 +136,19 @@ class Model:
     def raw_scores(self, feats: list[str]) -> tuple[list[float], int]:
         """Linear scores of every output (before calibration) for a message's ``features()``,
         and how many of them the model knows."""
+        get = self.weights.get
+        vecs = [v for v in map(get, feats) if v is not None]
         scale = 1.0 / math.sqrt(len(feats)) if feats else 0.0
-        z = [0.0] * len(self.outputs)
-        weights = self.weights
-        known = 0
-        for f in feats:
-            ws = weights.get(f)
-            if ws is None:
-                continue
-            known += 1
-            for j in range(0, len(ws), 2):
-                z[int(ws[j])] += ws[j + 1]
-        intercepts = self.intercepts
-        return [intercepts[i] + scale * z[i] for i in range(len(z))], known
+        if not vecs:
+            return list(self.intercepts), 0
+        sums = map(sum, zip(*vecs))
+        return [b + scale * t for b, t in zip(self.intercepts, sums)], len(vecs)
+
+    def explain(self, tokens: list[str], output: str = "request", top: int = 5) -> list[tuple[str, float]]:
+        """The features that pushed ``output`` most (either way), as (feature, weight)."""
+        k = self.outputs.index(output)
+        found = [(f, self.weights[f][k]) for f in features(tokens) if f in self.weights and self.weights[f][k]]
+        return sorted(found, key=lambda fw: -abs(fw[1]))[:top]
 
     def predict(self, tokens: list[str], text: str = "") -> Prediction:
         """Probabilities for one message. ``tokens`` are ``Classifier.tokenize(text)`` (the
