@@ -194,3 +194,46 @@ def test_retraining_gives_the_shipped_model():
     examples = [e for f in files for e in training.load_jsonl(f)]
     again = training.train(examples, tiers=json.loads(shipped)["tiers"])
     assert training.dumps(again) == shipped
+
+
+def test_training_reads_the_communitys_corrections(tmp_path):
+    """``--db``: the labelled_example rows (corrections made in chat) join the training set."""
+    from datetime import datetime
+
+    from domain.classifier import training
+    from storage import db
+    from storage.models import LabelledExample
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    with db.session_factory(engine)() as s:
+        s.add(LabelledExample(text="车棚的灯一直不亮", category="repair", urgent=False, created_at=datetime(2026, 1, 1)))
+        s.add(LabelledExample(text="好的 知道了", category="none", urgent=False, created_at=datetime(2026, 1, 2)))
+        s.commit()
+    engine.dispose()
+    got = training.load_corrections(url, str(tmp_path))
+    assert got == [{"text": "车棚的灯一直不亮", "category": "repair", "urgent": False, "source": "db"},
+                   {"text": "好的 知道了", "category": "none", "urgent": False, "source": "db"}]
+
+
+def test_training_refuses_the_sealed_batches(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    from domain.classifier import training
+
+    sealed = tmp_path / "fresh" / "batch.jsonl"
+    sealed.parent.mkdir()
+    sealed.write_text("", encoding="utf-8")
+    assert training.main([str(sealed), "--out", str(tmp_path / "m.json")]) == 2
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_choose_thresholds_meets_its_targets():
+    from domain.classifier.training import choose_thresholds
+
+    chatter = [i / 100 for i in range(100)]          # 100 chatter, uniform
+    requests = [0.5 + i / 200 for i in range(100)]   # 100 requests in [0.5, 1)
+    t = choose_thresholds(chatter + requests, [0] * 100 + [1] * 100, requests, [1] * 100)
+    assert sum(p >= t["sure"] for p in chatter) <= 2
+    assert sum(p >= t["unsure"] for p in requests) >= 98
+    assert sum(p >= t["urgent"] for p in requests) >= 90

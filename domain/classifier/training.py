@@ -156,7 +156,7 @@ def _prune(coef: Any, intercept: Any) -> tuple[Any, Any]:
     return c, np.round(intercept, DIGITS + 1)
 
 
-def _fit_linear(X: Any, y: Any, C: float, multi: bool = False) -> tuple[Any, Any]:
+def _fit_linear(X: Any, y: Any, C: float) -> tuple[Any, Any]:
     """Pruned, rounded (coef [k x d], intercept [k]) of a logistic regression."""
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
@@ -250,7 +250,7 @@ def _train(examples: list[dict], tiers: dict[str, float] | None,
     w_req, b_req = _fit_linear(X, is_req, C_REQUEST)
     w_urg, b_urg = _fit_linear(X, is_urg, C_URGENT)
     Xr = X[req_idx]
-    w_cat, b_cat = _fit_linear(Xr, y_cat, C_CATEGORY, multi=True)
+    w_cat, b_cat = _fit_linear(Xr, y_cat, C_CATEGORY)
 
     # calibration on out-of-fold scores of pruned models
     z_req = _oof_binary(X, is_req, C_REQUEST)
@@ -259,7 +259,7 @@ def _train(examples: list[dict], tiers: dict[str, float] | None,
     cal_urg = _platt(z_urg, is_urg)
     logits = np.zeros((len(req_idx), len(cats)))
     for tr, te in _inner_folds(y_cat, INNER_FOLDS):
-        coef, b = _fit_linear(Xr[tr], y_cat[tr], C_CATEGORY, multi=True)
+        coef, b = _fit_linear(Xr[tr], y_cat[tr], C_CATEGORY)
         present = sorted(set(y_cat[tr].tolist()))
         full = np.full((len(te), len(cats)), -30.0)
         full[:, present] = Xr[te] @ coef.T + b
