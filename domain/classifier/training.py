@@ -15,8 +15,9 @@ and tests/data/holdout*.jsonl; never tests/data/fresh/, sealed for first looks),
 
 How: each message becomes its features (``model.features``: jieba tokens and character
 1-3-grams, scaled by 1/sqrt(n)); three logistic regressions are fitted: request vs chatter
-(all messages), urgent vs not (all messages), and the category (requests only,
-multinomial). Their probabilities are calibrated on out-of-fold scores (5 stratified
+(all messages; features scaled by their naive-Bayes log-count ratio, "NBSVM", which kept
+fewer chatter lines above the 98%-recall threshold in grouped cross-validation, 6% against
+10%), urgent vs not (all messages), and the category (requests only, multinomial). Their probabilities are calibrated on out-of-fold scores (5 stratified
 folds, fixed seed): Platt scaling for request and urgent, a temperature for categories.
 Tiny weights are pruned and the rest rounded before export, and the calibration is fitted
 on the pruned scores, so the exported file is exactly what was calibrated.
@@ -42,7 +43,8 @@ from typing import Any
 from .model import DEFAULT_MODEL, FORMAT, Model, features
 
 SEED = 20261127
-C_REQUEST = 32.0
+C_REQUEST = 16.0
+NB_ALPHA = 0.25      # smoothing of the naive-Bayes ratios that scale the request features (NBSVM)
 C_URGENT = 32.0
 C_CATEGORY = 32.0
 MIN_DF = 2            # a feature seen in one message only teaches nothing general
@@ -165,6 +167,23 @@ def _fit_linear(X: Any, y: Any, C: float) -> tuple[Any, Any]:
     return _prune(clf.coef_, clf.intercept_)
 
 
+def _fit_nb_linear(X: Any, y: Any, C: float) -> tuple[Any, Any]:
+    """A logistic regression over features scaled by their naive-Bayes log-count ratio
+    (Wang & Manning's NBSVM, logistic variant); returned as weights on the unscaled
+    features (ratio x weight), pruned and rounded, so it exports like any linear model."""
+    import numpy as np
+    from scipy.sparse import diags
+    from sklearn.linear_model import LogisticRegression
+
+    B = (X > 0).astype("float64")
+    p = NB_ALPHA + np.asarray(B[y == 1].sum(axis=0)).ravel()
+    q = NB_ALPHA + np.asarray(B[y == 0].sum(axis=0)).ravel()
+    r = np.log((p / p.sum()) / (q / q.sum()))
+    clf = LogisticRegression(C=C, max_iter=1000, tol=1e-5, solver="lbfgs")
+    clf.fit(X @ diags(r), y)
+    return _prune(clf.coef_ * r, clf.intercept_)
+
+
 def _inner_folds(y: Any, k: int) -> list[tuple[Any, Any]]:
     from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
 
@@ -173,12 +192,12 @@ def _inner_folds(y: Any, k: int) -> list[tuple[Any, Any]]:
     return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=SEED).split(y, y))
 
 
-def _oof_binary(X: Any, y: Any, C: float) -> Any:
+def _oof_binary(X: Any, y: Any, C: float, fit: Callable[[Any, Any, float], tuple[Any, Any]]) -> Any:
     import numpy as np
 
     z = np.zeros(len(y))
     for tr, te in _inner_folds(y, INNER_FOLDS):
-        coef, b = _fit_linear(X[tr], y[tr], C)
+        coef, b = fit(X[tr], y[tr], C)
         z[te] = X[te] @ coef[0] + b[0]
     return z
 
@@ -247,14 +266,14 @@ def _train(examples: list[dict], tiers: dict[str, float] | None,
     cats = [c for c in REQUEST_CATEGORIES if any(examples[i]["category"] == c for i in req_idx)]
     y_cat = np.array([cats.index(examples[i]["category"]) for i in req_idx], dtype=int)
 
-    w_req, b_req = _fit_linear(X, is_req, C_REQUEST)
+    w_req, b_req = _fit_nb_linear(X, is_req, C_REQUEST)
     w_urg, b_urg = _fit_linear(X, is_urg, C_URGENT)
     Xr = X[req_idx]
     w_cat, b_cat = _fit_linear(Xr, y_cat, C_CATEGORY)
 
     # calibration on out-of-fold scores of pruned models
-    z_req = _oof_binary(X, is_req, C_REQUEST)
-    z_urg = _oof_binary(X, is_urg, C_URGENT)
+    z_req = _oof_binary(X, is_req, C_REQUEST, _fit_nb_linear)
+    z_urg = _oof_binary(X, is_urg, C_URGENT, _fit_linear)
     cal_req = _platt(z_req, is_req)
     cal_urg = _platt(z_urg, is_urg)
     logits = np.zeros((len(req_idx), len(cats)))
@@ -294,7 +313,7 @@ def _train(examples: list[dict], tiers: dict[str, float] | None,
             "urgent": int(is_urg.sum()),
             "sources": sorted({str(e.get("source", "?")) for e in examples}),
             "features": len(weights),
-            "C": [C_REQUEST, C_URGENT, C_CATEGORY], "min_df": MIN_DF, "prune": PRUNE,
+            "C": [C_REQUEST, C_URGENT, C_CATEGORY], "nb_alpha": NB_ALPHA, "min_df": MIN_DF, "prune": PRUNE,
         },
         "outputs": outputs,
         "categories": cats,
