@@ -237,3 +237,11 @@ def test_choose_thresholds_meets_its_targets():
     assert sum(p >= t["sure"] for p in chatter) <= 2
     assert sum(p >= t["unsure"] for p in requests) >= 98
     assert sum(p >= t["urgent"] for p in requests) >= 90
+
+
+def test_default_training_files_leave_the_fresh_batches_sealed():
+    from domain.classifier.training import default_files
+
+    files = default_files()
+    assert files and all("fresh" not in f.parts for f in files)
+    assert all(f.name == "dev.jsonl" or f.name.startswith("holdout") for f in files)
