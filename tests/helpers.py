@@ -59,3 +59,12 @@ def grid_worker_for(bot, resident_chat_id: str) -> Person:  # type: ignore[no-un
         assert worker is not None
         s.expunge(worker)
         return worker
+
+
+async def tick(bot, **delta: float):  # type: ignore[no-untyped-def]
+    """Move the clock on, run the jobs that are due, deliver; returns what was sent."""
+    bot.clock.advance(**delta)
+    before = len(bot.gw.sent)
+    await bot.app.jobs.run_due()
+    await bot.app.outbox.drain()
+    return bot.gw.sent[before:]

@@ -12,18 +12,12 @@ from bot.gateways.testing import TestGateway
 from kernel.clock import FrozenClock
 from storage.models import Campaign, CampaignSend, Household, MemberLink, Person
 from tests.conftest import START, texts_to
+from tests.helpers import tick
 
 FRAUD = ("新建宣传 防电诈\n对象:全部\n时间:每周一 09:00\n起止:2026-11-23 至 2027-02-28\n"
          "内容:警惕冒充公检法的电话,不转账、不透露验证码。")
 ROOMS = ["room-1", "room-2", "room-3", "room-4"]
 
-
-async def tick(bot, **delta: float):  # type: ignore[no-untyped-def]
-    bot.clock.advance(**delta)
-    before = len(bot.gw.sent)
-    await bot.app.jobs.run_due()
-    await bot.app.outbox.drain()
-    return bot.gw.sent[before:]
 
 
 def campaign_texts(sent) -> Counter:  # type: ignore[no-untyped-def]

@@ -8,16 +8,13 @@ from bot.app import App
 from bot.gateways.testing import TestGateway
 from kernel.config import Settings
 from tests.conftest import texts_to
-from tests.helpers import building_room_of, grid_worker_for, linked_member_of, ticket
-
-
-async def tick(bot, **delta: float):  # type: ignore[no-untyped-def]
-    """Move the clock on, run the jobs that are due, deliver; returns what was sent."""
-    bot.clock.advance(**delta)
-    before = len(bot.gw.sent)
-    await bot.app.jobs.run_due()
-    await bot.app.outbox.drain()
-    return bot.gw.sent[before:]
+from tests.helpers import (
+    building_room_of,
+    grid_worker_for,
+    linked_member_of,
+    tick,
+    ticket,
+)
 
 
 async def test_urgent_ticket_left_unaccepted_climbs_the_ladder_once(bot) -> None:

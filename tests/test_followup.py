@@ -6,15 +6,7 @@ from datetime import timedelta
 
 from domain.reports.figures import ticket_figures
 from tests.conftest import START, texts_to
-from tests.helpers import building_room_of, linked_member_of, ticket, tickets
-
-
-async def tick(bot, **delta: float):  # type: ignore[no-untyped-def]
-    bot.clock.advance(**delta)
-    before = len(bot.gw.sent)
-    await bot.app.jobs.run_due()
-    await bot.app.outbox.drain()
-    return bot.gw.sent[before:]
+from tests.helpers import building_room_of, linked_member_of, tick, ticket, tickets
 
 
 async def resolved_repair(bot, text: str = "单元门禁坏了,刷卡没反应", sender: str = "r01"):  # type: ignore[no-untyped-def]
