@@ -37,7 +37,6 @@ from storage.models import (
     CampaignSend,
     CampaignStatus,
     ChatRoom,
-    Colour,
     Grid,
     Household,
     MemberLink,
@@ -49,8 +48,6 @@ log = logging.getLogger(__name__)
 
 JOB_PREFIX = "campaign:"
 ALL_WORDS = ("全部", "所有", "全体", "全部楼栋")
-COLOUR_WORDS = {"绿": Colour.GREEN, "蓝": Colour.BLUE, "黄": Colour.YELLOW, "橙": Colour.ORANGE,
-                "green": Colour.GREEN, "blue": Colour.BLUE, "yellow": Colour.YELLOW, "orange": Colour.ORANGE}
 
 
 def job_id(campaign_id: int) -> str:
@@ -67,10 +64,10 @@ def audience_colours(audience: str) -> list[str] | None:
     """The colours an audience names ("橙色,蓝色"), or None when it names groups."""
     colours = []
     for part in _parts(audience):
-        word = part.removesuffix("色").removesuffix("户").removesuffix("色").lower()
-        if word not in COLOUR_WORDS:
+        colour = T.colour_code(part)
+        if colour is None:
             return None
-        colours.append(COLOUR_WORDS[word])
+        colours.append(colour)
     return colours or None
 
 

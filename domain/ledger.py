@@ -34,13 +34,6 @@ from storage.models import (
     WishStatus,
 )
 
-#: what people type for each colour
-COLOUR_WORDS = {
-    "绿": Colour.GREEN, "绿色": Colour.GREEN, "green": Colour.GREEN,
-    "蓝": Colour.BLUE, "蓝色": Colour.BLUE, "blue": Colour.BLUE,
-    "黄": Colour.YELLOW, "黄色": Colour.YELLOW, "yellow": Colour.YELLOW,
-    "橙": Colour.ORANGE, "橙色": Colour.ORANGE, "orange": Colour.ORANGE,
-}
 #: the strengths that fit each colour's duty (就近方便、双向选择)
 DUTY_STRENGTHS = {
     Colour.BLUE: frozenset({"致富带富"}),
@@ -51,7 +44,7 @@ DUTY_STRENGTHS = {
 
 
 def parse_colour(word: str) -> str | None:
-    return COLOUR_WORDS.get(word.strip().lower())
+    return T.colour_code(word)
 
 
 def parse_strengths(text: str | None) -> set[str]:

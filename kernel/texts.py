@@ -260,6 +260,14 @@ EXAMPLES = {
 # the group texts below may carry them.
 
 COLOUR_SHORT = {"green": "绿", "blue": "蓝", "yellow": "黄", "orange": "橙"}
+_COLOUR_CODES = {word: code for code, word in COLOUR_SHORT.items()} | {code: code for code in COLOUR_SHORT}
+
+
+def colour_code(word: str) -> str | None:
+    """What people (and sheets) write for a colour → its code: 绿, 绿色, 绿色户, green,
+    color-green → "green"; anything else → None. The one list of colour words."""
+    w = word.strip().lower().removeprefix("color-").removesuffix("户").removesuffix("色")
+    return _COLOUR_CODES.get(w)
 CHANGE_STATUS_NAMES = {"pending": "待确认", "confirmed": "已确认", "rejected": "已驳回",
                        "superseded": "已被新申请替代"}
 LEDGER_PRIVATE_ONLY = "“{command}”涉及住户隐私,请私聊我发送,不要在群里发。"

@@ -26,6 +26,7 @@ from domain.workbook import exporter
 from domain.workbook.exporter import AnySheet, Header, natural, write_table
 from kernel.clock import Clock
 from kernel.config import Settings
+from kernel.texts import COLOUR_SHORT
 from storage.models import (
     Building,
     ColourChange,
@@ -45,7 +46,7 @@ from storage.models import (
 # the sheets' Chinese names and headers
 VISIT_STATUS, VISITS, TICKETS, COLOUR_CHANGES, WISHES, MEMBERS = (
     "走访情况", "走访记录", "工单", "调色记录", "微心愿", "党员台账")
-COLOUR = {"green": "绿", "blue": "蓝", "yellow": "黄", "orange": "橙"}
+COLOUR = COLOUR_SHORT
 VISIT_KIND = {"visit": "走访", "finding": "发现问题", "suggestion": "意见建议"}
 TICKET_STATUS = {"assigned": "待接单", "accepted": "处理中", "handed_up": "已转办", "returned": "已退回",
                  "resolved": "已办结待评价", "closed": "已关闭"}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from domain.workbook.texts import T_FAILED
 from kernel.parsing import normalise
+from kernel.texts import COLOUR_SHORT, colour_code
 from storage.models import Colour, Role
 
 
@@ -58,9 +59,8 @@ SHEETS: dict[str, tuple[Column, ...]] = {
 SHEET_ALIASES = {"buildings": BUILDINGS, "households": HOUSEHOLDS, "people": PEOPLE,
                  "楼栋表": BUILDINGS, "住户表": HOUSEHOLDS, "人员表": PEOPLE}
 
-COLOUR_WORDS = {Colour.GREEN: "绿", Colour.BLUE: "蓝", Colour.YELLOW: "黄", Colour.ORANGE: "橙"}
-_COLOURS = {w: c for c, w in COLOUR_WORDS.items()} | {w + "色": c for c, w in COLOUR_WORDS.items()} | {
-    c: c for c in Colour.ALL} | {"color-" + c: c for c in Colour.ALL}
+#: a colour as the sheets write it (绿, 蓝, 黄, 橙)
+COLOUR_WORDS = COLOUR_SHORT
 
 ROLE_WORDS = {Role.RESIDENT: "居民", Role.MEMBER: "联户党员", Role.GRID_WORKER: "网格员",
               Role.STAFF: "社区干部", Role.ADMIN: "管理员"}
@@ -105,7 +105,7 @@ def is_room(value: str) -> bool:
 def colour_of(cell: str) -> str | None:
     """The colour a 颜色 cell names (blank: green); None when it names none."""
     word = normalise(cell).split("(")[0].strip().lower()
-    return _COLOURS.get(word) if word else Colour.GREEN
+    return colour_code(word) if word else Colour.GREEN
 
 
 def role_of(cell: str) -> str | None:
