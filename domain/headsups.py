@@ -120,7 +120,7 @@ def can_decide(person: Person, heads_up: HeadsUp) -> bool:
 def _example(session: Session, clock: Clock, heads_up: HeadsUp, category: str, urgent: bool,
              actor: Person, ticket: Ticket | None) -> None:
     session.add(LabelledExample(text=heads_up.text, category=category, urgent=urgent,
-                                predicted=heads_up.category, ticket=ticket, by_id=actor.id,
+                                predicted=heads_up.category, ticket_id=ticket.id if ticket else None, by_id=actor.id,
                                 created_at=clock.now()))
 
 
