@@ -99,7 +99,8 @@ def create(session: Session, say: Speaker, clock: Clock, *, building: Building |
     session.flush()
     say.person(recipient, T.HEADS_UP.format(
         alert=T.HEADS_UP_ALERT_MARK if alert else "", id=heads_up.id,
-        building=_building_name(building), reporter=_reporter_name(reporter), text=text[:QUOTE],
+        building=_building_name(building), reporter=_reporter_name(reporter),
+        said=T.HEADS_UP_SAID[room_chat_id is not None], text=text[:QUOTE],
         category=T.CATEGORY_NAMES.get(guess(category), category)), urgent=alert)
     return heads_up
 
@@ -120,8 +121,9 @@ def can_decide(person: Person, heads_up: HeadsUp) -> bool:
 def _example(session: Session, clock: Clock, heads_up: HeadsUp, category: str, urgent: bool,
              actor: Person, ticket: Ticket | None) -> None:
     session.add(LabelledExample(text=heads_up.text, category=category, urgent=urgent,
-                                predicted=heads_up.category, ticket_id=ticket.id if ticket else None, by_id=actor.id,
-                                created_at=clock.now()))
+                                predicted=heads_up.category,
+                                ticket_id=ticket.id if ticket is not None else None,
+                                by_id=actor.id, created_at=clock.now()))
 
 
 def to_ticket(session: Session, say: Speaker, clock: Clock, settings: Settings, heads_up: HeadsUp,

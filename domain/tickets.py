@@ -396,8 +396,8 @@ def problem_name(ticket: Ticket) -> str:
 
 
 def duplicate_of(session: Session, since: datetime, *, building: Building | None,
-                 household: Household | None, category: str, subject: str | None,
-                 urgent: bool) -> Ticket | None:
+                 household: Household | None, category: str,
+                 subject: str | None) -> Ticket | None:
     """The open ticket a report truly duplicates: same building, same category, the same subject
     (object or place; a report that names none never merges), reported since ``since``. Hardship,
     disputes and care go by household. An urgent report duplicates a non-urgent ticket only when

@@ -126,7 +126,7 @@ def report(ctx: Ctx, c: Classification) -> None:
     room_chat_id = None if ctx.msg.is_private else ctx.msg.room
     since = clock.now() - timedelta(hours=settings.merge_window_hours)
     existing = wf.duplicate_of(session, since, building=building, household=household,
-                               category=c.category, subject=c.subject, urgent=c.urgent)
+                               category=c.category, subject=c.subject)
     if existing is not None:
         join(ctx, c, existing, room_chat_id)
         return
@@ -201,7 +201,10 @@ def merged_report(ctx: Ctx) -> FilterResult:
     return {"joined": joined}
 
 
-@router.message(Command("不是一个问题", "不是同一个问题", "不是一个事", "不是一回事"), merged_report)
+NOT_THE_SAME = ("不是一个问题", "不是同一个问题", "不是一个事", "不是一回事")
+
+
+@router.message(Command(*NOT_THE_SAME), merged_report)
 def split(ctx: Ctx, joined: TicketReporter) -> None:
     old = joined.ticket
     c = ctx.classifier.classify(joined.text)
@@ -218,6 +221,8 @@ def needs_a_look(ctx: Ctx) -> FilterResult:
     c = ctx.classification
     if c is None or c.is_request or not (c.tier == "unsure" or c.alert):
         return None
+    if ctx.person.is_handler and not c.alert:
+        return None  # members and staff talking in the group: they know whom to tell
     return {"classification": c}
 
 

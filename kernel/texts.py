@@ -575,11 +575,12 @@ DANGER_WHERE_HEADS_UP = "系统不确定,未在群里回复。核实后回复:�
 DANGER_PRIVATE_ACK = "收到,已转告联户党员和社区。情况紧急请直接拨打 110 / 119 / 120。"
 #: heads-ups (待确认): what the classifier is unsure of goes to one person, privately
 HEADS_UP = (
-    "{alert}【待确认 {id}】{building} {reporter}在群里说:\n{text}\n"
-    "机器判断不准(可能是【{category}】),群里没有回复。\n"
+    "{alert}【待确认 {id}】{building} {reporter}{said}:\n{text}\n"
+    "机器判断不准(可能是【{category}】),没有公开回复,也没有生成工单。\n"
     "需要处理请回复:转工单 {id}(可加类别,如:转工单 {id} 环境卫生)\n不需要处理请回复:忽略 {id}"
 )
 HEADS_UP_ALERT_MARK = "🔴"
+HEADS_UP_SAID = {True: "在群里说", False: "私信说"}
 HEADS_UP_REMINDER = "还有一条待确认消息没有处理:【待确认 {id}】{reporter}:{text}\n请回复:转工单 {id} 或 忽略 {id}"
 HEADS_UP_LINE = "待确认 {id} {building} {reporter}:{text}"
 HEADS_UP_LIST_HEAD = "待确认的群消息({count}条,回复 转工单 编号 / 忽略 编号):"

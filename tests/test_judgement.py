@@ -291,3 +291,20 @@ async def test_not_the_same_problem_splits_the_report_into_its_own_ticket(bot) -
     assert await bot.say("不是一个问题", sender="r01", room=room) == []
     assert texts_to(await bot.say("不是一个问题", sender="r01"), "r01") == [
         "没有找到您最近被合并的反映。有新问题请直接在群里说明。"]
+
+
+async def test_danger_said_privately_is_passed_on_and_answered(bot, fake) -> None:
+    member = linked_member_of(bot, "r01")
+    worker = grid_worker_for(bot, "r01")
+    fake(ELDERLY, tier="unsure", category="care", alert=True, danger="unseen")
+    sent = await bot.say(ELDERLY, sender="r01")
+    assert texts_to(sent, "r01") == ["收到,已转告联户党员和社区。情况紧急请直接拨打 110 / 119 / 120。"]
+    assert "私信说" in texts_to(sent, member.chat_id)[0]
+    assert "险情提醒" in texts_to(sent, worker.chat_id)[0] and texts_to(sent, "room-staff")
+
+
+async def test_a_member_talking_in_the_group_gets_no_heads_up(bot, fake) -> None:
+    room = building_room_of(bot, "r01")
+    member = linked_member_of(bot, "r01")
+    fake("电梯的事我在跟进,大家别急", tier="unsure", category="repair")
+    assert await bot.say("电梯的事我在跟进,大家别急", sender=member.chat_id, room=room) == []
