@@ -390,9 +390,12 @@ HOUSEHOLD_CATEGORIES = PRIVATE_CATEGORIES
 
 
 def problem_name(ticket: Ticket) -> str:
-    """The ticket's problem in a few words, for people: its summary, else its subject, else
-    its category's name."""
-    return ticket.summary or ticket.subject or T.CATEGORY_NAMES.get(ticket.category, ticket.category)
+    """The ticket's problem in a few words, as a building group may read it: its summary, else
+    its subject, else its category's name (only the category for disputes, hardship and care)."""
+    category = T.CATEGORY_NAMES.get(ticket.category, ticket.category)
+    if ticket.category in PRIVATE_CATEGORIES:
+        return category
+    return ticket.summary or ticket.subject or category
 
 
 def duplicate_of(session: Session, since: datetime, *, building: Building | None,

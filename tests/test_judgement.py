@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.classifier import Classification
+from storage import repo
 from storage.models import LabelledExample, OutboxMessage
 from tests.conftest import texts_to
 from storage.models import Ticket
@@ -308,3 +309,20 @@ async def test_a_member_talking_in_the_group_gets_no_heads_up(bot, fake) -> None
     member = linked_member_of(bot, "r01")
     fake("电梯的事我在跟进,大家别急", tier="unsure", category="repair")
     assert await bot.say("电梯的事我在跟进,大家别急", sender=member.chat_id, room=room) == []
+
+
+async def test_a_merge_in_a_household_matter_names_only_the_category_in_the_group(bot, fake) -> None:
+    room = building_room_of(bot, "r01")
+    first, again = "家里失业了生活困难,想申请低保", "低保的事能不能快点,家里真揭不开锅了"
+    fake(first, tier="sure", category="care", subject="低保", summary="低保申请")
+    fake(again, tier="sure", category="care", subject="低保", summary="低保申请")
+    with bot.sessions() as s:
+        r01 = repo.person_by_chat_id(s, "r01")
+        assert r01 is not None and r01.household is not None
+        address = r01.household.address
+    await bot.say(f"我是 {address}", sender="spouse", name="老伴", room=room)
+    await bot.say(first, sender="r01", room=room)
+    sent = await bot.say(again, sender="spouse", room=room)  # the same household: the same ticket
+    [reply] = texts_to(sent, room)
+    assert "已合并到工单 1001(帮扶关爱)" in reply and "低保" not in reply
+    assert len(tickets(bot)) == 1
