@@ -92,8 +92,10 @@ def create(session: Session, say: Speaker, clock: Clock, *, building: Building |
     heads_up = HeadsUp(
         community_id=building.grid.community_id if building is not None else reporter.community_id,
         building=building, household=household, reporter=reporter, room_chat_id=room_chat_id,
-        inbound_id=inbound_id, text=text, category=category, alert=alert, danger=danger,
-        subject=subject, summary=summary, recipient=recipient, status=HeadsUpStatus.OPEN,
+        inbound_id=inbound_id, text=text, category=category, alert=alert,
+        danger=danger[:30] if danger else None,
+        subject=subject[:100] if subject else None, summary=summary[:200] if summary else None,
+        recipient=recipient, status=HeadsUpStatus.OPEN,
         created_at=clock.now())
     session.add(heads_up)
     session.flush()

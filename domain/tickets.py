@@ -194,7 +194,7 @@ def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settin
         building=building, household=household, room_chat_id=room_chat_id, category=category,
         urgent=urgent, status=Status.ASSIGNED, text=text, evidence=evidence, assignee=assignee,
         reporter=reporter, created_at=now, accept_due=accept_due, resolve_due=resolve_due,
-        subject=subject, summary=summary)
+        subject=subject[:100] if subject else None, summary=summary[:200] if summary else None)
     session.add(ticket)
     session.add(TicketReporter(ticket=ticket, person=reporter, room_chat_id=room_chat_id, text=text,
                                created_at=now))
