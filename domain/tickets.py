@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kernel import texts as T
@@ -182,7 +183,8 @@ def urgent_advice(settings: Settings, text: str) -> str:
 def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settings, *,
                   building: Building | None, household: Household | None, reporter: Person,
                   room_chat_id: str | None, text: str, category: str, urgent: bool,
-                  evidence: str = "") -> Ticket:
+                  evidence: str = "", subject: str | None = None,
+                  summary: str | None = None) -> Ticket:
     now = clock.now()
     assignee = choose_assignee(session, building, household)
     accept_due, resolve_due = deadlines(settings, clock, urgent, now, category)
@@ -191,7 +193,8 @@ def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settin
         community_id=building.grid.community_id if building is not None else reporter.community_id,
         building=building, household=household, room_chat_id=room_chat_id, category=category,
         urgent=urgent, status=Status.ASSIGNED, text=text, evidence=evidence, assignee=assignee,
-        reporter=reporter, created_at=now, accept_due=accept_due, resolve_due=resolve_due)
+        reporter=reporter, created_at=now, accept_due=accept_due, resolve_due=resolve_due,
+        subject=subject[:100] if subject else None, summary=summary[:200] if summary else None)
     session.add(ticket)
     session.add(TicketReporter(ticket=ticket, person=reporter, room_chat_id=room_chat_id, text=text,
                                created_at=now))
@@ -219,16 +222,18 @@ def receipt(settings: Settings, ticket: Ticket) -> str:
     return text
 
 
-def notify_new(session: Session, say: Speaker, clock: Clock, ticket: Ticket) -> None:
-    """The private ping to the assignee; for an urgent ticket also the grid worker and the
-    staff group, at once."""
+def notify_new(session: Session, say: Speaker, clock: Clock, ticket: Ticket,
+               skip_assignee: bool = False) -> None:
+    """The private ping to the assignee (unless ``skip_assignee``: they made the ticket
+    themselves); for an urgent ticket also the grid worker and the staff group, at once."""
     category = T.CATEGORY_NAMES.get(ticket.category, ticket.category)
     reporter = ticket.reporter.name if ticket.reporter is not None else "居民"
     text = T.NEW_TICKET_PRIVATE.format(
         number=ticket.number, urgent=T.URGENT_MARK if ticket.urgent else "", category=category,
         place=place(ticket, True), reporter=reporter, text=ticket.text[:1000],
         household=household_line(ticket), accept_due=clock.show(ticket.accept_due))
-    say.person(ticket.assignee, text, urgent=ticket.urgent)
+    if not skip_assignee:
+        say.person(ticket.assignee, text, urgent=ticket.urgent)
     if not ticket.urgent:
         return
     alert = T.URGENT_ALERT.format(number=ticket.number, category=category, place=place(ticket, True),
@@ -376,3 +381,98 @@ def attach(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: 
     event(session, clock, ticket, EventKind.ATTACHED, actor, path)
     say.person(ticket.assignee, T.ATTACHED_PRIVATE.format(number=ticket.number, reporter=actor.name),
                attachment=path)
+
+
+# --- merging only the same problem (issue 10 §3) ---------------------------------------------------
+
+#: categories that go by household: a report of one household never joins another's ticket
+HOUSEHOLD_CATEGORIES = PRIVATE_CATEGORIES
+
+
+def problem_name(ticket: Ticket) -> str:
+    """The ticket's problem in a few words, as a building group may read it: its summary, else
+    its subject, else its category's name (only the category for disputes, hardship and care)."""
+    category = T.CATEGORY_NAMES.get(ticket.category, ticket.category)
+    if ticket.category in PRIVATE_CATEGORIES:
+        return category
+    return ticket.summary or ticket.subject or category
+
+
+def duplicate_of(session: Session, since: datetime, *, building: Building | None,
+                 household: Household | None, category: str,
+                 subject: str | None) -> Ticket | None:
+    """The open ticket a report truly duplicates: same building, same category, the same subject
+    (object or place; a report that names none never merges), reported since ``since``. Hardship,
+    disputes and care go by household. An urgent report duplicates a non-urgent ticket only when
+    the subjects are the same (the caller then upgrades it); otherwise it opens its own."""
+    from domain.classifier.subjects import same_subject
+
+    if building is None or subject is None:
+        return None
+    rows = session.scalars(
+        select(Ticket).where(Ticket.building_id == building.id, Ticket.category == category,
+                             Ticket.status.in_(Status.OPEN), Ticket.created_at >= since)
+        .order_by(Ticket.created_at.desc())).all()
+    for ticket in rows:
+        if category in HOUSEHOLD_CATEGORIES and (
+                household is None or ticket.household_id != household.id):
+            continue
+        if same_subject(ticket.subject, subject):
+            return ticket
+    return None
+
+
+def upgrade_to_urgent(session: Session, say: Speaker, clock: Clock, settings: Settings,
+                      ticket: Ticket, reporter: Person, text: str) -> None:
+    """A report shows an open ticket's problem is urgent: urgent deadlines from now (the
+    deadline ladders start again) and the assignee, grid worker and staff group told at once."""
+    now = clock.now()
+    ticket.urgent = True
+    accept_due, resolve_due = deadlines(settings, clock, True, now, ticket.category)
+    if ticket.accepted_at is None:
+        ticket.accept_due = min(accept_due, ticket.accept_due) if ticket.accept_due else accept_due
+    ticket.resolve_due = min(resolve_due, ticket.resolve_due) if ticket.resolve_due else resolve_due
+    event(session, clock, ticket, EventKind.UPGRADED, reporter, text[:500])
+    say.person(ticket.assignee, T.MERGED_UPGRADED_PRIVATE.format(
+        number=ticket.number, reporter=reporter.name, text=text[:500],
+        accept_due=clock.show(ticket.accept_due)), urgent=True)
+    category = T.CATEGORY_NAMES.get(ticket.category, ticket.category)
+    alert = T.URGENT_ALERT.format(number=ticket.number, category=category, place=place(ticket, True),
+                                  text=text[:300],
+                                  assignee=f"{role_name(ticket.assignee)}{ticket.assignee.name}"
+                                  if ticket.assignee else "未指定")
+    worker = grid_worker_of(ticket)
+    if worker is not None and (ticket.assignee is None or worker.id != ticket.assignee.id):
+        say.person(worker, alert, urgent=True)
+    say.staff_group(ticket.community_id, alert, urgent=True)
+
+
+def merged_report_of(session: Session, person: Person, since: datetime) -> TicketReporter | None:
+    """The latest report of ``person`` since ``since`` that joined someone else's ticket."""
+    return session.scalar(
+        select(TicketReporter).join(Ticket, TicketReporter.ticket_id == Ticket.id)
+        .where(TicketReporter.person_id == person.id, TicketReporter.created_at >= since,
+               Ticket.reporter_id != person.id)
+        .order_by(TicketReporter.created_at.desc(), TicketReporter.id.desc()))
+
+
+def split_report(session: Session, say: Speaker, clock: Clock, settings: Settings,
+                 joined: TicketReporter, *, category: str, urgent: bool,
+                 subject: str | None, summary: str | None) -> Ticket:
+    """不是一个问题: the reporter's merged report leaves the ticket and becomes its own."""
+    old, person = joined.ticket, joined.person
+    building = old.building
+    household = person.household if (person.household is not None and building is not None
+                                     and person.household.building_id == building.id) else None
+    text, room_chat_id = joined.text, joined.room_chat_id
+    session.delete(joined)
+    session.flush()
+    ticket = create_ticket(session, say, clock, settings, building=building, household=household,
+                           reporter=person, room_chat_id=room_chat_id, text=text, category=category,
+                           urgent=urgent, subject=subject, summary=summary)
+    event(session, clock, old, EventKind.SPLIT, person,
+          T.SPLIT_NOTE.format(name=person.name, new=ticket.number))
+    say.person(old.assignee, T.SPLIT_PRIVATE.format(number=old.number, name=person.name,
+                                                    new=ticket.number))
+    session.refresh(old, ["reporters"])
+    return ticket

@@ -12,6 +12,7 @@ def build_dispatcher() -> Dispatcher:
         colours,
         fallback,
         followup,
+        headsups,
         ledger,
         members,
         middlewares,
@@ -23,7 +24,7 @@ def build_dispatcher() -> Dispatcher:
     )
 
     return Dispatcher(
-        routers=[fallback.media_router, members.router, colours.router, visits.router, wishes.router,
+        routers=[fallback.media_router, members.router, headsups.router, colours.router, visits.router, wishes.router,
                  ledger.router, staff.router, campaigns.router, followup.router, rules_admin.router,
                  residents.router, fallback.router],
         middlewares=[middlewares.understand, middlewares.log_route],

@@ -71,10 +71,13 @@ def return_ticket(ctx: Ctx, ticket: Ticket, reason: str) -> None:
 
 @router.message(Command("我的工单"), HANDLERS)
 def my_tickets(ctx: Ctx) -> None:
+    from handlers.headsups import pending_lines  # unanswered 待确认 messages (issue 10)
+
     tickets = repo.tickets_assigned_to(ctx.session, ctx.person.id, Status.OPEN)
-    if not tickets:
+    pending = pending_lines(ctx)
+    if not tickets and not pending:
         ctx.reply(T.MY_TICKETS_NONE)
         return
-    lines = [T.MY_TICKETS_HEAD.format(count=len(tickets))]
+    lines = [T.MY_TICKETS_HEAD.format(count=len(tickets))] if tickets else []
     lines += [ticket_line(ctx, t, private=ctx.msg.is_private) for t in tickets]
-    ctx.reply("\n".join(lines))
+    ctx.reply("\n".join(lines + pending))

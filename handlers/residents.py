@@ -1,19 +1,23 @@
 """What anyone may type, and what residents' messages mean.
 
 查询 N · 我的诉求 · 帮助 · 我是 3-2-502 · the 1/2/3 answer after 办结 · a request in a
-building group becomes a ticket (or joins an open one); chatter gets silence.
+building group becomes a ticket (or joins the open ticket of the same problem), what the
+classifier is unsure of becomes a private heads-up (待确认), danger is told at once to the
+member, grid worker and staff; chatter gets silence; 不是一个问题 splits a merged report off.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from domain import headsups
 from domain import tickets as wf
 from handlers.context import Ctx
 from handlers.filters import HouseholdArg, ticket_arg
 from handlers.router import (
     Command,
     FilterResult,
+    Reply,
     Router,
     in_building_group,
     is_request,
@@ -24,7 +28,7 @@ from handlers.views import ticket_line
 from kernel import texts as T
 from kernel.parsing import parse_rating
 from storage import repo
-from storage.models import Household, Role, Ticket
+from storage.models import Building, HeadsUp, Household, Role, Ticket, TicketReporter
 
 if TYPE_CHECKING:
     from domain.classifier import Classification
@@ -104,36 +108,133 @@ def rating(ctx: Ctx, ticket: Ticket, value: int) -> None:
         ctx.reply(T.RATED_THANKS.format(rating=T.RATING_NAMES[value], number=ticket.number))
 
 
-def report(ctx: Ctx, c: Classification) -> None:
-    """A request: join an open ticket of the same kind in the building, or open a new one."""
-    session, settings, clock = ctx.session, ctx.settings, ctx.clock
+def _where(ctx: Ctx) -> tuple[Building | None, Household | None]:
+    """The building a message is about (the group's, else the sender's) and the sender's
+    household when it is in that building."""
     building = ctx.room.building if ctx.room is not None and ctx.room.building is not None else (
         ctx.person.household.building if ctx.person.household is not None else None)
     household = ctx.person.household
     if household is not None and building is not None and household.building_id != building.id:
         household = None  # reporting for another building: its group knows best
-    if building is not None:
-        since = clock.now() - timedelta(hours=settings.merge_window_hours)
-        existing = repo.open_ticket_to_merge(session, building.id, c.category, since)
-        if existing is not None:
-            room_chat_id = None if ctx.msg.is_private else ctx.msg.room
-            if wf.merge_into(session, ctx.say, clock, existing, ctx.person, room_chat_id, ctx.text):
-                ctx.reply(T.MERGED.format(number=existing.number))
-            else:
-                ctx.reply(T.ALREADY_REPORTED.format(number=existing.number,
-                                                    status=T.STATUS_NAMES[existing.status]))
-            return
+    return building, household
+
+
+def report(ctx: Ctx, c: Classification) -> None:
+    """A sure request: join the open ticket of the same problem, or open a new one."""
+    session, settings, clock = ctx.session, ctx.settings, ctx.clock
+    building, household = _where(ctx)
+    room_chat_id = None if ctx.msg.is_private else ctx.msg.room
+    since = clock.now() - timedelta(hours=settings.merge_window_hours)
+    existing = wf.duplicate_of(session, since, building=building, household=household,
+                               category=c.category, subject=c.subject)
+    if existing is not None:
+        join(ctx, c, existing, room_chat_id)
+        return
     ticket = wf.create_ticket(
         session, ctx.say, clock, settings, building=building, household=household,
-        reporter=ctx.person, room_chat_id=None if ctx.msg.is_private else ctx.msg.room,
-        text=ctx.text, category=c.category, urgent=c.urgent, evidence=" ".join(c.evidence))
+        reporter=ctx.person, room_chat_id=room_chat_id, text=ctx.text, category=c.category,
+        urgent=c.urgent, evidence=" ".join(c.evidence), subject=c.subject, summary=c.summary)
     ctx.reply(wf.receipt(settings, ticket), urgent=ticket.urgent)
     wf.notify_new(session, ctx.say, clock, ticket)
+    if c.alert and not ticket.urgent:  # the urgent ping told everyone already
+        headsups.danger_alert(session, ctx.say, building=building, household=household,
+                              reporter=ctx.person, text=ctx.text, danger=c.danger, ticket=ticket)
+
+
+def join(ctx: Ctx, c: Classification, existing: Ticket, room_chat_id: str | None) -> None:
+    """The report is about the problem of an open ticket: the reporter joins it (told which
+    problem, and how to split it off); an urgent report upgrades it; an alert is never silenced."""
+    session, settings, clock = ctx.session, ctx.settings, ctx.clock
+    merged = wf.merge_into(session, ctx.say, clock, existing, ctx.person, room_chat_id, ctx.text)
+    if c.urgent and not existing.urgent:
+        wf.upgrade_to_urgent(session, ctx.say, clock, settings, existing, ctx.person, ctx.text)
+    elif c.alert:
+        building, household = _where(ctx)
+        headsups.danger_alert(session, ctx.say, building=building, household=household,
+                              reporter=ctx.person, text=ctx.text, danger=c.danger, ticket=existing)
+    if merged:
+        text = T.MERGED_SAME.format(number=existing.number, summary=wf.problem_name(existing))
+    else:
+        text = T.ALREADY_REPORTED.format(number=existing.number,
+                                         status=T.STATUS_NAMES[existing.status])
+    if c.urgent:
+        text = wf.urgent_advice(settings, ctx.text) + "\n" + text
+    ctx.reply(text, urgent=c.urgent)
+
+
+def heads_up(ctx: Ctx, c: Classification) -> HeadsUp:
+    """Not sure (or only the danger net fired): nothing in the group; one person is asked
+    privately, and when people may be in danger the member, grid worker and staff are told."""
+    building, household = _where(ctx)
+    item = headsups.create(
+        ctx.session, ctx.say, ctx.clock, building=building, household=household,
+        reporter=ctx.person, room_chat_id=None if ctx.msg.is_private else ctx.msg.room,
+        text=ctx.text, category=c.category, alert=c.alert, danger=c.danger, subject=c.subject,
+        summary=c.summary, inbound_id=ctx.inbound_id)
+    if c.alert:
+        told = {item.recipient_id} if item.recipient_id is not None else set()
+        headsups.danger_alert(ctx.session, ctx.say, building=building, household=household,
+                              reporter=ctx.person, text=ctx.text, danger=c.danger, heads_up=item,
+                              told=told)
+    return item
 
 
 @router.message(in_building_group, is_text, is_request)
 def report_in_group(ctx: Ctx, classification: Classification) -> None:
     report(ctx, classification)
+
+
+# --- 不是一个问题: a merged report becomes its own ticket -------------------------------------------
+
+def merged_report(ctx: Ctx) -> FilterResult:
+    """The sender's latest report that joined someone else's ticket (``joined``); in a group,
+    someone with none is left alone (it was talk), privately they are told."""
+    since = ctx.clock.now() - timedelta(hours=ctx.settings.split_window_hours)
+    joined = wf.merged_report_of(ctx.session, ctx.person, since)
+    if joined is None:
+        if ctx.msg.is_private or ctx.msg.mentions_bot:
+            raise Reply(T.SPLIT_NOTHING)
+        return None
+    if not joined.ticket.is_open:
+        raise Reply(T.SPLIT_CLOSED.format(number=joined.ticket.number,
+                                          status=T.STATUS_NAMES[joined.ticket.status]))
+    return {"joined": joined}
+
+
+NOT_THE_SAME = ("不是一个问题", "不是同一个问题", "不是一个事", "不是一回事")
+
+
+@router.message(Command(*NOT_THE_SAME), merged_report)
+def split(ctx: Ctx, joined: TicketReporter) -> None:
+    old = joined.ticket
+    c = ctx.classifier.classify(joined.text)
+    urgent = c.urgent and c.category == old.category
+    ticket = wf.split_report(ctx.session, ctx.say, ctx.clock, ctx.settings, joined,
+                             category=old.category, urgent=urgent, subject=None,
+                             summary=c.summary if c.category == old.category else None)
+    ctx.reply(wf.receipt(ctx.settings, ticket), urgent=ticket.urgent)
+    wf.notify_new(ctx.session, ctx.say, ctx.clock, ticket)
+
+
+def needs_a_look(ctx: Ctx) -> FilterResult:
+    """The classifier is unsure, or only the danger net fired: gives ``classification``."""
+    c = ctx.classification
+    if c is None or c.is_request or not (c.tier == "unsure" or c.alert):
+        return None
+    if ctx.person.is_handler and not c.alert:
+        return None  # members and staff talking in the group: they know whom to tell
+    return {"classification": c}
+
+
+@router.message(in_building_group, is_text, needs_a_look)
+def heads_up_in_group(ctx: Ctx, classification: Classification) -> None:
+    heads_up(ctx, classification)
+
+
+def in_danger(ctx: Ctx) -> FilterResult:
+    """Not a sure request, but the danger net fired: gives ``classification``."""
+    c = ctx.classification
+    return {"classification": c} if c is not None and not c.is_request and c.alert else None
 
 
 def resident(ctx: Ctx) -> bool:
@@ -146,3 +247,9 @@ def report_in_private(ctx: Ctx, classification: Classification) -> None:
         ctx.reply(T.PRIVATE_REQUEST_UNBOUND)
         return
     report(ctx, classification)
+
+
+@router.message(private, is_text, resident, in_danger)
+def danger_in_private(ctx: Ctx, classification: Classification) -> None:
+    heads_up(ctx, classification)
+    ctx.reply(T.DANGER_PRIVATE_ACK, urgent=True)

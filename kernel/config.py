@@ -95,6 +95,11 @@ class Settings:
     points_visit: int = 1
     points_wish: int = 3
     log_level: str = "INFO"
+    #: a heads-up (待确认: a group message the classifier was unsure of) still unanswered after
+    #: this many hours is reminded, once
+    heads_up_remind_hours: float = 2.0
+    #: a resident may answer 不是一个问题 this many hours after their report joined a ticket
+    split_window_hours: float = 24.0
 
     @property
     def db_url(self) -> str:

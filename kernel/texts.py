@@ -554,3 +554,50 @@ def category_code(word: str) -> str | None:
         if w == name:
             return code
     return CATEGORY_ALIASES.get(w)
+
+# --- judgement residents can trust (issue 10): heads-ups, the safety net, merging, splitting ------
+EVENT_NAMES.update({"upgraded": "升级为紧急", "split": "拆分"})
+#: a report joined an open ticket of the same problem (in the group, @ the reporter)
+MERGED_SAME = ("已有邻居反映同样的问题,已合并到工单 {number}({summary}),进展会同步通知您。\n"
+               "如果您说的不是这件事,请回复:不是一个问题")
+MERGED_UPGRADED_PRIVATE = ("🔴【工单 {number} 升级为紧急】又有居民({reporter})反映:{text}\n"
+                           "请在 {accept_due} 前接单并立即跟进。")
+#: 不是一个问题: the merged report became its own ticket
+SPLIT_NOTHING = "没有找到您最近被合并的反映。有新问题请直接在群里说明。"
+SPLIT_CLOSED = "工单 {number} 已经{status},不能再拆分。如果问题还在,请直接在群里重新说明。"
+SPLIT_NOTE = "{name}说不是同一个问题,已另开工单 {new}"
+SPLIT_PRIVATE = "工单 {number} 的反映人{name}说不是同一个问题,已另开工单 {new}。"
+#: the safety net: people may be in danger (privately, at once, never held)
+DANGER_NAMES = {
+    "fire": "火情", "gas": "燃气", "electric": "用电危险", "water": "水电危险", "trapped": "被困",
+    "medical": "伤病", "fall": "摔倒受伤", "violence": "暴力", "police": "治安危险",
+    "intruder": "可疑人员", "child": "儿童安全", "missing": "人员走失", "suicide": "轻生倾向",
+    "elderly": "独居老人", "unseen": "多日未见",
+}
+DANGER_ALERT = (
+    "🔴【险情提醒】{danger}\n楼栋:{building}\n{reporter}说:{text}\n{where}"
+    "请立即核实情况并联系反映人;如有危险,先拨打 110 / 119 / 120。"
+)
+DANGER_WHERE_TICKET = "已在工单 {number} 中({status})。\n"
+DANGER_WHERE_HEADS_UP = "系统不确定,未在群里回复。核实后回复:转工单 {id} 或 忽略 {id}\n"
+DANGER_PRIVATE_ACK = "收到,已转告联户党员和社区。情况紧急请直接拨打 110 / 119 / 120。"
+#: heads-ups (待确认): what the classifier is unsure of goes to one person, privately
+HEADS_UP = (
+    "{alert}【待确认 {id}】{building} {reporter}{said}:\n{text}\n"
+    "机器判断不准(可能是【{category}】),没有公开回复,也没有生成工单。\n"
+    "需要处理请回复:转工单 {id}(可加类别,如:转工单 {id} 环境卫生)\n不需要处理请回复:忽略 {id}"
+)
+HEADS_UP_ALERT_MARK = "🔴"
+HEADS_UP_SAID = {True: "在群里说", False: "私信说"}
+HEADS_UP_REMINDER = "还有一条待确认消息没有处理:【待确认 {id}】{reporter}:{text}\n请回复:转工单 {id} 或 忽略 {id}"
+HEADS_UP_LINE = "待确认 {id} {building} {reporter}:{text}"
+HEADS_UP_LIST_HEAD = "待确认的群消息({count}条,回复 转工单 编号 / 忽略 编号):"
+HEADS_UP_TICKETED = "待确认 {id} 已转为工单 {number},回执已发给反映人,这条消息已记为分类样本。"
+HEADS_UP_IGNORED = "待确认 {id} 已忽略,这条消息已记为分类样本(非诉求)。"
+HEADS_UP_DONE_ALREADY = "待确认 {id} 已经处理过了({status})。"
+HEADS_UP_STATUS_NAMES = {"ticketed": "已转工单 {number}", "ignored": "已忽略"}
+HEADS_UP_UNKNOWN = "没有找到待确认 {id}。发送“我的工单”可以查看待确认的消息。"
+HEADS_UP_NOT_YOURS = "待确认 {id} 不是发给您的,请由联户党员、网格员或社区工作人员处理。"
+HEADS_UP_BAD_CATEGORY = "没有“{given}”这个类别。可用的类别:{categories}"
+EXAMPLES.update({"转工单": "转工单 12", "忽略": "忽略 12"})
+HELP_MEMBER += "\n· 转工单 编号 [类别] · 忽略 编号(机器不确定的群消息,私信发给您确认)"

@@ -231,6 +231,10 @@ class Ticket(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)  # 1 满意, 2 基本满意, 3 不满意; None 未评价
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    #: what it is about (电梯, 3单元电梯 …: only reports of the same subject merge) and the
+    #: problem in a few words, shown when a report joins it ("3单元电梯停运")
+    subject: Mapped[str | None] = mapped_column(String(100))
+    summary: Mapped[str | None] = mapped_column(String(200))
 
     building: Mapped[Building | None] = relationship()
     household: Mapped[Household | None] = relationship()
@@ -279,6 +283,8 @@ class EventKind:
     REMINDED = "reminded"
     ATTACHED = "attached"
     CLOSED = "closed"
+    UPGRADED = "upgraded"  # a duplicate report showed the problem is urgent
+    SPLIT = "split"  # a merged reporter said it is not the same problem
 
 
 class TicketEvent(Base):
@@ -629,3 +635,50 @@ class ScheduledJob(Base):
     trigger: Mapped[bytes] = mapped_column(LargeBinary)
     grace_seconds: Mapped[int | None] = mapped_column(Integer)
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC; None: paused
+
+
+# --- heads-ups (待确认): messages the classifier is unsure of (issue 10) ---------------------------
+
+class HeadsUpStatus:
+    OPEN = "open"
+    TICKETED = "ticketed"  # 转工单: it became a ticket
+    IGNORED = "ignored"  # 忽略: nothing to do
+
+
+class HeadsUp(Base):
+    """A building-group message the classifier was unsure of: nothing was said in the group, and
+    the member (else the building's member, else the grid worker) was asked privately whether it
+    needs handling (`转工单 K` / `忽略 K`; K is the id). Reminded once when left unanswered."""
+
+    __tablename__ = "heads_up"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    room_chat_id: Mapped[str | None] = mapped_column(String(200))  # where it was said
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"))
+    text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20))  # the classifier's best guess
+    alert: Mapped[bool] = mapped_column(Boolean, default=False)  # the danger net fired
+    danger: Mapped[str | None] = mapped_column(String(30))
+    subject: Mapped[str | None] = mapped_column(String(100))
+    summary: Mapped[str | None] = mapped_column(String(200))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default=HeadsUpStatus.OPEN, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+
+    building: Mapped[Building | None] = relationship()
+    household: Mapped[Household | None] = relationship()
+    reporter: Mapped[Person] = relationship(foreign_keys=[reporter_id])
+    recipient: Mapped[Person | None] = relationship(foreign_keys=[recipient_id])
+    ticket: Mapped[Ticket | None] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == HeadsUpStatus.OPEN
