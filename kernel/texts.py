@@ -118,6 +118,16 @@ ALREADY_ACCEPTED = "工单 {number} 已经接单了,当前状态:{status}。"
 PROGRESS_GROUP = "工单 {number} 有新进展:{note}"
 PROGRESS_GROUP_PRIVATE_CATEGORY = "工单 {number} 有新进展,{role}{name}正在处理。"
 PROGRESS_OK = "已记录工单 {number} 的进展,并告知了反映人。"
+#: a note that mentions hardship, health, a dispute, family or a household (kernel/privacy.py)
+PROGRESS_PRIVATE_NOTE = "工单 {number} 有新进展:{note}"
+PROGRESS_GROUP_NEUTRAL = "工单 {number} 有新进展,已私信反映人。"
+PROGRESS_OK_GROUP = "已记录工单 {number} 的进展,内容已发到反映人所在的群。"
+PROGRESS_OK_PRIVATE = ("已记录工单 {number} 的进展。内容涉及个人或家庭情况,已私信反映人,"
+                       "群里只显示“工单 {number} 有新进展,已私信反映人”。")
+RESOLVED_PRIVATE_NOTE = "工单 {number} 已办结:{note}"
+RESOLVED_OK_GROUP = "已办结工单 {number},说明已发到反映人所在的群,正在请反映人评价。"
+RESOLVED_OK_PRIVATE = ("已办结工单 {number}。说明涉及个人或家庭情况,已私信反映人,群里只显示办结和评价邀请;"
+                       "正在请反映人评价。")
 RESOLVED_GROUP = (
     "工单 {number} 已办结:{note}\n"
     "请问问题解决了吗?请回复数字:1 满意  2 基本满意  3 不满意"
