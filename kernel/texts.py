@@ -556,3 +556,14 @@ def category_code(word: str) -> str | None:
         if w == name:
             return code
     return CATEGORY_ALIASES.get(w)
+
+
+# --- when handling a message fails (bot/inbox.py) ----------------------------------------------
+
+#: said once to the sender of a message whose handling failed (it is retried, then set aside)
+HANDLING_FAILED = "出错了,已记录。工作人员会查看这条消息;着急的事请直接联系网格员或社区。"
+#: ... and, when the message sounds like an emergency, what to do right now
+HANDLING_FAILED_URGENT = "出错了,已记录,已通知社区工作人员。{advice}"
+HANDLING_FAILED_STAFF = "⚠ 一条可能紧急的消息处理出错,请人工跟进:\n{where} {sender}:{text}"
+#: a number or date the database cannot hold (认领 W99999999999999999999, a date in year 9999)
+NUMBER_TOO_LARGE = "数字或日期超出了范围,请检查后重发。工单号、心愿编号一般是 4 位以内的数字,日期如 2026-12-01。"
