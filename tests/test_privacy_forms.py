@@ -114,3 +114,23 @@ async def test_a_plain_note_still_reaches_the_group_and_the_member_is_told(bot) 
     sent = await bot.say("进展 1001 明天上午电工来换灯", sender=member.chat_id)
     assert texts_to(sent, room) == ["工单 1001 有新进展:明天上午电工来换灯"]
     assert "群" in texts_to(sent, member.chat_id)[0] and "私信" not in texts_to(sent, member.chat_id)[0]
+
+
+async def test_a_broadcast_to_every_group_is_masked_in_each_form(bot) -> None:
+    import re as _re
+
+    forms = ["+86 138 1234 5678", "138/1234/5678", "一三八一二三四五六七八", "110105-1949-1231-0021",
+             "6222 0212 3456 7890 128"]
+    sent = await bot.say("通知 全部 停水期间有事请联系 " + "、".join(forms), sender="s1", room="room-staff")
+    preview = " ".join(m.text for m in sent)
+    number = _re.search(r"确认通知 (\d+)", preview)
+    assert number is not None, preview
+    sent = await bot.say(f"确认通知 {number.group(1)}", sender="s1", room="room-staff")
+    await bot.app.outbox.drain()
+    notices = [m.text for m in bot.gw.sent if m.is_room and "停水期间" in m.text and m.conversation != "room-staff"]
+    assert len(notices) >= 4  # every building group got it
+    for text in notices:
+        digits = digits_of(text)
+        for secret in ("13812345678", "19491231", "0212345678"):
+            assert secret not in digits, text
+        assert text.count("138****5678") == 3
