@@ -37,6 +37,10 @@ from storage.models import ChatRoom, Community, InboundMessage, OutboxMessage, O
 log = logging.getLogger(__name__)
 run_log = logging.getLogger("lianhu")
 
+NO_COMMUNITY = ("数据库里还没有社区:机器人认不出任何楼栋群和工作人员。请先导入社区台账:\n"
+                "  lianhu import 社区.xlsx   (格式见 docs/import.md,样例 examples/community.xlsx)\n"
+                "导入后重新启动即可。演示社区只随模拟器载入(lianhu run --gateway simulator)。")
+
 
 def load_classifier(settings: Settings) -> Any:
     from domain.classifier import Classifier
@@ -66,16 +70,25 @@ class App:
         self._handling = asyncio.Lock()
         gateway.set_handler(self.receive)
         self.server = self._make_server()
+        self.no_community = False  # set by prepare_database: a real gateway and nothing imported
         gateway.bind(AppDesk(self))
 
     # --- life ----------------------------------------------------------------------------------
 
+    #: the gateways the demo community may load with: its rooms (room-1, room-staff) and people
+    #: exist only there; on real WeChat they would get alerts nobody could ever receive
+    DEMO_GATEWAYS = ("simulator", "test")
+
     def prepare_database(self) -> None:
-        """Apply migrations; load the demo community on first run if configured."""
+        """Apply migrations; load the demo community on first run if configured (with the
+        simulator only); on another gateway an empty database is said, with how to import."""
         db.upgrade(self.engine)
-        if self.settings.demo_on_first_run:
-            with self.sessions() as session:
-                empty = not session.scalar(select(func.count(Community.id)))
+        with self.sessions() as session:
+            empty = not session.scalar(select(func.count(Community.id)))
+        self.no_community = empty and self.gateway.name not in self.DEMO_GATEWAYS
+        if self.no_community:
+            run_log.warning(NO_COMMUNITY)
+        elif self.settings.demo_on_first_run:
             if empty:
                 from storage.demo import load_demo
 
@@ -117,6 +130,8 @@ class App:
         welcome = self.gateway.welcome()
         if welcome:
             announce(welcome)
+        if self.no_community:
+            announce(NO_COMMUNITY)
         waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.gateway.wait_fatal())]
         done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:

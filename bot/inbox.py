@@ -3,7 +3,9 @@
 (gateway, message id) is unique, so a redelivered message is recognised and does
 nothing twice. Handling runs in one transaction with everything it writes (ticket
 changes and outbox rows): it happens whole or not at all. A message whose handling
-failed is marked, and retried on the next start. Handling is plain synchronous work:
+failed is marked, its sender told "出错了,已记录" once, and retried on the next start, at
+most MAX_ATTEMPTS times in all; then it is set aside for staff (`lianhu doctor`). A number or
+date too large for the database gets a clear answer instead. Handling is plain synchronous work:
 the app runs it in a worker thread, one message at a time.
 """
 from __future__ import annotations
@@ -16,11 +18,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.tickets import URGENT_KINDS, urgent_advice
 from handlers.context import Ctx
 from handlers.router import Dispatcher
+from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
 from kernel.messages import Inbound, Kind
@@ -101,17 +105,61 @@ class Inbox:
                 row.handled_at = self.clock.now()
                 session.commit()
                 return route
-        except Exception:  # one failing message never stops the bot
+        except Exception as exc:  # one failing message never stops the bot
             error = traceback.format_exc()
-            log.exception("handling message %s failed", inbound_id)
-            with self.sessions() as session:
-                row = session.get(InboundMessage, inbound_id)
-                if row is not None:
-                    row.status = InboxStatus.FAILED
-                    row.attempts += 1
-                    row.error = error[-4000:]
-                    session.commit()
+            if out_of_range(exc):
+                log.info("message %s holds a number or date out of range: %s", inbound_id, exc)
+            else:
+                log.exception("handling message %s failed", inbound_id)
+            self.failed(inbound_id, error, out_of_range(exc))
             return None
+
+    def failed(self, inbound_id: int, error: str, out_of_range: bool) -> None:
+        """After a failed handling (its transaction rolled back): a number or date too large is
+        answered and the message is done; anything else is marked, the sender is told
+        "出错了,已记录" the first time (with what to do now if it sounds like an emergency,
+        and the staff group is told), retried on the next starts, and after MAX_ATTEMPTS set
+        aside for staff (`lianhu doctor`), never retried again."""
+        with self.sessions() as session:
+            row = session.get(InboundMessage, inbound_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.error = error[-4000:]
+            say = Speaker(session, self.clock, cause_id=row.id)
+            if out_of_range:
+                row.status = InboxStatus.DONE
+                row.handled_at = self.clock.now()
+                self._answer(session, say, row, T.NUMBER_TOO_LARGE)
+            else:
+                row.status = InboxStatus.ASIDE if row.attempts >= MAX_ATTEMPTS else InboxStatus.FAILED
+                if row.attempts == 1:
+                    self._tell_failed(session, say, row)
+            try:
+                session.commit()
+            except Exception:  # the database itself is failing: the row stays as it was
+                log.exception("could not mark message %s as failed", inbound_id)
+
+    def _tell_failed(self, session: Session, say: Speaker, row: InboundMessage) -> None:
+        text = row.text or ""
+        if row.kind == str(Kind.TEXT) and any(p.search(text) for _, p in URGENT_KINDS):
+            self._answer(session, say, row, T.HANDLING_FAILED_URGENT.format(
+                advice=urgent_advice(self.settings, text)), urgent=True)
+            room = repo.room_by_chat_id(session, row.room) if row.room else None
+            sender = repo.person_by_chat_id(session, row.sender_id)
+            community = room.community_id if room is not None else sender.community_id if sender else None
+            say.staff_group(community, T.HANDLING_FAILED_STAFF.format(
+                where=row.room_name or "私聊", sender=row.sender_name, text=text[:300]), urgent=True)
+        else:
+            self._answer(session, say, row, T.HANDLING_FAILED)
+
+    @staticmethod
+    def _answer(session: Session, say: Speaker, row: InboundMessage, text: str, urgent: bool = False) -> None:
+        """Answer where the message came from: in the group @ the sender, or privately."""
+        if row.room:
+            say.room(row.room, text, mentions=(row.sender_id,), urgent=urgent)
+        else:
+            say.person(repo.person_by_chat_id(session, row.sender_id), text, urgent=urgent)
 
     # --- who and where ------------------------------------------------------------------------
 
@@ -149,6 +197,16 @@ class Inbox:
                 room.community_id = building.grid.community_id
         session.flush()
         return room
+
+
+def out_of_range(exc: BaseException) -> bool:
+    """A number or date the database (or Python's dates) cannot hold: 认领 W99999999999999999999
+    overflows SQLite's INTEGER, PostgreSQL's integer; year 9999 plus a deadline overflows datetime."""
+    if isinstance(exc, OverflowError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return type(exc.orig).__name__ in ("NumericValueOutOfRange", "DatetimeFieldOverflow", "OverflowError")
+    return False
 
 
 def without_nul(msg: Inbound) -> Inbound:

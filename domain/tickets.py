@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
+from kernel.privacy import sensitive_kind
 from storage import repo
 from storage.models import (
     Building,
@@ -274,33 +275,59 @@ def accept(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: 
 
 
 def progress(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
-             note: str) -> None:
+             note: str) -> bool:
+    """Records a note and tells the reporters; True when the note went to them privately
+    (it mentions something kernel.privacy.sensitive_kind finds) and the group got a neutral line."""
     if ticket.status == Status.ASSIGNED:  # reporting progress means it was taken on
         ticket.status = Status.ACCEPTED
         ticket.accepted_at = ticket.accepted_at or clock.now()
         ticket.assignee = ticket.assignee or actor
     event(session, clock, ticket, EventKind.PROGRESS, actor, note)
+    private_note = T.PROGRESS_PRIVATE_NOTE.format(number=ticket.number, note=note)
     if ticket.category in PRIVATE_CATEGORIES:
-        text = T.PROGRESS_GROUP_PRIVATE_CATEGORY.format(number=ticket.number, role=role_name(actor),
-                                                        name=actor.name)
-    else:
-        text = T.PROGRESS_GROUP.format(number=ticket.number, note=note)
-    tell_reporters(say, ticket, text)
+        tell_privately(say, ticket, private_note, T.PROGRESS_GROUP_PRIVATE_CATEGORY.format(
+            number=ticket.number, role=role_name(actor), name=actor.name))
+        return True
+    if sensitive_kind(note) is not None:  # hardship, health, a dispute, family, a household
+        tell_privately(say, ticket, private_note, T.PROGRESS_GROUP_NEUTRAL.format(number=ticket.number))
+        return True
+    tell_reporters(say, ticket, T.PROGRESS_GROUP.format(number=ticket.number, note=note))
+    return False
 
 
 def resolve(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
-            note: str) -> None:
+            note: str) -> bool:
+    """Closes a ticket and asks for a rating; True when the note went privately (see progress)."""
     now = clock.now()
     ticket.status = Status.RESOLVED
     ticket.resolved_at = now
     ticket.accepted_at = ticket.accepted_at or now
     ticket.resolution = note
     event(session, clock, ticket, EventKind.RESOLVED, actor, note)
-    if ticket.category in PRIVATE_CATEGORIES:
-        text = T.RESOLVED_GROUP_PRIVATE_CATEGORY.format(number=ticket.number)
+    private = ticket.category in PRIVATE_CATEGORIES or sensitive_kind(note) is not None
+    full = T.RESOLVED_GROUP.format(number=ticket.number, note=note)
+    if private:  # the note holds something sensitive: the reporters read it privately
+        tell_privately(say, ticket, T.RESOLVED_PRIVATE_NOTE.format(number=ticket.number, note=note),
+                       T.RESOLVED_GROUP_PRIVATE_CATEGORY.format(number=ticket.number), roomless=full)
     else:
-        text = T.RESOLVED_GROUP.format(number=ticket.number, note=note)
-    tell_reporters(say, ticket, text)
+        tell_reporters(say, ticket, full)
+    return private
+
+
+def tell_privately(say: Speaker, ticket: Ticket, private: str, group: str,
+                   roomless: str | None = None) -> None:
+    """A sensitive note: each reporter reads it by private message; the groups they reported
+    in get only the neutral line (once per group, @-mentioning them). A reporter who reported
+    in no group gets ``roomless`` (or ``private``) and nothing else."""
+    rooms: dict[str, list[str]] = {}
+    for r in ticket.reporters:
+        if r.room_chat_id:
+            say.person(r.person, private)
+            rooms.setdefault(r.room_chat_id, []).extend([r.person.chat_id] if r.person.chat_id else [])
+        else:
+            say.person(r.person, roomless or private)
+    for room, mentions in rooms.items():
+        say.room(room, group, mentions=tuple(mentions))
 
 
 def hand_up_target(session: Session, ticket: Ticket, actor: Person) -> Person | None:

@@ -41,8 +41,8 @@ def accept(ctx: Ctx, ticket: Ticket) -> None:
 
 @router.message(Command("进展"), HANDLERS, *actionable("更新进展", T.NEED_NOTE))
 def progress(ctx: Ctx, ticket: Ticket, note: str) -> None:
-    wf.progress(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, note)
-    ctx.reply(T.PROGRESS_OK.format(number=ticket.number))
+    private = wf.progress(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, note)
+    ctx.reply((T.PROGRESS_OK_PRIVATE if private else T.PROGRESS_OK_GROUP).format(number=ticket.number))
 
 
 @router.message(Command("办结"), HANDLERS, *actionable("办结", T.NEED_NOTE))
@@ -50,8 +50,8 @@ def resolve(ctx: Ctx, ticket: Ticket, note: str) -> None:
     if note.strip().lower() in NOT_REQUEST_WORDS:
         close_not_request(ctx, ticket)
         return
-    wf.resolve(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, note)
-    ctx.reply(T.RESOLVED_OK.format(number=ticket.number))
+    private = wf.resolve(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, note)
+    ctx.reply((T.RESOLVED_OK_PRIVATE if private else T.RESOLVED_OK_GROUP).format(number=ticket.number))
 
 
 @router.message(Command("转办"), HANDLERS, *actionable("转办", T.NEED_REASON, "reason"))

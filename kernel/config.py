@@ -23,6 +23,12 @@ class Settings:
     gateway: str = "simulator"
     sim_host: str = "127.0.0.1"
     sim_port: int = 8080
+    #: the simulator on an address other than loopback (e.g. 0.0.0.0) needs this token: the
+    #: page is opened as http://HOST:PORT/?token=..., scripts send "Authorization: Bearer ..."
+    sim_token: str = ""
+    #: Host names the simulator answers besides localhost/127.0.0.1/::1 and sim_host (e.g. the
+    #: machine's address when sim_host is 0.0.0.0); any other Host header is refused
+    sim_hosts: list[str] = field(default_factory=list)
     #: the community's time zone, for everything shown to people
     timezone: str = "Asia/Shanghai"
     #: the local gas company's emergency line, told to residents who smell gas

@@ -52,7 +52,7 @@ def parse_command(text: str, words: Iterable[str]) -> CommandText | None:
     return None
 
 
-_NUMBER = re.compile(r"^#?\s*(\d{1,9})(?!\d)\s*号?[\s,,::]*(.*)$", re.S)
+_NUMBER = re.compile(r"^#?\s*(\d+)(?!\d)\s*号?[\s,,::]*(.*)$", re.S)
 
 
 def ticket_number(rest: str) -> tuple[int | None, str]:

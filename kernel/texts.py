@@ -118,6 +118,16 @@ ALREADY_ACCEPTED = "工单 {number} 已经接单了,当前状态:{status}。"
 PROGRESS_GROUP = "工单 {number} 有新进展:{note}"
 PROGRESS_GROUP_PRIVATE_CATEGORY = "工单 {number} 有新进展,{role}{name}正在处理。"
 PROGRESS_OK = "已记录工单 {number} 的进展,并告知了反映人。"
+#: a note that mentions hardship, health, a dispute, family or a household (kernel/privacy.py)
+PROGRESS_PRIVATE_NOTE = "工单 {number} 有新进展:{note}"
+PROGRESS_GROUP_NEUTRAL = "工单 {number} 有新进展,已私信反映人。"
+PROGRESS_OK_GROUP = "已记录工单 {number} 的进展,内容已发到反映人所在的群。"
+PROGRESS_OK_PRIVATE = ("已记录工单 {number} 的进展。内容涉及个人或家庭情况,已私信反映人,"
+                       "群里只显示“工单 {number} 有新进展,已私信反映人”。")
+RESOLVED_PRIVATE_NOTE = "工单 {number} 已办结:{note}"
+RESOLVED_OK_GROUP = "已办结工单 {number},说明已发到反映人所在的群,正在请反映人评价。"
+RESOLVED_OK_PRIVATE = ("已办结工单 {number}。说明涉及个人或家庭情况,已私信反映人,群里只显示办结和评价邀请;"
+                       "正在请反映人评价。")
 RESOLVED_GROUP = (
     "工单 {number} 已办结:{note}\n"
     "请问问题解决了吗?请回复数字:1 满意  2 基本满意  3 不满意"
@@ -601,3 +611,13 @@ HEADS_UP_NOT_YOURS = "待确认 {id} 不是发给您的,请由联户党员、网
 HEADS_UP_BAD_CATEGORY = "没有“{given}”这个类别。可用的类别:{categories}"
 EXAMPLES.update({"转工单": "转工单 12", "忽略": "忽略 12"})
 HELP_MEMBER += "\n· 转工单 编号 [类别] · 忽略 编号(机器不确定的群消息,私信发给您确认)"
+
+# --- when handling a message fails (bot/inbox.py) ----------------------------------------------
+
+#: said once to the sender of a message whose handling failed (it is retried, then set aside)
+HANDLING_FAILED = "出错了,已记录。工作人员会查看这条消息;着急的事请直接联系网格员或社区。"
+#: ... and, when the message sounds like an emergency, what to do right now
+HANDLING_FAILED_URGENT = "出错了,已记录,已通知社区工作人员。{advice}"
+HANDLING_FAILED_STAFF = "⚠ 一条可能紧急的消息处理出错,请人工跟进:\n{where} {sender}:{text}"
+#: a number or date the database cannot hold (认领 W99999999999999999999, a date in year 9999)
+NUMBER_TOO_LARGE = "数字或日期超出了范围,请检查后重发。工单号、心愿编号一般是 4 位以内的数字,日期如 2026-12-01。"

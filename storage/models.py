@@ -307,6 +307,8 @@ class InboxStatus:
     NEW = "new"
     DONE = "done"
     FAILED = "failed"
+    #: failed MAX_ATTEMPTS times (bot/inbox.py): never retried again, listed by `lianhu doctor`
+    ASIDE = "aside"
 
 
 class InboundMessage(Base):

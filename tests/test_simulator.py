@@ -72,7 +72,9 @@ async def test_a_new_resident_by_name_and_a_repeated_message_id(sim: str) -> Non
     res = await post(sim, room="room-2", sender="新来的小王", text="垃圾桶满了没人清,味道很大", id="abc")
     assert res["sender"] == "sim-新来的小王" and res["replies"]
     again = await post(sim, room="room-2", sender="新来的小王", text="垃圾桶满了没人清,味道很大", id="abc")
-    assert again["duplicate"] is True and again["replies"] == []
+    # handled once; a client that lost the first answer gets the same replies again
+    assert again["duplicate"] is True and again["replies"] == res["replies"]
+    assert again["inbound"] == res["inbound"]
 
 
 async def test_bad_requests_get_a_chinese_error(sim: str) -> None:
@@ -146,3 +148,94 @@ async def test_the_server_registers_routes_once_before_it_starts() -> None:
     finally:
         await server.stop()
     assert not server.started
+
+
+# --- trust boundaries (issue 11) -------------------------------------------------------------------
+
+
+async def raw_post(base: str, body: object, **headers: str) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base}/api/sim/messages", json=body, headers=headers) as res:
+            return res.status, await res.json()
+
+
+async def test_a_page_on_another_site_cannot_post_staff_commands(sim: str) -> None:
+    body = {"room": "room-staff", "sender": "s01", "text": "通知 全部 明天停水"}
+    status, res = await raw_post(sim, body, Origin="http://evil.example")
+    assert status == 403 and "跨站" in res["error"]
+    status, res = await raw_post(sim, body, Referer="http://evil.example/page.html")
+    assert status == 403
+    status, res = await raw_post(sim, body, **{"Sec-Fetch-Site": "cross-site"})
+    assert status == 403
+    transcript = await get(sim, "/api/sim/transcript?conversation=room-staff")
+    assert not any("明天停水" in m["text"] for m in transcript["messages"])  # nothing reached the bot
+    status, res = await raw_post(sim, {**body, "text": "帮助"}, Origin=sim)  # the page itself is fine
+    assert status == 200 and res["replies"]
+
+
+async def test_an_unknown_host_header_is_refused(sim: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(sim + "/api/sim/people", headers={"Host": "attacker.example:8080"}) as res:
+            assert res.status == 421 and "Host" in (await res.json())["error"]
+        async with http.get(sim + "/api/sim/people", headers={"Host": "localhost"}) as res:
+            assert res.status == 200
+
+
+async def test_the_same_message_id_returns_the_first_replies_and_0_is_an_id(sim: str) -> None:
+    first = await post(sim, room="room-1", sender="r01", text="2单元楼道灯坏了", id=0)
+    assert first["replies"] and not first["duplicate"]
+    again = await post(sim, room="room-1", sender="r01", text="2单元楼道灯坏了", id=0)
+    assert again["duplicate"] and again["replies"] == first["replies"]
+    other = await post(sim, room="room-1", sender="r02", text="3单元电梯坏了", id="0-b")
+    assert not other["duplicate"]
+
+
+async def test_mention_bot_false_as_a_string_is_false(sim: str) -> None:
+    silent = await post(sim, room="room-1", sender="r01", kind="image", mention_bot="false")
+    assert silent["replies"] == []  # a picture without an @ gets no answer
+    asked = await post(sim, room="room-1", sender="r01", kind="image", mention_bot="true")
+    assert asked["replies"]
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{sim}/api/sim/messages", json={"room": "room-1", "sender": "r01",
+                                                             "text": "x", "mention_bot": "maybe"}) as res:
+            assert res.status == 400 and "mention_bot" in (await res.json())["error"]
+
+
+@pytest.fixture
+async def open_sim(settings, classifier) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    from kernel.clock import FrozenClock
+
+    settings.sim_port, settings.sim_host, settings.sim_token = 0, "0.0.0.0", "s3cret-token"
+    app = App(settings, clock=FrozenClock(START), classifier=classifier)
+    await app.start()
+    assert "⚠" in (app.gateway.welcome() or "")  # the person starting it is warned
+    yield f"http://127.0.0.1:{app.server.port}"
+    await app.stop()
+
+
+def test_a_non_loopback_address_without_a_token_does_not_start(settings, classifier) -> None:  # type: ignore[no-untyped-def]
+    from bot.driver.gateway import GatewayUnavailable
+
+    settings.sim_host = "0.0.0.0"
+    with pytest.raises(GatewayUnavailable, match="sim_token"):
+        App(settings, classifier=classifier)
+
+
+async def test_beyond_loopback_people_transcripts_and_private_chats_need_the_token(open_sim: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        for path in ("/", "/api/sim/people", "/api/sim/rooms", "/api/sim/transcript?conversation=m01"):
+            async with http.get(open_sim + path) as res:
+                assert res.status == 401, path
+        async with http.post(f"{open_sim}/api/sim/messages", json={"sender": "m01", "text": "我的工单"}) as res:
+            assert res.status == 401
+        async with http.get(open_sim + "/api/sim/people", headers={"Authorization": "Bearer wrong"}) as res:
+            assert res.status == 401
+        async with http.get(open_sim + "/api/sim/people",
+                            headers={"Authorization": "Bearer s3cret-token"}) as res:
+            assert res.status == 200 and await res.json()
+    # the page with ?token= sets a cookie the page's calls carry (a browser keeps cookies of an IP address)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.get(open_sim + "/?token=s3cret-token") as res:
+            assert res.status == 200
+        async with http.get(open_sim + "/api/sim/people") as res:
+            assert res.status == 200

@@ -79,6 +79,14 @@ async def _populate(rig: PuppetRig, sessions) -> None:  # type: ignore[no-untype
         await rig.room(chat_id, name, [c for c, _ in contacts])
 
 
+def _load_demo(app) -> None:  # type: ignore[no-untyped-def]
+    from storage.demo import load_demo
+
+    with app.sessions() as session:
+        load_demo(session, app.clock)
+        session.commit()
+
+
 @pytest.fixture
 async def world(tmp_path, classifier):  # type: ignore[no-untyped-def]
     require_rig()
@@ -105,6 +113,7 @@ async def world(tmp_path, classifier):  # type: ignore[no-untyped-def]
     try:
         await rig.start()
         app.prepare_database()
+        _load_demo(app)  # with WeChat the demo loads only when asked (`lianhu demo`)
         await _populate(rig, app.sessions)
         await asyncio.wait_for(app.start(), 30)
         started = True
@@ -275,6 +284,9 @@ async def test_lianhu_run_wrong_token_exits_nonzero(tmp_path) -> None:
     rig = PuppetRig(tmp_path / "puppet")
     try:
         await rig.start()
+        from bot.cli.main import main
+
+        assert main(["--data-dir", str(tmp_path / "data"), "demo"]) == 0  # not loaded by itself with WeChat
         proc = _lianhu(["--data-dir", str(tmp_path / "data"), "run", "--gateway", "wechaty"],
                        _env(rig, "wrong-token"), tmp_path)
         try:
@@ -300,6 +312,9 @@ async def test_lianhu_run_answers_in_the_building_group(tmp_path) -> None:
         await rig.contact("wxid_newbie", "周阿姨")
         room = "20261123001@chatroom"  # a real-looking group id, bound by its name
         await rig.room(room, "幸福里2号楼邻里群", ["wxid_newbie"])
+        from bot.cli.main import main
+
+        assert main(["--data-dir", str(tmp_path / "data"), "demo"]) == 0  # not loaded by itself with WeChat
         proc = _lianhu(["--data-dir", str(tmp_path / "data"), "run", "--gateway", "wechaty"],
                        _env(rig, rig.token), tmp_path)
         try:

@@ -7,6 +7,7 @@
     lianhu export FILE.xlsx [--community NAME]           the 台账 as a workbook
     lianhu classify / lianhu eval FILE.jsonl             the message classifier
     lianhu config                                        every setting and its default
+    lianhu doctor [--retry N | --drop N]                 failed messages set aside for staff
 """
 from __future__ import annotations
 
@@ -198,9 +199,16 @@ def _ledger_commands(sub: argparse._SubParsersAction) -> None:
     add_commands(sub)
 
 
+def _doctor_commands(sub: argparse._SubParsersAction) -> None:
+    from bot.cli.doctor import add_commands  # lianhu doctor: failed messages set aside for staff
+
+    add_commands(sub)
+
+
 #: other modules' subcommands: each registers its own on the subparsers
 EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_classifier_commands,
-                                                                   _ledger_commands]
+                                                                   _ledger_commands,
+                                                                   _doctor_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,9 +18,14 @@ GatewayFactory = Callable[["Settings"], "Gateway"]
 
 
 def _simulator(settings: Settings) -> Gateway:
-    from bot.gateways.simulator import SimulatorGateway
+    from bot.gateways.simulator import SimulatorGateway, is_loopback
 
-    return SimulatorGateway()
+    if not is_loopback(settings.sim_host) and not settings.sim_token:
+        raise GatewayUnavailable(
+            f"模拟器要在 {settings.sim_host} 上对外开放,必须先设置令牌 sim_token"
+            "(环境变量 LIANHU_SIM_TOKEN),否则任何能连上这台机器的人都能冒充居民和工作人员、"
+            "读取全部对话。只在本机使用请用默认的 127.0.0.1。")
+    return SimulatorGateway(token=settings.sim_token, host=settings.sim_host, hosts=settings.sim_hosts)
 
 
 def _wechaty(settings: Settings) -> Gateway:

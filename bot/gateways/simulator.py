@@ -10,14 +10,29 @@ port (bot/driver/port.py); messages go in through ``deliver()`` and come back th
                                           "text": "...", "kind": "text"|"image"|..., "id": optional}
                                          → {"replies": [{"conversation", "text", "mentions"}]}
     GET  /api/sim/transcript?conversation=ID[&after=N]   the conversation so far
+
+Who may talk to it: every request must name a known Host (localhost, 127.0.0.1, ::1, the
+address it is bound to, ``sim_hosts``: a page on another site that rebinds its name to this
+machine is refused); a POST whose Origin (or Referer) is another site is refused, so a page
+on another origin cannot post staff commands. On an address other than loopback it needs the
+token ``sim_token`` (the page: ``/?token=...``, which sets a cookie; scripts:
+``Authorization: Bearer ...``) for everything: the page, people, groups, transcripts and
+private chats.
+
+The same message id posted again is handled once and answers with the replies it produced
+the first time (a client that crashed gets them); ``"id": 0`` is an id like any other.
 """
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -36,23 +51,70 @@ class SimulatorGateway(Gateway):
     paced = False  # nobody's account to protect
     needs_server = True
 
-    def __init__(self) -> None:
+    def __init__(self, *, token: str = "", host: str = "127.0.0.1", hosts: list[str] | None = None) -> None:
         super().__init__()
         self.server: HttpServer | None = None
         self.sent: list[Outbound] = []
         self._replies: dict[int, list[Outbound]] = {}  # by the app's id of what caused them
+        #: replies already answered, by message id: the same id again gets them back
+        self._answered: dict[str, tuple[int, list[dict[str, Any]]]] = {}
+        self.token = token
+        self.bind_host = host
+        self.hosts = {h.strip().lower().strip("[]") for h in (*LOOPBACK_NAMES, host, *(hosts or ())) if h.strip()}
 
     # --- the gateway interface -------------------------------------------------------------------
 
     def setup(self, server: HttpServer) -> None:
         self.server = server
+        guard = self.guarded
         server.add_routes([
-            web.get("/", self.page),
-            web.get("/api/sim/rooms", self.rooms),
-            web.get("/api/sim/people", self.people),
-            web.post("/api/sim/messages", self.post_message),
-            web.get("/api/sim/transcript", self.transcript),
+            web.get("/", guard(self.page)),
+            web.get("/api/sim/rooms", guard(self.rooms)),
+            web.get("/api/sim/people", guard(self.people)),
+            web.post("/api/sim/messages", guard(self.post_message)),
+            web.get("/api/sim/transcript", guard(self.transcript)),
         ])
+        if not is_loopback(self.bind_host):
+            log.warning("the simulator listens on %s, beyond this machine: every request needs sim_token",
+                        self.bind_host)
+
+    # --- who may talk to it ----------------------------------------------------------------------
+
+    def guarded(self, handler: Handler) -> Handler:
+        async def checked(request: web.Request) -> web.StreamResponse:
+            refusal = self.refusal(request)
+            if refusal is not None:
+                return refusal
+            response = await handler(request)
+            if self.token and request.path == "/" and request.query.get("token"):
+                response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="Strict")
+            return response
+        return checked
+
+    def refusal(self, request: web.Request) -> web.Response | None:
+        """Why a request is refused (an unknown Host, another site, no token), or None."""
+        host = _hostname(request.host)
+        if host not in self.hosts:
+            return _error(f"未知的 Host:{request.host}(可在 sim_hosts 里加上)", 421)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            if request.headers.get("Sec-Fetch-Site", "") == "cross-site":
+                return _error("拒绝跨站请求", 403)
+            for header in ("Origin", "Referer"):
+                value = request.headers.get(header)
+                if value is not None:
+                    if value == "null" or urlsplit(value).netloc.lower() != request.host.lower():
+                        return _error("拒绝跨站请求:只接受本页面发来的消息", 403)
+                    break
+        if self.token and not self._has_token(request):
+            return _error("需要令牌:打开 /?token=令牌,或在请求头加 Authorization: Bearer 令牌", 401)
+        return None
+
+    def _has_token(self, request: web.Request) -> bool:
+        auth = request.headers.get("Authorization", "")
+        offered = [auth[7:].strip() if auth.lower().startswith("bearer ") else "",
+                   request.headers.get("X-Lianhu-Token", ""), request.cookies.get(TOKEN_COOKIE, ""),
+                   request.query.get("token", "")]
+        return any(o and hmac.compare_digest(o.encode(), self.token.encode()) for o in offered)
 
     async def start(self) -> None:
         pass  # the app's HTTP server serves the page and the API
@@ -69,6 +131,9 @@ class SimulatorGateway(Gateway):
     def welcome(self) -> str | None:
         if self.server is None or not self.server.started:
             return None
+        if not is_loopback(self.bind_host):
+            return (f"\n  ⚠ 模拟器在 {self.bind_host} 上对外开放:能连上这台机器的人,凭令牌就能冒充任何人、"
+                    f"读取全部对话。\n  在浏览器打开 {self.server.url}?token=令牌  (Ctrl+C 退出)\n")
         return f"\n  联户助手已启动:在浏览器打开 {self.server.url}  (Ctrl+C 退出)\n"
 
     # --- http -------------------------------------------------------------------------------------
@@ -111,8 +176,18 @@ class SimulatorGateway(Gateway):
             ordered = sorted([(m.id or 0, _sent_json(m)) for m in sent]
                              + [(q.id, _out_json(q)) for q in waiting], key=lambda pair: pair[0])
             replies = [reply for _, reply in ordered]
+            self._remember(message.message_id, inbound_id, replies)
+        elif message.message_id in self._answered:  # the same id again: what it produced then
+            inbound_id, replies = self._answered[message.message_id]
+            return web.json_response({"inbound": inbound_id, "duplicate": True,
+                                      "sender": message.sender_id, "replies": replies})
         return web.json_response({"inbound": inbound_id, "duplicate": inbound_id is None,
                                   "sender": message.sender_id, "replies": replies})
+
+    def _remember(self, message_id: str, inbound_id: int, replies: list[dict[str, Any]]) -> None:
+        self._answered[message_id] = (inbound_id, replies)
+        while len(self._answered) > ANSWERED_KEPT:  # the oldest go first
+            del self._answered[next(iter(self._answered))]
 
     def _inbound(self, body: dict[str, Any]) -> Inbound | web.Response:
         """The message a request body describes, or the error to answer with."""
@@ -135,8 +210,16 @@ class SimulatorGateway(Gateway):
             to_id, _ = self._resolve_sender(to)
             if to_id != sender_id:
                 return _error("私聊只能是本人和助手之间:to 应与 sender 相同")
-        mentions_bot = bool(body.get("mention_bot")) or f"@{BOT_NAME}" in text
-        return Inbound(gateway=self.name, message_id=str(body.get("id") or uuid.uuid4()),
+        mention = _flag(body.get("mention_bot"))
+        if mention is None:
+            return _error("mention_bot 应是 true 或 false")
+        message_id = body.get("id")
+        if message_id is None or message_id == "":
+            message_id = uuid.uuid4()
+        elif isinstance(message_id, (bool, dict, list, float)):
+            return _error("id 应是字符串或整数")
+        mentions_bot = mention or f"@{BOT_NAME}" in text
+        return Inbound(gateway=self.name, message_id=str(message_id),
                        sender_id=sender_id, sender_name=sender_name, text=text,
                        room=str(room) if room is not None else None, room_name=room_name,
                        kind=kind, mentions=("bot",) if mentions_bot else (),
@@ -171,6 +254,44 @@ def _line_json(line: Heard | Queued) -> dict[str, Any]:
                 "at": line.at.isoformat(), "bot": False}
     return {**_out_json(line), "from": "bot", "name": BOT_NAME, "bot": True, "at": line.at.isoformat(),
             "mention_names": list(line.mention_names), "waiting_until": line.waiting_until}
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+TOKEN_COOKIE = "lianhu_sim_token"
+ANSWERED_KEPT = 2000  # message ids whose replies are kept for a repeated request
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding to ``host`` keeps the simulator on this machine."""
+    host = host.strip().strip("[]").lower()
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _hostname(host: str) -> str:
+    """The name in a Host header, without its port: "[::1]:8080" → "::1"."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _flag(value: object) -> bool | None:
+    """A JSON true/false as scripts write it: true, "true", 1, "1", "yes" or their opposites."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "是", ""):
+        return value.strip() != ""
+    if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "否"):
+        return False
+    return None
 
 
 def _error(message: str, status: int = 400) -> web.Response:

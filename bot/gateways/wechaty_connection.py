@@ -180,6 +180,7 @@ class _Connection(_State):
                 self._seen[message_id] = None
                 while len(self._seen) > 4096:
                     self._seen.popitem(last=False)
+                self._journal.arrived(message_id)  # pending until the app has it
                 self._queue.put_nowait(message_id)
         elif kind == EventType.EVENT_TYPE_LOGIN:
             await self._on_login(str(payload.get("contactId") or ""))
@@ -222,6 +223,13 @@ class _Connection(_State):
             log.warning("wechaty: reconnected to %s, logged in as %s (%s)", self.endpoint, self._self_name, contact_id)
         self._maybe_ready()
         self._pulse()
+        # messages whose content could not be fetched before the connection (or the bot) went away
+        again = self._journal.retry_after_login()
+        if again:
+            log.warning("wechaty: fetching %d message(s) left pending before the reconnect", len(again))
+        for message_id in again:
+            self._seen[message_id] = None
+            self._queue.put_nowait(message_id)
 
     def _on_scan(self, payload: dict[str, Any]) -> None:
         qrcode_data = payload.get("qrcode") or ""

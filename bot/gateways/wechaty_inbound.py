@@ -23,17 +23,30 @@ class _Inbound(_Files):
     """Receiving: message ids in, ``Inbound`` messages out to the app."""
 
     async def _work(self) -> None:
-        """Turn received message ids into Inbound messages, in order, one at a time."""
+        """Turn received message ids into Inbound messages, in order, one at a time. A message
+        whose content could not be fetched because the puppet service went away stays pending
+        (wechaty_journal.py) and is fetched after the next login; so does one the app could not
+        take (its database failing)."""
         while True:
             message_id = await self._queue.get()
             try:
+                if not self._journal.is_pending(message_id):
+                    continue  # queued twice (an event and a retry after login): handed over already
                 inbound = await self._build_inbound(message_id)
                 if inbound is not None:
                     await self.deliver(inbound)
+                self._journal.handed_over(message_id)
             except asyncio.CancelledError:
                 raise
+            except (GRPCError, *_RETRYABLE) as exc:
+                if isinstance(exc, GRPCError) and exc.status not in _RETRY_STATUS:
+                    log.exception("wechaty: message %s could not be read; dropped", message_id)
+                    self._journal.handed_over(message_id)
+                else:
+                    log.warning("wechaty: message %s kept pending (%s): fetched after the reconnect",
+                                message_id, _describe(exc))
             except Exception:
-                log.exception("wechaty: message %s could not be handed to the bot", message_id)
+                log.exception("wechaty: message %s could not be handed to the bot; kept pending", message_id)
             finally:
                 self._queue.task_done()
 
@@ -57,8 +70,9 @@ class _Inbound(_Files):
     async def _inbound_once(self, message_id: str) -> Inbound | None:
         payload = await self._rpc(self._puppet.message_payload(message_id))
         talker = payload.from_id or ""
-        if talker and talker == self._self_id:
-            return None  # the bot's own message, echoed back
+        if talker and talker == self._self_id:  # the bot's own message, echoed back: noted, not delivered
+            self._journal.echo(payload.room_id or payload.to_id or "", payload.text or "")
+            return None
         room = payload.room_id or None
         kind = _KINDS.get(payload.type, Kind.OTHER)
         mentions = tuple(m for m in (payload.mention_ids or []) if m)

@@ -36,8 +36,12 @@ class _Outbound(_State):
         if not self.connected:
             reason = self._fatal or ("logged out" if self._stream_up else "not connected")
             raise SendError(f"微信未连接 / wechaty: {reason}")
+        if await self._already_sent(message):
+            return
         done = self._partial.pop(message, set())
         conversation = message.conversation
+        if message.id is not None:
+            self._journal.sending(message.id, conversation, message.text)
         try:
             if message.attachment and "file" not in done:
                 path = Path(message.attachment)
@@ -54,6 +58,29 @@ class _Outbound(_State):
             if done and not exc.permanent:
                 self._partial[message] = done
             raise
+        if message.id is not None:
+            self._journal.sent(message.id, conversation, message.text)
+
+    async def _already_sent(self, message: Outbound) -> bool:
+        """After a kill -9: whether this outbox message already went out. Yes if the puppet
+        service took it before the bot died (the journal says so), or if a send was under way
+        and WeChat handed the bot's own copy back (an echo), waiting ``echo_wait`` for a late one."""
+        if message.id is None:
+            return False
+        journal = self._journal
+        if journal.was_sent(message.id, message.conversation, message.text):
+            return True
+        began = journal.interrupted(message.id, message.conversation, message.text)
+        if began is None or not message.text:
+            return False
+        deadline = asyncio.get_running_loop().time() + self.echo_wait
+        while True:
+            if journal.echoed_since(message.conversation, message.text, began):
+                journal.sent(message.id, message.conversation, message.text)
+                return True
+            if asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(0.1)
 
     async def _compose(self, message: Outbound) -> tuple[str, list[str]]:
         """Prefix "@name" + U+2005 for each mention, as WeChat renders mentions."""

@@ -24,6 +24,7 @@ from wechaty_puppet_service import PuppetService  # noqa: E402
 from wechaty_puppet_service.utils import extract_host_and_port  # noqa: E402
 
 from bot.driver.gateway import Gateway, GatewayFatalError  # noqa: E402
+from bot.gateways.wechaty_journal import Journal  # noqa: E402
 from bot.gateways.wechaty_support import ENV_ENDPOINT, ENV_TOKEN, T, _TTLCache, log  # noqa: E402
 from kernel.messages import Outbound  # noqa: E402
 
@@ -99,6 +100,10 @@ class _State(Gateway):
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._partial: dict[Outbound, set[str]] = {}
+        #: pending message ids, sends in flight and the bot's own echoes, kept across a lost
+        #: connection and a kill -9 (wechaty_journal.py)
+        self._journal = Journal(self.data_dir / "wechaty-journal.json")
+        self.echo_wait = 3.0  # seconds to wait for a late echo of a send the bot died during
 
         self._runner: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None

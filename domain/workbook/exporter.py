@@ -34,6 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from domain.workbook.reading import FORMULA_STARTS
 from domain.workbook.schema import (
     BUILDINGS,
     COLOUR_WORDS,
@@ -97,11 +98,31 @@ def write_table(ws: AnySheet, headers: Sequence[Header], rows: Iterable[Sequence
     ws.append([_header_cell(ws, h.title) for h in headers])
     count = 0
     for row in rows:
-        ws.append(["" if v is None else v for v in row])
+        ws.append(["" if v is None else as_text(v) if isinstance(v, str) else v for v in row])
         count += 1
     if headers:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     return count
+
+
+#: what Excel cannot hold in a cell: control characters (all but tab, line feed and carriage
+#: return), lone surrogates and the two non-characters U+FFFE and U+FFFF
+_CANNOT_HOLD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+CELL_LIMIT = 32767  # characters in one Excel cell
+CUT_MARKER = "…(超过 32767 字,已截断)"
+
+
+def as_text(value: str) -> str:
+    """A user's text as a cell shows it, never run: characters Excel cannot hold dropped, a
+    start a spreadsheet would read as a formula (= + - @ tab CR) escaped with a leading ',
+    which ``lianhu import`` takes off again, and a text over Excel's 32,767 characters cut
+    with a marker."""
+    text = _CANNOT_HOLD.sub("", value)
+    if text.startswith(FORMULA_STARTS):
+        text = "'" + text
+    if len(text) > CELL_LIMIT:
+        text = text[:CELL_LIMIT - len(CUT_MARKER)] + CUT_MARKER
+    return text
 
 
 def _header_cell(ws: AnySheet, title: str) -> Any:

@@ -23,10 +23,12 @@ from domain.workbook.texts import (
     T_CSV_KIND,
     T_DUPLICATE_COLUMN,
     T_ENCODING,
+    T_FORMULA,
     T_MISSING_COLUMNS,
     T_NO_CSV,
     T_NO_FILE,
     T_NO_SHEETS,
+    T_TOO_LONG,
     T_UNREADABLE,
     T_XLS,
     WHERE_OTHER,
@@ -69,6 +71,8 @@ def _text(value: Any) -> str:
         return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")
     if isinstance(value, date):
         return value.isoformat()
+    if not isinstance(value, (str, int, float)):  # an array or data-table formula (openpyxl objects)
+        return "=" + str(getattr(value, "text", "") or "公式")
     return str(value).strip().replace("\r\n", "\n")
 
 
@@ -120,12 +124,31 @@ def _table(file: str, sheet: str, raw: Iterable[Sequence[Any]], problems: list[s
         problems.append(problem(file, sheet, 1, T_MISSING_COLUMNS.format(columns="、".join(missing))))
         return None
     columns = frozenset(seen)
+    limits = {c.key: (c.header, c.max_len) for c in SHEETS[sheet]}
     for number, cells in enumerate(it, start=2):
         values = {key: _text(cells[i]) for i, key in index.items() if i < len(cells)}
         if not any(_text(c) for c in cells):
             continue  # blank lines are fine
+        for key, value in values.items():
+            header, limit = limits[key]
+            if value.startswith("="):  # a formula: its result is not what the ledger should hold
+                problems.append(problem(file, sheet, number, T_FORMULA.format(column=header, value=value[:20])))
+            elif limit is not None and len(value) > limit:
+                problems.append(problem(file, sheet, number, T_TOO_LONG.format(
+                    column=header, length=len(value), limit=limit)))
+            values[key] = unescape(value)
         table.rows.append(Row(file, sheet, number, values, columns))
     return table
+
+
+#: what a spreadsheet would read as a formula at the start of a cell: the export writes such
+#: text with a leading ' (domain/workbook/exporter.py ``as_text``), the import takes it off
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def unescape(value: str) -> str:
+    """A cell the export escaped ('=1+1) back to what was typed (=1+1)."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
 
 
 def problem(file: str, sheet: str, row: int, text: str) -> str:
@@ -167,7 +190,7 @@ def _read_xlsx(path: Path, problems: list[str]) -> list[Table]:
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(path, read_only=True, data_only=False)  # formulas as written: rejected
     except Exception as exc:  # noqa: BLE001 - a damaged or mislabelled file
         raise ImportError_([file_problem(path.name, T_UNREADABLE.format(error=exc))]) from None
     try:

@@ -18,6 +18,9 @@ class Column:
     required: bool = False
     width: int = 12  # exported column width
     aliases: tuple[str, ...] = ()
+    #: the longest value the database column holds (None: free text); ``lianhu import``
+    #: rejects a longer cell with its row number instead of failing on PostgreSQL
+    max_len: int | None = None
 
 
 BUILDINGS, HOUSEHOLDS, PEOPLE = "楼栋", "住户", "人员"
@@ -25,35 +28,35 @@ BUILDINGS, HOUSEHOLDS, PEOPLE = "楼栋", "住户", "人员"
 #: the tables in the order they are read and exported; the exporter writes these headers
 SHEETS: dict[str, tuple[Column, ...]] = {
     BUILDINGS: (
-        Column("社区", "community", True, 16),
-        Column("网格", "grid", True, 12),
-        Column("楼号", "code", True, 8, ("楼栋号",)),
-        Column("楼栋", "building", False, 12, ("楼栋名称", "楼名")),
-        Column("群名", "group", False, 26, ("微信群", "群名称")),
-        Column("楼栋长", "leader", False, 12),
+        Column("社区", "community", True, 16, max_len=100),
+        Column("网格", "grid", True, 12, max_len=100),
+        Column("楼号", "code", True, 8, ("楼栋号",), max_len=20),
+        Column("楼栋", "building", False, 12, ("楼栋名称", "楼名"), max_len=100),
+        Column("群名", "group", False, 26, ("微信群", "群名称"), max_len=200),
+        Column("楼栋长", "leader", False, 12, max_len=200),
     ),
     HOUSEHOLDS: (
-        Column("楼号", "code", True, 8, ("楼栋号",)),
-        Column("单元", "unit", True, 6, ("单元号",)),
-        Column("门牌", "room", True, 8, ("门牌号", "房号", "室")),
-        Column("楼层", "floor", False, 6),
-        Column("户主", "head", False, 10, ("户主姓名",)),
-        Column("电话", "phone", False, 15, ("联系电话", "手机")),
-        Column("颜色", "colour", False, 6, ("color", "四色")),
-        Column("颜色原因", "reason", False, 24, ("原因",)),
-        Column("备注", "notes", False, 28),
-        Column("联户党员", "member", False, 12, ("党员",)),
+        Column("楼号", "code", True, 8, ("楼栋号",), max_len=20),
+        Column("单元", "unit", True, 6, ("单元号",), max_len=20),
+        Column("门牌", "room", True, 8, ("门牌号", "房号", "室"), max_len=20),
+        Column("楼层", "floor", False, 6, max_len=10),
+        Column("户主", "head", False, 10, ("户主姓名",), max_len=50),
+        Column("电话", "phone", False, 15, ("联系电话", "手机"), max_len=30),
+        Column("颜色", "colour", False, 6, ("color", "四色"), max_len=20),
+        Column("颜色原因", "reason", False, 24, ("原因",), max_len=32767),
+        Column("备注", "notes", False, 28, max_len=32767),
+        Column("联户党员", "member", False, 12, ("党员",), max_len=200),
     ),
     PEOPLE: (
-        Column("社区", "community", False, 16),
-        Column("姓名", "name", True, 10),
-        Column("角色", "role", True, 10),
-        Column("微信号", "wechat", False, 16, ("微信", "chat_id")),
-        Column("电话", "phone", False, 15, ("联系电话", "手机")),
-        Column("住址", "address", False, 10, ("地址",)),
-        Column("网格", "grid", False, 12),
-        Column("特长", "strengths", False, 18),
-        Column("联户上限", "capacity", False, 8),
+        Column("社区", "community", False, 16, max_len=100),
+        Column("姓名", "name", True, 10, max_len=100),
+        Column("角色", "role", True, 10, max_len=20),
+        Column("微信号", "wechat", False, 16, ("微信", "chat_id"), max_len=200),
+        Column("电话", "phone", False, 15, ("联系电话", "手机"), max_len=30),
+        Column("住址", "address", False, 10, ("地址",), max_len=60),
+        Column("网格", "grid", False, 12, max_len=100),
+        Column("特长", "strengths", False, 18, max_len=200),
+        Column("联户上限", "capacity", False, 8, max_len=10),
     ),
 }
 SHEET_ALIASES = {"buildings": BUILDINGS, "households": HOUSEHOLDS, "people": PEOPLE,
