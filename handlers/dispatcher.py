@@ -12,6 +12,7 @@ def build_dispatcher() -> Dispatcher:
         colours,
         fallback,
         followup,
+        guide,
         ledger,
         members,
         middlewares,
@@ -25,6 +26,7 @@ def build_dispatcher() -> Dispatcher:
     return Dispatcher(
         routers=[fallback.media_router, members.router, colours.router, visits.router, wishes.router,
                  ledger.router, staff.router, campaigns.router, followup.router, rules_admin.router,
+                 guide.router,  # a question the guide answers surely: before the report path
                  residents.router, fallback.router],
         middlewares=[middlewares.understand, middlewares.log_route],
     )

@@ -122,6 +122,9 @@ def load_demo(session: Session, clock: Clock) -> Community:
     session.flush()
     _ensure_colours(session, community)  # every colour is present however the dice fell
     session.flush()
+    from storage.guide_files import load_demo_guide
+
+    load_demo_guide(session, community.id, now)  # the 办事指南's demo entries (storage/demo_guide.toml)
     return community
 
 

@@ -198,9 +198,16 @@ def _ledger_commands(sub: argparse._SubParsersAction) -> None:
     add_commands(sub)
 
 
+def _guide_commands(sub: argparse._SubParsersAction) -> None:
+    from bot.cli.guide import add_commands
+
+    add_commands(sub)
+
+
 #: other modules' subcommands: each registers its own on the subparsers
 EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_classifier_commands,
                                                                    _ledger_commands]
+EXTENSIONS.append(_guide_commands)
 
 
 def main(argv: list[str] | None = None) -> int:
