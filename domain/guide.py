@@ -24,15 +24,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from domain.guide_vocab import EDGE_WORDS, PROBLEM, QUESTION, STOPWORDS, SYNONYMS
+from domain.guide_vocab import ELSEWHERE, EDGE_WORDS, OPINION, PROBLEM, QUESTION, STOPWORDS, SYNONYMS
 from kernel import texts as T
 from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
 
 Tokenize = Callable[[str], list[str]]
 
-MIN_CONFIDENCE = 0.5
-MIN_MARGIN = 0.2
-TERSE_CONFIDENCE = 0.8
+#: sure: confidence and margin both at least the first pair, or the second (a clear winner)
+MIN_CONFIDENCE, MIN_MARGIN = 0.45, 0.15
+CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.3, 0.4
+#: or it names the entry's title (siblings such as 残疾人证办理 / 残疾人两项补贴 score alike)
+TITLE_COVER, TITLE_MARGIN = 0.5, 0.03
+TERSE_CONFIDENCE = 0.95
+#: a question naming a service of ``ELSEWHERE`` is answered only by an entry whose title or answer
+#: names it, or when it also names the entry's title (this share of its weight)
+ELSEWHERE_TITLE = 0.2
 TERSE_CHARS = 12
 K1, B = 1.5, 0.75
 
@@ -64,18 +70,19 @@ def terms(tokenize: Tokenize, text: str) -> list[str]:
             continue
         out.append(token)
         if len(token) >= 3:
-            out.extend(token[i:i + 2] for i in range(len(token) - 1))
+            out.extend(p for p in (token[i:i + 2] for i in range(len(token) - 1)) if p not in STOPWORDS)
     return out
 
 
 def is_question(text: str) -> bool:
-    return bool(QUESTION.search(text)) and not PROBLEM.search(text)
+    return bool(QUESTION.search(text)) and not PROBLEM.search(text) and not OPINION.search(text)
 
 
 def is_terse(text: str) -> bool:
     """A few words and no more: a topic typed as a question ("社区办公时间", "垃圾分类时间")."""
     t = text.strip()
-    return 0 < len(t) <= TERSE_CHARS and not re.search(r"[了啦过!!,,。]", t) and not PROBLEM.search(t)
+    return (0 < len(t) <= TERSE_CHARS and not re.search(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经", t)
+            and not PROBLEM.search(t))
 
 
 # --- ranking ------------------------------------------------------------------------------------
@@ -119,11 +126,16 @@ class Match:
     margin: float  # (best - second) / best
     question: bool  # the text reads as a question (and names no problem)
     terse: bool = False  # a few words naming a topic ("社区办公时间"): a question if they name it well
+    elsewhere: bool = False  # names a service the entry does not (护照, 公积金 ...: ``ELSEWHERE``)
+    title_cover: float = 0.0  # share of the question's topic weight found in the entry's title
 
     @property
     def sure(self) -> bool:
         asked = self.question or (self.terse and self.confidence >= TERSE_CONFIDENCE)
-        return asked and self.confidence >= MIN_CONFIDENCE and self.margin >= MIN_MARGIN
+        clear = (self.confidence >= MIN_CONFIDENCE and self.margin >= MIN_MARGIN) or (
+            self.confidence >= CLEAR_CONFIDENCE and self.margin >= CLEAR_MARGIN) or (
+            self.confidence >= MIN_CONFIDENCE and self.title_cover >= TITLE_COVER and self.margin >= TITLE_MARGIN)
+        return asked and clear and not self.elsewhere
 
 
 @dataclass
@@ -133,16 +145,19 @@ class Index:
     private: list[bool]
     vocab: list[set[str]]
     bm25: BM25
+    texts: list[str]  # each entry's title and answer, normalised (for ``ELSEWHERE``)
+    title_terms: list[set[str]]
 
     @classmethod
     def build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry]) -> Index:
-        docs = []
+        docs, texts = [], []
         for e in entries:
+            texts.append(normalize(" ".join([e.title, e.answer])))
             title = terms(tokenize, e.title)
             asks = [t for ask in e.asks for t in terms(tokenize, str(ask))]
             docs.append(title + title + asks + terms(tokenize, e.answer))
         return cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
-                   [set(d) for d in docs], BM25(docs))
+                   [set(d) for d in docs], BM25(docs), texts, [set(terms(tokenize, e.title)) for e in entries])
 
     def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
         """Every entry with a score, best first."""
@@ -153,6 +168,7 @@ class Index:
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         total = sum(self.bm25.weight(t) for t in set(query))
         question, terse = is_question(text), is_terse(text)
+        elsewhere = [m.group() for m in ELSEWHERE.finditer(normalize(text))]
         best = scores[order[0]]
         second = scores[order[1]] if len(order) > 1 else 0.0
         out = []
@@ -160,9 +176,13 @@ class Index:
             if scores[i] <= 0:
                 break
             found = sum(self.bm25.weight(t) for t in set(query) if t in self.vocab[i])
+            in_title = sum(self.bm25.weight(t) for t in set(query) if t in self.title_terms[i])
             margin = (best - second) / best if rank == 0 and best > 0 else 0.0
             out.append(Match(self.ids[i], self.titles[i], self.private[i], scores[i],
-                             found / total if total else 0.0, margin, question, terse))
+                             found / total if total else 0.0, margin, question, terse,
+                             bool(elsewhere) and in_title < ELSEWHERE_TITLE * total
+                             and any(w not in self.texts[i] for w in elsewhere),
+                             in_title / total if total else 0.0))
         return out
 
     def best(self, tokenize: Tokenize, text: str) -> Match | None:
