@@ -10,6 +10,7 @@ def build_dispatcher() -> Dispatcher:
     from handlers import (
         campaigns,
         colours,
+        deliberation,
         fallback,
         followup,
         guide,
@@ -27,6 +28,8 @@ def build_dispatcher() -> Dispatcher:
         routers=[fallback.media_router, members.router, colours.router, visits.router, wishes.router,
                  ledger.router, staff.router, campaigns.router, followup.router, rules_admin.router,
                  guide.router,  # a question the guide answers surely: before the report path
-                 residents.router, fallback.router],
+                 residents.router,
+                 deliberation.router,  # a bare number answers an open 议事 (after the rating answer)
+                 fallback.router],
         middlewares=[middlewares.understand, middlewares.log_route],
     )
