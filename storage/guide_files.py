@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,10 @@ def entry_fields(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     if missing:
         raise GuideFileError(f"{where}:缺少 {'、'.join(missing)}")
     checked = raw.get("checked")
+    if isinstance(checked, datetime):
+        checked = checked.date()
+    if isinstance(checked, date):
+        checked = checked.isoformat()
     return {
         "key": key[:100], "title": title[:200], "asks": _list(raw.get("asks")), "answer": answer,
         "materials": _list(raw.get("materials")), "place": str(raw.get("where") or "").strip() or None,

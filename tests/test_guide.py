@@ -163,3 +163,55 @@ def test_the_labelled_questions_stay_at_the_measured_level(tmp_path: Path, capsy
     f = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert f["right_share"] >= 0.85 and f["wrong_share"] <= 0.03
     assert f["chatter_answered"] == 0 and f["unanswerable_answered"] == 0
+
+
+def test_the_guide_sheet_exports_and_imports_back(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook, load_workbook
+
+    base = ["--data-dir", str(tmp_path), "--database-url", f"sqlite:///{tmp_path / 'g.db'}"]
+    assert cli([*base, "demo"]) == 0
+    path = tmp_path / "台账.xlsx"
+    assert cli([*base, "export", str(path)]) == 0
+    wb = load_workbook(path)
+    ws = wb["办事指南"]
+    header = [c.value for c in ws[1]]
+    assert header[:5] == ["编号", "社区", "标题", "问法", "简短答复"] and ws.max_row == 46
+    row = [c.value for c in ws[2]]
+    assert row[0] == "residence-permit" and row[1] == "幸福里社区" and "外地人怎么办居住证" in row[3]
+    ws.cell(row=2, column=5, value="新的答复:到派出所办理。")
+    wb.save(path)
+    capsys.readouterr()
+    assert cli([*base, "guide", "import", str(path)]) == 0
+    assert "新增 0 条,更新 1 条" in capsys.readouterr().out
+
+    bad = Workbook()
+    sheet = bad.active
+    sheet.title = "办事指南"
+    sheet.append(["编号", "社区", "标题", "简短答复"])
+    sheet.append(["x1", "没有这个社区", "标题", "答复"])
+    sheet.append(["x2", "", "", "答复"])
+    bad.save(tmp_path / "bad.xlsx")
+    assert cli([*base, "guide", "import", str(tmp_path / "bad.xlsx")]) == 1
+    err = capsys.readouterr().err
+    assert "第2行:没有叫“没有这个社区”的社区" in err and "第3行:缺少 title" in err
+
+
+async def test_guide_files_in_the_data_folder_are_read_at_start(settings, classifier) -> None:  # type: ignore[no-untyped-def]
+    from bot.app import App
+    from bot.gateways.testing import TestGateway
+    from kernel.clock import FrozenClock
+    from tests.conftest import START, Harness
+
+    folder = settings.data_dir / "guide"
+    folder.mkdir(parents=True)
+    (folder / "extra.toml").write_text(
+        '[[entry]]\nid = "charging"\ntitle = "电动车充电桩办卡"\nasks = ["充电桩的卡在哪里办"]\n'
+        'answer = "到物业服务中心办理充电卡。"\n', encoding="utf-8")
+    app = App(settings, TestGateway(), clock=FrozenClock(START), classifier=classifier)
+    await app.start()
+    try:
+        bot = Harness(app, app.gateway, app.clock)  # type: ignore[arg-type]
+        [answer] = await bot.say("小区充电桩的卡在哪里办?", sender="r01", room="room-1")
+        assert "电动车充电桩办卡" in answer.text and "物业服务中心" in answer.text
+    finally:
+        await app.stop()

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import domain.workbook.guide_sheet  # noqa: F401 - registers the 办事指南 sheet with `lianhu export`
 from domain import guide
 from domain.classifier import Classifier
 from domain.classifier.tokenizer import default_cache_dir
@@ -32,6 +33,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ev.add_argument("--errors", action="store_true", help="also list every wrong or unwanted answer")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
     ev.set_defaults(func=cmd_eval)
+    im = gsub.add_parser("import", help="read the 办事指南 sheet of a workbook, or guide TOML files, into the guide")
+    im.add_argument("file", type=Path, help="FILE.xlsx (its 办事指南 sheet), FILE.toml or a folder of .toml")
+    im.set_defaults(func=cmd_import)
 
 
 def load_entries(path: Path | None) -> list[GuideEntry]:
@@ -112,4 +116,36 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"requests answered              {m['request_answered']}/{m['request']}")
     if args.errors:
         print("\n".join(m["errors"]))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.cli.main import migrated_session
+    from domain.workbook.guide_sheet import import_guide
+    from kernel.clock import Clock
+    from storage.guide_files import load_guide_folder, read_guide_file, save_entries
+
+    path: Path = args.file
+    with migrated_session(args) as (settings, session):
+        now = Clock(settings.timezone).now()
+        try:
+            if path.is_dir():
+                added, updated, problems = load_guide_folder(session, path, now)
+                if problems:
+                    raise GuideFileError("\n".join(problems))
+                summary: str | None = f"办事指南:新增 {added} 条,更新 {updated} 条。"
+            elif path.suffix.lower() == ".toml":
+                added, updated = save_entries(session, None, read_guide_file(path), f"file:{path.name}", now)
+                summary = f"办事指南:新增 {added} 条,更新 {updated} 条。"
+            else:
+                summary = import_guide(session, path, now)
+        except (OSError, GuideFileError) as exc:
+            session.rollback()
+            print(f"无法导入:{exc}", file=sys.stderr)
+            return 1
+        if summary is None:
+            print(f"{path.name} 里没有“办事指南”工作表。", file=sys.stderr)
+            return 1
+        session.commit()
+    print(summary)
     return 0

@@ -119,13 +119,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     with migrated_session(args) as (_, session):
         try:
             summary = import_file(session, Path(args.file))
-        except ImportError_ as exc:
+            summary = _with_guide_sheet(session, Path(args.file), summary)
+        except (ImportError_, ValueError) as exc:  # ValueError: a bad 办事指南 row (GuideFileError)
             session.rollback()
             print(str(exc), file=sys.stderr)
             return 1
         session.commit()
     print(summary)
     return 0
+
+
+def _with_guide_sheet(session: Session, path: Path, summary: str) -> str:
+    """The workbook's 办事指南 sheet, if it has one, read into the guide too."""
+    from domain.workbook.guide_sheet import import_guide
+    from kernel.clock import Clock
+
+    guide = import_guide(session, path, Clock().now())
+    return summary if guide is None else f"{summary}\n{guide}"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
