@@ -17,6 +17,7 @@ def build_dispatcher() -> Dispatcher:
         ledger,
         members,
         middlewares,
+        outreach,
         residents,
         rules_admin,
         staff,
@@ -25,7 +26,9 @@ def build_dispatcher() -> Dispatcher:
     )
 
     return Dispatcher(
-        routers=[fallback.media_router, members.router, colours.router, visits.router, wishes.router,
+        routers=[fallback.media_router, members.router, colours.router,
+                 outreach.router,  # 走访 … 宣传: before the visits router
+                 visits.router, wishes.router,
                  ledger.router, staff.router, campaigns.router, followup.router, rules_admin.router,
                  guide.router,  # a question the guide answers surely: before the report path
                  residents.router,

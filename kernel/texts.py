@@ -609,3 +609,21 @@ VOTE_DETAIL = ("【议事 {id} 明细】{building}:{question}\n{lines}\n未表�
 VOTE_DETAIL_LINE = "{number} {label}({count} 户):{households}"
 VOTE_NO_SUCH = "没有编号为 {id} 的议事。"
 VOTE_OPEN_NOW = "议事 {id} 还没到截止时间({deadline}),现在的明细:"
+
+# --- 宣传到户 (handlers/outreach.py) -------------------------------------------------------------------
+
+HELP_MEMBER += "\n· 走访 门牌 宣传:政策名(政策宣传到户后标记)"
+HELP_STAFF += "\n· 政策宣传 政策名 对象:80岁以上|新生儿 [内容:…] · 宣传覆盖 政策名"
+EXAMPLES.update({"政策宣传": "政策宣传 高龄补贴 对象:80岁以上 内容:满80岁每月可领高龄补贴",
+                 "宣传覆盖": "宣传覆盖 高龄补贴"})
+DRIVE_USAGE = ("请这样写:政策宣传 高龄补贴 对象:80岁以上 内容:满80岁每月可领高龄补贴\n"
+               "(对象写年龄“N岁以上”或住户标签,如 新生儿、残疾、低保)")
+DRIVE_STARTED = "政策宣传 D{id}“{name}”已派给联户党员:{count} 户({members} 位党员),未联户 {unlinked} 户。发送“宣传覆盖 {name}”查看进度。"
+DRIVE_NONE = "没有符合“{audience}”的住户,未发起宣传。"
+DRIVE_TASKS = ("【政策宣传 D{id}】{name}\n请在下次走访时向以下 {count} 户讲解:\n{addresses}{content}\n"
+               "讲解后回复:走访 {example} 宣传:{name}")
+DRIVE_NO_SUCH = "没有找到政策宣传“{name}”。"
+DRIVE_NOT_IN = "{address} 不在政策宣传“{name}”的对象里。"
+DRIVE_REACHED = "已记下:{address} 已宣传“{name}”(政策宣传 D{id}),并记为一次走访。"
+DRIVE_COVERAGE = ("【政策宣传 D{id} 覆盖】{name}(对象:{audience})\n宣传到户率 {reached}/{total} = {rate}\n"
+                  "已宣传:{by}\n未宣传:\n{missing}")

@@ -723,3 +723,52 @@ class DeliberationVote(Base):
 
     household: Mapped[Household] = relationship()
     person: Mapped[Person] = relationship()
+
+
+# --- policy to the right households (宣传到户, issue 14: domain/outreach.py) -------------------------
+
+class HouseholdProfile(Base):
+    """Who lives in a household, as far as policy needs: the residents' birth years and tags
+    (新生儿, 残疾, 低保 ...). Private: members and staff only."""
+
+    __tablename__ = "household_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), unique=True)
+    birth_years: Mapped[list[Any]] = mapped_column(default=list)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+
+    household: Mapped[Household] = relationship()
+
+
+class PolicyDrive(Base):
+    """宣传到户: a policy to explain at the next visit to the households it is for. Shown as D{id}."""
+
+    __tablename__ = "policy_drive"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
+    name: Mapped[str] = mapped_column(String(100))  # 高龄补贴
+    audience: Mapped[str] = mapped_column(String(200))  # 80岁以上 / 新生儿
+    content: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PolicyTask(Base):
+    """One household to reach for a drive: its member, and when and by whom it was reached."""
+
+    __tablename__ = "policy_task"
+    __table_args__ = (UniqueConstraint("drive_id", "household_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drive_id: Mapped[int] = mapped_column(ForeignKey("policy_drive.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    reached_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reached_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+    drive: Mapped[PolicyDrive] = relationship()
+    household: Mapped[Household] = relationship()
+    member: Mapped[Person | None] = relationship(foreign_keys=[member_id])
+    reached_by: Mapped[Person | None] = relationship(foreign_keys=[reached_by_id])

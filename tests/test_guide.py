@@ -215,3 +215,43 @@ async def test_guide_files_in_the_data_folder_are_read_at_start(settings, classi
         assert "电动车充电桩办卡" in answer.text and "物业服务中心" in answer.text
     finally:
         await app.stop()
+
+
+def drive_households(bot, min_age: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """address → linked member's chat id, for the households with someone of ``min_age`` or more."""
+    from storage.models import HouseholdProfile
+
+    with bot.sessions() as s:
+        out = {}
+        for p in s.scalars(select(HouseholdProfile)):
+            if any(2026 - y >= min_age for y in p.birth_years):
+                out[p.household.address] = p.household.link.member.chat_id
+        return out
+
+
+async def test_policy_by_age_to_members_tasks_and_coverage(bot) -> None:
+    targets = drive_households(bot, 80)
+    assert len(targets) >= 5
+    sent = await bot.say("政策宣传 高龄补贴 对象:80岁以上 内容:满80岁每月可领高龄补贴", sender="s1", room="room-staff")
+    assert f"已派给联户党员:{len(targets)} 户" in texts_to(sent, "room-staff")[0]
+    address, member = sorted(targets.items())[0]
+    [tasks] = texts_to(sent, member)
+    assert "【政策宣传 D1】高龄补贴" in tasks and address in tasks and "宣传:高龄补贴" in tasks
+    assert not [m for m in sent if m.is_room and m.conversation != "room-staff"]  # nothing in building groups
+    others = [a for a, m in targets.items() if m != member]
+    assert all(a not in tasks for a in others)  # each member gets only their own households
+
+    sent = await bot.say(f"走访 {address} 宣传:高龄补贴", sender=member)
+    assert texts_to(sent, member) == [f"已记下:{address} 已宣传“高龄补贴”(政策宣传 D1),并记为一次走访。"]
+    not_target = next(h for h in ("1-1-101", "1-1-102", "1-1-201", "1-1-202", "1-1-301") if h not in targets)
+    sent = await bot.say(f"走访 {not_target} 宣传:高龄补贴", sender="s2")
+    assert "不在政策宣传“高龄补贴”的对象里" in texts_to(sent, "s2")[0]
+    sent = await bot.say(f"走访 {address} 宣传:防溺水", sender=member)
+    assert "没有找到政策宣传“防溺水”" in texts_to(sent, member)[0]
+
+    sent = await bot.say("宣传覆盖 高龄补贴", sender="s1", room="room-staff")
+    [cover] = texts_to(sent, "room-staff")
+    assert f"宣传到户率 1/{len(targets)}" in cover and "未宣传" in cover and others[0] in cover
+    assert "请这样写" in texts_to(await bot.say("政策宣传 高龄补贴", sender="s1"), "s1")[0]
+    assert "没有符合“退役军人”的住户" in texts_to(await bot.say("政策宣传 优待证 对象:退役军人", sender="s1"), "s1")[0]
+    assert "只有社区工作人员" in texts_to(await bot.say("宣传覆盖 高龄补贴", sender=member), member)[0]
