@@ -47,7 +47,7 @@ async def test_a_common_question_is_answered_in_the_group(bot) -> None:
     assert ticket_count(bot) == 0
 
 
-async def test_renqong_after_an_answer_makes_a_ticket_for_the_member(bot) -> None:
+async def test_rengong_after_an_answer_makes_a_ticket_for_the_member(bot) -> None:
     room = building_room_of(bot, "r01")
     member = linked_member_of(bot, "r01")
     assert texts_to(await bot.say("人工", sender="r01", room=room), room) == [
