@@ -10,12 +10,15 @@ def build_dispatcher() -> Dispatcher:
     from handlers import (
         campaigns,
         colours,
+        deliberation,
         fallback,
         followup,
+        guide,
         headsups,
         ledger,
         members,
         middlewares,
+        outreach,
         residents,
         rules_admin,
         staff,
@@ -24,8 +27,13 @@ def build_dispatcher() -> Dispatcher:
     )
 
     return Dispatcher(
-        routers=[fallback.media_router, members.router, headsups.router, colours.router, visits.router, wishes.router,
+        routers=[fallback.media_router, members.router, headsups.router, colours.router,
+                 outreach.router,  # 走访 … 宣传: before the visits router
+                 visits.router, wishes.router,
                  ledger.router, staff.router, campaigns.router, followup.router, rules_admin.router,
-                 residents.router, fallback.router],
+                 guide.router,  # a question the guide answers surely: before the report path
+                 residents.router,
+                 deliberation.router,  # a bare number answers an open 议事 (after the rating answer)
+                 fallback.router],
         middlewares=[middlewares.understand, middlewares.log_route],
     )

@@ -621,3 +621,84 @@ HANDLING_FAILED_URGENT = "出错了,已记录,已通知社区工作人员。{adv
 HANDLING_FAILED_STAFF = "⚠ 一条可能紧急的消息处理出错,请人工跟进:\n{where} {sender}:{text}"
 #: a number or date the database cannot hold (认领 W99999999999999999999, a date in year 9999)
 NUMBER_TOO_LARGE = "数字或日期超出了范围,请检查后重发。工单号、心愿编号一般是 4 位以内的数字,日期如 2026-12-01。"
+
+
+# --- 办事指南 (handlers/guide.py) and 议事 (handlers/deliberation.py) ---------------------------------
+
+HELP_RESIDENT += ("\n· 办事问题直接问,比如“居住证在哪里办”;指南 关键词:查办事指南 · 指南 列表"
+                  "\n· 议事时回复选项数字表态(每户一票,以最后一次为准)")
+HELP_MEMBER += "\n· 存为指南 工单号 [标题](把答复存为办事指南,社区确认后生效)· 议事 楼栋 问题 1 … 2 … 截止 月-日"
+HELP_STAFF += "\n· 确认指南 编号 · 驳回指南 编号 · 议事 楼栋 问题 1 选项 2 选项 截止 12-05 · 议事结果 编号"
+EXAMPLES.update({"指南": "指南 居住证", "存为指南": "存为指南 1024 小区充电桩办卡", "确认指南": "确认指南 46",
+                 "驳回指南": "驳回指南 46", "议事结果": "议事结果 1",
+                 "议事": "议事 3号楼 是否同意加装电梯 1 同意 2 不同意 3 再商量 截止 12-05"})
+
+GUIDE_SHORT = "【办事指南 {id}】{title}\n{answer}\n详细材料和地点回复“指南 {id}”私信给您;还有疑问请回复“人工”。"
+GUIDE_SENT_PRIVATELY = "已私信您。"
+GUIDE_PRIVATE_ANSWER = "【办事指南 {id}】{title}\n{body}\n\n还有疑问请回复“人工”,联户党员会联系您。"
+GUIDE_MEMBER_TOLD = ("【私密咨询】{place}居民{name}问了“{title}”(指南 {id}),已私信答复。"
+                     "原话:{text}\n如需要,请您私下联系,注意保护隐私。")
+GUIDE_FULL = "【办事指南 {id}】{title}\n{body}"
+GUIDE_FIELD_ANSWER = "{answer}"
+GUIDE_FIELD_MATERIALS = "所需材料:\n{items}"
+GUIDE_FIELD_PLACE = "办理地点:{value}"
+GUIDE_FIELD_HOURS = "办理时间:{value}"
+GUIDE_FIELD_PHONE = "咨询电话:{value}"
+GUIDE_FIELD_CHECKED = "(信息核对于 {checked}{source},以窗口最新要求为准)"
+GUIDE_NO_SUCH = "没有编号为 {id} 的办事指南。发送“指南 列表”查看全部。"
+GUIDE_USAGE = "请写“指南 关键词”查找(例如:指南 居住证),或“指南 列表”查看全部,“指南 编号”看详细内容。"
+GUIDE_SEARCH_HEAD = "和“{words}”有关的办事指南:"
+GUIDE_SEARCH_LINE = "· 指南 {id}:{title}"
+GUIDE_SEARCH_FOOT = "回复“指南 编号”看详细内容(私信发给您)。"
+GUIDE_SEARCH_NONE = "没有找到和“{words}”有关的办事指南。可以直接在群里说明您的问题,联户党员会答复您。"
+GUIDE_LIST_HEAD = "【办事指南 共{count}条】回复“指南 编号”看详细内容:"
+GUIDE_LIST_EMPTY = "办事指南还没有内容。"
+GUIDE_HUMAN_NONE = "没有找到您最近的办事咨询。请直接说明您的问题,联户党员会答复您。"
+GUIDE_HUMAN_ALREADY = "您的问题已转为工单 {number},请等待联户党员联系您。"
+GUIDE_HUMAN_NOTE = "(居民看过办事指南 {id}“{title}”后仍有疑问)"
+GUIDE_SAVE_NEED_ANSWER = "工单 {number} 还没有答复内容。请先“办结 {number} 答复内容”,再存为指南。"
+GUIDE_SAVED = "已把工单 {number} 的答复存为待确认的办事指南 {id}“{title}”,社区工作人员确认后生效。"
+GUIDE_CONFIRM_ASK = ("【待确认指南 {id}】{name}从工单 {number} 存入:\n标题:{title}\n问法:{ask}\n答复:{answer}\n"
+                     "回复“确认指南 {id}”生效,或“驳回指南 {id}”。")
+GUIDE_NOT_PENDING = "办事指南 {id} 不在待确认状态(现在:{status})。"
+GUIDE_CONFIRMED = "办事指南 {id}“{title}”已确认生效,以后有人问同样的问题会自动答复。"
+GUIDE_CONFIRMED_PROPOSER = "您从工单存入的办事指南 {id}“{title}”已由社区确认生效。"
+GUIDE_REJECTED = "办事指南 {id}“{title}”已驳回,不会用于答复。"
+GUIDE_STATUS_NAMES = {"active": "已生效", "pending": "待确认", "rejected": "已驳回"}
+
+VOTE_USAGE = ("请这样写:议事 3号楼 是否同意加装电梯 1 同意 2 不同意 3 再商量 截止 12-05\n"
+              "(楼栋、问题、至少两个带编号的选项、截止日期 月-日 或 月-日 时:分)")
+VOTE_NO_BUILDING = "没有找到楼栋“{name}”。请写楼栋名,例如 3号楼。"
+VOTE_NO_GROUP = "{building}还没有绑定楼栋群,无法发起议事。请先在群里发“绑定 {building}”。"
+VOTE_BAD_DEADLINE = "截止时间“{deadline}”不对:请写将来的日期,例如 截止 12-05 或 截止 12-05 18:00。"
+VOTE_POSTED = "议事 {id} 已发到{building}群,截止 {deadline}。到时我会在群里公布结果,并把各户表态明细私信给您。"
+VOTE_GROUP = ("【议事 {id}】{question}\n{options}\n请每户回复选项数字表态(每户一票,以最后一次为准),"
+              "截止 {deadline}。表态内容不会在群里公开。")
+VOTE_OPTION_LINE = "{number} {label}"
+VOTE_THANKS = "已记下您家的表态(议事 {id}),截止前可以重新回复数字更改。"
+VOTE_UNBOUND = "议事按户表态,请先登记您家:发送“我是 楼号-单元-门牌”(例如:我是 3-2-502),再回复数字。"
+VOTE_OTHER_BUILDING = "这次议事是{building}的住户表态,您登记的住址不在这栋楼。"
+VOTE_TALLY = "【议事 {id} 结果】{question}\n{lines}\n共 {voted} 户表态(全楼 {households} 户)。感谢大家参与!"
+VOTE_TALLY_LINE = "{number} {label}:{count} 户"
+VOTE_DETAIL = ("【议事 {id} 明细】{building}:{question}\n{lines}\n未表态 {missing} 户:{missing_list}")
+VOTE_DETAIL_LINE = "{number} {label}({count} 户):{households}"
+VOTE_NO_SUCH = "没有编号为 {id} 的议事。"
+VOTE_OPEN_NOW = "议事 {id} 还没到截止时间({deadline}),现在的明细:"
+
+# --- 宣传到户 (handlers/outreach.py) -------------------------------------------------------------------
+
+HELP_MEMBER += "\n· 走访 门牌 宣传:政策名(政策宣传到户后标记)"
+HELP_STAFF += "\n· 政策宣传 政策名 对象:80岁以上|新生儿 [内容:…] · 宣传覆盖 政策名"
+EXAMPLES.update({"政策宣传": "政策宣传 高龄补贴 对象:80岁以上 内容:满80岁每月可领高龄补贴",
+                 "宣传覆盖": "宣传覆盖 高龄补贴"})
+DRIVE_USAGE = ("请这样写:政策宣传 高龄补贴 对象:80岁以上 内容:满80岁每月可领高龄补贴\n"
+               "(对象写年龄“N岁以上”或住户标签,如 新生儿、残疾、低保)")
+DRIVE_STARTED = "政策宣传 D{id}“{name}”已派给联户党员:{count} 户({members} 位党员),未联户 {unlinked} 户。发送“宣传覆盖 {name}”查看进度。"
+DRIVE_NONE = "没有符合“{audience}”的住户,未发起宣传。"
+DRIVE_TASKS = ("【政策宣传 D{id}】{name}\n请在下次走访时向以下 {count} 户讲解:\n{addresses}{content}\n"
+               "讲解后回复:走访 {example} 宣传:{name}")
+DRIVE_NO_SUCH = "没有找到政策宣传“{name}”。"
+DRIVE_NOT_IN = "{address} 不在政策宣传“{name}”的对象里。"
+DRIVE_REACHED = "已记下:{address} 已宣传“{name}”(政策宣传 D{id}),并记为一次走访。"
+DRIVE_COVERAGE = ("【政策宣传 D{id} 覆盖】{name}(对象:{audience})\n宣传到户率 {reached}/{total} = {rate}\n"
+                  "已宣传:{by}\n未宣传:\n{missing}")

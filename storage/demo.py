@@ -122,7 +122,33 @@ def load_demo(session: Session, clock: Clock) -> Community:
     session.flush()
     _ensure_colours(session, community)  # every colour is present however the dice fell
     session.flush()
+    from storage.guide_files import load_demo_guide
+
+    load_demo_guide(session, community.id, now)  # the 办事指南's demo entries (storage/demo_guide.toml)
+    _profiles(session, community, clock.local(now).year)
     return community
+
+
+def _profiles(session: Session, community: Community, year: int) -> None:
+    """Who lives in each household, for 宣传到户 (its own dice: the rest of the demo is unchanged):
+    about one household in six has someone 80 or older, one in twelve a newborn."""
+    from sqlalchemy import select
+
+    from storage.models import HouseholdProfile
+
+    rng = random.Random(14)
+    households = session.scalars(select(Household).join(Building).join(Grid)
+                                 .where(Grid.community_id == community.id).order_by(Household.id)).all()
+    for h in households:
+        years = [year - rng.randint(30, 79) for _ in range(rng.randint(1, 3))]
+        tags = []
+        if rng.random() < 1 / 6:
+            years.append(year - rng.randint(80, 96))
+        if rng.random() < 1 / 12:
+            years.append(year)
+            tags.append("新生儿")
+        session.add(HouseholdProfile(household=h, birth_years=sorted(years), tags=tags))
+    session.flush()
 
 
 def _ensure_colours(session: Session, community: Community) -> None:

@@ -53,6 +53,10 @@ def test_the_command_words_are_the_ones_the_routes_declare() -> None:
              "走访", "走访清单", "心愿", "心愿单", "认领", "完成心愿",
              "新建宣传", "宣传列表", "暂停宣传", "恢复宣传", "删除宣传", "规则", "改类", "非诉求",
              "转工单", "忽略", "不是一个问题", "不是同一个问题", "不是一个事", "不是一回事"}
+
+             "新建宣传", "宣传列表", "暂停宣传", "恢复宣传", "删除宣传", "规则", "改类", "非诉求"}
+    every |= {"指南", "办事指南", "人工", "存为指南", "确认指南", "驳回指南",  # 办事指南 (issue 14)
+              "议事", "议事结果", "政策宣传", "宣传覆盖"}  # 议事, 宣传到户 (issue 14)
     assert WORDS == every
     assert "又坏了" not in WORDS  # a new report unless a ticket number follows (followup.py)
 

@@ -120,13 +120,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     with migrated_session(args) as (_, session):
         try:
             summary = import_file(session, Path(args.file))
-        except ImportError_ as exc:
+            summary = _with_guide_sheet(session, Path(args.file), summary)
+        except (ImportError_, ValueError) as exc:  # ValueError: a bad 办事指南 row (GuideFileError)
             session.rollback()
             print(str(exc), file=sys.stderr)
             return 1
         session.commit()
     print(summary)
     return 0
+
+
+def _with_guide_sheet(session: Session, path: Path, summary: str) -> str:
+    """The workbook's 办事指南 sheet, if it has one, read into the guide too."""
+    from domain.workbook.guide_sheet import import_guide
+    from kernel.clock import Clock
+
+    guide = import_guide(session, path, Clock().now())
+    return summary if guide is None else f"{summary}\n{guide}"
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -205,10 +215,17 @@ def _doctor_commands(sub: argparse._SubParsersAction) -> None:
     add_commands(sub)
 
 
+def _guide_commands(sub: argparse._SubParsersAction) -> None:
+    from bot.cli.guide import add_commands  # lianhu guide eval / import
+
+    add_commands(sub)
+
+
 #: other modules' subcommands: each registers its own on the subparsers
 EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_classifier_commands,
                                                                    _ledger_commands,
-                                                                   _doctor_commands]
+                                                                   _doctor_commands,
+                                                                   _guide_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

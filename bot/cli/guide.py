@@ -1,0 +1,151 @@
+"""Command line: ``lianhu guide eval FILE.jsonl`` — how well the 办事指南 answers.
+
+Each line: ``{"text": "…", "entry": "residence-permit" | null, "kind": "question" | "chatter" | "request"}``
+(``entry`` is an entry's id in the guide's file). The guide is the demo's
+(``storage/demo_guide.toml``) unless ``--guide`` names a TOML file or a folder of them. The
+decision is the bot's own (``domain.guide.sure_match``, an emergency never answered).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import domain.workbook.guide_sheet  # noqa: F401 - registers the 办事指南 sheet with `lianhu export`
+from domain import guide
+from domain.classifier import Classifier
+from domain.classifier.tokenizer import default_cache_dir
+from storage.guide_files import DEMO_GUIDE, GuideFileError, read_guide_file
+from storage.models import GuideEntry
+
+TARGETS = {"right": 0.90, "wrong_max": 0.03, "unanswerable_answered_max": 0, "chatter_answered_max": 0}
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    g = sub.add_parser("guide", help="the 办事指南: measure its answers on labelled questions")
+    gsub = g.add_subparsers(dest="guide_command", required=True, metavar="ACTION")
+    ev = gsub.add_parser("eval", help="answered right / wrongly / when it should not, from a .jsonl file")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--guide", type=Path, help="a guide TOML file or folder (default: the demo guide)")
+    ev.add_argument("--errors", action="store_true", help="also list every wrong or unwanted answer")
+    ev.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ev.set_defaults(func=cmd_eval)
+    im = gsub.add_parser("import", help="read the 办事指南 sheet of a workbook, or guide TOML files, into the guide")
+    im.add_argument("file", type=Path, help="FILE.xlsx (its 办事指南 sheet), FILE.toml or a folder of .toml")
+    im.set_defaults(func=cmd_import)
+
+
+def load_entries(path: Path | None) -> list[GuideEntry]:
+    files = sorted(path.glob("*.toml")) if path is not None and path.is_dir() else [path or DEMO_GUIDE]
+    fields = [f for file in files for f in read_guide_file(file)]
+    return [GuideEntry(id=i, **f) for i, f in enumerate(fields, 1)]
+
+
+def evaluate(entries: list[GuideEntry], classifier: Classifier, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures, and the lines answered wrongly or when they should not have been."""
+    tokenize = classifier.tokenize
+    index = guide.Index.build(tokenize, entries)
+    key_of = {e.id: e.key for e in entries}
+    counts = {"answerable": 0, "right": 0, "wrong": 0, "unanswerable": 0, "unanswerable_answered": 0,
+              "chatter": 0, "chatter_answered": 0, "request": 0, "request_answered": 0}
+    errors: list[str] = []
+    for item in items:
+        c = classifier.classify(item["text"])
+        match = guide.sure_match(index, tokenize, item["text"], urgent=c.urgent or c.alert)
+        got = key_of[match.entry_id] if match is not None else None
+        kind = item.get("kind", "question")
+        if kind == "question" and item.get("entry"):
+            counts["answerable"] += 1
+            if got == item["entry"]:
+                counts["right"] += 1
+            elif got is not None:
+                counts["wrong"] += 1
+                errors.append(f"错答 {item['text']} → {got}(应为 {item['entry']})")
+            else:
+                errors.append(f"未答 {item['text']}(应为 {item['entry']})")
+        else:
+            bucket = "unanswerable" if kind == "question" else kind if kind in ("chatter", "request") else "chatter"
+            counts[bucket] += 1
+            if got is not None:
+                counts[f"{bucket}_answered"] += 1
+                errors.append(f"不该答({bucket}) {item['text']} → {got}")
+    n = max(counts["answerable"], 1)
+    return {**counts, "right_share": counts["right"] / n, "wrong_share": counts["wrong"] / n,
+            "errors": errors}
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path.name} 第{n}行不是 JSON:{exc}") from exc
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ValueError(f"{path.name} 第{n}行缺少 text")
+            items.append(item)
+    return items
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    try:
+        items = _read(args.file)
+        entries = load_entries(args.guide)
+    except (OSError, ValueError, GuideFileError) as exc:
+        print(f"无法读取:{exc}", file=sys.stderr)
+        return 1
+    classifier = Classifier(cache_dir=getattr(args, "data_dir", None) or default_cache_dir())
+    m = evaluate(entries, classifier, items)
+    if args.json:
+        print(json.dumps({k: v for k, v in m.items() if k != "errors"}, ensure_ascii=False))
+    else:
+        print(f"指南 {len(entries)} 条,标注 {len(items)} 行")
+        print(f"answered from the right entry  {m['right']}/{m['answerable']} = {m['right_share']:.3f}"
+              f"  (target ≥ {TARGETS['right']:.2f})")
+        print(f"answered wrongly               {m['wrong']}/{m['answerable']} = {m['wrong_share']:.3f}"
+              f"  (target ≤ {TARGETS['wrong_max']:.2f})")
+        print(f"unanswerable answered          {m['unanswerable_answered']}/{m['unanswerable']}  (target 0)")
+        print(f"chatter answered               {m['chatter_answered']}/{m['chatter']}  (target 0)")
+        print(f"requests answered              {m['request_answered']}/{m['request']}")
+    if args.errors:
+        print("\n".join(m["errors"]))
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.cli.main import migrated_session
+    from domain.workbook.guide_sheet import import_guide
+    from kernel.clock import Clock
+    from storage.guide_files import load_guide_folder, read_guide_file, save_entries
+
+    path: Path = args.file
+    with migrated_session(args) as (settings, session):
+        now = Clock(settings.timezone).now()
+        try:
+            if path.is_dir():
+                added, updated, problems = load_guide_folder(session, path, now)
+                if problems:
+                    raise GuideFileError("\n".join(problems))
+                summary: str | None = f"办事指南:新增 {added} 条,更新 {updated} 条。"
+            elif path.suffix.lower() == ".toml":
+                added, updated = save_entries(session, None, read_guide_file(path), f"file:{path.name}", now)
+                summary = f"办事指南:新增 {added} 条,更新 {updated} 条。"
+            else:
+                summary = import_guide(session, path, now)
+        except (OSError, GuideFileError) as exc:
+            session.rollback()
+            print(f"无法导入:{exc}", file=sys.stderr)
+            return 1
+        if summary is None:
+            print(f"{path.name} 里没有“办事指南”工作表。", file=sys.stderr)
+            return 1
+        session.commit()
+    print(summary)
+    return 0

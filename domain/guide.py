@@ -1,0 +1,311 @@
+"""办事指南: finding the entry that answers a resident's question.
+
+Each active entry is one document (its title twice, the ways people ask, its short answer), cut into terms
+with the classifier's jieba tokenizer after the guide's synonyms (``guide_vocab``): the
+tokens without question words and particles, plus the two-character pieces of longer tokens.
+BM25 (Okapi, k1 1.5, b 0.75) ranks the entries; the best is trusted only when
+
+- the text is a question (``QUESTION``) and names no problem for a person (``PROBLEM``),
+- its **confidence** — the share of the question's topic weight (idf; words no entry knows
+  count as much as the rarest) found in that entry — is at least ``MIN_CONFIDENCE``,
+- its **margin** over the second best, (s1 − s2) / s1, is at least ``MIN_MARGIN``.
+
+Otherwise there is no answer and the message goes on as before (a ticket when it is a request).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from domain.guide_vocab import ELSEWHERE, EDGE_WORDS, OPINION, PROBLEM, QUESTION, STOPWORDS, SYNONYMS
+from kernel import texts as T
+from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
+
+Tokenize = Callable[[str], list[str]]
+
+#: sure: confidence and margin both at least the first pair, or the second (a clear winner)
+MIN_CONFIDENCE, MIN_MARGIN = 0.45, 0.15
+CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.3, 0.4
+#: or it names the entry's title (siblings such as 残疾人证办理 / 残疾人两项补贴 score alike)
+TITLE_COVER, TITLE_MARGIN = 0.5, 0.03
+TERSE_CONFIDENCE = 0.95
+#: a question naming a service of ``ELSEWHERE`` is answered only by an entry whose title or answer
+#: names it, or when it also names the entry's title (this share of its weight)
+ELSEWHERE_TITLE = 0.2
+TERSE_CHARS = 12
+K1, B = 1.5, 0.75
+
+_SYN = re.compile("|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=True)))
+
+
+def normalize(text: str) -> str:
+    return _SYN.sub(lambda m: SYNONYMS[m.group()], text.lower())
+
+
+def _strip_edges(token: str) -> str:
+    changed = True
+    while changed and token:
+        changed = False
+        for w in EDGE_WORDS:
+            if token != w and token.startswith(w):
+                token, changed = token[len(w):], True
+            if token != w and token.endswith(w):
+                token, changed = token[: -len(w)], True
+    return token
+
+
+def terms(tokenize: Tokenize, text: str) -> list[str]:
+    """The topic terms of a text: tokens without stopwords, and the bigrams of long tokens."""
+    out: list[str] = []
+    for raw in tokenize(normalize(text)):
+        token = _strip_edges(raw.strip())
+        if not token or token in STOPWORDS or not any(ch.isalnum() for ch in token):
+            continue
+        out.append(token)
+        if len(token) >= 3:
+            out.extend(p for p in (token[i:i + 2] for i in range(len(token) - 1)) if p not in STOPWORDS)
+    return out
+
+
+def is_question(text: str) -> bool:
+    return bool(QUESTION.search(text)) and not PROBLEM.search(text) and not OPINION.search(text)
+
+
+def is_terse(text: str) -> bool:
+    """A few words and no more: a topic typed as a question ("社区办公时间", "垃圾分类时间")."""
+    t = text.strip()
+    return (0 < len(t) <= TERSE_CHARS and not re.search(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经", t)
+            and not PROBLEM.search(t))
+
+
+# --- ranking ------------------------------------------------------------------------------------
+
+class BM25:
+    """Okapi BM25 over documents given as term lists."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> None:
+        self.k1, self.b = k1, b
+        self.tfs = [Counter(d) for d in docs]
+        self.lens = [len(d) for d in docs]
+        self.avg = (sum(self.lens) / len(docs)) if docs else 0.0
+        n = len(docs)
+        df: Counter[str] = Counter(t for tf in self.tfs for t in tf)
+        self.idf = {t: math.log((n - c + 0.5) / (c + 0.5) + 1.0) for t, c in df.items()}
+        self.unknown_idf = math.log((n + 0.5) / 0.5 + 1.0)
+
+    def scores(self, query: Sequence[str]) -> list[float]:
+        out = []
+        for tf, length in zip(self.tfs, self.lens):
+            s = 0.0
+            norm = self.k1 * (1 - self.b + self.b * length / self.avg) if self.avg else self.k1
+            for t in set(query):
+                f = tf.get(t, 0)
+                if f:
+                    s += self.idf[t] * f * (self.k1 + 1) / (f + norm)
+            out.append(s)
+        return out
+
+    def weight(self, term: str) -> float:
+        return self.idf.get(term, self.unknown_idf)
+
+
+@dataclass(frozen=True)
+class Match:
+    entry_id: int
+    title: str
+    private: bool
+    score: float
+    confidence: float  # share of the question's topic weight found in the entry
+    margin: float  # (best - second) / best
+    question: bool  # the text reads as a question (and names no problem)
+    terse: bool = False  # a few words naming a topic ("社区办公时间"): a question if they name it well
+    elsewhere: bool = False  # names a service the entry does not (护照, 公积金 ...: ``ELSEWHERE``)
+    title_cover: float = 0.0  # share of the question's topic weight found in the entry's title
+
+    @property
+    def sure(self) -> bool:
+        asked = self.question or (self.terse and self.confidence >= TERSE_CONFIDENCE)
+        clear = (self.confidence >= MIN_CONFIDENCE and self.margin >= MIN_MARGIN) or (
+            self.confidence >= CLEAR_CONFIDENCE and self.margin >= CLEAR_MARGIN) or (
+            self.confidence >= MIN_CONFIDENCE and self.title_cover >= TITLE_COVER and self.margin >= TITLE_MARGIN)
+        return asked and clear and not self.elsewhere
+
+
+@dataclass
+class Index:
+    ids: list[int]
+    titles: list[str]
+    private: list[bool]
+    vocab: list[set[str]]
+    bm25: BM25
+    texts: list[str]  # each entry's title and answer, normalised (for ``ELSEWHERE``)
+    title_terms: list[set[str]]
+
+    @classmethod
+    def build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry]) -> Index:
+        docs, texts = [], []
+        for e in entries:
+            texts.append(normalize(" ".join([e.title, e.answer])))
+            title = terms(tokenize, e.title)
+            asks = [t for ask in e.asks for t in terms(tokenize, str(ask))]
+            docs.append(title + title + asks + terms(tokenize, e.answer))
+        return cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
+                   [set(d) for d in docs], BM25(docs), texts, [set(terms(tokenize, e.title)) for e in entries])
+
+    def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
+        """Every entry with a score, best first."""
+        query = terms(tokenize, text)
+        if not query or not self.ids:
+            return []
+        scores = self.bm25.scores(query)
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        total = sum(self.bm25.weight(t) for t in set(query))
+        question, terse = is_question(text), is_terse(text)
+        elsewhere = [m.group() for m in ELSEWHERE.finditer(normalize(text))]
+        best = scores[order[0]]
+        second = scores[order[1]] if len(order) > 1 else 0.0
+        out = []
+        for rank, i in enumerate(order):
+            if scores[i] <= 0:
+                break
+            found = sum(self.bm25.weight(t) for t in set(query) if t in self.vocab[i])
+            in_title = sum(self.bm25.weight(t) for t in set(query) if t in self.title_terms[i])
+            margin = (best - second) / best if rank == 0 and best > 0 else 0.0
+            out.append(Match(self.ids[i], self.titles[i], self.private[i], scores[i],
+                             found / total if total else 0.0, margin, question, terse,
+                             bool(elsewhere) and in_title < ELSEWHERE_TITLE * total
+                             and any(w not in self.texts[i] for w in elsewhere),
+                             in_title / total if total else 0.0))
+        return out
+
+    def best(self, tokenize: Tokenize, text: str) -> Match | None:
+        ranked = self.rank(tokenize, text)
+        return ranked[0] if ranked else None
+
+
+def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False) -> Match | None:
+    """The entry that answers ``text`` surely, or None (never for an emergency)."""
+    if urgent or not text.strip() or not (is_question(text) or is_terse(text)):
+        return None
+    match = index.best(tokenize, text)
+    return match if match is not None and match.sure else None
+
+
+# --- the entries in the database ----------------------------------------------------------------
+
+def _visible(community_id: int | None) -> ColumnElement[bool]:
+    return or_(GuideEntry.community_id.is_(None), GuideEntry.community_id == community_id)
+
+
+def active_entries(session: Session, community_id: int | None) -> Sequence[GuideEntry]:
+    return session.scalars(select(GuideEntry).where(GuideEntry.status == GuideStatus.ACTIVE,
+                                                    _visible(community_id))
+                           .order_by(GuideEntry.id)).all()
+
+
+_CACHE: dict[tuple[int, int | None], tuple[tuple[object, ...], Index]] = {}
+
+
+def index_for(session: Session, tokenize: Tokenize, community_id: int | None) -> Index:
+    """The community's index, rebuilt when its entries changed (count, last id, last update)."""
+    version = tuple(session.execute(
+        select(func.count(GuideEntry.id), func.max(GuideEntry.id), func.max(GuideEntry.updated_at))
+        .where(GuideEntry.status == GuideStatus.ACTIVE, _visible(community_id))).one())
+    key = (id(tokenize.__self__) if hasattr(tokenize, "__self__") else id(tokenize), community_id)
+    cached = _CACHE.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    index = Index.build(tokenize, active_entries(session, community_id))
+    _CACHE[key] = (version, index)
+    return index
+
+
+def entry_visible(session: Session, entry_id: int, community_id: int | None) -> GuideEntry | None:
+    entry = session.get(GuideEntry, entry_id)
+    if entry is None or entry.status != GuideStatus.ACTIVE:
+        return None
+    if entry.community_id is not None and community_id is not None and entry.community_id != community_id:
+        return None
+    return entry
+
+
+def search(session: Session, tokenize: Tokenize, community_id: int | None, words: str,
+           limit: int = 5) -> list[GuideEntry]:
+    """`指南 关键词`: titles containing the words first, then the best ranked."""
+    entries = {e.id: e for e in active_entries(session, community_id)}
+    found = [e for e in entries.values() if words and words in e.title]
+    for m in index_for(session, tokenize, community_id).rank(tokenize, words):
+        if m.confidence >= 0.3 and entries.get(m.entry_id) not in found:
+            found.append(entries[m.entry_id])
+    return found[:limit]
+
+
+def propose_entry(session: Session, *, community_id: int | None, title: str, ask: str, answer: str,
+                  ticket_id: int, by_id: int, now: datetime) -> GuideEntry:
+    """`存为指南`: a pending entry from a ticket's question and its handler's answer."""
+    entry = GuideEntry(community_id=community_id, key=f"ticket-{ticket_id}-{int(now.timestamp())}",
+                       title=title[:200], asks=[ask[:500]], answer=answer, materials=[], tags=[],
+                       private=False, origin="chat", status=GuideStatus.PENDING,
+                       from_ticket_id=ticket_id, proposed_by_id=by_id, updated_at=now)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def ticket_answer(ticket: Ticket) -> str | None:
+    """What the handler answered: the note of the last 办结, else of the last 进展."""
+    for kind in (EventKind.RESOLVED, EventKind.PROGRESS):
+        notes = [e.note for e in ticket.events if e.kind == kind and e.note]
+        if notes:
+            return notes[-1]
+    return None
+
+
+# --- what people read ---------------------------------------------------------------------------
+
+SURE_CAVEAT = "以窗口最新要求为准"
+
+
+def short_answer(entry: GuideEntry) -> str:
+    """At most four lines for a group: the title, two lines of the answer, where to go next."""
+    lines = [line.strip() for line in entry.answer.splitlines() if line.strip()]
+    lines = [line if len(line) <= 70 else line[:69] + "…" for line in lines if SURE_CAVEAT not in line][:2]
+    return T.GUIDE_SHORT.format(id=entry.id, title=entry.title, answer="\n".join(lines) or entry.title)
+
+
+def full_text(entry: GuideEntry) -> str:
+    parts = [T.GUIDE_FIELD_ANSWER.format(answer=entry.answer.strip())]
+    if entry.materials:
+        parts.append(T.GUIDE_FIELD_MATERIALS.format(items="\n".join(f"· {m}" for m in entry.materials)))
+    for template, value in ((T.GUIDE_FIELD_PLACE, entry.place), (T.GUIDE_FIELD_HOURS, entry.hours),
+                            (T.GUIDE_FIELD_PHONE, entry.phone)):
+        if value:
+            parts.append(template.format(value=value))
+    if entry.checked:
+        parts.append(T.GUIDE_FIELD_CHECKED.format(checked=entry.checked,
+                                                  source=f",来源:{entry.source}" if entry.source else ""))
+    return "\n".join(parts)
+
+
+# --- asks answered, and 人工 --------------------------------------------------------------------------
+
+def record_ask(session: Session, entry: GuideEntry, person_id: int, room_chat_id: str | None, text: str,
+               confidence: float, now: datetime) -> GuideAsk:
+    ask = GuideAsk(entry=entry, person_id=person_id, room_chat_id=room_chat_id, text=text[:2000],
+                   confidence=round(confidence, 3), created_at=now)
+    session.add(ask)
+    return ask
+
+
+def last_ask(session: Session, person_id: int, now: datetime, hours: int = 72) -> GuideAsk | None:
+    """The person's latest answered question within ``hours`` (for 人工)."""
+    return session.scalars(select(GuideAsk).where(GuideAsk.person_id == person_id,
+                                                  GuideAsk.created_at >= now - timedelta(hours=hours))
+                           .order_by(GuideAsk.id.desc()).limit(1)).first()
