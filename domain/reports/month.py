@@ -31,7 +31,7 @@ from sqlalchemy import ColumnElement, Row, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from domain import ledger
-from domain.reports.figures import TicketFigures
+from domain.reports.figures import TicketFigures, awaiting_condition
 from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
@@ -53,11 +53,11 @@ from storage.models import (
 
 COUNTS = ("visits", "households_visited", "suggestions", "problems_found", "problems_solved",
           "disputes_mediated", "upgrades", "wishes_fulfilled", "received", "accepted_in_time",
-          "resolved", "resolved_in_time", "rated", "satisfied", "unrated_closed", "overdue")
+          "resolved", "resolved_in_time", "rated", "satisfied", "unrated_closed", "overdue", "awaiting")
 
 
 TICKET_COLUMNS = ("received", "accepted_in_time", "resolved", "resolved_in_time", "rated", "satisfied",
-                  "unrated_closed", "suggestions")
+                  "unrated_closed", "suggestions", "awaiting")
 
 
 @dataclass
@@ -78,6 +78,7 @@ class Figures:
     satisfied: int = 0
     unrated_closed: int = 0
     overdue: int = 0
+    awaiting: int = 0  # not accepted, still inside the acceptance time (not a miss for 响应率)
     colours: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: Figures) -> None:
@@ -88,7 +89,7 @@ class Figures:
     @property
     def tickets(self) -> TicketFigures:
         return TicketFigures(self.received, self.accepted_in_time, self.resolved, self.resolved_in_time,
-                             self.rated, self.satisfied, self.unrated_closed)
+                             self.rated, self.satisfied, self.unrated_closed, self.awaiting)
 
     @property
     def households(self) -> int:
@@ -161,7 +162,7 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
                *([Grid.id == grid_id] if grid_id is not None else []))
         .order_by(Community.id, Grid.id, Building.id)).all()
     tally = _Tally({row[4] for row in structure}, {row[0] for row in structure}, grid_id is None)
-    _add_tickets(session, tally, start, end)
+    _add_tickets(session, tally, start, end, clock.now())
     _add_visits(session, tally, start, end)
     _add_upgrades_and_wishes(session, tally, start, end)
     building_of = dict(session.execute(select(Household.id, Household.building_id)
@@ -178,7 +179,7 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
     return Report(year, month, start, end, as_of, _scopes(structure, tally), overdue_by_member)
 
 
-def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime) -> None:
+def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime, now: datetime) -> None:
     """Tickets received in the month; problems solved and disputes mediated (resolved in it)."""
     for row in session.execute(select(
             Ticket.building_id, Ticket.community_id, func.count(Ticket.id),
@@ -188,7 +189,8 @@ def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime
             _count_if(Ticket.rating.is_not(None)),
             _count_if(Ticket.rating.in_((1, 2))),
             _count_if(Ticket.status == "closed", Ticket.rating.is_(None)),
-            _count_if(Ticket.category == "suggestion"))
+            _count_if(Ticket.category == "suggestion"),
+            _count_if(awaiting_condition(now)))
             .where(Ticket.created_at >= start, Ticket.created_at < end)
             .group_by(Ticket.building_id, Ticket.community_id)):
         f = tally.put(row[0], row[1])
