@@ -95,6 +95,9 @@ class Settings:
     points_visit: int = 1
     points_wish: int = 3
     log_level: str = "INFO"
+    #: the web console for staff and grid workers at /console/ on the app's HTTP server:
+    #: auto (with a gateway that serves pages, i.e. the simulator), on (also with WeChat), off
+    console: str = "auto"
 
     @property
     def db_url(self) -> str:

@@ -546,3 +546,24 @@ def category_code(word: str) -> str | None:
         if w == name:
             return code
     return CATEGORY_ALIASES.get(w)
+
+# --- the web console (issue 13): logins ------------------------------------------------------
+
+CONSOLE_USER_UNKNOWN = "台账里没有叫“{name}”的人。请先导入或登记此人。"
+CONSOLE_USER_ROLE = "“{name}”是{role}:只有社区工作人员和网格员可以登录控制台。"
+CONSOLE_USER_AMBIGUOUS = "台账里有 {count} 个叫“{name}”的工作人员/网格员,无法确定是谁。"
+CONSOLE_PASSWORD_SHORT = "密码太短:至少 {min} 位。"
+CONSOLE_PASSWORD_MISMATCH = "两次输入的密码不一致。"
+CONSOLE_USER_ADDED = "已为{role}{name}开通控制台账号(用户名:{name})。"
+CONSOLE_USER_UPDATED = "已为{role}{name}重设控制台密码并解除锁定。"
+CONSOLE_LOGIN_WRONG = "用户名或密码不对。"
+CONSOLE_LOGIN_LOCKED = "密码错误次数过多,账号已锁定到 {until},请稍后再试。"
+CONSOLE_CSRF = "表单已过期或来源不明(缺少校验码),请刷新页面后重试。"
+CONSOLE_WELCOME = "  网页控制台:{url}console/  演示账号 用户名 {name} 密码 {password}(仅限演示数据)\n"
+CONSOLE_EVENT_CREATED = "{actor}反映,助手受理"
+CONSOLE_EVENT_ASSIGNED = "{actor}派单给{target}"
+CONSOLE_ASSIGNED = "已派单给{role}{name}:对方已收到私信,社区工作群已留记录。"
+CONSOLE_REPLIED = "已回复反映人:楼栋群里已@反映人,并记为一条进展。"
+CONSOLE_REPLY_EMPTY = "回复内容不能为空。"
+CONSOLE_NOT_ALLOWED = "您没有权限做这件事。"
+CONSOLE_NO_TICKET = "没有工单 {number},或不在您的管辖范围。"
