@@ -20,7 +20,7 @@ def _pct(value: float | None) -> str:
 
 def rates_chart(months: Sequence[str], series: Sequence[tuple[str, str, Sequence[float | None]]]) -> Markup:
     """A line chart of rates (0–100 %) by month: ``series`` is (key, label, values)."""
-    width, height, left, right, top, bottom = 640, 260, 44, 16, 16, 56
+    width, height, left, right, top, bottom = 480, 230, 40, 18, 12, 52
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(months) - 1, 1)
 
@@ -30,7 +30,7 @@ def rates_chart(months: Sequence[str], series: Sequence[tuple[str, str, Sequence
     def y(v: float) -> float:
         return top + plot_h * (1 - v)
 
-    out = [f'<svg class="chart" id="chart-rates" viewBox="0 0 {width} {height}" role="img" '
+    out = [f'<svg class="chart" id="chart-rates" viewBox="0 0 {width} {height}" style="max-width:{width}px" role="img" '
            f'aria-label="响应率、解决率、满意率(按月)">']
     for tick in (0, 0.25, 0.5, 0.75, 1):
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" class="grid"/>'
@@ -53,7 +53,7 @@ def rates_chart(months: Sequence[str], series: Sequence[tuple[str, str, Sequence
             out.append(f'<circle class="point" data-month="{escape(months[i])}" data-value="{_pct(v)}" r="4"'
                        f' cx="{x(i):.1f}" cy="{y(v):.1f}" fill="{colour}"><title>{escape(label)} '
                        f'{escape(months[i])}:{_pct(v)}%</title></circle>')
-        lx = left + n * 150
+        lx = left + n * 110
         out.append(f'<rect x="{lx}" y="{height - 22}" width="12" height="12" fill="{colour}"/>'
                    f'<text x="{lx + 18}" y="{height - 12}" class="legend">{escape(label)}</text></g>')
     out.append("</svg>")
@@ -65,11 +65,11 @@ def bar_chart(chart_id: str, title: str, rows: Sequence[tuple[str, int]],
     """Horizontal bars, one per (label, value), each with its number at its end."""
     if not rows:
         return Markup(f'<p class="empty" id="{escape(chart_id)}">暂无数据</p>')
-    bar_h, gap, left, right = 26, 10, 96, 56
-    width = 640
+    bar_h, gap, left, right = 22, 8, 76, 40
+    width = 420
     height = len(rows) * (bar_h + gap) + gap
     top_value = max((v for _, v in rows), default=0) or 1
-    out = [f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {width} {height}" role="img" '
+    out = [f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {width} {height}" style="max-width:{width}px" role="img" '
            f'aria-label="{escape(title)}">']
     for i, (label, value) in enumerate(rows):
         y = gap + i * (bar_h + gap)
