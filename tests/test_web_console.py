@@ -143,3 +143,23 @@ async def test_lianhu_user_add(tmp_path, capsys) -> None:  # type: ignore[no-unt
     assert f"已为网格员{worker}开通控制台账号" in capsys.readouterr().out
     assert lianhu([*data, "user", "add", str(worker), "--password", "another-one"]) == 0
     assert "重设控制台密码" in capsys.readouterr().out
+
+
+async def test_a_login_whose_person_is_no_longer_a_grid_worker_sees_nothing(rig: Rig) -> None:
+    from sqlalchemy import update
+
+    from storage.models import Person
+
+    await rig.report("room-1", "r01", "2单元楼道灯坏了好几天了")
+    worker = await rig.account("g1")
+    async with http() as s:
+        res = await login(s, rig, worker)
+        assert 'data-number="1001"' in await res.text()
+        with rig.app.sessions() as session:
+            session.execute(update(Person).where(Person.chat_id == "g1").values(role="member"))
+            session.commit()
+        async with s.get(rig.console + "/tickets") as res:
+            body = await res.text()
+        assert res.url.path == "/console/login" and 'data-number="1001"' not in body
+        res = await login(s, rig, worker)
+        assert res.status == 401 and "用户名或密码不对" in await res.text()

@@ -169,8 +169,6 @@ class Console:
 
     async def login_page(self, request: web.Request) -> web.StreamResponse:
         session = await get_session(request)
-        if isinstance(session.get("uid"), int):
-            raise web.HTTPFound(f"{ROOT}/tickets")
         return self.render("login.html", request, session, {"error": "", "login": ""})
 
     async def login(self, request: web.Request) -> web.StreamResponse:
