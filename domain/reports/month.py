@@ -162,13 +162,17 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
                *([Grid.id == grid_id] if grid_id is not None else []))
         .order_by(Community.id, Grid.id, Building.id)).all()
     tally = _Tally({row[4] for row in structure}, {row[0] for row in structure}, grid_id is None)
+    # one community or grid (the console's 统计): read only its rows, not the district's
+    scoped = community_id is not None or grid_id is not None
+    if community_id is None and grid_id is not None and structure:
+        community_id = structure[0][0]
     _add_tickets(session, tally, start, end, clock.now())
-    _add_visits(session, tally, start, end)
+    _add_visits(session, tally, start, end, sorted(tally.wanted) if scoped else None)
     _add_upgrades_and_wishes(session, tally, start, end)
     building_of = dict(session.execute(select(Household.id, Household.building_id)
                                        .where(Household.building_id.in_(tally.wanted))).all()) \
         if tally.wanted else {}
-    colours_then = ledger.colours_as_of(session, as_of)
+    colours_then = ledger.colours_as_of(session, as_of, list(building_of) if scoped else None)
     for hid, colour in colours_then.items():  # the colours at the end of the month
         bid = building_of.get(hid)
         if bid is not None:
@@ -208,13 +212,17 @@ def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime
             f.disputes_mediated += int(disputes)
 
 
-def _add_visits(session: Session, tally: _Tally, start: datetime, end: datetime) -> None:
-    """Visits, households visited, problems found."""
+def _add_visits(session: Session, tally: _Tally, start: datetime, end: datetime,
+                building_ids: list[int] | None = None) -> None:
+    """Visits, households visited, problems found (only in ``building_ids`` when given)."""
+    where = [Visit.visited_at >= start, Visit.visited_at < end]
+    if building_ids is not None:
+        where.append(Household.building_id.in_(building_ids))
     for bid, visits, households, found in session.execute(select(
             Household.building_id, func.count(Visit.id), func.count(func.distinct(Visit.household_id)),
             _count_if(Visit.kind == VisitKind.FINDING))
             .join(Household, Household.id == Visit.household_id)
-            .where(Visit.visited_at >= start, Visit.visited_at < end)
+            .where(*where)
             .group_by(Household.building_id)):
         f = tally.put(bid, None)
         if f is not None:
