@@ -166,7 +166,7 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
     scoped = community_id is not None or grid_id is not None
     if community_id is None and grid_id is not None and structure:
         community_id = structure[0][0]
-    _add_tickets(session, tally, start, end, clock.now())
+    _add_tickets(session, tally, start, end, clock.now(), sorted(tally.communities_wanted) if scoped else None)
     _add_visits(session, tally, start, end, sorted(tally.wanted) if scoped else None)
     _add_upgrades_and_wishes(session, tally, start, end)
     building_of = dict(session.execute(select(Household.id, Household.building_id)
@@ -183,8 +183,11 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
     return Report(year, month, start, end, as_of, _scopes(structure, tally), overdue_by_member)
 
 
-def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime, now: datetime) -> None:
-    """Tickets received in the month; problems solved and disputes mediated (resolved in it)."""
+def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime, now: datetime,
+                 community_ids: list[int] | None = None) -> None:
+    """Tickets received in the month; problems solved and disputes mediated (resolved in it);
+    only the tickets of ``community_ids`` when given."""
+    only = [Ticket.community_id.in_(community_ids)] if community_ids is not None else []
     for row in session.execute(select(
             Ticket.building_id, Ticket.community_id, func.count(Ticket.id),
             _count_if(Ticket.accepted_at.is_not(None), Ticket.accepted_at <= Ticket.accept_due),
@@ -195,7 +198,7 @@ def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime
             _count_if(Ticket.status == "closed", Ticket.rating.is_(None)),
             _count_if(Ticket.category == "suggestion"),
             _count_if(awaiting_condition(now)))
-            .where(Ticket.created_at >= start, Ticket.created_at < end)
+            .where(Ticket.created_at >= start, Ticket.created_at < end, *only)
             .group_by(Ticket.building_id, Ticket.community_id)):
         f = tally.put(row[0], row[1])
         if f is not None:
@@ -204,7 +207,7 @@ def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime
     for bid, cid, solved, disputes in session.execute(select(
             Ticket.building_id, Ticket.community_id, _count_if(Ticket.category != "suggestion"),
             _count_if(Ticket.category == "dispute"))
-            .where(Ticket.resolved_at >= start, Ticket.resolved_at < end)
+            .where(Ticket.resolved_at >= start, Ticket.resolved_at < end, *only)
             .group_by(Ticket.building_id, Ticket.community_id)):
         f = tally.put(bid, cid)
         if f is not None:
