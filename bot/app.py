@@ -24,6 +24,7 @@ from bot.driver.server import HttpServer
 from bot.gateways import create_gateway
 from bot.inbox import Inbox
 from bot.outbox import OutboxSender
+from bot.web import Host as WebHost
 from bot.web import plugins as web_plugins
 from handlers.dispatcher import build_dispatcher
 from kernel.clock import Clock
@@ -100,6 +101,9 @@ class App:
     async def start(self, *, start_gateway: bool = True) -> None:
         self.prepare_database()
         self.load_rule_changes()
+        for plugin in self.server.plugins:  # e.g. the web console's demo login, once the data is there
+            if plugin is not self.gateway and hasattr(plugin, "prepare"):
+                plugin.prepare()
         if self.server.wanted:
             await self.server.start()
         if start_gateway:
@@ -115,7 +119,8 @@ class App:
                             health=lambda: {"gateway": self.gateway.name, "connected": self.gateway.connected})
         if self.gateway.needs_server:
             server.add_plugin(self.gateway)
-        for plugin in web_plugins(self.settings):
+        host = WebHost(self.sessions, self.clock, self.settings, self.outbox.wake)
+        for plugin in web_plugins(self.settings, host, serving=self.gateway.needs_server):
             server.add_plugin(plugin)
         return server
 
@@ -132,6 +137,12 @@ class App:
             announce(welcome)
         if self.no_community:
             announce(NO_COMMUNITY)
+
+        for plugin in self.server.plugins:  # the web console: its address and the demo login
+            if plugin is not self.gateway:
+                line = getattr(plugin, "welcome", lambda: None)()
+                if line:
+                    announce(line)
         waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.gateway.wait_fatal())]
         done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:

@@ -188,6 +188,10 @@ def visits_due(session: Session, clock: Clock, settings: Settings, today: date, 
         q = q.join(Grid, Grid.id == Building.grid_id).where(Grid.community_id == community_id)
     rows = session.execute(q).all()
     last_q = select(Visit.household_id, func.max(Visit.visited_at)).where(Visit.visited_at < cutoff)
+    if community_id is not None:  # only the community's households, not the district's
+        last_q = last_q.where(Visit.household_id.in_(
+            select(Household.id).join(Building, Building.id == Household.building_id)
+            .join(Grid, Grid.id == Building.grid_id).where(Grid.community_id == community_id)))
     if member_id is not None:
         last_q = last_q.where(Visit.household_id.in_(
             select(MemberLink.household_id).where(MemberLink.member_id == member_id)))

@@ -107,6 +107,10 @@ class Settings:
     #: a resident may answer 不是一个问题 this many hours after their report joined a ticket
     split_window_hours: float = 24.0
 
+    #: the web console for staff and grid workers at /console/ on the app's HTTP server:
+    #: auto (with a gateway that serves pages, i.e. the simulator), on (also with WeChat), off
+    console: str = "auto"
+
     @property
     def db_url(self) -> str:
         if self.database_url:

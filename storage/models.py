@@ -826,3 +826,21 @@ class PolicyTask(Base):
     household: Mapped[Household] = relationship()
     member: Mapped[Person | None] = relationship(foreign_keys=[member_id])
     reached_by: Mapped[Person | None] = relationship(foreign_keys=[reached_by_id])
+
+# --- the web console's accounts (issue 13) -------------------------------------------------
+
+class ConsoleUser(Base):
+    """A staff member's or grid worker's login to the web console (domain/accounts.py)."""
+
+    __tablename__ = "console_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), unique=True)
+    login: Mapped[str] = mapped_column(String(100), unique=True)  # the person's name by default
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    person: Mapped[Person] = relationship()

@@ -221,11 +221,18 @@ def _guide_commands(sub: argparse._SubParsersAction) -> None:
     add_commands(sub)
 
 
+def _account_commands(sub: argparse._SubParsersAction) -> None:
+    from bot.cli.accounts import add_commands  # `lianhu user add NAME`: web console logins
+
+    add_commands(sub)
+
+
 #: other modules' subcommands: each registers its own on the subparsers
 EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_classifier_commands,
                                                                    _ledger_commands,
                                                                    _doctor_commands,
-                                                                   _guide_commands]
+                                                                   _guide_commands,
+                                                                   _account_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,7 @@ class HttpServer:
         self._health = health
         self._routes: list[web.AbstractRouteDef] = []
         self._plugins: list[Plugin] = []
+        self._configure: list[Callable[[web.Application], None]] = []
         self._runner: web.AppRunner | None = None
 
     # --- registration ---------------------------------------------------------------------
@@ -55,6 +56,17 @@ class HttpServer:
             raise RuntimeError("plugins are added before the HTTP server starts")
         self._plugins.append(plugin)
         plugin.setup(self)
+
+    def configure(self, setup: Callable[[web.Application], None]) -> None:
+        """Something to do to the aiohttp application before it starts (middlewares, template
+        engines: e.g. ``aiohttp_session.setup``); called once, in the order registered."""
+        if self._runner is not None:
+            raise RuntimeError("the application is configured before the HTTP server starts")
+        self._configure.append(setup)
+
+    @property
+    def plugins(self) -> list[Plugin]:
+        return list(self._plugins)
 
     @property
     def wanted(self) -> bool:
@@ -76,6 +88,8 @@ class HttpServer:
             raise RuntimeError("the HTTP server is already started")
         app = web.Application(client_max_size=MAX_BODY)
         app.add_routes([web.get("/healthz", self.healthz), *self._routes])
+        for setup in self._configure:
+            setup(app)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         try:

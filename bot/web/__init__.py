@@ -1,18 +1,42 @@
 """The web console for staff and grid workers (issue 13): its pages register their routes on
 the app's HTTP server (bot.driver.server), like the simulator does.
 
-Nothing yet: ``plugins()`` is what the app adds to its server; while it is empty the server
-starts only for a gateway that needs it (the simulator).
+    plugins(settings, host)   # what the app adds to its server: the console at /console/
+
+The console reads and writes the ledger through ``host`` (the app's sessions, clock and the
+outbox's wake-up), and asks ``domain/`` for every query and every change, so a 派单 from the
+web is the same event as one typed in chat.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from bot.driver.server import Plugin
+    from kernel.clock import Clock
     from kernel.config import Settings
 
 
-def plugins(settings: Settings) -> list[Plugin]:
-    """The console's parts to serve on the app's HTTP server (none yet)."""
-    return []
+@dataclass
+class Host:
+    """What the console needs of the app."""
+
+    sessions: sessionmaker[Session]
+    clock: Clock
+    settings: Settings
+    wake: Callable[[], None]  # the outbox sender: something was queued
+
+
+def plugins(settings: Settings, host: Host | None = None, *, serving: bool = False) -> list[Plugin]:
+    """The console's parts to serve on the app's HTTP server (``serving``: the server runs
+    anyway, for the gateway's pages). Setting ``console``: auto (only then), on, off."""
+    wanted = settings.console == "on" or (settings.console == "auto" and serving)
+    if host is None or not wanted:
+        return []
+    from bot.web.console import Console
+
+    return [Console(host)]

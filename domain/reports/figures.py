@@ -19,6 +19,8 @@ class TicketFigures:
     rated: int
     satisfied: int  # 满意 or 基本满意
     unrated_closed: int
+    #: received, not accepted yet, and still inside the acceptance time: not (yet) a miss
+    awaiting: int = 0
 
     @staticmethod
     def rate(part: int, whole: int) -> float | None:
@@ -26,7 +28,9 @@ class TicketFigures:
 
     @property
     def response_rate(self) -> float | None:
-        return self.rate(self.accepted_in_time, self.received)
+        """Accepted in time / the tickets whose acceptance time is over or that were accepted
+        (a ticket still inside its acceptance time is not a miss)."""
+        return self.rate(self.accepted_in_time, self.received - self.awaiting)
 
     @property
     def resolve_rate(self) -> float | None:
@@ -42,9 +46,17 @@ class TicketFigures:
         return self.rate(self.satisfied, self.rated)
 
 
+def awaiting_condition(now: datetime) -> ColumnElement[bool]:
+    """Not accepted yet, and the acceptance deadline is still ahead."""
+    return and_(Ticket.accepted_at.is_(None), Ticket.accept_due.is_not(None), Ticket.accept_due > now)
+
+
 def ticket_figures(session: Session, start: datetime, end: datetime,
-                   community_id: int | None = None, building_ids: list[int] | None = None) -> TicketFigures:
-    """Figures for the tickets received in [start, end)."""
+                   community_id: int | None = None, building_ids: list[int] | None = None,
+                   now: datetime | None = None) -> TicketFigures:
+    """Figures for the tickets received in [start, end); ``now`` (default: ``end``) decides
+    which unaccepted tickets are still inside their acceptance time."""
+    now = end if now is None else now
     conds = [Ticket.created_at >= start, Ticket.created_at < end]
     if community_id is not None:
         conds.append(Ticket.community_id == community_id)
@@ -62,5 +74,6 @@ def ticket_figures(session: Session, start: datetime, end: datetime,
         count_if(Ticket.rating.is_not(None)),
         count_if(Ticket.rating.in_((1, 2))),
         count_if(Ticket.status == "closed", Ticket.rating.is_(None)),
+        count_if(awaiting_condition(now)),
     ).where(*conds)).one()
     return TicketFigures(*(int(v) for v in row))

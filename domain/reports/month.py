@@ -31,7 +31,7 @@ from sqlalchemy import ColumnElement, Row, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from domain import ledger
-from domain.reports.figures import TicketFigures
+from domain.reports.figures import TicketFigures, awaiting_condition
 from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
@@ -53,11 +53,11 @@ from storage.models import (
 
 COUNTS = ("visits", "households_visited", "suggestions", "problems_found", "problems_solved",
           "disputes_mediated", "upgrades", "wishes_fulfilled", "received", "accepted_in_time",
-          "resolved", "resolved_in_time", "rated", "satisfied", "unrated_closed", "overdue")
+          "resolved", "resolved_in_time", "rated", "satisfied", "unrated_closed", "overdue", "awaiting")
 
 
 TICKET_COLUMNS = ("received", "accepted_in_time", "resolved", "resolved_in_time", "rated", "satisfied",
-                  "unrated_closed", "suggestions")
+                  "unrated_closed", "suggestions", "awaiting")
 
 
 @dataclass
@@ -78,6 +78,7 @@ class Figures:
     satisfied: int = 0
     unrated_closed: int = 0
     overdue: int = 0
+    awaiting: int = 0  # not accepted, still inside the acceptance time (not a miss for 响应率)
     colours: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: Figures) -> None:
@@ -88,7 +89,7 @@ class Figures:
     @property
     def tickets(self) -> TicketFigures:
         return TicketFigures(self.received, self.accepted_in_time, self.resolved, self.resolved_in_time,
-                             self.rated, self.satisfied, self.unrated_closed)
+                             self.rated, self.satisfied, self.unrated_closed, self.awaiting)
 
     @property
     def households(self) -> int:
@@ -161,13 +162,17 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
                *([Grid.id == grid_id] if grid_id is not None else []))
         .order_by(Community.id, Grid.id, Building.id)).all()
     tally = _Tally({row[4] for row in structure}, {row[0] for row in structure}, grid_id is None)
-    _add_tickets(session, tally, start, end)
-    _add_visits(session, tally, start, end)
+    # one community or grid (the console's 统计): read only its rows, not the district's
+    scoped = community_id is not None or grid_id is not None
+    if community_id is None and grid_id is not None and structure:
+        community_id = structure[0][0]
+    _add_tickets(session, tally, start, end, clock.now(), sorted(tally.communities_wanted) if scoped else None)
+    _add_visits(session, tally, start, end, sorted(tally.wanted) if scoped else None)
     _add_upgrades_and_wishes(session, tally, start, end)
     building_of = dict(session.execute(select(Household.id, Household.building_id)
                                        .where(Household.building_id.in_(tally.wanted))).all()) \
         if tally.wanted else {}
-    colours_then = ledger.colours_as_of(session, as_of)
+    colours_then = ledger.colours_as_of(session, as_of, list(building_of) if scoped else None)
     for hid, colour in colours_then.items():  # the colours at the end of the month
         bid = building_of.get(hid)
         if bid is not None:
@@ -178,8 +183,11 @@ def month_report(session: Session, clock: Clock, settings: Settings, year: int, 
     return Report(year, month, start, end, as_of, _scopes(structure, tally), overdue_by_member)
 
 
-def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime) -> None:
-    """Tickets received in the month; problems solved and disputes mediated (resolved in it)."""
+def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime, now: datetime,
+                 community_ids: list[int] | None = None) -> None:
+    """Tickets received in the month; problems solved and disputes mediated (resolved in it);
+    only the tickets of ``community_ids`` when given."""
+    only = [Ticket.community_id.in_(community_ids)] if community_ids is not None else []
     for row in session.execute(select(
             Ticket.building_id, Ticket.community_id, func.count(Ticket.id),
             _count_if(Ticket.accepted_at.is_not(None), Ticket.accepted_at <= Ticket.accept_due),
@@ -188,8 +196,9 @@ def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime
             _count_if(Ticket.rating.is_not(None)),
             _count_if(Ticket.rating.in_((1, 2))),
             _count_if(Ticket.status == "closed", Ticket.rating.is_(None)),
-            _count_if(Ticket.category == "suggestion"))
-            .where(Ticket.created_at >= start, Ticket.created_at < end)
+            _count_if(Ticket.category == "suggestion"),
+            _count_if(awaiting_condition(now)))
+            .where(Ticket.created_at >= start, Ticket.created_at < end, *only)
             .group_by(Ticket.building_id, Ticket.community_id)):
         f = tally.put(row[0], row[1])
         if f is not None:
@@ -198,7 +207,7 @@ def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime
     for bid, cid, solved, disputes in session.execute(select(
             Ticket.building_id, Ticket.community_id, _count_if(Ticket.category != "suggestion"),
             _count_if(Ticket.category == "dispute"))
-            .where(Ticket.resolved_at >= start, Ticket.resolved_at < end)
+            .where(Ticket.resolved_at >= start, Ticket.resolved_at < end, *only)
             .group_by(Ticket.building_id, Ticket.community_id)):
         f = tally.put(bid, cid)
         if f is not None:
@@ -206,13 +215,17 @@ def _add_tickets(session: Session, tally: _Tally, start: datetime, end: datetime
             f.disputes_mediated += int(disputes)
 
 
-def _add_visits(session: Session, tally: _Tally, start: datetime, end: datetime) -> None:
-    """Visits, households visited, problems found."""
+def _add_visits(session: Session, tally: _Tally, start: datetime, end: datetime,
+                building_ids: list[int] | None = None) -> None:
+    """Visits, households visited, problems found (only in ``building_ids`` when given)."""
+    where = [Visit.visited_at >= start, Visit.visited_at < end]
+    if building_ids is not None:
+        where.append(Household.building_id.in_(building_ids))
     for bid, visits, households, found in session.execute(select(
             Household.building_id, func.count(Visit.id), func.count(func.distinct(Visit.household_id)),
             _count_if(Visit.kind == VisitKind.FINDING))
             .join(Household, Household.id == Visit.household_id)
-            .where(Visit.visited_at >= start, Visit.visited_at < end)
+            .where(*where)
             .group_by(Household.building_id)):
         f = tally.put(bid, None)
         if f is not None:

@@ -36,7 +36,7 @@ def last_week(clock: Clock, now: datetime) -> tuple[datetime, datetime]:
 
 def weekly_text(session: Session, clock: Clock, community_id: int | None, now: datetime) -> str:
     start, end = last_week(clock, now)
-    f = ticket_figures(session, start, end, community_id)
+    f = ticket_figures(session, start, end, community_id, now=now)
     in_community: list[ColumnElement[bool]] = [] if community_id is None else [Ticket.community_id == community_id]
     by_category = session.execute(
         select(Ticket.category, func.count(Ticket.id)).where(Ticket.created_at >= start, Ticket.created_at < end,

@@ -1,0 +1,191 @@
+"""The console plugin: routes at /console/ on the app's HTTP server, logins and sessions.
+
+Sessions live in an encrypted cookie (aiohttp-session with cryptography's Fernet; the key is
+``data_dir/console.key``, made on first start). Every form carries a CSRF token kept in the
+session; a POST without the right one is refused. Logins: domain/accounts.py (argon2, lockout).
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import Session as WebSession
+from aiohttp_session import get_session, new_session
+from aiohttp_session import setup as session_setup
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+from cryptography.fernet import Fernet
+from sqlalchemy.orm import Session
+
+from bot.driver.server import HttpServer
+from bot.web import Host
+from domain.accounts import check_login, demo_login_name, ensure_demo_login
+from domain.console import Viewer, viewer_of
+from kernel import texts as T
+
+log = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).with_name("templates")
+ROOT = "/console"
+COOKIE = "lianhu_console"
+SESSION_HOURS = 12
+R = TypeVar("R")
+S = TypeVar("S")
+
+
+def secret_key(data_dir: Path) -> bytes:
+    """The cookie key, kept in the data folder (readable by the owner only)."""
+    path = data_dir / "console.key"
+    if path.exists():
+        return path.read_bytes().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+    return key
+
+
+def csrf_token(session: WebSession) -> str:
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+async def check_csrf(request: web.Request, session: WebSession) -> Mapping[str, Any]:
+    """The posted form, when its CSRF token is the session's; otherwise 403."""
+    form = await request.post()
+    expected = session.get("csrf")
+    given = form.get("csrf")
+    if not isinstance(expected, str) or not isinstance(given, str) or not secrets.compare_digest(expected, given):
+        raise web.HTTPForbidden(text=T.CONSOLE_CSRF, content_type="text/plain")
+    return form
+
+
+def login_required(handler: Callable[[S, web.Request, WebSession, int], Awaitable[web.StreamResponse]]
+                   ) -> Callable[[S, web.Request], Awaitable[web.StreamResponse]]:
+    """Pages for people who logged in; POSTs also need the CSRF token."""
+    @functools.wraps(handler)
+    async def wrapped(self: S, request: web.Request) -> web.StreamResponse:
+        session = await get_session(request)
+        uid = session.get("uid")
+        if not isinstance(uid, int) or time.time() - session.get("at", 0) > SESSION_HOURS * 3600:
+            if request.method == "POST":
+                raise web.HTTPForbidden(text=T.CONSOLE_CSRF, content_type="text/plain")
+            raise web.HTTPFound(f"{ROOT}/login")
+        if request.method == "POST":
+            await check_csrf(request, session)
+        return await handler(self, request, session, uid)
+    return wrapped
+
+
+class Console:
+    """The web console as a plugin of the app's HTTP server."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.server: HttpServer | None = None
+
+    # --- plugin ---------------------------------------------------------------------------
+
+    def setup(self, server: HttpServer) -> None:
+        from bot.web import pages
+
+        self.server = server
+        key = secret_key(self.host.settings.data_dir)
+        server.configure(self._configure(key))
+        p = pages.Pages(self)
+        server.add_routes([
+            web.get(ROOT, self.home), web.get(ROOT + "/", self.home),
+            web.get(ROOT + "/login", self.login_page), web.post(ROOT + "/login", self.login),
+            web.post(ROOT + "/logout", self.logout),
+            web.get(ROOT + "/tickets", p.tickets), web.get(ROOT + "/tickets/{number:\\d+}", p.ticket),
+            web.post(ROOT + "/tickets/{number:\\d+}/assign", p.assign),
+            web.post(ROOT + "/tickets/{number:\\d+}/reply", p.reply),
+            web.get(ROOT + "/stats", p.stats),
+        ])
+
+    def _configure(self, key: bytes) -> Callable[[web.Application], None]:
+        def configure(app: web.Application) -> None:
+            session_setup(app, EncryptedCookieStorage(key.decode(), cookie_name=COOKIE, httponly=True,
+                                                      samesite="Lax", max_age=SESSION_HOURS * 3600, path=ROOT))
+            aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+        return configure
+
+    def prepare(self) -> None:
+        """Once the database is ready: the demo community's staff login."""
+        with self.host.sessions() as session:
+            ensure_demo_login(session, self.host.clock)
+            session.commit()
+
+    def welcome(self) -> str | None:
+        if self.server is None or not self.server.started:
+            return None
+        with self.host.sessions() as session:
+            name = demo_login_name(session)
+        if name is None:
+            return f"  网页控制台:{self.server.url}console/\n"
+        from domain.accounts import DEMO_PASSWORD
+
+        return T.CONSOLE_WELCOME.format(url=self.server.url, name=name, password=DEMO_PASSWORD)
+
+    # --- the database, off the event loop --------------------------------------------------
+
+    async def db(self, fn: Callable[..., R], *args: Any) -> R:
+        """Run ``fn(session, *args)`` in a worker thread and commit."""
+        def run() -> R:
+            with self.host.sessions() as session:
+                result = fn(session, *args)
+                session.commit()
+                return result
+        return await asyncio.to_thread(run)
+
+    def viewer(self, session: Session, uid: int) -> Viewer:
+        viewer = viewer_of(session, uid)
+        if viewer is None:  # the login was removed, or the person is no longer staff
+            raise web.HTTPFound(f"{ROOT}/login")
+        return viewer
+
+    def render(self, name: str, request: web.Request, websession: WebSession, context: dict[str, Any],
+               status: int = 200) -> web.Response:
+        context = {"csrf": csrf_token(websession), "root": ROOT, **context}
+        response = aiohttp_jinja2.render_template(name, request, context, status=status)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    async def home(self, request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(f"{ROOT}/tickets")
+
+    async def login_page(self, request: web.Request) -> web.StreamResponse:
+        session = await get_session(request)
+        return self.render("login.html", request, session, {"error": "", "login": ""})
+
+    async def login(self, request: web.Request) -> web.StreamResponse:
+        session = await get_session(request)
+        form = await check_csrf(request, session)
+        login, password = str(form.get("login", "")).strip(), str(form.get("password", ""))
+        result = await self.db(check_login, self.host.clock, login, password)
+        if not result.ok:
+            return self.render("login.html", request, session, {"error": result.error, "login": login},
+                               status=401)
+        fresh = await new_session(request)  # a new session on login: no fixation
+        fresh["uid"] = result.user_id
+        fresh["at"] = int(time.time())
+        fresh["csrf"] = secrets.token_urlsafe(32)
+        raise web.HTTPFound(f"{ROOT}/tickets")
+
+    @login_required
+    async def logout(self, request: web.Request, session: WebSession, uid: int) -> web.StreamResponse:
+        session.invalidate()
+        raise web.HTTPFound(f"{ROOT}/login")
