@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kernel import texts as T
@@ -97,13 +98,11 @@ def deadline_summary(clock: Clock, ticket: Ticket, now: datetime) -> str:
 
 
 def can_act(person: Person, ticket: Ticket) -> bool:
-    """The assignee, the building's grid worker, and staff may act on a ticket."""
-    if person.is_supervisor:
-        return True
-    if ticket.assignee_id == person.id:
-        return True
-    worker = grid_worker_of(ticket)
-    return worker is not None and worker.id == person.id
+    """The assignee, the grid worker of the ticket's grid, and staff of its community (the rule
+    is written once, in domain/access.py)."""
+    from domain.access import can_act as rule
+
+    return rule(person, ticket)
 
 
 def role_name(person: Person | None) -> str:
@@ -343,7 +342,33 @@ def reassign(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor
 
 
 def rate(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
-         rating: int) -> None:
+         rating: int) -> bool:
+    """Store the reporter's own answer; the first reporter's answer closes (1, 2) or reopens (3)
+    the ticket and is its rating. A co-reporter's answer counts in the figures but decides
+    nothing alone: their 不满意 goes to the handler. True when the answer decided."""
+    from domain.access import is_first_reporter
+    from storage.models import TicketRating
+
+    own = session.scalar(select(TicketRating).where(TicketRating.ticket_id == ticket.id,
+                                                    TicketRating.person_id == actor.id))
+    if own is None:
+        session.add(TicketRating(ticket=ticket, person=actor, value=rating, created_at=clock.now()))
+    else:
+        own.value = rating
+        own.created_at = clock.now()
+    if not is_first_reporter(actor, ticket):
+        event(session, clock, ticket, EventKind.RATED, actor, T.RATING_NAMES[rating])
+        if rating == 3:
+            text = T.RATED_CO_PRIVATE.format(number=ticket.number, name=actor.name)
+            say.person(ticket.assignee, text)
+        session.flush()
+        return False
+    _decide(session, say, clock, ticket, actor, rating)
+    return True
+
+
+def _decide(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
+            rating: int) -> None:
     ticket.rating = rating
     event(session, clock, ticket, EventKind.RATED, actor, T.RATING_NAMES[rating])
     if rating in (1, 2):

@@ -18,13 +18,14 @@ def build_dispatcher() -> Dispatcher:
         residents,
         rules_admin,
         staff,
+        trust,
         visits,
         wishes,
     )
 
     return Dispatcher(
         routers=[fallback.media_router, members.router, colours.router, visits.router, wishes.router,
-                 ledger.router, staff.router, campaigns.router, followup.router, rules_admin.router,
+                 ledger.router, trust.router, staff.router, campaigns.router, followup.router, rules_admin.router,
                  residents.router, fallback.router],
-        middlewares=[middlewares.understand, middlewares.log_route],
+        middlewares=[trust.propose_bindings, middlewares.understand, middlewares.log_route],
     )
