@@ -106,3 +106,14 @@ def may_rate(person: Person, ticket: Ticket) -> bool:
 def may_reopen(person: Person, ticket: Ticket) -> bool:
     """又坏了 N: the ticket's reporters and its handlers."""
     return is_reporter(person, ticket) or can_act(person, ticket)
+
+
+def staff_group_summary(ticket: Ticket) -> str:
+    """What the staff group (a staff-only place) reads of a ticket: what happened and where
+    (the building), never the household's colour or notes — those reach its handlers privately."""
+    from kernel import texts as T
+
+    building = ticket.building.name if ticket.building is not None else "未知楼栋"
+    return T.STAFF_GROUP_SUMMARY.format(
+        category=T.CATEGORY_NAMES.get(ticket.category, ticket.category), building=building,
+        text=ticket.text[:300])

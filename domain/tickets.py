@@ -237,8 +237,9 @@ def notify_new(session: Session, say: Speaker, clock: Clock, ticket: Ticket) -> 
     worker = grid_worker_of(ticket)
     if worker is not None and (ticket.assignee is None or worker.id != ticket.assignee.id):
         say.person(worker, alert, urgent=True)
-    say.staff_group(ticket.community_id, alert.replace(ticket.text[:300], place(ticket, False))
-                    if ticket.category in PRIVATE_CATEGORIES else alert, urgent=True)
+    # the staff group is staff-only: it reads what happened and the building (access.py)
+    say.staff_group(ticket.community_id, alert.replace(place(ticket, True), place(ticket, False)),
+                    urgent=True)
 
 
 def merge_into(session: Session, say: Speaker, clock: Clock, ticket: Ticket, reporter: Person,
@@ -320,7 +321,7 @@ def hand_up(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor:
         say.staff_group(ticket.community_id,
                         T.HANDED_UP_PRIVATE.format(number=ticket.number, from_name=actor.name,
                                                    reason=reason,
-                                                   summary=place(ticket, False)))
+                                                   summary=_staff_summary(ticket)))
     tell_reporters(say, ticket, T.HANDED_UP_GROUP.format(number=ticket.number, role=role_name(target)))
     return target
 
@@ -330,7 +331,7 @@ def return_ticket(session: Session, say: Speaker, clock: Clock, ticket: Ticket, 
     ticket.status = Status.RETURNED
     event(session, clock, ticket, EventKind.RETURNED, actor, reason)
     say.staff_group(ticket.community_id, T.RETURNED_STAFF.format(
-        number=ticket.number, name=actor.name, reason=reason, summary=place(ticket, False)))
+        number=ticket.number, name=actor.name, reason=reason, summary=_staff_summary(ticket)))
 
 
 def reassign(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
@@ -377,6 +378,12 @@ def _decide(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor:
         event(session, clock, ticket, EventKind.CLOSED, actor)
         return
     reopen(session, say, clock, ticket, actor, T.RATING_NAMES[rating])
+
+
+def _staff_summary(ticket: Ticket) -> str:
+    from domain.access import staff_group_summary
+
+    return staff_group_summary(ticket)
 
 
 def reopen(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person | None,

@@ -597,3 +597,4 @@ HELP_GRID_WORKER = (
 )
 HELP_MEMBER += "\n· 确认住户 编号 / 不是 编号(居民自报门牌时)"
 HELP_STAFF += "\n· 确认绑定 编号 · 绑定 工作群(在社区工作群里发)"
+STAFF_GROUP_SUMMARY = "{category} · {building}\n内容:{text}"

@@ -141,3 +141,21 @@ async def test_grid_workers_list_and_count_their_own_grid(bot) -> None:
     assert "今日:受理 2 件" in texts_to(sent, "s1")[0]
     sent = await bot.say("帮助", sender=worker.chat_id)
     assert texts_to(sent, worker.chat_id)[0].startswith("【网格员 命令】")
+
+
+# --- the staff group ------------------------------------------------------------------------------
+
+async def test_an_urgent_alert_in_the_staff_group_says_what_happened_but_no_household_details(bot) -> None:
+    room = building_room_of(bot, "r01")
+    address = household_address(bot, "r01")
+    sent = await bot.say("我家老人突然晕倒了,叫不醒", sender="r01", room=room)
+    [alert] = texts_to(sent, "room-staff")
+    assert "晕倒" in alert and "1号楼" in alert  # what happened, and where
+    assert address not in alert
+    with bot.sessions() as s:
+        r01 = repo.person_by_chat_id(s, "r01")
+        assert r01 is not None and r01.household is not None
+        notes, reason = r01.household.notes, r01.household.colour_reason
+    for private in (notes, reason):
+        if private:
+            assert private not in alert
