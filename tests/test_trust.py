@@ -159,3 +159,17 @@ async def test_an_urgent_alert_in_the_staff_group_says_what_happened_but_no_hous
     for private in (notes, reason):
         if private:
             assert private not in alert
+
+
+async def test_a_co_reporters_answer_counts_in_the_figures(bot) -> None:
+    room = building_room_of(bot, "r01")
+    neighbour = resident_of_same_building(bot, "r01")
+    await bot.say("2单元楼道灯坏了", sender="r01", room=room)
+    await bot.say("楼道的灯不亮了", sender=neighbour, room=room)
+    assignee = ticket(bot, 1001).assignee
+    assert assignee is not None and assignee.chat_id
+    await bot.say("办结 1001 已换灯泡", sender=assignee.chat_id)
+    await bot.say("2", sender=neighbour, room=room)
+    await bot.say("1", sender="r01", room=room)
+    sent = await bot.say("统计", sender="s1")
+    assert "评价 2 件(满意率 100%)" in texts_to(sent, "s1")[0]
