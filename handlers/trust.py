@@ -59,12 +59,15 @@ _DENY = re.compile(r"^不是\s*#?\s*(\d{1,9})\s*$")
 
 
 def deny_words(ctx: Ctx) -> FilterResult:
-    """`不是 12` exactly (not a command word: "不是吧,灯又坏了" is a report)."""
+    """`不是 12` exactly, from a handler (not a command word: "不是吧,灯又坏了" is a report, and a
+    resident's "不是 3" is chatter)."""
+    if not ctx.person.is_handler:
+        return None
     m = _DENY.match(strip_mentions(normalise(ctx.text)))
     return {"word": "不是", "rest": m.group(1)} if m is not None else None
 
 
-@router.message(is_text, deny_words, HANDLERS, pending_claim)
+@router.message(is_text, deny_words, pending_claim)
 def deny_claim(ctx: Ctx, claim: HouseholdClaim) -> None:
     trust.decide_claim(ctx.clock, claim, ctx.person, confirmed=False)
     address = claim.household.address

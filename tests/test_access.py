@@ -1,9 +1,10 @@
 """Who may see and do what (issue 11): every command × role × place, from one table.
 
 A cell says what the sender notices: ``ok`` (the answer, here), ``refused`` (a refusal, here),
-or ``private`` (in a building group: the group hears only "已私信发给您", the sender gets the
-answer privately). Each cell names text the answer must hold and text it must not (what a
-refused private command must not echo into a group; what a status line must not show).
+``silent`` (nothing: a resident's "不是 3" is chatter) or ``private`` (in a building group: the
+group hears only "已私信发给您", the sender gets the answer privately). Each cell names text the
+answer must hold and text it must not (what a refused private command must not echo into a
+group; what a status line must not show).
 """
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ def refused(*has: str, lacks: tuple[str, ...] = ()) -> Cell:
 
 def privately(*has: str) -> Cell:
     return Cell("private", has)
+
+
+SILENT = Cell("silent", ())
 
 
 @dataclass
@@ -156,6 +160,8 @@ def table(w: World) -> dict[str, dict[tuple[str, str], Cell]]:
         privately("积分") if place == "building" else ok("积分")))
     every("通知 全部 明天停水", lambda role, place: ok("将发送到") if role == "staff" else refused(STAFF_ONLY))
     every("确认住户 999", handlers_only(ok("没有待确认的住户登记 999")))
+    every("不是 999", lambda role, place: ok("没有待确认的住户登记 999") if role not in RESIDENTS
+          else SILENT if place != "private" else ok("没看懂您的意思"))
     every("帮助", lambda role, place: (
         ok("联户助手 使用说明") if role in RESIDENTS else
         ok("【网格员 命令】", lacks=("联户党员 命令",)) if role == "grid" else
@@ -183,6 +189,10 @@ async def test_every_command_for_every_role_in_every_place(bot) -> None:
                 if here != [SENT_PRIVATELY]:
                     failures.append(f"{command} · {role} · {place}: group heard {here}")
             in_groups = "\n".join(m.text for m in sent if m.is_room)
+            if cell.outcome == "silent":
+                if sent:
+                    failures.append(f"{command} · {role} · {place}: expected silence, got {sent}")
+                continue
             problems = []
             if not any(h in answer for h in cell.has):
                 problems.append(f"expected one of {cell.has}")
