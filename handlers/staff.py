@@ -11,7 +11,7 @@ from domain import tickets as wf
 from domain.access import Visibility
 from domain.reports.figures import ticket_figures
 from handlers.context import Ctx
-from handlers.filters import STAFF, Roles, community_id, ticket_arg
+from handlers.filters import STAFF, Roles, community_id, handled_ticket, ticket_arg
 from handlers.router import Command, FilterResult, Reply, Router
 from handlers.views import answer_privately, reply_out_of_building_group, ticket_line
 from kernel import texts as T
@@ -192,7 +192,7 @@ def _handler_named(ctx: Ctx, name: str) -> Person | None:
     return people[0] if people else None
 
 
-@router.message(Command("派单"), STAFF, ticket_arg)
+@router.message(Command("派单"), STAFF, ticket_arg, handled_ticket)  # staff of its community
 def reassign(ctx: Ctx, ticket: Ticket, rest: str) -> None:
     name = rest
     if not name:

@@ -173,3 +173,23 @@ async def test_a_co_reporters_answer_counts_in_the_figures(bot) -> None:
     await bot.say("1", sender="r01", room=room)
     sent = await bot.say("统计", sender="s1")
     assert "评价 2 件(满意率 100%)" in texts_to(sent, "s1")[0]
+
+
+async def test_staff_of_another_community_neither_see_nor_act(bot) -> None:
+    from storage.models import Community
+
+    with bot.sessions() as s:
+        other = Community(name="和平里社区")
+        s.add(other)
+        s.add(Person(name="外社区干部", chat_id="s9", role="staff", community=other, created_at=bot.clock.now()))
+        s.commit()
+    await bot.say("2单元楼道灯坏了", sender="r01", room=building_room_of(bot, "r01"))
+    sent = await bot.say("查询 1001", sender="s9")
+    assert texts_to(sent, "s9")[0].startswith("无权查看工单 1001")
+    sent = await bot.say("工单 1001", sender="s9")
+    assert texts_to(sent, "s9")[0].startswith("无权查看工单 1001")
+    sent = await bot.say("派单 1001 外社区干部", sender="s9")
+    assert "不是派给您的" in texts_to(sent, "s9")[0]
+    sent = await bot.say("办结 1001 随便", sender="s9")
+    assert "不是派给您的" in texts_to(sent, "s9")[0]
+    assert ticket(bot, 1001).status == "assigned"
