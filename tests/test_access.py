@@ -8,6 +8,7 @@ group; what a status line must not show).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -89,11 +90,46 @@ async def make_world(bot) -> World:  # type: ignore[no-untyped-def]
     return World(room, people, address, other_address, colour_word)
 
 
+# --- the rules the rows share --------------------------------------------------------------------
+
+Rule = Callable[[str, str], Cell]
+
+
+def handlers_only(allowed: Cell, member: Cell | None = None) -> Rule:
+    def rule(role: str, place: str) -> Cell:
+        if role in RESIDENTS:
+            return refused(NOT_FOR_RESIDENTS)
+        if role == "member" and member is not None:
+            return member
+        return allowed
+    return rule
+
+
+def staff_or_grid(*has: str) -> Rule:
+    def rule(role: str, place: str) -> Cell:
+        if role not in ("grid", "staff"):
+            return refused(STAFF_OR_GRID_ONLY)
+        return privately(*has) if place == "building" else ok(*has)
+    return rule
+
+
+def private_by_nature(allowed: Cell, echo: str, not_linked: Cell | None = None) -> Rule:
+    def rule(role: str, place: str) -> Cell:
+        if role in RESIDENTS:
+            return refused(NOT_FOR_RESIDENTS, lacks=(echo,))
+        if place != "private":
+            return refused(PRIVATE_ONLY, lacks=(echo,))
+        if not_linked is not None and role == "member":  # not linked to the household
+            return not_linked
+        return allowed
+    return rule
+
+
 def table(w: World) -> dict[str, dict[tuple[str, str], Cell]]:
     """command → (role, place) → what the sender notices."""
     t: dict[str, dict[tuple[str, str], Cell]] = {}
 
-    def every(command: str, rule) -> None:  # type: ignore[no-untyped-def]
+    def every(command: str, rule: Rule) -> None:
         t[command] = {(role, place): rule(role, place) for role in ROLES for place in PLACES}
 
     def query(role: str, place: str) -> Cell:
@@ -107,33 +143,6 @@ def table(w: World) -> dict[str, dict[tuple[str, str], Cell]]:
         if role in ACTORS:
             return ok("时限", w.address)
         return refused(NO_RIGHT)
-
-    def handlers_only(allowed: Cell, member: Cell | None = None):  # type: ignore[no-untyped-def]
-        def rule(role: str, place: str) -> Cell:
-            if role in RESIDENTS:
-                return refused(NOT_FOR_RESIDENTS)
-            if role == "member" and member is not None:
-                return member
-            return allowed
-        return rule
-
-    def staff_or_grid(*has: str):  # type: ignore[no-untyped-def]
-        def rule(role: str, place: str) -> Cell:
-            if role not in ("grid", "staff"):
-                return refused(STAFF_OR_GRID_ONLY)
-            return privately(*has) if place == "building" else ok(*has)
-        return rule
-
-    def private_by_nature(allowed: Cell, echo: str, not_linked: Cell | None = None):  # type: ignore[no-untyped-def]
-        def rule(role: str, place: str) -> Cell:
-            if role in RESIDENTS:
-                return refused(NOT_FOR_RESIDENTS, lacks=(echo,))
-            if place != "private":
-                return refused(PRIVATE_ONLY, lacks=(echo,))
-            if not_linked is not None and role == "member":  # not linked to the household
-                return not_linked
-            return allowed
-        return rule
 
     every("查询 1001", query)
     # 进展 without its note: the rights are checked, nothing changes (接单 and the rest share them)

@@ -6,7 +6,13 @@ from sqlalchemy import select
 from storage import repo
 from storage.models import ChatRoom, Household, Person, RoomKind, TicketRating
 from tests.conftest import texts_to
-from tests.helpers import building_room_of, grid_worker_for, linked_member_of, person, ticket
+from tests.helpers import (
+    building_room_of,
+    grid_worker_for,
+    linked_member_of,
+    person,
+    ticket,
+)
 
 
 def resident_of_same_building(bot, chat_id: str) -> str:  # type: ignore[no-untyped-def]
