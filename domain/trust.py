@@ -77,17 +77,26 @@ def may_decide_claim(person: Person, claim_row: HouseholdClaim) -> bool:
 
 
 def decide_claim(clock: Clock, claim_row: HouseholdClaim, by: Person, confirmed: bool) -> None:
-    claim_row.status = ChangeStatus.CONFIRMED if confirmed else ChangeStatus.REJECTED
+    if confirmed:
+        bind_person(claim_row.person, claim_row.household)  # settles waiting claims...
+    claim_row.status = ChangeStatus.CONFIRMED if confirmed else ChangeStatus.REJECTED  # ...this one so
     claim_row.decided_by = by
     claim_row.decided_at = clock.now()
-    if confirmed:
-        bind_person(claim_row.person, claim_row.household)
 
 
 def bind_person(person: Person, household: Household) -> None:
+    """Bound, hence verified; a claim still waiting is settled by this (staff's 登记, or another
+    claim confirmed)."""
+    from sqlalchemy.orm import object_session
+
     person.household = household
     if person.community_id is None:
         person.community_id = household.building.grid.community_id
+    session = object_session(person)
+    if session is not None and person.id is not None:
+        for row in session.scalars(select(HouseholdClaim).where(
+                HouseholdClaim.person_id == person.id, HouseholdClaim.status == ChangeStatus.PENDING)):
+            row.status = ChangeStatus.SUPERSEDED
 
 
 # --- groups -----------------------------------------------------------------------------------

@@ -199,3 +199,15 @@ async def test_staff_of_another_community_neither_see_nor_act(bot) -> None:
     sent = await bot.say("办结 1001 随便", sender="s9")
     assert "不是派给您的" in texts_to(sent, "s9")[0]
     assert ticket(bot, 1001).status == "assigned"
+
+
+async def test_staff_registering_a_resident_settles_their_waiting_claim(bot) -> None:
+    room = building_room_of(bot, "r01")
+    member = linked_member_of(bot, "r01")
+    await bot.say(f"我是 {household_address(bot, 'r01')}", sender="u9", name="孙大妈", room=room)
+    await bot.say("登记 @孙大妈 1-2-301", sender="s1", room="room-staff", mentions=("u9",))
+    sent = await bot.say("确认住户 1", sender=member.chat_id)
+    assert texts_to(sent, member.chat_id) == ["没有待确认的住户登记 1。"]
+    with bot.sessions() as s:
+        u9 = repo.person_by_chat_id(s, "u9")
+        assert u9 is not None and u9.household is not None and u9.household.address == "1-2-301"
