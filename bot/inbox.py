@@ -30,7 +30,6 @@ from kernel.config import Settings
 from kernel.messages import Inbound, Kind
 from storage import repo
 from storage.models import (
-    Building,
     ChatRoom,
     InboundMessage,
     InboxStatus,
@@ -179,8 +178,8 @@ class Inbox:
         return person
 
     def room(self, session: Session, msg: Inbound) -> ChatRoom | None:
-        """The group a message came from; a new group is bound to a building automatically
-        when its name is the building's configured group name."""
+        """The group a message came from. A group is never bound by its name: one whose name
+        is a building's group name is proposed to staff (handlers/trust.py)."""
         if msg.room is None:
             return None
         room = repo.room_by_chat_id(session, msg.room)
@@ -189,12 +188,6 @@ class Inbox:
             session.add(room)
         elif msg.room_name and room.name != msg.room_name:
             room.name = msg.room_name
-        if room.building_id is None and room.kind == RoomKind.OTHER and room.name:
-            building = session.scalar(select(Building).where(Building.group_name == room.name))
-            if building is not None:
-                room.building = building
-                room.kind = RoomKind.BUILDING
-                room.community_id = building.grid.community_id
         session.flush()
         return room
 

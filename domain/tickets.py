@@ -99,13 +99,11 @@ def deadline_summary(clock: Clock, ticket: Ticket, now: datetime) -> str:
 
 
 def can_act(person: Person, ticket: Ticket) -> bool:
-    """The assignee, the building's grid worker, and staff may act on a ticket."""
-    if person.is_supervisor:
-        return True
-    if ticket.assignee_id == person.id:
-        return True
-    worker = grid_worker_of(ticket)
-    return worker is not None and worker.id == person.id
+    """The assignee, the grid worker of the ticket's grid, and staff of its community (the rule
+    is written once, in domain/access.py)."""
+    from domain.access import can_act as rule
+
+    return rule(person, ticket)
 
 
 def role_name(person: Person | None) -> str:
@@ -244,8 +242,9 @@ def notify_new(session: Session, say: Speaker, clock: Clock, ticket: Ticket,
     worker = grid_worker_of(ticket)
     if worker is not None and (ticket.assignee is None or worker.id != ticket.assignee.id):
         say.person(worker, alert, urgent=True)
-    say.staff_group(ticket.community_id, alert.replace(ticket.text[:300], place(ticket, False))
-                    if ticket.category in PRIVATE_CATEGORIES else alert, urgent=True)
+    # the staff group is staff-only: it reads what happened and the building (access.py)
+    say.staff_group(ticket.community_id, alert.replace(place(ticket, True), place(ticket, False)),
+                    urgent=True)
 
 
 def merge_into(session: Session, say: Speaker, clock: Clock, ticket: Ticket, reporter: Person,
@@ -353,7 +352,7 @@ def hand_up(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor:
         say.staff_group(ticket.community_id,
                         T.HANDED_UP_PRIVATE.format(number=ticket.number, from_name=actor.name,
                                                    reason=reason,
-                                                   summary=place(ticket, False)))
+                                                   summary=_staff_summary(ticket)))
     tell_reporters(say, ticket, T.HANDED_UP_GROUP.format(number=ticket.number, role=role_name(target)))
     return target
 
@@ -363,7 +362,7 @@ def return_ticket(session: Session, say: Speaker, clock: Clock, ticket: Ticket, 
     ticket.status = Status.RETURNED
     event(session, clock, ticket, EventKind.RETURNED, actor, reason)
     say.staff_group(ticket.community_id, T.RETURNED_STAFF.format(
-        number=ticket.number, name=actor.name, reason=reason, summary=place(ticket, False)))
+        number=ticket.number, name=actor.name, reason=reason, summary=_staff_summary(ticket)))
 
 
 def reassign(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
@@ -375,7 +374,33 @@ def reassign(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor
 
 
 def rate(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
-         rating: int) -> None:
+         rating: int) -> bool:
+    """Store the reporter's own answer; the first reporter's answer closes (1, 2) or reopens (3)
+    the ticket and is its rating. A co-reporter's answer counts in the figures but decides
+    nothing alone: their 不满意 goes to the handler. True when the answer decided."""
+    from domain.access import is_first_reporter
+    from storage.models import TicketRating
+
+    own = session.scalar(select(TicketRating).where(TicketRating.ticket_id == ticket.id,
+                                                    TicketRating.person_id == actor.id))
+    if own is None:
+        session.add(TicketRating(ticket=ticket, person=actor, value=rating, created_at=clock.now()))
+    else:
+        own.value = rating
+        own.created_at = clock.now()
+    if not is_first_reporter(actor, ticket):
+        event(session, clock, ticket, EventKind.RATED, actor, T.RATING_NAMES[rating])
+        if rating == 3:
+            text = T.RATED_CO_PRIVATE.format(number=ticket.number, name=actor.name)
+            say.person(ticket.assignee, text)
+        session.flush()
+        return False
+    _decide(session, say, clock, ticket, actor, rating)
+    return True
+
+
+def _decide(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person,
+            rating: int) -> None:
     ticket.rating = rating
     event(session, clock, ticket, EventKind.RATED, actor, T.RATING_NAMES[rating])
     if rating in (1, 2):
@@ -384,6 +409,12 @@ def rate(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Pe
         event(session, clock, ticket, EventKind.CLOSED, actor)
         return
     reopen(session, say, clock, ticket, actor, T.RATING_NAMES[rating])
+
+
+def _staff_summary(ticket: Ticket) -> str:
+    from domain.access import staff_group_summary
+
+    return staff_group_summary(ticket)
 
 
 def reopen(session: Session, say: Speaker, clock: Clock, ticket: Ticket, actor: Person | None,

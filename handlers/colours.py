@@ -12,6 +12,7 @@ from domain import ledger
 from handlers.context import Ctx
 from handlers.filters import HANDLERS, STAFF, HouseholdArg, private_only
 from handlers.router import Command, FilterResult, Reply, Router
+from handlers.views import answer_privately
 from kernel import texts as T
 from kernel.parsing import ticket_number
 from storage import repo
@@ -100,7 +101,7 @@ def confirm(ctx: Ctx, change: ColourChange, rest: str) -> None:
     note = rest
     household = change.household
     ledger.confirm_colour(ctx.session, ctx.clock, change, ctx.person, note)
-    ctx.reply(T.COLOUR_CONFIRMED_OK.format(id=change.id, address=household.address))
+    answer_privately(ctx, T.COLOUR_CONFIRMED_OK.format(id=change.id, address=household.address))
     upgrade = T.COLOUR_UPGRADE_MARK if change.is_upgrade else ""
     ctx.say.person(change.proposed_by, T.COLOUR_CONFIRMED_MEMBER.format(
         id=change.id, address=household.address, old=colour_name(change.from_colour),
@@ -114,7 +115,7 @@ def reject(ctx: Ctx, change: ColourChange, rest: str) -> None:
         ctx.reply(T.COLOUR_REJECT_NEED_REASON.format(id=change.id))
         return
     ledger.reject_colour(ctx.session, ctx.clock, change, ctx.person, note)
-    ctx.reply(T.COLOUR_REJECTED_OK.format(id=change.id, address=change.household.address))
+    answer_privately(ctx, T.COLOUR_REJECTED_OK.format(id=change.id, address=change.household.address))
     ctx.say.person(change.proposed_by, T.COLOUR_REJECTED_MEMBER.format(
         id=change.id, address=change.household.address, new=colour_name(change.to_colour),
         staff=ctx.person.name, note=note))

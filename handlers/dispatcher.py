@@ -22,6 +22,7 @@ def build_dispatcher() -> Dispatcher:
         residents,
         rules_admin,
         staff,
+        trust,
         visits,
         wishes,
     )
@@ -30,10 +31,11 @@ def build_dispatcher() -> Dispatcher:
         routers=[fallback.media_router, members.router, headsups.router, colours.router,
                  outreach.router,  # 走访 … 宣传: before the visits router
                  visits.router, wishes.router,
-                 ledger.router, staff.router, campaigns.router, followup.router, rules_admin.router,
+                 ledger.router, trust.router, staff.router, campaigns.router, followup.router,
+                 rules_admin.router,
                  guide.router,  # a question the guide answers surely: before the report path
                  residents.router,
                  deliberation.router,  # a bare number answers an open 议事 (after the rating answer)
                  fallback.router],
-        middlewares=[middlewares.understand, middlewares.log_route],
+        middlewares=[trust.propose_bindings, middlewares.understand, middlewares.log_route],
     )

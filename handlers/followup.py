@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from domain import access
 from domain import tickets as wf
 from handlers.context import Ctx
 from handlers.filters import ticket_numbered
@@ -31,9 +32,8 @@ def broken_again_of(ctx: Ctx) -> FilterResult:
 @router.message(is_text, broken_again_of)
 def broken_again(ctx: Ctx, ticket: Ticket, detail: str) -> None:
     number = ticket.number
-    is_reporter = any(r.person_id == ctx.person.id for r in ticket.reporters)
-    if not (is_reporter or wf.can_act(ctx.person, ticket)):
-        ctx.reply(T.REOPEN_NOT_YOURS.format(number=number))
+    if not access.may_reopen(ctx.person, ticket):
+        ctx.reply(T.REOPEN_NOT_ALLOWED.format(number=number))
         return
     if ticket.status not in (Status.RESOLVED, Status.CLOSED):
         ctx.reply(T.REOPEN_STILL_OPEN.format(number=number, status=T.STATUS_NAMES[ticket.status]))

@@ -9,7 +9,7 @@ from domain import ledger, matching
 from domain.matching import proposal_text
 from domain.reports.month import month_report, parse_month, render_report
 from handlers.context import Ctx
-from handlers.filters import HANDLERS, STAFF, HouseholdArg, NoteRequired, community_id
+from handlers.filters import HANDLERS, STAFF, HouseholdArg, NoteRequired, community_id, private_only
 from handlers.router import Command, Router, has_arguments
 from handlers.views import reply_out_of_building_group
 from kernel import texts as T
@@ -96,7 +96,7 @@ def accept_match(ctx: Ctx, rest: str) -> None:
 
 # --- a member declines a household ----------------------------------------------------------------
 
-@router.message(Command("婉拒"), HANDLERS, HouseholdArg(T.DECLINE_USAGE),
+@router.message(Command("婉拒"), HANDLERS, private_only, HouseholdArg(T.DECLINE_USAGE),
                 NoteRequired(T.DECLINE_NEED_REASON, "reason"))
 def decline(ctx: Ctx, household: Household, reason: str) -> None:
     link = ctx.session.scalar(select(MemberLink).where(MemberLink.household_id == household.id))

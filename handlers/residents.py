@@ -1,6 +1,6 @@
 """What anyone may type, and what residents' messages mean.
 
-查询 N · 我的诉求 · 帮助 · 我是 3-2-502 · the 1/2/3 answer after 办结 · a request in a
+查询 N · 我的诉求 · 帮助 · the 1/2/3 answer after 办结 · a request in a
 building group becomes a ticket (or joins the open ticket of the same problem), what the
 classifier is unsure of becomes a private heads-up (待确认), danger is told at once to the
 member, grid worker and staff; chatter gets silence; 不是一个问题 splits a merged report off.
@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from domain import headsups
+from sqlalchemy import select
+
+from domain import access, headsups
 from domain import tickets as wf
+from domain.access import Visibility
 from handlers.context import Ctx
-from handlers.filters import HouseholdArg, ticket_arg
+from handlers.filters import ticket_arg
 from handlers.router import (
     Command,
     FilterResult,
@@ -28,7 +31,7 @@ from handlers.views import ticket_line
 from kernel import texts as T
 from kernel.parsing import parse_rating
 from storage import repo
-from storage.models import Building, HeadsUp, Household, Role, Ticket, TicketReporter
+from storage.models import Building, HeadsUp, Household, Role, Ticket, TicketRating, TicketReporter
 
 if TYPE_CHECKING:
     from domain.classifier import Classification
@@ -39,7 +42,9 @@ router = Router("residents")
 @router.message(Command("帮助"))
 def help_(ctx: Ctx) -> None:
     text = T.HELP_RESIDENT
-    if ctx.person.is_handler:
+    if ctx.person.role == Role.GRID_WORKER:
+        text = T.HELP_GRID_WORKER
+    elif ctx.person.is_handler:
         text = T.HELP_MEMBER
         if ctx.person.is_supervisor:
             text += T.HELP_STAFF
@@ -48,28 +53,43 @@ def help_(ctx: Ctx) -> None:
 
 @router.message(Command("查询"), ticket_arg)
 def query(ctx: Ctx, ticket: Ticket) -> None:
-    is_reporter = any(r.person_id == ctx.person.id for r in ticket.reporters)
-    if not (is_reporter or wf.can_act(ctx.person, ticket) or ctx.person.is_handler):
-        ctx.reply(T.QUERY_NOT_YOURS.format(number=ticket.number))
+    """What the one rule (domain/access.py) lets this person see here."""
+    room = None if ctx.msg.is_private else ctx.room
+    seen = access.can_see(ctx.person, ticket, room)
+    if seen == Visibility.NONE:
+        if room is not None and room.building_id is not None \
+                and access.person_visibility(ctx.person, ticket) > Visibility.NONE:
+            ctx.reply(T.QUERY_ASK_PRIVATELY.format(number=ticket.number))
+        else:
+            ctx.reply(T.QUERY_NO_RIGHT.format(number=ticket.number))
         return
+    ctx.reply(ticket_view(ctx, ticket, seen))
+
+
+def ticket_view(ctx: Ctx, ticket: Ticket, seen: Visibility) -> str:
+    """The status line; for reporters their report and what happened; in full for handlers."""
     last = ticket.events[-1].created_at if ticket.events else ticket.created_at
     text = T.QUERY_GROUP.format(
         number=ticket.number, category=T.CATEGORY_NAMES.get(ticket.category, ticket.category),
         status=T.STATUS_NAMES[ticket.status], role=wf.role_name(ticket.assignee),
         assignee=ticket.assignee.name if ticket.assignee else "待分配", when=ctx.clock.show(last))
-    if ctx.msg.is_private and (ctx.person.is_handler or is_reporter):
-        timeline = "\n".join(
-            T.TIMELINE_LINE.format(when=ctx.clock.show(e.created_at),
-                                   event=T.EVENT_NAMES.get(e.kind, e.kind),
-                                   actor=f" {e.actor.name}" if e.actor else "",
-                                   note=f":{e.note}" if e.note and ctx.person.is_handler else "")
-            for e in ticket.events)
-        text += T.QUERY_PRIVATE_EXTRA.format(place=wf.place(ticket, ctx.person.is_handler),
-                                             text=ticket.text[:500], timeline=timeline)
-        if ctx.person.is_handler:
-            text += T.QUERY_DEADLINES.format(
-                deadlines=wf.deadline_summary(ctx.clock, ticket, ctx.clock.now()))
-    ctx.reply(text)
+    if seen < Visibility.REPORTER:
+        return text
+    full = seen == Visibility.FULL
+    timeline = "\n".join(
+        T.TIMELINE_LINE.format(when=ctx.clock.show(e.created_at),
+                               event=T.EVENT_NAMES.get(e.kind, e.kind),
+                               actor=f" {e.actor.name}" if e.actor else "",
+                               note=f":{e.note}" if e.note and full else "")
+        for e in ticket.events)
+    if full or access.is_first_reporter(ctx.person, ticket) or not access.is_reporter(ctx.person, ticket):
+        body = ticket.text[:500]
+    else:  # a co-reporter reads their own words, not their neighbour's
+        body = next(r.text for r in ticket.reporters if r.person_id == ctx.person.id)[:500]
+    text += T.QUERY_PRIVATE_EXTRA.format(place=wf.place(ticket, full), text=body, timeline=timeline)
+    if full:
+        text += T.QUERY_DEADLINES.format(deadlines=wf.deadline_summary(ctx.clock, ticket, ctx.clock.now()))
+    return text
 
 
 @router.message(Command("我的诉求"))
@@ -81,27 +101,29 @@ def my_requests(ctx: Ctx) -> None:
     ctx.reply("\n".join([T.MY_REQUESTS_HEAD] + [ticket_line(ctx, t, private=False) for t in tickets]))
 
 
-@router.message(Command("我是"), HouseholdArg(T.BAD_ADDRESS, whole=True, unknown=T.UNKNOWN_ADDRESS))
-def bind_self(ctx: Ctx, household: Household) -> None:
-    ctx.person.household = household
-    if ctx.person.community_id is None:
-        ctx.person.community_id = household.building.grid.community_id
-    ctx.reply(T.BOUND.format(address=household.address))
-
-
 def awaited_rating(ctx: Ctx) -> FilterResult:
-    """A 1/2/3 answer from someone whose ticket waits for one: gives ``ticket`` and ``value``."""
+    """A 1/2/3 answer from a reporter whose ticket waits for their answer: gives ``ticket`` and
+    ``value``. Digits from anyone else are chatter (and ignored)."""
     value = parse_rating(ctx.text)
     if value is None:
         return None
     ticket = repo.awaiting_rating_for(ctx.session, ctx.person.id)
-    return {"ticket": ticket, "value": value} if ticket is not None else None
+    if ticket is None or not access.may_rate(ctx.person, ticket):
+        return None
+    if not access.is_first_reporter(ctx.person, ticket) and ctx.session.scalar(
+            select(TicketRating.id).where(TicketRating.ticket_id == ticket.id,
+                                          TicketRating.person_id == ctx.person.id)) is not None:
+        return None  # a co-reporter answered already
+    return {"ticket": ticket, "value": value}
 
 
 @router.message(is_text, awaited_rating)
 def rating(ctx: Ctx, ticket: Ticket, value: int) -> None:
-    wf.rate(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, value)
-    if value == 3:
+    decided = wf.rate(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, value)
+    if not decided:
+        ctx.reply(T.RATED_CO_UNHAPPY.format(number=ticket.number) if value == 3 else
+                  T.RATED_CO_REPORTER.format(rating=T.RATING_NAMES[value], number=ticket.number))
+    elif value == 3:
         ctx.reply(T.RATED_REOPENED.format(number=ticket.number, role=wf.role_name(ticket.assignee),
                                           name=ticket.assignee.name if ticket.assignee else ""))
     else:

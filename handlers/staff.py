@@ -6,12 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from domain import access, trust
 from domain import tickets as wf
+from domain.access import Visibility
 from domain.reports.figures import ticket_figures
 from handlers.context import Ctx
-from handlers.filters import STAFF, community_id, ticket_arg
+from handlers.filters import STAFF, Roles, community_id, handled_ticket, ticket_arg
 from handlers.router import Command, FilterResult, Reply, Router
-from handlers.views import ticket_line
+from handlers.views import answer_privately, reply_out_of_building_group, ticket_line
 from kernel import texts as T
 from kernel.parsing import parse_address, ticket_number
 from storage import repo
@@ -19,7 +21,9 @@ from storage.models import (
     Broadcast,
     Building,
     ChatRoom,
+    Community,
     Person,
+    Role,
     RoomKind,
     Status,
     Ticket,
@@ -128,32 +132,58 @@ def cancel_broadcast(ctx: Ctx, draft: Broadcast) -> None:
 
 # --- tickets ---------------------------------------------------------------------------------
 
-@router.message(Command("工单"), STAFF)
+STAFF_OR_GRID = Roles((*Role.SUPERVISORS, Role.GRID_WORKER), T.WHO_STAFF_OR_GRID)
+
+
+def scope(ctx: Ctx) -> tuple[int | None, list[int] | None]:
+    """What a list or a figure covers: staff their community; a grid worker their grid's
+    buildings."""
+    if ctx.person.role == Role.GRID_WORKER:
+        grids = trust.grid_ids_of(ctx.session, ctx.person)
+        ids = list(ctx.session.scalars(select(Building.id).where(Building.grid_id.in_(grids)))) if grids else []
+        return community_id(ctx), ids
+    return community_id(ctx), None
+
+
+@router.message(Command("工单"), STAFF_OR_GRID)
 def list_tickets(ctx: Ctx, rest: str) -> None:
     word = rest.strip() or "未办结"
     statuses = T.STATUS_WORDS.get(word)
     if statuses is None:
         number, _ = ticket_number(word)
         if number is not None:  # 工单 1024 reads as 查询 1024
-            ticket = repo.ticket_by_number(ctx.session, number)
-            ctx.reply(ticket_line(ctx, ticket, private=True) + "\n"
-                      + wf.deadline_summary(ctx.clock, ticket, ctx.clock.now())
-                      if ticket else T.NO_SUCH_TICKET.format(number=number))
+            one_ticket(ctx, number)
             return
         statuses, word = Status.OPEN, "未办结"
     q = select(Ticket).where(Ticket.status.in_(statuses))
-    cid = community_id(ctx)
+    cid, building_ids = scope(ctx)
     if cid is not None:
         q = q.where(Ticket.community_id == cid)
+    if building_ids is not None:
+        q = q.where(Ticket.building_id.in_(building_ids))
     tickets = list(ctx.session.scalars(q.order_by(Ticket.created_at.desc()).limit(TICKET_LIST_LIMIT + 1)))
     if not tickets:
-        ctx.reply(T.TICKETS_NONE.format(filter=word))
+        reply_out_of_building_group(ctx, T.TICKETS_NONE.format(filter=word))
         return
     more = T.TICKETS_MORE.format(shown=TICKET_LIST_LIMIT) if len(tickets) > TICKET_LIST_LIMIT else ""
     tickets = tickets[:TICKET_LIST_LIMIT]
     private = ctx.msg.is_private or (ctx.room is not None and ctx.room.kind == RoomKind.STAFF)
+    in_building = ctx.room is not None and ctx.room.building_id is not None and not ctx.msg.is_private
     head = T.TICKETS_HEAD.format(filter=word, count=len(tickets), more=more)
-    ctx.reply("\n".join([head] + [ticket_line(ctx, t, private=private) for t in tickets]))
+    reply_out_of_building_group(ctx, "\n".join(
+        [head] + [ticket_line(ctx, t, private=private or in_building) for t in tickets]))
+
+
+def one_ticket(ctx: Ctx, number: int) -> None:
+    ticket = repo.ticket_by_number(ctx.session, number)
+    if ticket is None:
+        ctx.reply(T.NO_SUCH_TICKET.format(number=number))
+        return
+    if access.person_visibility(ctx.person, ticket) < Visibility.FULL:
+        ctx.reply(T.QUERY_NO_RIGHT.format(number=number))
+        return
+    reply_out_of_building_group(ctx, ticket_line(ctx, ticket, private=True) + "\n"
+                                 + wf.deadline_summary(ctx.clock, ticket, ctx.clock.now()))
 
 
 def _handler_named(ctx: Ctx, name: str) -> Person | None:
@@ -162,7 +192,7 @@ def _handler_named(ctx: Ctx, name: str) -> Person | None:
     return people[0] if people else None
 
 
-@router.message(Command("派单"), STAFF, ticket_arg)
+@router.message(Command("派单"), STAFF, ticket_arg, handled_ticket)  # staff of its community
 def reassign(ctx: Ctx, ticket: Ticket, rest: str) -> None:
     name = rest
     if not name:
@@ -184,45 +214,62 @@ def _percent(value: float | None) -> str:
     return T.NO_DATA if value is None else f"{value:.0%}"
 
 
-@router.message(Command("统计"), STAFF)
+@router.message(Command("统计"), STAFF_OR_GRID)
 def statistics(ctx: Ctx) -> None:
     local_now = ctx.clock.local()
     day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     starts = {"today": day, "week": day - timedelta(days=day.weekday()), "month": day.replace(day=1)}
     rows = []
     end = ctx.clock.now() + timedelta(seconds=1)
+    cid, building_ids = scope(ctx)
     for key, start in starts.items():
-        f = ticket_figures(ctx.session, ctx.clock.to_utc(start), end, community_id(ctx))
+        f = ticket_figures(ctx.session, ctx.clock.to_utc(start), end, cid, building_ids)
         rows.append(T.STATS_ROW.format(
             period=T.STATS_PERIODS[key], received=f.received, accepted_in_time=f.accepted_in_time,
             response_rate=_percent(f.response_rate), resolved=f.resolved,
             resolve_rate=_percent(f.resolve_rate), rated=f.rated,
             satisfaction=_percent(f.satisfaction)))
-    ctx.reply(T.STATS.format(rows="\n".join(rows)))
+    reply_out_of_building_group(ctx, T.STATS.format(rows="\n".join(rows)))
 
 
 # --- binding rooms and residents -------------------------------------------------------------
 
 @router.message(Command("绑定"), STAFF)
 def bind_room(ctx: Ctx, rest: str) -> None:
-    if ctx.room is None:
+    """Inside a group: 绑定 楼栋名 makes it that building's group (replacing another one),
+    绑定 工作群 the community's staff group."""
+    if ctx.room is None or ctx.msg.is_private:
         ctx.reply(T.ROOM_NOT_BOUND)
         return
     name = rest.strip()
-    buildings = repo.buildings_named(ctx.session, name) if name else []
+    if name in T.ROOM_STAFF_WORDS:
+        cid = community_id(ctx)
+        community = ctx.session.get(Community, cid) if cid is not None else None
+        if community is None:
+            ctx.reply(T.BIND_NO_COMMUNITY)
+            return
+        trust.make_staff_room(ctx.room, community.id)
+        ctx.reply(T.ROOM_BOUND_STAFF.format(community=community.name), mention=False)
+        return
+    buildings = trust.find_buildings(ctx.session, name, ctx.person.community_id) if name else []
+    if len(buildings) > 1:
+        ctx.reply(T.BUILDING_AMBIGUOUS.format(name=name, names="、".join(
+            f"{b.grid.community.name}{b.name}" for b in buildings[:10])))
+        return
     if not buildings:
         names = "、".join(b.name for b in ctx.session.scalars(select(Building).order_by(Building.id)).all()[:30])
         ctx.reply(T.BUILDING_UNKNOWN.format(name=name, names=names))
         return
     building = buildings[0]
-    ctx.room.building = building
-    ctx.room.kind = RoomKind.BUILDING
-    ctx.room.community_id = building.grid.community_id
-    ctx.reply(T.ROOM_BOUND.format(building=building.name), mention=False)
+    old = trust.bind_room(ctx.session, ctx.room, building)
+    replaced = T.BINDING_REPLACED.format(room=old.name) if old is not None else ""
+    ctx.reply(T.ROOM_BOUND.format(building=building.name) + replaced, mention=False)
 
 
 @router.message(Command("登记"), STAFF)
 def bind_other(ctx: Ctx, rest: str) -> None:
+    """Staff vouch for a resident: bound (verified) at once; answered privately (a name and an
+    address)."""
     words = rest.split()
     address = parse_address(words[-1]) if words else None
     if address is None or len(words) < 2:
@@ -230,7 +277,7 @@ def bind_other(ctx: Ctx, rest: str) -> None:
         return
     household = repo.household_at(ctx.session, *address)
     if household is None:
-        ctx.reply(T.UNKNOWN_ADDRESS.format(address="-".join(address)))
+        answer_privately(ctx, T.UNKNOWN_ADDRESS.format(address="-".join(address)))
         return
     target = None
     mentioned = [m for m in ctx.msg.mentions if m != ctx.msg.sender_id]
@@ -242,6 +289,5 @@ def bind_other(ctx: Ctx, rest: str) -> None:
     if target is None:
         ctx.reply(T.PERSON_NOT_SEEN.format(name=words[0]))
         return
-    target.household = household
-    target.community_id = target.community_id or household.building.grid.community_id
-    ctx.reply(T.BOUND_OTHER.format(name=target.name, address=household.address))
+    trust.bind_person(target, household)
+    answer_privately(ctx, T.BOUND_OTHER.format(name=target.name, address=household.address))

@@ -23,3 +23,13 @@ def reply_out_of_building_group(ctx: Ctx, text: str) -> None:
         ctx.reply(T.LEDGER_SENT_PRIVATELY)
         return
     ctx.reply(text)
+
+
+def answer_privately(ctx: Ctx, text: str) -> None:
+    """Addresses and names of others never go to a group: privately, and the group hears only
+    that it was sent."""
+    if ctx.msg.is_private:
+        ctx.reply(text)
+        return
+    ctx.reply_private(text)
+    ctx.reply(T.LEDGER_SENT_PRIVATELY)

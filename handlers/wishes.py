@@ -6,7 +6,7 @@ from __future__ import annotations
 from domain import ledger
 from domain import tickets as wf
 from handlers.context import Ctx
-from handlers.filters import HANDLERS, community_id
+from handlers.filters import HANDLERS, community_id, private_only
 from handlers.router import Command, FilterResult, Reply, Router
 from handlers.views import reply_out_of_building_group
 from kernel import texts as T
@@ -85,7 +85,7 @@ def wish_arg(ctx: Ctx, word: str, rest: str) -> FilterResult:
     return {"wish": wish, "rest": after}
 
 
-@router.message(Command("认领"), HANDLERS, wish_arg)
+@router.message(Command("认领"), HANDLERS, private_only, wish_arg)
 def claim(ctx: Ctx, wish: Wish) -> None:
     if wish.status != WishStatus.OPEN:
         who = wish.claimed_by.name if wish.claimed_by else ""
@@ -99,7 +99,7 @@ def claim(ctx: Ctx, wish: Wish) -> None:
         code=wish.code, role=wf.role_name(ctx.person), name=ctx.person.name))
 
 
-@router.message(Command("完成心愿"), HANDLERS, wish_arg)
+@router.message(Command("完成心愿"), HANDLERS, private_only, wish_arg)
 def done(ctx: Ctx, wish: Wish, rest: str) -> None:
     note = rest
     if wish.status == WishStatus.DONE:

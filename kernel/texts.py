@@ -723,3 +723,55 @@ CONSOLE_REPLIED = "已回复反映人:楼栋群里已@反映人,并记为一条�
 CONSOLE_REPLY_EMPTY = "回复内容不能为空。"
 CONSOLE_NOT_ALLOWED = "您没有权限做这件事。"
 CONSOLE_NO_TICKET = "没有工单 {number},或不在您的管辖范围。"
+
+
+# --- who may see and do what (issue 11: domain/access.py) ------------------------------------------
+
+QUERY_NO_RIGHT = "无权查看工单 {number}。只有反映人、负责处理的人和社区工作人员可以查看;您可以发送“我的诉求”查看自己反映的问题。"
+QUERY_ASK_PRIVATELY = "工单 {number} 不是本楼的工单,请私聊我发送“查询 {number}”。"
+QUERY_YOUR_TEXT = "\n您反映的:{text}"
+QUERY_STAFF_GROUP_EXTRA = "\n地点:{place}\n内容:{text}\n经过:\n{timeline}"
+REOPEN_NOT_ALLOWED = "工单 {number} 只能由反映人或负责处理的人重新打开。如有新问题,直接在群里说明即可。"
+
+CLAIM_PENDING = ("已收到:您说自己是 {address} 的住户。联系该户的联户党员或社区工作人员确认后生效,"
+                 "结果会私信告诉您。确认之前,您仍可以在楼栋群里反映问题、查询自己反映的工单。")
+CLAIM_PENDING_GROUP = "已收到您的住户登记,确认后会私信告诉您。门牌属于个人信息,以后请私聊我发送。"
+CLAIM_ASK = "{name} 说自己是 {address} 的住户,回复 确认住户 {id} / 不是 {id}"
+CLAIM_ALREADY = "您已登记为 {address} 的住户,不用再登记。"
+CLAIM_NEED_ID = "请写上登记编号,例如:确认住户 12"
+CLAIM_NO_SUCH = "没有待确认的住户登记 {id}。"
+CLAIM_NOT_YOURS = "住户登记 {id} 应由联系该户的联户党员或社区工作人员确认。"
+CLAIM_CONFIRMED_OK = "已确认:{name} 是 {address} 的住户。"
+CLAIM_DENIED_OK = "已记录:{name} 不是 {address} 的住户,登记未通过。"
+CLAIM_DENIED_RESIDENT = "您登记 {address} 的申请没有通过确认。如有疑问,请联系网格员或社区工作人员。"
+
+RATED_CO_REPORTER = "谢谢您的评价({rating}),已记录。工单 {number} 是否关闭由最先反映的居民确认。"
+RATED_CO_UNHAPPY = ("已记录您的评价(不满意),并转告了负责人。工单 {number} 是否重新处理由最先反映的居民确认;"
+                    "如果问题还在,可以回复“又坏了 {number} 情况”。")
+RATED_CO_PRIVATE = "工单 {number}:另一位反映人{name}评价“不满意”,请留意并联系了解情况。"
+
+BINDING_PROPOSAL = ("群「{room}」的名称与 {building} 的楼栋群相符,但群不会因为名称自动绑定。"
+                    "确认是本楼居民的群,请回复:确认绑定 {id}{other}")
+BINDING_OTHER = "\n注意:{building} 已有楼栋群「{room}」,确认后改用新群,原群解除绑定。"
+BINDING_NEED_ID = "请写上编号,例如:确认绑定 3"
+BINDING_NO_SUCH = "没有待确认的群绑定 {id}。"
+BINDING_CONFIRMED = "已将群「{room}」绑定为 {building} 的楼栋群。{replaced}"
+BINDING_REPLACED = "原来的群「{room}」已解除绑定。"
+ROOM_BOUND_STAFF = "本群已设为{community}的社区工作群:紧急工单、督办和退回的工单会发到这里。本群只限社区工作人员。"
+ROOM_STAFF_WORDS = ("工作群", "社区工作群")
+BIND_NO_COMMUNITY = "不知道您属于哪个社区,请联系管理员在人员表里登记。"
+BUILDING_AMBIGUOUS = "“{name}”对应多个楼栋:{names}。请写得更具体,例如加上社区名。"
+
+WHO_STAFF_OR_GRID = "网格员和社区工作人员"
+HELP_GRID_WORKER = (
+    "【网格员 命令】\n"
+    "· 接单 / 进展 / 办结 / 转办 / 退回 工单号 …(本网格的工单)\n"
+    "· 工单 [待接单|处理中|已办结|未办结|全部](本网格)· 统计(本网格)\n"
+    "· 我的工单 · 查询 工单号\n"
+    "· 走访 门牌 内容(私聊)· 走访清单 · 调色 门牌 颜色 原因(私聊)· 档案 门牌\n"
+    "· 心愿单 · 认领 W编号 · 完成心愿 W编号 说明 · 积分\n"
+    "· 确认住户 编号 / 不是 编号(居民自报门牌时)"
+)
+HELP_MEMBER += "\n· 确认住户 编号 / 不是 编号(居民自报门牌时)"
+HELP_STAFF += "\n· 确认绑定 编号 · 绑定 工作群(在社区工作群里发)"
+STAFF_GROUP_SUMMARY = "{category} · {building}\n内容:{text}"

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain import tickets as wf
+from domain.access import staff_group_summary
 from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
@@ -120,9 +121,9 @@ def escalate(session: Session, say: Speaker, clock: Clock, ticket: Ticket, phase
                    urgent=ticket.urgent)
         name = worker.name if worker is not None else ""
     else:
-        # the staff group is a group: no private details of disputes or hardship there
-        summary = (wf.place(ticket, False) if ticket.category in wf.PRIVATE_CATEGORIES
-                   else wf.summary(clock, ticket))
+        # the staff group is staff-only: what happened and the building, never the household's
+        # colour or notes (domain/access.py)
+        summary = staff_group_summary(ticket)
         say.staff_group(ticket.community_id, T.ESCALATE_STAFF.format(summary=summary, **common),
                         urgent=ticket.urgent)
         name = ""

@@ -844,3 +844,59 @@ class ConsoleUser(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     person: Mapped[Person] = relationship()
+
+# --- trust (issue 11): residents' claims, each reporter's rating, proposed group bindings ----------
+
+class HouseholdClaim(Base):
+    """`我是 1-1-401`: a resident says they live there. Pending until the household's linked
+    member or staff confirms (确认住户 K) or denies it (不是 K); only then is the person bound
+    to the household (``Person.household``)."""
+
+    __tablename__ = "household_claim"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=ChangeStatus.PENDING, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    household: Mapped[Household] = relationship()
+    decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class TicketRating(Base):
+    """One reporter's answer to "满意吗": each reporter's own, counted in the figures. Only the
+    first reporter's answer closes or reopens the ticket (it is also ``Ticket.rating``)."""
+
+    __tablename__ = "ticket_rating"
+    __table_args__ = (UniqueConstraint("ticket_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    value: Mapped[int] = mapped_column(Integer)  # 1 满意, 2 基本满意, 3 不满意
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    ticket: Mapped[Ticket] = relationship()
+    person: Mapped[Person] = relationship()
+
+
+class BindingProposal(Base):
+    """A group whose name matches a building's group name: staff bind it (确认绑定 K); it is
+    never bound by its name alone."""
+
+    __tablename__ = "binding_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("chat_room.id"), index=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"))
+    status: Mapped[str] = mapped_column(String(12), default=ChangeStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    room: Mapped[ChatRoom] = relationship()
+    building: Mapped[Building] = relationship()

@@ -61,7 +61,8 @@ async def test_member_proposes_staff_confirm_both_told_and_counts_as_upgrade(bot
     assert household(bot, address).colour == old  # not yet
 
     sent = await bot.say("确认调色 1", sender="s1", room="room-staff")
-    [ok] = texts_to(sent, "room-staff")
+    assert texts_to(sent, "room-staff") == ["已私信发给您。"]  # an address: privately
+    [ok] = texts_to(sent, "s1")
     assert "已确认调色申请 1" in ok and address in ok
     [told] = texts_to(sent, "m01")
     assert "确认" in told and "绿色" in told and "升级调色" in told

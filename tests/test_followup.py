@@ -79,7 +79,7 @@ async def test_broken_again_answers_every_wrong_use_clearly(bot) -> None:
     sent = await bot.say("又坏了 1001", sender="r01", room=room)
     assert texts_to(sent, room) == ["工单 1001 还在处理中(待接单),不用重新打开。查询进展请发送:查询 1001"]
     sent = await bot.say("又坏了 1001", sender="r02", room=room)
-    assert "不是您反映的" in texts_to(sent, room)[0]
+    assert "只能由反映人或负责处理的人重新打开" in texts_to(sent, room)[0]
     sent = await bot.say("又坏了 9999", sender="r01", room=room)
     assert "没有找到工单 9999" in texts_to(sent, room)[0]
 

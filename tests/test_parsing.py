@@ -52,11 +52,13 @@ def test_the_command_words_are_the_ones_the_routes_declare() -> None:
              "调色", "确认调色", "驳回调色", "档案", "匹配", "确认匹配", "婉拒", "积分",
              "走访", "走访清单", "心愿", "心愿单", "认领", "完成心愿",
              "新建宣传", "宣传列表", "暂停宣传", "恢复宣传", "删除宣传", "规则", "改类", "非诉求",
-             "转工单", "忽略", "不是一个问题", "不是同一个问题", "不是一个事", "不是一回事"}
+             "转工单", "忽略", "不是一个问题", "不是同一个问题", "不是一个事", "不是一回事",
+             "确认住户", "确认绑定"}
     every |= {"指南", "办事指南", "人工", "存为指南", "确认指南", "驳回指南",  # 办事指南 (issue 14)
               "议事", "议事结果", "政策宣传", "宣传覆盖"}  # 议事, 宣传到户 (issue 14)
     assert WORDS == every
-    assert "又坏了" not in WORDS  # a new report unless a ticket number follows (followup.py)
+    assert "又坏了" not in WORDS
+    assert "不是" not in WORDS  # "不是吧,灯又坏了" is a report; only a handler's "不是 12" denies a claim  # a new report unless a ticket number follows (followup.py)
 
 
 def test_only_the_given_words_are_commands() -> None:

@@ -43,7 +43,7 @@ async def test_only_staff_may_broadcast(bot) -> None:
     sent = await bot.say("通知 全部 大家好我卖土鸡蛋", sender="r01", room=room)
     assert texts_to(sent, room) == ["“通知”只有社区工作人员可以使用。发送“帮助”查看您能用的命令。"]
     sent = await bot.say("统计", sender="m01")
-    assert "只有社区工作人员可以使用" in texts_to(sent, "m01")[0]
+    assert "只有网格员和社区工作人员可以使用" in texts_to(sent, "m01")[0]
 
 
 async def test_ticket_list_and_filters(bot) -> None:
@@ -79,18 +79,28 @@ async def test_binding_an_unknown_group_to_a_building(bot) -> None:
     sent = await bot.say("你好", sender="x1", room="wx-room-9", room_name="老小区群", mention_bot=True)
     assert texts_to(sent, "wx-room-9")[0].startswith("本群尚未绑定楼栋")
     sent = await bot.say("绑定 3号楼", sender="s1", room="wx-room-9")
-    assert texts_to(sent, "wx-room-9") == ["本群已绑定为 3号楼 的楼栋群。居民在本群反映的问题会生成工单。"]
+    # 3号楼 had a group: staff chose this one, and are told the old one is unbound
+    assert texts_to(sent, "wx-room-9") == ["本群已绑定为 3号楼 的楼栋群。居民在本群反映的问题会生成工单。"
+                                           "原来的群「幸福里3号楼邻里群」已解除绑定。"]
     sent = await bot.say("3单元电梯坏了,按了没反应", sender="x1", room="wx-room-9")
     assert "工单号 1001" in texts_to(sent, "wx-room-9")[0]
 
 
-async def test_a_group_named_like_a_building_binds_itself(bot) -> None:
+async def test_a_group_named_like_a_building_is_only_proposed_to_staff(bot) -> None:
     sent = await bot.say("楼道灯坏了", sender="x1", room="wx-new", room_name="幸福里2号楼邻里群")
+    assert texts_to(sent, "wx-new") == []  # not bound by its name: no ticket, nothing routed
+    [proposal] = texts_to(sent, "room-staff")
+    assert "确认绑定 1" in proposal and "已有楼栋群「幸福里2号楼邻里群」" in proposal
+    assert await bot.say("楼道灯坏了", sender="x1", room="wx-new") == []  # proposed once
+    sent = await bot.say("确认绑定 1", sender="s1", room="room-staff")
+    assert "已将群「幸福里2号楼邻里群」绑定为 2号楼 的楼栋群" in texts_to(sent, "room-staff")[0]
+    sent = await bot.say("楼道灯坏了", sender="x1", room="wx-new")
     assert "工单号 1001" in texts_to(sent, "wx-new")[0]
 
 
 async def test_staff_register_someone_else(bot) -> None:
     await bot.say("大家好", sender="newbie", name="钱大爷", room="room-1")
     sent = await bot.say("登记 @钱大爷 1-2-301", sender="s1", room="room-1", mentions=("newbie",))
-    assert texts_to(sent, "room-1") == ["已将钱大爷登记为 1-2-301 的住户。"]
+    assert texts_to(sent, "room-1") == ["已私信发给您。"]  # a name and an address: privately
+    assert texts_to(sent, "s1") == ["已将钱大爷登记为 1-2-301 的住户。"]
     assert person(bot, "newbie").household_id is not None

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Ticket
+from storage.models import Ticket, TicketRating
 
 
 @dataclass(frozen=True)
@@ -76,4 +76,12 @@ def ticket_figures(session: Session, start: datetime, end: datetime,
         count_if(Ticket.status == "closed", Ticket.rating.is_(None)),
         count_if(awaiting_condition(now)),
     ).where(*conds)).one()
-    return TicketFigures(*(int(v) for v in row))
+    values = [int(v) for v in row]
+    # a co-reporter's own answer counts too (only the first reporter's is the ticket's rating)
+    co = session.execute(select(count_if(TicketRating.id.is_not(None)),
+                                count_if(TicketRating.value.in_((1, 2))))
+                         .join(Ticket, Ticket.id == TicketRating.ticket_id)
+                         .where(*conds, TicketRating.person_id != Ticket.reporter_id)).one()
+    values[4] += int(co[0])
+    values[5] += int(co[1])
+    return TicketFigures(*values)
