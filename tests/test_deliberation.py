@@ -44,6 +44,7 @@ async def test_a_deliberation_from_question_to_tally(bot) -> None:
     await bot.say("1", sender=b, room="room-3")
     # a second person of a's household: still one answer for the household, theirs now
     await bot.say(f"我是 {address_of(bot, a)}", sender="spouse", name="配偶", room="room-3")
+    await bot.say(f"登记 配偶 {address_of(bot, a)}", sender="s1", room="room-staff")  # a claim: staff verify it
     await bot.say("3", sender="spouse", room="room-3")
 
     sent = await bot.say("1", sender="stranger", name="路人", room="room-3")
