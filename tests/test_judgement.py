@@ -321,6 +321,7 @@ async def test_a_merge_in_a_household_matter_names_only_the_category_in_the_grou
         assert r01 is not None and r01.household is not None
         address = r01.household.address
     await bot.say(f"我是 {address}", sender="spouse", name="老伴", room=room)
+    await bot.say(f"登记 老伴 {address}", sender="s1", room="room-staff")  # a claim: staff verify it
     await bot.say(first, sender="r01", room=room)
     sent = await bot.say(again, sender="spouse", room=room)  # the same household: the same ticket
     [reply] = texts_to(sent, room)
