@@ -25,7 +25,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .compiler import CompiledRules, Compiler
+from .danger import DangerNet
+from .judge import Tiers, judge
 from .lexicon import Lexicon
+from .model import Model, ModelFileError
 from .rules import (
     CATEGORIES,
     DEFAULT_RULES,
@@ -49,7 +52,8 @@ log = logging.getLogger(__name__)
 
 class Classifier:
     def __init__(self, rules_path: str | Path | None = None, cache_dir: str | Path | None = None,
-                 hmm: bool = False, lexicon_path: Path | None = None):
+                 hmm: bool = False, lexicon_path: Path | None = None, model_path: str | Path | None = None,
+                 use_model: bool = True):
         self.rules_path = Path(rules_path) if rules_path is not None else DEFAULT_RULES
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.hmm = hmm
@@ -61,6 +65,15 @@ class Classifier:
         self._added_words: set[str] = set()
         self._rules: CompiledRules = self._load()  # raises RuleFileError if the file is bad
         self.lexicon = Lexicon.load(lexicon_path) if lexicon_path is not None else Lexicon.load()
+        # the judge's parts: the learned model (rules alone when it cannot be read), the danger net
+        self.model: Model | None = None
+        if use_model:
+            try:
+                self.model = Model.load(model_path)
+            except ModelFileError as e:
+                log.warning("classifier: no learned model, rules alone: %s", e)
+        self.danger = DangerNet.load()
+        self.tiers = Tiers.load()
 
     # ---- rules
 
@@ -214,7 +227,20 @@ class Classifier:
 
     # ---- classification
 
-    def classify(self, text: str, tokens: list[str] | None = None) -> Classification:
+    def classify(self, text: str, tokens: list[str] | None = None, mode: str = "combined") -> Classification:
+        """The judge's decision (tier, category, urgent, alert, subject ...); ``mode`` "rules" or
+        "model" gives one voice alone (for measuring)."""
         if tokens is None:
             tokens = self.tokenize(text)
-        return score(self._rules, tokens, self.lexicon)
+        rules = score(self._rules, tokens, self.lexicon)
+        pred = self.model.predict(tokens, text) if self.model is not None and mode != "rules" else None
+        return judge("".join(tokens), rules, pred, self.danger, self.tiers, mode)
+
+    def classify_modes(self, text: str) -> dict[str, Classification]:
+        """The rules alone, the model alone and combined, sharing one segmentation and scoring."""
+        tokens = self.tokenize(text)
+        norm = "".join(tokens)
+        rules = score(self._rules, tokens, self.lexicon)
+        pred = self.model.predict(tokens, text) if self.model is not None else None
+        return {mode: judge(norm, rules, pred, self.danger, self.tiers, mode)
+                for mode in ("rules", "model", "combined")}

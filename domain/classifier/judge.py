@@ -1,0 +1,104 @@
+"""The judge: the keyword rules, the learned model and the danger net into one decision.
+
+    tier      "sure" (ticket + public receipt) / "unsure" (private heads-up) / "none"
+    category  the best guess, also for unsure ("none" only for tier none)
+    urgent    only for a sure request: the rules' urgent words or the model's p_urgent
+    alert     the danger net: danger.toml compositions, the rules' urgent words, or p_urgent
+              above ``alert`` — whatever the tier
+
+Thresholds are in ``tiers.toml`` (chosen from data, see README.md). ``mode`` gives the
+rules alone ("rules"), the model alone ("model") or both ("combined"), for ``lianhu eval``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .danger import DangerNet
+from .model import Prediction
+from .scoring import Classification
+from .subjects import subject
+from .summary import summary
+
+DEFAULT_TIERS = Path(__file__).resolve().parent / "tiers.toml"
+MODES = ("combined", "rules", "model")
+
+
+@dataclass(frozen=True)
+class Tiers:
+    sure: float = 0.889
+    sure_with_rules: float = 0.6
+    unsure: float = 0.464
+    unsure_with_rules: float = 0.15
+    urgent: float = 0.5
+    urgent_with_rules: float = 0.05
+    alert: float = 0.2
+    rules_category_floor: float = 0.15
+    model_category_sure: float = 0.8
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Tiers:
+        p = Path(path) if path is not None else DEFAULT_TIERS
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"{p}: unknown settings {sorted(unknown)}")
+        return cls(**{k: float(v) for k, v in data.items()})
+
+
+def _tier(p: float, rules_say: bool, T: Tiers, mode: str) -> str:
+    if mode == "rules":
+        return "sure" if rules_say else "none"
+    if mode == "model":
+        rules_say = False
+    if p >= T.sure or (rules_say and p >= T.sure_with_rules):
+        return "sure"
+    if p >= T.unsure or (rules_say and p >= T.unsure_with_rules):
+        return "unsure"
+    return "none"
+
+
+def _category(rules: Classification, pred: Prediction, T: Tiers, mode: str) -> str:
+    if mode == "model" or rules.category in ("none", "other"):
+        return pred.category
+    if pred.categories.get(rules.category, 0.0) >= T.rules_category_floor:
+        return rules.category
+    # the rules named a category the model all but rules out: the model only when it is confident
+    return pred.category if pred.categories[pred.category] >= T.model_category_sure else rules.category
+
+
+def judge(norm: str, rules: Classification, pred: Prediction | None, net: DangerNet | None,
+          T: Tiers, mode: str = "combined") -> Classification:
+    """The final Classification of a message (``norm`` = its normalised text)."""
+    about = subject(norm)
+    found = net.check(norm) if net is not None and mode != "rules" else None
+    evidence = list(rules.evidence) if mode != "model" else []
+    if pred is None or mode == "rules":
+        tier = "sure" if rules.category != "none" else "none"
+        category = rules.category
+        urgent = rules.urgent
+        alert = rules.alert
+        p = None
+    else:
+        p = pred.p_request
+        tier = _tier(p, rules.category != "none", T, mode)
+        category = "none" if tier == "none" else _category(rules, pred, T, mode)
+        model_urgent = pred.p_urgent >= T.urgent
+        rules_urgent = rules.alert and mode != "model"
+        urgent = tier == "sure" and (model_urgent or rules_urgent and pred.p_urgent >= T.urgent_with_rules)
+        alert = rules_urgent or pred.p_urgent >= T.alert
+        evidence.append(f"model:p_request={p:.2f},p_urgent={pred.p_urgent:.2f},{pred.category}")
+        if category != rules.category and mode == "combined":
+            evidence.append(f"model:category={category}")
+    danger = found[0] if found else None
+    if found:
+        alert = True
+        evidence.append(found[1])
+    elif alert:
+        danger = "other"
+    return dataclasses.replace(
+        rules, category=category, urgent=urgent, tier=tier, alert=alert, danger=danger,
+        evidence=tuple(evidence), subject=about, summary=summary(norm, about), p_request=p)
