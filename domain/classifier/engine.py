@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .compiler import CompiledRules, Compiler
+from .chatter import ChatterKinds
 from .danger import DangerNet
 from .judge import Tiers, judge
 from .lexicon import Lexicon
@@ -73,6 +74,7 @@ class Classifier:
             except ModelFileError as e:
                 log.warning("classifier: no learned model, rules alone: %s", e)
         self.danger = DangerNet.load()
+        self.chatter = ChatterKinds.load()
         self.tiers = Tiers.load()
 
     # ---- rules
@@ -234,7 +236,7 @@ class Classifier:
             tokens = self.tokenize(text)
         rules = score(self._rules, tokens, self.lexicon)
         pred = self.model.predict(tokens, text) if self.model is not None and mode != "rules" else None
-        return judge("".join(tokens), rules, pred, self.danger, self.tiers, mode)
+        return judge("".join(tokens), rules, pred, self.danger, self.tiers, mode, self.chatter)
 
     def classify_modes(self, text: str) -> dict[str, Classification]:
         """The rules alone, the model alone and combined, sharing one segmentation and scoring."""
@@ -242,5 +244,5 @@ class Classifier:
         norm = "".join(tokens)
         rules = score(self._rules, tokens, self.lexicon)
         pred = self.model.predict(tokens, text) if self.model is not None else None
-        return {mode: judge(norm, rules, pred, self.danger, self.tiers, mode)
+        return {mode: judge(norm, rules, pred, self.danger, self.tiers, mode, self.chatter)
                 for mode in ("rules", "model", "combined")}

@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .chatter import ChatterKinds
 from .danger import DangerNet
 from .model import Prediction
 from .scoring import Classification
@@ -35,6 +36,7 @@ class Tiers:
     urgent: float = 0.5
     urgent_with_rules: float = 0.05
     alert: float = 0.2
+    unsure_chatter: float = 0.9
     rules_category_floor: float = 0.15
     model_category_sure: float = 0.8
 
@@ -49,11 +51,13 @@ class Tiers:
         return cls(**{k: float(v) for k, v in data.items()})
 
 
-def _tier(p: float, rules_say: bool, T: Tiers, mode: str) -> str:
+def _tier(p: float, rules_say: bool, T: Tiers, mode: str, chatter: str | None = None) -> str:
     if mode == "rules":
         return "sure" if rules_say else "none"
     if mode == "model":
         rules_say = False
+    elif chatter is not None:  # a kind of chatter: never a public receipt
+        return "unsure" if p >= T.unsure_chatter else "none"
     if p >= T.sure or (rules_say and p >= T.sure_with_rules):
         return "sure"
     if p >= T.unsure or (rules_say and p >= T.unsure_with_rules):
@@ -71,9 +75,10 @@ def _category(rules: Classification, pred: Prediction, T: Tiers, mode: str) -> s
 
 
 def judge(norm: str, rules: Classification, pred: Prediction | None, net: DangerNet | None,
-          T: Tiers, mode: str = "combined") -> Classification:
+          T: Tiers, mode: str = "combined", kinds: ChatterKinds | None = None) -> Classification:
     """The final Classification of a message (``norm`` = its normalised text)."""
     about = subject(norm)
+    chatter = kinds.check(norm) if kinds is not None and mode == "combined" else None
     found = net.check(norm) if net is not None and mode != "rules" else None
     evidence = list(rules.evidence) if mode != "model" else []
     if pred is None or mode == "rules":
@@ -84,7 +89,9 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
         p = None
     else:
         p = pred.p_request
-        tier = _tier(p, rules.category != "none", T, mode)
+        tier = _tier(p, rules.category != "none", T, mode, chatter)
+        if chatter is not None:
+            evidence.append(f"chatter:{chatter}")
         category = "none" if tier == "none" else _category(rules, pred, T, mode)
         model_urgent = pred.p_urgent >= T.urgent
         rules_urgent = rules.alert and mode != "model"
