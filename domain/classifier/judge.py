@@ -29,14 +29,14 @@ MODES = ("combined", "rules", "model")
 
 @dataclass(frozen=True)
 class Tiers:
-    sure: float = 0.889
-    sure_with_rules: float = 0.6
-    unsure: float = 0.464
-    unsure_with_rules: float = 0.15
+    sure: float = 0.967
+    sure_with_rules: float = 0.7
+    unsure: float = 0.6
+    unsure_with_rules: float = 0.1
     urgent: float = 0.5
     urgent_with_rules: float = 0.05
     alert: float = 0.2
-    unsure_chatter: float = 0.9
+    unsure_chatter: float = 0.95
     rules_category_floor: float = 0.15
     model_category_sure: float = 0.8
 
@@ -94,7 +94,8 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
             evidence.append(f"chatter:{chatter}")
         category = "none" if tier == "none" else _category(rules, pred, T, mode)
         model_urgent = pred.p_urgent >= T.urgent
-        rules_urgent = rules.alert and mode != "model"
+        # the rules' urgent words, unless the message is a kind of chatter (热得冒烟, 听说…着火)
+        rules_urgent = rules.alert and mode != "model" and chatter is None
         urgent = tier == "sure" and (model_urgent or rules_urgent and pred.p_urgent >= T.urgent_with_rules)
         alert = rules_urgent or pred.p_urgent >= T.alert
         evidence.append(f"model:p_request={p:.2f},p_urgent={pred.p_urgent:.2f},{pred.category}")
