@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.classifier import classify_lines, evaluate, load_labelled, targets_met
+from bot.cli.classifier import classify_lines, evaluate, load_labelled
+from domain.classifier.measure import missed
+from domain.classifier.training import first_look_recorded
 from domain.classifier import CATEGORIES, Classification, Classifier, RuleFileError
 from domain.classifier.rules import DEFAULT_RULES
 
@@ -28,7 +30,8 @@ def clf(cache_dir) -> Classifier:
 
 
 def check(clf: Classifier, text: str, category: str, urgent: bool = False) -> Classification:
-    r = clf.classify(text)
+    """The keyword rules' answer (one voice of the judge; the judge's own tests are further down)."""
+    r = clf.classify(text, mode="rules")
     assert (r.category, r.urgent) == (category, urgent), f"{text!r} -> {r}"
     return r
 
@@ -51,10 +54,10 @@ def test_tokenize_normalises_and_keeps_text(clf):
 def test_classify_uses_given_tokens(clf):
     text = "楼道灯坏了三天了 晚上上楼黑漆漆的"
     tokens = clf.tokenize(text)
-    assert clf.classify(text, tokens) == clf.classify(text)
+    assert clf.classify(text, tokens, mode="rules") == clf.classify(text, mode="rules")
     # the tokens are what gets classified
     other = clf.tokenize("今天天气真好")
-    assert clf.classify(text, other).category == "none"
+    assert clf.classify(text, other, mode="rules").category == "none"
 
 
 def test_evidence_names_the_rules(clf):
@@ -62,7 +65,7 @@ def test_evidence_names_the_rules(clf):
     assert r.is_request
     assert any(e.startswith("urgent:燃气味") for e in r.evidence)
     assert any(e.startswith("utilities:") for e in r.evidence)
-    r = clf.classify("电梯修好了,谢谢")
+    r = clf.classify("电梯修好了,谢谢", mode="rules")
     assert not r.is_request
     assert any(e.startswith("cancel:修好了") for e in r.evidence)
 
@@ -156,9 +159,9 @@ def test_urgent_sounding_but_not_urgent(clf, text, category):
 
 
 def test_negated_and_resolved_emergencies(clf):
-    assert not clf.classify("不是燃气味 是楼下在炖肉").urgent
+    assert not clf.classify("不是燃气味 是楼下在炖肉", mode="rules").urgent
     check(clf, "孩子找到了 谢谢大家帮忙", "none")
-    assert clf.classify("电梯还没修好 已经三天了").is_request
+    assert clf.classify("电梯还没修好 已经三天了", mode="rules").is_request
 
 
 # --------------------------------------------------------------------------- rules file
@@ -179,7 +182,7 @@ def _copy_rules(tmp_path: Path) -> Path:
 def test_rule_file_error_reports_line_and_keeps_rules(tmp_path, cache_dir, bad, expect_line_of):
     path = _copy_rules(tmp_path)
     c = Classifier(rules_path=path, cache_dir=cache_dir)
-    before = c.classify("楼道灯坏了三天 晚上黑漆漆的")
+    before = c.classify("楼道灯坏了三天 晚上黑漆漆的", mode="rules")
     assert before.category == "repair"
     good = path.read_text(encoding="utf-8")
     # replace the whole file by a small broken one: old rules must stay in force
@@ -194,7 +197,7 @@ def test_rule_file_error_reports_line_and_keeps_rules(tmp_path, cache_dir, bad, 
     else:
         assert err.line is not None and 1 <= err.line <= len(lines)
     assert str(path) in str(err) and f":{err.line}" in str(err) and "规则文件错误" in str(err)
-    assert c.classify("楼道灯坏了三天 晚上黑漆漆的") == before
+    assert c.classify("楼道灯坏了三天 晚上黑漆漆的", mode="rules") == before
     # a fixed file is picked up again
     path.write_text(good.replace('"楼道灯" = 3', '"楼道灯" = 3.5'), encoding="utf-8")
     c.reload()
@@ -212,11 +215,11 @@ def test_constructor_rejects_bad_file(tmp_path, cache_dir):
 def test_add_keyword_takes_effect(tmp_path, cache_dir):
     c = Classifier(rules_path=_copy_rules(tmp_path), cache_dir=cache_dir)
     text = "小区的共享充电宝柜子被人砸了 能不能找人弄走"
-    assert not any("充电宝柜" in e for e in c.classify(text).evidence)
+    assert not any("充电宝柜" in e for e in c.classify(text, mode="rules").evidence)
     c.add_keyword("other", "充电宝柜", 4)
     assert ("充电宝柜", 4.0) in c.keywords("other")
     assert "充电宝柜" in c.tokenize(text)
-    r = c.classify(text)
+    r = c.classify(text, mode="rules")
     assert r.category == "other" and "other:充电宝柜(+4)" in r.evidence
     c.reload()  # run-time keywords survive a reload
     assert ("充电宝柜", 4.0) in c.keywords("other")
@@ -298,7 +301,7 @@ def test_eval_command_lists_errors(tmp_path, cache_dir):
 @pytest.mark.skipif(not DEV.exists(), reason="../shared/eval/dev.jsonl not present")
 def test_dev_set_meets_targets(clf):
     m = evaluate(clf, load_labelled(DEV))
-    assert targets_met(m) == [], {k: v for k, v in m.items() if k not in ("confusion", "errors")}
+    assert missed(m["judge"]["combined"]) == [], m["judge"]["combined"]
 
 
 # --------------------------------------------------------------------------- generalisation (issue 3)
@@ -311,8 +314,20 @@ HOLDOUTS = [REPO / "tests" / "data" / name
 
 @pytest.mark.parametrize("path", HOLDOUTS, ids=lambda p: p.name)
 def test_holdout_sets_meet_targets(clf, path):
+    """The judge's targets (issue 10) on every labelled set it was built with."""
     m = evaluate(clf, load_labelled(path))
-    assert targets_met(m) == [], {k: v for k, v in m.items() if k not in ("confusion", "errors")}
+    assert missed(m["judge"]["combined"]) == [], m["judge"]["combined"]
+
+
+MEASURED = [p for p in sorted((REPO / "tests" / "data" / "fresh").glob("b*.jsonl")) if first_look_recorded(p)]
+
+
+@pytest.mark.parametrize("path", MEASURED, ids=lambda p: p.name)
+def test_fresh_batches_meet_targets_once_measured_and_tuned(clf, path):
+    """A fresh batch joins the tuned sets only after its first look (README.md); then the judge
+    must hold the targets on it like on the others."""
+    m = evaluate(clf, load_labelled(path))
+    assert missed(m["judge"]["combined"]) == [], m["judge"]["combined"]
 
 
 @pytest.mark.parametrize("text,category,urgent", [
@@ -355,20 +370,20 @@ def test_problem_words_in_chatter_stay_silent(clf, text):
 
 def test_runtime_rules_replace_and_remove(tmp_path, cache_dir):
     c = Classifier(rules_path=_copy_rules(tmp_path), cache_dir=cache_dir)
-    assert c.classify("门口的雨搭被风吹歪了").category == "none"
+    assert c.classify("门口的雨搭被风吹歪了", mode="rules").category == "none"
     c.add_keyword("repair", "雨搭", 3)
-    assert c.classify("门口的雨搭被风吹歪了").category == "repair"
+    assert c.classify("门口的雨搭被风吹歪了", mode="rules").category == "repair"
     c.add_keyword("repair", "楼道灯", 5)  # a file keyword: the new weight replaces the old
     assert [w for k, w in c.keywords("repair") if k == "楼道灯"] == [5.0]
     assert c.remove_keyword("repair", "燈")  # file keyword "=灯", written in Traditional
-    assert "repair:灯(+1.5)" not in c.classify("楼梯间的灯不亮").evidence
+    assert "repair:灯(+1.5)" not in c.classify("楼梯间的灯不亮", mode="rules").evidence
     assert not c.remove_keyword("repair", "没有这个词")
     c.reload()  # run-time changes survive a reload of the file
-    assert c.classify("门口的雨搭被风吹歪了").category == "repair"
+    assert c.classify("门口的雨搭被风吹歪了", mode="rules").category == "repair"
     problems = c.set_runtime_rules([("add", "other", "充电宝柜", 4), ("add", "repair", "re:(", 3),
                                     ("remove", "other", "充电宝柜", 0)])
     assert len(problems) == 1 and "re:(" in problems[0]  # a bad stored change is skipped, not fatal
-    assert c.classify("门口的雨搭被风吹歪了").category == "none"  # everything else was replaced
+    assert c.classify("门口的雨搭被风吹歪了", mode="rules").category == "none"  # everything else was replaced
     assert [w for k, w in c.keywords("repair") if k == "楼道灯"] == [3.0]
     assert not any("充电宝柜" in k for k, _ in c.keywords("other"))
 

@@ -105,6 +105,11 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
     if found:
         alert = True
         evidence.append(found[1])
+        if tier == "none" and mode == "combined":  # danger to people is never mere chatter
+            tier = "unsure"
+            category = pred.category if pred is not None else rules.category
+            if category == "none":
+                category = "care"
     elif alert:
         danger = "other"
     return dataclasses.replace(
