@@ -465,7 +465,8 @@ def test_kinds_of_chatter_get_no_public_receipt(clf, kind, text):
 
 
 @pytest.mark.parametrize("danger,text", [
-    ("child", "对面楼有个小孩爬到五楼窗台外面去了 家里好像没人"),
+    ("ledge", "对面楼有个小孩爬到五楼窗台外面去了 家里好像没人"),
+    ("child", "小区池塘边有个三岁的娃一个人在玩水 旁边没大人"),
     ("not_seen", "隔壁独居的老奶奶三天没出门了 敲门也没人应"),
     ("suicide", "楼上小伙子这几天一直说活不下去了 刚又在阳台上站着"),
     ("intruder", "凌晨三点有个不认识的男的在挨家拧门把手"),
@@ -473,14 +474,15 @@ def test_kinds_of_chatter_get_no_public_receipt(clf, kind, text):
     ("fire", "五楼那家窗户往外冒黑烟 家里好像有人"),
     ("fall", "我婆婆在卫生间滑倒了 爬不起来 我一个人扶不动"),
     ("lift", "电梯停在两层中间 里面关着个送快递的 一直在拍门"),
-    ("water_electric", "楼道配电箱在往下滴水 里面呲呲响"),
+    ("water_electric", "楼道配电箱在往下滴水 下面的插座都湿了"),
+    ("electric", "楼下电线杆上的线掉下来了 搭在地上"),
     ("violence", "楼下两口子吵架 男的拿着菜刀追出来了"),
 ])
 def test_the_danger_net_fires_on_everyday_words(clf, danger, text):
     r = clf.classify(text)
     assert r.alert, r
-    assert r.danger is not None
-    assert r.tier != "none" or r.alert  # an emergency is never silenced
+    assert r.danger == danger
+    assert r.tier != "none"  # a person sees it: danger to people is never mere chatter
 
 
 @pytest.mark.parametrize("text", [
@@ -514,7 +516,7 @@ def test_alert_fires_when_only_unsure_and_urgent_needs_sure():
     from domain.classifier.danger import DangerNet
 
     r = judge("有个小孩爬到窗台外面了", _rules(), _pred(T.unsure + 0.01, 0.0, "care"), DangerNet.load(), T)
-    assert (r.tier, r.alert, r.danger, r.urgent) == ("unsure", True, "child", False)
+    assert (r.tier, r.alert, r.danger, r.urgent) == ("unsure", True, "ledge", False)
     r = judge("电梯里有人", _rules("repair", alert=True), _pred(0.99, 0.9), None, T)
     assert (r.tier, r.urgent, r.alert) == ("sure", True, True)
 
