@@ -437,10 +437,13 @@ from domain.classifier.model import Prediction  # noqa: E402
 
 
 def test_a_plain_request_is_sure_and_named(clf):
-    r = clf.classify("3单元的电梯卡在八楼不动了 麻烦物业派人来看看")
+    r = clf.classify("3单元的楼道灯不亮了 一个星期了 麻烦物业派人来换一下")
     assert (r.tier, r.category, r.urgent, r.alert) == ("sure", "repair", False, False)
-    assert r.subject == "3单元电梯" and r.summary == "3单元电梯停运"
+    assert r.subject == "3单元楼道灯" and r.summary == "3单元楼道灯不亮"
     assert r.p_request is not None and r.p_request > 0.5
+    r = clf.classify("3单元的电梯卡在八楼不动了 麻烦物业派人来看看")
+    assert (r.tier, r.category, r.subject, r.summary) == ("sure", "repair", "3单元电梯", "3单元电梯停运")
+    assert r.danger != "trapped"  # a lift stuck at a floor is not a person trapped
 
 
 @pytest.mark.parametrize("kind,text", [
@@ -536,7 +539,7 @@ def test_tiers_follow_the_thresholds():
 def test_classify_command_adds_tier_and_alert(tmp_path, cache_dir):
     env = dict(os.environ, LIANHU_DATA_DIR=str(cache_dir))
     lines = "\n".join(json.dumps({"text": t}, ensure_ascii=False) for t in
-                      ["3单元电梯卡在八楼不动了 麻烦物业来看看", "今天天气真好", "一楼楼道里有股很冲的煤气味 越来越浓"])
+                      ["3单元的楼道灯不亮了 麻烦物业来换一下", "今天天气真好", "一楼楼道里有股很冲的煤气味 越来越浓"])
     run = subprocess.run([sys.executable, "-m", "bot.cli.classifier", "classify"], input=lines.encode(),
                          capture_output=True, cwd=REPO, env=env, timeout=120)
     got = [json.loads(x) for x in run.stdout.decode().splitlines()]

@@ -358,6 +358,8 @@ def cmd_learn(args: argparse.Namespace) -> int:
             argv += ["--database-url", args.eval_database_url]
     if args.model_out:
         argv += ["--out", args.model_out]
+    if args.no_cv:
+        argv.append("--no-cv")
     for flag, value in (("--rules", args.rules), ("--data-dir", args.data_dir)):
         if value:
             argv += [flag, value]
@@ -400,6 +402,8 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument("--out", metavar="PATH", help="where to write the lexicon (default: domain/classifier/lexicon.json)")
     p.add_argument("--model-out", metavar="PATH", help="where to write the model (default: domain/classifier/model.json)")
     p.add_argument("--no-model", action="store_true", help="only the lexicon, not the learned model")
+    p.add_argument("--no-cv", action="store_true",
+                   help="skip the grouped cross-validation (minutes); the model's own tiers from inner folds")
     p.add_argument("--rules", metavar="PATH", help="rules file (its synonyms shape the tokens)")
     p.add_argument("--data-dir", metavar="DIR", help="folder for jieba's cache (default: $LIANHU_DATA_DIR or ./data)")
     p.set_defaults(func=cmd_learn)

@@ -8,7 +8,7 @@ from .subjects import subject
 
 #: fault words as people write them -> the word shown (first match in the message wins)
 FAULTS: tuple[tuple[str, str], ...] = (
-    (r"(停运|不动了?|停在|卡在|卡住|困|关人|下不来|上不去|不运行|停了|坏了|罢工)", "停运"),
+    (r"(停运|不动了?|停在|卡在|卡住|困|关人|下不来|上不去|不运行|停了|罢工)", "停运"),
     (r"(不亮|黑漆漆|黑乎乎|一片黑|灯坏|闪)", "不亮"),
     (r"(漏水|渗水|滴水|往下滴|往外渗|渗漏|漏雨)", "漏水"),
     (r"(堵了|堵住|堵塞|不通|返水|倒灌|冒水|往外冒)", "堵塞"),
