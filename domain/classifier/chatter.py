@@ -32,6 +32,10 @@ class ChatterKinds:
         except (OSError, ValueError, re.error, TypeError, AttributeError) as e:
             raise ValueError(f"bad chatter file {p}: {e}") from None
 
+    def asks(self, norm: str) -> bool:
+        """The message asks the community or someone who must act (the ``[ask]`` words)."""
+        return self.ask is not None and self.ask.search(norm) is not None
+
     def check(self, norm: str) -> str | None:
         """The first kind of chatter the message is, unless it asks someone to act."""
         if self.ask is not None and self.ask.search(norm):

@@ -32,7 +32,7 @@ class Tiers:
     sure: float = 0.967
     sure_with_rules: float = 0.7
     unsure: float = 0.6
-    unsure_with_rules: float = 0.1
+    unsure_with_rules: float = 0.3
     urgent: float = 0.5
     urgent_with_rules: float = 0.05
     alert: float = 0.2
@@ -90,6 +90,10 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
     else:
         p = pred.p_request
         tier = _tier(p, rules.category != "none", T, mode, chatter)
+        if tier == "none" and mode == "combined" and rules.category != "none" and kinds is not None \
+                and kinds.asks(norm):  # the rules' request, asked of someone who must act: a person looks
+            tier = "unsure"
+            evidence.append("ask:unsure")
         if chatter is not None:
             evidence.append(f"chatter:{chatter}")
         category = "none" if tier == "none" else _category(rules, pred, T, mode)
