@@ -50,10 +50,15 @@ def test_shipped_model_scores_without_sklearn():
 
 
 def test_shipped_file_is_small_and_describes_itself():
-    assert DEFAULT_MODEL.stat().st_size < 1_500_000
+    # 3,511 labelled messages (dev, holdouts, the five fresh batches) give about 1.6 MB
+    assert DEFAULT_MODEL.stat().st_size < 2_000_000
     data = json.loads(DEFAULT_MODEL.read_text(encoding="utf-8"))
     assert data["format"] == 1
-    assert not any("fresh" in s for s in data["about"]["sources"])
+    from domain.classifier.training import first_look_recorded
+
+    # a fresh batch is among the sources only once its first look is recorded
+    fresh = [s for s in data["about"]["sources"] if s.startswith("b") and s.endswith(".jsonl")]
+    assert all(first_look_recorded(Path("tests/data/fresh") / s) for s in fresh)
     t = data["tiers"]
     assert 0 < t["unsure"] < t["sure"] < 1 and 0 < t["urgent"] < 1
 
