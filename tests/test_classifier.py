@@ -578,3 +578,33 @@ def test_learn_refuses_a_fresh_batch_before_its_first_look(tmp_path, capsys):
     assert main(["learn", str(sealed), "--out", str(tmp_path / "lex.json"), "--model-out", str(tmp_path / "m.json")]) == 2
     assert not (tmp_path / "lex.json").exists() and not (tmp_path / "m.json").exists()
     assert "b9.jsonl" in capsys.readouterr().err
+
+
+def test_danger_is_no_kind_of_chatter(clf):
+    # "是不是哪家…" reads like a question between neighbours, but a gas smell now is danger
+    r = clf.classify("楼道里一股很冲的煤气味 是不是哪家漏气了")
+    assert (r.tier, r.category, r.urgent, r.alert, r.danger) == ("sure", "utilities", True, True, "gas")
+
+
+@pytest.mark.parametrize("text", [
+    "楼道灯坏了,我家电话13912345678,有事打我",          # a phone number the model has never seen
+    "楼道灯坏了😡😡 '; DROP TABLE ticket; --",            # noise after a plain fault
+])
+def test_a_plain_fault_with_noise_still_gets_a_receipt(clf, text):
+    r = clf.classify(text)
+    assert (r.tier, r.category) == ("sure", "repair"), r
+
+
+def test_a_keyword_staff_changed_in_chat_decides(tmp_path, cache_dir):
+    c = Classifier(rules_path=_copy_rules(tmp_path), cache_dir=cache_dir)
+    text = "门口的雨搭被风吹歪了"
+    assert c.classify(text).tier != "sure"
+    c.add_keyword("repair", "雨搭", 6)
+    r = c.classify(text)
+    assert (r.tier, r.category) == ("sure", "repair")
+    c.remove_keyword("repair", "雨搭")
+    assert c.classify(text).tier == "none"
+    # the danger net still speaks where staff's keywords decide
+    c.add_keyword("repair", "雨搭", 6)
+    r = c.classify("雨搭被风吹歪了 有个老人摔倒了 爬不起来")
+    assert r.alert and r.danger == "fall"

@@ -19,6 +19,7 @@ Classifier here keeps the current rules (and staff's run-time changes) and ties 
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from pathlib import Path
@@ -65,6 +66,7 @@ class Classifier:
         self._tk = new_tokenizer(self.cache_dir)
         self._added_words: set[str] = set()
         self._rules: CompiledRules = self._load()  # raises RuleFileError if the file is bad
+        self._staff_terms: tuple[str, ...] = ()
         self.lexicon = Lexicon.load(lexicon_path) if lexicon_path is not None else Lexicon.load()
         # the judge's parts: the learned model (rules alone when it cannot be read), the danger net
         self.model: Model | None = None
@@ -148,6 +150,15 @@ class Classifier:
         self._extra = extra
         self._add_words(compiled.words)
         self._rules = compiled
+        self._staff_terms = self._changed_terms()
+
+    def _changed_terms(self) -> tuple[str, ...]:
+        """The keywords staff added or switched off in chat: where a message contains one, the
+        rules decide (staff's word is final), as before the model existed."""
+        terms = {self._key_id(r.key) for r in self._extra if not r.key.startswith("re:")}
+        terms |= {key for _, key in self._removed if not key.startswith("re:")}
+        parts = {p.strip().lstrip("=") for t in terms for p in t.split("&")}
+        return tuple(sorted(p for p in parts if p))
 
     def _with_added(self, extra: list[Rule], removed: set[tuple[str, str]], category: str,
                     keyword: str, weight: float) -> tuple[list[Rule], set[tuple[str, str]]]:
@@ -235,8 +246,21 @@ class Classifier:
         if tokens is None:
             tokens = self.tokenize(text)
         rules = score(self._rules, tokens, self.lexicon)
+        norm = "".join(tokens)
+        if mode == "combined" and self._staff_terms and any(t in norm for t in self._staff_terms):
+            return self._staff_decides(norm, rules)
         pred = self.model.predict(tokens, text) if self.model is not None and mode != "rules" else None
-        return judge("".join(tokens), rules, pred, self.danger, self.tiers, mode, self.chatter)
+        return judge(norm, rules, pred, self.danger, self.tiers, mode, self.chatter)
+
+    def _staff_decides(self, norm: str, rules: Classification) -> Classification:
+        """The rules' answer (with a keyword staff changed in chat), plus the danger net."""
+        result = judge(norm, rules, None, None, self.tiers, "rules")
+        found = self.danger.check(norm)
+        if found is None:
+            return result
+        return dataclasses.replace(result, alert=True, danger=found[0], evidence=result.evidence + (found[1],),
+                                   tier="unsure" if result.tier == "none" else result.tier,
+                                   category="care" if result.category == "none" else result.category)
 
     def classify_modes(self, text: str) -> dict[str, Classification]:
         """The rules alone, the model alone and combined, sharing one segmentation and scoring."""

@@ -31,6 +31,8 @@ MODES = ("combined", "rules", "model")
 class Tiers:
     sure: float = 0.967
     sure_with_rules: float = 0.7
+    strong_rules: float = 6.0
+    sure_with_strong_rules: float = 0.3
     unsure: float = 0.6
     unsure_with_rules: float = 0.3
     urgent: float = 0.5
@@ -51,14 +53,16 @@ class Tiers:
         return cls(**{k: float(v) for k, v in data.items()})
 
 
-def _tier(p: float, rules_say: bool, T: Tiers, mode: str, chatter: str | None = None) -> str:
+def _tier(p: float, rules: Classification, T: Tiers, mode: str, chatter: str | None = None) -> str:
+    rules_say = rules.category != "none"
     if mode == "rules":
         return "sure" if rules_say else "none"
     if mode == "model":
         rules_say = False
     elif chatter is not None:  # a kind of chatter: never a public receipt
         return "unsure" if p >= T.unsure_chatter else "none"
-    if p >= T.sure or (rules_say and p >= T.sure_with_rules):
+    strong = rules_say and rules.score >= T.strong_rules  # the rules are sure too (楼道灯坏了 + noise)
+    if p >= T.sure or (rules_say and p >= T.sure_with_rules) or (strong and p >= T.sure_with_strong_rules):
         return "sure"
     if p >= T.unsure or (rules_say and p >= T.unsure_with_rules):
         return "unsure"
@@ -78,8 +82,9 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
           T: Tiers, mode: str = "combined", kinds: ChatterKinds | None = None) -> Classification:
     """The final Classification of a message (``norm`` = its normalised text)."""
     about = subject(norm)
-    chatter = kinds.check(norm) if kinds is not None and mode == "combined" else None
     found = net.check(norm) if net is not None and mode != "rules" else None
+    # danger to people is no kind of chatter ("是不是哪家漏气了" is not advice between neighbours)
+    chatter = kinds.check(norm) if kinds is not None and mode == "combined" and found is None else None
     evidence = list(rules.evidence) if mode != "model" else []
     if pred is None or mode == "rules":
         tier = "sure" if rules.category != "none" else "none"
@@ -89,7 +94,7 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
         p = None
     else:
         p = pred.p_request
-        tier = _tier(p, rules.category != "none", T, mode, chatter)
+        tier = _tier(p, rules, T, mode, chatter)
         if tier == "none" and mode == "combined" and rules.category != "none" and kinds is not None \
                 and kinds.asks(norm):  # the rules' request, asked of someone who must act: a person looks
             tier = "unsure"
