@@ -6,7 +6,8 @@ Generates realistic group-chat messages by combining and perturbing templates
 (places, problems, requests, chatter, emoji, Traditional characters, spacing),
 then in one run measures messages per second for
   * raw ``jieba.lcut`` (the global tokenizer, default HMM=True), and
-  * ``Classifier.classify`` (including its own normalisation + tokenisation),
+  * ``Classifier.classify`` (including its own normalisation + tokenisation, the rules,
+    the learned model, the danger net and the chatter kinds: the whole classification),
 and start-up time: cold (no jieba cache: dictionary build), warm (cache file
 present, new process) and in-process (second Classifier).
 Target: classify throughput >= 0.5 x raw jieba throughput.
@@ -96,7 +97,8 @@ def _startup(cache_dir: str) -> float:
 
 
 def _speeds(clf: Classifier, msgs: list[str]) -> tuple[float, float, float, float]:
-    """Messages per second: raw jieba, classify, its tokenize alone, its rules alone."""
+    """Messages per second: raw jieba, classify (the whole judge: rules, model, danger net,
+    chatter kinds), its tokenize alone, and the judge given the tokens."""
     import jieba
 
     jieba.initialize()
@@ -160,8 +162,9 @@ def main() -> int:
 
     cats: dict[str, int] = {}
     for m in msgs[:2000]:
-        c = clf.classify(m).category
-        cats[c] = cats.get(c, 0) + 1
+        r = clf.classify(m)
+        for key in (r.category, "tier:" + r.tier) + (("alert",) if r.alert else ()):
+            cats[key] = cats.get(key, 0) + 1
     ratio = full / raw
     fig = {
         "raw_jieba_msgs_per_s": round(raw),
@@ -178,10 +181,10 @@ def main() -> int:
     print(f"raw jieba.lcut:          {raw:10.0f} msgs/s")
     print(f"classify (incl. tokens): {full:10.0f} msgs/s   ratio {ratio:.2f} (target >= 0.5)")
     print(f"classify with HMM=True:  {full_hmm:10.0f} msgs/s   ratio {full_hmm / raw:.2f} (same segmentation mode as raw)")
-    print(f"  of which tokenize:     {tok_rate:10.0f} msgs/s;  rules alone {rules_rate:.0f} msgs/s")
+    print(f"  of which tokenize:     {tok_rate:10.0f} msgs/s;  the judge given tokens {rules_rate:.0f} msgs/s")
     print(f"start-up: cold {cold:.2f}s (builds jieba cache), warm new process {warm:.2f}s, "
           f"in-process {first_in_process:.3f}s then {second_in_process:.3f}s")
-    print("categories of the first 2000:", json.dumps(dict(sorted(cats.items())), ensure_ascii=False))
+    print("categories, tiers and alerts of the first 2000:", json.dumps(dict(sorted(cats.items())), ensure_ascii=False))
     if args.json:
         print(json.dumps(fig))
     return 0 if ratio >= 0.5 else 1

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.classifier import classify_lines, evaluate, load_labelled, targets_met
+from bot.cli.classifier import classify_lines, evaluate, load_labelled
+from domain.classifier.measure import missed
+from domain.classifier.training import first_look_recorded
 from domain.classifier import CATEGORIES, Classification, Classifier, RuleFileError
 from domain.classifier.rules import DEFAULT_RULES
 
@@ -28,7 +30,8 @@ def clf(cache_dir) -> Classifier:
 
 
 def check(clf: Classifier, text: str, category: str, urgent: bool = False) -> Classification:
-    r = clf.classify(text)
+    """The keyword rules' answer (one voice of the judge; the judge's own tests are further down)."""
+    r = clf.classify(text, mode="rules")
     assert (r.category, r.urgent) == (category, urgent), f"{text!r} -> {r}"
     return r
 
@@ -51,10 +54,10 @@ def test_tokenize_normalises_and_keeps_text(clf):
 def test_classify_uses_given_tokens(clf):
     text = "楼道灯坏了三天了 晚上上楼黑漆漆的"
     tokens = clf.tokenize(text)
-    assert clf.classify(text, tokens) == clf.classify(text)
+    assert clf.classify(text, tokens, mode="rules") == clf.classify(text, mode="rules")
     # the tokens are what gets classified
     other = clf.tokenize("今天天气真好")
-    assert clf.classify(text, other).category == "none"
+    assert clf.classify(text, other, mode="rules").category == "none"
 
 
 def test_evidence_names_the_rules(clf):
@@ -62,7 +65,7 @@ def test_evidence_names_the_rules(clf):
     assert r.is_request
     assert any(e.startswith("urgent:燃气味") for e in r.evidence)
     assert any(e.startswith("utilities:") for e in r.evidence)
-    r = clf.classify("电梯修好了,谢谢")
+    r = clf.classify("电梯修好了,谢谢", mode="rules")
     assert not r.is_request
     assert any(e.startswith("cancel:修好了") for e in r.evidence)
 
@@ -156,9 +159,9 @@ def test_urgent_sounding_but_not_urgent(clf, text, category):
 
 
 def test_negated_and_resolved_emergencies(clf):
-    assert not clf.classify("不是燃气味 是楼下在炖肉").urgent
+    assert not clf.classify("不是燃气味 是楼下在炖肉", mode="rules").urgent
     check(clf, "孩子找到了 谢谢大家帮忙", "none")
-    assert clf.classify("电梯还没修好 已经三天了").is_request
+    assert clf.classify("电梯还没修好 已经三天了", mode="rules").is_request
 
 
 # --------------------------------------------------------------------------- rules file
@@ -179,7 +182,7 @@ def _copy_rules(tmp_path: Path) -> Path:
 def test_rule_file_error_reports_line_and_keeps_rules(tmp_path, cache_dir, bad, expect_line_of):
     path = _copy_rules(tmp_path)
     c = Classifier(rules_path=path, cache_dir=cache_dir)
-    before = c.classify("楼道灯坏了三天 晚上黑漆漆的")
+    before = c.classify("楼道灯坏了三天 晚上黑漆漆的", mode="rules")
     assert before.category == "repair"
     good = path.read_text(encoding="utf-8")
     # replace the whole file by a small broken one: old rules must stay in force
@@ -194,7 +197,7 @@ def test_rule_file_error_reports_line_and_keeps_rules(tmp_path, cache_dir, bad, 
     else:
         assert err.line is not None and 1 <= err.line <= len(lines)
     assert str(path) in str(err) and f":{err.line}" in str(err) and "规则文件错误" in str(err)
-    assert c.classify("楼道灯坏了三天 晚上黑漆漆的") == before
+    assert c.classify("楼道灯坏了三天 晚上黑漆漆的", mode="rules") == before
     # a fixed file is picked up again
     path.write_text(good.replace('"楼道灯" = 3', '"楼道灯" = 3.5'), encoding="utf-8")
     c.reload()
@@ -212,11 +215,11 @@ def test_constructor_rejects_bad_file(tmp_path, cache_dir):
 def test_add_keyword_takes_effect(tmp_path, cache_dir):
     c = Classifier(rules_path=_copy_rules(tmp_path), cache_dir=cache_dir)
     text = "小区的共享充电宝柜子被人砸了 能不能找人弄走"
-    assert not any("充电宝柜" in e for e in c.classify(text).evidence)
+    assert not any("充电宝柜" in e for e in c.classify(text, mode="rules").evidence)
     c.add_keyword("other", "充电宝柜", 4)
     assert ("充电宝柜", 4.0) in c.keywords("other")
     assert "充电宝柜" in c.tokenize(text)
-    r = c.classify(text)
+    r = c.classify(text, mode="rules")
     assert r.category == "other" and "other:充电宝柜(+4)" in r.evidence
     c.reload()  # run-time keywords survive a reload
     assert ("充电宝柜", 4.0) in c.keywords("other")
@@ -298,7 +301,7 @@ def test_eval_command_lists_errors(tmp_path, cache_dir):
 @pytest.mark.skipif(not DEV.exists(), reason="../shared/eval/dev.jsonl not present")
 def test_dev_set_meets_targets(clf):
     m = evaluate(clf, load_labelled(DEV))
-    assert targets_met(m) == [], {k: v for k, v in m.items() if k not in ("confusion", "errors")}
+    assert missed(m["judge"]["combined"]) == [], m["judge"]["combined"]
 
 
 # --------------------------------------------------------------------------- generalisation (issue 3)
@@ -311,8 +314,20 @@ HOLDOUTS = [REPO / "tests" / "data" / name
 
 @pytest.mark.parametrize("path", HOLDOUTS, ids=lambda p: p.name)
 def test_holdout_sets_meet_targets(clf, path):
+    """The judge's targets (issue 10) on every labelled set it was built with."""
     m = evaluate(clf, load_labelled(path))
-    assert targets_met(m) == [], {k: v for k, v in m.items() if k not in ("confusion", "errors")}
+    assert missed(m["judge"]["combined"]) == [], m["judge"]["combined"]
+
+
+MEASURED = [p for p in sorted((REPO / "tests" / "data" / "fresh").glob("b*.jsonl")) if first_look_recorded(p)]
+
+
+@pytest.mark.parametrize("path", MEASURED, ids=lambda p: p.name)
+def test_fresh_batches_meet_targets_once_measured_and_tuned(clf, path):
+    """A fresh batch joins the tuned sets only after its first look (README.md); then the judge
+    must hold the targets on it like on the others."""
+    m = evaluate(clf, load_labelled(path))
+    assert missed(m["judge"]["combined"]) == [], m["judge"]["combined"]
 
 
 @pytest.mark.parametrize("text,category,urgent", [
@@ -355,20 +370,20 @@ def test_problem_words_in_chatter_stay_silent(clf, text):
 
 def test_runtime_rules_replace_and_remove(tmp_path, cache_dir):
     c = Classifier(rules_path=_copy_rules(tmp_path), cache_dir=cache_dir)
-    assert c.classify("门口的雨搭被风吹歪了").category == "none"
+    assert c.classify("门口的雨搭被风吹歪了", mode="rules").category == "none"
     c.add_keyword("repair", "雨搭", 3)
-    assert c.classify("门口的雨搭被风吹歪了").category == "repair"
+    assert c.classify("门口的雨搭被风吹歪了", mode="rules").category == "repair"
     c.add_keyword("repair", "楼道灯", 5)  # a file keyword: the new weight replaces the old
     assert [w for k, w in c.keywords("repair") if k == "楼道灯"] == [5.0]
     assert c.remove_keyword("repair", "燈")  # file keyword "=灯", written in Traditional
-    assert "repair:灯(+1.5)" not in c.classify("楼梯间的灯不亮").evidence
+    assert "repair:灯(+1.5)" not in c.classify("楼梯间的灯不亮", mode="rules").evidence
     assert not c.remove_keyword("repair", "没有这个词")
     c.reload()  # run-time changes survive a reload of the file
-    assert c.classify("门口的雨搭被风吹歪了").category == "repair"
+    assert c.classify("门口的雨搭被风吹歪了", mode="rules").category == "repair"
     problems = c.set_runtime_rules([("add", "other", "充电宝柜", 4), ("add", "repair", "re:(", 3),
                                     ("remove", "other", "充电宝柜", 0)])
     assert len(problems) == 1 and "re:(" in problems[0]  # a bad stored change is skipped, not fatal
-    assert c.classify("门口的雨搭被风吹歪了").category == "none"  # everything else was replaced
+    assert c.classify("门口的雨搭被风吹歪了", mode="rules").category == "none"  # everything else was replaced
     assert [w for k, w in c.keywords("repair") if k == "楼道灯"] == [3.0]
     assert not any("充电宝柜" in k for k, _ in c.keywords("other"))
 
@@ -411,3 +426,185 @@ def test_emergencies_in_new_words(clf, text, category):
 ])
 def test_precedence_and_cancellation(clf, text, category):
     check(clf, text, category, False)
+
+
+# --------------------------------------------------------------------------- the judge (issue 10)
+# Hand-written cases of each general mechanism (domain/classifier/README.md, "The judge"),
+# none copied from the labelled sets.
+
+from domain.classifier.judge import Tiers, judge  # noqa: E402
+from domain.classifier.model import Prediction  # noqa: E402
+
+
+def test_a_plain_request_is_sure_and_named(clf):
+    r = clf.classify("3单元的楼道灯不亮了 一个星期了 麻烦物业派人来换一下")
+    assert (r.tier, r.category, r.urgent, r.alert) == ("sure", "repair", False, False)
+    assert r.subject == "3单元楼道灯" and r.summary == "3单元楼道灯不亮"
+    assert r.p_request is not None and r.p_request > 0.5
+    r = clf.classify("3单元的电梯卡在八楼不动了 麻烦物业派人来看看")
+    assert (r.tier, r.category, r.subject, r.summary) == ("sure", "repair", "3单元电梯", "3单元电梯停运")
+    assert r.danger != "trapped"  # a lift stuck at a floor is not a person trapped
+
+
+@pytest.mark.parametrize("kind,text", [
+    ("figurative", "这两天热得我整个人都要冒烟了 空调开一天"),
+    ("figurative", "带了一天娃 累得要散架了"),
+    ("resolved", "楼道灯已经换好了 亮堂多了 谢谢电工师傅"),
+    ("resolved", "昨晚停的水今早来水了 大家不用再问了"),
+    ("hearsay", "听说别的小区前两天有电动车在楼道里起火 好吓人"),
+    ("advice", "大家家里下水道返味一般用什么办法 有啥小妙招"),
+    ("offer", "出一个九成新的电动车充电器 有人要吗 便宜"),
+    ("offer", "捡到一串钥匙 挂在一楼信箱上了 谁丢的去拿"),
+    ("thanks", "感谢网格员小刘 昨天帮我妈把降压药送上门 太贴心了"),
+    ("notice", "【通知】本周六上午十点全楼消防演练 听到警报请从楼梯下楼"),
+    ("chat", "外面下雪了 孩子们在楼下堆雪人 哈哈"),
+    ("tip", "天冷了大家用电暖器记得离床远一点 出门记得断电"),
+])
+def test_kinds_of_chatter_get_no_public_receipt(clf, kind, text):
+    r = clf.classify(text)
+    assert r.tier != "sure", r
+    assert not r.urgent
+    assert not r.alert, r  # none of these is danger now
+
+
+@pytest.mark.parametrize("danger,text", [
+    ("ledge", "对面楼有个小孩爬到五楼窗台外面去了 家里好像没人"),
+    ("child", "小区池塘边有个三岁的娃一个人在玩水 旁边没大人"),
+    ("not_seen", "隔壁独居的老奶奶三天没出门了 敲门也没人应"),
+    ("suicide", "楼上小伙子这几天一直说活不下去了 刚又在阳台上站着"),
+    ("intruder", "凌晨三点有个不认识的男的在挨家拧门把手"),
+    ("gas", "一楼楼道里有股很冲的煤气味 越来越浓"),
+    ("fire", "五楼那家窗户往外冒黑烟 家里好像有人"),
+    ("fall", "我婆婆在卫生间滑倒了 爬不起来 我一个人扶不动"),
+    ("lift", "电梯停在两层中间 里面关着个送快递的 一直在拍门"),
+    ("water_electric", "楼道配电箱在往下滴水 下面的插座都湿了"),
+    ("electric", "楼下电线杆上的线掉下来了 搭在地上"),
+    ("violence", "楼下两口子吵架 男的拿着菜刀追出来了"),
+])
+def test_the_danger_net_fires_on_everyday_words(clf, danger, text):
+    r = clf.classify(text)
+    assert r.alert, r
+    assert r.danger == danger
+    assert r.tier != "none"  # a person sees it: danger to people is never mere chatter
+
+
+@pytest.mark.parametrize("text", [
+    "上个月楼道起火那次 多亏了保安 现在想想还后怕",     # the past
+    "新闻里说外地有个小孩从窗户掉下去了 大家看好孩子",   # hearsay + a tip
+    "今天消防演练 好多人下楼 像真的着火一样",         # a drill
+    "万一哪天电梯困人了 里面有没有应急电话啊",        # a hypothetical
+    "刚才群里说的煤气味 原来是楼下在熬中药 虚惊一场",    # an all-clear
+])
+def test_the_danger_net_stays_quiet_on_danger_words_that_are_not_danger_now(clf, text):
+    r = clf.classify(text)
+    net = clf.danger.check("".join(clf.tokenize(text)))
+    assert net is None, net
+    assert r.tier != "sure" or not r.urgent
+
+
+def _rules(category: str = "none", alert: bool = False) -> Classification:
+    return Classification(category=category, urgent=alert and category != "none", evidence=(), score=0.0,
+                          alert=alert)
+
+
+def _pred(p: float, p_urgent: float = 0.0, category: str = "repair") -> Prediction:
+    cats = {c: (0.9 if c == category else 0.1 / 9) for c in CATEGORIES if c != "none"}
+    return Prediction(p, p_urgent, cats)
+
+
+def test_alert_fires_when_only_unsure_and_urgent_needs_sure():
+    T = Tiers()
+    r = judge("有个小孩爬到窗台外面了", _rules(), _pred(T.unsure + 0.01, 0.0, "care"), None, T)
+    assert r.tier == "unsure" and r.category == "care" and not r.urgent
+    from domain.classifier.danger import DangerNet
+
+    r = judge("有个小孩爬到窗台外面了", _rules(), _pred(T.unsure + 0.01, 0.0, "care"), DangerNet.load(), T)
+    assert (r.tier, r.alert, r.danger, r.urgent) == ("unsure", True, "ledge", False)
+    r = judge("电梯里有人", _rules("repair", alert=True), _pred(0.99, 0.9), None, T)
+    assert (r.tier, r.urgent, r.alert) == ("sure", True, True)
+
+
+def test_tiers_follow_the_thresholds():
+    T = Tiers()
+    assert judge("x", _rules(), _pred(T.sure), None, T).tier == "sure"
+    assert judge("x", _rules(), _pred(T.unsure), None, T).tier == "unsure"
+    assert judge("x", _rules(), _pred(T.unsure - 0.01), None, T).tier == "none"
+    assert judge("x", _rules(), _pred(T.unsure - 0.01), None, T).category == "none"
+    # the rules agreeing lower the bar; the rules alone / model alone modes ignore the other voice
+    assert judge("x", _rules("repair"), _pred(T.sure_with_rules), None, T).tier == "sure"
+    assert judge("x", _rules("repair"), _pred(T.sure_with_rules), None, T, mode="model").tier != "sure"
+    assert judge("x", _rules("repair"), _pred(0.0), None, T, mode="rules").tier == "sure"
+
+
+def test_classify_command_adds_tier_and_alert(tmp_path, cache_dir):
+    env = dict(os.environ, LIANHU_DATA_DIR=str(cache_dir))
+    lines = "\n".join(json.dumps({"text": t}, ensure_ascii=False) for t in
+                      ["3单元的楼道灯不亮了 麻烦物业来换一下", "今天天气真好", "一楼楼道里有股很冲的煤气味 越来越浓"])
+    run = subprocess.run([sys.executable, "-m", "bot.cli.classifier", "classify"], input=lines.encode(),
+                         capture_output=True, cwd=REPO, env=env, timeout=120)
+    got = [json.loads(x) for x in run.stdout.decode().splitlines()]
+    assert [(g["tier"], g["alert"]) for g in got] == [("sure", False), ("none", False), (got[2]["tier"], True)]
+    assert all("category" in g and "urgent" in g for g in got)
+
+
+def test_eval_reports_rules_model_and_combined(tmp_path, cache_dir):
+    f = tmp_path / "mini.jsonl"
+    f.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in [
+        {"text": "3单元电梯卡在八楼不动了 麻烦物业来看看", "category": "repair", "urgent": False},
+        {"text": "谢谢物业 电梯修好了", "category": "none", "urgent": False},
+        {"text": "一楼楼道里有股很冲的煤气味 越来越浓 快来人", "category": "utilities", "urgent": True},
+    ]) + "\n", encoding="utf-8")
+    env = dict(os.environ, LIANHU_DATA_DIR=str(cache_dir))
+    run = subprocess.run([sys.executable, "-m", "bot.cli.classifier", "eval", str(f)],
+                         capture_output=True, cwd=REPO, env=env, timeout=120)
+    out = run.stdout.decode()
+    assert run.returncode == 0, run.stderr.decode()
+    head = next(line for line in out.splitlines() if line.startswith("judge"))
+    assert head.split()[-3:] == ["rules", "model", "combined"]
+    for label in ("public false alarms", "requests seen", "unsure share of chatter", "alert recall on urgent lines",
+                  "public urgent precision"):
+        assert label in out
+    assert "alert recall on urgent lines" in out and "1.000 (1/1)" in out
+
+
+def test_learn_refuses_a_fresh_batch_before_its_first_look(tmp_path, capsys):
+    from bot.cli.classifier import main
+    from domain.classifier.training import first_look_recorded
+
+    sealed = tmp_path / "fresh" / "b9.jsonl"
+    sealed.parent.mkdir()
+    sealed.write_text(json.dumps({"text": "收到", "category": "none"}) + "\n", encoding="utf-8")
+    assert not first_look_recorded(sealed)
+    assert main(["learn", str(sealed), "--out", str(tmp_path / "lex.json"), "--model-out", str(tmp_path / "m.json")]) == 2
+    assert not (tmp_path / "lex.json").exists() and not (tmp_path / "m.json").exists()
+    assert "b9.jsonl" in capsys.readouterr().err
+
+
+def test_danger_is_no_kind_of_chatter(clf):
+    # "是不是哪家…" reads like a question between neighbours, but a gas smell now is danger
+    r = clf.classify("楼道里一股很冲的煤气味 是不是哪家漏气了")
+    assert (r.tier, r.category, r.urgent, r.alert, r.danger) == ("sure", "utilities", True, True, "gas")
+
+
+@pytest.mark.parametrize("text", [
+    "楼道灯坏了,我家电话13912345678,有事打我",          # a phone number the model has never seen
+    "楼道灯坏了😡😡 '; DROP TABLE ticket; --",            # noise after a plain fault
+])
+def test_a_plain_fault_with_noise_still_gets_a_receipt(clf, text):
+    r = clf.classify(text)
+    assert (r.tier, r.category) == ("sure", "repair"), r
+
+
+def test_a_keyword_staff_changed_in_chat_decides(tmp_path, cache_dir):
+    c = Classifier(rules_path=_copy_rules(tmp_path), cache_dir=cache_dir)
+    text = "门口的雨搭被风吹歪了"
+    assert c.classify(text).tier != "sure"
+    c.add_keyword("repair", "雨搭", 6)
+    r = c.classify(text)
+    assert (r.tier, r.category) == ("sure", "repair")
+    c.remove_keyword("repair", "雨搭")
+    assert c.classify(text).tier == "none"
+    # the danger net still speaks where staff's keywords decide
+    c.add_keyword("repair", "雨搭", 6)
+    r = c.classify("雨搭被风吹歪了 有个老人摔倒了 爬不起来")
+    assert r.alert and r.danger == "fall"

@@ -49,7 +49,8 @@ def test_learn_command_writes_a_lexicon_the_classifier_loads(tmp_path: Path) -> 
                                            ("垃圾堆在楼道", "sanitation"), ("大家好", "none")]),
                     encoding="utf-8")
     out = tmp_path / "lex.json"
-    assert classifier_cli(["learn", str(data), "--out", str(out), "--data-dir", str(tmp_path)]) == 0
+    assert classifier_cli(["learn", str(data), "--out", str(out), "--no-model", "--data-dir", str(tmp_path)]) == 0
     lex = Lexicon.load(out)
     assert lex is not None and lex.docs == {"repair": 1, "sanitation": 2}
-    assert classifier_cli(["learn"]) == 2  # nothing to learn from: a clear message, not a traceback
+    # nothing to learn from: a clear message, not a traceback
+    assert classifier_cli(["learn", str(tmp_path / "missing.jsonl"), "--no-model"]) == 2

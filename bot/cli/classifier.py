@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from domain.classifier import CATEGORIES, Classification, Classifier, RuleFileError
+from domain.classifier.measure import format_judge, measure
 from domain.classifier.tokenizer import default_cache_dir
 
 # Targets from the issue (checked by ``eval --check`` and the tests)
@@ -52,6 +53,12 @@ def _result_json(c: Classification) -> dict[str, object]:
         "urgent": c.urgent,
         "evidence": list(c.evidence),
         "score": c.score,
+        "tier": c.tier,
+        "alert": c.alert,
+        "danger": c.danger,
+        "subject": c.subject,
+        "summary": c.summary,
+        "p_request": None if c.p_request is None else round(c.p_request, 3),
     }
 
 
@@ -116,7 +123,21 @@ def _safe_div(a: float, b: float) -> float:
 
 
 def evaluate(clf: Classifier, items: list[Item]) -> Metrics:
-    """Metrics of clf on labelled items (dicts with text, category, urgent)."""
+    """Metrics of clf on labelled items (dicts with text, category, urgent): today's figures for
+    the combined judge (a request = tier "sure"), and under "judge" the judge's figures for
+    the rules alone, the model alone and combined (domain/classifier/measure.py)."""
+    by_mode: dict[str, list[Classification]] = {"rules": [], "model": [], "combined": []}
+    for it in items:
+        for mode, res in clf.classify_modes(it["text"]).items():
+            by_mode[mode].append(res)
+    m = _request_metrics(items, by_mode["combined"])
+    m["judge"] = {mode: measure([(it["category"], bool(it.get("urgent", False)), r)
+                                 for it, r in zip(items, results)])
+                  for mode, results in by_mode.items()}
+    return m
+
+
+def _request_metrics(items: list[Item], results: list[Classification]) -> Metrics:
     cats = list(CATEGORIES)
     confusion = {g: dict.fromkeys(cats, 0) for g in cats}
     tp = fp = fn = 0
@@ -124,11 +145,10 @@ def evaluate(clf: Classifier, items: list[Item]) -> Metrics:
     u_tp = u_fp = u_fn = 0
     none_n = none_fa = 0
     errors = []
-    for it in items:
+    for it, res in zip(items, results):
         gold_c, gold_u = it["category"], bool(it.get("urgent", False))
-        res = clf.classify(it["text"])
         confusion[gold_c][res.category] += 1
-        gold_req, pred_req = gold_c != "none", res.category != "none"
+        gold_req, pred_req = gold_c != "none", res.tier == "sure"
         tp += gold_req and pred_req
         fp += (not gold_req) and pred_req
         fn += gold_req and not pred_req
@@ -141,7 +161,8 @@ def evaluate(clf: Classifier, items: list[Item]) -> Metrics:
         u_tp += gold_u and res.urgent
         u_fp += (not gold_u) and res.urgent
         u_fn += gold_u and not res.urgent
-        if res.category != gold_c or res.urgent != gold_u:
+        if res.category != gold_c or res.urgent != gold_u or (gold_req != (res.tier == "sure")) \
+                or (gold_u and not res.alert):
             errors.append((it, res))
     precision, recall = _safe_div(tp, tp + fp), _safe_div(tp, tp + fn)
     f1s = []
@@ -204,6 +225,9 @@ def format_report(m: Metrics, show_errors: bool = False) -> str:
     lines.append(f"{'':>11}" + "".join(f"{short[c]:>7}" for c in cats))
     for g in cats:
         lines.append(f"{g:>11}" + "".join(f"{m['confusion'][g][c]:>7}" for c in cats))
+    if "judge" in m:
+        lines.append("")
+        lines.append(format_judge(m["judge"]))
     failed = targets_met(m)
     lines.append("")
     lines.append("targets: all met" if not failed else f"targets NOT met: {', '.join(failed)}")
@@ -212,8 +236,8 @@ def format_report(m: Metrics, show_errors: bool = False) -> str:
         lines.append(f"mistakes ({len(m['errors'])}):")
         for it, res in m["errors"]:
             gold = f"{it['category']}{'!' if it.get('urgent') else ''}"
-            pred = f"{res.category}{'!' if res.urgent else ''}"
-            lines.append(f"- label {gold:<12} got {pred:<12} score {res.score:<6g} {it['text']}")
+            pred = f"{res.category}{'!' if res.urgent else ''}/{res.tier}{'/ALERT' if res.alert else ''}"
+            lines.append(f"- label {gold:<12} got {pred:<24} score {res.score:<6g} {it['text']}")
             lines.append(f"    fired: {', '.join(res.evidence) or '(nothing)'}")
     return "\n".join(lines)
 
@@ -295,15 +319,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_learn(args: argparse.Namespace) -> int:
-    """Make the lexicon (lexicon.json) from labelled files and/or the stored corrections."""
+    """Retrain the learned model (model.json, by grouped cross-validation) and the category
+    lexicon (lexicon.json) from the labelled sets and/or the community's corrections."""
+    from domain.classifier import training
     from domain.classifier.lexicon import DEFAULT_LEXICON, Lexicon
 
-    if not args.files and not args.db:
-        print("请给出标注文件,或用 --db (give labelled FILE.jsonl files and/or --db)", file=sys.stderr)
+    files = [Path(f) for f in args.files] or training.default_files()
+    sealed = [f for f in files if "fresh" in f.parts and not training.first_look_recorded(f)]
+    if sealed:
+        print(f"{sealed[0]}: 首次评测尚未记录,不能用来训练 (sealed until its first look is recorded "
+              f"in domain/classifier/README.md)", file=sys.stderr)
         return 2
     try:
         clf = _make_classifier(args)
-        items = [item for f in args.files for item in load_labelled(f)]
+        items = [item for f in files for item in load_labelled(f)]
         if args.db:
             items += load_examples(args)
     except (OSError, ValueError, RuleFileError) as e:
@@ -312,12 +341,29 @@ def cmd_learn(args: argparse.Namespace) -> int:
     except Exception as e:  # bad database URL, server down
         print(f"无法读取数据库里的样本 cannot read examples from the database: {e}", file=sys.stderr)
         return 2
+    if not items:
+        print("没有标注消息 (no labelled messages)", file=sys.stderr)
+        return 2
     lexicon = Lexicon.learn((clf.tokenize(i["text"]), i["category"]) for i in items)
     out = Path(args.out) if args.out else DEFAULT_LEXICON
     lexicon.save(out)
     print(f"已从 {len(items)} 条标注消息生成词典 learned from {len(items)} messages "
           f"({sum(lexicon.docs.values())} requests, {len(lexicon.counts)} features): {out}")
-    return 0
+    if args.no_model:
+        return 0
+    argv = [str(f) for f in files]
+    if args.db:
+        argv.append("--db")
+        if args.eval_database_url:
+            argv += ["--database-url", args.eval_database_url]
+    if args.model_out:
+        argv += ["--out", args.model_out]
+    if args.no_cv:
+        argv.append("--no-cv")
+    for flag, value in (("--rules", args.rules), ("--data-dir", args.data_dir)):
+        if value:
+            argv += [flag, value]
+    return training.main(argv)
 
 
 # --------------------------------------------------------------------------- wiring
@@ -345,12 +391,19 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument("--check", action="store_true", help="exit with status 1 when a target is not met")
     p.set_defaults(func=cmd_eval)
 
-    p = subparsers.add_parser("learn", help="make the category lexicon (lexicon.json) from labelled messages")
-    p.add_argument("files", metavar="FILE.jsonl", nargs="*", help="lines with text and category")
+    p = subparsers.add_parser("learn", help="retrain the learned model (model.json) and the category lexicon "
+                                          "(lexicon.json) from labelled messages (default: dev + holdouts "
+                                          "+ fresh batches already measured)")
+    p.add_argument("files", metavar="FILE.jsonl", nargs="*",
+                   help="lines with text and category (default: the training module's labelled sets)")
     p.add_argument("--db", action="store_true", help="also the corrections stored in the database")
     p.add_argument("--database-url", dest="eval_database_url", metavar="URL",
                    help="with --db: SQLAlchemy URL (default: the bot's settings)")
-    p.add_argument("--out", metavar="PATH", help="where to write (default: domain/classifier/lexicon.json)")
+    p.add_argument("--out", metavar="PATH", help="where to write the lexicon (default: domain/classifier/lexicon.json)")
+    p.add_argument("--model-out", metavar="PATH", help="where to write the model (default: domain/classifier/model.json)")
+    p.add_argument("--no-model", action="store_true", help="only the lexicon, not the learned model")
+    p.add_argument("--no-cv", action="store_true",
+                   help="skip the grouped cross-validation (minutes); the model's own tiers from inner folds")
     p.add_argument("--rules", metavar="PATH", help="rules file (its synonyms shape the tokens)")
     p.add_argument("--data-dir", metavar="DIR", help="folder for jieba's cache (default: $LIANHU_DATA_DIR or ./data)")
     p.set_defaults(func=cmd_learn)

@@ -19,13 +19,18 @@ Classifier here keeps the current rules (and staff's run-time changes) and ties 
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from pathlib import Path
 from typing import Any, Iterable
 
 from .compiler import CompiledRules, Compiler
+from .chatter import ChatterKinds
+from .danger import DangerNet
+from .judge import Tiers, judge
 from .lexicon import Lexicon
+from .model import Model, ModelFileError
 from .rules import (
     CATEGORIES,
     DEFAULT_RULES,
@@ -49,7 +54,8 @@ log = logging.getLogger(__name__)
 
 class Classifier:
     def __init__(self, rules_path: str | Path | None = None, cache_dir: str | Path | None = None,
-                 hmm: bool = False, lexicon_path: Path | None = None):
+                 hmm: bool = False, lexicon_path: Path | None = None, model_path: str | Path | None = None,
+                 use_model: bool = True):
         self.rules_path = Path(rules_path) if rules_path is not None else DEFAULT_RULES
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.hmm = hmm
@@ -60,7 +66,18 @@ class Classifier:
         self._tk = new_tokenizer(self.cache_dir)
         self._added_words: set[str] = set()
         self._rules: CompiledRules = self._load()  # raises RuleFileError if the file is bad
+        self._staff_terms: tuple[str, ...] = ()
         self.lexicon = Lexicon.load(lexicon_path) if lexicon_path is not None else Lexicon.load()
+        # the judge's parts: the learned model (rules alone when it cannot be read), the danger net
+        self.model: Model | None = None
+        if use_model:
+            try:
+                self.model = Model.load(model_path)
+            except ModelFileError as e:
+                log.warning("classifier: no learned model, rules alone: %s", e)
+        self.danger = DangerNet.load()
+        self.chatter = ChatterKinds.load()
+        self.tiers = Tiers.load()
 
     # ---- rules
 
@@ -133,6 +150,15 @@ class Classifier:
         self._extra = extra
         self._add_words(compiled.words)
         self._rules = compiled
+        self._staff_terms = self._changed_terms()
+
+    def _changed_terms(self) -> tuple[str, ...]:
+        """The keywords staff added or switched off in chat: where a message contains one, the
+        rules decide (staff's word is final), as before the model existed."""
+        terms = {self._key_id(r.key) for r in self._extra if not r.key.startswith("re:")}
+        terms |= {key for _, key in self._removed if not key.startswith("re:")}
+        parts = {p.strip().lstrip("=") for t in terms for p in t.split("&")}
+        return tuple(sorted(p for p in parts if p))
 
     def _with_added(self, extra: list[Rule], removed: set[tuple[str, str]], category: str,
                     keyword: str, weight: float) -> tuple[list[Rule], set[tuple[str, str]]]:
@@ -214,7 +240,33 @@ class Classifier:
 
     # ---- classification
 
-    def classify(self, text: str, tokens: list[str] | None = None) -> Classification:
+    def classify(self, text: str, tokens: list[str] | None = None, mode: str = "combined") -> Classification:
+        """The judge's decision (tier, category, urgent, alert, subject ...); ``mode`` "rules" or
+        "model" gives one voice alone (for measuring)."""
         if tokens is None:
             tokens = self.tokenize(text)
-        return score(self._rules, tokens, self.lexicon)
+        rules = score(self._rules, tokens, self.lexicon)
+        norm = "".join(tokens)
+        if mode == "combined" and self._staff_terms and any(t in norm for t in self._staff_terms):
+            return self._staff_decides(norm, rules)
+        pred = self.model.predict(tokens, text) if self.model is not None and mode != "rules" else None
+        return judge(norm, rules, pred, self.danger, self.tiers, mode, self.chatter)
+
+    def _staff_decides(self, norm: str, rules: Classification) -> Classification:
+        """The rules' answer (with a keyword staff changed in chat), plus the danger net."""
+        result = judge(norm, rules, None, None, self.tiers, "rules")
+        found = self.danger.check(norm)
+        if found is None:
+            return result
+        return dataclasses.replace(result, alert=True, danger=found[0], evidence=result.evidence + (found[1],),
+                                   tier="unsure" if result.tier == "none" else result.tier,
+                                   category="care" if result.category == "none" else result.category)
+
+    def classify_modes(self, text: str) -> dict[str, Classification]:
+        """The rules alone, the model alone and combined, sharing one segmentation and scoring."""
+        tokens = self.tokenize(text)
+        norm = "".join(tokens)
+        rules = score(self._rules, tokens, self.lexicon)
+        pred = self.model.predict(tokens, text) if self.model is not None else None
+        return {mode: judge(norm, rules, pred, self.danger, self.tiers, mode, self.chatter)
+                for mode in ("rules", "model", "combined")}

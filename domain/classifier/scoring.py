@@ -215,7 +215,7 @@ def _decide(R: CompiledRules, norm: str, tokens: list[str], by_rule: dict[int, t
         urgent=category != "none" and urgent_signal,
         evidence=tuple(e for _, e in evidence),
         score=round(total, 3),
-        alert=category != "none" and urgent_signal,
+        alert=urgent_signal,  # the rules' danger signal, request or not (the judge combines it)
         subject=about,
         summary=about,
     )

@@ -1,0 +1,80 @@
+"""The danger net: danger to people in everyday words, separate from request detection.
+
+The compositions live in ``danger.toml`` (who × what is happening now, with cancels for
+all-clears, the past, hearsay, drills and tips, hypotheticals and figurative use). The judge
+(``judge.py``) adds two more voices: the rules' urgent words and the model's ``p_urgent``.
+
+    net = DangerNet.load()
+    net.check(normalised_text)   # ("fire", "danger:fire(着火)") or None
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DANGER = Path(__file__).resolve().parent / "danger.toml"
+
+
+class DangerFileError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class DangerNet:
+    #: kind -> compositions, each a tuple of patterns that must all match
+    kinds: tuple[tuple[str, tuple[tuple[re.Pattern[str], ...], ...]], ...]
+    cancels: tuple[tuple[str, re.Pattern[str]], ...]
+    now: re.Pattern[str] | None = None  # "happening now": cancels do not count
+    clear: re.Pattern[str] | None = None  # an all-clear that counts even then
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> DangerNet:
+        p = Path(path) if path is not None else DEFAULT_DANGER
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise DangerFileError(f"cannot read {p}: {e}") from None
+        try:
+            cancels = tuple((name, re.compile(rx)) for name, rx in data.get("cancel", {}).items())
+            kinds = []
+            for kind, table in data.get("kind", {}).items():
+                comps = tuple(tuple(re.compile(rx) for rx in parts) for key, parts in sorted(table.items())
+                              if key.startswith("all"))
+                kinds.append((kind, comps))
+            now_rx = data.get("now", {}).get("words")
+            now = re.compile(now_rx) if now_rx else None
+            clear_rx = data.get("clear", {}).get("words")
+            clear = re.compile(clear_rx) if clear_rx else None
+        except (re.error, TypeError, AttributeError) as e:
+            raise DangerFileError(f"bad danger file {p}: {e}") from None
+        return cls(tuple(kinds), cancels, now, clear)
+
+    def cancelled(self, norm: str) -> str | None:
+        """The name of the cancel that matches (all_clear, hearsay, drill ...), or None; never
+        when the message says the danger is happening now."""
+        if self.clear is not None and self.clear.search(norm):
+            return "clear"
+        if self.now is not None and self.now.search(norm):
+            return None
+        for name, rx in self.cancels:
+            if rx.search(norm):
+                return name
+        return None
+
+    def check(self, norm: str) -> tuple[str, str] | None:
+        """(kind, evidence) of the first composition that matches, unless a cancel does."""
+        for kind, comps in self.kinds:
+            for parts in comps:
+                found = []
+                for rx in parts:
+                    m = rx.search(norm)
+                    if m is None:
+                        break
+                    found.append(m.group())
+                else:
+                    why = self.cancelled(norm)
+                    if why is None:
+                        return kind, f"danger:{kind}({'+'.join(found)})"
+        return None
