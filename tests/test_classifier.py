@@ -524,16 +524,30 @@ def test_alert_fires_when_only_unsure_and_urgent_needs_sure():
     assert (r.tier, r.urgent, r.alert) == ("sure", True, True)
 
 
+LONG = "一条足够长的居民消息"  # long enough for the model to have a say
+
+
 def test_tiers_follow_the_thresholds():
     T = Tiers()
-    assert judge("x", _rules(), _pred(T.sure), None, T).tier == "sure"
-    assert judge("x", _rules(), _pred(T.unsure), None, T).tier == "unsure"
-    assert judge("x", _rules(), _pred(T.unsure - 0.01), None, T).tier == "none"
-    assert judge("x", _rules(), _pred(T.unsure - 0.01), None, T).category == "none"
+    assert judge(LONG, _rules(), _pred(T.sure), None, T).tier == "sure"
+    assert judge(LONG, _rules(), _pred(T.unsure), None, T).tier == "unsure"
+    assert judge(LONG, _rules(), _pred(T.unsure - 0.01), None, T).tier == "none"
+    assert judge(LONG, _rules(), _pred(T.unsure - 0.01), None, T).category == "none"
     # the rules agreeing lower the bar; the rules alone / model alone modes ignore the other voice
-    assert judge("x", _rules("repair"), _pred(T.sure_with_rules), None, T).tier == "sure"
-    assert judge("x", _rules("repair"), _pred(T.sure_with_rules), None, T, mode="model").tier != "sure"
-    assert judge("x", _rules("repair"), _pred(0.0), None, T, mode="rules").tier == "sure"
+    assert judge(LONG, _rules("repair"), _pred(T.sure_with_rules), None, T).tier == "sure"
+    assert judge(LONG, _rules("repair"), _pred(T.sure_with_rules), None, T, mode="model").tier != "sure"
+    assert judge(LONG, _rules("repair"), _pred(0.0), None, T, mode="rules").tier == "sure"
+
+
+def test_a_message_too_short_for_the_model_is_left_to_the_rules():
+    T = Tiers()
+    # the model would call these requests (or chatter) with confidence; in a few letters it has
+    # nothing to go on, so the rules decide, and danger words alone still get a person to look
+    assert judge("不是 999", _rules(), _pred(0.99), None, T).tier == "none"
+    assert judge("停电了", _rules("utilities"), _pred(0.01), None, T).tier == "sure"
+    r = judge("救命", _rules(alert=True), _pred(0.01), None, T)
+    assert (r.tier, r.alert) == ("unsure", True)
+    assert judge(LONG, _rules(), _pred(0.99), None, T).tier == "sure"
 
 
 def test_classify_command_adds_tier_and_alert(tmp_path, cache_dir):

@@ -41,6 +41,10 @@ class Tiers:
     unsure_chatter: float = 0.95
     rules_category_floor: float = 0.15
     model_category_sure: float = 0.8
+    #: a message with at most this many letters (Han characters, letters; digits and signs not
+    #: counted) gives the model too little to go on ("不是", "停电了", "999"): the rules decide
+    #: alone, and the danger net still speaks
+    short_letters: float = 5
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Tiers:
@@ -86,12 +90,17 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
     # danger to people is no kind of chatter ("是不是哪家漏气了" is not advice between neighbours)
     chatter = kinds.check(norm) if kinds is not None and mode == "combined" and found is None else None
     evidence = list(rules.evidence) if mode != "model" else []
+    if pred is not None and mode == "combined" and sum(ch.isalpha() for ch in norm) <= T.short_letters:
+        pred = None  # too short for the model: the rules alone
+        evidence.append("short:rules")
     if pred is None or mode == "rules":
         tier = "sure" if rules.category != "none" else "none"
         category = rules.category
         urgent = rules.urgent
         alert = rules.alert
         p = None
+        if alert and tier == "none" and mode == "combined":  # "救命": danger words alone, a person looks
+            tier, category = "unsure", "care"
     else:
         p = pred.p_request
         tier = _tier(p, rules, T, mode, chatter)
