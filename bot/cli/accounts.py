@@ -18,7 +18,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from bot.cli.main import migrated_session
+    from bot.cli.common import migrated_session
     from domain.accounts import AccountError, add_user
     from kernel import texts as T
     from kernel.clock import Clock

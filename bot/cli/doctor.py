@@ -39,7 +39,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from bot.cli.main import migrated_session
+    from bot.cli.common import migrated_session
 
     with migrated_session(args) as (settings, session):
         if args.retry is not None or args.drop is not None:

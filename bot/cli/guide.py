@@ -120,7 +120,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bot.cli.main import migrated_session
+    from bot.cli.common import migrated_session
     from domain.workbook.guide_sheet import import_guide
     from kernel.clock import Clock
     from storage.guide_files import load_guide_folder, read_guide_file, save_entries

@@ -16,12 +16,11 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import settings_from
+from bot.cli.common import migrated_session, settings_from
 from bot.driver.gateway import GatewayUnavailable
 from kernel.config import Settings
 
@@ -71,19 +70,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 # --- database ----------------------------------------------------------------------------------
 
-@contextmanager
-def migrated_session(args: argparse.Namespace) -> Iterator[tuple[Settings, Session]]:
-    """The configured database, migrated, and a session on it (closed afterwards)."""
-    from storage import db
-
-    settings = settings_from(args)
-    engine = db.make_engine(settings.db_url)
-    try:
-        db.upgrade(engine)
-        with db.session_factory(engine)() as session:
-            yield settings, session
-    finally:
-        engine.dispose()
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -210,7 +196,9 @@ def _ledger_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _doctor_commands(sub: argparse._SubParsersAction) -> None:
-    from bot.cli.doctor import add_commands  # lianhu doctor: failed messages set aside for staff
+    from bot.cli.doctor import (
+        add_commands,  # lianhu doctor: failed messages set aside for staff
+    )
 
     add_commands(sub)
 
@@ -222,7 +210,9 @@ def _guide_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _account_commands(sub: argparse._SubParsersAction) -> None:
-    from bot.cli.accounts import add_commands  # `lianhu user add NAME`: web console logins
+    from bot.cli.accounts import (
+        add_commands,  # `lianhu user add NAME`: web console logins
+    )
 
     add_commands(sub)
 

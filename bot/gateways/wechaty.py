@@ -35,7 +35,7 @@ wechaty_support.py (what they share); wechaty_compat.py is the one place with sh
 from __future__ import annotations
 
 # The compat shim must run before any wechaty module is imported.
-from bot.gateways import wechaty_compat
+import bot.gateways.wechaty_compat as wechaty_compat
 
 wechaty_compat.apply()
 

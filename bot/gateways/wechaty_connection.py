@@ -5,7 +5,7 @@ logout, a QR code to scan, messages, group changes). See bot/gateways/wechaty.py
 from __future__ import annotations
 
 # The compat shim must run before any wechaty module is imported.
-from bot.gateways import wechaty_compat
+import bot.gateways.wechaty_compat as wechaty_compat
 
 wechaty_compat.apply()
 

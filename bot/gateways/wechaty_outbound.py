@@ -5,7 +5,7 @@ a message half sent is finished, not repeated, on the outbox's retry.
 from __future__ import annotations
 
 # The compat shim must run before any wechaty module is imported.
-from bot.gateways import wechaty_compat
+import bot.gateways.wechaty_compat as wechaty_compat
 
 wechaty_compat.apply()
 

@@ -5,7 +5,7 @@ parts (wechaty_connection.py, wechaty_inbound.py, wechaty_outbound.py) build on 
 from __future__ import annotations
 
 # The compat shim must run before any wechaty module is imported.
-from bot.gateways import wechaty_compat
+import bot.gateways.wechaty_compat as wechaty_compat
 
 wechaty_compat.apply()
 

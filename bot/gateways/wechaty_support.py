@@ -4,7 +4,7 @@ a mention, which errors are worth a retry, and two small helpers (see bot/gatewa
 from __future__ import annotations
 
 # The compat shim must run before any wechaty module is imported.
-from bot.gateways import wechaty_compat
+import bot.gateways.wechaty_compat as wechaty_compat
 
 wechaty_compat.apply()
 

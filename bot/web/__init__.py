@@ -9,26 +9,15 @@ web is the same event as one typed in chat.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
+from bot.web.host import Host
 
+if TYPE_CHECKING:
     from bot.driver.server import Plugin
-    from kernel.clock import Clock
     from kernel.config import Settings
 
 
-@dataclass
-class Host:
-    """What the console needs of the app."""
-
-    sessions: sessionmaker[Session]
-    clock: Clock
-    settings: Settings
-    wake: Callable[[], None]  # the outbox sender: something was queued
 
 
 def plugins(settings: Settings, host: Host | None = None, *, serving: bool = False) -> list[Plugin]:
@@ -40,3 +29,6 @@ def plugins(settings: Settings, host: Host | None = None, *, serving: bool = Fal
     from bot.web.console import Console
 
     return [Console(host)]
+
+
+__all__ = ["Host", "plugins"]

@@ -7,12 +7,10 @@ session; a POST without the right one is refused. Logins: domain/accounts.py (ar
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-import os
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,69 +21,27 @@ from aiohttp_session import Session as WebSession
 from aiohttp_session import get_session, new_session
 from aiohttp_session import setup as session_setup
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
-from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session
 
 from bot.driver.server import HttpServer
-from bot.web import Host
+from bot.web.host import Host
+from bot.web.pages import Pages
+from bot.web.session import (
+    COOKIE,
+    ROOT,
+    SESSION_HOURS,
+    check_csrf,
+    csrf_token,
+    login_required,
+    secret_key,
+)
 from domain.accounts import check_login, demo_login_name, ensure_demo_login
 from domain.console import Viewer, viewer_of
 from kernel import texts as T
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).with_name("templates")
-ROOT = "/console"
-COOKIE = "lianhu_console"
-SESSION_HOURS = 12
 R = TypeVar("R")
-S = TypeVar("S")
-
-
-def secret_key(data_dir: Path) -> bytes:
-    """The cookie key, kept in the data folder (readable by the owner only)."""
-    path = data_dir / "console.key"
-    if path.exists():
-        return path.read_bytes().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key)
-    return key
-
-
-def csrf_token(session: WebSession) -> str:
-    token = session.get("csrf")
-    if not isinstance(token, str):
-        token = session["csrf"] = secrets.token_urlsafe(32)
-    return token
-
-
-async def check_csrf(request: web.Request, session: WebSession) -> Mapping[str, Any]:
-    """The posted form, when its CSRF token is the session's; otherwise 403."""
-    form = await request.post()
-    expected = session.get("csrf")
-    given = form.get("csrf")
-    if not isinstance(expected, str) or not isinstance(given, str) or not secrets.compare_digest(expected, given):
-        raise web.HTTPForbidden(text=T.CONSOLE_CSRF, content_type="text/plain")
-    return form
-
-
-def login_required(handler: Callable[[S, web.Request, WebSession, int], Awaitable[web.StreamResponse]]
-                   ) -> Callable[[S, web.Request], Awaitable[web.StreamResponse]]:
-    """Pages for people who logged in; POSTs also need the CSRF token."""
-    @functools.wraps(handler)
-    async def wrapped(self: S, request: web.Request) -> web.StreamResponse:
-        session = await get_session(request)
-        uid = session.get("uid")
-        if not isinstance(uid, int) or time.time() - session.get("at", 0) > SESSION_HOURS * 3600:
-            if request.method == "POST":
-                raise web.HTTPForbidden(text=T.CONSOLE_CSRF, content_type="text/plain")
-            raise web.HTTPFound(f"{ROOT}/login")
-        if request.method == "POST":
-            await check_csrf(request, session)
-        return await handler(self, request, session, uid)
-    return wrapped
 
 
 class Console:
@@ -98,12 +54,10 @@ class Console:
     # --- plugin ---------------------------------------------------------------------------
 
     def setup(self, server: HttpServer) -> None:
-        from bot.web import pages
-
         self.server = server
         key = secret_key(self.host.settings.data_dir)
         server.configure(self._configure(key))
-        p = pages.Pages(self)
+        p = Pages(self)
         server.add_routes([
             web.get(ROOT, self.home), web.get(ROOT + "/", self.home),
             web.get(ROOT + "/login", self.login_page), web.post(ROOT + "/login", self.login),

@@ -6,7 +6,7 @@ action calls the same domain function as the chat command (派单 → domain.tic
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -14,17 +14,15 @@ from aiohttp_session import Session as WebSession
 from sqlalchemy.orm import Session
 
 from bot.web.charts import bar_chart, colour_chart, rates_chart
-from bot.web.console import ROOT, login_required
+from bot.web.host import Shell
+from bot.web.session import ROOT, login_required
 from domain import console as C
 from domain import tickets as wf
-from domain.console_stats import stats_page
+from domain.reports.console import stats_page
 from domain.reports.month import parse_month
 from kernel import texts as T
 from storage.models import Person
 from storage.outbox import Speaker
-
-if TYPE_CHECKING:
-    from bot.web.console import Console
 
 
 def _int(value: str | None) -> int | None:
@@ -42,7 +40,7 @@ def query_from(params: Any) -> C.TicketQuery:
 
 
 class Pages:
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Shell) -> None:
         self.c = console
         self.clock = console.host.clock
 

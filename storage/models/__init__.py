@@ -1,0 +1,73 @@
+"""The ledger and the bot's memory, as typed SQLAlchemy 2 models.
+
+Times are stored as naive UTC (``bot.clock`` makes them); they are shown in the
+community's time zone only when a person reads them. The same models run on
+SQLite and PostgreSQL.
+
+One module per area: base, kinds (the stored vocabularies), community, tickets, messages,
+schedule, ledger, civic. Import from here: ``from storage.models import Ticket``.
+"""
+from __future__ import annotations
+
+from storage.models.base import NAMING, Base
+from storage.models.kinds import Role, Colour, Status, RoomKind, EventKind, InboxStatus, OutboxStatus, ChangeStatus, VisitKind, WishStatus, CampaignStatus, HeadsUpStatus, GuideStatus
+from storage.models.community import Community, Grid, Building, Household, Person, MemberLink, ChatRoom, HouseholdClaim, BindingProposal, HouseholdProfile, ConsoleUser
+from storage.models.tickets import Ticket, TicketReporter, TicketEvent, TicketRating, TicketTimer, HeadsUp, RuleChange, LabelledExample
+from storage.models.messages import InboundMessage, OutboxMessage, Broadcast
+from storage.models.schedule import Campaign, CampaignSend, ScheduledJob
+from storage.models.ledger import ColourChange, Visit, Wish, MemberDecline, LinkProposal, PolicyDrive, PolicyTask
+from storage.models.civic import GuideEntry, GuideAsk, Deliberation, DeliberationVote
+
+__all__ = [
+    "NAMING",
+    "Base",
+    "Role",
+    "Colour",
+    "Status",
+    "RoomKind",
+    "EventKind",
+    "InboxStatus",
+    "OutboxStatus",
+    "ChangeStatus",
+    "VisitKind",
+    "WishStatus",
+    "CampaignStatus",
+    "HeadsUpStatus",
+    "GuideStatus",
+    "Community",
+    "Grid",
+    "Building",
+    "Household",
+    "Person",
+    "MemberLink",
+    "ChatRoom",
+    "HouseholdClaim",
+    "BindingProposal",
+    "HouseholdProfile",
+    "ConsoleUser",
+    "Ticket",
+    "TicketReporter",
+    "TicketEvent",
+    "TicketRating",
+    "TicketTimer",
+    "HeadsUp",
+    "RuleChange",
+    "LabelledExample",
+    "InboundMessage",
+    "OutboxMessage",
+    "Broadcast",
+    "Campaign",
+    "CampaignSend",
+    "ScheduledJob",
+    "ColourChange",
+    "Visit",
+    "Wish",
+    "MemberDecline",
+    "LinkProposal",
+    "PolicyDrive",
+    "PolicyTask",
+    "GuideEntry",
+    "GuideAsk",
+    "Deliberation",
+    "DeliberationVote",
+]
