@@ -10,13 +10,56 @@ schedule, ledger, civic. Import from here: ``from storage.models import Ticket``
 from __future__ import annotations
 
 from storage.models.base import NAMING, Base
-from storage.models.kinds import Role, Colour, Status, RoomKind, EventKind, InboxStatus, OutboxStatus, ChangeStatus, VisitKind, WishStatus, CampaignStatus, HeadsUpStatus, GuideStatus
-from storage.models.community import Community, Grid, Building, Household, Person, MemberLink, ChatRoom, HouseholdClaim, BindingProposal, HouseholdProfile, ConsoleUser
-from storage.models.tickets import Ticket, TicketReporter, TicketEvent, TicketRating, TicketTimer, HeadsUp, RuleChange, LabelledExample
-from storage.models.messages import InboundMessage, OutboxMessage, Broadcast
+from storage.models.civic import Deliberation, DeliberationVote, GuideAsk, GuideEntry
+from storage.models.community import (
+    BindingProposal,
+    Building,
+    ChatRoom,
+    Community,
+    ConsoleUser,
+    Grid,
+    Household,
+    HouseholdClaim,
+    HouseholdProfile,
+    MemberLink,
+    Person,
+)
+from storage.models.kinds import (
+    CampaignStatus,
+    ChangeStatus,
+    Colour,
+    EventKind,
+    GuideStatus,
+    HeadsUpStatus,
+    InboxStatus,
+    OutboxStatus,
+    Role,
+    RoomKind,
+    Status,
+    VisitKind,
+    WishStatus,
+)
+from storage.models.ledger import (
+    ColourChange,
+    LinkProposal,
+    MemberDecline,
+    PolicyDrive,
+    PolicyTask,
+    Visit,
+    Wish,
+)
+from storage.models.messages import Broadcast, InboundMessage, OutboxMessage
 from storage.models.schedule import Campaign, CampaignSend, ScheduledJob
-from storage.models.ledger import ColourChange, Visit, Wish, MemberDecline, LinkProposal, PolicyDrive, PolicyTask
-from storage.models.civic import GuideEntry, GuideAsk, Deliberation, DeliberationVote
+from storage.models.tickets import (
+    HeadsUp,
+    LabelledExample,
+    RuleChange,
+    Ticket,
+    TicketEvent,
+    TicketRating,
+    TicketReporter,
+    TicketTimer,
+)
 
 __all__ = [
     "NAMING",

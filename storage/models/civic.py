@@ -6,14 +6,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,

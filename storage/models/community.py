@@ -3,17 +3,12 @@ groups the bot sits in, claims to a household, group bindings, households' profi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
     DateTime,
-    Float,
     ForeignKey,
-    Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,

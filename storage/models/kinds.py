@@ -1,6 +1,7 @@
 """The vocabularies stored in the tables: roles, colours, statuses, kinds of events."""
 from __future__ import annotations
 
+
 class Role:
     RESIDENT = "resident"
     MEMBER = "member"  # 联户党员 / 楼栋长
