@@ -329,7 +329,10 @@ async def test_lianhu_run_answers_in_the_building_group(tmp_path) -> None:
             raise AssertionError(f"{exc}\n--- lianhu run output:\n{_output(tmp_path)[-6000:]}") from None
         assert receipt["mentionIds"] == ["wxid_newbie"]
         proc.send_signal(signal.SIGINT)
-        await asyncio.to_thread(proc.wait, 30)
+        try:
+            await asyncio.to_thread(proc.wait, 30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"no exit 30 s after Ctrl+C\n--- lianhu run output:\n{_output(tmp_path)[-6000:]}") from None
         assert proc.returncode == 0, _output(tmp_path)
     finally:
         if proc is not None:
