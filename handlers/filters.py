@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from handlers.context import Ctx
 from handlers.router import FilterResult, Reply
 from kernel import texts as T
 from kernel.parsing import parse_address, ticket_number
 from storage import repo
-from storage.models import Role, Ticket
+from storage.models import ChangeStatus, Role, Ticket
+
+P = TypeVar("P")
 
 
 def community_id(ctx: Ctx) -> int | None:
@@ -59,6 +62,20 @@ def private_only(ctx: Ctx, word: str = "") -> bool:
 
 def is_supervisor(ctx: Ctx) -> bool:
     return ctx.person.is_supervisor
+
+
+# --- numbered pending rows -------------------------------------------------------------------
+
+def pending_row(ctx: Ctx, rest: str, model: type[P], need: str, unknown: str) -> P:
+    """The pending row (a household claim, a group binding …) a command names by its number; a
+    missing number is answered with ``need``, an unknown or decided one with ``unknown``."""
+    number, _ = ticket_number(rest)
+    if number is None:
+        raise Reply(need)
+    row = ctx.session.get(model, number)
+    if row is None or getattr(row, "status", None) != ChangeStatus.PENDING:
+        raise Reply(unknown.format(id=number))
+    return row
 
 
 # --- tickets ---------------------------------------------------------------------------------

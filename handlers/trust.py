@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 from domain import trust
 from handlers.context import Ctx
-from handlers.filters import HANDLERS, STAFF, HouseholdArg
+from handlers.filters import HANDLERS, STAFF, HouseholdArg, pending_row
 from handlers.router import Command, FilterResult, Reply, Router, is_text
 from handlers.views import answer_privately
 from kernel import texts as T
-from kernel.parsing import normalise, strip_mentions, ticket_number
+from kernel.parsing import normalise, strip_mentions
 from storage.models import BindingProposal, ChangeStatus, Household, HouseholdClaim
 
 router = Router("trust")
@@ -36,14 +36,9 @@ def claim_household(ctx: Ctx, household: Household) -> None:
 
 
 def pending_claim(ctx: Ctx, rest: str) -> FilterResult:
-    number, _ = ticket_number(rest)
-    if number is None:
-        raise Reply(T.CLAIM_NEED_ID)
-    row = ctx.session.get(HouseholdClaim, number)
-    if row is None or row.status != ChangeStatus.PENDING:
-        raise Reply(T.CLAIM_NO_SUCH.format(id=number))
+    row = pending_row(ctx, rest, HouseholdClaim, T.CLAIM_NEED_ID, T.CLAIM_NO_SUCH)
     if not trust.may_decide_claim(ctx.person, row):
-        raise Reply(T.CLAIM_NOT_YOURS.format(id=number))
+        raise Reply(T.CLAIM_NOT_YOURS.format(id=row.id))
     return {"claim": row}
 
 
@@ -78,13 +73,7 @@ def deny_claim(ctx: Ctx, claim: HouseholdClaim) -> None:
 # --- groups --------------------------------------------------------------------------------------
 
 def pending_binding(ctx: Ctx, rest: str) -> FilterResult:
-    number, _ = ticket_number(rest)
-    if number is None:
-        raise Reply(T.BINDING_NEED_ID)
-    row = ctx.session.get(BindingProposal, number)
-    if row is None or row.status != ChangeStatus.PENDING:
-        raise Reply(T.BINDING_NO_SUCH.format(id=number))
-    return {"proposal": row}
+    return {"proposal": pending_row(ctx, rest, BindingProposal, T.BINDING_NEED_ID, T.BINDING_NO_SUCH)}
 
 
 @router.message(Command("确认绑定"), STAFF, pending_binding)
