@@ -146,7 +146,7 @@ def featurize(examples: Sequence[dict], tokenize: Callable[[str], list[str]] | N
 
 
 def _matrix(feats: Sequence[list[str]], vocab: dict[str, int]) -> Any:
-    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+    from scipy.sparse import csr_matrix
 
     rows, cols, vals = [], [], []
     for i, fs in enumerate(feats):
@@ -179,7 +179,7 @@ def _prune(coef: Any, intercept: Any) -> tuple[Any, Any]:
 
 def _fit_linear(X: Any, y: Any, C: float) -> tuple[Any, Any]:
     """Pruned, rounded (coef [k x d], intercept [k]) of a logistic regression."""
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression
 
     clf = LogisticRegression(C=C, max_iter=1000, tol=1e-5, solver="lbfgs")
     clf.fit(X, y)
@@ -204,7 +204,7 @@ def _fit_nb_linear(X: Any, y: Any, C: float) -> tuple[Any, Any]:
 
 
 def _inner_folds(y: Any, k: int) -> list[tuple[Any, Any]]:
-    from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
+    from sklearn.model_selection import StratifiedKFold
 
     counts = {v: int((y == v).sum()) for v in set(y.tolist())}
     k = max(2, min(k, min(counts.values()))) if counts else 2
@@ -224,7 +224,7 @@ def _oof_binary(X: Any, y: Any, C: float, fit: Callable[[Any, Any, float], tuple
 def _platt(z: Any, y: Any) -> tuple[float, float]:
     """a, b with P(y=1) = sigmoid(a*z + b), fitted on out-of-fold scores (Platt's smoothed targets)."""
     import numpy as np
-    from scipy.optimize import minimize  # type: ignore[import-untyped]
+    from scipy.optimize import minimize
 
     n1 = float(y.sum())
     n0 = float(len(y) - n1)
@@ -264,7 +264,7 @@ def train(examples: list[dict], tiers: dict[str, float] | None = None,
     ``tiers`` ({"sure", "unsure", "urgent"}) are stored as given (``main`` chooses them by
     grouped cross-validation); without them they are chosen on the inner out-of-fold
     probabilities the same way. Deterministic: the same examples give the same dict."""
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits
 
     # one BLAS thread: many threads on a small problem are slower (and sum in varying order)
     with threadpool_limits(limits=1):
@@ -530,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     try:
-        import sklearn  # type: ignore[import-untyped]  # noqa: F401
+        import sklearn  # noqa: F401
     except ImportError:
         print("scikit-learn is needed to train: pip install -e '.[learn]'", file=sys.stderr)
         return 2
