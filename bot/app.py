@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from bot.driver.gateway import Gateway, GatewayFatalError
-from bot.driver.port import Heard, PersonEntry, Queued, RoomEntry
+from bot.driver.port import ClockFixed, ClockMoved, ClockReading, Heard, PersonEntry, Queued, RoomEntry
 from bot.driver.server import HttpServer
 from bot.gateways import create_gateway
 from bot.inbox import Inbox
@@ -33,7 +35,7 @@ from kernel.messages import Inbound
 from kernel.timing import check_settings
 from schedules.jobqueue import JobQueue
 from storage import db
-from storage.models import ChatRoom, Community, InboundMessage, OutboxMessage, OutboxStatus, Person
+from storage.models import ChatRoom, Community, Household, InboundMessage, OutboxMessage, OutboxStatus, Person
 
 log = logging.getLogger(__name__)
 run_log = logging.getLogger("lianhu")
@@ -55,7 +57,8 @@ class App:
         self.settings = settings
         # first: a gateway that cannot be made (GatewayUnavailable) says so before anything loads
         self.gateway = gateway = gateway if gateway is not None else create_gateway(settings)
-        self.clock = clock or Clock(settings.timezone)
+        # the simulator's demo clock (快进, kept in data_dir) or the wall clock
+        self.clock = clock or gateway.demo_clock(settings) or Clock(settings.timezone)
         self.engine = engine or db.make_engine(settings.db_url)
         self.sessions = db.session_factory(self.engine)
         self.classifier = classifier or load_classifier(settings)
@@ -211,7 +214,8 @@ class AppDesk:
 
     def people(self) -> list[PersonEntry]:
         with self._sessions() as session:
-            people = session.scalars(select(Person).where(Person.chat_id.is_not(None)).order_by(Person.id)).all()
+            people = session.scalars(select(Person).where(Person.chat_id.is_not(None)).order_by(Person.id)
+                                     .options(selectinload(Person.household).selectinload(Household.building))).all()
             people = sorted(people, key=lambda p: (self.ROLE_ORDER.get(p.role, 9), p.id))
             return [_person_entry(p) for p in people]
 
@@ -259,6 +263,21 @@ class AppDesk:
     async def send_due(self) -> int:
         return await self._app.outbox.drain()
 
+    def clock_now(self) -> ClockReading:
+        clock = self._app.clock
+        return ClockReading(now=clock.show(clock.now(), "%Y-%m-%d %H:%M"), weekday=clock.local().weekday(),
+                            movable=callable(getattr(clock, "advance", None)),
+                            offset_seconds=_offset_seconds(clock))
+
+    async def advance_clock(self, seconds: float) -> ClockMoved:
+        advance = getattr(self._app.clock, "advance", None)
+        if not callable(advance):
+            raise ClockFixed("the app runs on the wall clock")
+        advance(seconds=seconds)
+        ran = await self._app.jobs.run_due()  # escalation, reminders, 回访 … that fell due
+        sent = await self._app.outbox.drain()
+        return ClockMoved(reading=self.clock_now(), jobs=tuple(ran), sent=sent)
+
     def _queued(self, m: OutboxMessage, names: dict[str | None, str]) -> Queued:
         mentions = tuple(m.mentions or ())
         return Queued(id=m.id, conversation=m.conversation, text=m.text, is_room=m.is_room, status=m.status,
@@ -268,5 +287,11 @@ class AppDesk:
                       reply_to=m.cause_id)
 
 
+def _offset_seconds(clock: Clock) -> float:
+    offset = getattr(clock, "offset", None)
+    return offset.total_seconds() if isinstance(offset, timedelta) else 0.0
+
+
 def _person_entry(p: Person) -> PersonEntry:
-    return PersonEntry(p.chat_id or "", p.name, p.role, p.household.address if p.household else None)
+    return PersonEntry(p.chat_id or "", p.name, p.role, p.household.address if p.household else None,
+                       p.household.building.name if p.household else None)

@@ -5,7 +5,9 @@ instead of sleeping through deadlines.
 """
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
@@ -49,3 +51,50 @@ class FrozenClock(Clock):
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+
+class ShiftedClock(Clock):
+    """The wall clock moved forward by an offset that only grows: the simulator's demo clock
+    ("快进 1 小时 / 1 天"), so escalation, reminders and 回访 show without waiting.
+
+    With ``state`` (a JSON file) the offset is read at start and written at each ``advance``,
+    so a restart keeps the demo's time where it was (stored rows never lie in the future).
+    APScheduler reads the wall clock, so the job queue polls ``run_due`` with such a clock
+    instead of leaving it to the scheduler (schedules/jobqueue.py)."""
+
+    #: how often the job queue runs what is due on this clock
+    poll_seconds = 10.0
+
+    def __init__(self, tz: str = "Asia/Shanghai", *, offset: timedelta = timedelta(0),
+                 state: Path | None = None) -> None:
+        super().__init__(tz)
+        self.state = state
+        self.offset = max(offset, self._stored_offset())
+
+    def now(self) -> datetime:
+        return super().now() + self.offset
+
+    def advance(self, **kwargs: float) -> datetime:
+        step = timedelta(**kwargs)
+        if step < timedelta(0):
+            raise ValueError("the demo clock only moves forward")
+        self.offset += step
+        self._store()
+        return self.now()
+
+    def _stored_offset(self) -> timedelta:
+        if self.state is None or not self.state.exists():
+            return timedelta(0)
+        try:
+            seconds = float(json.loads(self.state.read_text(encoding="utf-8"))["offset_seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return timedelta(0)  # an unreadable file: the wall clock, as on a first start
+        return timedelta(seconds=max(seconds, 0.0))
+
+    def _store(self) -> None:
+        if self.state is None:
+            return
+        self.state.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.state.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"offset_seconds": self.offset.total_seconds()}), encoding="utf-8")
+        tmp.replace(self.state)

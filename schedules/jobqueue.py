@@ -23,6 +23,8 @@
 * Time comes from the clock. With a real ``Clock`` the AsyncIOScheduler runs jobs by itself;
   with a ``FrozenClock`` (tests, simulations) it stays paused and ``await jobs.run_due()`` runs
   what is due at the frozen time, one job after the other, with the same coalescing and grace.
+  With a ``ShiftedClock`` (the simulator's demo clock, which 快进 moves on) the scheduler stays
+  paused too and the queue itself calls ``run_due`` every ``poll_seconds``.
 
 How to add a job: schedules/README.md.
 """
@@ -48,7 +50,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from kernel.clock import Clock, FrozenClock
+from kernel.clock import Clock, FrozenClock, ShiftedClock
 from kernel.config import Settings
 from kernel.cron import parse_schedule
 from schedules.jobstore import DbJobStore, naive_utc
@@ -205,7 +207,12 @@ class JobQueue:
         self.settings = settings
         self.tz = clock.tz
         self.grace = grace if grace is not None else timedelta(hours=settings.job_grace_hours)
-        self.realtime = not isinstance(clock, FrozenClock) if realtime is None else realtime
+        wall = not isinstance(clock, (FrozenClock, ShiftedClock))  # APScheduler reads the wall clock
+        self.realtime = wall if realtime is None else realtime
+        #: a demo clock's queue runs what is due itself, every so often
+        self.poll = clock.poll_seconds if isinstance(clock, ShiftedClock) and not self.realtime else None
+        self._poller: asyncio.Task[None] | None = None
+        self._due_lock: asyncio.Lock | None = None  # one run_due at a time (the poller, 快进)
         self._wake_outbox = wake or _nothing
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakes_held: int | None = None  # run_due holds wakes till all its jobs ran
@@ -246,10 +253,23 @@ class JobQueue:
         self.settle()
         if self.realtime:
             self.scheduler.resume()
+        elif self.poll:
+            self._poller = asyncio.create_task(self._poll(self.poll))
+
+    async def _poll(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.run_due()
+            except Exception:  # the next round tries again
+                log.exception("running the due jobs failed")
 
     async def stop(self) -> None:
         if not self.started:
             return
+        if self._poller is not None:
+            self._poller.cancel()
+            self._poller = None
         self.scheduler.shutdown(wait=False)
         for name, fn in (("after_flush", self._flushed), ("after_commit", self._committed),
                          ("after_rollback", self._rolled_back)):
@@ -430,14 +450,17 @@ class JobQueue:
         """Run every job due at ``now`` (default: the clock's now) the way the scheduler would:
         once per job however many slots were missed, skipped when the last missed slot is older
         than the job's grace period. Jobs run one after the other. Returns the ids that ran."""
-        moment = (now or self.clock.now()).replace(tzinfo=UTC)
-        self._wakes_held = 0
-        try:
-            return await self._run_due(moment)
-        finally:
-            held, self._wakes_held = self._wakes_held, None
-            if held:
-                self._wake_outbox()
+        if self._due_lock is None:
+            self._due_lock = asyncio.Lock()
+        async with self._due_lock:
+            moment = (now or self.clock.now()).replace(tzinfo=UTC)
+            self._wakes_held = 0
+            try:
+                return await self._run_due(moment)
+            finally:
+                held, self._wakes_held = self._wakes_held, None
+                if held:
+                    self._wake_outbox()
 
     async def _run_due(self, moment: datetime) -> list[str]:
         ran: list[str] = []

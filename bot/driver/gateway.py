@@ -10,7 +10,9 @@ the handlers. What else a gateway may ask of the app is the typed port it is bou
   routes on the app's HTTP server (bot/driver/server.py), which the app then starts;
 * ``wait_fatal()``: returns when the gateway has failed for good: the app then stops
   with a non-zero exit status;
-* ``welcome()``: what to tell the person who started the bot, once it runs.
+* ``welcome()``: what to tell the person who started the bot, once it runs;
+* ``demo_clock(settings)``: a clock of its own for demos (the simulator's 快进), or None for
+  the wall clock; only a gateway that plays every side may move time.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from kernel.messages import Inbound, Outbound
 if TYPE_CHECKING:
     from bot.driver.port import AppPort
     from bot.driver.server import HttpServer
+    from kernel.clock import Clock
+    from kernel.config import Settings
 
 #: the app's side of deliver(): stores and handles a message; the app's id for it, or
 #: None when it was a duplicate (a test's collector may return nothing)
@@ -98,6 +102,10 @@ class Gateway(abc.ABC):
 
     def welcome(self) -> str | None:
         """A line for the person who started the bot, once it runs (e.g. where to look)."""
+        return None
+
+    def demo_clock(self, settings: Settings) -> Clock | None:
+        """The app's clock when no clock is given: None for the wall clock (real chats)."""
         return None
 
     @property

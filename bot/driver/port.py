@@ -30,6 +30,7 @@ class PersonEntry:
     name: str
     role: str  # resident, member, grid_worker, staff, admin
     address: str | None = None
+    building: str | None = None  # their household's building, e.g. "3号楼"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,27 @@ class Queued:
     reply_to: int | None = None
 
 
+@dataclass(frozen=True)
+class ClockReading:
+    """The app's time as people read it, and whether a demo may move it."""
+
+    now: str  # "2026-11-24 10:00", the community's time zone
+    weekday: int  # 0 = Monday
+    movable: bool
+    offset_seconds: float = 0.0  # how far a demo clock is ahead of the wall clock
+
+
+@dataclass(frozen=True)
+class ClockMoved:
+    reading: ClockReading
+    jobs: tuple[str, ...]  # the jobs that ran (ids)
+    sent: int  # messages that went out
+
+
+class ClockFixed(RuntimeError):
+    """The app runs on the wall clock: it cannot be moved."""
+
+
 class AppPort(Protocol):
     def rooms(self) -> list[RoomEntry]:
         """The groups, building groups first (that is where residents talk)."""
@@ -88,4 +110,12 @@ class AppPort(Protocol):
 
     async def send_due(self) -> int:
         """Send what is due now (pace and quiet hours respected); how many went out."""
+        ...
+
+    def clock_now(self) -> ClockReading:
+        ...
+
+    async def advance_clock(self, seconds: float) -> ClockMoved:
+        """Move a demo clock on, run the jobs that fell due and send what is due (ClockFixed:
+        the app runs on the wall clock)."""
         ...

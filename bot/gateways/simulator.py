@@ -5,11 +5,18 @@ port (bot/driver/port.py); messages go in through ``deliver()`` and come back th
 
     GET  /                               the page
     GET  /api/sim/rooms                  the groups: [{"id", "name", "kind"}]
-    GET  /api/sim/people                 who you can be: [{"id", "name", "role", "address"}]
+    GET  /api/sim/people                 who you can be: [{"id", "name", "role", "address", "building"}]
     POST /api/sim/messages               {"room": ID|null, "to": person, "sender": name|id,
                                           "text": "...", "kind": "text"|"image"|..., "id": optional}
                                          → {"replies": [{"conversation", "text", "mentions"}]}
-    GET  /api/sim/transcript?conversation=ID[&after=N]   the conversation so far
+    GET  /api/sim/transcript?conversation=ID[&after=N][&as=PERSON]   the conversation so far
+                                         (``as``: whoever reads it has now seen it, for unread)
+    GET  /api/sim/unread?as=PERSON       {"conversations": {ID: n}}: messages from the bot and
+                                         others since PERSON last read each group / their chat
+    GET  /api/sim/clock                  the demo clock: {"now", "weekday", "offset_seconds"}
+    POST /api/sim/clock                  {"advance": "1h" | "1d" | "30m" | seconds} → the clock moves
+                                         on, the jobs that fell due run (escalation, reminders,
+                                         回访) and their messages are sent: {"now", "jobs", "sent"}
 
 Who may talk to it: every request must name a known Host (localhost, 127.0.0.1, ::1, the
 address it is bound to, ``sim_hosts``: a page on another site that rebinds its name to this
@@ -18,6 +25,11 @@ on another origin cannot post staff commands. On an address other than loopback 
 token ``sim_token`` (the page: ``/?token=...``, which sets a cookie; scripts:
 ``Authorization: Bearer ...``) for everything: the page, people, groups, transcripts and
 private chats.
+
+The demo clock exists only here: the app runs on the wall clock plus an offset that only grows
+(kernel.clock.ShiftedClock), kept in ``data_dir/sim_clock.json`` so a restart keeps the demo's
+time; delete that file together with the database to start over. Real gateways have no such
+clock and no such call.
 
 The same message id posted again is handled once and answers with the replies it produced
 the first time (a client that crashed gets them); ``"id": 0`` is an id like any other.
@@ -37,8 +49,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.driver.gateway import Gateway
-from bot.driver.port import Heard, Queued
+from bot.driver.port import ClockFixed, ClockMoved, ClockReading, Heard, Queued
 from bot.driver.server import HttpServer
+from kernel.clock import Clock, ShiftedClock
+from kernel.config import Settings
 from kernel.messages import Inbound, Kind, Outbound
 
 log = logging.getLogger(__name__)
@@ -61,6 +75,8 @@ class SimulatorGateway(Gateway):
         self.token = token
         self.bind_host = host
         self.hosts = {h.strip().lower().strip("[]") for h in (*LOOPBACK_NAMES, host, *(hosts or ())) if h.strip()}
+        #: how many lines of each conversation each person has seen: (person, conversation) → n
+        self._seen: dict[tuple[str, str], int] = {}
 
     # --- the gateway interface -------------------------------------------------------------------
 
@@ -73,6 +89,9 @@ class SimulatorGateway(Gateway):
             web.get("/api/sim/people", guard(self.people)),
             web.post("/api/sim/messages", guard(self.post_message)),
             web.get("/api/sim/transcript", guard(self.transcript)),
+            web.get("/api/sim/unread", guard(self.unread)),
+            web.get("/api/sim/clock", guard(self.clock)),
+            web.post("/api/sim/clock", guard(self.advance_clock)),
         ])
         if not is_loopback(self.bind_host):
             log.warning("the simulator listens on %s, beyond this machine: every request needs sim_token",
@@ -116,6 +135,9 @@ class SimulatorGateway(Gateway):
                    request.query.get("token", "")]
         return any(o and hmac.compare_digest(o.encode(), self.token.encode()) for o in offered)
 
+    def demo_clock(self, settings: Settings) -> Clock:
+        return ShiftedClock(settings.timezone, state=settings.data_dir / CLOCK_FILE)
+
     async def start(self) -> None:
         pass  # the app's HTTP server serves the page and the API
 
@@ -146,8 +168,8 @@ class SimulatorGateway(Gateway):
                                   for r in self.app.rooms()])
 
     async def people(self, request: web.Request) -> web.Response:
-        return web.json_response([{"id": p.chat_id, "name": p.name, "role": p.role, "address": p.address}
-                                  for p in self.app.people()])
+        return web.json_response([{"id": p.chat_id, "name": p.name, "role": p.role, "address": p.address,
+                                   "building": p.building} for p in self.app.people()])
 
     def _resolve_sender(self, sender: str) -> tuple[str, str]:
         """A demo person by chat id or name; anyone else is a new resident by that name."""
@@ -234,8 +256,70 @@ class SimulatorGateway(Gateway):
         except ValueError:
             return _error("after 应是数字")
         items = [_line_json(line) for line in self.app.transcript(conversation)]
+        reader = request.query.get("as", "").strip()
+        if reader:
+            self._seen[(reader, conversation)] = len(items)
         return web.json_response({"conversation": conversation, "messages": items[after:],
                                   "total": len(items)})
+
+    async def unread(self, request: web.Request) -> web.Response:
+        """For the person ``as``: in each group and in their own chat with the bot, how many
+        lines came from the bot or from others since they last read it."""
+        reader = request.query.get("as", "").strip()
+        if not reader:
+            return _error("缺少 as 参数(以谁的身份查看)")
+        counts: dict[str, int] = {}
+        for conversation in [r.chat_id for r in self.app.rooms()] + [reader]:
+            lines = self.app.transcript(conversation)[self._seen.get((reader, conversation), 0):]
+            counts[conversation] = sum(1 for line in lines if not (isinstance(line, Heard)
+                                                                   and line.sender_id == reader))
+        return web.json_response({"as": reader, "conversations": counts})
+
+    async def clock(self, request: web.Request) -> web.Response:
+        return web.json_response(_clock_json(self.app.clock_now()))
+
+    async def advance_clock(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error("请求不是有效的 JSON")
+        seconds = advance_seconds(body.get("advance") if isinstance(body, dict) else None)
+        if seconds is None:
+            return _error(f"advance 应是 \"1h\"、\"1d\"、\"30m\" 或秒数(大于 0,最多 {MAX_ADVANCE_DAYS} 天)")
+        try:
+            moved = await self.app.advance_clock(seconds)
+        except ClockFixed:
+            return _error("这个应用用的是真实时钟,不能快进", 409)
+        return web.json_response(_moved_json(moved))
+
+
+def advance_seconds(value: object) -> float | None:
+    """How far 快进 goes: "1h", "1d", "30m", "90s" or a number of seconds; None if not that."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str) and value.strip():
+        text = value.strip().lower()
+        unit = ADVANCE_UNITS.get(text[-1])
+        try:
+            seconds = float(text[:-1]) * unit if unit is not None else float(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    if not 0 < seconds <= MAX_ADVANCE_DAYS * 86400:  # also refuses nan
+        return None
+    return seconds
+
+
+def _clock_json(reading: ClockReading) -> dict[str, Any]:
+    return {"now": reading.now, "weekday": reading.weekday, "movable": reading.movable,
+            "offset_seconds": reading.offset_seconds}
+
+
+def _moved_json(moved: ClockMoved) -> dict[str, Any]:
+    return {**_clock_json(moved.reading), "jobs": list(moved.jobs), "sent": moved.sent}
 
 
 def _sent_json(message: Outbound) -> dict[str, Any]:
@@ -259,6 +343,9 @@ def _line_json(line: Heard | Queued) -> dict[str, Any]:
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 TOKEN_COOKIE = "lianhu_sim_token"
 ANSWERED_KEPT = 2000  # message ids whose replies are kept for a repeated request
+CLOCK_FILE = "sim_clock.json"  # the demo clock's offset, in data_dir
+ADVANCE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+MAX_ADVANCE_DAYS = 30
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
