@@ -67,12 +67,21 @@ def add_user(session: Session, clock: Clock, name: str, password: str) -> tuple[
     an existing login gets the new password and is unlocked. Returns (user, created)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(T.CONSOLE_PASSWORD_SHORT.format(min=MIN_PASSWORD))
-    person = _person_for(session, name)
+    return set_password(session, clock, _person_for(session, name), password)
+
+
+def set_password(session: Session, clock: Clock, person: Person, password: str) -> tuple[ConsoleUser, bool]:
+    """``person``'s login (made if need be, their name is the login) gets ``password`` and is
+    unlocked: ``add_user`` and the one-time link (domain/password_links.py). (user, created)."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(T.CONSOLE_PASSWORD_SHORT.format(min=MIN_PASSWORD))
+    if person.role not in CONSOLE_ROLES:
+        raise AccountError(T.CONSOLE_USER_ROLE.format(name=person.name, role=T.ROLE_NAMES.get(person.role, "")))
     user = session.scalar(select(ConsoleUser).where(ConsoleUser.person_id == person.id))
     created = user is None
     if user is None:
         if session.scalar(select(ConsoleUser).where(ConsoleUser.login == person.name)) is not None:
-            raise AccountError(T.CONSOLE_USER_AMBIGUOUS.format(name=name, count=2))
+            raise AccountError(T.CONSOLE_USER_AMBIGUOUS.format(name=person.name, count=2))
         user = ConsoleUser(person=person, login=person.name, password_hash="", failed_logins=0,
                            created_at=clock.now())
         session.add(user)

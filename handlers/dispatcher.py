@@ -8,6 +8,7 @@ from handlers.router import Dispatcher
 
 def build_dispatcher() -> Dispatcher:
     from handlers import (
+        accounts,
         campaigns,
         colours,
         deliberation,
@@ -32,7 +33,7 @@ def build_dispatcher() -> Dispatcher:
                  outreach.router,  # 走访 … 宣传: before the visits router
                  visits.router, wishes.router,
                  ledger.router, trust.router, staff.router, campaigns.router, followup.router,
-                 rules_admin.router,
+                 rules_admin.router, accounts.router,
                  guide.router,  # a question the guide answers surely: before the report path
                  residents.router,
                  deliberation.router,  # a bare number answers an open 议事 (after the rating answer)

@@ -110,6 +110,9 @@ class Settings:
     #: the web console for staff and grid workers at /console/ on the app's HTTP server:
     #: auto (with a gateway that serves pages, i.e. the simulator), on (also with WeChat), off
     console: str = "auto"
+    #: the console's address as staff open it, for links the bot sends (设置密码), e.g.
+    #: https://lianhu.example.org/ ; empty: http://sim_host:sim_port/
+    console_url: str = ""
 
     @property
     def db_url(self) -> str:

@@ -723,6 +723,26 @@ CONSOLE_REPLIED = "已回复反映人:楼栋群里已@反映人,并记为一条�
 CONSOLE_REPLY_EMPTY = "回复内容不能为空。"
 CONSOLE_NOT_ALLOWED = "您没有权限做这件事。"
 CONSOLE_NO_TICKET = "没有工单 {number},或不在您的管辖范围。"
+# 设置密码: a one-time link, sent privately, to set one's console password (handlers/accounts.py)
+PASSWORD_WORDS = ("设置密码", "设密码", "重置密码", "控制台密码")
+PASSWORD_LINK_SENT = (
+    "这是您设置网页控制台密码的链接(仅限本人使用,{minutes} 分钟内有效,只能用一次):\n{url}\n"
+    "设置后用户名是您的姓名“{login}”。请勿转发给他人;如不是您本人要求,忽略即可。"
+)
+PASSWORD_LINK_PRIVATE = "设置密码的链接只能私下发给您:请私聊我发送“设置密码”。"
+PASSWORD_LINK_NOT_FOR = "网页控制台只供社区工作人员和网格员使用;{role}请继续在微信里办理,发送“帮助”查看您能用的命令。"
+PASSWORD_LINK_AMBIGUOUS = "台账里有别的工作人员/网格员也叫“{name}”,无法用姓名作用户名,请联系管理员用 lianhu user add 开通。"
+PASSWORD_PAGE_TITLE = "设置控制台密码"
+PASSWORD_PAGE_INTRO = "为{role}{name}设置网页控制台的密码(用户名:{login})。密码至少 {min} 位。"
+PASSWORD_PAGE_INVALID = "这个链接无效:可能抄错了。请在微信里私聊助手发送“设置密码”获取新链接。"
+PASSWORD_PAGE_EXPIRED = "这个链接已过期(有效期 {minutes} 分钟)。请在微信里私聊助手发送“设置密码”获取新链接。"
+PASSWORD_PAGE_USED = "这个链接已经用过或已被新链接取代,不能再用。如需再次设置,请私聊助手发送“设置密码”。"
+PASSWORD_PAGE_DONE = "密码已设置。现在可以用用户名“{login}”和新密码登录控制台。"
+PASSWORD_PAGE_NEW = "新密码"
+PASSWORD_PAGE_AGAIN = "再输一次"
+PASSWORD_PAGE_SUBMIT = "设置密码"
+PASSWORD_PAGE_LOGIN = "去登录"
+HELP_STAFF += "\n· 设置密码(私聊:领取网页控制台的一次性设置密码链接)"
 
 
 # --- who may see and do what (issue 11: domain/access.py) ------------------------------------------
@@ -775,3 +795,4 @@ HELP_GRID_WORKER = (
 HELP_MEMBER += "\n· 确认住户 编号 / 不是 编号(居民自报门牌时)"
 HELP_STAFF += "\n· 确认绑定 编号 · 绑定 工作群(在社区工作群里发)"
 STAFF_GROUP_SUMMARY = "{category} · {building}\n内容:{text}"
+HELP_GRID_WORKER += "\n· 设置密码(私聊:领取网页控制台的一次性设置密码链接)"

@@ -27,8 +27,10 @@ def plugins(settings: Settings, host: Host | None = None, *, serving: bool = Fal
     if host is None or not wanted:
         return []
     from bot.web.console import Console
+    from bot.web.password_link import PasswordLinkPage
 
-    return [Console(host)]
+    console = Console(host)
+    return [console, PasswordLinkPage(console)]  # the one-time link's page uses the console's sessions
 
 
 __all__ = ["Host", "plugins"]

@@ -22,6 +22,7 @@ from storage.models.community import (
     HouseholdClaim,
     HouseholdProfile,
     MemberLink,
+    PasswordLink,
     Person,
 )
 from storage.models.kinds import (
@@ -88,6 +89,7 @@ __all__ = [
     "BindingProposal",
     "HouseholdProfile",
     "ConsoleUser",
+    "PasswordLink",
     "Ticket",
     "TicketReporter",
     "TicketEvent",

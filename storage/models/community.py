@@ -207,3 +207,19 @@ class ConsoleUser(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     person: Mapped[Person] = relationship()
+
+
+class PasswordLink(Base):
+    """A one-time link to set one's console password, sent privately by the bot (设置密码).
+    Only the token's SHA-256 is kept; it works once, until ``expires_at`` (domain/password_links.py)."""
+
+    __tablename__ = "password_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)  # set when used, or replaced by a newer link
+
+    person: Mapped[Person] = relationship()
