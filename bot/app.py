@@ -35,7 +35,16 @@ from kernel.messages import Inbound
 from kernel.timing import check_settings
 from schedules.jobqueue import JobQueue
 from storage import db
-from storage.models import ChatRoom, Community, Household, InboundMessage, OutboxMessage, OutboxStatus, Person
+from storage.models import (
+    ChatRoom,
+    Community,
+    Household,
+    InboundMessage,
+    MemberLink,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+)
 
 log = logging.getLogger(__name__)
 run_log = logging.getLogger("lianhu")
@@ -215,7 +224,9 @@ class AppDesk:
     def people(self) -> list[PersonEntry]:
         with self._sessions() as session:
             people = session.scalars(select(Person).where(Person.chat_id.is_not(None)).order_by(Person.id)
-                                     .options(selectinload(Person.household).selectinload(Household.building))).all()
+                                     .options(selectinload(Person.household).selectinload(Household.building),
+                                              selectinload(Person.links).selectinload(MemberLink.household)
+                                              .selectinload(Household.building))).all()
             people = sorted(people, key=lambda p: (self.ROLE_ORDER.get(p.role, 9), p.id))
             return [_person_entry(p) for p in people]
 
@@ -294,4 +305,13 @@ def _offset_seconds(clock: Clock) -> float:
 
 def _person_entry(p: Person) -> PersonEntry:
     return PersonEntry(p.chat_id or "", p.name, p.role, p.household.address if p.household else None,
-                       p.household.building.name if p.household else None)
+                       _building_of(p))
+
+
+def _building_of(p: Person) -> str | None:
+    """Where someone belongs in the simulator's picker: their home's building, else (a member
+    living elsewhere) the building of the first household they look after."""
+    if p.household is not None:
+        return p.household.building.name
+    linked = sorted(p.links, key=lambda link: link.household_id)
+    return linked[0].household.building.name if linked else None
