@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -167,3 +168,33 @@ async def test_unread_counts_what_others_said_since_you_last_looked(sim: str) ->
     assert (await call(sim, "GET", "/api/sim/unread?as=r02"))[1]["conversations"]["room-1"] >= 1
     status, res = await call(sim, "GET", "/api/sim/unread")
     assert status == 400 and "as" in res["error"]
+
+
+RAN: list[str] = []
+
+
+def _mark(ctx) -> None:  # type: ignore[no-untyped-def]
+    RAN.append("ran")
+
+
+async def test_on_the_demo_clock_due_jobs_run_by_themselves(settings, classifier) -> None:  # type: ignore[no-untyped-def]
+    """Without 快进: the queue polls, since APScheduler (the wall clock) cannot follow a shifted clock."""
+    import asyncio
+
+    settings.sim_port = 0
+    clock = ShiftedClock(settings.timezone)
+    clock.poll_seconds = 0.05
+    app = App(settings, clock=clock, classifier=classifier)
+    await app.start()
+    try:
+        assert not app.jobs.realtime and app.jobs.poll == 0.05
+        clock.advance(hours=5)  # moved on directly: the poller, not the 快进 call, runs the job
+        app.jobs.run_once(_mark, clock.now() + timedelta(milliseconds=100), id="t.mark")
+        for _ in range(60):
+            if RAN:
+                break
+            await asyncio.sleep(0.05)
+        assert RAN == ["ran"] and app.jobs.get("t.mark") is None
+    finally:
+        await app.stop()
+        RAN.clear()
