@@ -796,3 +796,9 @@ HELP_MEMBER += "\n· 确认住户 编号 / 不是 编号(居民自报门牌时)"
 HELP_STAFF += "\n· 确认绑定 编号 · 绑定 工作群(在社区工作群里发)"
 STAFF_GROUP_SUMMARY = "{category} · {building}\n内容:{text}"
 HELP_GRID_WORKER += "\n· 设置密码(私聊:领取网页控制台的一次性设置密码链接)"
+
+# --- the simulator's demo clock and unread counts (bot/gateways/simulator.py) ----------------------
+
+SIM_NEED_READER = "缺少 as 参数(以谁的身份查看)"
+SIM_BAD_ADVANCE = "advance 应是 \"1h\"、\"1d\"、\"30m\" 或秒数(大于 0,最多 {days} 天)"
+SIM_CLOCK_FIXED = "这个应用用的是真实时钟,不能快进"

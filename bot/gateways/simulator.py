@@ -51,6 +51,7 @@ from aiohttp import web
 from bot.driver.gateway import Gateway
 from bot.driver.port import ClockFixed, ClockMoved, ClockReading, Heard, Queued
 from bot.driver.server import HttpServer
+from kernel import texts as T
 from kernel.clock import Clock, ShiftedClock
 from kernel.config import Settings
 from kernel.messages import Inbound, Kind, Outbound
@@ -267,7 +268,7 @@ class SimulatorGateway(Gateway):
         lines came from the bot or from others since they last read it."""
         reader = request.query.get("as", "").strip()
         if not reader:
-            return _error("缺少 as 参数(以谁的身份查看)")
+            return _error(T.SIM_NEED_READER)
         counts: dict[str, int] = {}
         for conversation in [r.chat_id for r in self.app.rooms()] + [reader]:
             lines = self.app.transcript(conversation)[self._seen.get((reader, conversation), 0):]
@@ -285,11 +286,11 @@ class SimulatorGateway(Gateway):
             return _error("请求不是有效的 JSON")
         seconds = advance_seconds(body.get("advance") if isinstance(body, dict) else None)
         if seconds is None:
-            return _error(f"advance 应是 \"1h\"、\"1d\"、\"30m\" 或秒数(大于 0,最多 {MAX_ADVANCE_DAYS} 天)")
+            return _error(T.SIM_BAD_ADVANCE.format(days=MAX_ADVANCE_DAYS))
         try:
             moved = await self.app.advance_clock(seconds)
         except ClockFixed:
-            return _error("这个应用用的是真实时钟,不能快进", 409)
+            return _error(T.SIM_CLOCK_FIXED, 409)
         return web.json_response(_moved_json(moved))
 
 
