@@ -724,7 +724,7 @@ CONSOLE_REPLY_EMPTY = "回复内容不能为空。"
 CONSOLE_NOT_ALLOWED = "您没有权限做这件事。"
 CONSOLE_NO_TICKET = "没有工单 {number},或不在您的管辖范围。"
 # 设置密码: a one-time link, sent privately, to set one's console password (handlers/accounts.py)
-PASSWORD_WORDS = ("设置密码", "设密码", "重置密码", "控制台密码")
+PASSWORD_WORDS = ("设置密码", "重置密码", "控制台密码")
 PASSWORD_LINK_SENT = (
     "这是您设置网页控制台密码的链接(仅限本人使用,{minutes} 分钟内有效,只能用一次):\n{url}\n"
     "设置后用户名是您的姓名“{login}”。请勿转发给他人;如不是您本人要求,忽略即可。"
