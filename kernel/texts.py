@@ -672,7 +672,7 @@ VOTE_NO_BUILDING = "没有找到楼栋“{name}”。请写楼栋名,例如 3号
 VOTE_NO_GROUP = "{building}还没有绑定楼栋群,无法发起议事。请先在群里发“绑定 {building}”。"
 VOTE_BAD_DEADLINE = "截止时间“{deadline}”不对:请写将来的日期,例如 截止 12-05 或 截止 12-05 18:00。"
 VOTE_POSTED = "议事 {id} 已发到{building}群,截止 {deadline}。到时我会在群里公布结果,并把各户表态明细私信给您。"
-VOTE_GROUP = ("【议事 {id}】{question}\n{options}\n请每户回复选项数字表态(每户一票,以最后一次为准),"
+VOTE_GROUP = ("【议事 {id}】{question}\n{options}\n请每户回复选项数字表态,或“投票 数字”(每户一票,以最后一次为准),"
               "截止 {deadline}。表态内容不会在群里公开。")
 VOTE_OPTION_LINE = "{number} {label}"
 VOTE_THANKS = "已记下您家的表态(议事 {id}),截止前可以重新回复数字更改。"
@@ -684,6 +684,11 @@ VOTE_DETAIL = ("【议事 {id} 明细】{building}:{question}\n{lines}\n未表�
 VOTE_DETAIL_LINE = "{number} {label}({count} 户):{households}"
 VOTE_NO_SUCH = "没有编号为 {id} 的议事。"
 VOTE_OPEN_NOW = "议事 {id} 还没到截止时间({deadline}),现在的明细:"
+VOTE_NOT_RATING = "(这次记为议事表态。如要评价工单 {number},请回复“评价 1”满意、“评价 2”基本满意或“评价 3”不满意。)"
+VOTE_ANSWER_USAGE = "请这样写:投票 1(1 换成您选的选项数字)。"
+VOTE_IN_GROUP = "议事表态请在您楼栋的群里回复“投票 数字”。"
+VOTE_NONE_OPEN = "这个群现在没有进行中的议事。"
+VOTE_NO_OPTION = "议事 {id} 只有 {count} 个选项,请回复“投票 数字”。"
 
 # --- 宣传到户 (handlers/outreach.py) -------------------------------------------------------------------
 
@@ -749,6 +754,9 @@ RATED_CO_REPORTER = "谢谢您的评价({rating}),已记录。工单 {number} �
 RATED_CO_UNHAPPY = ("已记录您的评价(不满意),并转告了负责人。工单 {number} 是否重新处理由最先反映的居民确认;"
                     "如果问题还在,可以回复“又坏了 {number} 情况”。")
 RATED_CO_PRIVATE = "工单 {number}:另一位反映人{name}评价“不满意”,请留意并联系了解情况。"
+RATED_NOT_VOTE = "(这次记为工单评价。如要给议事 {id} 表态,请回复“投票 数字”,例如 投票 1。)"
+RATE_USAGE = "请这样写:评价 1(1 满意、2 基本满意、3 不满意)。"
+RATE_NOTHING = "您没有等待评价的工单。"
 
 BINDING_PROPOSAL = ("群「{room}」的名称与 {building} 的楼栋群相符,但群不会因为名称自动绑定。"
                     "确认是本楼居民的群,请回复:确认绑定 {id}{other}")
