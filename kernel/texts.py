@@ -707,6 +707,18 @@ DRIVE_NOT_IN = "{address} 不在政策宣传“{name}”的对象里。"
 DRIVE_REACHED = "已记下:{address} 已宣传“{name}”(政策宣传 D{id}),并记为一次走访。"
 DRIVE_COVERAGE = ("【政策宣传 D{id} 覆盖】{name}(对象:{audience})\n宣传到户率 {reached}/{total} = {rate}\n"
                   "已宣传:{by}\n未宣传:\n{missing}")
+HELP_MEMBER += "\n· 标签 门牌 [新生儿 残疾 …] · 去掉标签 门牌 标签 · 出生年份 门牌 1941 1945(住户年龄和标签,用于政策宣传;请私聊)"
+HELP_STAFF += "\n· 标签 门牌 [标签…] · 去掉标签 门牌 标签 · 出生年份 门牌 年份或N岁(住户年龄和标签;请私聊)"
+EXAMPLES.update({"标签": "标签 3-2-502 新生儿", "去掉标签": "去掉标签 3-2-502 新生儿",
+                 "出生年份": "出生年份 3-2-502 1941 1945"})
+PROFILE_USAGE = ("请这样写:标签 3-2-502 新生儿(可写多个,用空格隔开)· 去掉标签 3-2-502 新生儿 · "
+                 "出生年份 3-2-502 1941 1945(或 85岁)")
+PROFILE_UNKNOWN_TAGS = "标签“{words}”不认识,可用:{known}"
+PROFILE_BAD_YEARS = "出生年份“{words}”不对:请写出生年份(如 1941)或年龄(如 85岁)。"
+PROFILE_NOT_YOURS = "{address} 不是您联系的住户:只有它的联户党员、网格员和社区工作人员可以改它的标签和年龄。"
+PROFILE_SHOW = "{address}:标签 {tags};年龄 {ages}。"
+PROFILE_NONE = "无"
+PROFILE_SAVED = "已更新 {address}:标签 {tags};年龄 {ages}。政策宣传按这些对象派发。"
 
 # --- the web console (issue 13): logins ------------------------------------------------------
 
