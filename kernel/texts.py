@@ -664,7 +664,7 @@ GUIDE_NOT_PENDING = "办事指南 {id} 不在待确认状态(现在:{status})。
 GUIDE_CONFIRMED = "办事指南 {id}“{title}”已确认生效,以后有人问同样的问题会自动答复。"
 GUIDE_CONFIRMED_PROPOSER = "您从工单存入的办事指南 {id}“{title}”已由社区确认生效。"
 GUIDE_REJECTED = "办事指南 {id}“{title}”已驳回,不会用于答复。"
-GUIDE_STATUS_NAMES = {"active": "已生效", "pending": "待确认", "rejected": "已驳回"}
+GUIDE_STATUS_NAMES = {"active": "已生效", "pending": "待确认", "rejected": "已驳回", "retired": "已停用"}
 
 VOTE_USAGE = ("请这样写:议事 3号楼 是否同意加装电梯 1 同意 2 不同意 3 再商量 截止 12-05\n"
               "(楼栋、问题、至少两个带编号的选项、截止日期 月-日 或 月-日 时:分)")
@@ -740,6 +740,16 @@ CONSOLE_REPLIED = "已回复反映人:楼栋群里已@反映人,并记为一条�
 CONSOLE_REPLY_EMPTY = "回复内容不能为空。"
 CONSOLE_NOT_ALLOWED = "您没有权限做这件事。"
 CONSOLE_NO_TICKET = "没有工单 {number},或不在您的管辖范围。"
+CONSOLE_GUIDE_NEED_TITLE = "请填写标题。"
+CONSOLE_GUIDE_NEED_ANSWER = "请填写答复。"
+CONSOLE_GUIDE_NEED_ASKS = "请至少写一种居民的问法(每行一种)。"
+CONSOLE_GUIDE_TOO_LONG = "标题、电话、来源各不能超过 200 个字。"
+CONSOLE_GUIDE_BAD_DATE = "核对日期“{value}”应写成 2026-11-01 这样。"
+CONSOLE_GUIDE_SAVED = "已保存办事指南 {id}“{title}”,立即生效。"
+CONSOLE_GUIDE_RETIRED = "已停用办事指南 {id}“{title}”,不再用于答复。"
+CONSOLE_GUIDE_RESTORED = "已恢复办事指南 {id}“{title}”。"
+CONSOLE_GUIDE_NO_SUCH = "没有办事指南 {id},或不在您的社区。"
+CONSOLE_GUIDE_STAFF_ONLY = "办事指南只有社区工作人员可以编辑。"
 
 
 # --- who may see and do what (issue 11: domain/access.py) ------------------------------------------
