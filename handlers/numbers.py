@@ -21,7 +21,7 @@ def rating_asked_at(ticket: Ticket) -> datetime | None:
 
 
 def open_vote(ctx: Ctx, option: int) -> Deliberation | None:
-    """The 議事 open in the message's group whose options include ``option``."""
+    """The 议事 open in the message's group whose options include ``option``."""
     if ctx.msg.is_private or ctx.msg.room is None:
         return None
     d = votes.open_in_room(ctx.session, ctx.msg.room, ctx.clock.now())
