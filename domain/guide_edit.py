@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kernel import texts as T
@@ -93,9 +93,17 @@ class Form:
                 "source": self.source or None, "checked": self.checked or None}, ""
 
 
+def stamp(session: Session, now: datetime) -> datetime:
+    """``now``, or just after the latest change when the clock has not moved since (a frozen test
+    clock, two saves in one instant): the matcher rebuilds its index when the latest change moves."""
+    latest = session.scalar(select(func.max(GuideEntry.updated_at)))
+    return now if latest is None or now > latest else latest + timedelta(microseconds=1)
+
+
 def save(session: Session, folder: Path, community_id: int | None, entry: GuideEntry | None,
          fields: dict[str, Any], now: datetime) -> GuideEntry:
     """A new entry (``entry`` None, in the community) or the edited one; active, written to the file."""
+    at = stamp(session, now)  # before the new row is added: the query would flush it half made
     if entry is None:
         entry = GuideEntry(community_id=community_id, key=f"console-{int(now.timestamp())}", status=GuideStatus.ACTIVE)
         while session.scalar(select(GuideEntry.id).where(GuideEntry.community_id == community_id,
@@ -106,7 +114,7 @@ def save(session: Session, folder: Path, community_id: int | None, entry: GuideE
         setattr(entry, name, value)
     if entry.status == GuideStatus.PENDING:
         entry.status = GuideStatus.ACTIVE  # saving a pending entry's edits confirms it too
-    entry.origin, entry.updated_at = CONSOLE_ORIGIN, now
+    entry.origin, entry.updated_at = CONSOLE_ORIGIN, at
     session.flush()
     write_console_file(session, folder)
     return entry
@@ -114,7 +122,7 @@ def save(session: Session, folder: Path, community_id: int | None, entry: GuideE
 
 def set_status(session: Session, folder: Path, entry: GuideEntry, status: str, now: datetime) -> None:
     """Retire an entry or put it back; written to the file."""
-    entry.status, entry.origin, entry.updated_at = status, CONSOLE_ORIGIN, now
+    entry.status, entry.origin, entry.updated_at = status, CONSOLE_ORIGIN, stamp(session, now)
     session.flush()
     write_console_file(session, folder)
 
@@ -122,7 +130,7 @@ def set_status(session: Session, folder: Path, entry: GuideEntry, status: str, n
 def confirm(session: Session, say: Speaker, entry: GuideEntry, by_id: int, now: datetime) -> None:
     """`确认指南`: a pending entry from chat takes effect; whoever saved it is told privately."""
     entry.status = GuideStatus.ACTIVE
-    entry.updated_at = now
+    entry.updated_at = stamp(session, now)
     if entry.proposed_by is not None and entry.proposed_by.id != by_id:
         say.person(entry.proposed_by, T.GUIDE_CONFIRMED_PROPOSER.format(id=entry.id, title=entry.title))
 

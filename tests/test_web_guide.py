@@ -60,6 +60,18 @@ async def test_staff_edit_an_answer_and_the_next_question_gets_it(rig: Rig) -> N
 
     reply = await answer_to(rig, "room-1", "r01", QUESTION)
     assert reply.startswith(f"【办事指南 {n}】居住证办理") and "社区服务中心2号窗口" in reply
+    async with http() as s:  # edited again in the same instant (the test clock stands still): seen too
+        await login(s, rig, staff, "demo1234")
+        token = await csrf_of(s, f"{rig.console}/guide/{n}")
+        again = "居住证请到派出所户籍窗口办理,带身份证。\n以窗口最新要求为准"
+        async with s.post(f"{rig.console}/guide/{n}", data={**fields, "answer": again, "csrf": token}) as res:
+            assert "已保存办事指南" in await res.text()
+    assert "派出所户籍窗口" in await answer_to(rig, "room-1", "r02", QUESTION)
+    async with http() as s:
+        await login(s, rig, staff, "demo1234")
+        token = await csrf_of(s, f"{rig.console}/guide/{n}")
+        async with s.post(f"{rig.console}/guide/{n}", data={**fields, "answer": new, "csrf": token}) as res:
+            assert "已保存办事指南" in await res.text()
     saved = (rig.app.settings.data_dir / "guide" / "console.toml").read_text(encoding="utf-8")
     assert 'id = "residence-permit"' in saved and "2号窗口" in saved
 
