@@ -109,4 +109,4 @@ ELSEWHERE = re.compile(
 
 #: asking for an opinion or a recommendation (哪家好, 好点的): the guide says how things are done,
 #: it does not recommend
-OPINION = re.compile(r"哪(里|家|个|儿)(比较|最)?好|好点的|好一点的|靠谱|值得|(哪个|什么|啥)(牌子|品牌)|推荐")
+OPINION = re.compile(r"哪(里|家|个|儿)(比较|最)?好|好点的|好一点的|靠谱|值得|(哪个|什么|啥)(牌子|品牌)|有(没有)?(什么|啥)?推荐")
