@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from storage.models import ChatRoom, Person, RoomKind, Ticket
+from storage.models import ChatRoom, Household, Person, RoomKind, Ticket
 
 
 class Visibility(IntEnum):
@@ -106,6 +106,17 @@ def may_rate(person: Person, ticket: Ticket) -> bool:
 def may_reopen(person: Person, ticket: Ticket) -> bool:
     """又坏了 N: the ticket's reporters and its handlers."""
     return is_reporter(person, ticket) or can_act(person, ticket)
+
+
+def may_edit_profile(person: Person, household: Household) -> bool:
+    """A household's ages and tags (标签 …): staff of its community, the grid worker of its grid and
+    the member linked to it."""
+    grid = household.building.grid
+    if is_staff_of(person, grid.community_id):
+        return True
+    if grid.worker_id is not None and grid.worker_id == person.id:
+        return True
+    return household.link is not None and household.link.member_id == person.id
 
 
 def staff_group_summary(ticket: Ticket) -> str:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from domain.guide_vocab import ELSEWHERE, EDGE_WORDS, OPINION, PROBLEM, QUESTION, STOPWORDS, SYNONYMS
+from domain.guide_vocab import ELSEWHERE, EDGE_WORDS, OPINION, PROBLEM, PROCEDURE, QUESTION, STOPWORDS, SYNONYMS
 from kernel import texts as T
 from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
 
@@ -33,6 +33,9 @@ Tokenize = Callable[[str], list[str]]
 #: sure: confidence and margin both at least the first pair, or the second (a clear winner)
 MIN_CONFIDENCE, MIN_MARGIN = 0.45, 0.15
 CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.3, 0.4
+#: or several of the entry's own words matched (a BM25 score this high) with a fair margin: a long
+#: question whose story dilutes the confidence ("我妈八十一了还没领过高龄津贴,要带啥证件去")
+STRONG_SCORE, STRONG_CONFIDENCE, STRONG_MARGIN = 12.0, 0.25, 0.35
 #: or it names the entry's title (siblings such as 残疾人证办理 / 残疾人两项补贴 score alike)
 TITLE_COVER, TITLE_MARGIN = 0.5, 0.03
 TERSE_CONFIDENCE = 0.95
@@ -40,13 +43,24 @@ TERSE_CONFIDENCE = 0.95
 #: names it, or when it also names the entry's title (this share of its weight)
 ELSEWHERE_TITLE = 0.2
 TERSE_CHARS = 12
+#: a term met only in the clauses around the one that asks counts this much towards confidence
+CONTEXT_SHARE = 0.5
 K1, B = 1.5, 0.75
 
+_MENTION = re.compile(r"@[^\s@]{1,16}(?=\s)")  # "@管家 …": whom it is addressed to is no topic
 _SYN = re.compile("|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=True)))
 
 
 def normalize(text: str) -> str:
-    return _SYN.sub(lambda m: SYNONYMS[m.group()], text.lower())
+    """Everyday names replaced by the guide's, until nothing changes (老年公交卡 → 老年人乘车卡 → 老人乘车卡),
+    set apart by spaces so that jieba keeps each a word of its own (养条小泰迪 → 养条 狗)."""
+    text = _MENTION.sub(" ", text.lower())
+    for _ in range(3):
+        done = _SYN.sub(lambda m: f" {SYNONYMS[m.group()]} ", text)
+        if done == text:
+            break
+        text = done
+    return text
 
 
 def _strip_edges(token: str) -> str:
@@ -74,8 +88,28 @@ def terms(tokenize: Tokenize, text: str) -> list[str]:
     return out
 
 
+_CLAUSE = re.compile(r"[,,。!!;;\n]+")
+
+
+def term_shares(tokenize: Tokenize, text: str) -> dict[str, float]:
+    """How much each term counts towards confidence: fully in a clause that asks (has a question
+    word), ``CONTEXT_SHARE`` in the story around it ("我奶奶下个月满八十了,她腿脚不方便, …")."""
+    clauses = [c for c in _CLAUSE.split(text) if c.strip()]
+    asking = [bool(QUESTION.search(c)) for c in clauses]
+    if len(clauses) < 2 or not any(asking):
+        return {}
+    shares: dict[str, float] = {}
+    for clause, asks in zip(clauses, asking):
+        for t in terms(tokenize, clause):
+            shares[t] = max(shares.get(t, 0.0), 1.0 if asks else CONTEXT_SHARE)
+    return shares
+
+
 def is_question(text: str) -> bool:
-    return bool(QUESTION.search(text)) and not PROBLEM.search(text) and not OPINION.search(text)
+    """A question that names no problem for a person, unless it asks only how that is handled."""
+    if not QUESTION.search(text) or OPINION.search(text):
+        return False
+    return not PROBLEM.search(text) or bool(PROCEDURE.search(text))
 
 
 def is_terse(text: str) -> bool:
@@ -134,7 +168,8 @@ class Match:
         asked = self.question or (self.terse and self.confidence >= TERSE_CONFIDENCE)
         clear = (self.confidence >= MIN_CONFIDENCE and self.margin >= MIN_MARGIN) or (
             self.confidence >= CLEAR_CONFIDENCE and self.margin >= CLEAR_MARGIN) or (
-            self.confidence >= MIN_CONFIDENCE and self.title_cover >= TITLE_COVER and self.margin >= TITLE_MARGIN)
+            self.confidence >= MIN_CONFIDENCE and self.title_cover >= TITLE_COVER and self.margin >= TITLE_MARGIN) or (
+            self.score >= STRONG_SCORE and self.confidence >= STRONG_CONFIDENCE and self.margin >= STRONG_MARGIN)
         return asked and clear and not self.elsewhere
 
 
@@ -166,7 +201,9 @@ class Index:
             return []
         scores = self.bm25.scores(query)
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
-        total = sum(self.bm25.weight(t) for t in set(query))
+        share = term_shares(tokenize, text)
+        weight = {t: self.bm25.weight(t) * share.get(t, 1.0) for t in set(query)}
+        total = sum(weight.values())
         question, terse = is_question(text), is_terse(text)
         elsewhere = [m.group() for m in ELSEWHERE.finditer(normalize(text))]
         best = scores[order[0]]
@@ -175,8 +212,8 @@ class Index:
         for rank, i in enumerate(order):
             if scores[i] <= 0:
                 break
-            found = sum(self.bm25.weight(t) for t in set(query) if t in self.vocab[i])
-            in_title = sum(self.bm25.weight(t) for t in set(query) if t in self.title_terms[i])
+            found = sum(w for t, w in weight.items() if t in self.vocab[i])
+            in_title = sum(w for t, w in weight.items() if t in self.title_terms[i])
             margin = (best - second) / best if rank == 0 and best > 0 else 0.0
             out.append(Match(self.ids[i], self.titles[i], self.private[i], scores[i],
                              found / total if total else 0.0, margin, question, terse,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from domain import votes
+from domain import access, votes
+from handlers import numbers
 from handlers.context import Ctx
 from handlers.filters import HANDLERS
 from handlers.router import Command, FilterResult, Reply, Router, in_building_group, is_text
@@ -65,14 +66,13 @@ _NUMBER = re.compile(r"^[1-9]$")
 
 
 def vote_answer(ctx: Ctx) -> FilterResult:
-    """A bare number in a building group with an open 议事 whose options it names."""
+    """A bare number in a building group with an open 议事 whose options it names (a rating
+    question asked after the 议事 took it first: handlers/numbers.py)."""
     text = strip_mentions(normalise(ctx.text)).rstrip("。.!!~ ")
-    if not _NUMBER.match(text) or ctx.msg.room is None:
+    if not _NUMBER.match(text):
         return None
-    d = votes.open_in_room(ctx.session, ctx.msg.room, ctx.clock.now())
-    if d is None or int(text) > len(d.options):
-        return None
-    return {"deliberation": d, "option": int(text)}
+    d = numbers.open_vote(ctx, int(text))
+    return {"deliberation": d, "option": int(text)} if d is not None else None
 
 
 @router.message(in_building_group, is_text, vote_answer)
@@ -83,4 +83,24 @@ def vote(ctx: Ctx, deliberation: Deliberation, option: int) -> None:
     if household.building_id != deliberation.building_id:
         raise Reply(T.VOTE_OTHER_BUILDING.format(building=deliberation.building.name))
     votes.record(ctx.session, ctx.clock, deliberation, ctx.person, household, option)
-    ctx.reply(T.VOTE_THANKS.format(id=deliberation.id))  # which option: never in the group
+    text = T.VOTE_THANKS.format(id=deliberation.id)  # which option: never in the group
+    ticket = repo.awaiting_rating_for(ctx.session, ctx.person.id)
+    if ticket is not None and access.may_rate(ctx.person, ticket):  # asked before the 议事
+        text += "\n" + T.VOTE_NOT_RATING.format(number=ticket.number)
+    ctx.reply(text)
+
+
+@router.message(Command("投票", "表态"))
+def vote_command(ctx: Ctx, rest: str) -> None:
+    """`投票 1`: always an answer to the group's open 议事, whatever else waits for a number."""
+    number = strip_mentions(normalise(rest)).strip("。.!!~ ")
+    if not _NUMBER.match(number):
+        raise Reply(T.VOTE_ANSWER_USAGE)
+    if not in_building_group(ctx):
+        raise Reply(T.VOTE_IN_GROUP)
+    d = numbers.open_vote(ctx, int(number))
+    if d is None:
+        open_now = votes.open_in_room(ctx.session, ctx.msg.room or "", ctx.clock.now())
+        raise Reply(T.VOTE_NO_OPTION.format(id=open_now.id, count=len(open_now.options))
+                    if open_now is not None else T.VOTE_NONE_OPEN)
+    vote(ctx, d, int(number))

@@ -20,6 +20,7 @@ def build_dispatcher() -> Dispatcher:
         members,
         middlewares,
         outreach,
+        profiles,
         residents,
         rules_admin,
         staff,
@@ -31,6 +32,7 @@ def build_dispatcher() -> Dispatcher:
     return Dispatcher(
         routers=[fallback.media_router, members.router, headsups.router, colours.router,
                  outreach.router,  # 走访 … 宣传: before the visits router
+                 profiles.router,
                  visits.router, wishes.router,
                  ledger.router, trust.router, staff.router, campaigns.router, followup.router,
                  rules_admin.router, accounts.router,

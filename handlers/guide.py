@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain import guide
+from domain import guide, guide_edit
 from domain import tickets as wf
 from handlers.context import Ctx
 from handlers.filters import HANDLERS, STAFF, community_id, handled_ticket, ticket_arg
@@ -166,15 +166,11 @@ def pending_entry(ctx: Ctx, word: str, rest: str) -> dict[str, Any]:
 
 @router.message(Command("确认指南"), STAFF, pending_entry)
 def confirm(ctx: Ctx, entry: GuideEntry) -> None:
-    entry.status = GuideStatus.ACTIVE
-    entry.updated_at = ctx.clock.now()
+    guide_edit.confirm(ctx.session, ctx.say, entry, ctx.person.id, ctx.clock.now())
     ctx.reply(T.GUIDE_CONFIRMED.format(id=entry.id, title=entry.title))
-    if entry.proposed_by is not None and entry.proposed_by.id != ctx.person.id:
-        ctx.say.person(entry.proposed_by, T.GUIDE_CONFIRMED_PROPOSER.format(id=entry.id, title=entry.title))
 
 
 @router.message(Command("驳回指南"), STAFF, pending_entry)
 def reject(ctx: Ctx, entry: GuideEntry) -> None:
-    entry.status = GuideStatus.REJECTED
-    entry.updated_at = ctx.clock.now()
+    guide_edit.reject(entry, ctx.clock.now())
     ctx.reply(T.GUIDE_REJECTED.format(id=entry.id, title=entry.title))

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from domain import access, headsups
 from domain import tickets as wf
 from domain.access import Visibility
+from handlers import numbers
 from handlers.context import Ctx
 from handlers.filters import ticket_arg
 from handlers.router import (
@@ -29,7 +30,7 @@ from handlers.router import (
 )
 from handlers.views import ticket_line
 from kernel import texts as T
-from kernel.parsing import parse_rating
+from kernel.parsing import normalise, parse_rating, strip_mentions
 from storage import repo
 from storage.models import Building, HeadsUp, Household, Role, Ticket, TicketRating, TicketReporter
 
@@ -103,12 +104,16 @@ def my_requests(ctx: Ctx) -> None:
 
 def awaited_rating(ctx: Ctx) -> FilterResult:
     """A 1/2/3 answer from a reporter whose ticket waits for their answer: gives ``ticket`` and
-    ``value``. Digits from anyone else are chatter (and ignored)."""
+    ``value``. Digits from anyone else are chatter (and ignored); a bare digit in a group whose
+    议事 was posted after the rating question answers the 议事 (handlers/numbers.py)."""
     value = parse_rating(ctx.text)
     if value is None:
         return None
     ticket = repo.awaiting_rating_for(ctx.session, ctx.person.id)
     if ticket is None or not access.may_rate(ctx.person, ticket):
+        return None
+    if numbers.vote_is_newer(ctx, ticket, value) and strip_mentions(normalise(ctx.text)).strip(
+            "。.!!~ ").isdigit():
         return None
     if not access.is_first_reporter(ctx.person, ticket) and ctx.session.scalar(
             select(TicketRating.id).where(TicketRating.ticket_id == ticket.id,
@@ -119,15 +124,29 @@ def awaited_rating(ctx: Ctx) -> FilterResult:
 
 @router.message(is_text, awaited_rating)
 def rating(ctx: Ctx, ticket: Ticket, value: int) -> None:
+    vote = numbers.open_vote(ctx, value)  # asked before the rating: say how to answer it
     decided = wf.rate(ctx.session, ctx.say, ctx.clock, ticket, ctx.person, value)
     if not decided:
-        ctx.reply(T.RATED_CO_UNHAPPY.format(number=ticket.number) if value == 3 else
-                  T.RATED_CO_REPORTER.format(rating=T.RATING_NAMES[value], number=ticket.number))
+        text = (T.RATED_CO_UNHAPPY.format(number=ticket.number) if value == 3 else
+                T.RATED_CO_REPORTER.format(rating=T.RATING_NAMES[value], number=ticket.number))
     elif value == 3:
-        ctx.reply(T.RATED_REOPENED.format(number=ticket.number, role=wf.role_name(ticket.assignee),
-                                          name=ticket.assignee.name if ticket.assignee else ""))
+        text = T.RATED_REOPENED.format(number=ticket.number, role=wf.role_name(ticket.assignee),
+                                       name=ticket.assignee.name if ticket.assignee else "")
     else:
-        ctx.reply(T.RATED_THANKS.format(rating=T.RATING_NAMES[value], number=ticket.number))
+        text = T.RATED_THANKS.format(rating=T.RATING_NAMES[value], number=ticket.number)
+    ctx.reply(text + ("\n" + T.RATED_NOT_VOTE.format(id=vote.id) if vote is not None else ""))
+
+
+@router.message(Command("评价"))
+def rating_command(ctx: Ctx, rest: str) -> None:
+    """`评价 1`: always the rating of one's finished ticket, whatever else is open."""
+    value = parse_rating(rest)
+    if value is None:
+        raise Reply(T.RATE_USAGE)
+    ticket = repo.awaiting_rating_for(ctx.session, ctx.person.id)
+    if ticket is None or not access.may_rate(ctx.person, ticket):
+        raise Reply(T.RATE_NOTHING)
+    rating(ctx, ticket, value)
 
 
 def _where(ctx: Ctx) -> tuple[Building | None, Household | None]:

@@ -664,7 +664,7 @@ GUIDE_NOT_PENDING = "办事指南 {id} 不在待确认状态(现在:{status})。
 GUIDE_CONFIRMED = "办事指南 {id}“{title}”已确认生效,以后有人问同样的问题会自动答复。"
 GUIDE_CONFIRMED_PROPOSER = "您从工单存入的办事指南 {id}“{title}”已由社区确认生效。"
 GUIDE_REJECTED = "办事指南 {id}“{title}”已驳回,不会用于答复。"
-GUIDE_STATUS_NAMES = {"active": "已生效", "pending": "待确认", "rejected": "已驳回"}
+GUIDE_STATUS_NAMES = {"active": "已生效", "pending": "待确认", "rejected": "已驳回", "retired": "已停用"}
 
 VOTE_USAGE = ("请这样写:议事 3号楼 是否同意加装电梯 1 同意 2 不同意 3 再商量 截止 12-05\n"
               "(楼栋、问题、至少两个带编号的选项、截止日期 月-日 或 月-日 时:分)")
@@ -672,7 +672,7 @@ VOTE_NO_BUILDING = "没有找到楼栋“{name}”。请写楼栋名,例如 3号
 VOTE_NO_GROUP = "{building}还没有绑定楼栋群,无法发起议事。请先在群里发“绑定 {building}”。"
 VOTE_BAD_DEADLINE = "截止时间“{deadline}”不对:请写将来的日期,例如 截止 12-05 或 截止 12-05 18:00。"
 VOTE_POSTED = "议事 {id} 已发到{building}群,截止 {deadline}。到时我会在群里公布结果,并把各户表态明细私信给您。"
-VOTE_GROUP = ("【议事 {id}】{question}\n{options}\n请每户回复选项数字表态(每户一票,以最后一次为准),"
+VOTE_GROUP = ("【议事 {id}】{question}\n{options}\n请每户回复选项数字表态,或“投票 数字”(每户一票,以最后一次为准),"
               "截止 {deadline}。表态内容不会在群里公开。")
 VOTE_OPTION_LINE = "{number} {label}"
 VOTE_THANKS = "已记下您家的表态(议事 {id}),截止前可以重新回复数字更改。"
@@ -684,6 +684,11 @@ VOTE_DETAIL = ("【议事 {id} 明细】{building}:{question}\n{lines}\n未表�
 VOTE_DETAIL_LINE = "{number} {label}({count} 户):{households}"
 VOTE_NO_SUCH = "没有编号为 {id} 的议事。"
 VOTE_OPEN_NOW = "议事 {id} 还没到截止时间({deadline}),现在的明细:"
+VOTE_NOT_RATING = "(这次记为议事表态。如要评价工单 {number},请回复“评价 1”满意、“评价 2”基本满意或“评价 3”不满意。)"
+VOTE_ANSWER_USAGE = "请这样写:投票 1(1 换成您选的选项数字)。"
+VOTE_IN_GROUP = "议事表态请在您楼栋的群里回复“投票 数字”。"
+VOTE_NONE_OPEN = "这个群现在没有进行中的议事。"
+VOTE_NO_OPTION = "议事 {id} 只有 {count} 个选项,请回复“投票 数字”。"
 
 # --- 宣传到户 (handlers/outreach.py) -------------------------------------------------------------------
 
@@ -702,6 +707,18 @@ DRIVE_NOT_IN = "{address} 不在政策宣传“{name}”的对象里。"
 DRIVE_REACHED = "已记下:{address} 已宣传“{name}”(政策宣传 D{id}),并记为一次走访。"
 DRIVE_COVERAGE = ("【政策宣传 D{id} 覆盖】{name}(对象:{audience})\n宣传到户率 {reached}/{total} = {rate}\n"
                   "已宣传:{by}\n未宣传:\n{missing}")
+HELP_MEMBER += "\n· 标签 门牌 [新生儿 残疾 …] · 去掉标签 门牌 标签 · 出生年份 门牌 1941 1945(住户年龄和标签,用于政策宣传;请私聊)"
+HELP_STAFF += "\n· 标签 门牌 [标签…] · 去掉标签 门牌 标签 · 出生年份 门牌 年份或N岁(住户年龄和标签;请私聊)"
+EXAMPLES.update({"标签": "标签 3-2-502 新生儿", "去掉标签": "去掉标签 3-2-502 新生儿",
+                 "出生年份": "出生年份 3-2-502 1941 1945"})
+PROFILE_USAGE = ("请这样写:标签 3-2-502 新生儿(可写多个,用空格隔开)· 去掉标签 3-2-502 新生儿 · "
+                 "出生年份 3-2-502 1941 1945(或 85岁)")
+PROFILE_UNKNOWN_TAGS = "标签“{words}”不认识,可用:{known}"
+PROFILE_BAD_YEARS = "出生年份“{words}”不对:请写出生年份(如 1941)或年龄(如 85岁)。"
+PROFILE_NOT_YOURS = "{address} 不是您联系的住户:只有它的联户党员、网格员和社区工作人员可以改它的标签和年龄。"
+PROFILE_SHOW = "{address}:标签 {tags};年龄 {ages}。"
+PROFILE_NONE = "无"
+PROFILE_SAVED = "已更新 {address}:标签 {tags};年龄 {ages}。政策宣传按这些对象派发。"
 
 # --- the web console (issue 13): logins ------------------------------------------------------
 
@@ -744,6 +761,17 @@ PASSWORD_PAGE_SUBMIT = "设置密码"
 PASSWORD_PAGE_LOGIN = "去登录"
 HELP_STAFF += "\n· 设置密码(私聊:领取网页控制台的一次性设置密码链接)"
 
+CONSOLE_GUIDE_NEED_TITLE = "请填写标题。"
+CONSOLE_GUIDE_NEED_ANSWER = "请填写答复。"
+CONSOLE_GUIDE_NEED_ASKS = "请至少写一种居民的问法(每行一种)。"
+CONSOLE_GUIDE_TOO_LONG = "标题、电话、来源各不能超过 200 个字。"
+CONSOLE_GUIDE_BAD_DATE = "核对日期“{value}”应写成 2026-11-01 这样。"
+CONSOLE_GUIDE_SAVED = "已保存办事指南 {id}“{title}”,立即生效。"
+CONSOLE_GUIDE_RETIRED = "已停用办事指南 {id}“{title}”,不再用于答复。"
+CONSOLE_GUIDE_RESTORED = "已恢复办事指南 {id}“{title}”。"
+CONSOLE_GUIDE_NO_SUCH = "没有办事指南 {id},或不在您的社区。"
+CONSOLE_GUIDE_STAFF_ONLY = "办事指南只有社区工作人员可以编辑。"
+
 
 # --- who may see and do what (issue 11: domain/access.py) ------------------------------------------
 
@@ -769,6 +797,9 @@ RATED_CO_REPORTER = "谢谢您的评价({rating}),已记录。工单 {number} �
 RATED_CO_UNHAPPY = ("已记录您的评价(不满意),并转告了负责人。工单 {number} 是否重新处理由最先反映的居民确认;"
                     "如果问题还在,可以回复“又坏了 {number} 情况”。")
 RATED_CO_PRIVATE = "工单 {number}:另一位反映人{name}评价“不满意”,请留意并联系了解情况。"
+RATED_NOT_VOTE = "(这次记为工单评价。如要给议事 {id} 表态,请回复“投票 数字”,例如 投票 1。)"
+RATE_USAGE = "请这样写:评价 1(1 满意、2 基本满意、3 不满意)。"
+RATE_NOTHING = "您没有等待评价的工单。"
 
 BINDING_PROPOSAL = ("群「{room}」的名称与 {building} 的楼栋群相符,但群不会因为名称自动绑定。"
                     "确认是本楼居民的群,请回复:确认绑定 {id}{other}")

@@ -20,18 +20,25 @@ A file holds ``[[entry]]`` tables::
 """
 from __future__ import annotations
 
+import os
+import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import tomli_w
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import GuideEntry, GuideStatus
 
 DEMO_GUIDE = Path(__file__).resolve().parent / "demo_guide.toml"
+#: the entries edited, added or retired in the web console, in the data folder's guide/; read
+#: after the other files at start, so that an edit outlives the file it came from
+CONSOLE_FILE = "console.toml"
+CONSOLE_ORIGIN = "console"
 
 
 class GuideFileError(ValueError):
@@ -117,20 +124,82 @@ def save_entries(session: Session, community_id: int | None, entries: Iterable[d
 
 
 def load_guide_folder(session: Session, folder: Path, now: datetime) -> tuple[int, int, list[str]]:
-    """Every ``*.toml`` of ``folder`` for all communities: (added, updated, problems)."""
+    """Every ``*.toml`` of ``folder`` for all communities, the console's last: (added, updated, problems)."""
     added = updated = 0
     problems: list[str] = []
     if not folder.is_dir():
         return 0, 0, []
-    for path in sorted(folder.glob("*.toml")):
+    for path in sorted(folder.glob("*.toml"), key=lambda p: (p.name == CONSOLE_FILE, p.name)):
         try:
-            a, u = save_entries(session, None, read_guide_file(path), f"file:{path.name}", now)
+            if path.name == CONSOLE_FILE:
+                a, u = load_console_file(session, path, now)
+            else:
+                a, u = save_entries(session, None, read_guide_file(path), f"file:{path.name}", now)
         except GuideFileError as exc:
             problems.append(str(exc))
             continue
         added += a
         updated += u
     return added, updated, problems
+
+
+# --- the console's file -------------------------------------------------------------------------
+
+_STATUSES = (GuideStatus.ACTIVE, GuideStatus.RETIRED)
+
+
+def load_console_file(session: Session, path: Path, now: datetime) -> tuple[int, int]:
+    """The console's entries, each in its community (``community``) and state (``status``)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise GuideFileError(f"{path.name}:无法读取({exc})") from exc
+    added = updated = 0
+    for i, raw in enumerate(data.get("entry", []), 1):
+        fields = entry_fields(raw, f"{path.name} 第{i}条")
+        status = str(raw.get("status") or GuideStatus.ACTIVE)
+        fields["status"] = status if status in _STATUSES else GuideStatus.ACTIVE
+        community = raw.get("community")
+        a, u = save_entries(session, community if isinstance(community, int) else None, [fields],
+                            CONSOLE_ORIGIN, now)
+        added += a
+        updated += u
+    return added, updated
+
+
+def entry_table(entry: GuideEntry) -> dict[str, Any]:
+    """An entry as a TOML table of a guide file (the fields ``entry_fields`` reads)."""
+    table: dict[str, Any] = {"id": entry.key, "title": entry.title, "asks": list(entry.asks),
+                             "answer": entry.answer, "materials": list(entry.materials)}
+    for name, value in (("where", entry.place), ("when", entry.hours), ("phone", entry.phone)):
+        if value:
+            table[name] = value
+    table["tags"] = list(entry.tags)
+    table["private"] = bool(entry.private)
+    for name, value in (("source", entry.source), ("checked", entry.checked)):
+        if value:
+            table[name] = value
+    if entry.community_id is not None:
+        table["community"] = entry.community_id
+    if entry.status != GuideStatus.ACTIVE:
+        table["status"] = entry.status
+    return table
+
+
+def write_console_file(session: Session, folder: Path) -> Path:
+    """Rewrite ``folder/console.toml`` with every entry the console saved (atomically)."""
+    entries = session.scalars(select(GuideEntry).where(GuideEntry.origin == CONSOLE_ORIGIN,
+                                                       GuideEntry.status.in_(_STATUSES))
+                              .order_by(GuideEntry.id)).all()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CONSOLE_FILE
+    text = ("# 网页控制台编辑、新增或停用的办事指南条目(启动时在其他文件之后读入)\n\n"
+            + tomli_w.dumps({"entry": [entry_table(e) for e in entries]}, multiline_strings=True))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".console-", suffix=".toml")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return path
 
 
 def load_demo_guide(session: Session, community_id: int, now: datetime) -> int:

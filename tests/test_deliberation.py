@@ -92,3 +92,54 @@ async def test_who_may_put_a_question_and_bad_input(bot) -> None:
     assert "没有找到楼栋“9号楼”" in texts_to(await bot.say(QUESTION.replace("3号楼", "9号楼"), sender="s1"), "s1")[0]
     assert "截止时间" in texts_to(await bot.say(QUESTION.replace("11-25", "02-30"), sender="s1"), "s1")[0]
     assert "没有编号为 5 的议事" in texts_to(await bot.say("议事结果 5", sender="s1"), "s1")[0]
+
+
+async def _resolved_ticket_of(bot, resident: str) -> str:  # type: ignore[no-untyped-def]
+    """A ticket of ``resident`` (in 3号楼's group) done and waiting for their 1/2/3; its number."""
+    from tests.helpers import linked_member_of
+
+    member = linked_member_of(bot, resident).chat_id
+    sent = await bot.say("2单元楼道灯坏了好几天了,晚上上楼黑漆漆的", sender=resident, room="room-3")
+    number = re.search(r"工单号 (\d+)", texts_to(sent, "room-3")[0]).group(1)  # type: ignore[union-attr]
+    await bot.say(f"接单 {number}", sender=member)
+    await bot.say(f"办结 {number} 已更换灯泡", sender=member)
+    return number
+
+
+async def test_a_number_answers_the_latest_question_a_vote_after_the_rating(bot) -> None:
+    from tests.helpers import ticket
+
+    a = residents_of_building(bot, "3")[0]
+    number = await _resolved_ticket_of(bot, a)
+    bot.clock.advance(minutes=5)
+    await bot.say(QUESTION, sender="s1", room="room-staff")  # the 议事 comes after the rating question
+    bot.clock.advance(minutes=5)
+    [reply] = texts_to(await bot.say("1", sender=a, room="room-3"), "room-3")
+    assert reply.startswith("已记下您家的表态(议事 1)") and f"如要评价工单 {number}" in reply
+    assert ticket(bot, int(number)).status == "resolved"  # not rated
+    [reply] = texts_to(await bot.say("评价 1", sender=a, room="room-3"), "room-3")
+    assert reply.startswith(f"感谢您的评价(满意)!工单 {number} 已关闭")
+    assert ticket(bot, int(number)).rating == 1
+    assert "没有等待评价的工单" in texts_to(await bot.say("评价 2", sender=a, room="room-3"), "room-3")[0]
+    sent = await bot.say("议事结果 1", sender="s1")
+    assert f"1 同意(1 户):{address_of(bot, a)}" in texts_to(sent, "s1")[0]  # the vote stayed counted
+
+
+async def test_a_number_answers_the_latest_question_a_rating_after_the_vote(bot) -> None:
+    from tests.helpers import ticket
+
+    a = residents_of_building(bot, "3")[0]
+    await bot.say(QUESTION, sender="s1", room="room-staff")
+    bot.clock.advance(minutes=5)
+    number = await _resolved_ticket_of(bot, a)  # the rating question comes after the 议事
+    bot.clock.advance(minutes=5)
+    [reply] = texts_to(await bot.say("2", sender=a, room="room-3"), "room-3")
+    assert reply.startswith(f"感谢您的评价(基本满意)!工单 {number}") and "如要给议事 1 表态" in reply
+    assert "投票 数字" in reply and ticket(bot, int(number)).rating == 2
+    [reply] = texts_to(await bot.say("投票 2", sender=a, room="room-3"), "room-3")
+    assert reply == "已记下您家的表态(议事 1),截止前可以重新回复数字更改。"
+    assert "只有 3 个选项" in texts_to(await bot.say("投票 7", sender=a, room="room-3"), "room-3")[0]
+    assert "请这样写" in texts_to(await bot.say("投票 同意", sender=a, room="room-3"), "room-3")[0]
+    assert "在您楼栋的群里" in texts_to(await bot.say("投票 1", sender=a), a)[0]
+    sent = await bot.say("议事结果 1", sender="s1")
+    assert f"2 不同意(1 户):{address_of(bot, a)}" in texts_to(sent, "s1")[0]

@@ -90,7 +90,7 @@ def test_the_ledger_reads_as_a_community_worker_expects(demo, tmp_path: Path) ->
     wb = load_workbook(path)
     assert [c.value for c in wb["楼栋"][1]] == ["社区", "网格", "楼号", "楼栋", "群名", "楼栋长"]
     assert [c.value for c in wb["住户"][1]] == ["楼号", "单元", "门牌", "楼层", "户主", "电话", "颜色", "颜色原因",
-                                              "备注", "联户党员"]
+                                              "备注", "联户党员", "出生年份", "标签"]
     assert [c.value for c in wb["人员"][1]] == ["社区", "姓名", "角色", "微信号", "电话", "住址", "网格", "特长",
                                               "联户上限"]
     for ws in (wb[name] for name in SHEETS):

@@ -142,6 +142,19 @@ async def test_search_list_and_bad_input(bot) -> None:
     assert "没有找到" in (await bot.say("指南 火星移民", sender="r01"))[0].text
 
 
+def test_how_a_problem_is_handled_is_a_question_but_the_problem_itself_is_not() -> None:
+    from domain import guide
+
+    assert guide.is_question("家里水管坏了怎么报修") and guide.is_question("楼道灯坏了要找谁报修")
+    assert guide.is_question("我妈要去深圳帮忙带孩子,医保异地就医备案怎么办")
+    assert not guide.is_question("家里水管坏了怎么办") and not guide.is_question("水管坏了能不能派人来修")
+    assert not guide.is_question("燃气热水器哪个牌子好")
+    assert not guide.is_question("垃圾桶满了好几天没人清") and guide.is_question("医保一年交几次")
+    # everyday names, followed through (老年公交卡 → 老年人乘车卡 → 老人乘车卡) and kept whole
+    assert "".join(guide.normalize("老年公交卡").split()) == "".join(guide.normalize("老人乘车卡").split())
+    assert "@" not in guide.normalize("@管家 合作医疗今年交多少") and "医保" in guide.normalize("合作医疗")
+
+
 def test_guide_eval_prints_the_figures(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     lines = [{"text": "居住证在哪里办", "entry": "residence-permit", "kind": "question"},
              {"text": "高龄补贴怎么申请", "entry": "elderly-allowance", "kind": "question"},
@@ -161,8 +174,8 @@ def test_the_labelled_questions_stay_at_the_measured_level(tmp_path: Path, capsy
     labelled = Path(__file__).parent / "data" / "guide" / "questions.jsonl"
     assert cli(["--data-dir", str(tmp_path), "guide", "eval", str(labelled), "--json"]) == 0
     f = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    # 0.852 when measured on its own branch; 0.840 once the judge's tokenizer words were merged
-    assert f["right_share"] >= 0.84 and f["wrong_share"] <= 0.03
+    # 0.840 before issue 14's matching work (question clauses, strong matches, synonyms); 0.912 after
+    assert f["right_share"] >= 0.90 and f["wrong_share"] <= 0.03
     assert f["chatter_answered"] == 0 and f["unanswerable_answered"] == 0
 
 

@@ -57,6 +57,9 @@ def test_the_command_words_are_the_ones_the_routes_declare() -> None:
     every |= {"指南", "办事指南", "人工", "存为指南", "确认指南", "驳回指南",  # 办事指南 (issue 14)
               "议事", "议事结果", "政策宣传", "宣传覆盖"}  # 议事, 宣传到户 (issue 14)
     every |= {"设置密码", "重置密码", "控制台密码"}  # the console's one-time password link (issue 13)
+
+    every |= {"投票", "表态", "评价",  # which question a number answers, said outright (issue 14)
+              "标签", "去掉标签", "出生年份"}  # a household's tags and ages (issue 14)
     assert WORDS == every
     assert "又坏了" not in WORDS
     assert "不是" not in WORDS  # "不是吧,灯又坏了" is a report; only a handler's "不是 12" denies a claim  # a new report unless a ticket number follows (followup.py)

@@ -24,6 +24,8 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from sqlalchemy.orm import Session
 
 from bot.driver.server import HttpServer
+from bot.web.guide_page import GuidePages
+from bot.web.guide_page import routes as guide_routes
 from bot.web.host import Host
 from bot.web.pages import Pages
 from bot.web.session import (
@@ -66,6 +68,7 @@ class Console:
             web.post(ROOT + "/tickets/{number:\\d+}/assign", p.assign),
             web.post(ROOT + "/tickets/{number:\\d+}/reply", p.reply),
             web.get(ROOT + "/stats", p.stats),
+            *guide_routes(GuidePages(self)),
         ])
 
     def _configure(self, key: bytes) -> Callable[[web.Application], None]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import date
 from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain import household_profiles as profiles
 from domain.workbook.plan import (
     BuildingPlan,
     HouseholdPlan,
@@ -32,6 +34,8 @@ from domain.workbook.schema import (
     role_of,
 )
 from domain.workbook.texts import (
+    T_BAD_BIRTH_YEARS,
+    T_BAD_TAGS,
     T_AMBIGUOUS_BUILDING,
     T_AMBIGUOUS_MEMBER,
     T_AMBIGUOUS_PERSON,
@@ -231,12 +235,26 @@ class Checker:
                 self.bad(row, T_DUP_ADDRESS.format(address="-".join(address),
                                                    where=plan.households[address].row.where(row)))
                 continue
+            years, tags = self.profile(row)
             plan.households[address] = HouseholdPlan(
                 row, code, unit, room, floor, row.get("head") or None, phone, colour or Colour.GREEN,
-                row.get("reason") or None, row.get("notes") or None)
+                row.get("reason") or None, row.get("notes") or None, birth_years=years, tags=tags)
         stored = self.stored_households({a[0] for a in plan.households})
         for address, h in plan.households.items():
             h.existing = stored.get(address)
+
+    def profile(self, row: Row) -> tuple[list[int] | None, list[str] | None]:
+        """The 出生年份 and 标签 cells (None where the column is absent); a bad word is reported."""
+        years = tags = None
+        if row.has("birth_years"):
+            years, bad = profiles.parse_birth_years(normalise(row.get("birth_years")), date.today().year)
+            if bad:
+                self.bad(row, T_BAD_BIRTH_YEARS.format(value="、".join(bad)))
+        if row.has("tags"):
+            tags, unknown = profiles.parse_tags(normalise(row.get("tags")))
+            if unknown:
+                self.bad(row, T_BAD_TAGS.format(value="、".join(unknown), known="、".join(profiles.TAGS)))
+        return years, tags
 
     def floor(self, row: Row, room: str) -> int | None:
         value = normalise(row.get("floor"))

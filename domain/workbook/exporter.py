@@ -50,6 +50,7 @@ from storage.models import (
     Community,
     Grid,
     Household,
+    HouseholdProfile,
     MemberLink,
     Person,
     Role,
@@ -76,7 +77,7 @@ EXTRA_SHEETS: list[tuple[str, SheetWriter]] = []
 # the columns export_workbook reads (the outer joins may leave a household's or a person's end empty)
 _BuildingRow: TypeAlias = "Row[int, str, str, str, str | None, int | None]"
 _HouseholdRow: TypeAlias = ("Row[str, str, str, int, str | None, str | None, str, str | None, str | None, "
-                            "int | None]")
+                            "int | None, list[Any] | None, list[Any] | None]")
 _PersonRow: TypeAlias = ("Row[int, int | None, str, str, str | None, str | None, str | None, str | None, "
                          "str | None, str | None, int]")
 
@@ -205,8 +206,9 @@ def export_workbook(session: Session, path: Path, community: str | None = None) 
         (community_name[cid], grid, code, name, group_name, ref(leader))
         for cid, grid, code, name, group_name, leader in buildings))
     write_table(wb.create_sheet(HOUSEHOLDS), _headers(HOUSEHOLDS), (
-        (code, unit, room, floor, head_name, phone, COLOUR_WORDS.get(colour, colour), reason, notes, ref(member))
-        for code, unit, room, floor, head_name, phone, colour, reason, notes, member in households))
+        (code, unit, room, floor, head_name, phone, COLOUR_WORDS.get(colour, colour), reason, notes, ref(member),
+         "、".join(str(y) for y in years or []), "、".join(tags or []))
+        for code, unit, room, floor, head_name, phone, colour, reason, notes, member, years, tags in households))
     leaders = {b[5] for b in buildings}
     write_table(wb.create_sheet(PEOPLE), _headers(PEOPLE), (
         (community_name.get(cid, "") if cid is not None else "", name, _role_word(role, pid, leaders), chat_id,
@@ -235,13 +237,14 @@ def _building_rows(session: Session, ids: list[int], order: dict[int, int]) -> l
 
 
 def _household_rows(session: Session, ids: list[int]) -> list[_HouseholdRow]:
-    """The 住户 columns of each household and its 联户党员's id, by address."""
+    """The 住户 columns of each household, its 联户党员's id, birth years and tags, by address."""
     return sorted(
         session.execute(select(Building.code, Household.unit, Household.room, Household.floor, Household.head_name,
                                Household.phone, Household.colour, Household.colour_reason, Household.notes,
-                               MemberLink.member_id)
+                               MemberLink.member_id, HouseholdProfile.birth_years, HouseholdProfile.tags)
                         .join(Building, Building.id == Household.building_id).join(Grid, Grid.id == Building.grid_id)
                         .outerjoin(MemberLink, MemberLink.household_id == Household.id)
+                        .outerjoin(HouseholdProfile, HouseholdProfile.household_id == Household.id)
                         .where(Grid.community_id.in_(ids)).order_by(Household.id)).all(),
         key=lambda h: (natural(h[0]), natural(h[1]), h[3], natural(h[2])))
 

@@ -33,6 +33,8 @@ class HouseholdPlan:
     notes: str | None
     member: PersonRef | None = None
     existing: Household | None = None
+    birth_years: list[int] | None = None  # None: the column is absent
+    tags: list[str] | None = None
 
 
 @dataclass

@@ -46,6 +46,8 @@ SHEETS: dict[str, tuple[Column, ...]] = {
         Column("颜色原因", "reason", False, 24, ("原因",), max_len=32767),
         Column("备注", "notes", False, 28, max_len=32767),
         Column("联户党员", "member", False, 12, ("党员",), max_len=200),
+        Column("出生年份", "birth_years", False, 14, ("出生年", "年龄", "老人出生年份"), max_len=200),
+        Column("标签", "tags", False, 16, ("住户标签", "人群标签", "人群"), max_len=200),
     ),
     PEOPLE: (
         Column("社区", "community", False, 16, max_len=100),

@@ -8,6 +8,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain import household_profiles as profiles
 from domain.workbook.plan import PersonRef, Plan
 from domain.workbook.schema import DEFAULT_CAPACITY
 from storage.models import (
@@ -102,6 +103,8 @@ class Writer:
                 if row.has(key):
                     setattr(household, attr, value)
             self.households[address] = household
+            if h.birth_years is not None or h.tags is not None:
+                profiles.set_profile(self.session, household, birth_years=h.birth_years, tags=h.tags)
 
     def write_people(self) -> None:
         for p in self.plan.people:

@@ -113,3 +113,4 @@ class GuideStatus:
     ACTIVE = "active"
     PENDING = "pending"  # saved from a ticket by a member (存为指南), waiting for staff (确认指南)
     REJECTED = "rejected"
+    RETIRED = "retired"  # taken out of use from the web console (kept, and can be put back)
