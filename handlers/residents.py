@@ -7,6 +7,7 @@ member, grid worker and staff; chatter gets silence; 不是一个问题 splits a
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -137,7 +138,16 @@ def rating(ctx: Ctx, ticket: Ticket, value: int) -> None:
     ctx.reply(text + ("\n" + T.RATED_NOT_VOTE.format(id=vote.id) if vote is not None else ""))
 
 
-@router.message(Command("评价"))
+def rating_shaped(rest: str) -> bool:
+    """`评价`, `评价 1`, `评价 7` are the command (the last answered with the usage); "评价,物业
+    很差" is what a resident says, an ordinary message."""
+    return not rest or _JUST_A_NUMBER.fullmatch(rest) is not None
+
+
+_JUST_A_NUMBER = re.compile(r"[\d\s#号分。.!!~满意基本不非常]+")
+
+
+@router.message(Command("评价", shape=rating_shaped))
 def rating_command(ctx: Ctx, rest: str) -> None:
     """`评价 1`: always the rating of one's finished ticket, whatever else is open."""
     value = parse_rating(rest)

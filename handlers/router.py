@@ -107,11 +107,19 @@ class Dispatcher:
         self.middlewares = list(middlewares)
         #: every command word of every route: what ``ctx.command`` is read with
         self.command_words: frozenset[str] = frozenset(w for r in self.routes for w in r.command_words)
+        #: words that are a command only when what follows has the right shape ("评价 1", not
+        #: "评价,物业太差": that one is an ordinary message, classified like any other)
+        self.word_shapes: dict[str, Callable[[str], bool]] = {
+            w: f.shape for r in self.routes for f in r.filters
+            if isinstance(f, Command) and f.shape is not None for w in f.words}
 
     def read_command(self, ctx: Ctx) -> None:
         """Set ``ctx.command``: the command a text starts with, if any of our routes knows it."""
         if ctx.msg.kind == Kind.TEXT:
             ctx.command = parse_command(ctx.text, self.command_words)
+            shape = self.word_shapes.get(ctx.command.word) if ctx.command is not None else None
+            if ctx.command is not None and shape is not None and not shape(ctx.command.rest):
+                ctx.command = None
 
     def dispatch(self, ctx: Ctx) -> str | None:
         """Handle one message; returns the name of the route that took it, if any."""
@@ -147,12 +155,15 @@ def _wrap(middleware: Middleware, nxt: Callable[[Ctx], None]) -> Callable[[Ctx],
 @dataclass(frozen=True, init=False)
 class Command:
     """The message is one of these commands (after the @mention, if any). Gives ``word``
-    (the command word) and ``rest`` (what follows it); the words join the dispatcher's."""
+    (the command word) and ``rest`` (what follows it); the words join the dispatcher's.
+    ``shape``: when given, a text is this command only if ``shape(rest)`` holds."""
 
     words: frozenset[str]
+    shape: Callable[[str], bool] | None
 
-    def __init__(self, *words: str) -> None:
+    def __init__(self, *words: str, shape: Callable[[str], bool] | None = None) -> None:
         object.__setattr__(self, "words", frozenset(words))
+        object.__setattr__(self, "shape", shape)
 
     def __call__(self, ctx: Ctx) -> FilterResult:
         if ctx.command is None or ctx.command.word not in self.words:

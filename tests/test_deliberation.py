@@ -143,3 +143,13 @@ async def test_a_number_answers_the_latest_question_a_rating_after_the_vote(bot)
     assert "在您楼栋的群里" in texts_to(await bot.say("投票 1", sender=a), a)[0]
     sent = await bot.say("议事结果 1", sender="s1")
     assert f"2 不同意(1 户):{address_of(bot, a)}" in texts_to(sent, "s1")[0]
+
+
+async def test_a_message_starting_with_the_word_rating_is_not_taken_for_a_rating(bot) -> None:
+    """"评价 1" rates; "评价,…" with words after it is what the resident says, handled as any
+    message (a complaint here becomes a ticket), and "评价" with a wrong number gets the usage."""
+    a = residents_of_building(bot, "3")[0]
+    [reply] = texts_to(await bot.say("评价,3单元电梯又坏了,老人下不了楼", sender=a, room="room-3"), "room-3")
+    assert "工单号" in reply and "评价" not in reply
+    [reply] = texts_to(await bot.say("评价 7", sender=a, room="room-3"), "room-3")
+    assert "评价 1" in reply  # the usage shows how to rate
