@@ -25,7 +25,10 @@ from sqlalchemy.orm import Session
 
 from bot.driver.server import HttpServer
 from bot.web.host import Host
+from bot.web.ledger_pages import LedgerPages
+from bot.web.notices_page import NoticePages
 from bot.web.pages import Pages
+from bot.web.pending import PendingPages
 from bot.web.session import (
     COOKIE,
     ROOT,
@@ -67,6 +70,7 @@ class Console:
             web.post(ROOT + "/tickets/{number:\\d+}/reply", p.reply),
             web.get(ROOT + "/stats", p.stats),
         ])
+        server.add_routes(PendingPages(self).routes() + LedgerPages(self).routes() + NoticePages(self).routes())
 
     def _configure(self, key: bytes) -> Callable[[web.Application], None]:
         def configure(app: web.Application) -> None:
