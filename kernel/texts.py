@@ -757,6 +757,7 @@ NOTICE_CANCELLED = "通知 {id} 已作废,没有发出。"
 NOTICE_STAFF_ONLY = "发通知和管理宣传由社区工作人员操作;网格员可在这里查看本网格收到的通知。"
 NOTICE_UNKNOWN = "没有找到通知 {id},或不在您的管辖范围。"
 CAMPAIGN_WEB_UNKNOWN = "没有找到宣传 {id},或不在您的管辖范围。"
+CAMPAIGN_WEB_PAUSED = "宣传 {id}「{name}」已暂停,可随时在这里恢复。"
 
 
 # --- who may see and do what (issue 11: domain/access.py) ------------------------------------------

@@ -238,7 +238,7 @@ class NoticePages:
                 return "", T.CAMPAIGN_NOT_NOW.format(id=c.id, name=c.name, action=word,
                                                      status=T.CAMPAIGN_STATUS.get(c.status, c.status))
             if action == "pause":
-                return T.CAMPAIGN_PAUSED.format(id=c.id, name=c.name), ""
+                return T.CAMPAIGN_WEB_PAUSED.format(id=c.id, name=c.name), ""
             nxt = C.next_run(self.clock, c)
             return T.CAMPAIGN_RESUMED.format(id=c.id, name=c.name,
                                              next=self.clock.show(nxt, "%Y-%m-%d %H:%M") if nxt else "—"), ""
