@@ -214,12 +214,21 @@ async def test_a_colour_notice_goes_privately_to_the_members(rig: Rig) -> None:
         assert any("寒潮" in t for t in await rig.transcript(str(chat_id))), chat_id
 
 
-async def test_a_grid_worker_cannot_send_a_notice(rig: Rig) -> None:
+async def test_a_grid_worker_cannot_send_a_notice_and_sees_only_their_grids(rig: Rig) -> None:
+    await rig.post(None, "s1", "通知 第二网格 二网格电梯检修")
+    await rig.post(None, "s1", "确认通知 1")
+    await rig.post(None, "s1", "通知 全部 全体大扫除")
+    await rig.post(None, "s1", "确认通知 2")
     async with http() as s:
         await login(s, rig, await rig.account("g1"))
         async with s.get(rig.console + "/notices") as res:
             page = await res.text()
         assert 'id="notice-form"' not in page and "社区工作人员" in page
+        assert "全体大扫除" in page and "二网格电梯检修" not in page
+        async with s.get(rig.console + "/notices/1") as res:
+            assert res.status == 404
+        async with s.get(rig.console + "/notices/2") as res:
+            assert res.status == 200 and "全体大扫除" in await res.text()
         body = await post(s, rig, "/notices", {"content": "测试", "kind": "all"}, "/notices")
         assert "您没有权限" in body
 

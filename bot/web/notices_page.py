@@ -93,12 +93,15 @@ class NoticePages:
             q = q.where(Broadcast.community_id == viewer.community_id)
         return q
 
+    def _grid_rooms(self, session: Session, viewer: DC.Viewer) -> set[str]:
+        return set(session.scalars(select(ChatRoom.chat_id).where(ChatRoom.building_id.in_(
+            DC.building_ids(session, viewer)))))
+
     def _recent(self, session: Session, viewer: DC.Viewer) -> list[dict[str, Any]]:
         rows = session.scalars(self._scoped(viewer).where(Broadcast.status != "draft")
                                .order_by(Broadcast.id.desc()).limit(RECENT * 3)).all()
         if not viewer.is_staff:  # a grid worker: the notices that reached their grid's groups
-            mine = set(session.scalars(select(ChatRoom.chat_id).where(ChatRoom.building_id.in_(
-                DC.building_ids(session, viewer)))))
+            mine = self._grid_rooms(session, viewer)
             rows = [b for b in rows if mine & set(b.rooms)]
         out = []
         for b in rows[:RECENT]:
@@ -172,7 +175,8 @@ class NoticePages:
         def work(session: Session) -> dict[str, Any] | None:
             viewer = self.c.viewer(session, uid)
             draft = session.scalar(self._scoped(viewer).where(Broadcast.id == number))
-            if draft is None or (not viewer.is_staff and draft.status == "draft"):
+            if draft is None or (not viewer.is_staff and (draft.status == "draft" or not (
+                    self._grid_rooms(session, viewer) & set(draft.rooms)))):
                 return None
             members = N.audience_members(session, draft.community_id, draft.audience)
             if members:
