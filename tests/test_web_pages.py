@@ -264,3 +264,30 @@ async def test_the_new_pages_refuse_a_post_without_csrf(rig: Rig) -> None:
     with rig.app.sessions() as session:
         item = session.get(HeadsUp, number)
         assert item is not None and item.status == "open"
+
+
+async def test_a_matching_proposal_is_accepted_from_the_page(rig: Rig) -> None:
+    from storage.models import MemberLink
+
+    with rig.app.sessions() as session:
+        links = session.scalars(select(MemberLink).order_by(MemberLink.id).limit(2)).all()
+        unlinked = {link.household_id for link in links}
+        for link in links:
+            session.delete(link)
+        session.commit()
+    reply = await rig.post(None, "s1", "匹配")
+    assert any("确认匹配" in r["text"] for r in reply["replies"]), reply
+    async with http() as s:
+        await login(s, rig, await rig.name_of("s1"), "demo1234")
+        async with s.get(rig.console + "/pending") as res:
+            page = await res.text()
+        batch = re.search(r'id="match-(\d+)"', page)
+        assert batch and "2 户待确认" in page
+        body = await post(s, rig, f"/pending/match/{batch.group(1)}/accept", {"note": "1"}, "/pending")
+        assert f"匹配建议 {batch.group(1)}:已建立 1 户联系" in body
+        assert "1 户待确认" in body  # line 2 still waits
+        body = await post(s, rig, f"/pending/match/{batch.group(1)}/accept", {"note": ""}, "/pending")
+        assert "已建立 1 户联系" in body and f'id="match-{batch.group(1)}"' not in body
+    with rig.app.sessions() as session:
+        linked = set(session.scalars(select(MemberLink.household_id).where(MemberLink.household_id.in_(unlinked))))
+    assert linked == unlinked

@@ -20,10 +20,19 @@ pytestmark = pytest.mark.browser
 
 async def test_pending_heads_up_to_ticket_puts_the_receipt_in_the_group(browser: Any, rig: Rig) -> None:
     number, member = await heads_up(rig)
+    with rig.app.sessions() as session:
+        h = session.scalar(select(Household).where(Household.link.has(), Household.colour == "green")
+                           .order_by(Household.id))
+        assert h is not None
+        address, linked = h.address, h.link.member.chat_id
+    await rig.post(None, "新邻居", f"我是 {address}")
+    await rig.post(None, str(linked), f"调色 {address} 蓝 家里有人失业")
     page = await open_as(browser, rig, await rig.name_of("s1"), "demo1234")
     await page.click("header nav a:has-text('待处理')")
     item = page.locator(f"#headsup-{number}")
     assert UNSURE in await item.inner_text()
+    assert await page.locator("#section-claim .pending-item").count() == 1
+    assert await page.locator("#section-colour .pending-item").count() == 1
     await shot(page, "pending")
     await item.locator("button[data-action=ticket]").click()
     await page.wait_for_selector("#flash")
