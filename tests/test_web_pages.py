@@ -291,3 +291,24 @@ async def test_a_matching_proposal_is_accepted_from_the_page(rig: Rig) -> None:
     with rig.app.sessions() as session:
         linked = set(session.scalars(select(MemberLink.household_id).where(MemberLink.household_id.in_(unlinked))))
     assert linked == unlinked
+
+
+async def test_a_group_binding_is_confirmed_from_the_page_and_the_group_is_told(rig: Rig) -> None:
+    async with aiohttp.ClientSession() as s:
+        body = {"room": "room-new", "room_name": "幸福里4号楼邻里群", "sender": "r20", "text": "大家好"}
+        async with s.post(f"{rig.base}/api/sim/messages", json=body) as res:
+            assert res.status == 200
+    async with http() as s:
+        await login(s, rig, await rig.account("g2"))  # grid workers do not bind groups
+        async with s.get(rig.console + "/pending") as res:
+            assert 'id="section-binding"' not in await res.text()
+    async with http() as s:
+        await login(s, rig, await rig.name_of("s1"), "demo1234")
+        async with s.get(rig.console + "/pending") as res:
+            page = await res.text()
+        proposal = re.search(r'id="binding-(\d+)"', page)
+        assert proposal and "幸福里4号楼邻里群" in page
+        body = await post(s, rig, f"/pending/binding/{proposal.group(1)}/confirm", {}, "/pending")
+        assert "已将群「幸福里4号楼邻里群」绑定为 4号楼 的楼栋群" in body
+    await rig.app.outbox.drain()
+    assert "本群已绑定为 4号楼 的楼栋群。居民在本群反映的问题会生成工单。" in await rig.transcript("room-new")
