@@ -33,7 +33,7 @@ async def measure(db_file: Path) -> int:
     from bot.app import App
     from domain.accounts import add_user
     from kernel.config import Settings
-    from storage.models import Grid, Person, Role, Ticket
+    from storage.models import Building, Grid, Person, Role, Ticket
 
     settings = Settings(data_dir=db_file.parent / "data", database_url=f"sqlite:///{db_file}", sim_port=0,
                         demo_on_first_run=False)
@@ -46,12 +46,16 @@ async def measure(db_file: Path) -> int:
             assert staff is not None and grid is not None and grid.worker is not None, "no staff or grid worker"
             number = s.scalar(select(Ticket.number).where(Ticket.community_id == staff.community_id)
                               .order_by(Ticket.id))
+            building = s.scalar(select(Building.id).join(Grid).where(Grid.community_id == staff.community_id)
+                                .order_by(Building.id))
             logins = [(add_user(s, app.clock, staff.name, PASSWORD)[0].login, "staff"),
                       (add_user(s, app.clock, grid.worker.name, PASSWORD)[0].login, "grid worker")]
             s.commit()
         base = f"http://127.0.0.1:{app.server.port}/console"
         pages = ["/tickets", "/tickets?status=all", "/tickets?status=all&overdue=1", "/tickets?status=all&q=3-1-1",
-                 f"/tickets?status=all&q={number}", f"/tickets/{number}", "/stats"]
+                 f"/tickets?status=all&q={number}", f"/tickets/{number}", "/stats",
+                 "/pending", "/ledger", "/ledger?tab=members", "/ledger?tab=visits", "/ledger?tab=wishes",
+                 f"/ledger/buildings/{building}", "/notices"]
         worst = 0.0
         for login, who in logins:
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:

@@ -128,3 +128,25 @@ def staff_group_summary(ticket: Ticket) -> str:
     return T.STAFF_GROUP_SUMMARY.format(
         category=T.CATEGORY_NAMES.get(ticket.category, ticket.category), building=building,
         text=ticket.text[:300])
+
+
+# --- a household's colour (四色) -------------------------------------------------------------------
+
+def may_see_colour(person: Person, household: Household) -> bool:
+    """One household's colour and its reason, in chat (档案, 调色): staff, the linked member, and
+    the building's grid worker."""
+    if person.is_supervisor:
+        return True
+    if household.link is not None and household.link.member_id == person.id:
+        return True
+    worker = household.building.grid.worker_id
+    return worker is not None and worker == person.id
+
+
+def may_list_colours(role: str) -> bool:
+    """Many households' colours on one screen (the console's 台账, its colour counts, a colour
+    audience for a notice): staff only. A grid worker's console shows no colours (README,
+    "网页控制台"); they still see one household's in chat (``may_see_colour``)."""
+    from storage.models import Role
+
+    return role in Role.SUPERVISORS

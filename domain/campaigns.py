@@ -243,6 +243,40 @@ def describe_schedule(campaign: Campaign) -> str:
         return campaign.schedule
 
 
+def pause(campaign: Campaign) -> bool:
+    """暂停宣传 N: only an active campaign pauses (False: nothing changed)."""
+    if campaign.status != CampaignStatus.ACTIVE:
+        return False
+    campaign.status = CampaignStatus.PAUSED
+    return True
+
+
+def resume(clock: Clock, campaign: Campaign) -> bool:
+    """恢复宣传 N: only a paused one; one with no slot left is finished instead (False)."""
+    if campaign.status != CampaignStatus.PAUSED:
+        return False
+    campaign.status = CampaignStatus.ACTIVE
+    if next_run(clock, campaign) is None:
+        campaign.status = CampaignStatus.FINISHED
+        return False
+    return True
+
+
+def upcoming(clock: Clock, campaign: Campaign, until: datetime, limit: int = 60) -> list[datetime]:
+    """The slots (naive UTC) from now until ``until`` of an active campaign."""
+    if campaign.status != CampaignStatus.ACTIVE:
+        return []
+    out: list[datetime] = []
+    moment = clock.now()
+    while len(out) < limit:
+        nxt = next_run(clock, campaign, moment)
+        if nxt is None or nxt > until:
+            break
+        out.append(nxt)
+        moment = nxt
+    return out
+
+
 # --- running ----------------------------------------------------------------------------------
 
 def current_slot(clock: Clock, campaign: Campaign, now: datetime, lookback: timedelta) -> datetime | None:

@@ -89,21 +89,15 @@ def _not_now(ctx: Ctx, campaign: Campaign, action: str) -> None:
 
 @router.message(Command("暂停宣传"), STAFF, campaign_arg)
 def pause(ctx: Ctx, campaign: Campaign) -> None:
-    if campaign.status != CampaignStatus.ACTIVE:
+    if not C.pause(campaign):
         _not_now(ctx, campaign, "暂停")
         return
-    campaign.status = CampaignStatus.PAUSED
     ctx.reply(T.CAMPAIGN_PAUSED.format(id=campaign.id, name=campaign.name))
 
 
 @router.message(Command("恢复宣传"), STAFF, campaign_arg)
 def resume(ctx: Ctx, campaign: Campaign) -> None:
-    if campaign.status != CampaignStatus.PAUSED:
-        _not_now(ctx, campaign, "恢复")
-        return
-    campaign.status = CampaignStatus.ACTIVE
-    if C.next_run(ctx.clock, campaign) is None:
-        campaign.status = CampaignStatus.FINISHED
+    if not C.resume(ctx.clock, campaign):  # not paused, or nothing left to send (now finished)
         _not_now(ctx, campaign, "恢复")
         return
     ctx.reply(T.CAMPAIGN_RESUMED.format(id=campaign.id, name=campaign.name, next=_next(ctx, campaign)))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from domain import ledger
+from domain import decisions, ledger
+from domain.access import may_see_colour
 from handlers.context import Ctx
 from handlers.filters import HANDLERS, STAFF, HouseholdArg, private_only
 from handlers.router import Command, FilterResult, Reply, Router
@@ -16,7 +17,7 @@ from handlers.views import answer_privately
 from kernel import texts as T
 from kernel.parsing import ticket_number
 from storage import repo
-from storage.models import ChangeStatus, ColourChange, Household, Person
+from storage.models import ChangeStatus, ColourChange, Household
 
 router = Router("colours")
 
@@ -25,14 +26,7 @@ def colour_name(colour: str) -> str:
     return T.COLOUR_NAMES.get(colour, colour)
 
 
-def may_see(person: Person, household: Household) -> bool:
-    """Staff, the linked member, and the building's grid worker see a household's colour."""
-    if person.is_supervisor:
-        return True
-    if household.link is not None and household.link.member_id == person.id:
-        return True
-    worker = household.building.grid.worker_id
-    return worker is not None and worker == person.id
+may_see = may_see_colour  # the one rule: domain/access.py
 
 
 def address_and_more(ctx: Ctx, rest: str) -> bool:
@@ -98,14 +92,7 @@ def pending_change(ctx: Ctx, word: str, rest: str) -> FilterResult:
 
 @router.message(Command("确认调色"), STAFF, pending_change)
 def confirm(ctx: Ctx, change: ColourChange, rest: str) -> None:
-    note = rest
-    household = change.household
-    ledger.confirm_colour(ctx.session, ctx.clock, change, ctx.person, note)
-    answer_privately(ctx, T.COLOUR_CONFIRMED_OK.format(id=change.id, address=household.address))
-    upgrade = T.COLOUR_UPGRADE_MARK if change.is_upgrade else ""
-    ctx.say.person(change.proposed_by, T.COLOUR_CONFIRMED_MEMBER.format(
-        id=change.id, address=household.address, old=colour_name(change.from_colour),
-        new=colour_name(change.to_colour), staff=ctx.person.name, upgrade=upgrade))
+    answer_privately(ctx, decisions.confirm_colour(ctx.session, ctx.say, ctx.clock, change, ctx.person, rest))
 
 
 @router.message(Command("驳回调色"), STAFF, pending_change)
@@ -114,11 +101,7 @@ def reject(ctx: Ctx, change: ColourChange, rest: str) -> None:
     if not note:
         ctx.reply(T.COLOUR_REJECT_NEED_REASON.format(id=change.id))
         return
-    ledger.reject_colour(ctx.session, ctx.clock, change, ctx.person, note)
-    answer_privately(ctx, T.COLOUR_REJECTED_OK.format(id=change.id, address=change.household.address))
-    ctx.say.person(change.proposed_by, T.COLOUR_REJECTED_MEMBER.format(
-        id=change.id, address=change.household.address, new=colour_name(change.to_colour),
-        staff=ctx.person.name, note=note))
+    answer_privately(ctx, decisions.reject_colour(ctx.session, ctx.say, ctx.clock, change, ctx.person, note))
 
 
 @router.message(Command("档案"), HANDLERS, private_only, HouseholdArg(T.RECORD_USAGE, whole=True))

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from domain import access, trust
+from domain import access, notices, trust
 from domain import tickets as wf
 from domain.access import Visibility
 from domain.reports.figures import ticket_figures
@@ -37,20 +37,7 @@ TICKET_LIST_LIMIT = 20
 # --- broadcasts ------------------------------------------------------------------------------
 
 def audience_rooms(ctx: Ctx, audience: str) -> list[ChatRoom]:
-    q = select(ChatRoom).join(Building, ChatRoom.building_id == Building.id)
-    cid = community_id(ctx)
-    if cid is not None:
-        q = q.where(ChatRoom.community_id == cid)
-    if audience in ("全部", "所有", "全体"):
-        return list(ctx.session.scalars(q.order_by(ChatRoom.id)))
-    grid = repo.grid_named(ctx.session, audience)
-    if grid is not None:
-        return list(ctx.session.scalars(q.where(Building.grid_id == grid.id).order_by(ChatRoom.id)))
-    names = [n for n in audience.replace(",", ",").replace("、", ",").split(",") if n]
-    ids = [b.id for n in names for b in repo.buildings_named(ctx.session, n)]
-    if not ids:
-        return []
-    return list(ctx.session.scalars(q.where(Building.id.in_(ids)).order_by(ChatRoom.id)))
+    return notices.audience_rooms(ctx.session, community_id(ctx), audience)
 
 
 @router.message(Command("通知"), STAFF)
@@ -64,11 +51,8 @@ def broadcast(ctx: Ctx, rest: str) -> None:
     if not rooms:
         ctx.reply(T.BROADCAST_NO_ROOMS.format(audience=audience))
         return
-    draft = Broadcast(community_id=community_id(ctx), created_by_id=ctx.person.id, audience=audience,
-                      content=content, rooms=[r.chat_id for r in rooms], status="draft",
-                      created_at=ctx.clock.now())
-    ctx.session.add(draft)
-    ctx.session.flush()
+    draft = notices.make_draft(ctx.session, ctx.clock, community_id(ctx), ctx.person, audience, content,
+                               [r.chat_id for r in rooms])
     shown = "、".join(r.name for r in rooms[:8]) + ("等" if len(rooms) > 8 else "")
     ctx.reply(T.BROADCAST_PREVIEW.format(count=len(rooms), rooms=shown, content=content[:200],
                                          id=draft.id))
@@ -90,12 +74,7 @@ def confirm_broadcast(ctx: Ctx, draft: Broadcast) -> None:
 
 
 def queue_broadcast(ctx: Ctx, draft: Broadcast) -> None:
-    from storage.outbox import queue_to_rooms
-
-    queue_to_rooms(ctx.session, ctx.clock, list(draft.rooms), T.BROADCAST_NOTICE.format(content=draft.content),
-                   batch=f"broadcast:{draft.id}", cause_id=ctx.inbound_id)
-    draft.status = "queued"
-    draft.queued_at = ctx.clock.now()
+    notices.queue(ctx.session, ctx.clock, draft, cause_id=ctx.inbound_id)
 
 
 @router.message(Command("通知进度"), STAFF)

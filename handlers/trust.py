@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from domain import trust
+from domain import decisions, trust
 from handlers.context import Ctx
 from handlers.filters import HANDLERS, STAFF, HouseholdArg, pending_row
 from handlers.router import Command, FilterResult, Reply, Router, is_text
 from handlers.views import answer_privately
 from kernel import texts as T
 from kernel.parsing import normalise, strip_mentions
-from storage.models import BindingProposal, ChangeStatus, Household, HouseholdClaim
+from storage.models import BindingProposal, Household, HouseholdClaim
 
 router = Router("trust")
 
@@ -44,10 +44,7 @@ def pending_claim(ctx: Ctx, rest: str) -> FilterResult:
 
 @router.message(Command("确认住户"), HANDLERS, pending_claim)
 def confirm_claim(ctx: Ctx, claim: HouseholdClaim) -> None:
-    trust.decide_claim(ctx.clock, claim, ctx.person, confirmed=True)
-    address = claim.household.address
-    answer_privately(ctx, T.CLAIM_CONFIRMED_OK.format(name=claim.person.name, address=address))
-    ctx.say.person(claim.person, T.BOUND.format(address=address))
+    answer_privately(ctx, decisions.confirm_claim(ctx.say, ctx.clock, claim, ctx.person))
 
 
 _DENY = re.compile(r"^不是\s*#?\s*(\d{1,9})\s*$")
@@ -64,10 +61,7 @@ def deny_words(ctx: Ctx) -> FilterResult:
 
 @router.message(is_text, deny_words, pending_claim)
 def deny_claim(ctx: Ctx, claim: HouseholdClaim) -> None:
-    trust.decide_claim(ctx.clock, claim, ctx.person, confirmed=False)
-    address = claim.household.address
-    answer_privately(ctx, T.CLAIM_DENIED_OK.format(name=claim.person.name, address=address))
-    ctx.say.person(claim.person, T.CLAIM_DENIED_RESIDENT.format(address=address))
+    answer_privately(ctx, decisions.deny_claim(ctx.say, ctx.clock, claim, ctx.person))
 
 
 # --- groups --------------------------------------------------------------------------------------
@@ -78,14 +72,7 @@ def pending_binding(ctx: Ctx, rest: str) -> FilterResult:
 
 @router.message(Command("确认绑定"), STAFF, pending_binding)
 def confirm_binding(ctx: Ctx, proposal: BindingProposal) -> None:
-    old = trust.bind_room(ctx.session, proposal.room, proposal.building)
-    proposal.status = ChangeStatus.CONFIRMED
-    proposal.decided_by_id = ctx.person.id
-    proposal.decided_at = ctx.clock.now()
-    replaced = T.BINDING_REPLACED.format(room=old.name) if old is not None else ""
-    ctx.reply(T.BINDING_CONFIRMED.format(room=proposal.room.name, building=proposal.building.name,
-                                         replaced=replaced))
-    ctx.say.room(proposal.room.chat_id, T.ROOM_BOUND.format(building=proposal.building.name))
+    ctx.reply(decisions.confirm_binding(ctx.session, ctx.say, ctx.clock, proposal, ctx.person))
 
 
 def propose_bindings(ctx: Ctx, nxt: Callable[[Ctx], None]) -> None:

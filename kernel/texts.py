@@ -772,6 +772,42 @@ CONSOLE_GUIDE_RESTORED = "已恢复办事指南 {id}“{title}”。"
 CONSOLE_GUIDE_NO_SUCH = "没有办事指南 {id},或不在您的社区。"
 CONSOLE_GUIDE_STAFF_ONLY = "办事指南只有社区工作人员可以编辑。"
 
+# 待处理 (bot/web/pending.py, domain/pending.py)
+PENDING_HEADS_UPS = "待确认的消息(助手拿不准,已私信提醒)"
+PENDING_CLAIMS = "住户认证"
+PENDING_BINDINGS = "群绑定"
+PENDING_COLOURS = "调色申请"
+PENDING_MATCHES = "联户匹配建议"
+PENDING_HEADS_UP_TITLE = "待确认 {id} · {building} · {reporter}"
+PENDING_HEADS_UP_TO = "已私信{name};转工单将按“{category}”受理"
+PENDING_CLAIM_TITLE = "认证 {id}:{name} 说自己是 {address} 的住户"
+PENDING_BINDING_TITLE = "绑定 {id}:群「{room}」→ {building}"
+PENDING_COLOUR_TITLE = "调色 {id}:{address} {old} → {new}"
+PENDING_COLOUR_WHY = "{name}申请,理由:{reason}"
+PENDING_MATCH_TITLE = "匹配建议 {batch}:{count} 户待确认"
+PENDING_GONE = "这件事已经处理过,或已不存在。"
+PENDING_NONE = "眼下没有等您处理的事。"
+# 台账 (bot/web/ledger_pages.py, domain/ledger_view.py)
+LEDGER_LOAD_UNDER = "偏少"
+LEDGER_LOAD_OVER = "超额"
+LEDGER_LOAD_OK = "适中"
+LEDGER_NO_BUILDING = "没有这个楼栋,或不在您的管辖范围。"
+# 通知与宣传 (bot/web/notices_page.py)
+NOTICE_TO_MEMBER = "【通知】{content}\n请转告您联系的 {count} 户:{households}"
+NOTICE_AUDIENCE_KINDS = {"all": "全部楼栋群", "grid": "一个网格的楼栋群", "buildings": "选定楼栋的群",
+                         "colours": "按颜色(私信联户党员转告)"}
+NOTICE_NEED_CONTENT = "请填写通知内容。"
+NOTICE_NEED_TARGET = "请选择网格、楼栋或颜色。"
+NOTICE_NO_TARGETS = "所选范围内没有可发送的楼栋群或联户党员。"
+NOTICE_HELD = "现在是夜间免打扰时段,通知将在 {when} 起陆续发出。"
+NOTICE_NOT_HELD = "不在免打扰时段,确认后立即按发送节奏陆续发出。"
+NOTICE_QUEUED = "通知 {id} 已确认发送,共 {count} 条,将按发送节奏陆续发出。"
+NOTICE_CANCELLED = "通知 {id} 已作废,没有发出。"
+NOTICE_STAFF_ONLY = "发通知和管理宣传由社区工作人员操作;网格员可在这里查看本网格收到的通知。"
+NOTICE_UNKNOWN = "没有找到通知 {id},或不在您的管辖范围。"
+CAMPAIGN_WEB_UNKNOWN = "没有找到宣传 {id},或不在您的管辖范围。"
+CAMPAIGN_WEB_PAUSED = "宣传 {id}「{name}」已暂停,可随时在这里恢复。"
+
 
 # --- who may see and do what (issue 11: domain/access.py) ------------------------------------------
 

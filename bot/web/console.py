@@ -27,7 +27,10 @@ from bot.driver.server import HttpServer
 from bot.web.guide_page import GuidePages
 from bot.web.guide_page import routes as guide_routes
 from bot.web.host import Host
+from bot.web.ledger_pages import LedgerPages
+from bot.web.notices_page import NoticePages
 from bot.web.pages import Pages
+from bot.web.pending import PendingPages
 from bot.web.session import (
     COOKIE,
     ROOT,
@@ -70,6 +73,7 @@ class Console:
             web.get(ROOT + "/stats", p.stats),
             *guide_routes(GuidePages(self)),
         ])
+        server.add_routes(PendingPages(self).routes() + LedgerPages(self).routes() + NoticePages(self).routes())
 
     def _configure(self, key: bytes) -> Callable[[web.Application], None]:
         def configure(app: web.Application) -> None:

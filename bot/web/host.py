@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ class Host:
     clock: Clock
     settings: Settings
     wake: Callable[[], None]  # the outbox sender: something was queued
+    settle: Callable[[], None] = field(default=lambda: None)  # the scheduler's jobs follow the tables
 
 
 class Shell(Protocol):
