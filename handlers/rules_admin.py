@@ -15,6 +15,7 @@ import logging
 
 from sqlalchemy import select
 
+from domain import corrections
 from domain import tickets as wf
 from domain.classifier.corrections import (
     DEFAULT_WEIGHT,
@@ -27,11 +28,8 @@ from handlers.filters import HANDLERS, STAFF, handled_ticket, ticket_arg
 from handlers.router import Command, Router
 from kernel import texts as T
 from storage.models import (
-    EventKind,
-    LabelledExample,
     Person,
     RuleChange,
-    Status,
     Ticket,
 )
 
@@ -183,18 +181,6 @@ def _show(ctx: Ctx, code: str, args: list[str]) -> None:
 
 # --- corrections: 改类 / 非诉求 --------------------------------------------------------------------
 
-def _keep_example(ctx: Ctx, ticket: Ticket, category: str, urgent: bool) -> None:
-    """One example per ticket: the last correction wins, the first prediction stays."""
-    example = ctx.session.scalar(select(LabelledExample).where(LabelledExample.ticket_id == ticket.id))
-    if example is None:
-        example = LabelledExample(text=ticket.text, predicted=ticket.category, ticket_id=ticket.id)
-        ctx.session.add(example)
-    example.category = category
-    example.urgent = urgent
-    example.by_id = ctx.person.id
-    example.created_at = ctx.clock.now()
-
-
 @router.message(Command("改类"), HANDLERS, ticket_arg, handled_ticket)
 def recategorise(ctx: Ctx, ticket: Ticket, rest: str) -> None:
     code = T.category_code(rest.split()[0]) if rest else None
@@ -210,11 +196,7 @@ def recategorise(ctx: Ctx, ticket: Ticket, rest: str) -> None:
     if code == ticket.category:
         ctx.reply(T.RECATEGORISE_SAME.format(number=ticket.number, category=T.CATEGORY_NAMES[code]))
         return
-    old = ticket.category
-    _keep_example(ctx, ticket, code, ticket.urgent)
-    ticket.category = code
-    wf.event(ctx.session, ctx.clock, ticket, EventKind.RECATEGORISED, ctx.person,
-             f"{T.CATEGORY_NAMES.get(old, old)}→{T.CATEGORY_NAMES[code]}")
+    old = corrections.recategorise(ctx.session, ctx.clock, ticket, ctx.person, code)
     ctx.reply(T.RECATEGORISED_OK.format(number=ticket.number, old=T.CATEGORY_NAMES.get(old, old),
                                         new=T.CATEGORY_NAMES[code]))
 
@@ -228,20 +210,8 @@ def close_not_request(ctx: Ctx, ticket: Ticket) -> None:
     """Close a ticket that was not a request: the reporters get a short, detail-free note in
     the group, the assignee (if someone else) is told to stop, and the message becomes an
     example labelled 非诉求."""
-    if not ticket.is_open:
+    if not corrections.close_not_request(ctx.session, ctx.say, ctx.clock, ticket, ctx.person):
         ctx.reply(T.TICKET_CLOSED_ALREADY.format(number=ticket.number, status=T.STATUS_NAMES[ticket.status],
                                                  action="按非诉求关闭"))
         return
-    old = ticket.category
-    _keep_example(ctx, ticket, "none", False)
-    now = ctx.clock.now()
-    ticket.status = Status.CLOSED
-    ticket.closed_at = now
-    ticket.resolution = T.CATEGORY_NAMES["none"]
-    wf.event(ctx.session, ctx.clock, ticket, EventKind.CLOSED, ctx.person,
-             f"{T.CATEGORY_NAMES['none']}(原为{T.CATEGORY_NAMES.get(old, old)})")
-    wf.tell_reporters(ctx.say, ticket, T.NOT_REQUEST_GROUP.format(number=ticket.number))
-    if ticket.assignee is not None and ticket.assignee.id != ctx.person.id:
-        ctx.say.person(ticket.assignee, T.NOT_REQUEST_ASSIGNEE.format(
-            number=ticket.number, role=wf.role_name(ctx.person), name=ctx.person.name))
     ctx.reply(T.NOT_REQUEST_OK.format(number=ticket.number))
