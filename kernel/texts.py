@@ -723,6 +723,13 @@ CONSOLE_REPLIED = "已回复反映人:楼栋群里已@反映人,并记为一条�
 CONSOLE_REPLY_EMPTY = "回复内容不能为空。"
 CONSOLE_NOT_ALLOWED = "您没有权限做这件事。"
 CONSOLE_NO_TICKET = "没有工单 {number},或不在您的管辖范围。"
+# the ticket page's 转办 / 改类 / 非诉求, live updates and photos (bot/web/ticket_actions.py, live.py)
+CONSOLE_HANDED_UP = "已转给{role}{name}:对方已收到私信,楼栋群里已告知反映人。"
+CONSOLE_REASON_EMPTY = "请写上转办的原因,对方会在私信里看到。"
+CONSOLE_CATEGORY_UNKNOWN = "请选择一个类别。"
+CONSOLE_LIVE_NEW = "有新的工单或变化,列表已更新。"
+CONSOLE_LIVE_CHANGED = "工单有新变化,页面已更新。"
+CONSOLE_NO_PHOTO = "没有这张图片,或不在您的管辖范围。"
 
 
 # --- who may see and do what (issue 11: domain/access.py) ------------------------------------------

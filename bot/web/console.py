@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.driver.server import HttpServer
 from bot.web.host import Host
+from bot.web.live import Live
 from bot.web.pages import Pages
 from bot.web.session import (
     COOKIE,
@@ -35,6 +36,7 @@ from bot.web.session import (
     login_required,
     secret_key,
 )
+from bot.web.ticket_actions import TicketActions
 from domain.accounts import check_login, demo_login_name, ensure_demo_login
 from domain.console import Viewer, viewer_of
 from kernel import texts as T
@@ -58,6 +60,8 @@ class Console:
         key = secret_key(self.host.settings.data_dir)
         server.configure(self._configure(key))
         p = Pages(self)
+        live = Live(self)
+        server.configure(live.configure)
         server.add_routes([
             web.get(ROOT, self.home), web.get(ROOT + "/", self.home),
             web.get(ROOT + "/login", self.login_page), web.post(ROOT + "/login", self.login),
@@ -66,6 +70,7 @@ class Console:
             web.post(ROOT + "/tickets/{number:\\d+}/assign", p.assign),
             web.post(ROOT + "/tickets/{number:\\d+}/reply", p.reply),
             web.get(ROOT + "/stats", p.stats),
+            *TicketActions(self, p).routes(), *live.routes(),
         ])
 
     def _configure(self, key: bytes) -> Callable[[web.Application], None]:
