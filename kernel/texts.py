@@ -730,6 +730,22 @@ CONSOLE_CATEGORY_UNKNOWN = "请选择一个类别。"
 CONSOLE_LIVE_NEW = "有新的工单或变化,列表已更新。"
 CONSOLE_LIVE_CHANGED = "工单有新变化,页面已更新。"
 CONSOLE_NO_PHOTO = "没有这张图片,或不在您的管辖范围。"
+# the 规则 page (bot/web/rules_page.py)
+CONSOLE_RULES_KEYWORD_EMPTY = "请写上关键词。"
+CONSOLE_RULES_STAFF_ONLY = "规则页只对社区工作人员开放。"
+CONSOLE_CORRECTION_KINDS = {"recategorised": "改类", "none": "非诉求", "to_ticket": "转工单", "ignored": "忽略"}
+CONSOLE_NO_CLASSIFIER = "本进程没有加载分类器,无法显示关键词和评测。"
+#: the judge's figures on the corrections (the rows of `lianhu eval --db`'s judge table)
+CONSOLE_JUDGE_ROWS = (
+    ("公开误报率(闲聊被当成诉求)", "public_false_alarm_rate", "public_false_alarms", "chatter", "≤ 2%"),
+    ("诉求被人看到的比例(召回)", "seen_recall", "seen", "requests", "≥ 98%"),
+    ("闲聊转给党员确认的比例", "unsure_chatter_rate", "unsure_chatter", "chatter", "≤ 8%"),
+    ("诉求分类准确率", "category_accuracy", None, "requests", "≥ 92%"),
+    ("被看到的诉求分类准确率", "category_accuracy_seen", None, "seen", ""),
+    ("紧急情况报警召回", "alert_recall", "alerts_on_urgent", "urgent_lines", "= 100%"),
+    ("公开紧急的准确率", "public_urgent_precision", None, "public_urgent", "≥ 85%"),
+)
+CONSOLE_JUDGE_MODES = {"rules": "仅规则", "model": "仅模型", "combined": "合并(实际使用)"}
 
 
 # --- who may see and do what (issue 11: domain/access.py) ------------------------------------------

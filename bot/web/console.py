@@ -27,6 +27,7 @@ from bot.driver.server import HttpServer
 from bot.web.host import Host
 from bot.web.live import Live
 from bot.web.pages import Pages
+from bot.web.rules_page import RulesPage
 from bot.web.session import (
     COOKIE,
     ROOT,
@@ -70,7 +71,7 @@ class Console:
             web.post(ROOT + "/tickets/{number:\\d+}/assign", p.assign),
             web.post(ROOT + "/tickets/{number:\\d+}/reply", p.reply),
             web.get(ROOT + "/stats", p.stats),
-            *TicketActions(self, p).routes(), *live.routes(),
+            *TicketActions(self, p).routes(), *live.routes(), *RulesPage(self).routes(),
         ])
 
     def _configure(self, key: bytes) -> Callable[[web.Application], None]:

@@ -24,6 +24,7 @@ class Host:
     clock: Clock
     settings: Settings
     wake: Callable[[], None]  # the outbox sender: something was queued
+    classifier: Any = None  # the app's classifier (the 规则 page reads and adds its keywords)
 
 
 class Shell(Protocol):
