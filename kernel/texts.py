@@ -746,6 +746,17 @@ CONSOLE_JUDGE_ROWS = (
     ("公开紧急的准确率", "public_urgent_precision", None, "public_urgent", "≥ 85%"),
 )
 CONSOLE_JUDGE_MODES = {"rules": "仅规则", "model": "仅模型", "combined": "合并(实际使用)"}
+# import and export of the ledger in the console (bot/web/transfer.py)
+CONSOLE_IMPORT_OTHER_COMMUNITY = "工作簿里有社区“{name}”:您只能导入本社区({mine})的台账。"
+CONSOLE_IMPORT_OTHER_BUILDINGS = "工作簿里的 {names} 不属于本社区({mine}),不能从这里导入。"
+CONSOLE_IMPORT_DONE_WORD = "导入完成:"
+CONSOLE_IMPORT_CHECKED = "检查通过,没有发现问题。确认导入后将写入:{summary}"
+CONSOLE_IMPORT_APPLIED = "已导入。{summary}"
+CONSOLE_IMPORT_NO_FILE = "请选择要导入的工作簿(.xlsx)。"
+CONSOLE_IMPORT_NOT_XLSX = "请上传 .xlsx 工作簿(在 Excel 或 WPS 里“另存为” .xlsx)。"
+CONSOLE_IMPORT_EXPIRED = "要导入的文件已过期或已导入,请重新上传。"
+CONSOLE_IMPORT_TOO_BIG = "文件太大(最大 {mb} MB)。请按楼栋分几次导入。"
+CONSOLE_TRANSFER_STAFF_ONLY = "导入导出只对社区工作人员开放。"
 
 
 # --- who may see and do what (issue 11: domain/access.py) ------------------------------------------

@@ -38,6 +38,7 @@ from bot.web.session import (
     secret_key,
 )
 from bot.web.ticket_actions import TicketActions
+from bot.web.transfer import Transfer
 from domain.accounts import check_login, demo_login_name, ensure_demo_login
 from domain.console import Viewer, viewer_of
 from kernel import texts as T
@@ -72,6 +73,7 @@ class Console:
             web.post(ROOT + "/tickets/{number:\\d+}/reply", p.reply),
             web.get(ROOT + "/stats", p.stats),
             *TicketActions(self, p).routes(), *live.routes(), *RulesPage(self).routes(),
+            *Transfer(self).routes(),
         ])
 
     def _configure(self, key: bytes) -> Callable[[web.Application], None]:
