@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain.classifier.corrections import _group, _weight_for
@@ -123,3 +123,10 @@ def judge_on_corrections(session: Session, classifier: Classifier) -> tuple[int,
         for mode, result in classifier.classify_modes(text).items():
             scored[mode].append((category, bool(urgent), result))
     return len(rows), {mode: measure(items) for mode, items in scored.items()}
+
+
+def corrections_version(session: Session) -> tuple[object, ...]:
+    """Changes whenever the figures above may: a correction added or changed, a keyword changed."""
+    examples = session.execute(select(func.count(LabelledExample.id), func.max(LabelledExample.id),
+                                      func.max(LabelledExample.created_at))).one()
+    return (*examples, session.scalar(select(func.max(RuleChange.id))))

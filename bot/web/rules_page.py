@@ -24,6 +24,8 @@ class RulesPage:
     def __init__(self, console: Shell) -> None:
         self.c = console
         self.clock = console.host.clock
+        # the judge's figures are recomputed only when a correction or a keyword changed
+        self._judged: tuple[tuple[object, ...], tuple[int, dict[str, Any]]] | None = None
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get(ROOT + "/rules", self.page), web.post(ROOT + "/rules/keywords", self.add)]
@@ -46,13 +48,19 @@ class RulesPage:
             if classifier is not None:
                 context["keywords"] = [(code, name, *R.plain_keywords(classifier, code))
                                        for code, name in category_choices()]
-                context["judged"], context["judge"] = R.judge_on_corrections(session, classifier)
+                context["judged"], context["judge"] = self._judge(session, classifier)
             return context
         context = await self.c.db(work)
         if "message" in context:
             return self.c.render("error.html", request, websession, context, 403)
         context["no_classifier"] = T.CONSOLE_NO_CLASSIFIER if classifier is None else ""
         return self.c.render("rules.html", request, websession, context)
+
+    def _judge(self, session: Session, classifier: Any) -> tuple[int, dict[str, Any]]:
+        version = R.corrections_version(session)
+        if self._judged is None or self._judged[0] != version:
+            self._judged = (version, R.judge_on_corrections(session, classifier))
+        return self._judged[1]
 
     @login_required
     async def add(self, request: web.Request, websession: WebSession, uid: int) -> web.StreamResponse:
