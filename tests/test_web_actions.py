@@ -93,6 +93,8 @@ async def test_a_new_ticket_appears_in_the_list_without_reloading(browser: Any, 
     assert await page.evaluate("window.notReloaded") is True
     assert sorted(await numbers(page)) == sorted([first, second])
     assert "共 2 件" in await page.inner_text("#ticket-count")
+    assert "fresh" in (await page.locator(f"tr[data-number='{second}']").get_attribute("class") or "")
+    assert "fresh" not in (await page.locator(f"tr[data-number='{first}']").get_attribute("class") or "")
     await shot(page, "tickets-live")
 
 
