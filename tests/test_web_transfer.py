@@ -96,7 +96,8 @@ async def test_bad_rows_are_listed_in_chinese_and_nothing_is_written(browser: An
     await page.click("#import-form button")
     await page.wait_for_selector("#problems")
     problems = await page.inner_text("#problems")
-    assert "住户 第2行" in problems and "颜色“紫”不认识" in problems
+    assert "有错的台账.xlsx 住户 第2行" in problems and "颜色“紫”不认识" in problems
+    assert "import-" not in problems  # not the name it was kept under
     assert not await page.is_visible("#apply-form")
     assert [h.colour for h in households_at(rig, address)] == before
     await shot(page, "transfer-problems")

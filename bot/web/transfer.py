@@ -112,6 +112,7 @@ class Transfer:
         if report is None:
             path.unlink(missing_ok=True)
             return await self._page(request, websession, uid, {}, 403)
+        report.problems = [p.replace(path.name, upload.filename) for p in report.problems]  # the name they know
         if report.ok:
             websession["import"] = path.name
             websession["import_name"] = upload.filename[:100]
@@ -132,6 +133,8 @@ class Transfer:
         if report is None:
             return await self._page(request, websession, uid, {}, 403)
         if not report.ok:  # the ledger changed since the check
+            known = str(websession.get("import_name") or "")
+            report.problems = [p.replace(path.name, known) if known else p for p in report.problems]
             return await self._page(request, websession, uid, {"problems": report.problems}, 422)
         self._forget(websession)
         self.c.host.wake()
