@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import Session as WebSession
-from aiohttp_sse import sse_response
+from aiohttp_sse import EventSourceResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -99,28 +99,34 @@ class Live:
         viewer = await self.c.db(lambda session: self.c.viewer(session, uid))
         listener = Listener(viewer)
         self._listen(listener)
+        resp = EventSourceResponse(ping_interval=PING_SECONDS)
         try:
-            async with sse_response(request, ping_interval=PING_SECONDS) as resp:
+            await resp.prepare(request)
+            async with resp:
                 await resp.send("", event="ready")
-                closed = asyncio.ensure_future(resp.wait())
-                try:
-                    while True:
-                        getter = asyncio.ensure_future(listener.queue.get())
-                        await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
-                        if not getter.done():
-                            getter.cancel()
-                            break
-                        change = getter.result()
-                        if change is None:
-                            break
-                        await resp.send(json.dumps({"number": change.number, "kind": change.kind}), event="ticket")
-                finally:
-                    closed.cancel()
+                await self._relay(resp, listener)
         except (ConnectionResetError, RuntimeError):
             pass  # the browser went away
         finally:
             self.listeners.discard(listener)
         return resp
+
+    async def _relay(self, resp: EventSourceResponse, listener: Listener) -> None:
+        """Send the listener's changes until the browser goes away or the server stops."""
+        closed = asyncio.ensure_future(resp.wait())
+        try:
+            while True:
+                getter = asyncio.ensure_future(listener.queue.get())
+                await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    return
+                change = getter.result()
+                if change is None:
+                    return
+                await resp.send(json.dumps({"number": change.number, "kind": change.kind}), event="ticket")
+        finally:
+            closed.cancel()
 
     def _listen(self, listener: Listener) -> None:
         self.listeners.add(listener)
