@@ -55,7 +55,8 @@ async def measure(db_file: Path) -> int:
         pages = ["/tickets", "/tickets?status=all", "/tickets?status=all&overdue=1", "/tickets?status=all&q=3-1-1",
                  f"/tickets?status=all&q={number}", f"/tickets/{number}", "/stats",
                  "/pending", "/ledger", "/ledger?tab=members", "/ledger?tab=visits", "/ledger?tab=wishes",
-                 f"/ledger/buildings/{building}", "/notices"]
+                 f"/ledger/buildings/{building}", "/notices",
+                 "/rules", "/transfer"]  # staff only: a grid worker's answer is the refusal
         worst = 0.0
         for login, who in logins:
             async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:

@@ -131,7 +131,8 @@ class App:
                             health=lambda: {"gateway": self.gateway.name, "connected": self.gateway.connected})
         if self.gateway.needs_server:
             server.add_plugin(self.gateway)
-        host = WebHost(self.sessions, self.clock, self.settings, self.outbox.wake, self.jobs.settle)
+        host = WebHost(self.sessions, self.clock, self.settings, self.outbox.wake, self.jobs.settle,
+                       classifier=self.classifier)
         for plugin in web_plugins(self.settings, host, serving=self.gateway.needs_server):
             server.add_plugin(plugin)
         return server

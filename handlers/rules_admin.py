@@ -15,11 +15,11 @@ import logging
 
 from sqlalchemy import select
 
+from domain import corrections, rule_changes
 from domain import tickets as wf
 from domain.classifier.corrections import (
     DEFAULT_WEIGHT,
     _group,
-    _weight_for,
 )
 from domain.classifier.engine import REQUEST_CATEGORIES
 from handlers.context import Ctx
@@ -27,11 +27,8 @@ from handlers.filters import HANDLERS, STAFF, handled_ticket, ticket_arg
 from handlers.router import Command, Router
 from kernel import texts as T
 from storage.models import (
-    EventKind,
-    LabelledExample,
     Person,
     RuleChange,
-    Status,
     Ticket,
 )
 
@@ -39,7 +36,6 @@ log = logging.getLogger(__name__)
 
 router = Router("rules_admin")
 
-MAX_KEYWORD = 20
 PAGE_SIZE = 60
 RECENT_CHANGES = 5
 
@@ -89,14 +85,6 @@ def rules(ctx: Ctx, rest: str) -> None:
         _remove(ctx, code, " ".join(args))
 
 
-def _keyword_problem(keyword: str) -> str | None:
-    if keyword.startswith("re:"):
-        return T.RULES_NO_REGEX
-    if len(keyword) > MAX_KEYWORD:
-        return T.RULES_KEYWORD_TOO_LONG.format(max=MAX_KEYWORD)
-    return None
-
-
 def _add(ctx: Ctx, code: str, args: list[str]) -> None:
     weight = DEFAULT_WEIGHT
     if len(args) > 1:
@@ -104,24 +92,15 @@ def _add(ctx: Ctx, code: str, args: list[str]) -> None:
             weight = float(args[-1])
         except ValueError:
             weight = float("nan")
-        if not 0.5 <= weight <= 10:
+        if not rule_changes.weight_ok(weight):
             ctx.reply(T.RULES_BAD_WEIGHT.format(given=args[-1]))
             return
         args = args[:-1]
     keyword = "".join(args)
-    problem = _keyword_problem(keyword)
-    if problem is None:
-        try:
-            ctx.classifier.add_keyword(_group(code), keyword, _weight_for(code, weight))
-        except ValueError as e:
-            problem = str(e)
-    if problem is not None:
-        ctx.reply(T.RULES_BAD_KEYWORD.format(keyword=keyword, reason=problem))
+    change = rule_changes.add_keyword(ctx.session, ctx.clock, ctx.classifier, ctx.person, code, keyword, weight)
+    if isinstance(change, str):
+        ctx.reply(T.RULES_BAD_KEYWORD.format(keyword=keyword, reason=change))
         return
-    change = RuleChange(action="add", category=code, keyword=keyword, weight=weight, by_id=ctx.person.id,
-                        created_at=ctx.clock.now())
-    ctx.session.add(change)
-    ctx.session.flush()
     template = T.RULES_ADDED_NONE if code == "none" else T.RULES_ADDED
     ctx.reply(template.format(keyword=keyword, category=T.CATEGORY_NAMES[code], weight=weight, id=change.id,
                               who=_who(ctx.person)))
@@ -151,10 +130,7 @@ def _show(ctx: Ctx, code: str, args: list[str]) -> None:
             ctx.reply(T.RULES_BAD_PAGE.format(given=args[0], category=name))
             return
         page = int(args[0])
-    rules = ctx.classifier.keywords(_group(code))
-    plain = [(k, w) for k, w in rules if not k.startswith("re:") and "&" not in k and (code != "none" or w < 0)]
-    combined = len(rules) - len(plain) if code != "none" else 0
-    plain.sort(key=lambda kw: (-abs(kw[1]), kw[0]))
+    plain, combined = rule_changes.plain_keywords(ctx.classifier, code)
     pages = max(1, -(-len(plain) // PAGE_SIZE))
     page = min(page, pages)
     lines = []
@@ -163,7 +139,7 @@ def _show(ctx: Ctx, code: str, args: list[str]) -> None:
     else:
         lines.append(T.RULES_LIST_HEAD.format(category=name, count=len(plain), page=page, pages=pages))
         chunk = plain[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        lines.append("、".join(f"{k.lstrip('=')}({abs(w):g})" for k, w in chunk))
+        lines.append("、".join(f"{k}({w:g})" for k, w in chunk))
         if page < pages:
             lines.append(T.RULES_LIST_MORE.format(category=name, next=page + 1))
     if combined:
@@ -183,18 +159,6 @@ def _show(ctx: Ctx, code: str, args: list[str]) -> None:
 
 # --- corrections: 改类 / 非诉求 --------------------------------------------------------------------
 
-def _keep_example(ctx: Ctx, ticket: Ticket, category: str, urgent: bool) -> None:
-    """One example per ticket: the last correction wins, the first prediction stays."""
-    example = ctx.session.scalar(select(LabelledExample).where(LabelledExample.ticket_id == ticket.id))
-    if example is None:
-        example = LabelledExample(text=ticket.text, predicted=ticket.category, ticket_id=ticket.id)
-        ctx.session.add(example)
-    example.category = category
-    example.urgent = urgent
-    example.by_id = ctx.person.id
-    example.created_at = ctx.clock.now()
-
-
 @router.message(Command("改类"), HANDLERS, ticket_arg, handled_ticket)
 def recategorise(ctx: Ctx, ticket: Ticket, rest: str) -> None:
     code = T.category_code(rest.split()[0]) if rest else None
@@ -210,11 +174,7 @@ def recategorise(ctx: Ctx, ticket: Ticket, rest: str) -> None:
     if code == ticket.category:
         ctx.reply(T.RECATEGORISE_SAME.format(number=ticket.number, category=T.CATEGORY_NAMES[code]))
         return
-    old = ticket.category
-    _keep_example(ctx, ticket, code, ticket.urgent)
-    ticket.category = code
-    wf.event(ctx.session, ctx.clock, ticket, EventKind.RECATEGORISED, ctx.person,
-             f"{T.CATEGORY_NAMES.get(old, old)}→{T.CATEGORY_NAMES[code]}")
+    old = corrections.recategorise(ctx.session, ctx.clock, ticket, ctx.person, code)
     ctx.reply(T.RECATEGORISED_OK.format(number=ticket.number, old=T.CATEGORY_NAMES.get(old, old),
                                         new=T.CATEGORY_NAMES[code]))
 
@@ -228,20 +188,8 @@ def close_not_request(ctx: Ctx, ticket: Ticket) -> None:
     """Close a ticket that was not a request: the reporters get a short, detail-free note in
     the group, the assignee (if someone else) is told to stop, and the message becomes an
     example labelled 非诉求."""
-    if not ticket.is_open:
+    if not corrections.close_not_request(ctx.session, ctx.say, ctx.clock, ticket, ctx.person):
         ctx.reply(T.TICKET_CLOSED_ALREADY.format(number=ticket.number, status=T.STATUS_NAMES[ticket.status],
                                                  action="按非诉求关闭"))
         return
-    old = ticket.category
-    _keep_example(ctx, ticket, "none", False)
-    now = ctx.clock.now()
-    ticket.status = Status.CLOSED
-    ticket.closed_at = now
-    ticket.resolution = T.CATEGORY_NAMES["none"]
-    wf.event(ctx.session, ctx.clock, ticket, EventKind.CLOSED, ctx.person,
-             f"{T.CATEGORY_NAMES['none']}(原为{T.CATEGORY_NAMES.get(old, old)})")
-    wf.tell_reporters(ctx.say, ticket, T.NOT_REQUEST_GROUP.format(number=ticket.number))
-    if ticket.assignee is not None and ticket.assignee.id != ctx.person.id:
-        ctx.say.person(ticket.assignee, T.NOT_REQUEST_ASSIGNEE.format(
-            number=ticket.number, role=wf.role_name(ctx.person), name=ctx.person.name))
     ctx.reply(T.NOT_REQUEST_OK.format(number=ticket.number))

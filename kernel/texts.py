@@ -808,6 +808,41 @@ NOTICE_UNKNOWN = "没有找到通知 {id},或不在您的管辖范围。"
 CAMPAIGN_WEB_UNKNOWN = "没有找到宣传 {id},或不在您的管辖范围。"
 CAMPAIGN_WEB_PAUSED = "宣传 {id}「{name}」已暂停,可随时在这里恢复。"
 
+# the ticket page's 转办 / 改类 / 非诉求, live updates and photos (bot/web/ticket_actions.py, live.py)
+CONSOLE_HANDED_UP = "已转给{role}{name}:对方已收到私信,楼栋群里已告知反映人。"
+CONSOLE_REASON_EMPTY = "请写上转办的原因,对方会在私信里看到。"
+CONSOLE_CATEGORY_UNKNOWN = "请选择一个类别。"
+CONSOLE_LIVE_NEW = "有新的工单或变化,列表已更新。"
+CONSOLE_LIVE_CHANGED = "工单有新变化,页面已更新。"
+CONSOLE_NO_PHOTO = "没有这张图片,或不在您的管辖范围。"
+# the 规则 page (bot/web/rules_page.py)
+CONSOLE_RULES_KEYWORD_EMPTY = "请写上关键词。"
+CONSOLE_RULES_STAFF_ONLY = "规则页只对社区工作人员开放。"
+CONSOLE_CORRECTION_KINDS = {"recategorised": "改类", "none": "非诉求", "to_ticket": "转工单", "ignored": "忽略"}
+CONSOLE_NO_CLASSIFIER = "本进程没有加载分类器,无法显示关键词和评测。"
+#: the judge's figures on the corrections (the rows of `lianhu eval --db`'s judge table)
+CONSOLE_JUDGE_ROWS = (
+    ("公开误报率(闲聊被当成诉求)", "public_false_alarm_rate", "public_false_alarms", "chatter", "≤ 2%"),
+    ("诉求被人看到的比例(召回)", "seen_recall", "seen", "requests", "≥ 98%"),
+    ("闲聊转给党员确认的比例", "unsure_chatter_rate", "unsure_chatter", "chatter", "≤ 8%"),
+    ("诉求分类准确率", "category_accuracy", None, "requests", "≥ 92%"),
+    ("被看到的诉求分类准确率", "category_accuracy_seen", None, "seen", ""),
+    ("紧急情况报警召回", "alert_recall", "alerts_on_urgent", "urgent_lines", "= 100%"),
+    ("公开紧急的准确率", "public_urgent_precision", None, "public_urgent", "≥ 85%"),
+)
+CONSOLE_JUDGE_MODES = {"rules": "仅规则", "model": "仅模型", "combined": "合并(实际使用)"}
+# import and export of the ledger in the console (bot/web/transfer.py)
+CONSOLE_IMPORT_OTHER_COMMUNITY = "工作簿里有社区“{name}”:您只能导入本社区({mine})的台账。"
+CONSOLE_IMPORT_OTHER_BUILDINGS = "工作簿里的 {names} 不属于本社区({mine}),不能从这里导入。"
+CONSOLE_IMPORT_DONE_WORD = "导入完成:"
+CONSOLE_IMPORT_CHECKED = "检查通过,没有发现问题。确认导入后将写入:{summary}"
+CONSOLE_IMPORT_APPLIED = "已导入。{summary}"
+CONSOLE_IMPORT_NO_FILE = "请选择要导入的工作簿(.xlsx)。"
+CONSOLE_IMPORT_NOT_XLSX = "请上传 .xlsx 工作簿(在 Excel 或 WPS 里“另存为” .xlsx)。"
+CONSOLE_IMPORT_EXPIRED = "要导入的文件已过期或已导入,请重新上传。"
+CONSOLE_IMPORT_TOO_BIG = "文件太大(最大 {mb} MB)。请按楼栋分几次导入。"
+CONSOLE_TRANSFER_STAFF_ONLY = "导入导出只对社区工作人员开放。"
+
 
 # --- who may see and do what (issue 11: domain/access.py) ------------------------------------------
 

@@ -28,9 +28,11 @@ from bot.web.guide_page import GuidePages
 from bot.web.guide_page import routes as guide_routes
 from bot.web.host import Host
 from bot.web.ledger_pages import LedgerPages
+from bot.web.live import Live
 from bot.web.notices_page import NoticePages
 from bot.web.pages import Pages
 from bot.web.pending import PendingPages
+from bot.web.rules_page import RulesPage
 from bot.web.session import (
     COOKIE,
     ROOT,
@@ -40,6 +42,8 @@ from bot.web.session import (
     login_required,
     secret_key,
 )
+from bot.web.ticket_actions import TicketActions
+from bot.web.transfer import Transfer
 from domain.accounts import check_login, demo_login_name, ensure_demo_login
 from domain.console import Viewer, viewer_of
 from kernel import texts as T
@@ -63,6 +67,8 @@ class Console:
         key = secret_key(self.host.settings.data_dir)
         server.configure(self._configure(key))
         p = Pages(self)
+        live = Live(self)
+        server.configure(live.configure)
         server.add_routes([
             web.get(ROOT, self.home), web.get(ROOT + "/", self.home),
             web.get(ROOT + "/login", self.login_page), web.post(ROOT + "/login", self.login),
@@ -72,6 +78,8 @@ class Console:
             web.post(ROOT + "/tickets/{number:\\d+}/reply", p.reply),
             web.get(ROOT + "/stats", p.stats),
             *guide_routes(GuidePages(self)),
+            *TicketActions(self, p).routes(), *live.routes(), *RulesPage(self).routes(),
+            *Transfer(self).routes(),
         ])
         server.add_routes(PendingPages(self).routes() + LedgerPages(self).routes() + NoticePages(self).routes())
 

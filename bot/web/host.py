@@ -25,6 +25,7 @@ class Host:
     settings: Settings
     wake: Callable[[], None]  # the outbox sender: something was queued
     settle: Callable[[], None] = field(default=lambda: None)  # the scheduler's jobs follow the tables
+    classifier: Any = None  # the app's classifier (the 规则 page reads and adds its keywords)
 
 
 class Shell(Protocol):

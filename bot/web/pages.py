@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.web.charts import bar_chart, colour_chart, rates_chart
 from bot.web.host import Shell
 from bot.web.session import ROOT, login_required
+from bot.web.ticket_actions import ticket_extras
 from domain import console as C
 from domain import tickets as wf
 from domain.reports.console import stats_page
@@ -86,7 +87,7 @@ class Pages:
                 "can_reply": person is not None and wf.can_act(person, t),
                 "handlers": [(p.id, f"{p.name}({T.ROLE_NAMES.get(p.role, '')})", p.id == t.assignee_id)
                              for p in view.handlers],
-                "flash": flash, "error": error}
+                "flash": flash, "error": error, **ticket_extras(session, viewer, t)}
         context = await self.c.db(work)
         if context is None:
             return self.c.render("error.html", request, websession,

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from domain import ledger
-from domain.workbook import exporter
+from domain.workbook import exporter, month_sheet
 from domain.workbook.exporter import AnySheet, Header, natural, write_table
 from kernel.clock import Clock
 from kernel.config import Settings
@@ -222,7 +222,8 @@ def write_members(session: Session, ws: AnySheet, communities: Sequence[Communit
 
 
 SHEETS = ((VISIT_STATUS, write_visit_status), (VISITS, write_visits), (TICKETS, write_tickets),
-          (COLOUR_CHANGES, write_colour_changes), (WISHES, write_wishes), (MEMBERS, write_members))
+          (COLOUR_CHANGES, write_colour_changes), (WISHES, write_wishes), (MEMBERS, write_members),
+          (month_sheet.SHEET, month_sheet.write_month))
 
 
 def register() -> None:
