@@ -775,3 +775,13 @@ HELP_GRID_WORKER = (
 HELP_MEMBER += "\n· 确认住户 编号 / 不是 编号(居民自报门牌时)"
 HELP_STAFF += "\n· 确认绑定 编号 · 绑定 工作群(在社区工作群里发)"
 STAFF_GROUP_SUMMARY = "{category} · {building}\n内容:{text}"
+
+# --- several WeChat accounts on one PostgreSQL (issue 12: bot/outbox.py, schedules/leadership.py) ---
+
+#: `lianhu run --account NAME` with a settings file whose [accounts] has no section NAME
+ACCOUNT_UNKNOWN = "未知的账号“{account}”:配置文件的 [accounts] 里只有 {known}。"
+#: an [accounts.NAME] section that is not a table of settings
+ACCOUNT_SECTION_BAD = "配置文件里 [accounts.{account}] 应是一组设置(例如 wechaty_token = \"...\")。"
+#: several accounts need PostgreSQL: on SQLite one process serves one account
+ACCOUNTS_NEED_POSTGRES = ("多个账号(--account)要连同一个 PostgreSQL 数据库(database_url = \"postgresql://...\");"
+                          "SQLite 只能一个进程、一个账号。")
