@@ -100,6 +100,12 @@ class Gateway(abc.ABC):
         """A line for the person who started the bot, once it runs (e.g. where to look)."""
         return None
 
+    async def presence(self) -> tuple[list[str], list[str] | None] | None:
+        """Several accounts: the chat ids of the groups this gateway's account is in and of its
+        contacts (None: not known), as seen now; the outbox routes their messages here. None:
+        the gateway cannot list them (they are learnt as messages arrive)."""
+        return None
+
     @property
     def connected(self) -> bool:
         """False while the platform is unreachable: the outbox then holds messages."""
