@@ -53,6 +53,8 @@ MAX_BACKOFF = timedelta(minutes=30)
 #: how long a stop waits for the send in flight before giving up on recording it
 STOP_GRACE_SECONDS = 10.0
 BATCH = 20
+#: several accounts: the longest the sender sleeps (what other processes queue is found by looking)
+IDLE_SEVERAL = 1.0
 
 
 class OutboxSender:
@@ -122,10 +124,12 @@ class OutboxSender:
             if self._capped(session, now):
                 q = q.where(OutboxMessage.urgent.is_(True))
             due = session.scalar(q)
+        # several accounts: rows queued by another process wake nobody here: look every second
+        longest = IDLE_SEVERAL if self.account else 30.0
         if due is None:
-            return 30.0
+            return longest
         due = max(due, self.paused_until or due)
-        return max(0.05, min(30.0, (due - now).total_seconds()))
+        return max(0.05, min(longest, (due - now).total_seconds()))
 
     def _remember_recent_sends(self) -> None:
         """After a restart, the groups written to moments ago still count for the group pace."""

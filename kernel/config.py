@@ -123,6 +123,8 @@ class Settings:
     sim_rooms: list[str] = field(default_factory=list)
     #: the simulator writes every message it sends here, one JSON line each (tests count them)
     sim_send_log: str = ""
+    #: the simulator takes this long for each send (a broadcast in progress, in tests and demos)
+    sim_send_seconds: float = 0.0
     #: several processes: how often one that is not running the scheduled jobs tries to take
     #: them over (the one that runs them holds a PostgreSQL advisory lock)
     job_leader_retry_seconds: float = 3.0

@@ -26,7 +26,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from kernel.clock import Clock
 from kernel.privacy import redact
@@ -161,27 +160,39 @@ def claimable(account: str | None, *, default: bool = False) -> ColumnElement[bo
     return or_(OutboxMessage.account == account, routable)
 
 
+def route(session: Session, now: datetime, *, account: str, default: bool = False, limit: int = 20) -> int:
+    """Route due rows nobody has yet to ``account`` (those it may send: ``claimable``), in one
+    statement, committed before any of them is sent: a row never changes account after one of
+    its sends may have gone out. Rows another process is routing are skipped (PostgreSQL)."""
+    free = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                          OutboxMessage.not_before <= now, OutboxMessage.account.is_(None),
+                                          claimable(account, default=default))
+    free = free.order_by(OutboxMessage.urgent.desc(), OutboxMessage.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        free = free.with_for_update(skip_locked=True)
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE: a cursor result
+        update(OutboxMessage).where(OutboxMessage.id.in_(free.scalar_subquery()))
+        .values(account=account).execution_options(synchronize_session=False))
+    session.commit()
+    return int(result.rowcount or 0)
+
+
 def claim(session: Session, now: datetime, *, account: str | None, default: bool = False,
           urgent_only: bool = False, limit: int = 20) -> list[OutboxMessage]:
-    """The due rows this process may send, urgent first, locked until the session's transaction
-    ends (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two processes never take the same row) and
-    routed to ``account`` in one statement."""
-    q = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now,
-                                    claimable(account, default=default))
+    """The due rows this process sends now, urgent first, locked until the session's transaction
+    ends (PostgreSQL: ``FOR UPDATE SKIP LOCKED``: two processes never hold the same row): with
+    an account, its own rows (routed to it first: ``route``); without, every row."""
+    if account:
+        route(session, now, account=account, default=default, limit=limit)
+    q = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
+    if account:
+        q = q.where(OutboxMessage.account == account)
     if urgent_only:
         q = q.where(OutboxMessage.urgent.is_(True))
     q = q.order_by(OutboxMessage.urgent.desc(), OutboxMessage.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True, of=OutboxMessage)
-    rows = list(session.scalars(q))
-    unrouted = [r.id for r in rows if r.account is None]
-    if account and unrouted:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(unrouted))
-                        .values(account=account).execution_options(synchronize_session=False))
-        for row in rows:
-            if row.account is None:
-                set_committed_value(row, "account", account)  # as stored: no second UPDATE
-    return rows
+    return list(session.scalars(q))
 
 
 def mark_sent(session: Session, ids: list[int], now: datetime) -> int:

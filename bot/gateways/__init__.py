@@ -27,7 +27,7 @@ def _simulator(settings: Settings) -> Gateway:
             "读取全部对话。只在本机使用请用默认的 127.0.0.1。")
     return SimulatorGateway(token=settings.sim_token, host=settings.sim_host, hosts=settings.sim_hosts,
                             account=settings.account or None, rooms=settings.sim_rooms,
-                            send_log=settings.sim_send_log or None)
+                            send_log=settings.sim_send_log or None, send_seconds=settings.sim_send_seconds)
 
 
 def _wechaty(settings: Settings) -> Gateway:

@@ -31,6 +31,7 @@ which is the account's journal too: an outbox id found there is not sent again a
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import json
@@ -59,13 +60,15 @@ class SimulatorGateway(Gateway):
     needs_server = True
 
     def __init__(self, *, token: str = "", host: str = "127.0.0.1", hosts: list[str] | None = None,
-                 account: str | None = None, rooms: list[str] | None = None, send_log: str | None = None) -> None:
+                 account: str | None = None, rooms: list[str] | None = None, send_log: str | None = None,
+                 send_seconds: float = 0.0) -> None:
         super().__init__()
         #: one simulated account of several: its name and the groups it is in (empty: any group)
         self.account = account
         self.account_rooms = set(rooms or ())
         self.send_log = Path(send_log) if send_log else None
         self._logged = _logged_ids(self.send_log)
+        self.send_seconds = send_seconds  # how long a send takes (a broadcast in progress)
         self.server: HttpServer | None = None
         self.sent: list[Outbound] = []
         self._replies: dict[int, list[Outbound]] = {}  # by the app's id of what caused them
@@ -147,6 +150,8 @@ class SimulatorGateway(Gateway):
             if message.id is not None and message.id in self._logged:
                 log.info("simulator: outbox message %s was sent before a restart; not again", message.id)
                 return
+            if self.send_seconds:
+                await asyncio.sleep(self.send_seconds)
             line = json.dumps({"account": self.account, "id": message.id, "conversation": message.conversation,
                                "is_room": message.is_room, "text": message.text}, ensure_ascii=False)
             with self.send_log.open("a", encoding="utf-8") as fh:
