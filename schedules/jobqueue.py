@@ -24,7 +24,7 @@
   holding an advisory lock (schedules/leadership.py), runs jobs; the others try every
   ``job_leader_retry_seconds`` and one takes over when the leader dies, reading the jobs back
   from the table, so a job that fell due meanwhile runs once. The leader also runs every change
-  hook now and then (``RESYNC_EVERY`` tries): a table changed by another process is followed.
+  hook every ~30 s (``resync``): a table changed by another process is followed.
 * Time comes from the clock. With a real ``Clock`` the AsyncIOScheduler runs jobs by itself;
   with a ``FrozenClock`` (tests, simulations) it stays paused and ``await jobs.run_due()`` runs
   what is due at the frozen time, one job after the other, with the same coalescing and grace.
@@ -57,7 +57,7 @@ from kernel.clock import Clock, FrozenClock
 from kernel.config import Settings
 from kernel.cron import parse_schedule
 from schedules.jobstore import DbJobStore, naive_utc
-from schedules.leadership import Leadership
+from schedules.leadership import Leadership, keep_leading
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,6 @@ def run_times(trigger: BaseTrigger, first: datetime, now: datetime) -> list[date
 # --- the queue ---------------------------------------------------------------------------------
 
 CHANGED = "schedules.jobqueue.changed"  # session.info key: tables a session's flushes touched
-RESYNC_EVERY = 10  # leadership checks between two runs of every change hook (several processes)
 
 
 class JobQueue:
@@ -240,13 +239,13 @@ class JobQueue:
         self._loop = asyncio.get_running_loop()
         lead = self.leadership
         if lead is None or await lead.try_acquire():
-            await self._lead()
+            await self.lead()
         else:
             log.info("another process runs the scheduled jobs; this one takes over when it stops")
         if lead is not None and lead.needed:
-            self._watch = asyncio.create_task(self._watch_leadership(lead), name="job-leadership")
+            self._watch = asyncio.create_task(keep_leading(self, lead), name="job-leadership")
 
-    async def _lead(self) -> None:
+    async def lead(self) -> None:
         """Read the stored jobs back, schedule the standing ones, run the start hooks, and run
         (a frozen clock's queue stays paused: ``run_due`` drives it)."""
         discover()
@@ -267,23 +266,10 @@ class JobQueue:
         if self.realtime:
             self.scheduler.resume()
 
-    async def _watch_leadership(self, lead: Leadership) -> None:
-        """Take over when the leader is gone; step down when the lock's connection is lost."""
-        ticks = 0
-        while True:
-            await asyncio.sleep(self.settings.job_leader_retry_seconds)
-            if self.started:
-                if not await lead.still_leading():
-                    log.error("job leadership lost: scheduled jobs stop here until it is regained")
-                    self._stop_leading()
-                    continue
-                ticks += 1
-                if ticks % RESYNC_EVERY == 0:  # tables other processes changed
-                    self._changed.update(t for tables, _ in CHANGE_HOOKS.values() for t in tables)
-                    self.settle()
-            elif await lead.try_acquire():
-                log.warning("took over the scheduled jobs (the process that ran them stopped)")
-                await self._lead()
+    def resync(self) -> None:
+        """Run every change hook: follow tables that other processes changed."""
+        self._changed.update(t for tables, _ in CHANGE_HOOKS.values() for t in tables)
+        self.settle()
 
     async def stop(self) -> None:
         if self._watch is not None:
@@ -293,11 +279,11 @@ class JobQueue:
             except asyncio.CancelledError:
                 pass
             self._watch = None
-        self._stop_leading()
+        self.stop_leading()
         if self.leadership is not None:
             await self.leadership.release()
 
-    def _stop_leading(self) -> None:
+    def stop_leading(self) -> None:
         if not self.started:
             return
         self.scheduler.shutdown(wait=False)

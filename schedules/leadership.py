@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
+
+if TYPE_CHECKING:
+    from schedules.jobqueue import JobQueue
 
 log = logging.getLogger(__name__)
 
 #: the advisory lock's key: "lianhu" in ASCII (advisory locks are per database)
 LOCK_KEY = 0x6C69616E6875
+#: leadership checks between two runs of every change hook (``JobQueue.resync``)
+RESYNC_EVERY = 10
 
 
 class Leadership:
@@ -100,3 +106,22 @@ class Leadership:
         except Exception as exc:  # noqa: BLE001 - closing the connection releases it anyway
             log.warning("could not release job leadership cleanly: %s", exc)
         self._drop()
+
+
+async def keep_leading(jobs: JobQueue, lead: Leadership) -> None:
+    """A job queue's watch: take over when the leader is gone, step down when the lock's
+    connection is lost; while leading, follow tables other processes change."""
+    ticks = 0
+    while True:
+        await asyncio.sleep(jobs.settings.job_leader_retry_seconds)
+        if jobs.started:
+            if not await lead.still_leading():
+                log.error("job leadership lost: scheduled jobs stop here until it is regained")
+                jobs.stop_leading()
+                continue
+            ticks += 1
+            if ticks % RESYNC_EVERY == 0:
+                jobs.resync()
+        elif await lead.try_acquire():
+            log.warning("took over the scheduled jobs (the process that ran them stopped)")
+            await jobs.lead()

@@ -26,12 +26,18 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from kernel.clock import Clock
+from bot.cli.main import main
+from bot.gateways.testing import TestGateway
+from bot.outbox import OutboxSender
+from kernel.clock import Clock, FrozenClock
+from kernel.config import Settings
+from schedules.leadership import Leadership
+from storage import db
 from storage.models import ChatAccount, OutboxMessage, OutboxStatus, ScheduledJob
 from storage.outbox import queue_to_rooms
-from tests.conftest import PG_URL, _truncate
+from tests.conftest import PG_URL, START, _truncate
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="several processes share PostgreSQL (LIANHU_TEST_PG_URL)")
+needs_pg = pytest.mark.skipif(not PG_URL, reason="several processes share PostgreSQL (LIANHU_TEST_PG_URL)")
 
 ROOT = Path(__file__).resolve().parents[1]
 ROOMS = [f"r{i:03d}@chatroom" for i in range(300)]
@@ -169,6 +175,7 @@ def district(pg_engine: Engine, tmp_path: Path) -> Iterator[tuple[Engine, dict[s
             bot.stop()
 
 
+@needs_pg
 def test_three_accounts_send_a_notice_to_every_group_once_through_a_kill_and_jobs_run_once(district) -> None:  # type: ignore[no-untyped-def]
     engine, bots, workdir = district
     marks = workdir / "jobs.txt"
@@ -222,3 +229,75 @@ def test_three_accounts_send_a_notice_to_every_group_once_through_a_kill_and_job
     assert sorted(n for n, _ in job_runs(marks)) == ["after-takeover", "before-start", "while-leaderless"]
     takers = {b.pids[0] for b in others}
     assert runs["while-leaderless"] in takers and runs["after-takeover"] in takers  # taken over
+
+
+# --- in one process: routing rows to accounts, on both databases -------------------------------------
+
+def sender(sessions: Any, account: str, default: str = "a1") -> tuple[OutboxSender, TestGateway]:
+    gw = TestGateway()
+    settings = Settings(account=account, default_account=default)
+    return OutboxSender(sessions, gw, FrozenClock(START), settings, paced=False), gw
+
+
+def private(session: Session, to: str, text: str) -> None:
+    session.add(OutboxMessage(conversation=to, is_room=False, text=text, mentions=[], not_before=START,
+                              created_at=START))
+
+
+async def test_a_group_goes_through_an_account_in_it_and_a_private_message_through_a_contact(db_url: str) -> None:
+    engine = db.make_engine(db_url)
+    sessions = db.session_factory(engine)
+    a1, gw1 = sender(sessions, "a1")
+    a2, gw2 = sender(sessions, "a2")
+    a1.record_presence(["g1", "g2"], ["p1"])
+    a2.record_presence(["g2", "g3"], ["p2"])
+    with sessions() as session:
+        queue_to_rooms(session, FrozenClock(START), ["g1", "g2", "g3", "g4"], "停水通知", batch="n1")
+        for to in ("p1", "p2", "p9"):
+            private(session, to, f"给{to}")
+        session.commit()
+
+    await a2.drain()  # a2 first: the group both are in goes through a2
+    await a1.drain()
+    assert sorted(m.conversation for m in gw2.sent) == ["g2", "g3", "p2"]
+    assert sorted(m.conversation for m in gw1.sent) == ["g1", "p1", "p9"]  # p9: nobody's contact → default
+    with sessions() as session:  # the group no account is in waits, given to nobody
+        left = session.execute(select(OutboxMessage.conversation, OutboxMessage.account)
+                               .where(OutboxMessage.status == OutboxStatus.PENDING)).all()
+    assert [tuple(r) for r in left] == [("g4", None)]
+
+    # p9 writes to a2 privately: from now on a2 is the account that knows p9
+    a2.seen(TestGateway().inbound("你好", sender="p9"))
+    with sessions() as session:
+        private(session, "p9", "回复p9")
+        session.commit()
+    await a1.drain()
+    await a2.drain()
+    assert [m.text for m in gw2.sent if m.conversation == "p9"] == ["回复p9"]
+    assert [m.conversation for m in gw1.sent].count("p9") == 1
+    engine.dispose()
+
+
+def test_an_unknown_account_is_said_in_chinese_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "district.toml"
+    config.write_text("[accounts.a1]\nsim_port = 8081\n[accounts.a2]\nsim_port = 8082\n", encoding="utf-8")
+    assert main(["--config", str(config), "run", "--account", "a9"]) == 2
+    err = capsys.readouterr().err
+    assert "未知的账号“a9”" in err and "a1、a2" in err and "Traceback" not in err
+
+
+async def test_one_process_leads_the_jobs_and_another_takes_over_when_it_lets_go(db_url: str) -> None:
+    engine = db.make_engine(db_url)
+    first, second = Leadership(engine, needed=True), Leadership(engine, needed=True)
+    assert await first.try_acquire()
+    if engine.dialect.name == "sqlite":  # one process: it always leads
+        assert await second.try_acquire()
+    else:
+        assert not await second.try_acquire()
+        assert await first.still_leading()
+        await first.release()
+        assert await second.try_acquire()
+        assert not await first.try_acquire()
+    await second.release()
+    await first.release()
+    engine.dispose()
