@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import logging
 import multiprocessing as mp
+import os
 import statistics
 import sys
 import tempfile
@@ -82,18 +83,19 @@ def seed_rooms(url: str, account: str) -> list[tuple[str, str]]:
     return rooms
 
 
-def worker(url: str, account: str, messages: int, ready: Any, go: Any, results: Any) -> None:
+def worker(url: str, account: str, messages: int, data_dir: str, ready: Any, go: Any, results: Any) -> None:
     logging.basicConfig(level=logging.ERROR)
-    asyncio.run(_work(url, account, messages, ready, go, results))
+    logging.getLogger("jieba").setLevel(logging.ERROR)
+    asyncio.run(_work(url, account, messages, Path(data_dir), ready, go, results))
 
 
-async def _work(url: str, account: str, messages: int, ready: Any, go: Any, results: Any) -> None:
+async def _work(url: str, account: str, messages: int, data_dir: Path, ready: Any, go: Any, results: Any) -> None:
     from bot.app import App
     from bot.gateways.testing import TestGateway
     from kernel.config import Settings
 
     rooms = seed_rooms(url, account)
-    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix=f"bench-{account}-")), database_url=url,
+    settings = Settings(data_dir=data_dir, database_url=url,  # shared: jieba's cache
                         account=account, demo_on_first_run=False, quiet_start="00:00", quiet_end="00:00",
                         job_leader_retry_seconds=3600)
     gw = TestGateway()
@@ -110,11 +112,27 @@ async def _work(url: str, account: str, messages: int, ready: Any, go: Any, resu
     await app.stop()
 
 
-def one_run(url: str, processes: int, messages: int) -> float:
+def handled(url: str) -> tuple[int, int, int]:
+    """(messages handled, messages not handled, tickets) after a run: nothing may fail."""
+    from sqlalchemy import func, select
+
+    from storage import db
+    from storage.models import InboundMessage, InboxStatus, Ticket
+
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        done = conn.scalar(select(func.count()).where(InboundMessage.status == InboxStatus.DONE)) or 0
+        other = conn.scalar(select(func.count()).where(InboundMessage.status != InboxStatus.DONE)) or 0
+        tickets = conn.scalar(select(func.count(Ticket.id))) or 0
+    engine.dispose()
+    return done, other, tickets
+
+
+def one_run(url: str, processes: int, messages: int, data_dir: str) -> float:
     reset(url)
     ctx = mp.get_context("spawn")
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [ctx.Process(target=worker, args=(url, f"b{k}", messages, ready, go, results))
+    procs = [ctx.Process(target=worker, args=(url, f"b{k}", messages, data_dir, ready, go, results))
              for k in range(processes)]
     for p in procs:
         p.start()
@@ -125,6 +143,9 @@ def one_run(url: str, processes: int, messages: int) -> float:
     ends = [results.get(timeout=600)[1] for _ in procs]
     for p in procs:
         p.join(60)
+    done, other, tickets = handled(url)
+    if other or done != processes * messages:
+        print(f"  !! {other} of {done + other} messages not handled", flush=True)
     return processes * messages / (max(ends) - start)
 
 
@@ -137,10 +158,13 @@ def main() -> None:
     args = parser.parse_args()
     counts = [int(n) for n in args.processes.split(",")]
     rates: dict[int, list[float]] = {n: [] for n in counts}
+    data_dir = tempfile.mkdtemp(prefix="bench-accounts-")
+    print(f"load average at start: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)", flush=True)
     for r in range(args.repeats):  # interleaved, so a busy moment of the machine hits all alike
         for n in counts:
-            rates[n].append(one_run(args.database_url, n, args.messages))
+            rates[n].append(one_run(args.database_url, n, args.messages, data_dir))
             print(f"  repeat {r + 1}: {n} process(es): {rates[n][-1]:7.1f} msg/s", flush=True)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     base = statistics.median(rates[counts[0]])
     print(f"ingest on PostgreSQL, {args.messages} messages per process, median of {args.repeats}:")
     for n in counts:
