@@ -143,7 +143,7 @@ def one_run(url: str, processes: int, messages: int, data_dir: str) -> float:
     ends = [results.get(timeout=600)[1] for _ in procs]
     for p in procs:
         p.join(60)
-    done, other, tickets = handled(url)
+    done, other, _tickets = handled(url)
     if other or done != processes * messages:
         print(f"  !! {other} of {done + other} messages not handled", flush=True)
     return processes * messages / (max(ends) - start)
