@@ -29,11 +29,13 @@ from bot.outbox import OutboxSender
 from bot.web import Host as WebHost
 from bot.web import plugins as web_plugins
 from handlers.dispatcher import build_dispatcher
+from kernel import texts
 from kernel.clock import Clock
 from kernel.config import Settings
 from kernel.messages import Inbound
 from kernel.timing import check_settings
 from schedules.jobqueue import JobQueue
+from schedules.leadership import Leadership
 from storage import db
 from storage.models import (
     ChatRoom,
@@ -78,7 +80,9 @@ class App:
         self.outbox = OutboxSender(self.sessions, gateway, self.clock, settings, paced=paced)
         check_settings(settings)  # bad quiet hours / deadlines: a clear message, not a late crash
         # deadlines, follow-ups, campaigns, reports (schedules/): jobs get a JobContext, not the app
-        self.jobs = JobQueue(self.sessions, self.clock, settings, wake=self.outbox.wake)
+        # several accounts on one PostgreSQL: the jobs run in one process (schedules/leadership.py)
+        self.jobs = JobQueue(self.sessions, self.clock, settings, wake=self.outbox.wake,
+                             leadership=Leadership(self.engine, needed=bool(settings.account)))
         self.scheduler: Any = self.jobs.scheduler
         self._handling = asyncio.Lock()
         gateway.set_handler(self.receive)
@@ -120,6 +124,7 @@ class App:
             await self.server.start()
         if start_gateway:
             await self.gateway.start()
+        await self.record_presence()
         await self.replay_unfinished()
         await self.jobs.start()
         self.outbox.start()
@@ -182,10 +187,26 @@ class App:
         await self.server.stop()
         self.engine.dispose()
 
+    async def record_presence(self) -> None:
+        """Several accounts: the groups and contacts the gateway's account has, recorded so the
+        outbox routes their messages to this process (bot/outbox.py)."""
+        if not self.settings.account:
+            return
+        if self.engine.dialect.name != "postgresql":
+            run_log.warning(texts.ACCOUNTS_NEED_POSTGRES)
+        try:
+            known = await self.gateway.presence()
+        except Exception:
+            log.exception("could not list the account's groups and contacts")
+            return
+        if known is not None:
+            self.outbox.record_presence(*known)
+
     # --- messages ------------------------------------------------------------------------------
 
     async def receive(self, message: Inbound) -> int | None:
         """Store, then handle, one inbound message. Returns the stored id (None: a duplicate)."""
+        self.outbox.seen(message)  # several accounts: this one is in that group / knows the sender
         inbound_id = self.inbox.store(message)
         if inbound_id is None:
             return None

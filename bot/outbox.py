@@ -18,6 +18,14 @@ someone who has just written to the bot. Urgent messages never wait.
 
 Stopping mid-send lets the send in flight finish and be recorded before the task ends,
 so a restart does not send it again.
+
+Several accounts (``account`` set: one process per WeChat account on one PostgreSQL): the
+sender claims only the rows its account may send (storage/outbox.py ``claim``: ``FOR UPDATE
+SKIP LOCKED``, held while the batch goes out) and marks the batch sent in one statement; the
+daily cap counts its own account's sends. A process killed mid-batch leaves its rows pending
+and routed to its account: nobody else sends them; the account's process sends them when it
+returns (the gateway's journal keeps one that went out just before the kill from going twice).
+It records where its account is (``seen``, ``record_presence``) so rows can be routed to it.
 """
 from __future__ import annotations
 
@@ -34,8 +42,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.driver.gateway import Gateway, SendError
 from kernel.clock import Clock
 from kernel.config import Settings
-from kernel.messages import Outbound
+from kernel.messages import Inbound, Outbound
 from kernel.timing import QuietHours
+from storage import outbox as store
 from storage.models import InboundMessage, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -44,6 +53,8 @@ MAX_BACKOFF = timedelta(minutes=30)
 #: how long a stop waits for the send in flight before giving up on recording it
 STOP_GRACE_SECONDS = 10.0
 BATCH = 20
+#: several accounts: the longest the sender sleeps (what other processes queue is found by looking)
+IDLE_SEVERAL = 1.0
 
 
 class OutboxSender:
@@ -67,6 +78,10 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        #: several accounts: the account this process sends for (None: it sends every row)
+        self.account = settings.account or None
+        self.is_default = bool(self.account) and settings.default_account in ("", self.account)
+        self._seen: set[str] = set()
 
     # --- running ---------------------------------------------------------------------------
 
@@ -104,14 +119,17 @@ class OutboxSender:
         """How long the sender may sleep: until the next message is due (at most 30 s)."""
         now = self.clock.now()
         with self.sessions() as session:
-            q = select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == OutboxStatus.PENDING)
+            q = select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                                                 self._mine())
             if self._capped(session, now):
                 q = q.where(OutboxMessage.urgent.is_(True))
             due = session.scalar(q)
+        # several accounts: rows queued by another process wake nobody here: look every second
+        longest = IDLE_SEVERAL if self.account else 30.0
         if due is None:
-            return 30.0
+            return longest
         due = max(due, self.paused_until or due)
-        return max(0.05, min(30.0, (due - now).total_seconds()))
+        return max(0.05, min(longest, (due - now).total_seconds()))
 
     def _remember_recent_sends(self) -> None:
         """After a restart, the groups written to moments ago still count for the group pace."""
@@ -135,12 +153,36 @@ class OutboxSender:
                 q = q.where(OutboxMessage.batch == batch)
             return session.scalar(q) or 0
 
-    def _due(self, session: Session, now: datetime, urgent_only: bool, limit: int) -> list[OutboxMessage]:
-        q = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
-                                        OutboxMessage.not_before <= now)
-        if urgent_only:
-            q = q.where(OutboxMessage.urgent.is_(True))
-        return list(session.scalars(q.order_by(OutboxMessage.urgent.desc(), OutboxMessage.id).limit(limit)))
+    def _mine(self) -> Any:
+        return store.claimable(self.account, default=self.is_default)
+
+    # --- where this account is ----------------------------------------------------------------------
+
+    def seen(self, message: Inbound) -> None:
+        """Several accounts: a message came through this account, so it is in that group (or
+        has that sender as a contact): rows for it may be routed here. Written once per chat."""
+        if not self.account:
+            return
+        chat_id, kind = (message.room, store.ROOM) if message.room else (message.sender_id, store.PERSON)
+        if not chat_id or chat_id in self._seen:
+            return
+        with self.sessions() as session:
+            store.record_presence(session, self.account, kind, [chat_id], self.clock.now())
+            session.commit()
+        self._seen.add(chat_id)
+
+    def record_presence(self, rooms: list[str] | None, contacts: list[str] | None) -> None:
+        """The account's whole lists of groups and contacts, as its gateway sees them at login."""
+        if not self.account:
+            return
+        now = self.clock.now()
+        with self.sessions() as session:
+            for kind, ids in ((store.ROOM, rooms), (store.PERSON, contacts)):
+                if ids is not None:
+                    new = store.record_presence(session, self.account, kind, ids, now, complete=True)
+                    log.info("account %s: %d %ss (%d new)", self.account, len(ids), kind, new)
+                    self._seen.update(ids)
+            session.commit()
 
     # --- one pass ----------------------------------------------------------------------------
 
@@ -158,24 +200,39 @@ class OutboxSender:
                     self.paused_until = None
                 with self.sessions() as session:
                     self._hold_for_quiet_hours(session, now)
-                    rows = self._due(session, now, self._capped(session, now), BATCH)
+                    rows = store.claim(session, now, account=self.account, default=self.is_default,
+                                       urgent_only=self._capped(session, now), limit=BATCH)
                     if not rows:
+                        session.commit()
                         return sent
-                    for row in rows:
-                        wait_until = self._room_wait(row, self.clock.now())
-                        if wait_until is not None:
-                            row.not_before = wait_until  # out of the due set: no spinning
-                            session.commit()
-                            continue
-                        if self.paced:
-                            await self._pace()
-                        ok = await self._send_one(session, row)
-                        if ok:
-                            sent += 1
-                        elif self.paused_until is not None or not self.gateway.connected:
-                            return sent
-                        if self.paced:
-                            break  # look again: an urgent message may have arrived meanwhile
+                    went, go_on = await self._send_batch(session, rows)
+                sent += went
+                if not go_on:
+                    return sent
+
+    async def _send_batch(self, session: Session, rows: list[OutboxMessage]) -> tuple[int, bool]:
+        """Send claimed rows (their locks held) and mark those that went out sent in one statement
+        as the transaction ends, also when stopping mid-batch. (how many went, whether to go on)"""
+        went: list[int] = []
+        go_on = True
+        try:
+            for row in rows:
+                wait_until = self._room_wait(row, self.clock.now())
+                if wait_until is not None:
+                    row.not_before = wait_until  # out of the due set: no spinning
+                    continue
+                if self.paced:
+                    await self._pace()
+                ok = await self._send_one(row, went)
+                if not ok and (self.paused_until is not None or not self.gateway.connected):
+                    go_on = False
+                    break
+                if self.paced:
+                    break  # look again: an urgent message may have arrived meanwhile
+        finally:
+            store.mark_sent(session, went, self.clock.now())
+            session.commit()
+        return len(went), go_on
 
     def _hold_for_quiet_hours(self, session: Session, now: datetime) -> None:
         if not self.quiet.contains(self.clock, now):
@@ -184,10 +241,13 @@ class OutboxSender:
         direct_reply = exists().where(
             InboundMessage.id == OutboxMessage.cause_id,
             func.coalesce(InboundMessage.room, InboundMessage.sender_id) == OutboxMessage.conversation)
+        held = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                              OutboxMessage.urgent.is_(False),
+                                              OutboxMessage.not_before <= now, ~direct_reply, self._mine())
+        if session.get_bind().dialect.name == "postgresql":
+            held = held.with_for_update(skip_locked=True)  # rows another process is sending: its own
         result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE: a cursor result
-            update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
-                                        OutboxMessage.urgent.is_(False),
-                                        OutboxMessage.not_before <= now, ~direct_reply)
+            update(OutboxMessage).where(OutboxMessage.id.in_(held))
             .values(not_before=until).execution_options(synchronize_session=False))
         session.commit()
         if result.rowcount:
@@ -211,8 +271,11 @@ class OutboxSender:
         day = (local.year, local.month, local.day)
         if day != self._day:
             start = self.clock.to_utc(local.replace(hour=0, minute=0, second=0, microsecond=0))
-            self._sent_today = session.scalar(select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at >= start)) or 0
+            q = select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.SENT,
+                                                           OutboxMessage.sent_at >= start)
+            if self.account:  # the cap is the account's own
+                q = q.where(OutboxMessage.account == self.account)
+            self._sent_today = session.scalar(q) or 0
             self._day = day
         return self._sent_today >= self.settings.daily_send_cap
 
@@ -231,11 +294,12 @@ class OutboxSender:
             return exc
         return None
 
-    async def _send_one(self, session: Session, row: OutboxMessage) -> bool:
+    async def _send_one(self, row: OutboxMessage, went: list[int]) -> bool:
+        """Send one claimed row: its id joins ``went`` once the gateway took it; a failure is
+        recorded on the row (both written when the batch ends)."""
         message = Outbound(conversation=row.conversation, text=row.text, is_room=row.is_room,
                            mentions=tuple(row.mentions or ()), attachment=row.attachment,
                            id=row.id, reply_to=row.cause_id)
-        row.attempts += 1
         delivery = asyncio.ensure_future(self._deliver(message))
         stopping = False
         try:
@@ -249,24 +313,24 @@ class OutboxSender:
             if not done or delivery.cancelled():
                 delivery.cancel()
                 raise
-        error = delivery.result()
-        ok = self._record(row, error)
-        session.commit()
+        ok = self._record(row, delivery.result())
+        if ok:
+            went.append(row.id)
         if stopping:
             raise asyncio.CancelledError
         return ok
 
     def _record(self, row: OutboxMessage, error: Exception | None) -> bool:
+        """Note a send on the sender (pace, cap); a failure also on the row. A row that went out
+        is marked sent with its batch (``store.mark_sent``)."""
         if error is not None:
             if not isinstance(error, SendError):
                 log.error("gateway send raised %r", error)
                 error = SendError(repr(error))
+            row.attempts += 1
             self._failed(row, error)
             return False
         now = self.clock.now()
-        row.status = OutboxStatus.SENT
-        row.sent_at = now
-        row.last_error = None
         self.last_sent = now
         self._sent_today += 1
         if row.is_room:

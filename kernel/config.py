@@ -114,6 +114,24 @@ class Settings:
     #: https://lianhu.example.org/ ; empty: http://sim_host:sim_port/
     console_url: str = ""
 
+    #: several WeChat accounts on one PostgreSQL, one process each (README "一个街道,多个微信号"):
+    #: the name of the account this process serves (`lianhu run --account NAME`); empty: the one
+    #: process sends everything. Settings in the file's [accounts.NAME] table apply to it
+    account: str = ""
+    #: the account that sends a private message to someone no account has as a contact
+    default_account: str = ""
+    #: per-account settings: [accounts.NAME] tables in the settings file (a token, a port, rooms)
+    accounts: dict[str, Any] = field(default_factory=dict)
+    #: the simulator as one account of several: the groups (chat ids) this account is in
+    sim_rooms: list[str] = field(default_factory=list)
+    #: the simulator writes every message it sends here, one JSON line each (tests count them)
+    sim_send_log: str = ""
+    #: the simulator takes this long for each send (a broadcast in progress, in tests and demos)
+    sim_send_seconds: float = 0.0
+    #: several processes: how often one that is not running the scheduled jobs tries to take
+    #: them over (the one that runs them holds a PostgreSQL advisory lock)
+    job_leader_retry_seconds: float = 3.0
+
     @property
     def db_url(self) -> str:
         if self.database_url:
@@ -132,6 +150,9 @@ class Settings:
         elif Path("lianhu.toml").exists():
             with open("lianhu.toml", "rb") as fh:
                 values.update(tomllib.load(fh))
+        account = overrides.get("account") or env.get("LIANHU_ACCOUNT") or values.get("account")
+        if account:
+            values.update(_account_section(values.get("accounts"), str(account)))
         for f in fields(cls):
             key = f"LIANHU_{f.name.upper()}"
             if key in env:
@@ -159,6 +180,20 @@ class Settings:
         for f in fields(cls):
             lines.append(f"  {f.name:<26} LIANHU_{f.name.upper():<26} = {getattr(default, f.name)!r}")
         return "\n".join(lines)
+
+
+def _account_section(accounts: object, account: str) -> dict[str, object]:
+    """The settings of ``[accounts.NAME]`` for account NAME (none: nothing to add)."""
+    from kernel import texts
+
+    if not isinstance(accounts, dict) or not accounts:
+        return {}
+    if account not in accounts:
+        raise ValueError(texts.ACCOUNT_UNKNOWN.format(account=account, known="、".join(sorted(accounts))))
+    section = accounts[account]
+    if not isinstance(section, dict):
+        raise ValueError(texts.ACCOUNT_SECTION_BAD.format(account=account))  # noqa: TRY004 - a settings error, as all
+    return {str(k): v for k, v in section.items()}
 
 
 def _number(raw: object) -> str | int | float:

@@ -904,3 +904,14 @@ HELP_GRID_WORKER += "\n· 设置密码(私聊:领取网页控制台的一次性�
 SIM_NEED_READER = "缺少 as 参数(以谁的身份查看)"
 SIM_BAD_ADVANCE = "advance 应是 \"1h\"、\"1d\"、\"30m\" 或秒数(大于 0,最多 {days} 天)"
 SIM_CLOCK_FIXED = "这个应用用的是真实时钟,不能快进"
+
+
+# --- several WeChat accounts on one PostgreSQL (issue 12: bot/outbox.py, schedules/leadership.py) ---
+
+#: `lianhu run --account NAME` with a settings file whose [accounts] has no section NAME
+ACCOUNT_UNKNOWN = "未知的账号“{account}”:配置文件的 [accounts] 里只有 {known}。"
+#: an [accounts.NAME] section that is not a table of settings
+ACCOUNT_SECTION_BAD = "配置文件里 [accounts.{account}] 应是一组设置(例如 wechaty_token = \"...\")。"
+#: several accounts need PostgreSQL: on SQLite one process serves one account
+ACCOUNTS_NEED_POSTGRES = ("多个账号(--account)要连同一个 PostgreSQL 数据库(database_url = \"postgresql://...\");"
+                          "SQLite 只能一个进程、一个账号。")

@@ -20,6 +20,11 @@
 * Missed runs are coalesced: after downtime a job runs once (if its last missed slot is within
   its grace period), never once per missed slot.
 * A job that raises is logged (logger ``schedules.jobqueue``, level ERROR) and the queue goes on.
+* Several processes on one PostgreSQL (one per WeChat account): only the leader, the one
+  holding an advisory lock (schedules/leadership.py), runs jobs; the others try every
+  ``job_leader_retry_seconds`` and one takes over when the leader dies, reading the jobs back
+  from the table, so a job that fell due meanwhile runs once. The leader also runs every change
+  hook every ~30 s (``resync``): a table changed by another process is followed.
 * Time comes from the clock. With a real ``Clock`` the AsyncIOScheduler runs jobs by itself;
   with a ``FrozenClock`` (tests, simulations) it stays paused and ``await jobs.run_due()`` runs
   what is due at the frozen time, one job after the other, with the same coalescing and grace.
@@ -54,6 +59,7 @@ from kernel.clock import Clock, FrozenClock, ShiftedClock
 from kernel.config import Settings
 from kernel.cron import parse_schedule
 from schedules.jobstore import DbJobStore, naive_utc
+from schedules.leadership import Leadership, keep_leading
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +207,7 @@ CHANGED = "schedules.jobqueue.changed"  # session.info key: tables a session's f
 class JobQueue:
     def __init__(self, sessions: sessionmaker[Session], clock: Clock, settings: Settings, *,
                  wake: Callable[[], None] | None = None, grace: timedelta | None = None,
-                 realtime: bool | None = None) -> None:
+                 realtime: bool | None = None, leadership: Leadership | None = None) -> None:
         self.sessions = sessions
         self.clock = clock
         self.settings = settings
@@ -225,6 +231,9 @@ class JobQueue:
         self.scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
         self.started = False
         self._changed: set[str] = set()
+        #: several processes: only the one holding the lock runs jobs (None: always this one)
+        self.leadership = leadership
+        self._watch: asyncio.Task[None] | None = None
 
     def _missed(self, event: JobEvent) -> None:
         log.warning("job %s missed its run at %s (beyond the grace period)", event.job_id,
@@ -233,10 +242,20 @@ class JobQueue:
     # --- life --------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Lead (run the jobs) now, or, when another process leads, watch to take over."""
+        self._loop = asyncio.get_running_loop()
+        lead = self.leadership
+        if lead is None or await lead.try_acquire():
+            await self.lead()
+        else:
+            log.info("another process runs the scheduled jobs; this one takes over when it stops")
+        if lead is not None and lead.needed:
+            self._watch = asyncio.create_task(keep_leading(self, lead), name="job-leadership")
+
+    async def lead(self) -> None:
         """Read the stored jobs back, schedule the standing ones, run the start hooks, and run
         (a frozen clock's queue stays paused: ``run_due`` drives it)."""
         discover()
-        self._loop = asyncio.get_running_loop()
         self.scheduler.start(paused=True)
         self.started = True
         self._restore()
@@ -264,7 +283,24 @@ class JobQueue:
             except Exception:  # the next round tries again
                 log.exception("running the due jobs failed")
 
+    def resync(self) -> None:
+        """Run every change hook: follow tables that other processes changed."""
+        self._changed.update(t for tables, _ in CHANGE_HOOKS.values() for t in tables)
+        self.settle()
+
     async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            try:
+                await self._watch
+            except asyncio.CancelledError:
+                pass
+            self._watch = None
+        self.stop_leading()
+        if self.leadership is not None:
+            await self.leadership.release()
+
+    def stop_leading(self) -> None:
         if not self.started:
             return
         if self._poller is not None:

@@ -7,14 +7,30 @@ through ``privacy.redact`` as a last guard.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kernel.clock import Clock
 from kernel.privacy import redact
 from storage import repo
-from storage.models import OutboxMessage, OutboxStatus, Person
+from storage.models import ChatAccount, OutboxMessage, OutboxStatus, Person
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +99,109 @@ def queue_to_rooms(session: Session, clock: Clock, chat_ids: list[str], text: st
     if rows:
         session.execute(insert(OutboxMessage), rows)
     return len(rows)
+
+
+# --- the send side: which account sends a row, claiming rows, marking them sent ----------------------
+#
+# With several WeChat accounts (one process each, on one PostgreSQL) a row is routed to an account
+# when a process claims it: a group message to an account that is in the group, a private message
+# to an account that has the person as a contact (``chat_account``, recorded by each process at
+# login and as messages arrive), else, for a private message to someone no account knows, to the
+# default account. A group no account is known to be in waits. Once routed (``account`` set) only
+# that account's process sends it. Without an account name (a single account, SQLite) the one
+# process sends every row, as before.
+
+ROOM, PERSON = "room", "person"
+CHUNK = 500  # chat ids per statement
+
+
+def record_presence(session: Session, account: str, kind: str, chat_ids: Iterable[str], now: datetime, *,
+                    complete: bool = False) -> int:
+    """Record that ``account`` is in these groups (kind room) or has these contacts (kind person);
+    ``complete``: the list is the account's whole list (at login), so what is missing is dropped.
+    Returns how many were new. Safe when two processes record the same pair at once."""
+    ids = list(dict.fromkeys(c for c in chat_ids if c))
+    if complete:
+        session.execute(delete(ChatAccount).where(ChatAccount.account == account, ChatAccount.kind == kind,
+                                                  ChatAccount.chat_id.not_in(ids) if ids else true()))
+    new = 0
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start:start + CHUNK]
+        known = set(session.scalars(select(ChatAccount.chat_id).where(
+            ChatAccount.account == account, ChatAccount.chat_id.in_(part))))
+        rows = [{"chat_id": c, "account": account, "kind": kind, "seen_at": now} for c in part if c not in known]
+        if rows:
+            session.execute(_insert_ignoring_duplicates(session), rows)
+            new += len(rows)
+    return new
+
+
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(ChatAccount).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(ChatAccount).on_conflict_do_nothing()
+    return insert(ChatAccount)
+
+
+def claimable(account: str | None, *, default: bool = False) -> ColumnElement[bool]:
+    """The rows ``account``'s process may send: routed to it, or not routed yet and for a group
+    it is in or a person it knows (the default account: also a person no account knows). No
+    account: every row (a single account sends everything)."""
+    if not account:
+        return true()
+    known_here = exists().where(ChatAccount.chat_id == OutboxMessage.conversation, ChatAccount.account == account)
+    unrouted = OutboxMessage.account.is_(None)
+    routable = and_(unrouted, known_here)
+    if default:
+        known_nowhere = ~exists().where(ChatAccount.chat_id == OutboxMessage.conversation)
+        routable = or_(routable, and_(unrouted, OutboxMessage.is_room.is_(False), known_nowhere))
+    return or_(OutboxMessage.account == account, routable)
+
+
+def route(session: Session, now: datetime, *, account: str, default: bool = False, limit: int = 20) -> int:
+    """Route due rows nobody has yet to ``account`` (those it may send: ``claimable``), in one
+    statement, committed before any of them is sent: a row never changes account after one of
+    its sends may have gone out. Rows another process is routing are skipped (PostgreSQL)."""
+    free = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                          OutboxMessage.not_before <= now, OutboxMessage.account.is_(None),
+                                          claimable(account, default=default))
+    free = free.order_by(OutboxMessage.urgent.desc(), OutboxMessage.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        free = free.with_for_update(skip_locked=True)
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE: a cursor result
+        update(OutboxMessage).where(OutboxMessage.id.in_(free.scalar_subquery()))
+        .values(account=account).execution_options(synchronize_session=False))
+    session.commit()
+    return int(result.rowcount or 0)
+
+
+def claim(session: Session, now: datetime, *, account: str | None, default: bool = False,
+          urgent_only: bool = False, limit: int = 20) -> list[OutboxMessage]:
+    """The due rows this process sends now, urgent first, locked until the session's transaction
+    ends (PostgreSQL: ``FOR UPDATE SKIP LOCKED``: two processes never hold the same row): with
+    an account, its own rows (routed to it first: ``route``); without, every row."""
+    if account:
+        route(session, now, account=account, default=default, limit=limit)
+    q = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
+    if account:
+        q = q.where(OutboxMessage.account == account)
+    if urgent_only:
+        q = q.where(OutboxMessage.urgent.is_(True))
+    q = q.order_by(OutboxMessage.urgent.desc(), OutboxMessage.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True, of=OutboxMessage)
+    return list(session.scalars(q))
+
+
+def mark_sent(session: Session, ids: list[int], now: datetime) -> int:
+    """Mark a batch of rows sent, in one statement (each attempt counted)."""
+    if not ids:
+        return 0
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE: a cursor result
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+        .values(status=OutboxStatus.SENT, sent_at=now, last_error=None, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -86,7 +86,14 @@ def ticket_by_number(session: Session, number: int) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.number == number))
 
 
+#: PostgreSQL advisory lock taken while a ticket number is chosen ("lhtick"): several processes
+#: (one per WeChat account) never choose the same number
+TICKET_NUMBER_LOCK = 0x6C687469636B
+
+
 def next_ticket_number(session: Session) -> int:
+    if session.get_bind().dialect.name == "postgresql":  # held until the ticket is committed
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TICKET_NUMBER_LOCK})
     current = session.scalar(select(func.max(Ticket.number)))
     return FIRST_TICKET_NUMBER if current is None else current + 1
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def settings_from(args: argparse.Namespace) -> Settings:
     return Settings.load(args.config, data_dir=args.data_dir, database_url=args.database_url,
                          gateway=getattr(args, "gateway", None), sim_port=getattr(args, "port", None),
-                         sim_host=getattr(args, "host", None))
+                         sim_host=getattr(args, "host", None), account=getattr(args, "account", None))
 
 
 @contextmanager

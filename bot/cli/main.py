@@ -1,6 +1,6 @@
 """The ``lianhu`` command.
 
-    lianhu run [--gateway simulator|wechaty] [--port N]   start the bot
+    lianhu run [--gateway simulator|wechaty] [--port N] [--account NAME]   start the bot
     lianhu db upgrade                                    apply database migrations
     lianhu demo                                          load the demo community
     lianhu import FILE.xlsx|FILE.csv|FOLDER              import a community
@@ -162,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--gateway", choices=["simulator", "wechaty"])
     run.add_argument("--host", help="simulator address (default 127.0.0.1)")
     run.add_argument("--port", type=int, help="simulator port (default 8080)")
+    run.add_argument("--account", help="several WeChat accounts on one PostgreSQL: the account this process "
+                                       "serves (its settings: [accounts.NAME] in the settings file)")
     run.set_defaults(func=cmd_run)
 
     dbp = sub.add_parser("db", help="database migrations")

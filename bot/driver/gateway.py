@@ -108,6 +108,12 @@ class Gateway(abc.ABC):
         """The app's clock when no clock is given: None for the wall clock (real chats)."""
         return None
 
+    async def presence(self) -> tuple[list[str], list[str] | None] | None:
+        """Several accounts: the chat ids of the groups this gateway's account is in and of its
+        contacts (None: not known), as seen now; the outbox routes their messages here. None:
+        the gateway cannot list them (they are learnt as messages arrive)."""
+        return None
+
     @property
     def connected(self) -> bool:
         """False while the platform is unreachable: the outbox then holds messages."""

@@ -25,7 +25,9 @@ def _simulator(settings: Settings) -> Gateway:
             f"模拟器要在 {settings.sim_host} 上对外开放,必须先设置令牌 sim_token"
             "(环境变量 LIANHU_SIM_TOKEN),否则任何能连上这台机器的人都能冒充居民和工作人员、"
             "读取全部对话。只在本机使用请用默认的 127.0.0.1。")
-    return SimulatorGateway(token=settings.sim_token, host=settings.sim_host, hosts=settings.sim_hosts)
+    return SimulatorGateway(token=settings.sim_token, host=settings.sim_host, hosts=settings.sim_hosts,
+                            account=settings.account or None, rooms=settings.sim_rooms,
+                            send_log=settings.sim_send_log or None, send_seconds=settings.sim_send_seconds)
 
 
 def _wechaty(settings: Settings) -> Gateway:
@@ -34,7 +36,9 @@ def _wechaty(settings: Settings) -> Gateway:
                                  "见 README 的“接入真实微信”一节。")
     from bot.gateways.wechaty import WechatyGateway
 
-    return WechatyGateway(settings.wechaty_endpoint, settings.wechaty_token, settings.data_dir)
+    # several accounts: each keeps its own journal and pictures (bot/gateways/wechaty_journal.py)
+    data_dir = settings.data_dir / "accounts" / settings.account if settings.account else settings.data_dir
+    return WechatyGateway(settings.wechaty_endpoint, settings.wechaty_token, data_dir)
 
 
 def _test(settings: Settings) -> Gateway:

@@ -33,9 +33,17 @@ clock and no such call.
 
 The same message id posted again is handled once and answers with the replies it produced
 the first time (a client that crashed gets them); ``"id": 0`` is an id like any other.
+
+As one account of several (``lianhu run --account a1`` with ``sim_rooms``, tests and demos of
+a district on PostgreSQL): the simulated account is in those groups only: a message posted to
+another group is refused, and a group message it is asked to send to another group fails (as
+WeChat would). With ``sim_send_log`` every send is also written to that file as a JSON line,
+which is the account's journal too: an outbox id found there is not sent again after a kill -9
+(as the Wechaty gateway's journal does).
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import json
@@ -48,7 +56,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.driver.gateway import Gateway
+from bot.driver.gateway import Gateway, SendError
 from bot.driver.port import ClockFixed, ClockMoved, ClockReading, Heard, Queued
 from bot.driver.server import HttpServer
 from kernel import texts as T
@@ -66,8 +74,16 @@ class SimulatorGateway(Gateway):
     paced = False  # nobody's account to protect
     needs_server = True
 
-    def __init__(self, *, token: str = "", host: str = "127.0.0.1", hosts: list[str] | None = None) -> None:
+    def __init__(self, *, token: str = "", host: str = "127.0.0.1", hosts: list[str] | None = None,
+                 account: str | None = None, rooms: list[str] | None = None, send_log: str | None = None,
+                 send_seconds: float = 0.0) -> None:
         super().__init__()
+        #: one simulated account of several: its name and the groups it is in (empty: any group)
+        self.account = account
+        self.account_rooms = set(rooms or ())
+        self.send_log = Path(send_log) if send_log else None
+        self._logged = _logged_ids(self.send_log)
+        self.send_seconds = send_seconds  # how long a send takes (a broadcast in progress)
         self.server: HttpServer | None = None
         self.sent: list[Outbound] = []
         self._replies: dict[int, list[Outbound]] = {}  # by the app's id of what caused them
@@ -145,7 +161,26 @@ class SimulatorGateway(Gateway):
     async def stop(self) -> None:
         pass
 
+    async def presence(self) -> tuple[list[str], list[str] | None] | None:
+        if not self.account:
+            return None
+        return sorted(self.account_rooms), None  # contacts: learnt as people write
+
     async def send(self, message: Outbound) -> None:
+        if message.is_room and self.account_rooms and message.conversation not in self.account_rooms:
+            raise SendError(f"account {self.account} is not in group {message.conversation}", permanent=True)
+        if self.send_log is not None:
+            if message.id is not None and message.id in self._logged:
+                log.info("simulator: outbox message %s was sent before a restart; not again", message.id)
+                return
+            if self.send_seconds:
+                await asyncio.sleep(self.send_seconds)
+            line = json.dumps({"account": self.account, "id": message.id, "conversation": message.conversation,
+                               "is_room": message.is_room, "text": message.text}, ensure_ascii=False)
+            with self.send_log.open("a", encoding="utf-8") as fh:
+                fh.write(line + "\n")
+            if message.id is not None:
+                self._logged.add(message.id)
         # the transcript is read back from the app; keeping a copy helps a scripted demo
         self.sent.append(message)
         if message.reply_to is not None:
@@ -226,6 +261,8 @@ class SimulatorGateway(Gateway):
             return _error("kind 应是 text/image/voice/video/file/sticker/other 之一")
         sender_id, sender_name = self._resolve_sender(sender)
         room_name = None
+        if room is not None and self.account_rooms and str(room) not in self.account_rooms:
+            return _error(f"账号 {self.account} 不在群 {room} 里")
         if room is not None:
             known = self.app.room(str(room))
             room_name = known.name if known is not None else body.get("room_name") or str(room)
@@ -321,6 +358,19 @@ def _clock_json(reading: ClockReading) -> dict[str, Any]:
 
 def _moved_json(moved: ClockMoved) -> dict[str, Any]:
     return {**_clock_json(moved.reading), "jobs": list(moved.jobs), "sent": moved.sent}
+
+
+def _logged_ids(path: Path | None) -> set[int]:
+    """The outbox ids a send log already holds (what went out before a restart)."""
+    if path is None or not path.exists():
+        return set()
+    ids = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            ids.add(int(json.loads(line)["id"]))
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut short by a kill: it was not a send
+    return ids
 
 
 def _sent_json(message: Outbound) -> dict[str, Any]:

@@ -87,6 +87,12 @@ class WechatyGateway(_Connection, _Inbound, _Outbound):
             raise
         log.info("wechaty: connected to %s, logged in as %s (%s)", self.endpoint, self._self_name, self._self_id)
 
+    async def presence(self) -> tuple[list[str], list[str] | None] | None:
+        """The account's groups and contacts (several accounts: where the outbox routes)."""
+        rooms = await self._rpc(self._puppet.room_list())
+        contacts = await self._rpc(self._puppet.contact_list())
+        return [str(r) for r in rooms], [str(c) for c in contacts]
+
     async def stop(self) -> None:
         """Disconnect; messages already received are handed over first (5 s at most)."""
         if self._worker is not None and self.connected and not self._queue.empty():

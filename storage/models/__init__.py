@@ -49,7 +49,7 @@ from storage.models.ledger import (
     Visit,
     Wish,
 )
-from storage.models.messages import Broadcast, InboundMessage, OutboxMessage
+from storage.models.messages import Broadcast, ChatAccount, InboundMessage, OutboxMessage
 from storage.models.schedule import Campaign, CampaignSend, ScheduledJob
 from storage.models.tickets import (
     HeadsUp,
@@ -101,6 +101,7 @@ __all__ = [
     "InboundMessage",
     "OutboxMessage",
     "Broadcast",
+    "ChatAccount",
     "Campaign",
     "CampaignSend",
     "ScheduledJob",

@@ -50,7 +50,8 @@ class OutboxMessage(Base):
     """Every message the bot means to send; the sender drains it with retries."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before"),)
+    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before"),
+                      Index("ix_outbox_account_due", "account", "status", "not_before"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation: Mapped[str] = mapped_column(String(200))
@@ -67,6 +68,22 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     cause_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"), index=True)
     batch: Mapped[str | None] = mapped_column(String(50), index=True)  # a broadcast's id
+    #: the WeChat account that must send it (several accounts, one process each: bot/outbox.py);
+    #: None: not routed yet (with a single account: every row, sent by the one process)
+    account: Mapped[str | None] = mapped_column(String(100))
+
+
+class ChatAccount(Base):
+    """Which bot account is in which group (kind room) or has whom as a contact (kind person),
+    as each account's process sees it at login and when messages arrive: where the outbox
+    routes a row (bot/outbox.py)."""
+
+    __tablename__ = "chat_account"
+
+    chat_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # room / person
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Broadcast(Base):

@@ -1,13 +1,13 @@
 """one-time links to set a console password from chat (设置密码): password_link
 
-Revision ID: 0009_password_link
-Revises: 0008_access
+Revision ID: 0010_password_link
+Revises: 0009_accounts
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_password_link"
-down_revision = "0008_access"
+revision = "0010_password_link"
+down_revision = "0009_accounts"
 branch_labels = None
 depends_on = None
 
