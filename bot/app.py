@@ -89,7 +89,7 @@ class App:
         self.clock = clock or Clock(settings.timezone)
         self.engine = engine or db.make_engine(settings.db_url)
         self.sessions = db.session_factory(self.engine)
-        self.classifier = classifier or LazyClassifier(self._loaded_classifier)
+        self.classifier: Any = classifier or LazyClassifier(self._loaded_classifier)
         self.dispatcher = build_dispatcher()
         self.inbox = Inbox(self.sessions, self.clock, settings, self.classifier, self.dispatcher)
         if paced is None:
