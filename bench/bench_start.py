@@ -24,6 +24,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,9 +97,9 @@ def main() -> int:
         data = work / (label or "now")
         data.mkdir()
         tag = f" ({label})" if label else ""
-        rows.append((f"lianhu --help{tag}", measure(lambda r=repo: time_command(_lianhu(r, "--help"), r, work),
+        rows.append((f"lianhu --help{tag}", measure(partial(time_command, _lianhu(repo, "--help"), repo, work),
                                                     args.runs)))
-        rows.append((f"lianhu run → /healthz{tag}", measure(lambda r=repo, d=data: time_run(r, d), args.runs)))
+        rows.append((f"lianhu run → /healthz{tag}", measure(partial(time_run, repo, data), args.runs)))
     base = statistics.median(rows[0][1])
     print(f"{args.runs} runs each after a warm-up; medians (min–max) in seconds; × python -c pass")
     for name, times in rows:
