@@ -37,11 +37,13 @@ def _style(ws: WriteOnlyWorksheet, value: object) -> str:
 
 
 def _cell(ref: str, value: Any, datetime_style: str, date_style: str) -> str:
-    if isinstance(value, str):
+    if type(value) is str or isinstance(value, str):
         if not value:
             return f'<c r="{ref}" t="inlineStr"></c>'
-        space = ' xml:space="preserve"' if value != value.strip() else ""
-        return f'<c r="{ref}" t="inlineStr"><is><t{space}>{value.translate(_ESCAPES)}</t></is></c>'
+        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+        if "&" in value or "<" in value or ">" in value or "\r" in value:
+            value = value.translate(_ESCAPES)
+        return f'<c r="{ref}" t="inlineStr"><is><t{space}>{value}</t></is></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
