@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_district.py [--communities 50] [--grids 200] [--buildings 1500]
         [--households 40000] [--members 4000] [--database-url URL] [--keep DIR]
+        [--runs 3] [--before DIR]
 
 Steps, each in its own process so its time and peak memory are its own:
   generate  the district as an import workbook (楼栋, 住户, 人员): three quarters of the
@@ -13,14 +14,22 @@ Steps, each in its own process so its time and peak memory are its own:
   report    the month's report (`lianhu report --month`) for the whole district
   export    `lianhu export` of the whole district, ledger sheets included
 Peak memory is the step process's peak resident set size (Python, SQLite and all).
-Target: the monthly report in seconds on SQLite.
+match, report and export run --runs times (SQLite: match each time on a copy of the database as
+it was before matching) and their median is printed. --before DIR runs those three steps with
+another checkout's code too (e.g. `git worktree add /tmp/before <commit>`), alternating with
+this one's on the same database, and prints the ratio before / now and whether the results
+(links made, the report's figures) are the same.
+Targets (issue 12): report ≤ 1 s, export ≤ 10 s, match --apply ≤ 3 s on SQLite.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -241,7 +250,8 @@ def step_report(args: argparse.Namespace) -> dict[str, object]:
     t = report.total
     return {"lines": len(text.splitlines()), "visits": t.visits, "households_visited": t.households_visited,
             "received": t.received, "problems_solved": t.problems_solved, "upgrades": t.upgrades,
-            "overdue": t.overdue, "households": t.households}
+            "overdue": t.overdue, "households": t.households,
+            "text_sha1": hashlib.sha1(text.encode()).hexdigest()[:12]}
 
 
 def step_export(args: argparse.Namespace) -> dict[str, object]:
@@ -268,6 +278,50 @@ def run_step(args: argparse.Namespace) -> None:
                      ensure_ascii=False), flush=True)
 
 
+REPEATED = ("match", "report", "export")
+
+
+def _step(script: Path, step: str, args: argparse.Namespace, work: Path, url: str) -> dict[str, object]:
+    cmd = [sys.executable, str(script), "--step", step, "--dir", str(work), "--database-url", url,
+           "--communities", str(args.communities), "--grids", str(args.grids),
+           "--buildings", str(args.buildings), "--households", str(args.households),
+           "--members", str(args.members)]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=script.parent.parent)
+    if out.returncode != 0:
+        raise RuntimeError(f"{step} ({script}):\n{out.stderr[-3000:]}")
+    row: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return row
+
+
+def _repeat(step: str, scripts: list[Path], args: argparse.Namespace, work: Path,
+            url: str) -> list[list[dict[str, object]]]:
+    """``--runs`` runs of a step with each script in turn (A B A B ...); match on a fresh copy."""
+    sqlite = url.startswith("sqlite:///")
+    runs = args.runs if sqlite or step != "match" else 1
+    out: list[list[dict[str, object]]] = [[] for _ in scripts]
+    for _ in range(runs):
+        for i, script in enumerate(scripts):
+            if step == "match" and sqlite:
+                database = Path(url.split("///", 1)[1])
+                shutil.copy(database.with_name("before-match.db"), database)
+            out[i].append(_step(script, step, args, work, url))
+    return out
+
+
+def _print(step: str, rows: list[dict[str, object]], before: list[dict[str, object]] | None) -> None:
+    seconds = statistics.median(float(str(r["seconds"])) for r in rows)
+    peak = max(int(str(r["peak_mb"])) for r in rows)
+    rest = {k: v for k, v in rows[-1].items() if k not in ("step", "seconds", "peak_mb")}
+    line = f"{step:<9} {seconds:>8.2f} {peak:>8}  {json.dumps(rest, ensure_ascii=False)}"
+    if before:
+        then = statistics.median(float(str(r["seconds"])) for r in before)
+        old = {k: v for k, v in before[-1].items() if k in rest and k != "megabytes"}
+        same = all(rest[k] == v for k, v in old.items())
+        line += f"\n{'  before':<9} {then:>8.2f} {max(int(str(r['peak_mb'])) for r in before):>8}  " \
+                f"×{then / seconds:.1f} slower than now; results {'the same' if same else 'DIFFER'}"
+    print(line, flush=True)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--communities", type=int, default=50)
@@ -277,6 +331,8 @@ def main() -> int:
     p.add_argument("--members", type=int, default=4000)
     p.add_argument("--database-url", help="default: SQLite in the work folder")
     p.add_argument("--keep", help="work folder to keep (default: a temporary one)")
+    p.add_argument("--runs", type=int, default=3, help="runs of match, report and export (median)")
+    p.add_argument("--before", type=Path, help="another checkout: its match, report and export too")
     p.add_argument("--step", choices=list(STEPS), help=argparse.SUPPRESS)
     p.add_argument("--dir", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -288,19 +344,24 @@ def main() -> int:
     url = args.database_url or f"sqlite:///{work / 'district.db'}"
     print(f"district: {args.communities} communities, {args.grids} grids, {args.buildings} buildings, "
           f"{args.households} households, {args.members} members; database {url.split('@')[-1]}")
-    print(f"{'step':<9} {'seconds':>8} {'peak MB':>8}  result")
-    for step in STEPS:
-        cmd = [sys.executable, __file__, "--step", step, "--dir", str(work), "--database-url", url,
-               "--communities", str(args.communities), "--grids", str(args.grids),
-               "--buildings", str(args.buildings), "--households", str(args.households),
-               "--members", str(args.members)]
-        out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
-        if out.returncode != 0:
-            print(out.stderr[-3000:], file=sys.stderr)
-            return 1
-        row = json.loads(out.stdout.strip().splitlines()[-1])
-        rest = {k: v for k, v in row.items() if k not in ("step", "seconds", "peak_mb")}
-        print(f"{step:<9} {row['seconds']:>8} {row['peak_mb']:>8}  {json.dumps(rest, ensure_ascii=False)}")
+    print(f"{'step':<9} {'seconds':>8} {'peak MB':>8}  result (match, report, export: median of "
+          f"{args.runs} runs{', alternating with --before' if args.before else ''})")
+    scripts = [Path(__file__).resolve()]
+    if args.before:
+        scripts.append(args.before.resolve() / "bench" / "bench_district.py")
+    try:
+        for step in STEPS:
+            if step not in REPEATED:
+                _print(step, [_step(scripts[0], step, args, work, url)], None)
+                if step == "activity" and url.startswith("sqlite:///"):
+                    database = Path(url.split("///", 1)[1])
+                    shutil.copy(database, database.with_name("before-match.db"))
+                continue
+            now, *before = _repeat(step, scripts, args, work, url)
+            _print(step, now, before[0] if before else None)
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
 
 

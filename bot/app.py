@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -62,6 +63,36 @@ def load_classifier(settings: Settings) -> Any:
     return Classifier(rules_path=settings.rules_path or None, cache_dir=settings.data_dir)
 
 
+class LazyClassifier:
+    """The classifier, loaded once when first used (jieba's dictionary takes a second or more
+    even from its cache): `lianhu run` answers before it is loaded, ``warm`` loads it in a
+    thread after that, and a message that needs it meanwhile waits for that one load."""
+
+    def __init__(self, load: Callable[[], Any]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._loaded: Any = None
+
+    def get(self) -> Any:
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    self._loaded = self._load()
+        return self._loaded
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+    def warm(self) -> None:
+        def load() -> None:
+            try:
+                self.get()
+            except Exception:  # the first message that needs it tries again, and fails visibly
+                log.exception("could not load the classifier")
+
+        threading.Thread(target=load, name="classifier-warm", daemon=True).start()
+
+
 class App:
     def __init__(self, settings: Settings, gateway: Gateway | None = None, *, clock: Clock | None = None,
                  engine: Engine | None = None, classifier: Any = None, paced: bool | None = None) -> None:
@@ -72,7 +103,7 @@ class App:
         self.clock = clock or gateway.demo_clock(settings) or Clock(settings.timezone)
         self.engine = engine or db.make_engine(settings.db_url)
         self.sessions = db.session_factory(self.engine)
-        self.classifier = classifier or load_classifier(settings)
+        self.classifier: Any = classifier or LazyClassifier(self._loaded_classifier)
         self.dispatcher = build_dispatcher()
         self.inbox = Inbox(self.sessions, self.clock, settings, self.classifier, self.dispatcher)
         if paced is None:
@@ -116,12 +147,15 @@ class App:
 
     async def start(self, *, start_gateway: bool = True) -> None:
         self.prepare_database()
-        self.load_rule_changes()
+        if not isinstance(self.classifier, LazyClassifier):  # else when it is loaded
+            self.load_rule_changes()
         for plugin in self.server.plugins:  # e.g. the web console's demo login, once the data is there
             if plugin is not self.gateway and hasattr(plugin, "prepare"):
                 plugin.prepare()
         if self.server.wanted:
             await self.server.start()
+        if isinstance(self.classifier, LazyClassifier):
+            self.classifier.warm()  # answering already; the first message waits for it if need be
         if start_gateway:
             await self.gateway.start()
         await self.record_presence()
@@ -173,12 +207,18 @@ class App:
         await self.stop()
         return code
 
-    def load_rule_changes(self) -> None:
+    def load_rule_changes(self, classifier: Any = None) -> None:
         """Keywords staff changed from chat (规则 加/删) apply again after a restart."""
         from domain.classifier.corrections import apply_stored_rules
 
         with self.sessions() as session:
-            apply_stored_rules(session, self.classifier)
+            apply_stored_rules(session, classifier if classifier is not None else self.classifier)
+
+    def _loaded_classifier(self) -> Any:
+        """The classifier with the keywords staff changed from chat (for ``LazyClassifier``)."""
+        classifier = load_classifier(self.settings)
+        self.load_rule_changes(classifier)
+        return classifier
 
     async def stop(self) -> None:
         await self.jobs.stop()

@@ -2,10 +2,13 @@
 message or job) and passed to the functions that use it."""
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -55,16 +58,56 @@ def alembic_config(engine_or_url: Engine | str) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Apply migrations up to ``revision`` (what `lianhu db upgrade` does)."""
+    """Apply migrations up to ``revision`` (what `lianhu db upgrade` does). A database already
+    at the scripts' heads is left alone without loading Alembic (every CLI command and every
+    start calls this)."""
+    if revision == "heads" and at_head(engine):
+        return
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
+
+
+_REVISION = re.compile(r"^revision\s*(?::[^=\n]*)?=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(.+)$", re.M)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
+
+
+@cache
+def script_heads() -> frozenset[str] | None:
+    """The migration scripts' heads, read from the files' ``revision`` / ``down_revision``
+    lines (Alembic's own reading imports every script); None when a file cannot be read that
+    way, and then the caller asks Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        if path.name.startswith("__"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if rev is None or down is None:
+            return None
+        revisions.add(rev.group(1))
+        parents.update(_QUOTED.findall(down.group(1).split("#", 1)[0]))
+    heads = revisions - parents
+    return frozenset(heads) if heads and parents <= revisions else None
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the database's revisions are exactly the scripts' heads (one cheap query)."""
+    heads = script_heads()
+    if heads is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            stored = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except DBAPIError:  # no alembic_version table yet: a new database
+        return False
+    return stored == heads
 
 
 def current_revision(engine: Engine) -> str | None:
     if "alembic_version" not in inspect(engine).get_table_names():
         return None
     with engine.connect() as conn:
-        from sqlalchemy import text
-
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()

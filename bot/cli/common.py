@@ -6,13 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from kernel.config import Settings
-
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from kernel.config import Settings
+
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    from kernel.config import Settings
+
     return Settings.load(args.config, data_dir=args.data_dir, database_url=args.database_url,
                          gateway=getattr(args, "gateway", None), sim_port=getattr(args, "port", None),
                          sim_host=getattr(args, "host", None), account=getattr(args, "account", None))

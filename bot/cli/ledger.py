@@ -5,7 +5,7 @@
     lianhu match --apply                       propose and accept at once
     lianhu report --month YYYY-MM [--grid G] [--community NAME]   the month's figures
 
-Registering also adds the ledger's sheets to ``lianhu export``.
+``lianhu export`` adds the ledger's sheets (domain/workbook/ledger_sheets.py) itself.
 """
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-
-import domain.workbook.ledger_sheets  # noqa: F401 - registers the ledger's sheets with `lianhu export`
 
 if TYPE_CHECKING:
     from kernel.clock import Clock

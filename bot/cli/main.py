@@ -12,27 +12,25 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
-import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli.common import migrated_session, settings_from
-from bot.driver.gateway import GatewayUnavailable
-from kernel.config import Settings
+from bot.cli.lazy import EXTENSION_COMMANDS, LazyParser
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-log = logging.getLogger("lianhu")
+    from kernel.config import Settings
 
-
+# Only what parsing needs is imported here: `lianhu --help` stays quick. Each command imports
+# what it uses when it runs; the other modules' commands are loaded by bot.cli.lazy.
 
 
 def _logging(settings: Settings) -> None:
+    import logging
+
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("jieba", "alembic", "aiohttp.access"):
@@ -44,7 +42,11 @@ def _logging(settings: Settings) -> None:
 async def serve(settings: Settings) -> int:
     """Build the app (with the gateway named in the settings) and run it until Ctrl+C /
     SIGTERM, or until the gateway fails for good (e.g. a revoked token)."""
+    import asyncio
+    import signal
+
     from bot.app import App
+    from bot.driver.gateway import GatewayUnavailable
 
     try:
         app = App(settings)
@@ -62,6 +64,8 @@ async def serve(settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+
     settings = settings_from(args)
     _logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -126,7 +130,11 @@ def _with_guide_sheet(session: Session, path: Path, summary: str) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from domain.workbook import guide_sheet, ledger_sheets
     from domain.workbook.exporter import export_workbook
+
+    ledger_sheets.register()  # the ledger's sheets, then the 办事指南 (each once)
+    guide_sheet.register()
 
     with migrated_session(args) as (_, session):
         try:
@@ -141,6 +149,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    from kernel.config import Settings
+
     print("设置 settings (TOML file via --config or LIANHU_CONFIG; each also as an environment variable):")
     print(Settings.describe())
     return 0
@@ -156,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="TOML settings file")
     parser.add_argument("--data-dir", type=Path, help="data folder (default ./data)")
     parser.add_argument("--database-url", help="SQLAlchemy URL (default SQLite in the data folder)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=LazyParser)
 
     run = sub.add_parser("run", help="start the bot (default: simulator on http://127.0.0.1:8080/)")
     run.add_argument("--gateway", choices=["simulator", "wechaty"])
@@ -180,51 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.set_defaults(func=cmd_export)
     sub.add_parser("config", help="list settings and defaults").set_defaults(func=cmd_config)
 
-    for module in EXTENSIONS:
-        module(sub)
+    for name, module, help_text in EXTENSION_COMMANDS:  # built when the command is chosen
+        sub.add_parser(name, help=help_text, module=module)
     return parser
-
-
-def _classifier_commands(sub: argparse._SubParsersAction) -> None:
-    from bot.cli.classifier import add_commands
-
-    add_commands(sub)
-
-
-def _ledger_commands(sub: argparse._SubParsersAction) -> None:
-    from bot.cli.ledger import add_commands  # also adds the ledger's sheets to `export`
-
-    add_commands(sub)
-
-
-def _doctor_commands(sub: argparse._SubParsersAction) -> None:
-    from bot.cli.doctor import (
-        add_commands,  # lianhu doctor: failed messages set aside for staff
-    )
-
-    add_commands(sub)
-
-
-def _guide_commands(sub: argparse._SubParsersAction) -> None:
-    from bot.cli.guide import add_commands  # lianhu guide eval / import
-
-    add_commands(sub)
-
-
-def _account_commands(sub: argparse._SubParsersAction) -> None:
-    from bot.cli.accounts import (
-        add_commands,  # `lianhu user add NAME`: web console logins
-    )
-
-    add_commands(sub)
-
-
-#: other modules' subcommands: each registers its own on the subparsers
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = [_classifier_commands,
-                                                                   _ledger_commands,
-                                                                   _doctor_commands,
-                                                                   _guide_commands,
-                                                                   _account_commands]
 
 
 def main(argv: list[str] | None = None) -> int:
