@@ -62,6 +62,13 @@ def test_run_without_a_usable_gateway_says_why(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_run_with_a_broken_rules_file_says_where_and_does_not_start(tmp_path: Path) -> None:
+    (tmp_path / "rules.toml").write_text("[scoring]\nthreshold = \"高\"\n", encoding="utf-8")
+    result = run("--data-dir", "d", "run", "--port", "0", cwd=tmp_path, LIANHU_RULES_PATH="rules.toml")
+    assert result.returncode == 1
+    assert "规则文件错误" in result.stderr and "rules.toml" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_run_serves_the_simulator_until_ctrl_c(tmp_path: Path) -> None:
     """`lianhu run` (the simulator by default): says where to look, serves the page, the API
     and /healthz on one port, and stops cleanly on SIGINT."""

@@ -48,6 +48,17 @@ async def serve(settings: Settings) -> int:
     from bot.app import App
     from bot.driver.gateway import GatewayUnavailable
 
+    if settings.rules_path:  # a community's own rules file: wrong, it stops the start, said plainly
+        from pathlib import Path
+
+        from domain.classifier.rules import RuleFileError, parse_rules
+
+        try:
+            path = Path(settings.rules_path)
+            parse_rules(path, path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, RuleFileError) as exc:
+            print(exc, file=sys.stderr)
+            return 1
     try:
         app = App(settings)
     except GatewayUnavailable as exc:  # an unknown gateway, or a setting it needs is missing
