@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import InboundMessage, InboxStatus
 
 Key = tuple[str, str]  # (gateway, message id): unique
+TABLE: Table = InboundMessage.__table__  # type: ignore[assignment]  # a mapped class's table is a Table
 
 
 def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[Key, int]:
@@ -25,7 +26,7 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[Key, in
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
     if make is None:  # another database: one row at a time, a savepoint each
         return _insert_one_by_one(session, rows)
-    table = InboundMessage.__table__
+    table = TABLE
     stmt = make(table).on_conflict_do_nothing(index_elements=["gateway", "message_id"]).returning(
         table.c.id, table.c.gateway, table.c.message_id)
     result = session.connection().execute(stmt, list(rows))
@@ -40,8 +41,7 @@ def _insert_one_by_one(session: Session, rows: Sequence[dict[str, Any]]) -> dict
     for row in rows:
         try:
             with session.begin_nested():
-                new_id = session.connection().execute(
-                    insert(InboundMessage.__table__).returning(InboundMessage.__table__.c.id), row).scalar_one()
+                new_id = session.connection().execute(insert(TABLE).returning(TABLE.c.id), row).scalar_one()
         except IntegrityError:
             continue
         ids[(row["gateway"], row["message_id"])] = new_id
