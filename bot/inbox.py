@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from domain.tickets import URGENT_KINDS, urgent_advice
 from handlers.context import Ctx
@@ -40,11 +40,12 @@ from storage.models import (
     ChatRoom,
     InboundMessage,
     InboxStatus,
+    OutboxMessage,
     Person,
     Role,
     RoomKind,
 )
-from storage.outbox import Speaker
+from storage.outbox import Speaker, write_held
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +122,14 @@ class Inbox:
             try:
                 with self.sessions() as session:
                     known = Known()
+                    if len(batch) > 1:
+                        known.preload(session, [msg for _, msg in batch])
                     routes = []
                     for index, (inbound_id, msg) in enumerate(batch):
                         failing = index
                         routes.append(self._dispatch(session, known, inbound_id, msg))
                     failing = None
+                    write_held(session, known.outbox)
                     inbound.mark_done(session, [i for i, _ in batch], self.clock.now())
                     session.commit()
                     return routes
@@ -145,7 +149,7 @@ class Inbox:
         ctx = Ctx(session=session, msg=msg, inbound_id=inbound_id, clock=self.clock,
                   settings=self.settings, classifier=self.classifier,  # type: ignore[arg-type]
                   person=self.sender(session, msg, known), room=self.room(session, msg, known),
-                  say=Speaker(session, self.clock, cause_id=inbound_id))
+                  say=Speaker(session, self.clock, cause_id=inbound_id, held=known.outbox))
         return self.dispatcher.dispatch(ctx)
 
     def _failed_now(self, inbound_id: int, exc: BaseException) -> None:
@@ -278,6 +282,21 @@ class Known:
 
     people: dict[str, Person] = dataclasses.field(default_factory=dict)
     rooms: dict[str, ChatRoom] = dataclasses.field(default_factory=dict)
+    #: what the batch says, written in one statement before it commits (storage/outbox.py)
+    outbox: list[OutboxMessage] = dataclasses.field(default_factory=list)
+
+    def preload(self, session: Session, msgs: Sequence[Inbound]) -> None:
+        """Look up the senders and groups of a batch in two queries (with the households and
+        buildings the handlers read), not one each."""
+        senders = {m.sender_id for m in msgs}
+        for person in session.scalars(select(Person).where(Person.chat_id.in_(senders))
+                                      .options(selectinload(Person.household)).order_by(Person.id.desc())):
+            self.people[person.chat_id or ""] = person  # the lowest id wins, as person_by_chat_id's
+        rooms = {m.room for m in msgs if m.room}
+        if rooms:
+            for room in session.scalars(select(ChatRoom).where(ChatRoom.chat_id.in_(rooms))
+                                        .options(selectinload(ChatRoom.building)).order_by(ChatRoom.id.desc())):
+                self.rooms[room.chat_id] = room
 
     def person(self, chat_id: str) -> Person | None:
         found = self.people.get(chat_id)
