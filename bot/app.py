@@ -212,6 +212,9 @@ class App:
                 self._next_drain = None  # whoever comes from now on waits for the pass after this
             try:
                 future.set_result(await self.outbox.drain())
+            except asyncio.CancelledError:
+                future.cancel()
+                raise
             except Exception as exc:
                 future.set_exception(exc)
 

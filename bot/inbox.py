@@ -361,10 +361,17 @@ class Lane:
             self._worker = asyncio.create_task(self._run(), name="inbox")
         return await future  # cancelling the wait leaves the message in the lane: it is handled
 
-    async def close(self) -> None:
-        """Wait until what was handed over is handled."""
-        while self._worker is not None and not self._worker.done():
-            await asyncio.shield(self._worker)
+    async def close(self, timeout: float = 20.0) -> None:
+        """Wait until what was handed over is handled (at most ``timeout`` seconds: what is
+        stored by then and not handled is handled on the next start)."""
+        if self._worker is None or self._worker.done():
+            return
+        try:
+            async with asyncio.timeout(timeout):
+                while not self._worker.done():
+                    await asyncio.shield(self._worker)
+        except TimeoutError:
+            log.warning("stopping with %d message(s) not handled yet", len(self._waiting) + 1)
 
     async def _run(self) -> None:
         while self._waiting:
