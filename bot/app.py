@@ -22,7 +22,7 @@ from bot.driver.gateway import Gateway, GatewayFatalError
 from bot.driver.port import Heard, PersonEntry, Queued, RoomEntry
 from bot.driver.server import HttpServer
 from bot.gateways import create_gateway
-from bot.inbox import Inbox, Lane
+from bot.inbox import Inbox, Ingested, Lane
 from bot.outbox import OutboxSender
 from bot.web import Host as WebHost
 from bot.web import plugins as web_plugins
@@ -182,10 +182,11 @@ class App:
         the order they came; nobody waits for another's answer or for the outbox."""
         return await self.lane.submit(message)
 
-    def _after_batch(self, routes: list[str | None]) -> None:
-        for route in routes:
+    def _after_batch(self, batch: Ingested) -> None:
+        for route in batch.routes:
             self.jobs.after_route(route)
-        self.outbox.wake()
+        if not batch.quiet:
+            self.outbox.wake()
 
     async def replay_unfinished(self) -> int:
         """Handle what was stored but not handled before the last stop."""

@@ -89,13 +89,13 @@ class Inbox:
                 log.info("duplicate message %s/%s ignored", msg.gateway, msg.message_id)
         return out
 
-    def ingest(self, msgs: Sequence[Inbound]) -> list[tuple[int | None, str | None]]:
-        """Store messages (committed first), then handle the new ones in one transaction; for
-        each its id (None: a redelivery) and the route that took it."""
+    def ingest(self, msgs: Sequence[Inbound]) -> Ingested:
+        """Store messages (committed first), then handle the new ones in one transaction."""
         ids = self.store_many(msgs)
         fresh = [(i, without_nul(m)) for i, m in zip(ids, msgs) if i is not None]
-        routes = dict(zip((i for i, _ in fresh), self.handle_new(fresh)))
-        return [(i, routes.get(i) if i is not None else None) for i in ids]
+        handled = self.handle_new(fresh)
+        routes = dict(zip((i for i, _ in fresh), handled.routes))
+        return Ingested(ids, [routes.get(i) if i is not None else None for i in ids], handled.quiet)
 
     def unfinished(self) -> Sequence[int]:
         """Messages stored but not handled (the bot stopped, or handling failed)."""
@@ -110,13 +110,13 @@ class Inbox:
         with self._one_at_a_time:
             return self._process(inbound_id)
 
-    def handle_new(self, batch: Sequence[tuple[int, Inbound]]) -> list[str | None]:
+    def handle_new(self, batch: Sequence[tuple[int, Inbound]]) -> Handled:
         """Handle messages just stored (``store_many``), in order, in one transaction: what they
         write and their status commit together. When one fails, nothing of the batch is kept:
         that one is marked failed (its sender told, as for any failure) and the others are
         handled again one by one, each in its own transaction, so none is lost or done twice."""
         if not batch:
-            return []
+            return Handled([], quiet=True)
         with self._one_at_a_time:
             failing: int | None = None
             try:
@@ -129,10 +129,12 @@ class Inbox:
                         failing = index
                         routes.append(self._dispatch(session, known, inbound_id, msg))
                     failing = None
+                    # nothing said and no route taken (chatter): the outbox sender need not look
+                    quiet = not known.outbox and all(route is None for route in routes)
                     write_held(session, known.outbox)
                     inbound.mark_done(session, [i for i, _ in batch], self.clock.now())
                     session.commit()
-                    return routes
+                    return Handled(routes, quiet)
             except Exception as exc:
                 if len(batch) == 1 or failing is None:
                     log.info("a batch of %d messages failed; each is handled on its own", len(batch))
@@ -142,8 +144,8 @@ class Inbox:
                              batch[failing][0], len(batch))
                 if failing is not None:
                     self._failed_now(batch[failing][0], exc)
-                return [None if index == failing else self._process(inbound_id)
-                        for index, (inbound_id, _) in enumerate(batch)]
+                return Handled([None if index == failing else self._process(inbound_id)
+                                for index, (inbound_id, _) in enumerate(batch)], quiet=False)
 
     def _dispatch(self, session: Session, known: Known, inbound_id: int, msg: Inbound) -> str | None:
         ctx = Ctx(session=session, msg=msg, inbound_id=inbound_id, clock=self.clock,
@@ -275,6 +277,19 @@ class Inbox:
 
 
 @dataclasses.dataclass
+class Handled:
+    routes: list[str | None]  # the route that took each message (None: silence, or it failed)
+    quiet: bool  # nothing was written to the outbox
+
+
+@dataclasses.dataclass
+class Ingested:
+    ids: list[int | None]  # each message's stored id (None: a redelivery)
+    routes: list[str | None]
+    quiet: bool
+
+
+@dataclasses.dataclass
 class Known:
     """The people and groups one transaction has looked up, by chat id: the next message of
     the batch from the same sender or group needs no query. They live as long as the
@@ -344,11 +359,11 @@ class Lane:
 
     ``await lane.submit(msg)`` returns once the message is stored and handled: its id, or None
     for a redelivery. Nobody holds a lock while waiting: a message that arrives while a batch
-    is handled joins the next one. ``after(routes)`` runs on the loop after each batch."""
+    is handled joins the next one. ``after(batch)`` runs on the loop after each batch."""
 
     MAX_BATCH = 100
 
-    def __init__(self, inbox: Inbox, after: Callable[[list[str | None]], None]) -> None:
+    def __init__(self, inbox: Inbox, after: Callable[[Ingested], None]) -> None:
         self.inbox = inbox
         self.after = after
         self._waiting: list[tuple[Inbound, asyncio.Future[int | None]]] = []
@@ -377,16 +392,16 @@ class Lane:
         while self._waiting:
             batch, self._waiting = self._waiting[:self.MAX_BATCH], self._waiting[self.MAX_BATCH:]
             try:
-                results = await asyncio.to_thread(self.inbox.ingest, [msg for msg, _ in batch])
+                done = await asyncio.to_thread(self.inbox.ingest, [msg for msg, _ in batch])
             except Exception as exc:  # storing failed (the database is down): each sender hears it
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for (_, future), (inbound_id, _) in zip(batch, results):
+            for (_, future), inbound_id in zip(batch, done.ids):
                 if not future.done():
                     future.set_result(inbound_id)
             try:
-                self.after([route for _, route in results])
+                self.after(done)
             except Exception:
                 log.exception("after handling a batch")
