@@ -78,8 +78,9 @@ async def _fresh_app(database_url: str, classifier: Any, gateway: Any = None, po
     gw = gateway or TestGateway()
     app = App(settings, gw, clock=FrozenClock(START), classifier=classifier)
     await app.start()
-    if gateway is None:
-        gw.online = False  # what is measured ends at the outbox row
+    if gateway is None:  # what is measured ends at the outbox row: the sender is stopped
+        gw.online = False
+        await app.outbox.stop()
     return app
 
 
