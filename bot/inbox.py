@@ -136,9 +136,10 @@ class Inbox:
                     session.commit()
                     return Handled(routes, quiet)
             except Exception as exc:
-                if len(batch) == 1 or failing is None:
+                if len(batch) == 1:
+                    failing = 0
+                elif failing is None:  # the batch's own writes or commit: each on its own
                     log.info("a batch of %d messages failed; each is handled on its own", len(batch))
-                    failing = None if len(batch) > 1 else 0
                 else:
                     log.info("message %s failed in a batch of %d; the others are handled on their own",
                              batch[failing][0], len(batch))
