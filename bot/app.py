@@ -25,7 +25,7 @@ from bot.driver.gateway import Gateway, GatewayFatalError
 from bot.driver.port import ClockFixed, ClockMoved, ClockReading, Heard, PersonEntry, Queued, RoomEntry
 from bot.driver.server import HttpServer
 from bot.gateways import create_gateway
-from bot.inbox import Inbox
+from bot.inbox import Inbox, Ingested, Lane
 from bot.outbox import OutboxSender
 from bot.web import Host as WebHost
 from bot.web import plugins as web_plugins
@@ -115,7 +115,10 @@ class App:
         self.jobs = JobQueue(self.sessions, self.clock, settings, wake=self.outbox.wake,
                              leadership=Leadership(self.engine, needed=bool(settings.account)))
         self.scheduler: Any = self.jobs.scheduler
-        self._handling = asyncio.Lock()
+        #: messages are stored and handled in batches, in the order they came (bot/inbox.py)
+        self.lane = Lane(self.inbox, self._after_batch)
+        self._next_drain: asyncio.Future[int] | None = None
+        self._draining = asyncio.Lock()
         gateway.set_handler(self.receive)
         self.server = self._make_server()
         self.no_community = False  # set by prepare_database: a real gateway and nothing imported
@@ -221,6 +224,7 @@ class App:
         return classifier
 
     async def stop(self) -> None:
+        await self.lane.close()
         await self.jobs.stop()
         await self.outbox.stop()
         await self.gateway.stop()
@@ -245,26 +249,49 @@ class App:
     # --- messages ------------------------------------------------------------------------------
 
     async def receive(self, message: Inbound) -> int | None:
-        """Store, then handle, one inbound message. Returns the stored id (None: a duplicate)."""
+        """Store, then handle, one inbound message. Returns the stored id (None: a duplicate).
+
+        Messages handed over together are stored and handled together (bot/inbox.py Lane), in
+        the order they came; nobody waits for another's answer or for the outbox."""
         self.outbox.seen(message)  # several accounts: this one is in that group / knows the sender
-        inbound_id = self.inbox.store(message)
-        if inbound_id is None:
-            return None
-        async with self._handling:  # one message at a time, in the order they came
-            route = await asyncio.to_thread(self.inbox.process, inbound_id)  # off the event loop
-        self.jobs.after_route(route)
-        self.outbox.wake()
-        return inbound_id
+        return await self.lane.submit(message)
+
+    def _after_batch(self, batch: Ingested) -> None:
+        for route in batch.routes:
+            self.jobs.after_route(route)
+        if not batch.quiet:
+            self.outbox.wake()
 
     async def replay_unfinished(self) -> int:
         """Handle what was stored but not handled before the last stop."""
         ids = self.inbox.unfinished()
         for inbound_id in ids:
-            async with self._handling:
-                self.jobs.after_route(await asyncio.to_thread(self.inbox.process, inbound_id))
+            self.jobs.after_route(await asyncio.to_thread(self.inbox.process, inbound_id))
         if ids:
             log.info("replayed %d unfinished messages", len(ids))
         return len(ids)
+
+    async def send_due(self) -> int:
+        """Send what is due now, for callers that wait for it (the simulator answers a message
+        with what it sent). Callers that come while a pass runs share the next one, which
+        starts when that ends: it sees what they wrote, and they do not drain one by one."""
+        if self._next_drain is None:
+            future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            self._next_drain = future
+            asyncio.create_task(self._drain_for(future), name="send-due")
+        return await asyncio.shield(self._next_drain)
+
+    async def _drain_for(self, future: asyncio.Future[int]) -> None:
+        async with self._draining:
+            if self._next_drain is future:
+                self._next_drain = None  # whoever comes from now on waits for the pass after this
+            try:
+                future.set_result(await self.outbox.drain())
+            except asyncio.CancelledError:
+                future.cancel()
+                raise
+            except Exception as exc:
+                future.set_exception(exc)
 
 
 class AppDesk:
@@ -334,7 +361,7 @@ class AppDesk:
             return [self._queued(m, names) for m in rows]
 
     async def send_due(self) -> int:
-        return await self._app.outbox.drain()
+        return await self._app.send_due()
 
     def clock_now(self) -> ClockReading:
         clock = self._app.clock

@@ -6,20 +6,27 @@ changes and outbox rows): it happens whole or not at all. A message whose handli
 failed is marked, its sender told "出错了,已记录" once, and retried on the next start, at
 most MAX_ATTEMPTS times in all; then it is set aside for staff (`lianhu doctor`). A number or
 date too large for the database gets a clear answer instead. Handling is plain synchronous work:
-the app runs it in a worker thread, one message at a time.
+the app runs it in a worker thread, one batch at a time.
+
+Batches (``Lane``): the messages waiting while the previous batch was handled are stored in
+one statement and one commit, then handled in order in one transaction with one commit (a
+group commit). A quiet bot handles each message alone, at once; a busy one amortises the
+commits and the look-ups of senders and groups over the batch. Order is kept: messages are
+handled in the order they came, so within a conversation too.
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from domain.tickets import URGENT_KINDS, urgent_advice
 from handlers.context import Ctx
@@ -28,16 +35,17 @@ from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
 from kernel.messages import Inbound, Kind
-from storage import repo
+from storage import inbound, repo
 from storage.models import (
     ChatRoom,
     InboundMessage,
     InboxStatus,
+    OutboxMessage,
     Person,
     Role,
     RoomKind,
 )
-from storage.outbox import Speaker
+from storage.outbox import Speaker, write_held
 
 log = logging.getLogger(__name__)
 
@@ -58,21 +66,36 @@ class Inbox:
 
     def store(self, msg: Inbound) -> int | None:
         """Store a message; None if it was stored before (a redelivery)."""
-        msg = without_nul(msg)
-        row = InboundMessage(
-            gateway=msg.gateway, message_id=msg.message_id, room=msg.room, room_name=msg.room_name,
-            sender_id=msg.sender_id, sender_name=msg.sender_name, kind=str(msg.kind), text=msg.text,
-            mentions=list(msg.mentions), mentions_bot=msg.mentions_bot, attachment=msg.attachment,
-            received_at=self.clock.now())
+        return self.store_many([msg])[0]
+
+    def store_many(self, msgs: Sequence[Inbound]) -> list[int | None]:
+        """Store messages in one statement and one commit; for each its id, None for one
+        stored before (a redelivery, or the same id twice in ``msgs``: the first counts)."""
+        now = self.clock.now()
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for msg in map(without_nul, msgs):
+            rows.setdefault((msg.gateway, msg.message_id), dict(
+                gateway=msg.gateway, message_id=msg.message_id, room=msg.room, room_name=msg.room_name,
+                sender_id=msg.sender_id, sender_name=msg.sender_name, kind=str(msg.kind), text=msg.text,
+                mentions=list(msg.mentions), mentions_bot=msg.mentions_bot, attachment=msg.attachment,
+                status=InboxStatus.NEW, attempts=0, received_at=now))
         with self.sessions() as session:
-            session.add(row)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
+            ids = inbound.insert_new(session, list(rows.values()))
+            session.commit()
+        out: list[int | None] = []
+        for msg in map(without_nul, msgs):
+            out.append(ids.pop((msg.gateway, msg.message_id), None))
+            if out[-1] is None:
                 log.info("duplicate message %s/%s ignored", msg.gateway, msg.message_id)
-                return None
-            return row.id
+        return out
+
+    def ingest(self, msgs: Sequence[Inbound]) -> Ingested:
+        """Store messages (committed first), then handle the new ones in one transaction."""
+        ids = self.store_many(msgs)
+        fresh = [(i, without_nul(m)) for i, m in zip(ids, msgs) if i is not None]
+        handled = self.handle_new(fresh)
+        routes = dict(zip((i for i, _ in fresh), handled.routes))
+        return Ingested(ids, [routes.get(i) if i is not None else None for i in ids], handled.quiet)
 
     def unfinished(self) -> Sequence[int]:
         """Messages stored but not handled (the bot stopped, or handling failed)."""
@@ -86,6 +109,59 @@ class Inbox:
         """Handle one stored message; returns the route that took it (None: silence)."""
         with self._one_at_a_time:
             return self._process(inbound_id)
+
+    def handle_new(self, batch: Sequence[tuple[int, Inbound]]) -> Handled:
+        """Handle messages just stored (``store_many``), in order, in one transaction: what they
+        write and their status commit together. When one fails, nothing of the batch is kept:
+        that one is marked failed (its sender told, as for any failure) and the others are
+        handled again one by one, each in its own transaction, so none is lost or done twice."""
+        if not batch:
+            return Handled([], quiet=True)
+        with self._one_at_a_time:
+            failing: int | None = None
+            try:
+                with self.sessions() as session:
+                    known = Known()
+                    if len(batch) > 1:
+                        known.preload(session, [msg for _, msg in batch])
+                    routes = []
+                    for index, (inbound_id, msg) in enumerate(batch):
+                        failing = index
+                        routes.append(self._dispatch(session, known, inbound_id, msg))
+                    failing = None
+                    # nothing said and no route taken (chatter): the outbox sender need not look
+                    quiet = not known.outbox and all(route is None for route in routes)
+                    write_held(session, known.outbox)
+                    inbound.mark_done(session, [i for i, _ in batch], self.clock.now())
+                    session.commit()
+                    return Handled(routes, quiet)
+            except Exception as exc:
+                if len(batch) == 1:
+                    failing = 0
+                elif failing is None:  # the batch's own writes or commit: each on its own
+                    log.info("a batch of %d messages failed; each is handled on its own", len(batch))
+                else:
+                    log.info("message %s failed in a batch of %d; the others are handled on their own",
+                             batch[failing][0], len(batch))
+                if failing is not None:
+                    self._failed_now(batch[failing][0], exc)
+                return Handled([None if index == failing else self._process(inbound_id)
+                                for index, (inbound_id, _) in enumerate(batch)], quiet=False)
+
+    def _dispatch(self, session: Session, known: Known, inbound_id: int, msg: Inbound) -> str | None:
+        ctx = Ctx(session=session, msg=msg, inbound_id=inbound_id, clock=self.clock,
+                  settings=self.settings, classifier=self.classifier,  # type: ignore[arg-type]
+                  person=self.sender(session, msg, known), room=self.room(session, msg, known),
+                  say=Speaker(session, self.clock, cause_id=inbound_id, held=known.outbox))
+        return self.dispatcher.dispatch(ctx)
+
+    def _failed_now(self, inbound_id: int, exc: BaseException) -> None:
+        error = "".join(traceback.format_exception(exc))
+        if out_of_range(exc):
+            log.info("message %s holds a number or date out of range: %s", inbound_id, exc)
+        else:
+            log.error("handling message %s failed\n%s", inbound_id, error)
+        self.failed(inbound_id, error, out_of_range(exc))
 
     def _process(self, inbound_id: int) -> str | None:
         try:
@@ -162,12 +238,14 @@ class Inbox:
 
     # --- who and where ------------------------------------------------------------------------
 
-    def sender(self, session: Session, msg: Inbound) -> Person:
+    def sender(self, session: Session, msg: Inbound, known: Known | None = None) -> Person:
         """The person behind a chat id; a resident is created the first time they speak, and
-        names are kept up to date."""
-        person = repo.person_by_chat_id(session, msg.sender_id)
+        names are kept up to date. ``known``: who was looked up already in this transaction."""
+        person = known.person(msg.sender_id) if known is not None else None
         if person is None:
-            room = repo.room_by_chat_id(session, msg.room) if msg.room else None
+            person = repo.person_by_chat_id(session, msg.sender_id)
+        if person is None:
+            room = self.room(session, msg, known) if msg.room else None
             person = Person(name=msg.sender_name or msg.sender_id, chat_id=msg.sender_id,
                             role=Role.RESIDENT, created_at=self.clock.now(),
                             community_id=room.community_id if room else None)
@@ -175,21 +253,79 @@ class Inbox:
             session.flush()
         elif msg.sender_name and person.name != msg.sender_name and person.role == Role.RESIDENT:
             person.name = msg.sender_name
+        if known is not None:
+            known.people[msg.sender_id] = person
         return person
 
-    def room(self, session: Session, msg: Inbound) -> ChatRoom | None:
+    def room(self, session: Session, msg: Inbound, known: Known | None = None) -> ChatRoom | None:
         """The group a message came from. A group is never bound by its name: one whose name
         is a building's group name is proposed to staff (handlers/trust.py)."""
         if msg.room is None:
             return None
-        room = repo.room_by_chat_id(session, msg.room)
+        room = known.room(msg.room) if known is not None else None
+        if room is None:
+            room = repo.room_by_chat_id(session, msg.room)
         if room is None:
             room = ChatRoom(chat_id=msg.room, name=msg.room_name or msg.room, kind=RoomKind.OTHER)
             session.add(room)
+            session.flush()
         elif msg.room_name and room.name != msg.room_name:
             room.name = msg.room_name
-        session.flush()
+            session.flush()
+        if known is not None:
+            known.rooms[msg.room] = room
         return room
+
+
+@dataclasses.dataclass
+class Handled:
+    routes: list[str | None]  # the route that took each message (None: silence, or it failed)
+    quiet: bool  # nothing was written to the outbox
+
+
+@dataclasses.dataclass
+class Ingested:
+    ids: list[int | None]  # each message's stored id (None: a redelivery)
+    routes: list[str | None]
+    quiet: bool
+
+
+@dataclasses.dataclass
+class Known:
+    """The people and groups one transaction has looked up, by chat id: the next message of
+    the batch from the same sender or group needs no query. They live as long as the
+    transaction's session, so a change to the ledger is never missed (the same objects)."""
+
+    people: dict[str, Person] = dataclasses.field(default_factory=dict)
+    rooms: dict[str, ChatRoom] = dataclasses.field(default_factory=dict)
+    #: what the batch says, written in one statement before it commits (storage/outbox.py)
+    outbox: list[OutboxMessage] = dataclasses.field(default_factory=list)
+
+    def preload(self, session: Session, msgs: Sequence[Inbound]) -> None:
+        """Look up the senders and groups of a batch in two queries (with the households and
+        buildings the handlers read), not one each."""
+        senders = {m.sender_id for m in msgs}
+        for person in session.scalars(select(Person).where(Person.chat_id.in_(senders))
+                                      .options(selectinload(Person.household)).order_by(Person.id.desc())):
+            self.people[person.chat_id or ""] = person  # the lowest id wins, as person_by_chat_id's
+        rooms = {m.room for m in msgs if m.room}
+        if rooms:
+            for room in session.scalars(select(ChatRoom).where(ChatRoom.chat_id.in_(rooms))
+                                        .options(selectinload(ChatRoom.building)).order_by(ChatRoom.id.desc())):
+                self.rooms[room.chat_id] = room
+
+    def person(self, chat_id: str) -> Person | None:
+        found = self.people.get(chat_id)
+        return found if found is not None and found.chat_id == chat_id and _alive(found) else None
+
+    def room(self, chat_id: str) -> ChatRoom | None:
+        found = self.rooms.get(chat_id)
+        return found if found is not None and found.chat_id == chat_id and _alive(found) else None
+
+
+def _alive(obj: object) -> bool:
+    state = inspect(obj)
+    return not (state.deleted or state.was_deleted or state.detached)
 
 
 def out_of_range(exc: BaseException) -> bool:
@@ -217,3 +353,56 @@ def as_inbound(row: InboundMessage) -> Inbound:
                    sender_name=row.sender_name, text=row.text or "", room=row.room,
                    room_name=row.room_name, kind=Kind(row.kind), mentions=tuple(row.mentions or ()),
                    mentions_bot=row.mentions_bot, attachment=row.attachment)
+
+
+class Lane:
+    """Hands the messages waiting to the inbox a batch at a time, in the order they came.
+
+    ``await lane.submit(msg)`` returns once the message is stored and handled: its id, or None
+    for a redelivery. Nobody holds a lock while waiting: a message that arrives while a batch
+    is handled joins the next one. ``after(batch)`` runs on the loop after each batch."""
+
+    MAX_BATCH = 100
+
+    def __init__(self, inbox: Inbox, after: Callable[[Ingested], None]) -> None:
+        self.inbox = inbox
+        self.after = after
+        self._waiting: list[tuple[Inbound, asyncio.Future[int | None]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def submit(self, msg: Inbound) -> int | None:
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((msg, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._run(), name="inbox")
+        return await future  # cancelling the wait leaves the message in the lane: it is handled
+
+    async def close(self, timeout: float = 20.0) -> None:
+        """Wait until what was handed over is handled (at most ``timeout`` seconds: what is
+        stored by then and not handled is handled on the next start)."""
+        if self._worker is None or self._worker.done():
+            return
+        try:
+            async with asyncio.timeout(timeout):
+                while not self._worker.done():
+                    await asyncio.shield(self._worker)
+        except TimeoutError:
+            log.warning("stopping with %d message(s) not handled yet", len(self._waiting) + 1)
+
+    async def _run(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:self.MAX_BATCH], self._waiting[self.MAX_BATCH:]
+            try:
+                done = await asyncio.to_thread(self.inbox.ingest, [msg for msg, _ in batch])
+            except Exception as exc:  # storing failed (the database is down): each sender hears it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), inbound_id in zip(batch, done.ids):
+                if not future.done():
+                    future.set_result(inbound_id)
+            try:
+                self.after(done)
+            except Exception:
+                log.exception("after handling a batch")

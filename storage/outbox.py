@@ -19,6 +19,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    inspect,
     or_,
     select,
     true,
@@ -36,12 +37,16 @@ log = logging.getLogger(__name__)
 
 
 class Speaker:
+    """``held``: a list the rows are put in instead of the session, for the caller to write with
+    ``write_held`` before it commits (the inbox writes a batch's rows in one statement)."""
+
     def __init__(self, session: Session, clock: Clock, cause_id: int | None = None,
-                 batch: str | None = None) -> None:
+                 batch: str | None = None, held: list[OutboxMessage] | None = None) -> None:
         self.session = session
         self.clock = clock
         self.cause_id = cause_id
         self.batch = batch
+        self.held = held
         self.written: list[OutboxMessage] = []
 
     def _put(self, conversation: str, text: str, *, is_room: bool, mentions: tuple[str, ...] = (),
@@ -51,7 +56,10 @@ class Speaker:
                             mentions=list(mentions), urgent=urgent, attachment=attachment,
                             not_before=now, created_at=now, cause_id=self.cause_id,
                             batch=self.batch)
-        self.session.add(row)
+        if self.held is not None:
+            self.held.append(row)
+        else:
+            self.session.add(row)
         self.written.append(row)
         return row
 
@@ -74,6 +82,26 @@ class Speaker:
         for staff in repo.staff_of(self.session, community_id):  # no staff group: tell each
             self.person(staff, text, urgent=urgent)
         return False
+
+
+def write_held(session: Session, rows: list[OutboxMessage]) -> None:
+    """Write the rows Speakers held back (``held``), in order, in as few statements as may be.
+    A row that joined the session meanwhile (another row refers to it) is the session's to write."""
+    session.flush()
+    columns = {c.key for c in OutboxMessage.__mapper__.column_attrs}
+    runs: list[list[dict[str, Any]]] = []
+    for row in rows:
+        state = inspect(row)
+        if state.session_id is not None or state.key is not None:
+            continue
+        values = {k: v for k, v in state.dict.items() if k in columns}
+        if runs and runs[-1][0].keys() == values.keys():
+            runs[-1].append(values)
+        else:
+            runs.append([values])
+    for run in runs:
+        session.execute(insert(OutboxMessage), run)
+    rows.clear()
 
 
 def batch_progress(session: Session, batch: str) -> dict[str, int]:

@@ -1,0 +1,253 @@
+"""Ingest through the whole pipeline (store the message, classify it, a ticket or a heads-up
+or silence, its outbox rows), in process, and over the simulator API.
+
+    .venv/bin/python bench/bench_ingest.py [--n 3000] [--runs 3] [--database-url URL] [--skip-api]
+
+A realistic mix: the group-chat texts of bench_classifier.py (about a third of them are
+requests) from the demo's 24 residents and 40 newcomers over its 4 building groups. Each run
+starts a fresh bot (SQLite in a temporary folder, or the PostgreSQL database given, emptied
+first) with the outbox sender offline, so what is measured ends at the outbox row.
+
+Printed (medians of ``--runs`` runs; the ratios are to figures measured in the same run):
+  * ingest, one at a time: each message awaited before the next is given (a quiet bot);
+  * ingest, a flood: all messages given at once, as when a gateway hands over a backlog
+    or many groups talk together; the target (>= 2,000 msg/s SQLite, >= 500 PostgreSQL);
+  * raw ``jieba.lcut`` over the same texts, and a bare SQLite insert+commit a message (WAL,
+    synchronous=NORMAL like the bot's own database);
+  * receipt latency: from handing a request to the bot until its receipt is in the outbox
+    (committed), on a quiet bot; the target is <= 5 ms;
+  * the simulator API (POST /api/sim/messages, a real HTTP server on a free port): the rate
+    with 8 concurrent clients over that with 1 (target >= 5x).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import socket
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+RESIDENTS = [(f"r{i:02d}", f"room-{(i - 1) // 6 + 1}") for i in range(1, 25)]
+NEWCOMERS = [(f"new{i:02d}", f"room-{i % 4 + 1}") for i in range(40)]
+
+
+def workload(n: int, seed: int) -> list[tuple[str, str, str]]:
+    """(sender, room, text) for n group messages."""
+    from bench_classifier import make_messages
+
+    rnd = random.Random(seed)
+    texts = make_messages(n, seed)
+    people = RESIDENTS + NEWCOMERS
+    return [(*rnd.choice(people), text) for text in texts]
+
+
+def _empty_pg(url: str) -> None:
+    from sqlalchemy import text
+
+    from storage import db
+
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+async def _fresh_app(database_url: str, classifier: Any, gateway: Any = None, port: int = 0) -> Any:
+    from bot.app import App
+    from bot.gateways.testing import TestGateway
+    from kernel.clock import FrozenClock
+    from kernel.config import Settings
+    from tests.conftest import START
+
+    if database_url:
+        _empty_pg(database_url)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    settings = Settings(data_dir=tmp, database_url=database_url, sim_port=port)
+    gw = gateway or TestGateway()
+    app = App(settings, gw, clock=FrozenClock(START), classifier=classifier)
+    await app.start()
+    if gateway is None:  # what is measured ends at the outbox row: the sender is stopped
+        gw.online = False
+        await app.outbox.stop()
+    return app
+
+
+def _counts(app: Any) -> tuple[int, int, int]:
+    from sqlalchemy import func, select
+
+    from storage.models import InboundMessage, OutboxMessage, Ticket
+
+    with app.sessions() as s:
+        return (s.scalar(select(func.count(InboundMessage.id)).where(InboundMessage.status == "done")) or 0,
+                s.scalar(select(func.count(Ticket.id))) or 0,
+                s.scalar(select(func.count(OutboxMessage.id))) or 0)
+
+
+async def ingest(database_url: str, classifier: Any, work: list[tuple[str, str, str]], flood: bool) -> dict[str, float]:
+    app = await _fresh_app(database_url, classifier)
+    gw = app.gateway
+    msgs = [gw.inbound(text, sender=sender, room=room) for sender, room, text in work]
+    t = time.perf_counter()
+    if flood:
+        await asyncio.gather(*(app.receive(m) for m in msgs))
+    else:
+        for m in msgs:
+            await app.receive(m)
+    elapsed = time.perf_counter() - t
+    done, tickets, outbox = _counts(app)
+    await app.stop()
+    assert done == len(msgs), f"only {done} of {len(msgs)} messages handled"
+    return {"rate": len(msgs) / elapsed, "tickets": tickets, "outbox": outbox}
+
+
+async def receipt_latency(database_url: str, classifier: Any, n: int) -> float:
+    """Median ms from handing a request to the bot until its receipt is in the outbox."""
+    from sqlalchemy import func, select
+
+    from storage.models import OutboxMessage
+
+    app = await _fresh_app(database_url, classifier)
+    gw = app.gateway
+    problems = ["电梯又坏了 停在{}楼不动 麻烦物业处理一下", "楼道灯不亮了 黑咕隆咚的 谁来修一下",
+                "下水道堵了 污水往外冒 请尽快处理", "门禁坏了 谁都能进来 社区管管吧"]
+    times = []
+    for i in range(n):  # a new problem each time (a new ticket, its receipt)
+        sender, room = RESIDENTS[i % len(RESIDENTS)]
+        text = problems[i % len(problems)].format(i) + f" 第{i}次"
+        t = time.perf_counter()
+        inbound_id = await app.receive(gw.inbound(text, sender=sender, room=room))
+        times.append((time.perf_counter() - t) * 1000)
+        with app.sessions() as s:
+            assert s.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.cause_id == inbound_id))
+    await app.stop()
+    return statistics.median(times[5:])
+
+
+def jieba_rate(texts: list[str]) -> float:
+    import jieba
+
+    jieba.initialize()
+    t = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    return len(texts) / (time.perf_counter() - t)
+
+
+def bare_sqlite_rate(texts: list[str]) -> float:
+    """A bare insert+commit a message, on a file with the bot's own pragmas."""
+    path = Path(tempfile.mkdtemp(prefix="bench-bare-")) / "bare.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE m (id INTEGER PRIMARY KEY, sender TEXT, room TEXT, text TEXT)")
+    conn.commit()
+    t = time.perf_counter()
+    for i, text in enumerate(texts):
+        conn.execute("INSERT INTO m (sender, room, text) VALUES (?, ?, ?)", (f"r{i % 24}", "room-1", text))
+        conn.commit()
+    rate = len(texts) / (time.perf_counter() - t)
+    conn.close()
+    return rate
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def api_rate(database_url: str, classifier: Any, work: list[tuple[str, str, str]], clients: int) -> float:
+    """Messages a second over POST /api/sim/messages with ``clients`` concurrent clients
+    (each posts its share one after another, waiting for each answer)."""
+    import aiohttp
+
+    from bot.gateways.simulator import SimulatorGateway
+
+    port = _free_port()
+    app = await _fresh_app(database_url, classifier, SimulatorGateway(), port)
+    url = f"http://127.0.0.1:{port}/api/sim/messages"
+    shares = [work[i::clients] for i in range(clients)]
+
+    async def client(share: list[tuple[str, str, str]], http: aiohttp.ClientSession) -> None:
+        for sender, room, text in share:
+            async with http.post(url, json={"room": room, "sender": sender, "text": text}) as r:
+                assert r.status == 200, await r.text()
+                await r.json()
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
+        t = time.perf_counter()
+        await asyncio.gather(*(client(s, http) for s in shares))
+        elapsed = time.perf_counter() - t
+    await app.stop()
+    return len(work) / elapsed
+
+
+async def main(args: argparse.Namespace) -> None:
+    from domain.classifier import Classifier
+
+    classifier = Classifier(cache_dir=Path(tempfile.mkdtemp(prefix="bench-jieba-")))
+    work = workload(args.n, args.seed)
+    texts = [text for _, _, text in work]
+    figures: dict[str, list[float]] = {k: [] for k in (
+        "one", "flood", "jieba", "bare", "ratio_jieba", "ratio_bare", "receipt", "api1", "api8", "api_ratio")}
+    for run in range(args.runs):
+        one = await ingest(args.database_url, classifier, work, flood=False)
+        flood = await ingest(args.database_url, classifier, work, flood=True)
+        jr, br = jieba_rate(texts), bare_sqlite_rate(texts)
+        figures["one"].append(one["rate"])
+        figures["flood"].append(flood["rate"])
+        figures["jieba"].append(jr)
+        figures["bare"].append(br)
+        figures["ratio_jieba"].append(flood["rate"] / jr)
+        figures["ratio_bare"].append(flood["rate"] / br)
+        figures["receipt"].append(await receipt_latency(args.database_url, classifier, 60))
+        if not args.skip_api:
+            a1 = await api_rate(args.database_url, classifier, work[: args.api_n], 1)
+            a8 = await api_rate(args.database_url, classifier, work[: args.api_n], 8)
+            figures["api1"].append(a1)
+            figures["api8"].append(a8)
+            figures["api_ratio"].append(a8 / a1)
+        print(f"run {run + 1}: one at a time {one['rate']:,.0f}/s, flood {flood['rate']:,.0f}/s "
+              f"({flood['tickets']} tickets, {flood['outbox']} outbox rows), jieba {jr:,.0f}/s, "
+              f"bare sqlite {br:,.0f}/s, receipt {figures['receipt'][-1]:.2f} ms"
+              + (f", api 1 client {figures['api1'][-1]:,.0f}/s, 8 clients {figures['api8'][-1]:,.0f}/s"
+                 if not args.skip_api else ""), flush=True)
+
+    def med(key: str) -> float:
+        return statistics.median(figures[key]) if figures[key] else float("nan")
+
+    print(f"\ndatabase: {args.database_url or 'sqlite (temp file)'}; {args.n} messages, medians of {args.runs} runs")
+    print(f"ingest, one at a time:        {med('one'):8,.0f} msg/s")
+    print(f"ingest, a flood:              {med('flood'):8,.0f} msg/s   (target >= 2,000 SQLite, >= 500 PostgreSQL)")
+    print(f"raw jieba.lcut:               {med('jieba'):8,.0f} msg/s   flood/jieba = {med('ratio_jieba'):.3f}")
+    print(f"bare sqlite insert+commit:    {med('bare'):8,.0f} msg/s   flood/bare  = {med('ratio_bare'):.3f}")
+    print(f"receipt in the outbox:        {med('receipt'):8.2f} ms      (target <= 5 ms)")
+    if not args.skip_api:
+        print(f"simulator API, 1 client:      {med('api1'):8,.0f} msg/s")
+        print(f"simulator API, 8 clients:     {med('api8'):8,.0f} msg/s   ratio = {med('api_ratio'):.2f} (target >= 5)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=3000)
+    parser.add_argument("--api-n", type=int, default=800)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--skip-api", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    asyncio.run(main(args))

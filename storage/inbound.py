@@ -1,0 +1,58 @@
+"""Storing inbound messages and marking them handled, a batch at a time (the hot path of
+bot/inbox.py): one statement for many messages, no read-back of what was just stored."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import InboundMessage, InboxStatus
+
+Key = tuple[str, str]  # (gateway, message id): unique
+TABLE: Table = InboundMessage.__table__  # type: ignore[assignment]  # a mapped class's table is a Table
+
+
+def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[Key, int]:
+    """Insert the rows whose (gateway, message id) is not stored yet, in one statement; the
+    ids of those inserted, by key (a key stored before is missing: a redelivery). The caller
+    commits. ``rows`` must not repeat a key."""
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
+    if make is None:  # another database: one row at a time, a savepoint each
+        return _insert_one_by_one(session, rows)
+    table = TABLE
+    stmt = make(table).on_conflict_do_nothing(index_elements=["gateway", "message_id"]).returning(
+        table.c.id, table.c.gateway, table.c.message_id)
+    result = session.connection().execute(stmt, list(rows))
+    return {(gateway, message_id): id_ for id_, gateway, message_id in result.all()}
+
+
+def _insert_one_by_one(session: Session, rows: Sequence[dict[str, Any]]) -> dict[Key, int]:
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    ids: dict[Key, int] = {}
+    for row in rows:
+        try:
+            with session.begin_nested():
+                new_id = session.connection().execute(insert(TABLE).returning(TABLE.c.id), row).scalar_one()
+        except IntegrityError:
+            continue
+        ids[(row["gateway"], row["message_id"])] = new_id
+    return ids
+
+
+def mark_done(session: Session, ids: Sequence[int], now: datetime) -> None:
+    """Mark newly stored messages handled (their first attempt) in one statement."""
+    if not ids:
+        return
+    stmt = (update(InboundMessage).where(InboundMessage.id == bindparam("row_id"))
+            .values(status=InboxStatus.DONE, attempts=InboundMessage.attempts + 1, handled_at=now)
+            .execution_options(synchronize_session=False))
+    session.connection().execute(stmt, [{"row_id": i} for i in ids])
