@@ -90,7 +90,7 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
     # danger to people is no kind of chatter ("是不是哪家漏气了" is not advice between neighbours)
     chatter = kinds.check(norm) if kinds is not None and mode == "combined" and found is None else None
     evidence = list(rules.evidence) if mode != "model" else []
-    if pred is not None and mode == "combined" and sum(ch.isalpha() for ch in norm) <= T.short_letters:
+    if pred is not None and mode == "combined" and sum(map(str.isalpha, norm)) <= T.short_letters:
         pred = None  # too short for the model: the rules alone
         evidence.append("short:rules")
     if pred is None or mode == "rules":
@@ -130,6 +130,6 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
                 category = "care"
     elif alert:
         danger = "other"
-    return dataclasses.replace(
-        rules, category=category, urgent=urgent, tier=tier, alert=alert, danger=danger,
-        evidence=tuple(evidence), subject=about, summary=summary(norm, about), p_request=p)
+    return Classification(  # every field (dataclasses.replace is slow on the hot path)
+        category=category, urgent=urgent, evidence=tuple(evidence), score=rules.score, tier=tier, alert=alert,
+        danger=danger, subject=about, summary=summary(norm, about), p_request=p)

@@ -29,9 +29,9 @@ from .rules import base_normalize
 USER_DICT = Path(__file__).resolve().parent / "userdict.txt"
 
 # jieba's own splitting of a text into blocks it segments and the rest (jieba/__init__.py)
-_RE_HAN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)", re.U)
-_RE_SKIP = re.compile("(\r\n|\\s)", re.U)
-_RE_ENG = re.compile("[a-zA-Z0-9]", re.U)
+_RE_HAN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
+_RE_SKIP = re.compile("(\r\n|\\s)")
+_RE_ENG = re.compile("[a-zA-Z0-9]")
 
 _BASE_LOCK = threading.RLock()
 _USER_WORDS: list[tuple[str, int | None]] | None = None
