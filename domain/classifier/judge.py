@@ -35,6 +35,9 @@ class Tiers:
     sure_with_strong_rules: float = 0.3
     unsure: float = 0.6
     unsure_with_rules: float = 0.3
+    #: the rules call it a request and [ask] words (chatter.toml) ask someone to act: unsure when
+    #: p >= unsure_with_ask, whatever the other thresholds say (0: always)
+    unsure_with_ask: float = 0.0
     urgent: float = 0.5
     urgent_with_rules: float = 0.05
     alert: float = 0.2
@@ -105,7 +108,7 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
         p = pred.p_request
         tier = _tier(p, rules, T, mode, chatter)
         if tier == "none" and mode == "combined" and rules.category != "none" and kinds is not None \
-                and kinds.asks(norm):  # the rules' request, asked of someone who must act: a person looks
+                and p >= T.unsure_with_ask and kinds.asks(norm):  # the rules' request, asked of someone who must act: a person looks
             tier = "unsure"
             evidence.append("ask:unsure")
         if chatter is not None:
