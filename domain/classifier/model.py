@@ -103,12 +103,16 @@ class Model:
         # in the file: feature -> flat [output index, weight, output index, weight, ...];
         # here: feature -> the weights of all outputs, so scoring adds whole vectors (one dict
         # look-up per feature: twelve tables, one per output, were four times slower)
+        # The weights are rounded (a few thousand distinct values): each value is one shared
+        # float object, so the vectors point into a small pool that stays in the CPU's cache.
         k = len(self.outputs)
         self.weights: dict[str, tuple[float, ...]] = {}
+        pool: dict[float, float] = {0.0: 0.0}
         for f, flat in data["weights"].items():
-            v = [0.0] * k
+            v = [pool[0.0]] * k
             for j in range(0, len(flat), 2):
-                v[int(flat[j])] = float(flat[j + 1])
+                w = float(flat[j + 1])
+                v[int(flat[j])] = pool.setdefault(w, w)
             self.weights[f] = tuple(v)
         cal = data["calibration"]
         self.request_ab: tuple[float, float] = (float(cal["request"][0]), float(cal["request"][1]))
