@@ -1,5 +1,6 @@
-"""Raw rules compiled for matching: a trie of keywords, whole-token terms, regular
-expressions with a character prefilter, and the synonyms."""
+"""Raw rules compiled for matching: an Aho-Corasick automaton of the keywords (and of the
+literals the regular expressions need), whole-token terms, regular expressions with a literal or
+character prefilter, and the synonyms."""
 from __future__ import annotations
 
 import importlib
