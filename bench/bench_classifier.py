@@ -9,7 +9,10 @@ then in one run measures messages per second for
   * ``Classifier.classify`` (including its own normalisation + tokenisation, the rules,
     the learned model, the danger net and the chatter kinds: the whole classification),
 and start-up time: cold (no jieba cache: dictionary build), warm (cache file
-present, new process) and in-process (second Classifier).
+present, new process) and in-process (second Classifier), and memory: the resident set
+(RSS) of a new process after importing the classifier, after its first message (the
+dictionary is loaded lazily, at the first message), and after ``jieba.lcut`` too (one
+dictionary for the whole process: it should not grow).
 Target: classify throughput >= 0.5 x raw jieba throughput.
 """
 from __future__ import annotations
@@ -96,6 +99,32 @@ def _startup(cache_dir: str) -> float:
     return float(run.stdout.strip().splitlines()[-1])
 
 
+_RSS_CODE = """
+import logging, sys, jieba
+def rss():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) / 1024 for l in f if l.startswith("VmRSS"))
+jieba.setLogLevel(logging.WARNING)
+r0 = rss()
+from domain.classifier import Classifier
+clf = Classifier(cache_dir=sys.argv[1])
+r1 = rss()
+clf.classify("3号楼电梯坏了 能不能派人来看看")
+r2 = rss()
+jieba.lcut("3号楼电梯坏了 能不能派人来看看")
+print(r0, r1, r2, rss())
+"""
+
+
+def _memory(cache_dir: str) -> tuple[float, float, float, float]:
+    """RSS in MB of a new process: bare (python + jieba imported), after Classifier(),
+    after its first message, after a ``jieba.lcut`` too."""
+    run = subprocess.run([sys.executable, "-c", _RSS_CODE, cache_dir], cwd=REPO, capture_output=True,
+                         text=True, check=True)
+    bare, built, first, lcut = map(float, run.stdout.split())
+    return bare, built, first, lcut
+
+
 def _speeds(clf: Classifier, msgs: list[str]) -> tuple[float, float, float, float]:
     """Messages per second: raw jieba, classify (the whole judge: rules, model, danger net,
     chatter kinds), its tokenize alone, and the judge given the tokens."""
@@ -146,6 +175,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cold = _startup(tmp)    # builds jieba's prefix dictionary and writes the cache file
         warm = _startup(tmp)    # new process, cache file present
+        mem = _memory(tmp)
         t = time.perf_counter()
         clf = Classifier(cache_dir=tmp)
         first_in_process = time.perf_counter() - t
@@ -177,6 +207,9 @@ def main() -> int:
         "startup_warm_new_process_s": round(warm, 3),
         "startup_in_process_first_s": round(first_in_process, 3),
         "startup_in_process_second_s": round(second_in_process, 3),
+        "rss_bare_mb": round(mem[0], 1),
+        "rss_classifier_mb": round(mem[2], 1),
+        "rss_after_jieba_lcut_mb": round(mem[3], 1),
     }
     print(f"raw jieba.lcut:          {raw:10.0f} msgs/s")
     print(f"classify (incl. tokens): {full:10.0f} msgs/s   ratio {ratio:.2f} (target >= 0.5)")
@@ -184,6 +217,8 @@ def main() -> int:
     print(f"  of which tokenize:     {tok_rate:10.0f} msgs/s;  the judge given tokens {rules_rate:.0f} msgs/s")
     print(f"start-up: cold {cold:.2f}s (builds jieba cache), warm new process {warm:.2f}s, "
           f"in-process {first_in_process:.3f}s then {second_in_process:.3f}s")
+    print(f"memory (RSS, new process): bare {mem[0]:.0f} MB, Classifier() {mem[1]:.0f} MB, after its first "
+          f"message {mem[2]:.0f} MB (+{mem[2] - mem[0]:.0f}), after jieba.lcut too {mem[3]:.0f} MB")
     print("categories, tiers and alerts of the first 2000:", json.dumps(dict(sorted(cats.items())), ensure_ascii=False))
     if args.json:
         print(json.dumps(fig))

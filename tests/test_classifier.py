@@ -235,6 +235,35 @@ def test_private_tokenizer_does_not_leak(tmp_path, cache_dir):
     assert "锦鲤池塘" not in b.tokenize("锦鲤池塘漏了")
 
 
+def test_segmentation_is_jiebas_with_one_shared_dictionary(tmp_path, cache_dir):
+    """The classifier cuts exactly as a private jieba tokenizer with its words would (plain and
+    HMM), while jieba's own dictionary stays one for the process and free of those words."""
+    import jieba
+
+    from domain.classifier.tokenizer import user_words
+
+    c = Classifier(rules_path=_copy_rules(tmp_path), cache_dir=cache_dir, hmm=True)
+    c.add_keyword("other", "锦鲤池塘")
+    texts = [json.loads(line)["text"] for line in DEV.read_text(encoding="utf-8").splitlines()[:300]]
+    texts += ["锦鲤池塘漏了", "楼道灯坏了 abc123 x光机", "鲃鱼塘边上有人钓鱼 ", "12幢B区东门"]
+    c.tokenize("")  # the shared dictionary is loaded at the first message
+    private = jieba.Tokenizer()
+    private.FREQ = {k: v for k, v in jieba.dt.FREQ.items() if v}  # jieba's own words ...
+    for word in list(private.FREQ):
+        for i in range(1, len(word)):
+            private.FREQ.setdefault(word[:i], 0)  # ... with their prefixes, as jieba builds them
+    private.total, private.initialized = jieba.dt.total, True
+    for word, freq in user_words():
+        private.add_word(word, freq)
+    for word in c._rules.words:
+        private.add_word(word)
+    for text in texts:
+        norm = c.normalize(text)
+        assert c.tokenize(text) == private.lcut(norm, HMM=True), text
+        assert c._tk.cut(norm, hmm=False) == private.lcut(norm, HMM=False), text
+    assert "锦鲤池塘" not in jieba.lcut("锦鲤池塘漏了")  # the process's jieba: the same dictionary, not our words
+
+
 # --------------------------------------------------------------------------- command line
 
 

@@ -1,12 +1,16 @@
-"""Raw rules compiled for matching: a trie of keywords, whole-token terms, regular
-expressions with a character prefilter, and the synonyms."""
+"""Raw rules compiled for matching: an Aho-Corasick automaton of the keywords (and of the
+literals the regular expressions need), whole-token terms, regular expressions with a literal or
+character prefilter, and the synonyms."""
 from __future__ import annotations
 
 import importlib
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
+
+import ahocorasick
 
 from .rules import (
     REQUEST_CATEGORIES,
@@ -31,17 +35,27 @@ _sre_parser: Any = importlib.import_module("re._parser")
 class CompiledRules:
     settings: Scoring
     rules: list[Rule]
-    trie: Trie  # substring terms: term -> its key
+    #: one Aho-Corasick pass finds every substring term and every literal a regex rule needs:
+    #: matched string -> (its length, the term's key or None, regex rules that need it)
+    automaton: Any
     token_terms: set[str]  # whole-token terms
     by_term: dict[str, tuple[int, ...]]  # term key -> rule indexes
+    #: the common case apart: term key -> (rule index, shown key) of the rules made of that one
+    #: term alone in a group that cannot be negated (each occurrence fires); by_term_other: the rest
+    single: dict[str, tuple[tuple[int, str], ...]]
+    by_term_other: dict[str, tuple[int, ...]]
     regex_rules: tuple[int, ...]
     regex_by_char: dict[str, tuple[int, ...]]  # prefilter: char -> regex rules that need it
     regex_always: tuple[int, ...]  # regex rules without a prefilter
+    #: the characters of regex_by_char, as one pattern (which of them a message has: one findall)
+    regex_chars: re.Pattern[str] | None
     syn_trie: Trie  # variant -> canonical
     syn_first: frozenset[str]
     syn_map: dict[str, str]  # variant -> canonical, both normalised
     syn_rx: re.Pattern[str] | None  # every variant, longest first: one C-speed pass per message
     words: tuple[str, ...]  # words to add to the tokenizer
+    #: any of the settings' ask_words (one search instead of a loop)
+    ask_rx: re.Pattern[str] | None = None
     tie_rank: dict[str, int] = field(default_factory=dict)
     tie_sorted: tuple[str, ...] = REQUEST_CATEGORIES  # categories, the one winning ties first
 
@@ -92,6 +106,65 @@ def required_sets(pattern: str) -> tuple[frozenset[str], ...]:
     return tuple(dict.fromkeys(got for got in top if got is not None))
 
 
+def _best(sets: list[frozenset[str]]) -> frozenset[str] | None:
+    """The most selective of several required sets: the longest shortest string, then fewest."""
+    return max(sets, key=lambda s: (min(map(len, s)), -len(s)), default=None)
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Strings one of which every match of ``pattern`` contains, chosen to be rare (the longest
+    shortest string: "没人(管|扫)" -> {没人}; "(燃气|煤气).{0,4}味" -> {燃气, 煤气}), or None."""
+    c = _sre_constants
+
+    def seq(items: Any) -> list[frozenset[str]]:
+        out: list[frozenset[str]] = []
+        run: list[str] = []
+        for op, av in items:
+            if op is c.LITERAL:
+                run.append(chr(av))
+                continue
+            if run:
+                out.append(frozenset(["".join(run)]))
+                run = []
+            got = item(op, av)
+            if got:
+                out.append(got)
+        if run:
+            out.append(frozenset(["".join(run)]))
+        return out
+
+    def item(op: Any, av: Any) -> frozenset[str] | None:
+        if op is c.IN:
+            chars: set[str] = set()
+            for o, a in av:
+                if o is not c.LITERAL:  # ranges, categories, negation: give up
+                    return None
+                chars.add(chr(a))
+            return frozenset(chars) or None
+        if op is c.SUBPATTERN:
+            return _best(seq(av[-1]))
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+            lo, _hi, sub = av
+            return _best(seq(sub)) if lo >= 1 else None
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                got = _best(seq(alt))
+                if got is None:
+                    return None
+                out |= got
+            return frozenset(out)
+        return None
+
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    return _best(seq(parsed))
+
+
 def _apply_trie_replace(text: str, trie: Trie, first: frozenset[str]) -> str:
     if not trie or first.isdisjoint(text):
         return text
@@ -126,6 +199,24 @@ def _trie_insert(trie: Trie, word: str, value: str) -> None:
     node[END] = value
 
 
+def _automaton(terms: dict[str, str], by_literal: dict[str, list[int]]) -> Any:
+    """An Aho-Corasick automaton over the substring terms and the regex rules' literals."""
+    auto = ahocorasick.Automaton()
+    for text in terms.keys() | by_literal.keys():
+        auto.add_word(text, (len(text), terms.get(text), tuple(by_literal.get(text, ()))))
+    if not len(auto):
+        return _NoTerms()
+    auto.make_automaton()
+    return auto
+
+
+class _NoTerms:
+    """Stands in for an automaton with no strings (a rules file of regular expressions only)."""
+
+    def iter(self, text: str) -> Iterator[tuple[int, tuple[int, str | None, tuple[int, ...]]]]:
+        return iter(())
+
+
 class Compiler:
     def __init__(self, path: Path, settings: Scoring, synonyms: dict[str, str]):
         self.path = path
@@ -156,7 +247,7 @@ class Compiler:
 
     def compile(self, raw_rules: list[Rule]) -> CompiledRules:
         rules: list[Rule] = []
-        trie: Trie = {}
+        trie_terms: dict[str, str] = {}  # substring term text -> its key
         token_terms: set[str] = set()
         by_term: dict[str, list[int]] = {}
         regex_rules: list[int] = []
@@ -187,38 +278,62 @@ class Compiler:
                 if t.token_only:
                     token_terms.add(t.text)
                 else:
-                    _trie_insert(trie, t.text, t.key)
+                    trie_terms[t.text] = t.key
                 if idx not in by_term.get(t.key, ()):
                     by_term.setdefault(t.key, []).append(idx)
                 if len(t.text) > 1 and re.search(r"[\u4e00-\u9fff]", t.text):
                     words[t.text] = None
         by_char: dict[str, list[int]] = {}
         always: list[int] = []
+        by_literal: dict[str, list[int]] = {}
         for idx in regex_rules:
-            needs = rules[idx].needs
-            if needs is None:
+            rule = rules[idx]
+            lits = required_literals(rule.key[3:].translate(T2S))
+            if lits is not None and min(map(len, lits)) >= 2:
+                # a string the pattern needs (rarer than a character): found by the automaton;
+                # every character set the pattern needs is still checked before searching
+                rule.also = tuple(x for x in (rule.needs, *rule.also) if x is not None)
+                rule.needs = None
+                for lit in lits:
+                    by_literal.setdefault(lit, []).append(idx)
+            elif rule.needs is None:
                 always.append(idx)
             else:
-                for ch in needs:
+                for ch in rule.needs:
                     by_char.setdefault(ch, []).append(idx)
+        automaton = _automaton(trie_terms, by_literal)
+        single: dict[str, list[tuple[int, str]]] = {}
+        other: dict[str, list[int]] = {}
+        negatable = self.settings.negatable if self.settings.negator_window else ()
+        for key, idxs in by_term.items():
+            for idx in idxs:
+                rule = rules[idx]
+                if len(rule.terms) == 1 and rule.group not in negatable:
+                    single.setdefault(key, []).append((idx, rule.key))
+                else:
+                    other.setdefault(key, []).append(idx)
         tie_rank = {c: i for i, c in enumerate(self.settings.tie_order)}
         for c in REQUEST_CATEGORIES:
             tie_rank.setdefault(c, len(tie_rank))
         return CompiledRules(
             settings=self.settings,
             rules=rules,
-            trie=trie,
+            automaton=automaton,
             token_terms=token_terms,
             by_term={k: tuple(v) for k, v in by_term.items()},
+            single={k: tuple(v) for k, v in single.items()},
+            by_term_other={k: tuple(v) for k, v in other.items()},
             regex_rules=tuple(regex_rules),
             regex_by_char={k: tuple(v) for k, v in by_char.items()},
             regex_always=tuple(always),
+            regex_chars=re.compile("[" + "".join(map(re.escape, sorted(by_char))) + "]") if by_char else None,
             syn_trie=self.syn_trie,
             syn_first=self.syn_first,
             syn_map=self.syn_map,
             syn_rx=self.syn_rx,
             words=tuple(words),
             tie_rank=tie_rank,
+            ask_rx=re.compile("|".join(map(re.escape, self.settings.ask_words))) if self.settings.ask_words else None,
             tie_sorted=tuple(sorted(REQUEST_CATEGORIES, key=tie_rank.__getitem__)),
         )
 

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import ahocorasick
+
+from .compiler import required_literals
 
 DEFAULT_DANGER = Path(__file__).resolve().parent / "danger.toml"
 
@@ -28,6 +33,33 @@ class DangerNet:
     cancels: tuple[tuple[str, re.Pattern[str]], ...]
     now: re.Pattern[str] | None = None  # "happening now": cancels do not count
     clear: re.Pattern[str] | None = None  # an all-clear that counts even then
+    #: a prefilter: strings one of which each composition needs (Aho-Corasick: string ->
+    #: (kind, composition) numbers), and the compositions that have no such string
+    gates: Any = field(default=None, compare=False)
+    ungated: frozenset[tuple[int, int]] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.gates is not None:
+            return
+        auto = ahocorasick.Automaton()
+        by_lit: dict[str, list[tuple[int, int]]] = {}
+        ungated = set()
+        for k, (_kind, comps) in enumerate(self.kinds):
+            for c, parts in enumerate(comps):
+                sets = [x for x in (required_literals(rx.pattern) if not rx.flags & re.IGNORECASE else None
+                                    for rx in parts) if x]
+                if not sets:
+                    ungated.add((k, c))
+                    continue
+                best = max(sets, key=lambda s: (min(map(len, s)), -len(s)))
+                for lit in best:
+                    by_lit.setdefault(lit, []).append((k, c))
+        for lit, where in by_lit.items():
+            auto.add_word(lit, tuple(where))
+        if by_lit:
+            auto.make_automaton()
+        object.__setattr__(self, "gates", auto if by_lit else False)
+        object.__setattr__(self, "ungated", frozenset(ungated))
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> DangerNet:
@@ -65,8 +97,18 @@ class DangerNet:
 
     def check(self, norm: str) -> tuple[str, str] | None:
         """(kind, evidence) of the first composition that matches, unless a cancel does."""
-        for kind, comps in self.kinds:
-            for parts in comps:
+        if self.gates:
+            open_ = set(self.ungated)
+            for _, where in self.gates.iter(norm):
+                open_.update(where)
+            if not open_:
+                return None
+        else:
+            open_ = None
+        for k, (kind, comps) in enumerate(self.kinds):
+            for c, parts in enumerate(comps):
+                if open_ is not None and (k, c) not in open_:
+                    continue  # a string every match of it needs is missing
                 found = []
                 for rx in parts:
                     m = rx.search(norm)

@@ -44,7 +44,7 @@ from .rules import (
     parse_rules,
 )
 from .scoring import Classification, score
-from .tokenizer import default_cache_dir, new_tokenizer
+from .tokenizer import Segmenter, default_cache_dir, user_words
 
 __all__ = ["CATEGORIES", "DEFAULT_RULES", "REQUEST_CATEGORIES", "Classification", "Classifier", "RuleFileError",
            "default_cache_dir"]
@@ -63,7 +63,7 @@ class Classifier:
         self._extra: list[Rule] = []  # run-time keywords (staff in chat), kept across reload()
         self._removed: set[tuple[str, str]] = set()  # (group, key) of file rules switched off at run time
         self._raw: tuple[Path, Scoring, dict[str, str], list[Rule]] | None = None
-        self._tk = new_tokenizer(self.cache_dir)
+        self._tk = Segmenter(self.cache_dir, user_words())
         self._added_words: set[str] = set()
         self._rules: CompiledRules = self._load()  # raises RuleFileError if the file is bad
         self._staff_terms: tuple[str, ...] = ()
@@ -236,7 +236,7 @@ class Classifier:
 
     def tokenize(self, text: str) -> list[str]:
         """Normalise and segment; "".join(tokens) is the normalised text."""
-        return self._tk.lcut(self.normalize(text), HMM=self.hmm)
+        return self._tk.cut(self.normalize(text), self.hmm)
 
     # ---- classification
 

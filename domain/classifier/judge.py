@@ -35,6 +35,9 @@ class Tiers:
     sure_with_strong_rules: float = 0.3
     unsure: float = 0.6
     unsure_with_rules: float = 0.3
+    #: the rules call it a request and [ask] words (chatter.toml) ask someone to act: unsure when
+    #: p >= unsure_with_ask, whatever the other thresholds say (0: always)
+    unsure_with_ask: float = 0.0
     urgent: float = 0.5
     urgent_with_rules: float = 0.05
     alert: float = 0.2
@@ -90,7 +93,7 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
     # danger to people is no kind of chatter ("是不是哪家漏气了" is not advice between neighbours)
     chatter = kinds.check(norm) if kinds is not None and mode == "combined" and found is None else None
     evidence = list(rules.evidence) if mode != "model" else []
-    if pred is not None and mode == "combined" and sum(ch.isalpha() for ch in norm) <= T.short_letters:
+    if pred is not None and mode == "combined" and sum(map(str.isalpha, norm)) <= T.short_letters:
         pred = None  # too short for the model: the rules alone
         evidence.append("short:rules")
     if pred is None or mode == "rules":
@@ -105,7 +108,7 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
         p = pred.p_request
         tier = _tier(p, rules, T, mode, chatter)
         if tier == "none" and mode == "combined" and rules.category != "none" and kinds is not None \
-                and kinds.asks(norm):  # the rules' request, asked of someone who must act: a person looks
+                and p >= T.unsure_with_ask and kinds.asks(norm):  # the rules' request, asked of someone who must act: a person looks
             tier = "unsure"
             evidence.append("ask:unsure")
         if chatter is not None:
@@ -130,6 +133,6 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
                 category = "care"
     elif alert:
         danger = "other"
-    return dataclasses.replace(
-        rules, category=category, urgent=urgent, tier=tier, alert=alert, danger=danger,
-        evidence=tuple(evidence), subject=about, summary=summary(norm, about), p_request=p)
+    return Classification(  # every field (dataclasses.replace is slow on the hot path)
+        category=category, urgent=urgent, evidence=tuple(evidence), score=rules.score, tier=tier, alert=alert,
+        danger=danger, subject=about, summary=summary(norm, about), p_request=p)

@@ -29,6 +29,8 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import add
 from pathlib import Path
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "model.json"
@@ -45,12 +47,11 @@ def features(tokens: list[str]) -> list[str]:
     norm = joined.translate(_DIGITS)
     if norm != joined:
         tokens = [t.translate(_DIGITS) for t in tokens]
-    found = dict.fromkeys(["w:" + w for w in map(str.strip, tokens) if w])
     text = " ".join(norm.split())
-    n = len(text)
-    found.update(dict.fromkeys(text))
-    found.update(dict.fromkeys([text[i:i + 2] for i in range(n - 1)]))
-    found.update(dict.fromkeys([text[i:i + 3] for i in range(n - 2)]))
+    pairs = list(map(add, text, text[1:]))
+    # one C-level pass, first occurrence kept: words, then characters, pairs, triples
+    found = dict.fromkeys(chain(["w:" + w for w in map(str.strip, tokens) if w], text, pairs,
+                                map(add, pairs, text[2:])))
     found.pop(" ", None)
     return list(found)
 
@@ -100,13 +101,18 @@ class Model:
         self.categories: list[str] = list(data["categories"])
         self.intercepts: list[float] = [float(x) for x in data["intercepts"]]
         # in the file: feature -> flat [output index, weight, output index, weight, ...];
-        # here: feature -> the weights of all outputs, so scoring adds whole vectors
+        # here: feature -> the weights of all outputs, so scoring adds whole vectors (one dict
+        # look-up per feature: twelve tables, one per output, were four times slower)
+        # The weights are rounded (a few thousand distinct values): each value is one shared
+        # float object, so the vectors point into a small pool that stays in the CPU's cache.
         k = len(self.outputs)
         self.weights: dict[str, tuple[float, ...]] = {}
+        pool: dict[float, float] = {0.0: 0.0}
         for f, flat in data["weights"].items():
-            v = [0.0] * k
+            v = [pool[0.0]] * k
             for j in range(0, len(flat), 2):
-                v[int(flat[j])] = float(flat[j + 1])
+                w = float(flat[j + 1])
+                v[int(flat[j])] = pool.setdefault(w, w)
             self.weights[f] = tuple(v)
         cal = data["calibration"]
         self.request_ab: tuple[float, float] = (float(cal["request"][0]), float(cal["request"][1]))
@@ -136,13 +142,11 @@ class Model:
     def raw_scores(self, feats: list[str]) -> tuple[list[float], int]:
         """Linear scores of every output (before calibration) for a message's ``features()``,
         and how many of them the model knows."""
-        get = self.weights.get
-        vecs = [v for v in map(get, feats) if v is not None]
-        scale = 1.0 / math.sqrt(len(feats)) if feats else 0.0
+        vecs = list(filter(None, map(self.weights.get, feats)))  # a vector is never empty
         if not vecs:
             return list(self.intercepts), 0
-        sums = map(sum, zip(*vecs))
-        return [b + scale * t for b, t in zip(self.intercepts, sums)], len(vecs)
+        scale = 1.0 / math.sqrt(len(feats))
+        return [b + scale * t for b, t in zip(self.intercepts, map(sum, zip(*vecs)))], len(vecs)
 
     def explain(self, tokens: list[str], output: str = "request", top: int = 5) -> list[tuple[str, float]]:
         """The features that pushed ``output`` most (either way), as (feature, weight)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .compiler import END, CompiledRules
+from .compiler import CompiledRules
 from .lexicon import Lexicon
 from .rules import REQUEST_CATEGORIES, Scoring
 from .subjects import subject
@@ -47,26 +47,25 @@ class Classification:
 def score(R: CompiledRules, tokens: list[str], lexicon: Lexicon | None) -> Classification:
     """Classify a message already normalised and segmented ("".join(tokens) is its text)."""
     norm = "".join(tokens)
-    fired = _fired_terms(R, norm, _term_hits(R, norm, tokens)) + _fired_patterns(R, norm)
+    hits, literal_rules = _term_hits(R, norm, tokens)
+    fired = _fired_terms(R, norm, hits) + _fired_patterns(R, norm, literal_rules)
     return _decide(R, norm, tokens, _counted(R, fired), lexicon)
 
 
-def _term_hits(R: CompiledRules, norm: str, tokens: list[str]) -> Hits:
-    """Every occurrence of every term: substrings through the trie, whole tokens by set."""
+def _term_hits(R: CompiledRules, norm: str, tokens: list[str]) -> tuple[Hits, set[int]]:
+    """Every occurrence of every term (substrings: one Aho-Corasick pass; whole tokens by set),
+    and the regex rules whose required literal occurs (found by the same pass)."""
     hits: Hits = {}
-    trie = R.trie
-    n = len(norm)
-    for i in range(n):
-        node = trie.get(norm[i])
-        j = i + 1
-        while node is not None:
-            t = node.get(END)
-            if t is not None:
-                hits.setdefault(t, []).append((i, j))
-            if j >= n:
-                break
-            node = node.get(norm[j])
-            j += 1
+    literal_rules: set[int] = set()
+    for end, (length, key, rx) in R.automaton.iter(norm):
+        if key is not None:
+            occ = hits.get(key)
+            if occ is None:
+                hits[key] = [(end + 1 - length, end + 1)]
+            else:
+                occ.append((end + 1 - length, end + 1))
+        if rx:
+            literal_rules.update(rx)
     if R.token_terms:
         pos = 0
         for tok in tokens:
@@ -74,7 +73,7 @@ def _term_hits(R: CompiledRules, norm: str, tokens: list[str]) -> Hits:
             if tok in R.token_terms:
                 hits.setdefault("=" + tok, []).append((pos, end))
             pos = end
-    return hits
+    return hits, literal_rules
 
 
 def _negated(norm: str, start: int, S: Scoring) -> bool:
@@ -89,22 +88,29 @@ def _fired_terms(R: CompiledRules, norm: str, hits: Hits) -> list[Fired]:
     """Keyword rules whose terms all occur (not negated, for the groups that can be)."""
     S = R.settings
     rules = R.rules
+    fired: list[Fired] = []
+    single = R.single
+    other = R.by_term_other
     cand: set[int] = set()
-    for k in hits:
-        cand.update(R.by_term.get(k, ()))
+    for k, occ in hits.items():
+        for idx, key in single.get(k, ()):  # one keyword, not negatable: its every occurrence
+            fired.extend([(s, e, idx, key) for s, e in occ])
+        got = other.get(k)
+        if got:
+            cand.update(got)
     negatable = S.negatable
     check_negation = bool(S.negator_window)
-    fired: list[Fired] = []
     for idx in cand:
         rule = rules[idx]
+        negate = check_negation and rule.group in negatable
         first = None
         ok = True
-        negate = check_negation and rule.group in negatable
         for t in rule.terms:
-            occ = hits.get(t.key)
-            if occ is None:
+            found = hits.get(t.key)
+            if found is None:
                 ok = False
                 break
+            occ = found
             if negate:
                 occ = [o for o in occ if not _negated(norm, o[0], S)]
                 if not occ:
@@ -121,26 +127,31 @@ def _fired_terms(R: CompiledRules, norm: str, hits: Hits) -> list[Fired]:
     return fired
 
 
-def _fired_patterns(R: CompiledRules, norm: str) -> list[Fired]:
-    """Regular-expression rules that match, skipping those whose required characters are absent."""
+def _fired_patterns(R: CompiledRules, norm: str, literal_rules: set[int]) -> list[Fired]:
+    """Regular-expression rules that match, searching only those whose required literal
+    (``literal_rules``) or required characters occur."""
     rules = R.rules
-    rx_cand = set(R.regex_always)
-    by_char = R.regex_by_char
+    rx_cand = literal_rules
+    rx_cand.update(R.regex_always)
+    if R.regex_chars is not None:
+        by_char = R.regex_by_char
+        for ch in set(R.regex_chars.findall(norm)):
+            rx_cand.update(by_char[ch])
+    if not rx_cand:
+        return []
     chars = set(norm)
-    for ch in chars:
-        got = by_char.get(ch)
-        if got:
-            rx_cand.update(got)
     fired: list[Fired] = []
     for idx in sorted(rx_cand):
         rule = rules[idx]
         if rule.regex is None:
             continue
-        if any(chars.isdisjoint(x) for x in rule.also):  # a part the pattern needs is missing: no search
-            continue
-        m = rule.regex.search(norm)
-        if m:
-            fired.append((m.start(), m.end(), idx, m.group(0) or rule.key))
+        for x in rule.also:
+            if chars.isdisjoint(x):  # a part the pattern needs is missing: no search
+                break
+        else:
+            m = rule.regex.search(norm)
+            if m:
+                fired.append((m.start(), m.end(), idx, m.group(0) or rule.key))
     return fired
 
 
@@ -156,14 +167,21 @@ def _counted(R: CompiledRules, fired: list[Fired]) -> dict[int, tuple[int, str]]
         return by_rule
     spans_by_group: dict[str, list[tuple[int, int, int]]] = {}
     for s, e, idx, _ in fired:
-        if rules[idx].regex is None:
-            spans_by_group.setdefault(rules[idx].group, []).append((s, e, idx))
+        rule = rules[idx]
+        if rule.regex is None:
+            spans_by_group.setdefault(rule.group, []).append((s, e, idx))
     for s, e, idx, shown in sorted(fired):
-        group_spans = spans_by_group.get(rules[idx].group, ())
-        if len(group_spans) > 1 and any(
-                s2 <= s and e <= e2 and (e2 - s2) > (e - s) and i2 != idx for s2, e2, i2 in group_spans):
+        if idx in by_rule:  # counted already (at an earlier place)
             continue
-        if idx not in by_rule:
+        group_spans = spans_by_group.get(rules[idx].group, ())
+        if len(group_spans) > 1:
+            width = e - s
+            for s2, e2, i2 in group_spans:
+                if s2 <= s and e <= e2 and (e2 - s2) > width and i2 != idx:
+                    break  # inside a longer keyword of the same group: does not count here
+            else:
+                by_rule[idx] = (s, shown)
+        else:
             by_rule[idx] = (s, shown)
     return by_rule
 
@@ -196,7 +214,7 @@ def _decide(R: CompiledRules, norm: str, tokens: list[str], by_rule: dict[int, t
     best = next(c for c in R.tie_sorted if cat_scores[c] == best_score)
     urgent_signal = urgent_score >= S.urgent_threshold
     total = best_score + min(cue, S.cue_max) + cancel + (S.urgent_bonus if urgent_signal else 0.0)
-    if best in S.ask_only and not any(w in norm for w in S.ask_words):
+    if best in S.ask_only and (R.ask_rx is None or R.ask_rx.search(norm) is None):
         total -= S.ask_penalty
         evidence.append((n, f"ask:{best}(-{S.ask_penalty:g})"))
     if best_score >= S.min_topic and total >= S.threshold:
@@ -225,7 +243,7 @@ def _with_lexicon(lexicon: Lexicon, tokens: list[str], cat_scores: dict[str, flo
                   weight: float, evidence: list[tuple[int, str]], n: int) -> str:
     """Where the rules are unsure (the best two categories within half of ``weight``, or no
     topic word), rule scores plus the lexicon's probability times ``weight`` choose."""
-    ranked = sorted((cat_scores.get(c, 0.0) for c in REQUEST_CATEGORIES), reverse=True)
+    ranked = sorted([cat_scores.get(c, 0.0) for c in REQUEST_CATEGORIES], reverse=True)
     if category != "other" and ranked[0] - ranked[1] > weight / 2:
         return category
     p = lexicon.posterior(tokens)

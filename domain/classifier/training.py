@@ -431,12 +431,13 @@ def metrics(rows: Sequence[dict], tiers: dict[str, float]) -> dict[str, float]:
 
 def cross_validate(examples: list[dict], feats: Sequence[list[str]] | None = None,
                    tokenize: Callable[[str], list[str]] | None = None,
-                   log: Callable[[str], None] | None = None) -> list[dict]:
+                   log: Callable[[str], None] | None = None, only: Sequence[str] | None = None) -> list[dict]:
     """Grouped by ``source``: for each source, train on the others and score it. Returns the
-    examples' scored rows (with ``source``), each scored by a model that never saw its file."""
+    examples' scored rows (with ``source``), each scored by a model that never saw its file.
+    ``only``: hold out (and score) only these sources; the others are always trained on."""
     if feats is None:
         feats = featurize(examples, tokenize)
-    sources = sorted({e.get("source", "?") for e in examples})
+    sources = sorted({e.get("source", "?") for e in examples} & set(only or [e.get("source", "?") for e in examples]))
     out: list[dict] = []
     for s in sources:
         tr = [i for i, e in enumerate(examples) if e.get("source", "?") != s]
@@ -527,6 +528,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="skip the grouped cross-validation; tiers from inner folds")
     ap.add_argument("--cv-only", action="store_true", help="measure only, write nothing")
     ap.add_argument("--rows", metavar="PATH", help="write the out-of-fold scored rows (JSON Lines) here")
+    ap.add_argument("--held-out", metavar="NAME", nargs="*",
+                    help="with --cv-only --rows: score only these files (by name), each by a model trained on "
+                         "every other file (for domain/classifier/tuning.py)")
     args = ap.parse_args(argv)
 
     try:
@@ -556,6 +560,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(examples)} examples from {len(files)} files{' and the database' if args.db else ''}; "
           f"features in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     tiers = None
+    if args.cv_only and args.rows and args.held_out:
+        rows = cross_validate(examples, feats, log=lambda s: print(s, file=sys.stderr), only=args.held_out)
+        with open(args.rows, "w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        return 0
     if not args.no_cv and len({e['source'] for e in examples}) >= 3:
         result = evaluate(examples, feats, log=lambda s: print(s, file=sys.stderr))
         print(format_report(result))
