@@ -86,7 +86,7 @@ class LazyClassifier:
     def warm(self) -> None:
         def load() -> None:
             try:
-                self.get()
+                self.get().tokenize("楼道灯坏了")  # and jieba's dictionary, shared by the process
             except Exception:  # the first message that needs it tries again, and fails visibly
                 log.exception("could not load the classifier")
 
