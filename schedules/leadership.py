@@ -15,12 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import Connection, Engine, text
 
-if TYPE_CHECKING:
-    from schedules.jobqueue import JobQueue
+from kernel.config import Settings
+
+
+class LedQueue(Protocol):
+    """What the watch needs of the job queue (schedules/jobqueue.py JobQueue)."""
+
+    settings: Settings
+    started: bool
+
+    def stop_leading(self) -> None: ...
+    def resync(self) -> None: ...
+    async def lead(self) -> None: ...
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +118,7 @@ class Leadership:
         self._drop()
 
 
-async def keep_leading(jobs: JobQueue, lead: Leadership) -> None:
+async def keep_leading(jobs: LedQueue, lead: Leadership) -> None:
     """A job queue's watch: take over when the leader is gone, step down when the lock's
     connection is lost; while leading, follow tables other processes change."""
     ticks = 0

@@ -78,7 +78,7 @@ class Console:
             web.post(ROOT + "/tickets/{number:\\d+}/reply", p.reply),
             web.get(ROOT + "/stats", p.stats),
             *guide_routes(GuidePages(self)),
-            *TicketActions(self, p).routes(), *live.routes(), *RulesPage(self).routes(),
+            *TicketActions(self, p._act).routes(), *live.routes(), *RulesPage(self).routes(),
             *Transfer(self).routes(),
         ])
         server.add_routes(PendingPages(self).routes() + LedgerPages(self).routes() + NoticePages(self).routes())

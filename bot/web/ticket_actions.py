@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from aiohttp_session import Session as WebSession
@@ -26,8 +27,9 @@ from kernel import texts as T
 from storage.models import EventKind, Person, Ticket, TicketEvent
 from storage.outbox import Speaker
 
-if TYPE_CHECKING:
-    from bot.web.pages import Pages
+#: the ticket page's way to run an action (bot/web/pages.py Pages._act): CSRF, the viewer,
+#: the ticket in scope, one unit of work, then back to the ticket with the message
+Act = Callable[..., Awaitable[web.StreamResponse]]
 
 
 def category_choices() -> list[tuple[str, str]]:
@@ -48,9 +50,9 @@ def _closed(ticket: Ticket, action: str) -> tuple[str, str]:
 
 
 class TicketActions:
-    def __init__(self, console: Shell, pages: Pages) -> None:
+    def __init__(self, console: Shell, act: Act) -> None:
         self.c = console
-        self.pages = pages
+        self.act = act
         self.clock = console.host.clock
 
     def routes(self) -> list[web.RouteDef]:
@@ -74,7 +76,7 @@ class TicketActions:
             if target is None:
                 return "", T.HANDED_UP_NOBODY.format(number=ticket.number)
             return T.CONSOLE_HANDED_UP.format(role=wf.role_name(target), name=target.name), ""
-        return await self.pages._act(request, websession, uid, act)
+        return await self.act(request, websession, uid, act)
 
     @login_required
     async def recategorise(self, request: web.Request, websession: WebSession, uid: int) -> web.StreamResponse:
@@ -92,7 +94,7 @@ class TicketActions:
             old = corrections.recategorise(session, self.clock, ticket, actor, code)
             return T.RECATEGORISED_OK.format(number=ticket.number, old=T.CATEGORY_NAMES.get(old, old),
                                              new=T.CATEGORY_NAMES[code]), ""
-        return await self.pages._act(request, websession, uid, act)
+        return await self.act(request, websession, uid, act)
 
     @login_required
     async def not_request(self, request: web.Request, websession: WebSession, uid: int) -> web.StreamResponse:
@@ -101,7 +103,7 @@ class TicketActions:
             if not wf.can_act(actor, ticket):
                 return "", T.CONSOLE_NOT_ALLOWED
             return self._not_request(session, actor, ticket)
-        return await self.pages._act(request, websession, uid, act)
+        return await self.act(request, websession, uid, act)
 
     def _not_request(self, session: Session, actor: Person, ticket: Ticket) -> tuple[str, str]:
         if not corrections.close_not_request(session, Speaker(session, self.clock), self.clock, ticket, actor):

@@ -31,7 +31,7 @@ from kernel import texts as T
 from storage.models import Community
 
 if TYPE_CHECKING:
-    from domain.ledger_transfer import ImportReport
+    from domain.workbook.transfer import ImportReport
 
 KEEP_SECONDS = 24 * 3600
 
@@ -82,7 +82,7 @@ class Transfer:
                 found = self._community(session, uid)
                 if found is None:
                     return None
-                from domain.ledger_transfer import (
+                from domain.workbook.transfer import (
                     export_ledger,  # openpyxl: loaded when first used
                 )
 
@@ -142,8 +142,8 @@ class Transfer:
         raise web.HTTPFound(f"{ROOT}/transfer")
 
     def _run(self, session: Session, uid: int, path: Path, step: str) -> ImportReport | None:
-        """``step`` of domain/ledger_transfer.py (check_import / apply_import) for the viewer's community."""
-        from domain import ledger_transfer  # openpyxl: loaded when first used
+        """``step`` of domain/workbook/transfer.py (check_import / apply_import) for the viewer's community."""
+        from domain.workbook import transfer as ledger_transfer  # openpyxl: loaded when first used
 
         found = self._community(session, uid)
         if found is None:
