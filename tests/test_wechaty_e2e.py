@@ -334,7 +334,9 @@ async def test_lianhu_run_answers_in_the_building_group(tmp_path) -> None:
             # suspect), so the test allows 60 s and prints the bot's log when even that is not enough
             await asyncio.to_thread(proc.wait, 60)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"no exit 60 s after Ctrl+C\n--- lianhu run output:\n{_output(tmp_path)[-6000:]}") from None
+            proc.send_signal(signal.SIGUSR1)  # the bot writes every thread's stack to its log
+            await asyncio.sleep(2)
+            raise AssertionError(f"no exit 60 s after Ctrl+C\n--- lianhu run output:\n{_output(tmp_path)[-12000:]}") from None
         assert proc.returncode == 0, _output(tmp_path)
     finally:
         if proc is not None:

@@ -76,6 +76,11 @@ async def serve(settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
+    import faulthandler
+    import signal
+
+    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID`: every thread's stack to stderr (a bot that hangs)
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
 
     settings = settings_from(args)
     _logging(settings)
