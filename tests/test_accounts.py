@@ -184,7 +184,7 @@ def test_three_accounts_send_a_notice_to_every_group_once_through_a_kill_and_job
     for bot in everyone:
         bot.start()
     wait_for(lambda: all(b.ready() for b in everyone), 90, "the three accounts to start", everyone)
-    wait_for(lambda: len(job_runs(marks)) == 1, 10, "the leader to run the job due at start", everyone)
+    wait_for(lambda: len(job_runs(marks)) == 1, 30, "the leader to run the job due at start", everyone)
     [(_, leader_pid)] = job_runs(marks)
     [leader] = [b for b in everyone if b.pids[0] == leader_pid]  # it is the one killed below
     others = [b for b in everyone if b is not leader]

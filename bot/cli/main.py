@@ -80,7 +80,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     import signal
 
     if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID`: every thread's stack to stderr (a bot that hangs)
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+        try:
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
+        except (OSError, ValueError, AttributeError):  # stderr is no file (e.g. captured in tests)
+            pass
 
     settings = settings_from(args)
     _logging(settings)
