@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.gateways.testing import TestGateway
@@ -102,6 +103,15 @@ class Harness:
 
     async def image(self, *, sender: str, room: str | None = None, mention_bot: bool = False) -> list[Outbound]:
         return await self.say("", sender=sender, room=room, kind=Kind.IMAGE, mention_bot=mention_bot)
+
+
+@pytest.fixture
+def session(db_url: str) -> Iterator[Session]:
+    """A session on a migrated database of each backend (for tests of domain functions)."""
+    engine = db.make_engine(db_url)
+    with db.session_factory(engine)() as s:
+        yield s
+    engine.dispose()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 respected, declines honoured, badly linked households re-proposed; staff accept all or part."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from domain import matching
 from kernel.clock import FrozenClock
-from storage import db, repo
+from storage import repo
 from storage.models import (
     Building,
     Community,
@@ -26,14 +25,6 @@ from storage.models import (
 from tests.conftest import texts_to
 
 NOW = datetime(2026, 11, 23, 2, 0)
-
-
-@pytest.fixture
-def session(db_url: str) -> Iterator[Session]:
-    engine = db.make_engine(db_url)
-    with db.session_factory(engine)() as s:
-        yield s
-    engine.dispose()
 
 
 class Town:

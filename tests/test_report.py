@@ -1,7 +1,6 @@
 """The month's figures on a small known ledger, every one worked out by hand below."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,7 +9,6 @@ from sqlalchemy.orm import Session
 from domain.reports.month import month_report, parse_month
 from kernel.clock import FrozenClock
 from kernel.config import Settings
-from storage import db
 from storage.models import (
     Building,
     ColourChange,
@@ -32,14 +30,6 @@ CLOCK = FrozenClock(datetime(2026, 12, 5, 2, 0))  # "now" is 2026-12-05 10:00 in
 def L(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
     """A local (Shanghai) time in 2026 as stored (naive UTC)."""
     return CLOCK.to_utc(datetime(2026, month, day, hour, minute))
-
-
-@pytest.fixture
-def session(db_url: str) -> Iterator[Session]:
-    engine = db.make_engine(db_url)
-    with db.session_factory(engine)() as s:
-        yield s
-    engine.dispose()
 
 
 def build(s: Session) -> dict[str, object]:

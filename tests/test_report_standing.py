@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,7 +15,6 @@ from domain import ledger
 from domain.reports import standing
 from kernel.clock import FrozenClock
 from kernel.config import Settings
-from storage import db
 from storage.models import (
     Building,
     ChangeStatus,
@@ -33,14 +31,6 @@ from storage.models import (
 
 CLOCK = FrozenClock(datetime(2026, 12, 5, 2, 0))
 START = datetime(2026, 9, 1)
-
-
-@pytest.fixture
-def session(db_url: str) -> Iterator[Session]:
-    engine = db.make_engine(db_url)
-    with db.session_factory(engine)() as s:
-        yield s
-    engine.dispose()
 
 
 def build(s: Session, rng: random.Random) -> None:
