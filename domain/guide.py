@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from domain.classifier.tokenizer import shared_dictionary
+from domain.guide_sound import SoundFixer
 from domain.guide_vocab import ELSEWHERE, EDGE_WORDS, OPINION, PROBLEM, PROCEDURE, QUESTION, STOPWORDS, SYNONYMS
 from kernel import texts as T
 from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
@@ -75,10 +77,12 @@ def _strip_edges(token: str) -> str:
     return token
 
 
-def terms(tokenize: Tokenize, text: str) -> list[str]:
-    """The topic terms of a text: tokens without stopwords, and the bigrams of long tokens."""
+def terms(tokenize: Tokenize, text: str, fix: SoundFixer | None = None) -> list[str]:
+    """The topic terms of a text: tokens without stopwords, and the bigrams of long tokens
+    (homophones of the guide's topic words put right first when ``fix`` is given)."""
     out: list[str] = []
-    for raw in tokenize(normalize(text)):
+    tokens = tokenize(normalize(text))
+    for raw in (fix.fix(tokens) if fix is not None else tokens):
         token = _strip_edges(raw.strip())
         if not token or token in STOPWORDS or not any(ch.isalnum() for ch in token):
             continue
@@ -91,7 +95,7 @@ def terms(tokenize: Tokenize, text: str) -> list[str]:
 _CLAUSE = re.compile(r"[,,。!!;;\n]+")
 
 
-def term_shares(tokenize: Tokenize, text: str) -> dict[str, float]:
+def term_shares(tokenize: Tokenize, text: str, fix: SoundFixer | None = None) -> dict[str, float]:
     """How much each term counts towards confidence: fully in a clause that asks (has a question
     word), ``CONTEXT_SHARE`` in the story around it ("我奶奶下个月满八十了,她腿脚不方便, …")."""
     clauses = [c for c in _CLAUSE.split(text) if c.strip()]
@@ -100,7 +104,7 @@ def term_shares(tokenize: Tokenize, text: str) -> dict[str, float]:
         return {}
     shares: dict[str, float] = {}
     for clause, asks in zip(clauses, asking):
-        for t in terms(tokenize, clause):
+        for t in terms(tokenize, clause, fix):
             shares[t] = max(shares.get(t, 0.0), 1.0 if asks else CONTEXT_SHARE)
     return shares
 
@@ -182,6 +186,7 @@ class Index:
     bm25: BM25
     texts: list[str]  # each entry's title and answer, normalised (for ``ELSEWHERE``)
     title_terms: list[set[str]]
+    fix: SoundFixer | None = None
 
     @classmethod
     def build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry]) -> Index:
@@ -191,17 +196,21 @@ class Index:
             title = terms(tokenize, e.title)
             asks = [t for ask in e.asks for t in terms(tokenize, str(ask))]
             docs.append(title + title + asks + terms(tokenize, e.answer))
+        title_terms = [set(terms(tokenize, e.title)) for e in entries]
+        vocab = [set(d) for d in docs]
+        topic = set().union(*title_terms, SYNONYMS.values(), *(e.tags for e in entries))
+        fix = SoundFixer(topic, set().union(*vocab), shared_dictionary()[0], STOPWORDS)
         return cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
-                   [set(d) for d in docs], BM25(docs), texts, [set(terms(tokenize, e.title)) for e in entries])
+                   vocab, BM25(docs), texts, title_terms, fix)
 
     def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
         """Every entry with a score, best first."""
-        query = terms(tokenize, text)
+        query = terms(tokenize, text, self.fix)
         if not query or not self.ids:
             return []
         scores = self.bm25.scores(query)
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
-        share = term_shares(tokenize, text)
+        share = term_shares(tokenize, text, self.fix)
         weight = {t: self.bm25.weight(t) * share.get(t, 1.0) for t in set(query)}
         total = sum(weight.values())
         question, terse = is_question(text), is_terse(text)
