@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.classifier.tokenizer import shared_dictionary
+from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
 from domain.guide_vocab import ELSEWHERE, EDGE_WORDS, OPINION, PROBLEM, PROCEDURE, QUESTION, STOPWORDS, SYNONYMS
 from kernel import texts as T
@@ -90,6 +91,17 @@ def terms(tokenize: Tokenize, text: str, fix: SoundFixer | None = None) -> list[
         if len(token) >= 3:
             out.extend(p for p in (token[i:i + 2] for i in range(len(token) - 1)) if p not in STOPWORDS)
     return out
+
+
+_NOT_TOPIC = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
+
+
+def char_pairs(text: str) -> frozenset[str]:
+    """The pairs of neighbouring characters of a text (normalised), each clause apart."""
+    out: set[str] = set()
+    for part in _NOT_TOPIC.split(normalize(text)):
+        out.update(part[i:i + 2] for i in range(len(part) - 1))
+    return frozenset(out)
 
 
 _CLAUSE = re.compile(r"[,,。!!;;\n]+")
@@ -166,6 +178,9 @@ class Match:
     terse: bool = False  # a few words naming a topic ("社区办公时间"): a question if they name it well
     elsewhere: bool = False  # names a service the entry does not (护照, 公积金 ...: ``ELSEWHERE``)
     title_cover: float = 0.0  # share of the question's topic weight found in the entry's title
+    unknown: float = 0.0  # share of the question's topic weight in terms no entry knows
+    second_confidence: float = 0.0  # the second best entry's confidence
+    ask_overlap: float = 0.0  # the most of the question's character pairs found in one of the entry's asks
 
     @property
     def sure(self) -> bool:
@@ -187,6 +202,8 @@ class Index:
     texts: list[str]  # each entry's title and answer, normalised (for ``ELSEWHERE``)
     title_terms: list[set[str]]
     fix: SoundFixer | None = None
+    ask_pairs: list[list[frozenset[str]]] | None = None  # character pairs of each entry's title and asks
+    gate: Gate | None = None  # the learned decision (domain/guide_gate.py); None: the hand rules
 
     @classmethod
     def build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry]) -> Index:
@@ -200,8 +217,9 @@ class Index:
         vocab = [set(d) for d in docs]
         topic = set().union(*title_terms, SYNONYMS.values(), *(e.tags for e in entries))
         fix = SoundFixer(topic, set().union(*vocab), shared_dictionary()[0], STOPWORDS)
+        pairs = [[char_pairs(a) for a in [e.title, *map(str, e.asks)]] for e in entries]
         return cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
-                   vocab, BM25(docs), texts, title_terms, fix)
+                   vocab, BM25(docs), texts, title_terms, fix, pairs, default_gate())
 
     def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
         """Every entry with a score, best first."""
@@ -217,6 +235,10 @@ class Index:
         elsewhere = [m.group() for m in ELSEWHERE.finditer(normalize(text))]
         best = scores[order[0]]
         second = scores[order[1]] if len(order) > 1 else 0.0
+        unknown = sum(w for t, w in weight.items() if t not in self.bm25.idf) / total if total else 0.0
+        second_conf = (sum(w for t, w in weight.items() if t in self.vocab[order[1]]) / total
+                       if total and len(order) > 1 else 0.0)
+        q_pairs = char_pairs(text)
         out = []
         for rank, i in enumerate(order):
             if scores[i] <= 0:
@@ -228,8 +250,15 @@ class Index:
                              found / total if total else 0.0, margin, question, terse,
                              bool(elsewhere) and in_title < ELSEWHERE_TITLE * total
                              and any(w not in self.texts[i] for w in elsewhere),
-                             in_title / total if total else 0.0))
+                             in_title / total if total else 0.0, unknown,
+                             second_conf if rank == 0 else 0.0,
+                             self._overlap(q_pairs, i) if rank == 0 else 0.0))
         return out
+
+    def _overlap(self, q_pairs: frozenset[str], i: int) -> float:
+        if not q_pairs or self.ask_pairs is None:
+            return 0.0
+        return max((len(q_pairs & a) / len(q_pairs) for a in self.ask_pairs[i]), default=0.0)
 
     def best(self, tokenize: Tokenize, text: str) -> Match | None:
         ranked = self.rank(tokenize, text)
@@ -241,7 +270,9 @@ def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False
     if urgent or not text.strip() or not (is_question(text) or is_terse(text)):
         return None
     match = index.best(tokenize, text)
-    return match if match is not None and match.sure else None
+    if match is None or match.elsewhere:
+        return None
+    return match if (index.gate.answers(match, text) if index.gate is not None else match.sure) else None
 
 
 # --- the entries in the database ----------------------------------------------------------------

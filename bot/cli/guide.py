@@ -18,6 +18,7 @@ import domain.workbook.guide_sheet  # noqa: F401 - registers the 办事指南 sh
 from domain import guide
 from domain.classifier import Classifier
 from domain.classifier.tokenizer import default_cache_dir
+from domain.guide_gate import DEFAULT_GATE, Gate
 from storage.guide_files import DEMO_GUIDE, GuideFileError, read_guide_file
 from storage.models import GuideEntry
 
@@ -27,12 +28,20 @@ TARGETS = {"right": 0.90, "wrong_max": 0.03, "unanswerable_answered_max": 0, "ch
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     g = sub.add_parser("guide", help="the 办事指南: measure its answers on labelled questions")
     gsub = g.add_subparsers(dest="guide_command", required=True, metavar="ACTION")
-    ev = gsub.add_parser("eval", help="answered right / wrongly / when it should not, from a .jsonl file")
-    ev.add_argument("file", type=Path)
+    ev = gsub.add_parser("eval", help="answered right / wrongly / when it should not, from .jsonl files")
+    ev.add_argument("files", type=Path, nargs="+", metavar="FILE")
     ev.add_argument("--guide", type=Path, help="a guide TOML file or folder (default: the demo guide)")
     ev.add_argument("--errors", action="store_true", help="also list every wrong or unwanted answer")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ev.add_argument("--rules", action="store_true", help="decide by the hand rules only, not the learned gate")
+    ev.add_argument("--holdout", action="store_true",
+                    help="each FILE in turn measured with a gate trained on the other files (needs scikit-learn)")
     ev.set_defaults(func=cmd_eval)
+    tr = gsub.add_parser("train", help="train the learned gate on labelled .jsonl files (needs scikit-learn)")
+    tr.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    tr.add_argument("--guide", type=Path, help="a guide TOML file or folder (default: the demo guide)")
+    tr.add_argument("--out", type=Path, help="where to write the gate (default: domain/guide_gate.json)")
+    tr.set_defaults(func=cmd_train)
     im = gsub.add_parser("import", help="read the 办事指南 sheet of a workbook, or guide TOML files, into the guide")
     im.add_argument("file", type=Path, help="FILE.xlsx (its 办事指南 sheet), FILE.toml or a folder of .toml")
     im.set_defaults(func=cmd_import)
@@ -44,10 +53,14 @@ def load_entries(path: Path | None) -> list[GuideEntry]:
     return [GuideEntry(id=i, **f) for i, f in enumerate(fields, 1)]
 
 
-def evaluate(entries: list[GuideEntry], classifier: Classifier, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The figures, and the lines answered wrongly or when they should not have been."""
+def evaluate(entries: list[GuideEntry], classifier: Classifier, items: list[dict[str, Any]],
+             gate: Gate | None | str = "default") -> dict[str, Any]:
+    """The figures, and the lines answered wrongly or when they should not have been (decided by
+    ``gate``: the shipped one by default, None for the hand rules)."""
     tokenize = classifier.tokenize
     index = guide.Index.build(tokenize, entries)
+    if not isinstance(gate, str):
+        index.gate = gate
     key_of = {e.id: e.key for e in entries}
     counts = {"answerable": 0, "right": 0, "wrong": 0, "unanswerable": 0, "unanswerable_answered": 0,
               "chatter": 0, "chatter_answered": 0, "request": 0, "request_answered": 0}
@@ -91,22 +104,24 @@ def _read(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
+def _load(args: argparse.Namespace) -> tuple[list[list[dict[str, Any]]], list[GuideEntry], Classifier] | None:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     try:
-        items = _read(args.file)
+        sets = [_read(f) for f in args.files]
         entries = load_entries(args.guide)
     except (OSError, ValueError, GuideFileError) as exc:
         print(f"无法读取:{exc}", file=sys.stderr)
-        return 1
-    classifier = Classifier(cache_dir=getattr(args, "data_dir", None) or default_cache_dir())
-    m = evaluate(entries, classifier, items)
+        return None
+    return sets, entries, Classifier(cache_dir=getattr(args, "data_dir", None) or default_cache_dir())
+
+
+def _print(m: dict[str, Any], args: argparse.Namespace, head: str) -> None:
     if args.json:
         print(json.dumps({k: v for k, v in m.items() if k != "errors"}, ensure_ascii=False))
     else:
-        print(f"指南 {len(entries)} 条,标注 {len(items)} 行")
+        print(head)
         print(f"answered from the right entry  {m['right']}/{m['answerable']} = {m['right_share']:.3f}"
               f"  (target ≥ {TARGETS['right']:.2f})")
         print(f"answered wrongly               {m['wrong']}/{m['answerable']} = {m['wrong_share']:.3f}"
@@ -116,6 +131,54 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"requests answered              {m['request_answered']}/{m['request']}")
     if args.errors:
         print("\n".join(m["errors"]))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    if loaded is None:
+        return 1
+    sets, entries, classifier = loaded
+    if args.holdout:
+        if len(sets) < 2:
+            print("--holdout 需要至少两个标注文件(每个轮流留出,用其余的训练)。", file=sys.stderr)
+            return 1
+        for i, (path, items) in enumerate(zip(args.files, sets)):
+            others = [it for j, s in enumerate(sets) if j != i for it in s]
+            gate = train_gate(entries, classifier, others, [f.name for j, f in enumerate(args.files) if j != i])
+            _print(evaluate(entries, classifier, items, gate), args,
+                   f"留出 {path.name}(门槛 {gate.threshold:.3f},用其余 {len(others)} 行训练),指南 {len(entries)} 条")
+        return 0
+    for path, items in zip(args.files, sets):
+        _print(evaluate(entries, classifier, items, None if args.rules else "default"), args,
+               f"{path.name}:指南 {len(entries)} 条,标注 {len(items)} 行" + (",只用规则" if args.rules else ""))
+    return 0
+
+
+def train_gate(entries: list[GuideEntry], classifier: Classifier, items: list[dict[str, Any]],
+               names: list[str]) -> Gate:
+    from domain.guide_training import fit, samples
+
+    tokenize = classifier.tokenize
+    index = guide.Index.build(tokenize, entries)
+    key_of = {e.id: e.key for e in entries}
+
+    def urgent(text: str) -> bool:
+        c = classifier.classify(text)
+        return c.urgent or c.alert
+
+    data = samples(index, tokenize, key_of, items, urgent)
+    return fit(data, {"trained_on": names, "lines": len(items), "samples": len(data)})
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    if loaded is None:
+        return 1
+    sets, entries, classifier = loaded
+    gate = train_gate(entries, classifier, [it for s in sets for it in s], [f.name for f in args.files])
+    out = args.out or DEFAULT_GATE
+    out.write_text(gate.to_json(), encoding="utf-8")
+    print(f"已写入 {out}:门槛 {gate.threshold:.3f},样本 {gate.about['samples']} 个")
     return 0
 
 

@@ -1,0 +1,76 @@
+"""Training and measuring the guide's gate (domain/guide_gate.py) on labelled questions.
+
+scikit-learn is needed here only (``pip install -e '.[learn]'``); the bot reads the exported
+numbers in ``guide_gate.json``. ``lianhu guide train FILE.jsonl ...`` writes that file;
+``lianhu guide eval --holdout FILE.jsonl ...`` trains on all files but one and measures on the
+one left out, each in turn — the figure to trust for questions nobody has seen.
+
+A line: ``{"text": "…", "entry": "residence-permit" | null, "kind": "question" | "chatter" | "request"}``.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from domain.guide import Index, Tokenize, is_question, is_terse
+from domain.guide_gate import Gate, features
+
+#: the threshold is this far above the highest score of a line that must not be answered
+SAFETY = 0.02
+#: and never below this
+FLOOR = 0.5
+C = 1.0
+
+Urgent = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Sample:
+    x: list[float]
+    right: bool  # the best entry is the labelled one
+    answerable: bool  # labelled with an entry
+
+
+def samples(index: Index, tokenize: Tokenize, key_of: dict[int, str], items: Sequence[dict[str, Any]],
+            urgent: Urgent) -> list[Sample]:
+    """One sample for each line the gate would be asked about (a question or a few words naming
+    a topic, no emergency, a best entry that does not leave out a service it names)."""
+    out = []
+    for item in items:
+        text = item["text"]
+        if not text.strip() or not (is_question(text) or is_terse(text)) or urgent(text):
+            continue
+        m = index.best(tokenize, text)
+        if m is None or m.elsewhere:
+            continue
+        answerable = item.get("kind", "question") == "question" and bool(item.get("entry"))
+        out.append(Sample(features(m, text), answerable and key_of[m.entry_id] == item["entry"], answerable))
+    return out
+
+
+def fit(data: Sequence[Sample], about: dict[str, Any] | None = None) -> Gate:
+    """A logistic regression (standardised features, weights given back unscaled) and the lowest
+    threshold that answers no line without an entry, nor more than 1 % of the answerable wrongly."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([s.x for s in data], dtype=float)
+    y = np.array([s.right for s in data], dtype=int)
+    mean, sd = X.mean(axis=0), X.std(axis=0)
+    sd[sd == 0] = 1.0
+    clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
+    clf.fit((X - mean) / sd, y)
+    w = clf.coef_[0] / sd
+    b = float(clf.intercept_[0] - (clf.coef_[0] * mean / sd).sum())
+    gate = Gate([float(v) for v in w], b, 0.0, about or {})
+    z = X @ w + b
+    p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    never = [float(v) for v, s in zip(p, data) if not s.answerable]
+    threshold = max([FLOOR, *(v + SAFETY for v in never)])
+    wrong = sorted((float(v) for v, s in zip(p, data) if s.answerable and not s.right), reverse=True)
+    allowed = math.floor(0.01 * sum(s.answerable for s in data))
+    if len(wrong) > allowed:
+        threshold = max(threshold, wrong[allowed] + SAFETY)
+    return Gate(gate.weights, gate.bias, min(threshold, 0.999), about or {})
