@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from domain.classifier.tokenizer import shared_dictionary
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
-from domain.guide_vocab import ELSEWHERE, EDGE_WORDS, OPINION, PROBLEM, PROCEDURE, QUESTION, STOPWORDS, SYNONYMS
+from domain.guide_vocab import ELSEWHERE, EDGE_WORDS, OPINION, OTHER_PLACE, PROBLEM, PROCEDURE, QUESTION, STOPWORDS, SYNONYMS
 from kernel import texts as T
 from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
 
@@ -36,6 +36,8 @@ Tokenize = Callable[[str], list[str]]
 #: sure: confidence and margin both at least the first pair, or the second (a clear winner)
 MIN_CONFIDENCE, MIN_MARGIN = 0.45, 0.15
 CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.3, 0.4
+#: ... but not when most of the question is words no entry knows ("商标怎么注册": 注册 is the volunteers')
+CLEAR_UNKNOWN = 0.5
 #: or several of the entry's own words matched (a BM25 score this high) with a fair margin: a long
 #: question whose story dilutes the confidence ("我妈八十一了还没领过高龄津贴,要带啥证件去")
 STRONG_SCORE, STRONG_CONFIDENCE, STRONG_MARGIN = 12.0, 0.25, 0.35
@@ -186,7 +188,7 @@ class Match:
     def sure(self) -> bool:
         asked = self.question or (self.terse and self.confidence >= TERSE_CONFIDENCE)
         clear = (self.confidence >= MIN_CONFIDENCE and self.margin >= MIN_MARGIN) or (
-            self.confidence >= CLEAR_CONFIDENCE and self.margin >= CLEAR_MARGIN) or (
+            self.confidence >= CLEAR_CONFIDENCE and self.margin >= CLEAR_MARGIN and self.unknown < CLEAR_UNKNOWN) or (
             self.confidence >= MIN_CONFIDENCE and self.title_cover >= TITLE_COVER and self.margin >= TITLE_MARGIN) or (
             self.score >= STRONG_SCORE and self.confidence >= STRONG_CONFIDENCE and self.margin >= STRONG_MARGIN)
         return asked and clear and not self.elsewhere
@@ -233,6 +235,7 @@ class Index:
         total = sum(weight.values())
         question, terse = is_question(text), is_terse(text)
         elsewhere = [m.group() for m in ELSEWHERE.finditer(normalize(text))]
+        away = bool(OTHER_PLACE.search(text)) and not re.search(r"异地|外地|老家", text)
         best = scores[order[0]]
         second = scores[order[1]] if len(order) > 1 else 0.0
         unknown = sum(w for t, w in weight.items() if t not in self.bm25.idf) / total if total else 0.0
@@ -248,8 +251,8 @@ class Index:
             margin = (best - second) / best if rank == 0 and best > 0 else 0.0
             out.append(Match(self.ids[i], self.titles[i], self.private[i], scores[i],
                              found / total if total else 0.0, margin, question, terse,
-                             bool(elsewhere) and in_title < ELSEWHERE_TITLE * total
-                             and any(w not in self.texts[i] for w in elsewhere),
+                             away or (bool(elsewhere) and in_title < ELSEWHERE_TITLE * total
+                                      and any(w not in self.texts[i] for w in elsewhere)),
                              in_title / total if total else 0.0, unknown,
                              second_conf if rank == 0 else 0.0,
                              self._overlap(q_pairs, i) if rank == 0 else 0.0))
