@@ -34,13 +34,13 @@ from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
 Tokenize = Callable[[str], list[str]]
 
 #: sure: confidence and margin both at least the first pair, or the second (a clear winner)
-MIN_CONFIDENCE, MIN_MARGIN = 0.45, 0.15
-CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.3, 0.4
+MIN_CONFIDENCE, MIN_MARGIN = 0.45, 0.1
+CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.25, 0.3
 #: ... but not when most of the question is words no entry knows ("商标怎么注册": 注册 is the volunteers')
 CLEAR_UNKNOWN = 0.5
 #: or several of the entry's own words matched (a BM25 score this high) with a fair margin: a long
 #: question whose story dilutes the confidence ("我妈八十一了还没领过高龄津贴,要带啥证件去")
-STRONG_SCORE, STRONG_CONFIDENCE, STRONG_MARGIN = 12.0, 0.25, 0.35
+STRONG_SCORE, STRONG_CONFIDENCE, STRONG_MARGIN = 10.0, 0.2, 0.35
 #: or it names the entry's title (siblings such as 残疾人证办理 / 残疾人两项补贴 score alike)
 TITLE_COVER, TITLE_MARGIN = 0.5, 0.03
 TERSE_CONFIDENCE = 0.95
@@ -106,7 +106,7 @@ def char_pairs(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-_CLAUSE = re.compile(r"[,,。!!;;\n]+")
+_CLAUSE = re.compile(r"[,,。!!;;\s]+")
 
 
 def term_shares(tokenize: Tokenize, text: str, fix: SoundFixer | None = None) -> dict[str, float]:
