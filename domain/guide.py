@@ -33,14 +33,26 @@ from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
 
 Tokenize = Callable[[str], list[str]]
 
-#: sure: confidence and margin both at least the first pair, or the second (a clear winner)
-MIN_CONFIDENCE, MIN_MARGIN = 0.45, 0.1
-CLEAR_CONFIDENCE, CLEAR_MARGIN = 0.25, 0.3
-#: ... but not when most of the question is words no entry knows ("商标怎么注册": 注册 is the volunteers')
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When the best entry is trusted: confidence and margin both at least the first pair, or a
+    clear lead (``clear_*``) — but not when most of the question is words no entry knows
+    ("商标怎么注册": 注册 is the volunteers') — or several of the entry's own words matched (a BM25
+    score this high) with a fair margin: a long question whose story dilutes the confidence
+    ("我妈八十一了还没领过高龄津贴,要带啥证件去"). Chosen by ``lianhu guide eval --holdout``'s
+    split-set tuning: tuned on one labelled file, the same values won on the other."""
+    confidence: float = 0.45
+    margin: float = 0.1
+    clear_confidence: float = 0.25
+    clear_margin: float = 0.3
+    strong_score: float = 10.0
+    strong_confidence: float = 0.2
+    strong_margin: float = 0.35
+
+
+RULES = Thresholds()
 CLEAR_UNKNOWN = 0.5
-#: or several of the entry's own words matched (a BM25 score this high) with a fair margin: a long
-#: question whose story dilutes the confidence ("我妈八十一了还没领过高龄津贴,要带啥证件去")
-STRONG_SCORE, STRONG_CONFIDENCE, STRONG_MARGIN = 10.0, 0.2, 0.35
 #: or it names the entry's title (siblings such as 残疾人证办理 / 残疾人两项补贴 score alike)
 TITLE_COVER, TITLE_MARGIN = 0.5, 0.03
 TERSE_CONFIDENCE = 0.95
@@ -186,11 +198,16 @@ class Match:
 
     @property
     def sure(self) -> bool:
+        return self.sure_by(RULES)
+
+    def sure_by(self, th: Thresholds) -> bool:
         asked = self.question or (self.terse and self.confidence >= TERSE_CONFIDENCE)
-        clear = (self.confidence >= MIN_CONFIDENCE and self.margin >= MIN_MARGIN) or (
-            self.confidence >= CLEAR_CONFIDENCE and self.margin >= CLEAR_MARGIN and self.unknown < CLEAR_UNKNOWN) or (
-            self.confidence >= MIN_CONFIDENCE and self.title_cover >= TITLE_COVER and self.margin >= TITLE_MARGIN) or (
-            self.score >= STRONG_SCORE and self.confidence >= STRONG_CONFIDENCE and self.margin >= STRONG_MARGIN)
+        clear = (self.confidence >= th.confidence and self.margin >= th.margin) or (
+            self.confidence >= th.clear_confidence and self.margin >= th.clear_margin
+            and self.unknown < CLEAR_UNKNOWN) or (
+            self.confidence >= th.confidence and self.title_cover >= TITLE_COVER and self.margin >= TITLE_MARGIN) or (
+            self.score >= th.strong_score and self.confidence >= th.strong_confidence
+            and self.margin >= th.strong_margin)
         return asked and clear and not self.elsewhere
 
 
@@ -206,6 +223,7 @@ class Index:
     fix: SoundFixer | None = None
     ask_pairs: list[list[frozenset[str]]] | None = None  # character pairs of each entry's title and asks
     gate: Gate | None = None  # the learned decision (domain/guide_gate.py); None: the hand rules
+    rules: Thresholds = RULES
 
     @classmethod
     def build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry]) -> Index:
@@ -275,7 +293,8 @@ def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False
     match = index.best(tokenize, text)
     if match is None or match.elsewhere:
         return None
-    return match if (index.gate.answers(match, text) if index.gate is not None else match.sure) else None
+    ok = index.gate.answers(match, text) if index.gate is not None else match.sure_by(index.rules)
+    return match if ok else None
 
 
 # --- the entries in the database ----------------------------------------------------------------

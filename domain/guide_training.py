@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from domain.guide import Index, Tokenize, is_question, is_terse
+import itertools
+
+from domain.guide import Index, Match, Thresholds, Tokenize, is_question, is_terse
 from domain.guide_gate import Gate, features
 
 #: the threshold is this far above the highest score of a line that must not be answered
@@ -31,6 +33,8 @@ class Sample:
     x: list[float]
     right: bool  # the best entry is the labelled one
     answerable: bool  # labelled with an entry
+    match: Match | None = None
+    kind: str = "question"
 
 
 def samples(index: Index, tokenize: Tokenize, key_of: dict[int, str], items: Sequence[dict[str, Any]],
@@ -46,8 +50,36 @@ def samples(index: Index, tokenize: Tokenize, key_of: dict[int, str], items: Seq
         if m is None or m.elsewhere:
             continue
         answerable = item.get("kind", "question") == "question" and bool(item.get("entry"))
-        out.append(Sample(features(m, text), answerable and key_of[m.entry_id] == item["entry"], answerable))
+        out.append(Sample(features(m, text), answerable and key_of[m.entry_id] == item["entry"], answerable,
+                          m, str(item.get("kind", "question"))))
     return out
+
+
+#: the values tried for each threshold (``Thresholds``' fields, in order)
+GRID = ((0.35, 0.4, 0.45, 0.5), (0.1, 0.15, 0.2), (0.25, 0.3, 0.35), (0.3, 0.4, 0.5), (10.0, 12.0, 15.0),
+        (0.2, 0.25), (0.3, 0.35))
+
+
+def tune_rules(data: Sequence[Sample], answerable: int) -> Thresholds:
+    """The thresholds that answer the most lines rightly while answering no unanswerable question
+    or chatter, at most 1 % of the answerable wrongly and at most one request."""
+    best: tuple[int, Thresholds] | None = None
+    for values in itertools.product(*GRID):
+        th = Thresholds(*values)
+        right = wrong = never = requests = 0
+        for s in data:
+            if s.match is None or not s.match.sure_by(th):
+                continue
+            if s.answerable:
+                right += s.right
+                wrong += not s.right
+            elif s.kind == "request":
+                requests += 1
+            else:
+                never += 1
+        if never == 0 and requests <= 1 and wrong <= 0.01 * answerable and (best is None or right > best[0]):
+            best = (right, th)
+    return best[1] if best is not None else Thresholds()
 
 
 def fit(data: Sequence[Sample], about: dict[str, Any] | None = None) -> Gate:
