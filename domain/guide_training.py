@@ -90,6 +90,8 @@ def fit(data: Sequence[Sample], about: dict[str, Any] | None = None) -> Gate:
 
     X = np.array([s.x for s in data], dtype=float)
     y = np.array([s.right for s in data], dtype=int)
+    if len(set(y.tolist())) < 2:
+        raise ValueError("训练行太少:需要既有答对的问题,也有不该回答的问题")
     mean, sd = X.mean(axis=0), X.std(axis=0)
     sd[sd == 0] = 1.0
     clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")

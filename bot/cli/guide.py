@@ -183,10 +183,14 @@ def holdout(args: argparse.Namespace, sets: list[list[dict[str, Any]]], entries:
         others = [it for j, s in enumerate(sets) if j != i for it in s]
         answerable = sum(1 for it in others if it.get("kind", "question") == "question" and it.get("entry"))
         tuned = tune_rules(_samples(entries, classifier, others), answerable)
-        gate = train_gate(entries, classifier, others, [f.name for j, f in enumerate(args.files) if j != i])
-        for how, m in (("shipped thresholds", evaluate(entries, classifier, items, None)),
-                       ("thresholds tuned on the others", evaluate(entries, classifier, items, None, tuned)),
-                       ("learned gate trained on the others", evaluate(entries, classifier, items, gate))):
+        ways = [("shipped thresholds", evaluate(entries, classifier, items, None)),
+                ("thresholds tuned on the others", evaluate(entries, classifier, items, None, tuned))]
+        try:
+            gate = train_gate(entries, classifier, others, [f.name for j, f in enumerate(args.files) if j != i])
+            ways.append(("learned gate trained on the others", evaluate(entries, classifier, items, gate)))
+        except ValueError as exc:
+            print(f"留出 {path.name}:没有训练学习的门槛({exc})", file=sys.stderr)
+        for how, m in ways:
             rows.append({"held_out": path.name, "how": how, **{k: v for k, v in m.items() if k != "errors"}})
             if args.errors:
                 print("\n".join(f"[{path.name} · {how}] {e}" for e in m["errors"]))
@@ -207,7 +211,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     if loaded is None:
         return 1
     sets, entries, classifier = loaded
-    gate = train_gate(entries, classifier, [it for s in sets for it in s], [f.name for f in args.files])
+    try:
+        gate = train_gate(entries, classifier, [it for s in sets for it in s], [f.name for f in args.files])
+    except ValueError as exc:
+        print(f"无法训练:{exc}", file=sys.stderr)
+        return 1
     out = args.out or DEFAULT_GATE
     out.write_text(gate.to_json(), encoding="utf-8")
     print(f"已写入 {out}:门槛 {gate.threshold:.3f},样本 {gate.about['samples']} 个")
