@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from domain.classifier.tokenizer import shared_dictionary
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
-from domain.guide_vocab import ELSEWHERE, EDGE_WORDS, OPINION, OTHER_PLACE, PROBLEM, PROCEDURE, QUESTION, STOPWORDS, SYNONYMS
+from domain.guide_vocab import (ELSEWHERE, EDGE_WORDS, LOST_PAPERS, OPINION, OTHER_PLACE, PROBLEM, PROCEDURE, QUESTION,
+                                 STOPWORDS, SYNONYMS)
 from kernel import texts as T
 from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
 
@@ -254,6 +255,7 @@ class Index:
         question, terse = is_question(text), is_terse(text)
         elsewhere = [m.group() for m in ELSEWHERE.finditer(normalize(text))]
         away = bool(OTHER_PLACE.search(text)) and not re.search(r"异地|外地|老家", text)
+        papers = [m.group() for m in LOST_PAPERS.finditer(text)]
         best = scores[order[0]]
         second = scores[order[1]] if len(order) > 1 else 0.0
         unknown = sum(w for t, w in weight.items() if t not in self.bm25.idf) / total if total else 0.0
@@ -269,7 +271,7 @@ class Index:
             margin = (best - second) / best if rank == 0 and best > 0 else 0.0
             out.append(Match(self.ids[i], self.titles[i], self.private[i], scores[i],
                              found / total if total else 0.0, margin, question, terse,
-                             away or (bool(elsewhere) and in_title < ELSEWHERE_TITLE * total
+                             away or any(p not in self.texts[i] for p in papers) or (bool(elsewhere) and in_title < ELSEWHERE_TITLE * total
                                       and any(w not in self.texts[i] for w in elsewhere)),
                              in_title / total if total else 0.0, unknown,
                              second_conf if rank == 0 else 0.0,

@@ -98,6 +98,8 @@ STOPWORDS = frozenset(
     "以前 已经 还没 还是 估计 比如 或者 就是 问下 问一 想问一下 您好 打扰 第一次 第一 一次 懂 一趟 跑 "
     "下 上 里 后 前 时 条 只 个 位 那种 这种 情况 东西 事 事情 有人 人 "
     "问问 实在 真的 特别 非常 有点 比较 一点 可能 大概 主要 挺 蛮 好像 感觉 觉得 "
+    # what to bring is asked of every topic: it names none ("要带户口本吗")
+    "户口本 户口簿 口本 身份证 身份 份证 复印件 原件 证件 照片 "
     ", 。 ! ? 、 ; : ~ … , . ! ? ; : ( ) ( ) “ ” \" ' 【 】 [ ] - _ /".split())
 
 #: question words stripped from the edges of a token (jieba keeps "哪里办", "什么材料" whole)
@@ -110,7 +112,11 @@ ELSEWHERE = re.compile(
     r"护照|签证|通行证|驾照|驾驶证|行驶证|房产证|不动产|公积金|个税|税|结婚证|结婚登记|离婚证|离婚手续|"
     r"公证|营业执照|个体户|手机号|话费|运营商|健康证|高考|中考|考试|资格证|违章|"
     r"幼儿园|小学|初中|中学|高中|入学|学区|学位|丧葬|殡葬|墓地|火化|药店|超市|菜市场|菜场|快递|宽带|"
-    r"银行卡|贷款|彩票|身份证.{0,3}(丢|补|掉|换|过期|到期)|户口本.{0,3}(丢|补|掉)|社保卡.{0,3}(丢|补|掉)")
+    r"银行卡|贷款|彩票")
+
+#: one's own papers lost or expired: the police's or the social security office's, never an entry's
+#: unless it names the paper (a question naming one is not answered by "补办" in another title)
+LOST_PAPERS = re.compile(r"(身份证|户口本|户口簿|社保卡)(?=.{0,3}(丢|补|掉|换|过期|到期))")
 
 #: another city's own rules ("北京的居住证怎么办", "在杭州办老年卡"): the guide is this community's
 #: (a question about using one's insurance elsewhere, 异地, is ours)
