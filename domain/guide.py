@@ -3,14 +3,20 @@
 Each active entry is one document (its title twice, the ways people ask, its short answer), cut into terms
 with the classifier's jieba tokenizer after the guide's synonyms (``guide_vocab``): the
 tokens without question words and particles, plus the two-character pieces of longer tokens.
-BM25 (Okapi, k1 1.5, b 0.75) ranks the entries; the best is trusted only when
+A homophone slip of one of the guide's topic words ("地保", "流干疫苗") is read as the word
+(``guide_sound``, fuzzy pinyin). BM25 (Okapi, k1 1.5, b 0.75) ranks the entries; the best is
+trusted only when
 
-- the text is a question (``QUESTION``) and names no problem for a person (``PROBLEM``),
+- the text is a question (``QUESTION``) and names no problem for a person (``PROBLEM``), nor
+  another city's rules (``OTHER_PLACE``), a service no entry covers (``ELSEWHERE``) or one's own
+  lost papers (``LOST_PAPERS``),
 - its **confidence** — the share of the question's topic weight (idf; words no entry knows
-  count as much as the rarest) found in that entry — is at least ``MIN_CONFIDENCE``,
-- its **margin** over the second best, (s1 − s2) / s1, is at least ``MIN_MARGIN``.
+  count as much as the rarest) found in that entry — and its **margin** over the second best,
+  (s1 − s2) / s1, pass the ``Thresholds`` (chosen by split-set tuning: ``lianhu guide eval --holdout``).
 
-Otherwise there is no answer and the message goes on as before (a ticket when it is a request).
+A learned gate (``guide_gate``) can take the thresholds' place when ``guide_gate.json`` exists;
+none is shipped (held out, it did not beat the thresholds). Otherwise there is no answer and
+the message goes on as before (a ticket when it is a request).
 """
 from __future__ import annotations
 
