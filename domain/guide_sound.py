@@ -2,17 +2,16 @@
 
 A resident typing with pinyin often picks a homophone; dialects merge zh/z, ch/c, sh/s, n/l
 and -ng/-n. ``SoundFixer`` knows the guide's topic words (from its titles and the everyday
-names' targets) by their fuzzy pinyin (pypinyin, every reading of each character) and puts a
-topic word in place of a stretch of the question that sounds the same but is no common word
-(rare in jieba's dictionary, unknown to the guide).
+names' targets) by their fuzzy pinyin (pypinyin: a topic word as read in that word, a typed
+character by its first reading) and puts a topic word in place of a token, or a run of
+single-character tokens, that sounds the same but is no common word (rare in jieba's
+dictionary, unknown to the guide, no stopword). pypinyin is imported when first needed.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
-
-from pypinyin import Style, pinyin
 
 #: a stretch this common in jieba's dictionary is a word of its own, not a slip ("自愿" 757)
 MAX_FREQ = 300
@@ -36,11 +35,15 @@ def _fuzzy(syllable: str) -> str:
 @lru_cache(maxsize=8192)
 def sound(char: str) -> str:
     """The fuzzy reading of one character as typed (its first reading)."""
+    from pypinyin import Style, pinyin  # imported when first needed: loading its tables takes ~1 s
+
     return _fuzzy(pinyin(char, style=Style.NORMAL)[0][0])
 
 
 def word_sound(word: str) -> tuple[str, ...]:
     """A word's fuzzy reading, each character as read in this word (长寿 chang, 长大 zhang)."""
+    from pypinyin import Style, pinyin
+
     return tuple(_fuzzy(s[0]) for s in pinyin(word, style=Style.NORMAL))
 
 
