@@ -24,7 +24,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -228,9 +228,10 @@ class Index:
     texts: list[str]  # each entry's title and answer, normalised (for ``ELSEWHERE``)
     title_terms: list[set[str]]
     fix: SoundFixer | None = None
-    ask_pairs: list[list[frozenset[str]]] | None = None  # character pairs of each entry's title and asks
+    asks: list[list[str]] = field(default_factory=list)  # each entry's title and asks (for ``ask_overlap``)
     gate: Gate | None = None  # the learned decision (domain/guide_gate.py); None: the hand rules
     rules: Thresholds = RULES
+    _pairs: dict[int, list[frozenset[str]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry]) -> Index:
@@ -244,9 +245,9 @@ class Index:
         vocab = [set(d) for d in docs]
         topic = set().union(*title_terms, SYNONYMS.values(), *(e.tags for e in entries))
         fix = SoundFixer(topic, set().union(*vocab), shared_dictionary()[0], STOPWORDS)
-        pairs = [[char_pairs(a) for a in [e.title, *map(str, e.asks)]] for e in entries]
         return cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
-                   vocab, BM25(docs), texts, title_terms, fix, pairs, default_gate())
+                   vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
+                   default_gate())
 
     def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
         """Every entry with a score, best first."""
@@ -277,17 +278,23 @@ class Index:
             margin = (best - second) / best if rank == 0 and best > 0 else 0.0
             out.append(Match(self.ids[i], self.titles[i], self.private[i], scores[i],
                              found / total if total else 0.0, margin, question, terse,
-                             away or any(p not in self.texts[i] for p in papers) or (bool(elsewhere) and in_title < ELSEWHERE_TITLE * total
-                                      and any(w not in self.texts[i] for w in elsewhere)),
+                             away or any(p not in self.texts[i] for p in papers)
+                             or (bool(elsewhere) and in_title < ELSEWHERE_TITLE * total
+                                 and any(w not in self.texts[i] for w in elsewhere)),
                              in_title / total if total else 0.0, unknown,
                              second_conf if rank == 0 else 0.0,
                              self._overlap(q_pairs, i) if rank == 0 else 0.0))
         return out
 
     def _overlap(self, q_pairs: frozenset[str], i: int) -> float:
-        if not q_pairs or self.ask_pairs is None:
+        """The most of the question's character pairs found in one of entry ``i``'s asks (the asks'
+        pairs worked out when first needed, not when the index is built)."""
+        if not q_pairs or i >= len(self.asks):
             return 0.0
-        return max((len(q_pairs & a) / len(q_pairs) for a in self.ask_pairs[i]), default=0.0)
+        pairs = self._pairs.get(i)
+        if pairs is None:
+            pairs = self._pairs[i] = [char_pairs(a) for a in self.asks[i]]
+        return max((len(q_pairs & a) / len(q_pairs) for a in pairs), default=0.0)
 
     def best(self, tokenize: Tokenize, text: str) -> Match | None:
         ranked = self.rank(tokenize, text)
