@@ -27,10 +27,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import jieba
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from domain.classifier.tokenizer import shared_dictionary
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
 from domain.guide_vocab import (ELSEWHERE, EDGE_WORDS, LOST_PAPERS, OPINION, OTHER_PLACE, PROBLEM, PROCEDURE, QUESTION,
@@ -244,7 +244,8 @@ class Index:
         title_terms = [set(terms(tokenize, e.title)) for e in entries]
         vocab = [set(d) for d in docs]
         topic = set().union(*title_terms, SYNONYMS.values(), *(e.tags for e in entries))
-        fix = SoundFixer(topic, set().union(*vocab), shared_dictionary()[0], STOPWORDS)
+        # jieba's word frequencies (its dictionary is loaded by the tokenizer above; never loaded here)
+        fix = SoundFixer(topic, set().union(*vocab), jieba.dt.FREQ if jieba.dt.initialized else {}, STOPWORDS)
         return cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
                    vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
                    default_gate())
