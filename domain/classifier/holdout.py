@@ -81,7 +81,8 @@ def run(files: Sequence[Path], held_out: Sequence[str], log: Callable[[str], Non
                                   "rules": res["rules"].category, "model": res["model"].category,
                                   "tier": got.tier, "evidence": list(got.evidence)})
         out[name] = {"modes": {m: measure(rows) for m, rows in by_mode.items()},
-                     "confusions": confusions, "errors": wrong, "rows": rows}
+                     "confusions": confusions, "errors": wrong, "rows": rows,
+                     "trained_on": sorted({examples[i]["source"] for i in tr}), "examples": len(tr)}
         if log:
             log(f"  {name}: trained on {len(tr)}, judged {len(te)} ({time.perf_counter() - t0:.0f}s)")
     return out
