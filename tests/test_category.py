@@ -85,3 +85,11 @@ def test_the_holdout_never_trains_on_the_batch_it_judges(tmp_path):
     assert m["requests"] == 7 and m["chatter"] == 2
     with pytest.raises(ValueError):
         holdout.run([a], ["b.jsonl"])
+
+
+def test_learn_holdout_names_a_file_it_does_not_know(capsys):
+    from bot.cli.main import main
+
+    assert main(["learn", "--holdout", "b99.jsonl"]) == 2
+    err = capsys.readouterr().err
+    assert "b99.jsonl" in err and "不在标注文件中" in err

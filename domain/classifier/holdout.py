@@ -56,7 +56,7 @@ def run(files: Sequence[Path], held_out: Sequence[str], log: Callable[[str], Non
         tr = [i for i, e in enumerate(examples) if e["source"] != name]
         te = [i for i, e in enumerate(examples) if e["source"] == name]
         if not te:
-            raise ValueError(f"{name}: not among the labelled files")
+            raise ValueError(f"{name}: 不在标注文件中 (not among the labelled files)")
         clf.model = Model(training.train([examples[i] for i in tr], tiers={"sure": 0.9, "unsure": 0.1, "urgent": 0.5},
                                          feats=[feats[i] for i in tr]))
         clf.lexicon = Lexicon.learn((tokens[i], examples[i]["category"]) for i in tr)
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = run(files, names, log=lambda s: print(s, file=sys.stderr), errors=args.errors)
     except (OSError, ValueError) as e:
-        print(f"cannot hold out: {e}", file=sys.stderr)
+        print(f"无法留出评测 cannot hold out: {e}", file=sys.stderr)
         return 2
     print(format_table(result))
     if args.rows:
