@@ -10,7 +10,8 @@ exported JSON in plain Python. Rebuild the shipped model with one command::
 or, once wired, ``lianhu learn --model ...`` calling ``main(argv)``. Options:
 ``FILE.jsonl ...`` (default: ``$LIANHU_EVAL_DIR/dev.jsonl`` or /work/shared/eval/dev.jsonl,
 and tests/data/holdout*.jsonl, and tests/data/fresh/bN.jsonl only once its first look is
-recorded in README.md),
+recorded in README.md, and the hand-written category-only lines of tests/data/categories/, which
+teach the category model only),
 ``--db [--database-url URL]``, ``--out PATH``, ``--rules PATH``, ``--data-dir DIR``,
 ``--no-cv`` (keep the previous tiers instead of measuring them again).
 
