@@ -640,7 +640,7 @@ def test_a_plain_fault_with_noise_still_gets_a_receipt(clf, text):
 
 def test_a_keyword_staff_changed_in_chat_decides(tmp_path, cache_dir):
     c = Classifier(rules_path=_copy_rules(tmp_path), cache_dir=cache_dir)
-    text = "门口的雨搭被风吹歪了"
+    text = "门口的雨搭昨晚被风吹歪了"  # no rule knows 雨搭, the model is not sure of it
     assert c.classify(text).tier != "sure"
     c.add_keyword("repair", "雨搭", 6)
     r = c.classify(text)

@@ -12,7 +12,7 @@ from kernel.clock import FrozenClock
 from tests.conftest import START
 from tests.helpers import building_room_of, tickets
 
-SILENT = "门口的雨搭被风吹歪了"  # 雨搭 is not in the rules file: only a chat rule makes it a request
+SILENT = "门口的雨搭昨晚被风吹歪了"  # 雨搭 is not in the rules file (nor is the model sure): only a chat rule makes it a request
 
 
 def test_loads_once_and_callers_wait_for_that_load() -> None:

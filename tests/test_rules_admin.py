@@ -15,7 +15,7 @@ from storage.models import LabelledExample, RuleChange
 from tests.conftest import START, texts_to
 from tests.helpers import building_room_of, linked_member_of, person, ticket, tickets
 
-SILENT = "门口的雨搭被风吹歪了"  # 雨搭 (a door canopy) is not in the rules file
+SILENT = "门口的雨搭昨晚被风吹歪了"  # 雨搭 (a door canopy) is not in the rules file, and the model is not sure of it
 
 
 @pytest.fixture(autouse=True)

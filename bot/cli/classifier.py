@@ -324,6 +324,10 @@ def cmd_learn(args: argparse.Namespace) -> int:
     from domain.classifier import training
     from domain.classifier.lexicon import DEFAULT_LEXICON, Lexicon
 
+    if getattr(args, "holdout", None) is not None:  # measure only: leave one batch out
+        from domain.classifier import holdout
+
+        return holdout.main(list(args.holdout))
     files = [Path(f) for f in args.files] or training.default_files()
     sealed = [f for f in files if "fresh" in f.parts and not training.first_look_recorded(f)]
     if sealed:
@@ -406,6 +410,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
                    help="skip the grouped cross-validation (minutes); the model's own tiers from inner folds")
     p.add_argument("--rules", metavar="PATH", help="rules file (its synonyms shape the tokens)")
     p.add_argument("--data-dir", metavar="DIR", help="folder for jieba's cache (default: $LIANHU_DATA_DIR or ./data)")
+    p.add_argument("--holdout", metavar="NAME", nargs="*",
+                   help="write nothing: leave each fresh batch (or the NAMEs given) out, rebuild the model and the "
+                        "lexicon without it and report category accuracy and the judge's figures on it")
     p.set_defaults(func=cmd_learn)
 
 

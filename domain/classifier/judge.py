@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .category import decide
 from .chatter import ChatterKinds
 from .danger import DangerNet
 from .model import Prediction
@@ -76,15 +77,6 @@ def _tier(p: float, rules: Classification, T: Tiers, mode: str, chatter: str | N
     return "none"
 
 
-def _category(rules: Classification, pred: Prediction, T: Tiers, mode: str) -> str:
-    if mode == "model" or rules.category in ("none", "other"):
-        return pred.category
-    if pred.categories.get(rules.category, 0.0) >= T.rules_category_floor:
-        return rules.category
-    # the rules named a category the model all but rules out: the model only when it is confident
-    return pred.category if pred.categories[pred.category] >= T.model_category_sure else rules.category
-
-
 def judge(norm: str, rules: Classification, pred: Prediction | None, net: DangerNet | None,
           T: Tiers, mode: str = "combined", kinds: ChatterKinds | None = None) -> Classification:
     """The final Classification of a message (``norm`` = its normalised text)."""
@@ -113,14 +105,17 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
             evidence.append("ask:unsure")
         if chatter is not None:
             evidence.append(f"chatter:{chatter}")
-        category = "none" if tier == "none" else _category(rules, pred, T, mode)
+        category, why = ("none", None) if tier == "none" else \
+            decide(norm, rules, pred, T, mode, net, found[0] if found else None)
         model_urgent = pred.p_urgent >= T.urgent
         # the rules' urgent words, unless the message is a kind of chatter (热得冒烟, 听说…着火)
         rules_urgent = rules.alert and mode != "model" and chatter is None
         urgent = tier == "sure" and (model_urgent or rules_urgent and pred.p_urgent >= T.urgent_with_rules)
         alert = rules_urgent or pred.p_urgent >= T.alert
         evidence.append(f"model:p_request={p:.2f},p_urgent={pred.p_urgent:.2f},{pred.category}")
-        if category != rules.category and mode == "combined":
+        if why is not None:
+            evidence.append(why)
+        elif category != rules.category and mode == "combined":
             evidence.append(f"model:category={category}")
     danger = found[0] if found else None
     if found:

@@ -10,7 +10,8 @@ exported JSON in plain Python. Rebuild the shipped model with one command::
 or, once wired, ``lianhu learn --model ...`` calling ``main(argv)``. Options:
 ``FILE.jsonl ...`` (default: ``$LIANHU_EVAL_DIR/dev.jsonl`` or /work/shared/eval/dev.jsonl,
 and tests/data/holdout*.jsonl, and tests/data/fresh/bN.jsonl only once its first look is
-recorded in README.md),
+recorded in README.md, and the hand-written category-only lines of tests/data/categories/, which
+teach the category model only),
 ``--db [--database-url URL]``, ``--out PATH``, ``--rules PATH``, ``--data-dir DIR``,
 ``--no-cv`` (keep the previous tiers instead of measuring them again).
 
@@ -73,7 +74,12 @@ def default_files() -> list[Path]:
     # a fresh batch joins only once its first look is recorded (README.md, first-look table)
     files += [p for p in sorted(Path(p) for p in glob.glob(str(_ROOT / "tests" / "data" / "fresh" / "b*.jsonl")))
               if first_look_recorded(p)]
-    return files
+    return files + sorted(CATEGORY_ONLY.glob("*.jsonl"))
+
+
+#: hand-written requests of the kinds whose category is confused (tests/data/categories/README.md):
+#: they teach the category model only, not request-or-chatter nor urgent, and are never held out
+CATEGORY_ONLY = _ROOT / "tests" / "data" / "categories"
 
 
 FIRST_LOOKS = Path(__file__).resolve().parent / "README.md"
@@ -101,8 +107,10 @@ def load_jsonl(path: str | Path) -> list[dict]:
             obj = json.loads(line)
             if not isinstance(obj.get("text"), str) or obj.get("category") not in REQUEST_CATEGORIES + ("none",):
                 raise ValueError(f"{path}:{n}: needs text and a known category")
-            out.append({"text": obj["text"], "category": obj["category"],
-                        "urgent": bool(obj.get("urgent")), "source": name})
+            e = {"text": obj["text"], "category": obj["category"], "urgent": bool(obj.get("urgent")), "source": name}
+            if Path(path).resolve().parent == CATEGORY_ONLY:
+                e["category_only"] = True
+            out.append(e)
     return out
 
 
@@ -278,16 +286,19 @@ def _train(examples: list[dict], tiers: dict[str, float] | None,
     if feats is None:
         feats = featurize(examples, tokenize)
     vocab = _vocab(feats)
-    X = _matrix(feats, vocab)
-    is_req = np.array([e["category"] != "none" for e in examples], dtype=int)
-    is_urg = np.array([bool(e.get("urgent")) and e["category"] != "none" for e in examples], dtype=int)
-    req_idx = np.flatnonzero(is_req)
+    X_all = _matrix(feats, vocab)
+    # the category model learns from every request; request and urgent not from the category-only sets
+    req_idx = np.flatnonzero([e["category"] != "none" for e in examples])
+    whole = np.flatnonzero([not e.get("category_only") for e in examples])
+    X = X_all[whole]
+    is_req = np.array([examples[i]["category"] != "none" for i in whole], dtype=int)
+    is_urg = np.array([bool(examples[i].get("urgent")) and examples[i]["category"] != "none" for i in whole], dtype=int)
     cats = [c for c in REQUEST_CATEGORIES if any(examples[i]["category"] == c for i in req_idx)]
     y_cat = np.array([cats.index(examples[i]["category"]) for i in req_idx], dtype=int)
 
     w_req, b_req = _fit_nb_linear(X, is_req, C_REQUEST)
     w_urg, b_urg = _fit_linear(X, is_urg, C_URGENT)
-    Xr = X[req_idx]
+    Xr = X_all[req_idx]
     w_cat, b_cat = _fit_linear(Xr, y_cat, C_CATEGORY)
 
     # calibration on out-of-fold scores of pruned models
@@ -328,6 +339,7 @@ def _train(examples: list[dict], tiers: dict[str, float] | None,
             "what": "lianhu learned model: logistic regressions over jieba tokens (w:) and character "
                     "1-3-grams, features scaled 1/sqrt(n); made by domain/classifier/training.py",
             "examples": len(examples),
+            "category_only": len(examples) - len(whole),
             "requests": int(is_req.sum()),
             "urgent": int(is_urg.sum()),
             "sources": sorted({str(e.get("source", "?")) for e in examples}),
@@ -437,7 +449,8 @@ def cross_validate(examples: list[dict], feats: Sequence[list[str]] | None = Non
     ``only``: hold out (and score) only these sources; the others are always trained on."""
     if feats is None:
         feats = featurize(examples, tokenize)
-    sources = sorted({e.get("source", "?") for e in examples} & set(only or [e.get("source", "?") for e in examples]))
+    sources = sorted({e.get("source", "?") for e in examples if not e.get("category_only")}
+                     & set(only or [e.get("source", "?") for e in examples]))
     out: list[dict] = []
     for s in sources:
         tr = [i for i, e in enumerate(examples) if e.get("source", "?") != s]
