@@ -257,8 +257,7 @@ def merge_into(session: Session, say: Speaker, clock: Clock, ticket: Ticket, rep
     event(session, clock, ticket, EventKind.MERGED, reporter, text[:500])
     say.person(ticket.assignee, T.MERGED_PRIVATE.format(number=ticket.number, reporter=reporter.name,
                                                         text=text[:500]))
-    session.flush()
-    session.refresh(ticket, ["reporters"])
+    session.flush()  # the reporter joined ticket.reporters already (its back-reference): no re-read
     return True
 
 

@@ -91,11 +91,26 @@ def ticket_by_number(session: Session, number: int) -> Ticket | None:
 TICKET_NUMBER_LOCK = 0x6C687469636B
 
 
+_NUMBER_KEY = "lianhu.last_ticket_number"
+
+
 def next_ticket_number(session: Session) -> int:
-    if session.get_bind().dialect.name == "postgresql":  # held until the ticket is committed
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TICKET_NUMBER_LOCK})
-    current = session.scalar(select(func.max(Ticket.number)))
-    return FIRST_TICKET_NUMBER if current is None else current + 1
+    """The next ticket number. The first in a transaction reads max(number) (on PostgreSQL under
+    an advisory lock held until the transaction ends, so other processes wait); the next ones
+    in the same transaction count on from it: nobody else can take a number meanwhile (the lock,
+    or SQLite's one writer), so a batch of tickets costs one query, not one each."""
+    transaction = session.get_transaction()
+    known = session.info.get(_NUMBER_KEY)
+    if transaction is not None and known is not None and known[0] is transaction and transaction.is_active:
+        number: int = known[1] + 1
+    else:
+        if session.get_bind().dialect.name == "postgresql":  # held until the ticket is committed
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TICKET_NUMBER_LOCK})
+        current = session.scalar(select(func.max(Ticket.number)))
+        number = FIRST_TICKET_NUMBER if current is None else current + 1
+        transaction = session.get_transaction()  # the query began one if none was open
+    session.info[_NUMBER_KEY] = (transaction, number)
+    return number
 
 
 def open_ticket_to_merge(session: Session, building_id: int, category: str,
