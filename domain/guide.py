@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, event, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.guide_vocab import ELSEWHERE, EDGE_WORDS, OPINION, PROBLEM, PROCEDURE, QUESTION, STOPWORDS, SYNONYMS
@@ -252,6 +252,9 @@ _CACHE: dict[tuple[int, int | None], tuple[tuple[object, ...], Index]] = {}
 
 
 _VERSIONS = "lianhu.guide_versions"
+_VERSION = (select(func.count(GuideEntry.id), func.max(GuideEntry.id), func.max(GuideEntry.updated_at))
+            .where(GuideEntry.status == GuideStatus.ACTIVE,
+                   or_(GuideEntry.community_id.is_(None), GuideEntry.community_id == bindparam("community_id"))))
 
 
 @event.listens_for(Session, "after_flush")
@@ -277,9 +280,7 @@ def _version(session: Session, community_id: int | None) -> tuple[object, ...]:
             and community_id in cached[1] and not _touches_guide(session)):
         found: tuple[object, ...] = cached[1][community_id]
         return found
-    version = tuple(session.execute(
-        select(func.count(GuideEntry.id), func.max(GuideEntry.id), func.max(GuideEntry.updated_at))
-        .where(GuideEntry.status == GuideStatus.ACTIVE, _visible(community_id))).one())
+    version = tuple(session.execute(_VERSION, {"community_id": community_id}).one())
     transaction = session.get_transaction()
     cached = session.info.get(_VERSIONS)
     if cached is None or cached[0] is not transaction:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from kernel import texts as T
@@ -455,6 +455,13 @@ def problem_name(ticket: Ticket) -> str:
     return ticket.summary or ticket.subject or category
 
 
+#: built once (building a statement costs about as much as running it)
+_OPEN_OF_BUILDING = (
+    select(Ticket).where(Ticket.building_id == bindparam("building_id"), Ticket.category == bindparam("category"),
+                         Ticket.status.in_(Status.OPEN), Ticket.created_at >= bindparam("since"))
+    .order_by(Ticket.created_at.desc()))
+
+
 def duplicate_of(session: Session, since: datetime, *, building: Building | None,
                  household: Household | None, category: str,
                  subject: str | None) -> Ticket | None:
@@ -466,10 +473,8 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
 
     if building is None or subject is None:
         return None
-    rows = session.scalars(
-        select(Ticket).where(Ticket.building_id == building.id, Ticket.category == category,
-                             Ticket.status.in_(Status.OPEN), Ticket.created_at >= since)
-        .order_by(Ticket.created_at.desc())).all()
+    rows = session.scalars(_OPEN_OF_BUILDING, {"building_id": building.id, "category": category,
+                                               "since": since}).all()
     for ticket in rows:
         if category in HOUSEHOLD_CATEGORIES and (
                 household is None or ticket.household_id != household.id):
