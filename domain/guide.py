@@ -284,7 +284,8 @@ def _version(session: Session, community_id: int | None) -> tuple[object, ...]:
     transaction = session.get_transaction()
     cached = session.info.get(_VERSIONS)
     if cached is None or cached[0] is not transaction:
-        cached = session.info[_VERSIONS] = (transaction, {})
+        versions: dict[int | None, tuple[object, ...]] = {}
+        cached = session.info[_VERSIONS] = (transaction, versions)
     cached[1][community_id] = version
     return version
 
