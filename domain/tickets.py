@@ -129,16 +129,17 @@ def event(session: Session, clock: Clock, ticket: Ticket, kind: str, actor: Pers
           note: str | None = None) -> None:
     """Record what happened to a ticket: a row written at once (nobody reads it back while the
     message is handled, so no ORM object is made); ``ticket.events`` is read again if loaded."""
-    _write(session, ticket, "events", _INSERT_EVENT, [actor], lambda: dict(
-        ticket_id=ticket.id, kind=kind, actor_id=actor.id if actor is not None else None, note=note,
-        created_at=clock.now()))
+    _write(session, ticket, "events", _INSERT_EVENT, [actor], lambda: {
+        "ticket_id": ticket.id, "kind": kind, "actor_id": actor.id if actor is not None else None,
+        "note": note, "created_at": clock.now()})
 
 
 def add_reporter(session: Session, ticket: Ticket, person: Person, room_chat_id: str | None, text: str,
                  now: datetime) -> None:
     """``person`` reported ``ticket`` (written at once, as ``event``)."""
-    _write(session, ticket, "reporters", _INSERT_REPORTER, [person], lambda: dict(
-        ticket_id=ticket.id, person_id=person.id, room_chat_id=room_chat_id, text=text, created_at=now))
+    _write(session, ticket, "reporters", _INSERT_REPORTER, [person], lambda: {
+        "ticket_id": ticket.id, "person_id": person.id, "room_chat_id": room_chat_id, "text": text,
+        "created_at": now})
 
 
 def _write(session: Session, ticket: Ticket, collection: str, stmt: Any, refers_to: list[Person | None],
