@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from bot.driver.gateway import Gateway, GatewayFatalError
@@ -294,6 +294,14 @@ class App:
                 future.set_exception(exc)
 
 
+#: what the simulator asks for every message it is given, built once
+_PERSON_BY_CHAT_ID = select(Person).where(Person.chat_id == bindparam("key"))
+_PERSON_BY_NAME = select(Person).where(Person.name == bindparam("key")).order_by(Person.id)
+_WAITING_REPLIES = (select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                                OutboxMessage.cause_id == bindparam("reply_to"))
+                    .order_by(OutboxMessage.id))
+
+
 class AppDesk:
     """The app as its gateway's port (bot/driver/port.py): what a gateway may read of it."""
 
@@ -321,9 +329,9 @@ class AppDesk:
 
     def person(self, key: str) -> PersonEntry | None:
         with self._sessions() as session:
-            found = session.scalar(select(Person).where(Person.chat_id == key))
+            found = session.scalar(_PERSON_BY_CHAT_ID, {"key": key})
             if found is None:
-                found = session.scalar(select(Person).where(Person.name == key).order_by(Person.id))
+                found = session.scalar(_PERSON_BY_NAME, {"key": key})
             return _person_entry(found) if found is not None and found.chat_id else None
 
     def room(self, chat_id: str) -> RoomEntry | None:
@@ -351,6 +359,11 @@ class AppDesk:
 
     def waiting(self, *, conversation: str | None = None, reply_to: int | None = None) -> list[Queued]:
         q = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+        if conversation is None and reply_to is not None:  # the simulator, after each message
+            with self._sessions() as session:
+                rows = session.scalars(_WAITING_REPLIES, {"reply_to": reply_to}).all()
+                names = {p.chat_id: p.name for p in session.scalars(select(Person)).all()} if rows else {}
+                return [self._queued(m, names) for m in rows]
         if conversation is not None:
             q = q.where(OutboxMessage.conversation == conversation)
         if reply_to is not None:

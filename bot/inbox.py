@@ -24,9 +24,9 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from domain.tickets import URGENT_KINDS, urgent_advice
 from handlers.context import Ctx
@@ -37,7 +37,9 @@ from kernel.config import Settings
 from kernel.messages import Inbound, Kind
 from storage import inbound, repo
 from storage.models import (
+    Building,
     ChatRoom,
+    Household,
     InboundMessage,
     InboxStatus,
     OutboxMessage,
@@ -122,8 +124,7 @@ class Inbox:
             try:
                 with self.sessions() as session:
                     known = Known()
-                    if len(batch) > 1:
-                        known.preload(session, [msg for _, msg in batch])
+                    known.preload(session, [msg for _, msg in batch])
                     routes = []
                     for index, (inbound_id, msg) in enumerate(batch):
                         failing = index
@@ -304,14 +305,12 @@ class Known:
     def preload(self, session: Session, msgs: Sequence[Inbound]) -> None:
         """Look up the senders and groups of a batch in two queries (with the households and
         buildings the handlers read), not one each."""
-        senders = {m.sender_id for m in msgs}
-        for person in session.scalars(select(Person).where(Person.chat_id.in_(senders))
-                                      .options(selectinload(Person.household)).order_by(Person.id.desc())):
+        senders = list({m.sender_id: None for m in msgs})
+        for person in session.scalars(_PEOPLE, {"chat_ids": senders}):
             self.people[person.chat_id or ""] = person  # the lowest id wins, as person_by_chat_id's
-        rooms = {m.room for m in msgs if m.room}
+        rooms = list({m.room: None for m in msgs if m.room})
         if rooms:
-            for room in session.scalars(select(ChatRoom).where(ChatRoom.chat_id.in_(rooms))
-                                        .options(selectinload(ChatRoom.building)).order_by(ChatRoom.id.desc())):
+            for room in session.scalars(_ROOMS, {"chat_ids": rooms}):
                 self.rooms[room.chat_id] = room
 
     def person(self, chat_id: str) -> Person | None:
@@ -321,6 +320,16 @@ class Known:
     def room(self, chat_id: str) -> ChatRoom | None:
         found = self.rooms.get(chat_id)
         return found if found is not None and found.chat_id == chat_id and _alive(found) else None
+
+
+#: a batch's senders and groups with what handling reads of them (home, building, grid), each
+#: in one query with joins; built once
+_PEOPLE = (select(Person).where(Person.chat_id.in_(bindparam("chat_ids", expanding=True)))
+           .options(joinedload(Person.household).joinedload(Household.building).joinedload(Building.grid))
+           .order_by(Person.id.desc()))
+_ROOMS = (select(ChatRoom).where(ChatRoom.chat_id.in_(bindparam("chat_ids", expanding=True)))
+          .options(joinedload(ChatRoom.building).joinedload(Building.grid))
+          .order_by(ChatRoom.id.desc()))
 
 
 def _alive(obj: object) -> bool:

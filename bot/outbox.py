@@ -209,6 +209,10 @@ class OutboxSender:
                 sent += went
                 if not go_on:
                     return sent
+                if not self.paced and len(rows) < BATCH:
+                    # all that was due went in one batch: no second look (a row written
+                    # meanwhile wakes the sender, which looks again)
+                    return sent
 
     async def _send_batch(self, session: Session, rows: list[OutboxMessage]) -> tuple[int, bool]:
         """Send claimed rows (their locks held) and mark those that went out sent in one statement

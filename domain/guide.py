@@ -20,6 +20,7 @@ the message goes on as before (a ticket when it is a request).
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import jieba
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain.guide_gate import Gate, default_gate
@@ -328,11 +329,48 @@ def active_entries(session: Session, community_id: int | None) -> Sequence[Guide
 _CACHE: dict[tuple[int, int | None], tuple[tuple[object, ...], Index]] = {}
 
 
+_VERSIONS = "lianhu.guide_versions"
+_VERSION = (select(func.count(GuideEntry.id), func.max(GuideEntry.id), func.max(GuideEntry.updated_at))
+            .where(GuideEntry.status == GuideStatus.ACTIVE,
+                   or_(GuideEntry.community_id.is_(None), GuideEntry.community_id == bindparam("community_id"))))
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_versions(session: Session, _context: object) -> None:
+    """An entry written in this transaction: its versions are read again (``_version``)."""
+    if _VERSIONS in session.info and _touches_guide(session):
+        del session.info[_VERSIONS]
+
+
+def _touches_guide(session: Session) -> bool:
+    return any(isinstance(obj, (GuideEntry, GuideAsk))
+               for obj in itertools.chain(session.new, session.dirty, session.deleted))
+
+
+def _version(session: Session, community_id: int | None) -> tuple[object, ...]:
+    """The community's entries' version (count, last id, last update), read once a transaction:
+    the messages of a batch share it. Entries written in the same transaction (a flush of a
+    GuideEntry, or one pending) make it read again; other transactions' changes are seen by
+    the next batch, as a new transaction."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_VERSIONS)
+    if (cached is not None and transaction is not None and cached[0] is transaction and transaction.is_active
+            and community_id in cached[1] and not _touches_guide(session)):
+        found: tuple[object, ...] = cached[1][community_id]
+        return found
+    version = tuple(session.execute(_VERSION, {"community_id": community_id}).one())
+    transaction = session.get_transaction()
+    cached = session.info.get(_VERSIONS)
+    if cached is None or cached[0] is not transaction:
+        versions: dict[int | None, tuple[object, ...]] = {}
+        cached = session.info[_VERSIONS] = (transaction, versions)
+    cached[1][community_id] = version
+    return version
+
+
 def index_for(session: Session, tokenize: Tokenize, community_id: int | None) -> Index:
     """The community's index, rebuilt when its entries changed (count, last id, last update)."""
-    version = tuple(session.execute(
-        select(func.count(GuideEntry.id), func.max(GuideEntry.id), func.max(GuideEntry.updated_at))
-        .where(GuideEntry.status == GuideStatus.ACTIVE, _visible(community_id))).one())
+    version = _version(session, community_id)
     key = (id(tokenize.__self__) if hasattr(tokenize, "__self__") else id(tokenize), community_id)
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == version:

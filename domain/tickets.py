@@ -7,9 +7,11 @@ scheduled jobs both come through here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from kernel import texts as T
@@ -119,11 +121,34 @@ def place(ticket: Ticket, private: bool) -> str:
     return ticket.building.name
 
 
+_INSERT_EVENT = insert(TicketEvent.__table__)  # type: ignore[arg-type]  # a mapped class's table
+_INSERT_REPORTER = insert(TicketReporter.__table__)  # type: ignore[arg-type]
+
+
 def event(session: Session, clock: Clock, ticket: Ticket, kind: str, actor: Person | None = None,
-          note: str | None = None) -> TicketEvent:
-    ev = TicketEvent(ticket=ticket, kind=kind, actor=actor, note=note, created_at=clock.now())
-    session.add(ev)
-    return ev
+          note: str | None = None) -> None:
+    """Record what happened to a ticket: a row written at once (nobody reads it back while the
+    message is handled, so no ORM object is made); ``ticket.events`` is read again if loaded."""
+    _write(session, ticket, "events", _INSERT_EVENT, [actor], lambda: {
+        "ticket_id": ticket.id, "kind": kind, "actor_id": actor.id if actor is not None else None,
+        "note": note, "created_at": clock.now()})
+
+
+def add_reporter(session: Session, ticket: Ticket, person: Person, room_chat_id: str | None, text: str,
+                 now: datetime) -> None:
+    """``person`` reported ``ticket`` (written at once, as ``event``)."""
+    _write(session, ticket, "reporters", _INSERT_REPORTER, [person], lambda: {
+        "ticket_id": ticket.id, "person_id": person.id, "room_chat_id": room_chat_id, "text": text,
+        "created_at": now})
+
+
+def _write(session: Session, ticket: Ticket, collection: str, stmt: Any, refers_to: list[Person | None],
+           values: Callable[[], dict[str, Any]]) -> None:
+    if ticket.id is None or any(p is not None and p.id is None for p in refers_to):
+        session.flush()  # the rows it refers to need their ids
+    session.connection().execute(stmt, values())
+    if collection in ticket.__dict__:  # loaded before: read again when next used
+        session.expire(ticket, [collection])
 
 
 # --- telling people ------------------------------------------------------------------------------
@@ -195,12 +220,11 @@ def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settin
         reporter=reporter, created_at=now, accept_due=accept_due, resolve_due=resolve_due,
         subject=subject[:100] if subject else None, summary=summary[:200] if summary else None)
     session.add(ticket)
-    session.add(TicketReporter(ticket=ticket, person=reporter, room_chat_id=room_chat_id, text=text,
-                               created_at=now))
+    session.flush()
+    add_reporter(session, ticket, reporter, room_chat_id, text, now)
     event(session, clock, ticket, EventKind.CREATED, reporter, evidence or None)
     if assignee is not None:
         event(session, clock, ticket, EventKind.ASSIGNED, None, assignee.name)
-    session.flush()
     return ticket
 
 
@@ -252,13 +276,10 @@ def merge_into(session: Session, say: Speaker, clock: Clock, ticket: Ticket, rep
     """Add a reporter to an open ticket; False if they had reported it already."""
     if any(r.person_id == reporter.id for r in ticket.reporters):
         return False
-    session.add(TicketReporter(ticket=ticket, person=reporter, room_chat_id=room_chat_id, text=text,
-                               created_at=clock.now()))
+    add_reporter(session, ticket, reporter, room_chat_id, text, clock.now())
     event(session, clock, ticket, EventKind.MERGED, reporter, text[:500])
     say.person(ticket.assignee, T.MERGED_PRIVATE.format(number=ticket.number, reporter=reporter.name,
                                                         text=text[:500]))
-    session.flush()
-    session.refresh(ticket, ["reporters"])
     return True
 
 
@@ -456,6 +477,13 @@ def problem_name(ticket: Ticket) -> str:
     return ticket.summary or ticket.subject or category
 
 
+#: built once (building a statement costs about as much as running it)
+_OPEN_OF_BUILDING = (
+    select(Ticket).where(Ticket.building_id == bindparam("building_id"), Ticket.category == bindparam("category"),
+                         Ticket.status.in_(Status.OPEN), Ticket.created_at >= bindparam("since"))
+    .order_by(Ticket.created_at.desc()))
+
+
 def duplicate_of(session: Session, since: datetime, *, building: Building | None,
                  household: Household | None, category: str,
                  subject: str | None) -> Ticket | None:
@@ -467,10 +495,8 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
 
     if building is None or subject is None:
         return None
-    rows = session.scalars(
-        select(Ticket).where(Ticket.building_id == building.id, Ticket.category == category,
-                             Ticket.status.in_(Status.OPEN), Ticket.created_at >= since)
-        .order_by(Ticket.created_at.desc())).all()
+    rows = session.scalars(_OPEN_OF_BUILDING, {"building_id": building.id, "category": category,
+                                               "since": since}).all()
     for ticket in rows:
         if category in HOUSEHOLD_CATEGORIES and (
                 household is None or ticket.household_id != household.id):

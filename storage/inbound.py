@@ -14,6 +14,8 @@ from storage.models import InboundMessage, InboxStatus
 
 Key = tuple[str, str]  # (gateway, message id): unique
 TABLE: Table = InboundMessage.__table__  # type: ignore[assignment]  # a mapped class's table is a Table
+#: the statements, built once a dialect (building one costs about as much as running it)
+_INSERT_NEW: dict[str, Any] = {}
 
 
 def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[Key, int]:
@@ -26,9 +28,10 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[Key, in
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
     if make is None:  # another database: one row at a time, a savepoint each
         return _insert_one_by_one(session, rows)
-    table = TABLE
-    stmt = make(table).on_conflict_do_nothing(index_elements=["gateway", "message_id"]).returning(
-        table.c.id, table.c.gateway, table.c.message_id)
+    stmt = _INSERT_NEW.get(dialect)
+    if stmt is None:
+        stmt = _INSERT_NEW[dialect] = make(TABLE).on_conflict_do_nothing(
+            index_elements=["gateway", "message_id"]).returning(TABLE.c.id, TABLE.c.gateway, TABLE.c.message_id)
     result = session.connection().execute(stmt, list(rows))
     return {(gateway, message_id): id_ for id_, gateway, message_id in result.all()}
 
@@ -48,11 +51,12 @@ def _insert_one_by_one(session: Session, rows: Sequence[dict[str, Any]]) -> dict
     return ids
 
 
+_MARK_DONE = (update(TABLE).where(TABLE.c.id == bindparam("row_id"))
+              .values(status=InboxStatus.DONE, attempts=TABLE.c.attempts + 1, handled_at=bindparam("now")))
+
+
 def mark_done(session: Session, ids: Sequence[int], now: datetime) -> None:
     """Mark newly stored messages handled (their first attempt) in one statement."""
     if not ids:
         return
-    stmt = (update(InboundMessage).where(InboundMessage.id == bindparam("row_id"))
-            .values(status=InboxStatus.DONE, attempts=InboundMessage.attempts + 1, handled_at=now)
-            .execution_options(synchronize_session=False))
-    session.connection().execute(stmt, [{"row_id": i} for i in ids])
+    session.connection().execute(_MARK_DONE, [{"row_id": i, "now": now} for i in ids])

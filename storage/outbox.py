@@ -84,6 +84,9 @@ class Speaker:
         return False
 
 
+_INSERT_OUTBOX = insert(OutboxMessage)  # built once: every batch writes with it
+
+
 def write_held(session: Session, rows: list[OutboxMessage]) -> None:
     """Write the rows Speakers held back (``held``), in order, in as few statements as may be.
     A row that joined the session meanwhile (another row refers to it) is the session's to write."""
@@ -100,7 +103,7 @@ def write_held(session: Session, rows: list[OutboxMessage]) -> None:
         else:
             runs.append([values])
     for run in runs:
-        session.execute(insert(OutboxMessage), run)
+        session.execute(_INSERT_OUTBOX, run)
     rows.clear()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -25,8 +25,20 @@ from storage.models import (
 FIRST_TICKET_NUMBER = 1001
 
 
+# The queries of every message, built once: building a statement (and its cache key) costs
+# about as much as running it on SQLite.
+_PERSON_BY_CHAT_ID = select(Person).where(Person.chat_id == bindparam("chat_id"))
+_ROOM_BY_CHAT_ID = select(ChatRoom).where(ChatRoom.chat_id == bindparam("chat_id"))
+_LINKED_MEMBER = (select(Person).join(MemberLink, MemberLink.member_id == Person.id)
+                  .where(MemberLink.household_id == bindparam("household_id")))
+_STAFF_ROOM = (select(ChatRoom).where(ChatRoom.kind == RoomKind.STAFF,
+                                      ChatRoom.community_id == bindparam("community_id"))
+               .order_by(ChatRoom.id))
+_MAX_TICKET_NUMBER = select(func.max(Ticket.number))
+
+
 def person_by_chat_id(session: Session, chat_id: str) -> Person | None:
-    return session.scalar(select(Person).where(Person.chat_id == chat_id))
+    return session.scalar(_PERSON_BY_CHAT_ID, {"chat_id": chat_id})
 
 
 def people_named(session: Session, name: str) -> Sequence[Person]:
@@ -34,7 +46,7 @@ def people_named(session: Session, name: str) -> Sequence[Person]:
 
 
 def room_by_chat_id(session: Session, chat_id: str) -> ChatRoom | None:
-    return session.scalar(select(ChatRoom).where(ChatRoom.chat_id == chat_id))
+    return session.scalar(_ROOM_BY_CHAT_ID, {"chat_id": chat_id})
 
 
 def building_room(session: Session, building_id: int) -> ChatRoom | None:
@@ -43,6 +55,8 @@ def building_room(session: Session, building_id: int) -> ChatRoom | None:
 
 
 def staff_room(session: Session, community_id: int | None) -> ChatRoom | None:
+    if community_id is not None:
+        return session.scalar(_STAFF_ROOM, {"community_id": community_id})
     q = select(ChatRoom).where(ChatRoom.kind == RoomKind.STAFF)
     if community_id is not None:
         q = q.where(ChatRoom.community_id == community_id)
@@ -78,8 +92,7 @@ def household_at(session: Session, building_code: str, unit: str, room: str) -> 
 
 
 def linked_member(session: Session, household_id: int) -> Person | None:
-    return session.scalar(select(Person).join(MemberLink, MemberLink.member_id == Person.id)
-                          .where(MemberLink.household_id == household_id))
+    return session.scalar(_LINKED_MEMBER, {"household_id": household_id})
 
 
 def ticket_by_number(session: Session, number: int) -> Ticket | None:
@@ -91,11 +104,26 @@ def ticket_by_number(session: Session, number: int) -> Ticket | None:
 TICKET_NUMBER_LOCK = 0x6C687469636B
 
 
+_NUMBER_KEY = "lianhu.last_ticket_number"
+
+
 def next_ticket_number(session: Session) -> int:
-    if session.get_bind().dialect.name == "postgresql":  # held until the ticket is committed
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TICKET_NUMBER_LOCK})
-    current = session.scalar(select(func.max(Ticket.number)))
-    return FIRST_TICKET_NUMBER if current is None else current + 1
+    """The next ticket number. The first in a transaction reads max(number) (on PostgreSQL under
+    an advisory lock held until the transaction ends, so other processes wait); the next ones
+    in the same transaction count on from it: nobody else can take a number meanwhile (the lock,
+    or SQLite's one writer), so a batch of tickets costs one query, not one each."""
+    transaction = session.get_transaction()
+    known = session.info.get(_NUMBER_KEY)
+    if transaction is not None and known is not None and known[0] is transaction and transaction.is_active:
+        number: int = known[1] + 1
+    else:
+        if session.get_bind().dialect.name == "postgresql":  # held until the ticket is committed
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TICKET_NUMBER_LOCK})
+        current = session.scalar(_MAX_TICKET_NUMBER)
+        number = FIRST_TICKET_NUMBER if current is None else current + 1
+        transaction = session.get_transaction()  # the query began one if none was open
+    session.info[_NUMBER_KEY] = (transaction, number)
+    return number
 
 
 def open_ticket_to_merge(session: Session, building_id: int, category: str,

@@ -129,3 +129,86 @@ async def test_a_message_id_given_twice_in_one_batch_and_again_later_is_handled_
     with bot.sessions() as s:
         assert len(s.scalars(select(Ticket)).all()) == 1
     assert len([t for t in texts_to(gw.sent, room) if "工单号" in t]) == 1
+
+
+async def test_tickets_of_a_batch_and_one_made_meanwhile_elsewhere_never_share_a_number(bot) -> None:
+    """A batch counts its ticket numbers on from one look-up; a ticket made in between by
+    someone else (the console, another process) is seen by the next batch."""
+    from domain import tickets as wf
+    from storage import repo
+    from storage.outbox import Speaker
+
+    room_a, room_b = building_room_of(bot, "r01"), building_room_of(bot, "r07")
+    gw = bot.gw
+    await while_held(bot, gw.inbound("稍等", sender="r02", room=room_a),
+                     [gw.inbound(A_REPORTS[0], sender="r01", room=room_a),
+                      gw.inbound(B_REPORTS[0], sender="r07", room=room_b)])
+    with bot.sessions() as s:  # elsewhere, in a transaction of its own
+        app = bot.app
+        elsewhere = wf.create_ticket(s, Speaker(s, app.clock), app.clock, app.settings, building=None,
+                                     household=None, reporter=repo.person_by_chat_id(s, "r03"),
+                                     room_chat_id=None, text="小区南门的路灯不亮", category="other", urgent=False)
+        s.commit()
+        assert elsewhere.number == 1003
+    await while_held(bot, gw.inbound("稍等", sender="r02", room=room_a),
+                     [gw.inbound(A_REPORTS[1], sender="r01", room=room_a),
+                      gw.inbound(B_REPORTS[1], sender="r07", room=room_b)])
+    await bot.app.outbox.drain()
+    with bot.sessions() as s:
+        numbers = {t.text: t.number for t in s.scalars(select(Ticket))}
+    assert [numbers[t] for t in (A_REPORTS[0], B_REPORTS[0], "小区南门的路灯不亮", A_REPORTS[1], B_REPORTS[1])] \
+        == [1001, 1002, 1003, 1004, 1005]
+    receipts = [text for room in (room_a, room_b) for text in texts_to(gw.sent, room) if "工单号" in text]
+    assert sorted(int(text.split("工单号 ")[1][:4]) for text in receipts) == [1001, 1002, 1004, 1005]
+
+
+async def test_a_report_joined_repeated_and_split_off_in_one_batch(bot) -> None:
+    """Within one batch the ticket's reporters are up to date: the second report joins the
+    first, the same person again hears it is reported already, and 不是一个问题 splits it off."""
+    room = building_room_of(bot, "r01")
+    assert building_room_of(bot, "r02") == room
+    gw = bot.gw
+    rest = [gw.inbound("电梯坏了,停在三楼不动了", sender="r01", room=room),
+            gw.inbound("电梯又坏了,停在三楼", sender="r02", room=room),
+            gw.inbound("电梯还是坏的,停在三楼", sender="r02", room=room),
+            gw.inbound("不是一个问题", sender="r02", room=room)]
+    gw.online = False
+    count = commits(bot)
+    await while_held(bot, gw.inbound("稍等", sender="r03", room=room), rest)
+    assert count[0] == 2 + 2  # handled as one batch (none failed and was handled again alone)
+    gw.online = True
+    await bot.app.outbox.drain()
+    heard = texts_to(gw.sent, room)
+    assert "工单号 1001" in heard[0]
+    assert heard[1].startswith(T.MERGED_SAME.split("{")[0]) and "1001" in heard[1]
+    assert heard[2].startswith(T.ALREADY_REPORTED.split("{")[0]) and "1001" in heard[2]
+    assert "工单号 1002" in heard[3]
+    with bot.sessions() as s:
+        first = s.scalar(select(Ticket).where(Ticket.number == 1001))
+        assert first is not None
+        assert [r.person.chat_id for r in first.reporters] == ["r01"]
+        assert [e.kind for e in first.events] == ["created", "assigned", "merged", "split"]
+
+
+async def test_a_guide_entry_confirmed_in_a_batch_answers_the_next_question_of_that_batch(bot) -> None:
+    """The guide's version is read once a batch, unless an entry changes in it."""
+    from storage.models import GuideEntry, GuideStatus
+
+    with bot.sessions() as s:
+        entry = GuideEntry(community_id=None, key="charging-card", title="充电桩充电卡办理",
+                           asks=["充电桩怎么办充电卡"], answer="在物业服务中心办理,带身份证,工本费20元",
+                           materials=[], tags=[], private=False, origin="chat", status=GuideStatus.PENDING,
+                           updated_at=bot.app.clock.now())
+        s.add(entry)
+        s.commit()
+        k = entry.id
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    rest = [gw.inbound("居住证在哪里办,要什么材料", sender="r02", room=room),  # reads the guide's version
+            gw.inbound(f"确认指南 {k}", sender="s1", room="room-staff"),
+            gw.inbound("小区新装的充电桩怎么办充电卡", sender="r05", room=room)]
+    await while_held(bot, gw.inbound("稍等", sender="r03", room=room), rest)
+    await bot.app.outbox.drain()
+    heard = texts_to(gw.sent, room)
+    assert heard[0].startswith("【办事指南") and "居住证" in heard[0]
+    assert heard[1].startswith(f"【办事指南 {k}】充电桩充电卡办理")
