@@ -19,7 +19,7 @@ from pathlib import Path
 from .chatter import ChatterKinds
 from .danger import DangerNet
 from .model import Prediction
-from .scoring import Classification
+from .scoring import Classification, classification
 from .subjects import subject
 from .summary import summary
 
@@ -133,6 +133,5 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
                 category = "care"
     elif alert:
         danger = "other"
-    return Classification(  # every field (dataclasses.replace is slow on the hot path)
-        category=category, urgent=urgent, evidence=tuple(evidence), score=rules.score, tier=tier, alert=alert,
-        danger=danger, subject=about, summary=summary(norm, about), p_request=p)
+    return classification(category, urgent, tuple(evidence), rules.score, tier, alert, danger, about,
+                          summary(norm, about), p)
