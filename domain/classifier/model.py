@@ -29,7 +29,9 @@ from __future__ import annotations
 import json
 import math
 import struct
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 from operator import add
 from pathlib import Path
@@ -45,6 +47,14 @@ def features(tokens: list[str]) -> list[str]:
     """The distinct features of a message, from its tokens (``Classifier.tokenize``):
     ``w:`` + each token, and the character 1-3-grams of the joined text; ASCII digits read
     as 0, white space collapsed to one space (a lone space is no feature)."""
+    return list(_features(tokens))
+
+
+_word = "w:".__add__
+
+
+def _features(tokens: list[str]) -> dict[str, None]:
+    """``features()`` as the keys of a dict (what scoring needs: no list made of it)."""
     joined = "".join(tokens)
     norm = joined.translate(_DIGITS)
     if norm != joined:
@@ -52,10 +62,10 @@ def features(tokens: list[str]) -> list[str]:
     text = " ".join(norm.split())
     pairs = list(map(add, text, text[1:]))
     # one C-level pass, first occurrence kept: words, then characters, pairs, triples
-    found = dict.fromkeys(chain(["w:" + w for w in map(str.strip, tokens) if w], text, pairs,
+    found = dict.fromkeys(chain(map(_word, filter(None, map(str.strip, tokens))), text, pairs,
                                 map(add, pairs, text[2:])))
     found.pop(" ", None)
-    return list(found)
+    return found
 
 
 #: packed weights: field j (64 bits, little-endian) of a feature's integer holds
@@ -115,9 +125,9 @@ class Prediction:
     unsure: float = 0.1
     known: int = field(default=0)     # how many of the message's features the model knows
 
-    @property
+    @cached_property
     def category(self) -> str:
-        """The most likely request category."""
+        """The most likely request category (worked out once: the judge asks several times)."""
         return max(self.categories, key=self.categories.__getitem__)
 
     @property
@@ -185,7 +195,7 @@ class Model:
         except (KeyError, TypeError, ValueError, IndexError) as e:
             raise ModelFileError(f"bad model file {p}: {e!r}") from None
 
-    def raw_scores(self, feats: list[str]) -> tuple[list[float], int]:
+    def raw_scores(self, feats: Collection[str]) -> tuple[list[float], int]:
         """Linear scores of every output (before calibration) for a message's ``features()``,
         and how many of them the model knows."""
         packed = self._packed
@@ -206,7 +216,7 @@ class Model:
         """A feature's weights from its packed integer."""
         return tuple((f - _BIAS) / self._unit for f in _UNPACK(self._fmt, n.to_bytes(8 * self._k, "little")))
 
-    def _raw_scores_floats(self, feats: list[str]) -> tuple[list[float], int]:
+    def _raw_scores_floats(self, feats: Collection[str]) -> tuple[list[float], int]:
         """raw_scores for weights that cannot be packed exactly (more than 6 decimals)."""
         vecs = list(filter(None, map(self.weights.get, feats)))  # a vector is never empty
         if not vecs:
@@ -228,9 +238,9 @@ class Model:
         used only when there are no tokens (then it is taken as already normalised)."""
         if not tokens and text:
             tokens = [text]
-        return self.predict_features(features(tokens))
+        return self.predict_features(_features(tokens))
 
-    def predict_features(self, feats: list[str]) -> Prediction:
+    def predict_features(self, feats: Collection[str]) -> Prediction:
         """``predict`` for features already made by ``features(tokens)``."""
         z, known = self.raw_scores(feats)
         a, b = self.request_ab

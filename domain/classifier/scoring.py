@@ -253,7 +253,7 @@ def _with_lexicon(lexicon: Lexicon, tokens: list[str], cat_scores: dict[str, flo
                   weight: float, evidence: list[tuple[int, str]], n: int) -> str:
     """Where the rules are unsure (the best two categories within half of ``weight``, or no
     topic word), rule scores plus the lexicon's probability times ``weight`` choose."""
-    ranked = sorted([cat_scores.get(c, 0.0) for c in REQUEST_CATEGORIES], reverse=True)
+    ranked = sorted(cat_scores.values(), reverse=True)  # every request category has its score
     if category != "other" and ranked[0] - ranked[1] > weight / 2:
         return category
     p = lexicon.posterior(tokens)
