@@ -86,25 +86,25 @@ def _floats(raw: dict, k: int) -> dict[str, tuple[float, ...]]:
     return out
 
 
-def _unit(weights: dict[str, tuple[float, ...]]) -> int | None:
-    """10**d for the fewest decimals d (at most 6) every weight is written with, or None."""
-    values = {w for v in weights.values() for w in v}
+def _pack(raw: dict, k: int) -> tuple[dict[str, int], int] | None:
+    """The file's sparse weights as packed integers (field j = round(weight_j x unit) + _BIAS),
+    and unit = 10**d for the fewest decimals d (at most 6) every weight is written with; None
+    when some weight has more (then the floats are added as they are)."""
+    values = {float(w) for flat in raw.values() for w in flat[1::2]}
     for d in range(7):
         unit = 10 ** d
         if all(round(w * unit) / unit == w and abs(round(w * unit)) < _BIAS for w in values):
-            return unit
-    return None
-
-
-def _pack(weights: dict[str, tuple[float, ...]], k: int) -> tuple[dict[str, int], int] | None:
-    unit = _unit(weights)
-    if unit is None:
+            break
+    else:
         return None
+    scaled = {w: round(w * unit) for w in values}
+    shift = [64 * j for j in range(k)]
+    base = sum(_BIAS << s for s in shift)
     packed = {}
-    for f, v in weights.items():
-        n = 0
-        for j, w in enumerate(v):
-            n |= (round(w * unit) + _BIAS) << (64 * j)
+    for f, flat in raw.items():
+        n = base
+        for j in range(0, len(flat), 2):
+            n += scaled[flat[j + 1]] << shift[int(flat[j])]
         packed[f] = n
     return packed, unit
 
@@ -158,18 +158,19 @@ class Model:
         # look-up per feature: twelve tables, one per output, were four times slower)
         k = len(self.outputs)
         self._k = k
-        self.weights: dict[str, tuple[float, ...]] = _floats(data["weights"], k)
         # For scoring, each feature's weights are one packed integer (see _pack): a message's
         # scores are one C-level sum() of a few dozen integers instead of adding a dozen floats
         # per feature, and each feature is one object in memory (a tuple and its floats were 13).
         # Sums of integers are exact: the same scores as adding the floats, to the last bits.
-        packed = _pack(self.weights, k)
+        self.weights: dict[str, tuple[float, ...]] = {}  # made from the packed integers by explain()
         self._packed: dict[str, int] | None = None
         self._unit = 1
         self._fmt = "<%dQ" % k
+        packed = _pack(data["weights"], k)
         if packed is not None:
             self._packed, self._unit = packed
-            self.weights = {}  # made again from the packed integers if explain() needs it
+        else:
+            self.weights = _floats(data["weights"], k)
         cal = data["calibration"]
         self.request_ab: tuple[float, float] = (float(cal["request"][0]), float(cal["request"][1]))
         self.urgent_ab: tuple[float, float] = (float(cal["urgent"][0]), float(cal["urgent"][1]))
