@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import ahocorasick
+
+from .compiler import required_literals
 
 DEFAULT_CHATTER = Path(__file__).resolve().parent / "chatter.toml"
 
@@ -20,6 +25,31 @@ DEFAULT_CHATTER = Path(__file__).resolve().parent / "chatter.toml"
 class ChatterKinds:
     kinds: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
     ask: re.Pattern[str] | None
+    #: a prefilter (as in the danger net): strings one of which each pattern's every match
+    #: contains (Aho-Corasick: string -> (kind, pattern) numbers); patterns without one always run
+    gates: Any = field(default=None, compare=False)
+    ungated: frozenset[tuple[int, int]] = field(default=frozenset(), compare=False)
+
+    def __post_init__(self) -> None:
+        if self.gates is not None:
+            return
+        by_lit: dict[str, list[tuple[int, int]]] = {}
+        ungated = set()
+        for k, (_kind, patterns) in enumerate(self.kinds):
+            for j, rx in enumerate(patterns):
+                lits = None if rx.flags & re.IGNORECASE else required_literals(rx.pattern)
+                if not lits:
+                    ungated.add((k, j))
+                    continue
+                for lit in lits:
+                    by_lit.setdefault(lit, []).append((k, j))
+        auto = ahocorasick.Automaton()
+        for lit, where in by_lit.items():
+            auto.add_word(lit, tuple(where))
+        if by_lit:
+            auto.make_automaton()
+        object.__setattr__(self, "gates", auto if by_lit else False)
+        object.__setattr__(self, "ungated", frozenset(ungated))
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> ChatterKinds:
@@ -39,6 +69,17 @@ class ChatterKinds:
     def check(self, norm: str) -> str | None:
         """The first kind of chatter the message is, unless it asks someone to act."""
         if self.ask is not None and self.ask.search(norm):
+            return None
+        if self.gates:
+            open_ = set(self.ungated)
+            for _, where in self.gates.iter(norm):
+                open_.update(where)
+            if not open_:
+                return None
+            for k, (kind, patterns) in enumerate(self.kinds):
+                for j, rx in enumerate(patterns):
+                    if (k, j) in open_ and rx.search(norm):
+                        return kind
             return None
         for kind, patterns in self.kinds:
             if any(rx.search(norm) for rx in patterns):

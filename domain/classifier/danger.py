@@ -103,20 +103,19 @@ class DangerNet:
                 open_.update(where)
             if not open_:
                 return None
+            # in file order, only those whose strings occur (every match of the others needs one)
+            todo = [(self.kinds[k][0], self.kinds[k][1][c]) for k, c in sorted(open_)]
         else:
-            open_ = None
-        for k, (kind, comps) in enumerate(self.kinds):
-            for c, parts in enumerate(comps):
-                if open_ is not None and (k, c) not in open_:
-                    continue  # a string every match of it needs is missing
-                found = []
-                for rx in parts:
-                    m = rx.search(norm)
-                    if m is None:
-                        break
-                    found.append(m.group())
-                else:
-                    why = self.cancelled(norm)
-                    if why is None:
-                        return kind, f"danger:{kind}({'+'.join(found)})"
+            todo = [(kind, parts) for kind, comps in self.kinds for parts in comps]
+        for kind, parts in todo:
+            found = []
+            for rx in parts:
+                m = rx.search(norm)
+                if m is None:
+                    break
+                found.append(m.group())
+            else:
+                why = self.cancelled(norm)
+                if why is None:
+                    return kind, f"danger:{kind}({'+'.join(found)})"
         return None

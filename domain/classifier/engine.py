@@ -28,7 +28,7 @@ from typing import Any, Iterable
 from .compiler import CompiledRules, Compiler
 from .chatter import ChatterKinds
 from .danger import DangerNet
-from .judge import Tiers, judge
+from .judge import Tiers, judge, too_short
 from .lexicon import Lexicon
 from .model import Model, ModelFileError
 from .rules import (
@@ -249,8 +249,11 @@ class Classifier:
         norm = "".join(tokens)
         if mode == "combined" and self._staff_terms and any(t in norm for t in self._staff_terms):
             return self._staff_decides(norm, rules)
-        pred = self.model.predict(tokens, text) if self.model is not None and mode != "rules" else None
-        return judge(norm, rules, pred, self.danger, self.tiers, mode, self.chatter)
+        if self.model is None or mode == "rules":
+            return judge(norm, rules, None, self.danger, self.tiers, mode, self.chatter)
+        if mode == "combined" and too_short(norm, self.tiers):  # the judge would not listen to the model
+            return judge(norm, rules, None, self.danger, self.tiers, mode, self.chatter, short=True)
+        return judge(norm, rules, self.model.predict(tokens, text), self.danger, self.tiers, mode, self.chatter)
 
     def _staff_decides(self, norm: str, rules: Classification) -> Classification:
         """The rules' answer (with a keyword staff changed in chat), plus the danger net."""

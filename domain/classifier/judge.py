@@ -20,7 +20,7 @@ from .category import decide
 from .chatter import ChatterKinds
 from .danger import DangerNet
 from .model import Prediction
-from .scoring import Classification
+from .scoring import Classification, classification
 from .subjects import subject
 from .summary import summary
 
@@ -77,15 +77,22 @@ def _tier(p: float, rules: Classification, T: Tiers, mode: str, chatter: str | N
     return "none"
 
 
+def too_short(norm: str, T: Tiers) -> bool:
+    """Too few letters for the model (``Tiers.short_letters``): the rules decide alone."""
+    return sum(map(str.isalpha, norm)) <= T.short_letters
+
+
 def judge(norm: str, rules: Classification, pred: Prediction | None, net: DangerNet | None,
-          T: Tiers, mode: str = "combined", kinds: ChatterKinds | None = None) -> Classification:
-    """The final Classification of a message (``norm`` = its normalised text)."""
+          T: Tiers, mode: str = "combined", kinds: ChatterKinds | None = None,
+          short: bool = False) -> Classification:
+    """The final Classification of a message (``norm`` = its normalised text). ``short``: the
+    caller found the message ``too_short`` and did not ask the model (as if it had, for nothing)."""
     about = subject(norm)
     found = net.check(norm) if net is not None and mode != "rules" else None
     # danger to people is no kind of chatter ("是不是哪家漏气了" is not advice between neighbours)
     chatter = kinds.check(norm) if kinds is not None and mode == "combined" and found is None else None
     evidence = list(rules.evidence) if mode != "model" else []
-    if pred is not None and mode == "combined" and sum(map(str.isalpha, norm)) <= T.short_letters:
+    if short or pred is not None and mode == "combined" and too_short(norm, T):
         pred = None  # too short for the model: the rules alone
         evidence.append("short:rules")
     if pred is None or mode == "rules":
@@ -128,6 +135,5 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
                 category = "care"
     elif alert:
         danger = "other"
-    return Classification(  # every field (dataclasses.replace is slow on the hot path)
-        category=category, urgent=urgent, evidence=tuple(evidence), score=rules.score, tier=tier, alert=alert,
-        danger=danger, subject=about, summary=summary(norm, about), p_request=p)
+    return classification(category, urgent, tuple(evidence), rules.score, tier, alert, danger, about,
+                          summary(norm, about), p)

@@ -13,19 +13,20 @@ import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from operator import add
 from pathlib import Path
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.json"
 MIN_COUNT = 2  # a feature seen once teaches nothing general
-_SKIP = set(" ,.!?;:,。!?;:、~…()()[]【】\"'“”‘’-—_/\\|@#")
+_SKIP = frozenset(" ,.!?;:,。!?;:、~…()()[]【】\"'“”‘’-—_/\\|@#")
 
 
 def features(tokens: Iterable[str]) -> set[str]:
     """Words, and pairs of neighbouring characters (they catch words jieba splits)."""
-    toks = [t for t in tokens if t.strip() and not all(ch in _SKIP for ch in t)]
+    toks = [t for t in tokens if t.strip() and not _SKIP.issuperset(t)]  # not only signs
     text = "".join(toks)
     found = {t for t in toks if len(t) > 1 or not t.isascii()}
-    found.update(text[i:i + 2] for i in range(len(text) - 1))
+    found.update(map(add, text, text[1:]))
     return found
 
 

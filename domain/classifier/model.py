@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import json
 import math
+import struct
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 from operator import add
 from pathlib import Path
@@ -36,6 +39,7 @@ from pathlib import Path
 DEFAULT_MODEL = Path(__file__).resolve().parent / "model.json"
 FORMAT = 1
 
+_new = object.__new__
 _DIGITS = str.maketrans("0123456789", "0000000000")
 
 
@@ -43,6 +47,14 @@ def features(tokens: list[str]) -> list[str]:
     """The distinct features of a message, from its tokens (``Classifier.tokenize``):
     ``w:`` + each token, and the character 1-3-grams of the joined text; ASCII digits read
     as 0, white space collapsed to one space (a lone space is no feature)."""
+    return list(_features(tokens))
+
+
+_word = "w:".__add__
+
+
+def _features(tokens: list[str]) -> dict[str, None]:
+    """``features()`` as the keys of a dict (what scoring needs: no list made of it)."""
     joined = "".join(tokens)
     norm = joined.translate(_DIGITS)
     if norm != joined:
@@ -50,10 +62,51 @@ def features(tokens: list[str]) -> list[str]:
     text = " ".join(norm.split())
     pairs = list(map(add, text, text[1:]))
     # one C-level pass, first occurrence kept: words, then characters, pairs, triples
-    found = dict.fromkeys(chain(["w:" + w for w in map(str.strip, tokens) if w], text, pairs,
+    found = dict.fromkeys(chain(map(_word, filter(None, map(str.strip, tokens))), text, pairs,
                                 map(add, pairs, text[2:])))
     found.pop(" ", None)
-    return list(found)
+    return found
+
+
+#: packed weights: field j (64 bits, little-endian) of a feature's integer holds
+#: round(weight_j x unit) + _BIAS, so that the sum of any number of features stays positive in
+#: every field (2**40 features of the largest weight before a field could overflow)
+_BIAS = 1 << 20
+_UNPACK = struct.unpack
+
+
+def _floats(raw: dict, k: int) -> dict[str, tuple[float, ...]]:
+    """feature -> the weights of all outputs, from the file's sparse [output, weight, ...]."""
+    out: dict[str, tuple[float, ...]] = {}
+    for f, flat in raw.items():
+        v = [0.0] * k
+        for j in range(0, len(flat), 2):
+            v[int(flat[j])] = float(flat[j + 1])
+        out[f] = tuple(v)
+    return out
+
+
+def _pack(raw: dict, k: int) -> tuple[dict[str, int], int] | None:
+    """The file's sparse weights as packed integers (field j = round(weight_j x unit) + _BIAS),
+    and unit = 10**d for the fewest decimals d (at most 6) every weight is written with; None
+    when some weight has more (then the floats are added as they are)."""
+    values = {float(w) for flat in raw.values() for w in flat[1::2]}
+    for d in range(7):
+        unit = 10 ** d
+        if all(round(w * unit) / unit == w and abs(round(w * unit)) < _BIAS for w in values):
+            break
+    else:
+        return None
+    scaled = {w: round(w * unit) for w in values}
+    shift = [64 * j for j in range(k)]
+    base = sum(_BIAS << s for s in shift)
+    packed = {}
+    for f, flat in raw.items():
+        n = base
+        for j in range(0, len(flat), 2):
+            n += scaled[flat[j + 1]] << shift[int(flat[j])]
+        packed[f] = n
+    return packed, unit
 
 
 def _sigmoid(z: float) -> float:
@@ -72,9 +125,9 @@ class Prediction:
     unsure: float = 0.1
     known: int = field(default=0)     # how many of the message's features the model knows
 
-    @property
+    @cached_property
     def category(self) -> str:
-        """The most likely request category."""
+        """The most likely request category (worked out once: the judge asks several times)."""
         return max(self.categories, key=self.categories.__getitem__)
 
     @property
@@ -103,17 +156,21 @@ class Model:
         # in the file: feature -> flat [output index, weight, output index, weight, ...];
         # here: feature -> the weights of all outputs, so scoring adds whole vectors (one dict
         # look-up per feature: twelve tables, one per output, were four times slower)
-        # The weights are rounded (a few thousand distinct values): each value is one shared
-        # float object, so the vectors point into a small pool that stays in the CPU's cache.
         k = len(self.outputs)
-        self.weights: dict[str, tuple[float, ...]] = {}
-        pool: dict[float, float] = {0.0: 0.0}
-        for f, flat in data["weights"].items():
-            v = [pool[0.0]] * k
-            for j in range(0, len(flat), 2):
-                w = float(flat[j + 1])
-                v[int(flat[j])] = pool.setdefault(w, w)
-            self.weights[f] = tuple(v)
+        self._k = k
+        # For scoring, each feature's weights are one packed integer (see _pack): a message's
+        # scores are one C-level sum() of a few dozen integers instead of adding a dozen floats
+        # per feature, and each feature is one object in memory (a tuple and its floats were 13).
+        # Sums of integers are exact: the same scores as adding the floats, to the last bits.
+        self.weights: dict[str, tuple[float, ...]] = {}  # made from the packed integers by explain()
+        self._packed: dict[str, int] | None = None
+        self._unit = 1
+        self._fmt = "<%dQ" % k
+        packed = _pack(data["weights"], k)
+        if packed is not None:
+            self._packed, self._unit = packed
+        else:
+            self.weights = _floats(data["weights"], k)
         cal = data["calibration"]
         self.request_ab: tuple[float, float] = (float(cal["request"][0]), float(cal["request"][1]))
         self.urgent_ab: tuple[float, float] = (float(cal["urgent"][0]), float(cal["urgent"][1]))
@@ -139,9 +196,29 @@ class Model:
         except (KeyError, TypeError, ValueError, IndexError) as e:
             raise ModelFileError(f"bad model file {p}: {e!r}") from None
 
-    def raw_scores(self, feats: list[str]) -> tuple[list[float], int]:
+    def raw_scores(self, feats: Collection[str]) -> tuple[list[float], int]:
         """Linear scores of every output (before calibration) for a message's ``features()``,
         and how many of them the model knows."""
+        packed = self._packed
+        if packed is None:
+            return self._raw_scores_floats(feats)
+        vals = list(filter(None, map(packed.get, feats)))  # a packed value is never 0
+        known = len(vals)
+        if not known:
+            return list(self.intercepts), 0
+        # each field of the sum holds (sum of the weights x SCALE) + known x BIAS, never negative
+        fields = _UNPACK(self._fmt, sum(vals).to_bytes(8 * self._k, "little"))
+        off = known * _BIAS
+        unit = self._unit
+        scale = 1.0 / math.sqrt(len(feats))
+        return [b + scale * ((f - off) / unit) for b, f in zip(self.intercepts, fields)], known
+
+    def _unpacked(self, n: int) -> tuple[float, ...]:
+        """A feature's weights from its packed integer."""
+        return tuple((f - _BIAS) / self._unit for f in _UNPACK(self._fmt, n.to_bytes(8 * self._k, "little")))
+
+    def _raw_scores_floats(self, feats: Collection[str]) -> tuple[list[float], int]:
+        """raw_scores for weights that cannot be packed exactly (more than 6 decimals)."""
         vecs = list(filter(None, map(self.weights.get, feats)))  # a vector is never empty
         if not vecs:
             return list(self.intercepts), 0
@@ -151,6 +228,8 @@ class Model:
     def explain(self, tokens: list[str], output: str = "request", top: int = 5) -> list[tuple[str, float]]:
         """The features that pushed ``output`` most (either way), as (feature, weight)."""
         k = self.outputs.index(output)
+        if not self.weights and self._packed is not None:
+            self.weights = {f: self._unpacked(n) for f, n in self._packed.items()}
         found = [(f, self.weights[f][k]) for f in features(tokens) if f in self.weights and self.weights[f][k]]
         return sorted(found, key=lambda fw: -abs(fw[1]))[:top]
 
@@ -160,9 +239,9 @@ class Model:
         used only when there are no tokens (then it is taken as already normalised)."""
         if not tokens and text:
             tokens = [text]
-        return self.predict_features(features(tokens))
+        return self.predict_features(_features(tokens))
 
-    def predict_features(self, feats: list[str]) -> Prediction:
+    def predict_features(self, feats: Collection[str]) -> Prediction:
         """``predict`` for features already made by ``features(tokens)``."""
         z, known = self.raw_scores(feats)
         a, b = self.request_ab
@@ -176,4 +255,7 @@ class Model:
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
         cats = {c: e / total for c, e in zip(self.categories, exps)}
-        return Prediction(p_request, min(p_urgent, p_request), cats, self.sure, self.unsure, known)
+        pred = _new(Prediction)  # Prediction(...) without the frozen dataclass's slow __init__
+        pred.__dict__.update(p_request=p_request, p_urgent=min(p_urgent, p_request), categories=cats, sure=self.sure,
+                             unsure=self.unsure, known=known)
+        return pred

@@ -31,7 +31,17 @@ USER_DICT = Path(__file__).resolve().parent / "userdict.txt"
 # jieba's own splitting of a text into blocks it segments and the rest (jieba/__init__.py)
 _RE_HAN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
 _RE_SKIP = re.compile("(\r\n|\\s)")
-_RE_ENG = re.compile("[a-zA-Z0-9]")
+_ENG = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # jieba's re_eng, one char
+
+
+def _other(blk: str, out: list[str]) -> None:
+    """jieba's treatment of what is no block: white space (and \\r\\n) as tokens, the rest one
+    character each. Again the separators are the odd parts of split()."""
+    parts = _RE_SKIP.split(blk)
+    out.extend(parts[0])
+    for j in range(1, len(parts), 2):
+        out.append(parts[j])
+        out.extend(parts[j + 1])
 
 _BASE_LOCK = threading.RLock()
 _USER_WORDS: list[tuple[str, int | None]] | None = None
@@ -165,17 +175,16 @@ class Segmenter:
         self._ready()
         out: list[str] = []
         block = self._block_hmm if hmm else self._block
-        for blk in _RE_HAN.split(text):
-            if not blk:
-                continue
-            if _RE_HAN.match(blk):
-                block(blk, out)
-            else:
-                for x in _RE_SKIP.split(blk):
-                    if _RE_SKIP.match(x):
-                        out.append(x)
-                    else:
-                        out.extend(x)
+        # split() with one group: the runs _RE_HAN matches are the odd parts, and only they
+        # (what jieba finds with a second match() of every part)
+        parts = _RE_HAN.split(text)
+        for j in range(1, len(parts), 2):
+            other = parts[j - 1]
+            if other:
+                _other(other, out)
+            block(parts[j], out)
+        if parts[-1]:
+            _other(parts[-1], out)
         return out
 
     def _route(self, blk: str) -> list[int]:
@@ -224,7 +233,7 @@ class Segmenter:
         buf = ""
         while x < n:
             y = nxt[x]
-            if y - x == 1 and _RE_ENG.match(blk[x]):
+            if y - x == 1 and blk[x] in _ENG:
                 buf += blk[x]
             else:
                 if buf:
