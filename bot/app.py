@@ -157,8 +157,6 @@ class App:
                 plugin.prepare()
         if self.server.wanted:
             await self.server.start()
-        if isinstance(self.classifier, LazyClassifier):
-            self.classifier.warm()  # answering already; the first message waits for it if need be
         if start_gateway:
             await self.gateway.start()
         await self.record_presence()
@@ -166,6 +164,8 @@ class App:
         await self.jobs.start()
         self.outbox.start()
         self.outbox.wake()
+        if isinstance(self.classifier, LazyClassifier):
+            self.classifier.warm()  # answering already; the first message waits for it if need be
 
     def _make_server(self) -> HttpServer:
         """The one HTTP server: the gateway's pages (if it has any) and the web console's."""
@@ -194,8 +194,8 @@ class App:
             announce(NO_COMMUNITY)
 
         for plugin in self.server.plugins:  # the web console: its address and the demo login
-            if plugin is not self.gateway:
-                line = getattr(plugin, "welcome", lambda: None)()
+            if plugin is not self.gateway:  # in a thread: the console checks the demo password (argon2)
+                line = await asyncio.to_thread(getattr(plugin, "welcome", lambda: None))
                 if line:
                     announce(line)
         waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.gateway.wait_fatal())]
