@@ -33,6 +33,7 @@ from handlers.dispatcher import build_dispatcher
 from kernel import texts
 from kernel.clock import Clock
 from kernel.config import Settings
+from kernel.memory import release_free_memory
 from kernel.messages import Inbound
 from kernel.timing import check_settings
 from schedules.jobqueue import JobQueue
@@ -61,19 +62,6 @@ def load_classifier(settings: Settings) -> Any:
     from domain.classifier import Classifier
 
     return Classifier(rules_path=settings.rules_path or None, cache_dir=settings.data_dir)
-
-
-def release_free_memory() -> None:
-    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``): loading the
-    classifier parses megabytes of JSON and jieba's cache, and the freed space between the
-    objects kept would otherwise stay in the resident set. Elsewhere than glibc: nothing."""
-    import ctypes
-
-    try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
 
 
 class LazyClassifier:
@@ -132,6 +120,7 @@ class App:
         #: messages are stored and handled in batches, in the order they came (bot/inbox.py)
         self.lane = Lane(self.inbox, self._after_batch)
         self._next_drain: asyncio.Future[int] | None = None
+        self._batches = 0
         self._draining = asyncio.Lock()
         gateway.set_handler(self.receive)
         self.server = self._make_server()
@@ -270,7 +259,13 @@ class App:
         self.outbox.seen(message)  # several accounts: this one is in that group / knows the sender
         return await self.lane.submit(message)
 
+    #: handled batches between two returns of the C heap's free pages to the system
+    TRIM_EVERY = 200
+
     def _after_batch(self, batch: Ingested) -> None:
+        self._batches += 1
+        if self._batches % self.TRIM_EVERY == 0:
+            release_free_memory()
         for route in batch.routes:
             self.jobs.after_route(route)
         if not batch.quiet:
