@@ -129,6 +129,11 @@ class App:
 
     # --- life ----------------------------------------------------------------------------------
 
+    #: seconds after the start before the classifier loads in its thread: reading jieba's
+    #: cache (marshal) holds the GIL for its whole length (0.3 s quiet, seconds on a loaded
+    #: machine), which would stall the server's first answers (health checks, the page)
+    WARM_AFTER = 1.0
+
     #: the gateways the demo community may load with: its rooms (room-1, room-staff) and people
     #: exist only there; on real WeChat they would get alerts nobody could ever receive
     DEMO_GATEWAYS = ("simulator", "test")
@@ -167,8 +172,8 @@ class App:
         await self.jobs.start()
         self.outbox.start()
         self.outbox.wake()
-        if isinstance(self.classifier, LazyClassifier):
-            self.classifier.warm()  # answering already; the first message waits for it if need be
+        if isinstance(self.classifier, LazyClassifier):  # the first message waits for it if need be
+            asyncio.get_running_loop().call_later(self.WARM_AFTER, self.classifier.warm)
 
     def _make_server(self) -> HttpServer:
         """The one HTTP server: the gateway's pages (if it has any) and the web console's."""
