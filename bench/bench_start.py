@@ -9,7 +9,8 @@ speed drifts: read the ratios). Baselines: `python -c pass` and `python -c "impo
 `lianhu run` serves the simulator on a free port over a database already migrated, with the
 demo community loaded by the warm-up run; it is stopped with Ctrl+C (SIGINT) once it answers.
 --before DIR times another checkout of the project (e.g. `git worktree add /tmp/before HEAD~5`)
-with the same commands in the same run, for before/after figures.
+with the same commands in the same run, alternating with this one's run by run, for before/after
+figures.
 """
 from __future__ import annotations
 
@@ -81,6 +82,18 @@ def measure(fn: Callable[[], float], runs: int) -> list[float]:
     return [fn() for _ in range(runs)]
 
 
+def alternating(steps: list[tuple[str, Callable[[], float]]], runs: int) -> list[tuple[str, list[float]]]:
+    """Each step once as a warm-up, then ``runs`` rounds of every step in turn (before, now,
+    before, now …), so a change in the machine's load falls on both checkouts alike."""
+    for _, fn in steps:
+        fn()
+    times: list[list[float]] = [[] for _ in steps]
+    for _ in range(runs):
+        for i, (_, fn) in enumerate(steps):
+            times[i].append(fn())
+    return [(name, t) for (name, _), t in zip(steps, times)]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=5)
@@ -93,13 +106,14 @@ def main() -> int:
         ("python -c pass", measure(lambda: time_command([sys.executable, "-c", "pass"], REPO, work), args.runs)),
         ("python -c 'import jieba'",
          measure(lambda: time_command([sys.executable, "-c", "import jieba"], REPO, work), args.runs))]
+    steps: list[tuple[str, Callable[[], float]]] = []
     for label, repo in checkouts:
         data = work / (label or "now")
         data.mkdir()
         tag = f" ({label})" if label else ""
-        rows.append((f"lianhu --help{tag}", measure(partial(time_command, _lianhu(repo, "--help"), repo, work),
-                                                    args.runs)))
-        rows.append((f"lianhu run → /healthz{tag}", measure(partial(time_run, repo, data), args.runs)))
+        steps.append((f"lianhu --help{tag}", partial(time_command, _lianhu(repo, "--help"), repo, work)))
+        steps.append((f"lianhu run → /healthz{tag}", partial(time_run, repo, data)))
+    rows += alternating(steps, args.runs)
     base = statistics.median(rows[0][1])
     print(f"{args.runs} runs each after a warm-up; medians (min–max) in seconds; × python -c pass")
     for name, times in rows:

@@ -33,6 +33,7 @@ from handlers.dispatcher import build_dispatcher
 from kernel import texts
 from kernel.clock import Clock
 from kernel.config import Settings
+from kernel.memory import release_free_memory
 from kernel.messages import Inbound
 from kernel.timing import check_settings
 from schedules.jobqueue import JobQueue
@@ -89,6 +90,7 @@ class LazyClassifier:
                 self.get().tokenize("楼道灯坏了")  # and jieba's dictionary, shared by the process
             except Exception:  # the first message that needs it tries again, and fails visibly
                 log.exception("could not load the classifier")
+            release_free_memory()  # what parsing the model files and jieba's cache left behind
 
         threading.Thread(target=load, name="classifier-warm", daemon=True).start()
 
@@ -118,6 +120,7 @@ class App:
         #: messages are stored and handled in batches, in the order they came (bot/inbox.py)
         self.lane = Lane(self.inbox, self._after_batch)
         self._next_drain: asyncio.Future[int] | None = None
+        self._batches = 0
         self._draining = asyncio.Lock()
         gateway.set_handler(self.receive)
         self.server = self._make_server()
@@ -125,6 +128,11 @@ class App:
         gateway.bind(AppDesk(self))
 
     # --- life ----------------------------------------------------------------------------------
+
+    #: seconds after the start before the classifier loads in its thread: reading jieba's
+    #: cache (marshal) holds the GIL for its whole length (0.3 s quiet, seconds on a loaded
+    #: machine), which would stall the server's first answers (health checks, the page)
+    WARM_AFTER = 1.0
 
     #: the gateways the demo community may load with: its rooms (room-1, room-staff) and people
     #: exist only there; on real WeChat they would get alerts nobody could ever receive
@@ -157,8 +165,6 @@ class App:
                 plugin.prepare()
         if self.server.wanted:
             await self.server.start()
-        if isinstance(self.classifier, LazyClassifier):
-            self.classifier.warm()  # answering already; the first message waits for it if need be
         if start_gateway:
             await self.gateway.start()
         await self.record_presence()
@@ -166,6 +172,8 @@ class App:
         await self.jobs.start()
         self.outbox.start()
         self.outbox.wake()
+        if isinstance(self.classifier, LazyClassifier):  # the first message waits for it if need be
+            asyncio.get_running_loop().call_later(self.WARM_AFTER, self.classifier.warm)
 
     def _make_server(self) -> HttpServer:
         """The one HTTP server: the gateway's pages (if it has any) and the web console's."""
@@ -194,8 +202,8 @@ class App:
             announce(NO_COMMUNITY)
 
         for plugin in self.server.plugins:  # the web console: its address and the demo login
-            if plugin is not self.gateway:
-                line = getattr(plugin, "welcome", lambda: None)()
+            if plugin is not self.gateway:  # in a thread: the console checks the demo password (argon2)
+                line = await asyncio.to_thread(getattr(plugin, "welcome", lambda: None))
                 if line:
                     announce(line)
         waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.gateway.wait_fatal())]
@@ -256,7 +264,13 @@ class App:
         self.outbox.seen(message)  # several accounts: this one is in that group / knows the sender
         return await self.lane.submit(message)
 
+    #: handled batches between two returns of the C heap's free pages to the system
+    TRIM_EVERY = 200
+
     def _after_batch(self, batch: Ingested) -> None:
+        self._batches += 1
+        if self._batches % self.TRIM_EVERY == 0:
+            release_free_memory()
         for route in batch.routes:
             self.jobs.after_route(route)
         if not batch.quiet:

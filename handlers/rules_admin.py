@@ -21,7 +21,7 @@ from domain.classifier.corrections import (
     DEFAULT_WEIGHT,
     _group,
 )
-from domain.classifier.engine import REQUEST_CATEGORIES
+from domain.classifier.rules import REQUEST_CATEGORIES
 from handlers.context import Ctx
 from handlers.filters import HANDLERS, STAFF, handled_ticket, ticket_arg
 from handlers.router import Command, Router

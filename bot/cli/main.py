@@ -85,6 +85,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         except (OSError, ValueError, AttributeError):  # stderr is no file (e.g. captured in tests)
             pass
 
+    from kernel.memory import limit_arenas
+
+    limit_arenas()  # before any thread: the workers share the heap instead of one arena each
     settings = settings_from(args)
     _logging(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -49,6 +49,7 @@ import ipaddress
 import json
 import logging
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,10 @@ class SimulatorGateway(Gateway):
         self._logged = _logged_ids(self.send_log)
         self.send_seconds = send_seconds  # how long a send takes (a broadcast in progress)
         self.server: HttpServer | None = None
-        self.sent: list[Outbound] = []
-        self._replies: dict[int, list[Outbound]] = {}  # by the app's id of what caused them
+        self.sent: deque[Outbound] = deque(maxlen=SENT_KEPT)  # the latest: a bot that runs for weeks
+        #: by the app's id of what caused them, until the request that caused them answers (a
+        #: reply sent after it answered stays, the oldest dropped past REPLIES_KEPT)
+        self._replies: dict[int, list[Outbound]] = {}
         #: replies already answered, by message id: the same id again gets them back
         self._answered: dict[str, tuple[int, list[dict[str, Any]]]] = {}
         self.token = token
@@ -185,6 +188,8 @@ class SimulatorGateway(Gateway):
         self.sent.append(message)
         if message.reply_to is not None:
             self._replies.setdefault(message.reply_to, []).append(message)
+            while len(self._replies) > REPLIES_KEPT:
+                del self._replies[next(iter(self._replies))]
 
     def welcome(self) -> str | None:
         if self.server is None or not self.server.started:
@@ -394,6 +399,8 @@ def _line_json(line: Heard | Queued) -> dict[str, Any]:
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 TOKEN_COOKIE = "lianhu_sim_token"
 ANSWERED_KEPT = 2000  # message ids whose replies are kept for a repeated request
+SENT_KEPT = 1000  # sent messages kept in memory (the transcript is read from the database)
+REPLIES_KEPT = 2000  # messages whose replies wait for the request that caused them
 CLOCK_FILE = "sim_clock.json"  # the demo clock's offset, in data_dir
 ADVANCE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 MAX_ADVANCE_DAYS = 30

@@ -20,7 +20,6 @@ from aiohttp import web
 from aiohttp_session import Session as WebSession
 from aiohttp_session import get_session, new_session
 from aiohttp_session import setup as session_setup
-from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from sqlalchemy.orm import Session
 
 from bot.driver.server import HttpServer
@@ -37,6 +36,7 @@ from bot.web.session import (
     COOKIE,
     ROOT,
     SESSION_HOURS,
+    EncryptedCookies,
     check_csrf,
     csrf_token,
     login_required,
@@ -85,8 +85,8 @@ class Console:
 
     def _configure(self, key: bytes) -> Callable[[web.Application], None]:
         def configure(app: web.Application) -> None:
-            session_setup(app, EncryptedCookieStorage(key.decode(), cookie_name=COOKIE, httponly=True,
-                                                      samesite="Lax", max_age=SESSION_HOURS * 3600, path=ROOT))
+            session_setup(app, EncryptedCookies(key.decode(), cookie_name=COOKIE, httponly=True,
+                                                samesite="Lax", max_age=SESSION_HOURS * 3600, path=ROOT))
             aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
         return configure
 

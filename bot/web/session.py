@@ -1,6 +1,7 @@
 """Logins in the console: the session cookie's key, CSRF tokens, and the guard on every page."""
 from __future__ import annotations
 
+import base64
 import functools
 import os
 import secrets
@@ -10,9 +11,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
+from aiohttp_session import AbstractStorage, get_session
 from aiohttp_session import Session as WebSession
-from aiohttp_session import get_session
-from cryptography.fernet import Fernet
 
 from kernel import texts as T
 
@@ -28,11 +28,36 @@ def secret_key(data_dir: Path) -> bytes:
     if path.exists():
         return path.read_bytes().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key()
+    key = base64.urlsafe_b64encode(os.urandom(32))  # a Fernet key (what Fernet.generate_key makes)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(key)
     return key
+
+
+class EncryptedCookies(AbstractStorage):
+    """aiohttp-session's ``EncryptedCookieStorage`` (Fernet), made on the first request that
+    reads or writes a session: importing cryptography is not paid before `lianhu run` answers."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(**params)
+        self._key = key
+        self._params = params
+        self._storage: AbstractStorage | None = None
+
+    def _made(self) -> AbstractStorage:
+        if self._storage is None:
+            from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+            self._storage = EncryptedCookieStorage(self._key, **self._params)
+        return self._storage
+
+    async def load_session(self, request: web.Request) -> WebSession:
+        return await self._made().load_session(request)
+
+    async def save_session(self, request: web.Request, response: web.StreamResponse,
+                           session: WebSession) -> None:
+        await self._made().save_session(request, response, session)
 
 
 def csrf_token(session: WebSession) -> str:

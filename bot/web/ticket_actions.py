@@ -22,7 +22,7 @@ from bot.web.session import ROOT, login_required
 from domain import console as C
 from domain import corrections
 from domain import tickets as wf
-from domain.classifier.engine import REQUEST_CATEGORIES
+from domain.classifier.rules import REQUEST_CATEGORIES
 from kernel import texts as T
 from storage.models import EventKind, Person, Ticket, TicketEvent
 from storage.outbox import Speaker

@@ -5,9 +5,31 @@
     tokens = c.tokenize(text)             # once per message, share with the rest of the pipeline
     result = c.classify(text, tokens)     # Classification(category, urgent, evidence, score)
 """
-from .engine import Classifier
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .rules import CATEGORIES, DEFAULT_RULES, REQUEST_CATEGORIES, RuleFileError
-from .scoring import Classification
+
+if TYPE_CHECKING:
+    from .engine import Classifier
+    from .scoring import Classification
+
+
+def __getattr__(name: str) -> Any:
+    """``Classifier`` and ``Classification`` are imported when first asked for: the engine
+    imports jieba (and jieba pkg_resources), which `lianhu run` need not load before it answers
+    (the app loads the classifier in a thread once the server is up)."""
+    if name == "Classifier":
+        from .engine import Classifier
+
+        return Classifier
+    if name == "Classification":
+        from .scoring import Classification
+
+        return Classification
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CATEGORIES",

@@ -1,0 +1,239 @@
+"""Memory of the district bot: `lianhu run` on the district's database, idle and after many messages.
+
+    .venv/bin/python bench/bench_memory.py [--db PATH] [--messages 10000] [--clients 8]
+        [--before DIR] [--runs 1]
+
+The district (50 communities, 1,500 buildings, 40,000 households, 4,000 members, a month of
+ledger work) is built by bench_district.py's own steps into ``--db`` the first time (a few
+minutes) and reused after that (cached by path). Each run copies it, binds a building group to
+each of the 1,500 buildings and a staff group to each community, and starts the real bot
+(`lianhu run`, simulator gateway, quiet hours off) on the copy as a subprocess. Its resident set
+(VmRSS of /proc/PID/status) is read:
+
+  * start:       as soon as /healthz answers (the classifier is loading in its thread);
+  * classifier:  after the first message was answered (it waits for the classifier) and two
+                 seconds of quiet;
+  * N messages:  after ``--messages`` group messages (bench_classifier's realistic texts, about
+                 a third of them requests) from 6,000 residents in all 1,500 groups, posted over
+                 the simulator API by ``--clients`` concurrent clients, and two seconds of quiet;
+                 also part way (every fifth), to show whether it keeps growing;
+  * peak:        VmHWM, the most it ever held.
+
+A request answered 500 (on a loaded machine SQLite can say "database is locked") is posted again
+with the same id, which the bot handles once; how many were is printed ("posted again").
+Baselines measured in the same run, each its own process: `python -c pass` and
+`python -c "import jieba; jieba.initialize()"` (jieba's dictionary, which the bot holds once).
+--before DIR runs the same with another checkout's code (alternating, on its own copy).
+Target (issue 12): RSS <= 120 MB for the district bot, idle and after 10,000 messages.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+
+DEFAULT_DB = Path(tempfile.gettempdir()) / "lianhu-bench-district" / "district.db"
+SENDERS_PER_GROUP = 4
+
+
+def ensure_district(path: Path) -> None:
+    """Build the district into ``path`` with bench_district.py's steps unless it is there."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".building")
+    partial.unlink(missing_ok=True)
+    url = f"sqlite:///{partial}"
+    for step in ("generate", "import", "activity"):
+        print(f"building the district: {step} …", flush=True)
+        subprocess.run([sys.executable, str(REPO / "bench" / "bench_district.py"), "--step", step,
+                        "--dir", str(path.parent), "--database-url", url], check=True, cwd=REPO,
+                       env=_env(REPO), stdout=subprocess.DEVNULL)
+    partial.rename(path)
+
+
+def bind_groups(path: Path) -> list[str]:
+    """A building group for each building and a staff group for each community: the chat ids
+    of the building groups."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    buildings = conn.execute("SELECT b.id, b.group_name, b.name, g.community_id FROM building b "
+                             "JOIN grid g ON g.id = b.grid_id ORDER BY b.id").fetchall()
+    communities = conn.execute("SELECT id, name FROM community ORDER BY id").fetchall()
+    conn.executemany("INSERT INTO chat_room (chat_id, name, kind, community_id, building_id) VALUES (?, ?, ?, ?, ?)",
+                     [(f"b{bid}", group or f"{name}群", "building", cid, bid) for bid, group, name, cid in buildings]
+                     + [(f"staff{cid}", f"{name}工作群", "staff", cid, None) for cid, name in communities])
+    conn.commit()
+    conn.close()
+    return [f"b{bid}" for bid, *_ in buildings]
+
+
+def workload(n: int, rooms: list[str], seed: int = 5) -> list[dict[str, str]]:
+    from bench_classifier import make_messages
+
+    rnd = random.Random(seed)
+    out = []
+    for i, text in enumerate(make_messages(n, seed)):
+        room = rnd.choice(rooms)
+        out.append({"room": room, "sender": f"居民{room}-{rnd.randrange(SENDERS_PER_GROUP)}", "text": text,
+                    "id": f"mem-{i}"})
+    return out
+
+
+def _env(repo: Path) -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo), "HOME": os.environ.get("HOME", "/tmp")}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def status_mb(pid: int) -> dict[str, float]:
+    """VmRSS and VmHWM of a process, in MB."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def baseline(code: str) -> float:
+    """VmRSS (MB) of a fresh Python process after ``code``."""
+    script = code + "\nimport pathlib\nprint([l for l in pathlib.Path('/proc/self/status').read_text()" \
+                    ".splitlines() if l.startswith('VmRSS')][0].split()[1])"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         env=_env(REPO), cwd=tempfile.gettempdir())
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+RETRIED: list[str] = []  # messages answered 500 and posted again (the same id is handled once)
+
+
+def _post(base: str, body: dict[str, str]) -> None:
+    req = urllib.request.Request(base + "api/sim/messages", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    for attempt in range(3):
+        try:
+            with urllib.request.urlopen(req, timeout=300) as res:
+                res.read()
+                return
+        except urllib.error.HTTPError as exc:  # e.g. "database is locked" on a loaded machine
+            if exc.code != 500 or attempt == 2:
+                raise
+            RETRIED.append(body["id"])
+            time.sleep(1)
+
+
+def _wait_healthz(base: str, proc: subprocess.Popen[bytes]) -> None:
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"lianhu run exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(base + "healthz", timeout=1) as res:
+                if res.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.02)
+
+
+def measure(repo: Path, district: Path, messages: int, clients: int) -> dict[str, float]:
+    """Start the bot of ``repo`` on a copy of the district and read its memory as it works."""
+    work = Path(tempfile.mkdtemp(prefix="lianhu-mem-"))
+    database = work / "district.db"
+    shutil.copy(district, database)
+    rooms = bind_groups(database)
+    load = workload(messages, rooms)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    env = {**_env(repo), "LIANHU_QUIET_START": "00:00", "LIANHU_QUIET_END": "00:00",
+           "LIANHU_DATABASE_URL": f"sqlite:///{database}"}
+    cmd = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())",
+           "--data-dir", str(work), "run", "--gateway", "simulator", "--port", str(port)]
+    with (work / "bot.log").open("wb") as logfile:
+        proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=logfile, stderr=subprocess.STDOUT)
+    figures: dict[str, float] = {}
+    try:
+        _wait_healthz(base, proc)
+        figures["start"] = status_mb(proc.pid)["VmRSS"]
+        _post(base, {"room": rooms[0], "sender": "居民甲", "text": "你好", "id": "mem-first"})
+        time.sleep(2)
+        figures["classifier"] = status_mb(proc.pid)["VmRSS"]
+        t0 = time.perf_counter()
+        step = max(1, len(load) // 5)
+        with ThreadPoolExecutor(clients) as pool:
+            for start in range(0, len(load), step):
+                list(pool.map(lambda body: _post(base, body), load[start:start + step]))
+                figures[f"after {start + step}"] = status_mb(proc.pid)["VmRSS"]
+        figures["rate"] = len(load) / (time.perf_counter() - t0)
+        figures["posted again"] = len(RETRIED)
+        RETRIED.clear()
+        time.sleep(2)
+        mem = status_mb(proc.pid)
+        figures["idle after"] = mem["VmRSS"]
+        figures["peak"] = mem["VmHWM"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, help="the district's SQLite file (built if missing)")
+    p.add_argument("--messages", type=int, default=10000)
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--runs", type=int, default=1)
+    p.add_argument("--before", type=Path, help="another checkout: the same with its code, alternating")
+    args = p.parse_args()
+    ensure_district(args.db)
+    checkouts = ([("before", args.before.resolve())] if args.before else []) + [("now", REPO)]
+    results: dict[str, list[dict[str, float]]] = {label: [] for label, _ in checkouts}
+    bare = baseline("pass")
+    jieba_mb = baseline("import jieba, logging\nlogging.disable()\njieba.initialize()")
+    for _ in range(args.runs):
+        for label, repo in checkouts:
+            results[label].append(measure(repo, args.db, args.messages, args.clients))
+    print(f"district {args.db}; {args.messages} messages over the simulator API, {args.clients} clients; "
+          f"RSS in MB (median of {args.runs})")
+    print(f"baselines: python -c pass {bare:.1f} MB; import jieba + jieba.initialize() {jieba_mb:.1f} MB")
+    for label, runs in results.items():
+        keys = list(runs[0])
+        cells = []
+        for key in keys:
+            value = statistics.median(r[key] for r in runs)
+            cells.append(f"{key} {value:,.0f} msg/s" if key == "rate" else f"{key} {value:.0f}" if key == "posted again"
+                         else f"{key} {value:.1f}")
+        print(f"{label:<7} " + "; ".join(cells))
+        idle = statistics.median(r["classifier"] for r in runs)
+        print(f"{'':<7} idle with the classifier = {idle / jieba_mb:.2f}× the jieba baseline; "
+              f"after {args.messages} = {statistics.median(r['idle after'] for r in runs) / jieba_mb:.2f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
