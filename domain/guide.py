@@ -23,12 +23,12 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import jieba
 from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -246,7 +246,9 @@ class Index:
         vocab = [set(d) for d in docs]
         topic = set().union(*title_terms, SYNONYMS.values(), *(e.tags for e in entries))
         # jieba's word frequencies (its dictionary is loaded by the tokenizer above; never loaded here)
-        fix = SoundFixer(topic, set().union(*vocab), jieba.dt.FREQ if jieba.dt.initialized else {}, STOPWORDS)
+        jb = sys.modules.get("jieba")  # imported by the tokenizer when it first cuts; not imported here
+        fix = SoundFixer(topic, set().union(*vocab), jb.dt.FREQ if jb is not None and jb.dt.initialized else {},
+                         STOPWORDS)
         return cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
                    vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
                    default_gate())
