@@ -226,7 +226,7 @@ class Index:
     private: list[bool]
     vocab: list[set[str]]
     bm25: BM25
-    texts: list[str]  # each entry's title and answer, normalised (for ``ELSEWHERE``)
+    texts: list[str]  # each entry's title, answer and asks, normalised (for ``ELSEWHERE``)
     title_terms: list[set[str]]
     fix: SoundFixer | None = None
     asks: list[list[str]] = field(default_factory=list)  # each entry's title and asks (for ``ask_overlap``)
@@ -238,7 +238,7 @@ class Index:
     def build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry]) -> Index:
         docs, texts = [], []
         for e in entries:
-            texts.append(normalize(" ".join([e.title, e.answer])))
+            texts.append(normalize(" ".join([e.title, e.answer, *map(str, e.asks)])))
             title = terms(tokenize, e.title)
             asks = [t for ask in e.asks for t in terms(tokenize, str(ask))]
             docs.append(title + title + asks + terms(tokenize, e.answer))
@@ -261,6 +261,8 @@ class Index:
         scores = self.bm25.scores(query)
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         share = term_shares(tokenize, text, self.fix)
+        if share and not any(v == 1.0 and t in self.bm25.idf for t, v in share.items()):
+            share = {}  # the asking clause names no topic ("今年还有没有"): the story names it
         weight = {t: self.bm25.weight(t) * share.get(t, 1.0) for t in set(query)}
         total = sum(weight.values())
         question, terse = is_question(text), is_terse(text)
