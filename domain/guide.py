@@ -61,6 +61,8 @@ class Thresholds:
 
 RULES = Thresholds()
 CLEAR_UNKNOWN = 0.5
+#: a second entry this close whose title names a word of the question the best never uses wins
+SIBLING_CLOSE = 0.75
 #: or it names the entry's title (siblings such as 残疾人证办理 / 残疾人两项补贴 score alike)
 TITLE_COVER, TITLE_MARGIN = 0.5, 0.03
 TERSE_CONFIDENCE = 0.95
@@ -260,6 +262,12 @@ class Index:
             return []
         scores = self.bm25.scores(query)
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        if len(order) > 1 and scores[order[1]] >= SIBLING_CLOSE * scores[order[0]] and any(
+                t in self.title_terms[order[1]] and t not in self.vocab[order[0]] for t in query):
+            # siblings (儿童疫苗 / 成人疫苗): a word of the second's title the best never uses decides
+            order[0], order[1] = order[1], order[0]
+            scores = list(scores)
+            scores[order[0]], scores[order[1]] = scores[order[1]], scores[order[0]]
         share = term_shares(tokenize, text, self.fix)
         if share and not any(v == 1.0 and t in self.bm25.idf for t, v in share.items()):
             share = {}  # the asking clause names no topic ("今年还有没有"): the story names it
