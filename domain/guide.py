@@ -263,8 +263,10 @@ class Index:
         scores = self.bm25.scores(query)
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         if len(order) > 1 and scores[order[1]] >= SIBLING_CLOSE * scores[order[0]] and any(
-                t in self.title_terms[order[1]] and t not in self.vocab[order[0]] for t in query):
-            # siblings (儿童疫苗 / 成人疫苗): a word of the second's title the best never uses decides
+                t in self.title_terms[order[1]] and t not in self.vocab[order[0]] for t in query) and (
+                self._title_weight(query, order[1]) > self._title_weight(query, order[0])):
+            # siblings (儿童疫苗 / 成人疫苗): a word of the second's title the best never uses decides,
+            # when the second's title holds more of the question than the best's
             order[0], order[1] = order[1], order[0]
             scores = list(scores)
             scores[order[0]], scores[order[1]] = scores[order[1]], scores[order[0]]
@@ -299,6 +301,9 @@ class Index:
                              second_conf if rank == 0 else 0.0,
                              self._overlap(q_pairs, i) if rank == 0 else 0.0))
         return out
+
+    def _title_weight(self, query: Sequence[str], i: int) -> float:
+        return sum(self.bm25.weight(t) for t in set(query) if t in self.title_terms[i])
 
     def _overlap(self, q_pairs: frozenset[str], i: int) -> float:
         """The most of the question's character pairs found in one of entry ``i``'s asks (the asks'

@@ -85,7 +85,7 @@ PROBLEM = re.compile(
     r"(?<!带孩子)(?<!带娃)(?<!去)(?<!想)(?<!去帮)帮忙(?!问|查|打听|带|照看|看孩子|看娃)|"
     # someone to act for them: pay, go, come to the home, issue a paper ready to collect
     r"帮[他她](?!.{0,5}(问|查|打听))|[帮替][我俺]去|让.{0,8}[来去](家|看看|看一下|瞧瞧)|[来到上]家里|安排.{0,3}人.{0,2}(上门|来)|"
-    r"给[我俺](开|办|留|准备)(?!.{0,2}(什么|啥|哪))")
+    r"给[我俺](开|办|留|准备)(?!.*(什么|啥|哪|怎么|多久|多少))")
 
 #: a problem named only to ask how it is handled ("水管坏了怎么报修", "着火了能申请啥救助"): the
 #: procedure is a question for the guide (a resident who wants a person replies 人工)
