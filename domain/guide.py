@@ -61,6 +61,8 @@ class Thresholds:
 
 RULES = Thresholds()
 CLEAR_UNKNOWN = 0.5
+#: a second entry this close whose title names a word of the question the best never uses wins
+SIBLING_CLOSE = 0.75
 #: or it names the entry's title (siblings such as 残疾人证办理 / 残疾人两项补贴 score alike)
 TITLE_COVER, TITLE_MARGIN = 0.5, 0.03
 TERSE_CONFIDENCE = 0.95
@@ -226,7 +228,7 @@ class Index:
     private: list[bool]
     vocab: list[set[str]]
     bm25: BM25
-    texts: list[str]  # each entry's title and answer, normalised (for ``ELSEWHERE``)
+    texts: list[str]  # each entry's title, answer and asks, normalised (for ``ELSEWHERE``)
     title_terms: list[set[str]]
     fix: SoundFixer | None = None
     asks: list[list[str]] = field(default_factory=list)  # each entry's title and asks (for ``ask_overlap``)
@@ -238,7 +240,7 @@ class Index:
     def build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry]) -> Index:
         docs, texts = [], []
         for e in entries:
-            texts.append(normalize(" ".join([e.title, e.answer])))
+            texts.append(normalize(" ".join([e.title, e.answer, *map(str, e.asks)])))
             title = terms(tokenize, e.title)
             asks = [t for ask in e.asks for t in terms(tokenize, str(ask))]
             docs.append(title + title + asks + terms(tokenize, e.answer))
@@ -260,7 +262,17 @@ class Index:
             return []
         scores = self.bm25.scores(query)
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
+        if len(order) > 1 and scores[order[1]] >= SIBLING_CLOSE * scores[order[0]] and any(
+                t in self.title_terms[order[1]] and t not in self.vocab[order[0]] for t in query) and (
+                self._title_weight(query, order[1]) > self._title_weight(query, order[0])):
+            # siblings (儿童疫苗 / 成人疫苗): a word of the second's title the best never uses decides,
+            # when the second's title holds more of the question than the best's
+            order[0], order[1] = order[1], order[0]
+            scores = list(scores)
+            scores[order[0]], scores[order[1]] = scores[order[1]], scores[order[0]]
         share = term_shares(tokenize, text, self.fix)
+        if share and not any(v == 1.0 and t in self.bm25.idf for t, v in share.items()):
+            share = {}  # the asking clause names no topic ("今年还有没有"): the story names it
         weight = {t: self.bm25.weight(t) * share.get(t, 1.0) for t in set(query)}
         total = sum(weight.values())
         question, terse = is_question(text), is_terse(text)
@@ -289,6 +301,9 @@ class Index:
                              second_conf if rank == 0 else 0.0,
                              self._overlap(q_pairs, i) if rank == 0 else 0.0))
         return out
+
+    def _title_weight(self, query: Sequence[str], i: int) -> float:
+        return sum(self.bm25.weight(t) for t in set(query) if t in self.title_terms[i])
 
     def _overlap(self, q_pairs: frozenset[str], i: int) -> float:
         """The most of the question's character pairs found in one of entry ``i``'s asks (the asks'
