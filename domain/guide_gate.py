@@ -19,10 +19,32 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from domain.guide import Match
+
+
+class Match(Protocol):
+    """The signals the gate reads of the guide's best match (domain.guide.Match)."""
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def margin(self) -> float: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def title_cover(self) -> float: ...
+    @property
+    def question(self) -> bool: ...
+    @property
+    def terse(self) -> bool: ...
+    @property
+    def second_confidence(self) -> float: ...
+    @property
+    def unknown(self) -> float: ...
+    @property
+    def ask_overlap(self) -> float: ...
+    @property
+    def sure(self) -> bool: ...
 
 DEFAULT_GATE = Path(__file__).resolve().parent / "guide_gate.json"
 

@@ -15,15 +15,23 @@ In order (LABELS.md, "Category: which voice decides"):
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .rules import REQUEST_CATEGORIES
 from .scoring import Classification
 
 if TYPE_CHECKING:
     from .danger import DangerNet
-    from .judge import Tiers
     from .model import Prediction
+
+
+class Tiers(Protocol):
+    """What the decision reads of the judge's thresholds (judge.Tiers)."""
+    @property
+    def rules_category_floor(self) -> float: ...
+    @property
+    def model_category_sure(self) -> float: ...
+
 
 #: words that join a second problem to the first; a part needs at least MIN_PART characters
 JOINS = re.compile(r"另外|还有个事|还有件事|还有一件事|还有一个事|还有就是|还有一个就是|再就是|再一个|顺便|还有[,. ]|另[,:]")
