@@ -33,7 +33,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -47,6 +46,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
+from bench_start import stop  # noqa: E402  (the bench folder on the path above)
 
 DEFAULT_DB = Path(tempfile.gettempdir()) / "lianhu-bench-district" / "district.db"
 SENDERS_PER_GROUP = 4
@@ -192,12 +192,7 @@ def measure(repo: Path, district: Path, messages: int, clients: int) -> dict[str
         figures["idle after"] = mem["VmRSS"]
         figures["peak"] = mem["VmHWM"]
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     shutil.rmtree(work, ignore_errors=True)
     return figures
 

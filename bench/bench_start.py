@@ -69,12 +69,17 @@ def time_run(repo: Path, data: Path) -> float:
             except OSError:
                 time.sleep(0.01)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Ctrl+C to a `lianhu run`, killed if it has not exited within a minute."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def measure(fn: Callable[[], float], runs: int) -> list[float]:
