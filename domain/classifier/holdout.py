@@ -123,10 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", metavar="PATH", help="write every held-out request's voices here (JSON Lines), "
                                                    "to study how the category is decided")
     args = ap.parse_args(argv)
-    try:
-        import sklearn  # noqa: F401
-    except ImportError:
-        print("scikit-learn is needed to train: pip install -e '.[learn]'", file=sys.stderr)
+    if training.sklearn_missing():
         return 2
     files = training.default_files()
     names = args.held_out or [p.name for p in _fresh_files()]

@@ -526,6 +526,16 @@ def format_report(result: dict) -> str:
 # --------------------------------------------------------------------------- command
 
 
+def sklearn_missing() -> bool:
+    """True (and says so on stderr) when scikit-learn, needed only to train, is not installed."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("scikit-learn is needed to train: pip install -e '.[learn]'", file=sys.stderr)
+        return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     """``lianhu learn``-style command: measure by grouped cross-validation, then train on
     everything and write the model (see the module docstring)."""
@@ -546,10 +556,7 @@ def main(argv: list[str] | None = None) -> int:
                          "every other file (for domain/classifier/tuning.py)")
     args = ap.parse_args(argv)
 
-    try:
-        import sklearn  # noqa: F401
-    except ImportError:
-        print("scikit-learn is needed to train: pip install -e '.[learn]'", file=sys.stderr)
+    if sklearn_missing():
         return 2
     files = [Path(f) for f in args.files] if args.files else default_files()
     sealed = [p for p in files if "fresh" in p.parts and not first_look_recorded(p)]
