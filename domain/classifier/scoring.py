@@ -58,9 +58,10 @@ def classification(category: str, urgent: bool, evidence: tuple[str, ...], score
     return c
 
 
-def score(R: CompiledRules, tokens: list[str], lexicon: Lexicon | None) -> Classification:
-    """Classify a message already normalised and segmented ("".join(tokens) is its text)."""
-    norm = "".join(tokens)
+def score(R: CompiledRules, tokens: list[str], lexicon: Lexicon | None, norm: str | None = None) -> Classification:
+    """Classify a message already normalised and segmented (``norm`` = "".join(tokens), its text)."""
+    if norm is None:
+        norm = "".join(tokens)
     hits, literal_rules = _term_hits(R, norm, tokens)
     fired = _fired_terms(R, norm, hits) + _fired_patterns(R, norm, literal_rules)
     return _decide(R, norm, tokens, _counted(R, fired), lexicon)
