@@ -256,6 +256,7 @@ class Model:
         total = sum(exps)
         cats = {c: e / total for c, e in zip(self.categories, exps)}
         pred = _new(Prediction)  # Prediction(...) without the frozen dataclass's slow __init__
+        # ``category`` set here as the cached_property would (its lock costs more than the max)
         pred.__dict__.update(p_request=p_request, p_urgent=min(p_urgent, p_request), categories=cats, sure=self.sure,
-                             unsure=self.unsure, known=known)
+                             unsure=self.unsure, known=known, category=max(cats, key=cats.__getitem__))
         return pred

@@ -226,7 +226,9 @@ def _decide(R: CompiledRules, norm: str, tokens: list[str], by_rule: dict[int, t
     evidence.sort()
 
     best_score = max(cat_scores.values())
-    best = next(c for c in R.tie_sorted if cat_scores[c] == best_score)
+    for best in R.tie_sorted:
+        if cat_scores[best] == best_score:
+            break
     urgent_signal = urgent_score >= S.urgent_threshold
     total = best_score + min(cue, S.cue_max) + cancel + (S.urgent_bonus if urgent_signal else 0.0)
     if best in S.ask_only and (R.ask_rx is None or R.ask_rx.search(norm) is None):
@@ -244,7 +246,7 @@ def _decide(R: CompiledRules, norm: str, tokens: list[str], by_rule: dict[int, t
         category = _with_lexicon(lexicon, tokens, cat_scores, category, S.lexicon_weight, evidence, n)
     about = subject(norm)
     return classification(
-        category, category != "none" and urgent_signal, tuple(e for _, e in evidence), round(total, 3),
+        category, category != "none" and urgent_signal, tuple([e for _, e in evidence]), round(total, 3),
         "none" if category == "none" else "sure",
         urgent_signal,  # the rules' danger signal, request or not (the judge combines it)
         None, about, about, None)
