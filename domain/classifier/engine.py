@@ -245,15 +245,16 @@ class Classifier:
         "model" gives one voice alone (for measuring)."""
         if tokens is None:
             tokens = self.tokenize(text)
-        rules = score(self._rules, tokens, self.lexicon)
         norm = "".join(tokens)
+        rules = score(self._rules, tokens, self.lexicon, norm)
         if mode == "combined" and self._staff_terms and any(t in norm for t in self._staff_terms):
             return self._staff_decides(norm, rules)
         if self.model is None or mode == "rules":
             return judge(norm, rules, None, self.danger, self.tiers, mode, self.chatter)
         if mode == "combined" and too_short(norm, self.tiers):  # the judge would not listen to the model
             return judge(norm, rules, None, self.danger, self.tiers, mode, self.chatter, short=True)
-        return judge(norm, rules, self.model.predict(tokens, text), self.danger, self.tiers, mode, self.chatter)
+        return judge(norm, rules, self.model.predict(tokens, text), self.danger, self.tiers, mode, self.chatter,
+                     long=mode == "combined")
 
     def _staff_decides(self, norm: str, rules: Classification) -> Classification:
         """The rules' answer (with a keyword staff changed in chat), plus the danger net."""

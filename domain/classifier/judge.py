@@ -84,15 +84,17 @@ def too_short(norm: str, T: Tiers) -> bool:
 
 def judge(norm: str, rules: Classification, pred: Prediction | None, net: DangerNet | None,
           T: Tiers, mode: str = "combined", kinds: ChatterKinds | None = None,
-          short: bool = False) -> Classification:
+          short: bool = False, long: bool = False) -> Classification:
     """The final Classification of a message (``norm`` = its normalised text). ``short``: the
-    caller found the message ``too_short`` and did not ask the model (as if it had, for nothing)."""
-    about = subject(norm)
+    caller found the message ``too_short`` and did not ask the model (as if it had, for nothing);
+    ``long``: the caller found it is not (and ``rules`` were scored on this ``norm``: their
+    subject is the message's)."""
+    about = rules.subject if long else subject(norm)
     found = net.check(norm) if net is not None and mode != "rules" else None
     # danger to people is no kind of chatter ("是不是哪家漏气了" is not advice between neighbours)
     chatter = kinds.check(norm) if kinds is not None and mode == "combined" and found is None else None
     evidence = list(rules.evidence) if mode != "model" else []
-    if short or pred is not None and mode == "combined" and too_short(norm, T):
+    if short or pred is not None and mode == "combined" and not long and too_short(norm, T):
         pred = None  # too short for the model: the rules alone
         evidence.append("short:rules")
     if pred is None or mode == "rules":
@@ -136,4 +138,4 @@ def judge(norm: str, rules: Classification, pred: Prediction | None, net: Danger
     elif alert:
         danger = "other"
     return classification(category, urgent, tuple(evidence), rules.score, tier, alert, danger, about,
-                          summary(norm, about), p)
+                          None if about is None else summary(norm, about), p)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 import struct
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -53,18 +53,30 @@ def features(tokens: list[str]) -> list[str]:
 _word = "w:".__add__
 
 
-def _features(tokens: list[str]) -> dict[str, None]:
-    """``features()`` as the keys of a dict (what scoring needs: no list made of it)."""
+def _parts(tokens: list[str]) -> Iterator[str]:
+    """Every feature occurrence, in order (repeats and the lone space included), made in C."""
     joined = "".join(tokens)
     norm = joined.translate(_DIGITS)
     if norm != joined:
         tokens = [t.translate(_DIGITS) for t in tokens]
     text = " ".join(norm.split())
     pairs = list(map(add, text, text[1:]))
-    # one C-level pass, first occurrence kept: words, then characters, pairs, triples
-    found = dict.fromkeys(chain(map(_word, filter(None, map(str.strip, tokens))), text, pairs,
-                                map(add, pairs, text[2:])))
+    # words, then characters, pairs, triples
+    return chain(map(_word, filter(None, map(str.strip, tokens))), text, pairs, map(add, pairs, text[2:]))
+
+
+def _features(tokens: list[str]) -> dict[str, None]:
+    """``features()`` as the keys of a dict (what scoring needs: no list made of it)."""
+    found = dict.fromkeys(_parts(tokens))  # first occurrence kept
     found.pop(" ", None)
+    return found
+
+
+def _feature_set(tokens: list[str]) -> set[str]:
+    """``features()`` as a set (cheaper than the dict): for packed weights, whose exact
+    integer sum does not depend on the order."""
+    found = set(_parts(tokens))
+    found.discard(" ")
     return found
 
 
@@ -239,7 +251,7 @@ class Model:
         used only when there are no tokens (then it is taken as already normalised)."""
         if not tokens and text:
             tokens = [text]
-        return self.predict_features(_features(tokens))
+        return self.predict_features(_features(tokens) if self._packed is None else _feature_set(tokens))
 
     def predict_features(self, feats: Collection[str]) -> Prediction:
         """``predict`` for features already made by ``features(tokens)``."""
@@ -256,6 +268,7 @@ class Model:
         total = sum(exps)
         cats = {c: e / total for c, e in zip(self.categories, exps)}
         pred = _new(Prediction)  # Prediction(...) without the frozen dataclass's slow __init__
+        # ``category`` set here as the cached_property would (its lock costs more than the max)
         pred.__dict__.update(p_request=p_request, p_urgent=min(p_urgent, p_request), categories=cats, sure=self.sure,
-                             unsure=self.unsure, known=known)
+                             unsure=self.unsure, known=known, category=max(cats, key=cats.__getitem__))
         return pred

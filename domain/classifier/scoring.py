@@ -58,9 +58,10 @@ def classification(category: str, urgent: bool, evidence: tuple[str, ...], score
     return c
 
 
-def score(R: CompiledRules, tokens: list[str], lexicon: Lexicon | None) -> Classification:
-    """Classify a message already normalised and segmented ("".join(tokens) is its text)."""
-    norm = "".join(tokens)
+def score(R: CompiledRules, tokens: list[str], lexicon: Lexicon | None, norm: str | None = None) -> Classification:
+    """Classify a message already normalised and segmented (``norm`` = "".join(tokens), its text)."""
+    if norm is None:
+        norm = "".join(tokens)
     hits, literal_rules = _term_hits(R, norm, tokens)
     fired = _fired_terms(R, norm, hits) + _fired_patterns(R, norm, literal_rules)
     return _decide(R, norm, tokens, _counted(R, fired), lexicon)
@@ -225,7 +226,9 @@ def _decide(R: CompiledRules, norm: str, tokens: list[str], by_rule: dict[int, t
     evidence.sort()
 
     best_score = max(cat_scores.values())
-    best = next(c for c in R.tie_sorted if cat_scores[c] == best_score)
+    for best in R.tie_sorted:
+        if cat_scores[best] == best_score:
+            break
     urgent_signal = urgent_score >= S.urgent_threshold
     total = best_score + min(cue, S.cue_max) + cancel + (S.urgent_bonus if urgent_signal else 0.0)
     if best in S.ask_only and (R.ask_rx is None or R.ask_rx.search(norm) is None):
@@ -243,7 +246,7 @@ def _decide(R: CompiledRules, norm: str, tokens: list[str], by_rule: dict[int, t
         category = _with_lexicon(lexicon, tokens, cat_scores, category, S.lexicon_weight, evidence, n)
     about = subject(norm)
     return classification(
-        category, category != "none" and urgent_signal, tuple(e for _, e in evidence), round(total, 3),
+        category, category != "none" and urgent_signal, tuple([e for _, e in evidence]), round(total, 3),
         "none" if category == "none" else "sure",
         urgent_signal,  # the rules' danger signal, request or not (the judge combines it)
         None, about, about, None)

@@ -212,6 +212,7 @@ class Segmenter:
         best score from its end; ties go to the longer word (``max`` over (score, end))."""
         freq = self._freq
         assert freq is not None
+        get = freq.get
         own = self.own
         logtotal = self._logtotal
         n = len(blk)
@@ -223,10 +224,10 @@ class Segmenter:
             i = k
             frag = blk[k]
             while True:
-                f = freq.get(frag)
+                f = get(frag)
                 if f is None:
                     break
-                if own and frag in own:
+                if frag in own:
                     f = own[frag]
                 if f:
                     s = log(f) - logtotal + score[i + 1]
