@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
-
-from .compiler import required_literals
+from .compiler import gate_automaton, required_literals
 
 DEFAULT_CHATTER = Path(__file__).resolve().parent / "chatter.toml"
 
@@ -43,12 +41,7 @@ class ChatterKinds:
                     continue
                 for lit in lits:
                     by_lit.setdefault(lit, []).append((k, j))
-        auto = ahocorasick.Automaton()
-        for lit, where in by_lit.items():
-            auto.add_word(lit, tuple(where))
-        if by_lit:
-            auto.make_automaton()
-        object.__setattr__(self, "gates", auto if by_lit else False)
+        object.__setattr__(self, "gates", gate_automaton(by_lit))
         object.__setattr__(self, "ungated", frozenset(ungated))
 
     @classmethod

@@ -111,6 +111,18 @@ def _best(sets: list[frozenset[str]]) -> frozenset[str] | None:
     return max(sets, key=lambda s: (min(map(len, s)), -len(s)), default=None)
 
 
+def gate_automaton(by_lit: dict[str, list[tuple[int, int]]]) -> Any:
+    """A prefilter: an Aho-Corasick automaton from each string to the (kind, pattern) numbers that
+    need it (``False`` when no pattern has such a string)."""
+    if not by_lit:
+        return False
+    auto = ahocorasick.Automaton()
+    for lit, where in by_lit.items():
+        auto.add_word(lit, tuple(where))
+    auto.make_automaton()
+    return auto
+
+
 def required_literals(pattern: str) -> frozenset[str] | None:
     """Strings one of which every match of ``pattern`` contains, chosen to be rare (the longest
     shortest string: "没人(管|扫)" -> {没人}; "(燃气|煤气).{0,4}味" -> {燃气, 煤气}), or None."""

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
-
-from .compiler import required_literals
+from .compiler import gate_automaton, required_literals
 
 DEFAULT_DANGER = Path(__file__).resolve().parent / "danger.toml"
 
@@ -41,7 +39,6 @@ class DangerNet:
     def __post_init__(self) -> None:
         if self.gates is not None:
             return
-        auto = ahocorasick.Automaton()
         by_lit: dict[str, list[tuple[int, int]]] = {}
         ungated = set()
         for k, (_kind, comps) in enumerate(self.kinds):
@@ -54,11 +51,7 @@ class DangerNet:
                 best = max(sets, key=lambda s: (min(map(len, s)), -len(s)))
                 for lit in best:
                     by_lit.setdefault(lit, []).append((k, c))
-        for lit, where in by_lit.items():
-            auto.add_word(lit, tuple(where))
-        if by_lit:
-            auto.make_automaton()
-        object.__setattr__(self, "gates", auto if by_lit else False)
+        object.__setattr__(self, "gates", gate_automaton(by_lit))
         object.__setattr__(self, "ungated", frozenset(ungated))
 
     @classmethod
