@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compiler import gate_automaton, required_literals
+from .compiler import prefilter, required_literals
 
 DEFAULT_CHATTER = Path(__file__).resolve().parent / "chatter.toml"
 
@@ -31,18 +31,10 @@ class ChatterKinds:
     def __post_init__(self) -> None:
         if self.gates is not None:
             return
-        by_lit: dict[str, list[tuple[int, int]]] = {}
-        ungated = set()
-        for k, (_kind, patterns) in enumerate(self.kinds):
-            for j, rx in enumerate(patterns):
-                lits = None if rx.flags & re.IGNORECASE else required_literals(rx.pattern)
-                if not lits:
-                    ungated.add((k, j))
-                    continue
-                for lit in lits:
-                    by_lit.setdefault(lit, []).append((k, j))
-        object.__setattr__(self, "gates", gate_automaton(by_lit))
-        object.__setattr__(self, "ungated", frozenset(ungated))
+        gates, ungated = prefilter(((k, j), None if rx.flags & re.IGNORECASE else required_literals(rx.pattern))
+                                   for k, (_kind, patterns) in enumerate(self.kinds) for j, rx in enumerate(patterns))
+        object.__setattr__(self, "gates", gates)
+        object.__setattr__(self, "ungated", ungated)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> ChatterKinds:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass, field
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -111,16 +111,26 @@ def _best(sets: list[frozenset[str]]) -> frozenset[str] | None:
     return max(sets, key=lambda s: (min(map(len, s)), -len(s)), default=None)
 
 
-def gate_automaton(by_lit: dict[str, list[tuple[int, int]]]) -> Any:
-    """A prefilter: an Aho-Corasick automaton from each string to the (kind, pattern) numbers that
-    need it (``False`` when no pattern has such a string)."""
+def prefilter(needs: Iterable[tuple[tuple[int, int], frozenset[str] | None]]) -> tuple[Any, frozenset[tuple[int, int]]]:
+    """A prefilter over numbered patterns: ``needs`` gives each pattern's (kind, pattern) numbers
+    and strings one of which every match contains (None or empty: none known). Returns an
+    Aho-Corasick automaton from each string to the numbers that need it (``False`` when no pattern
+    has such strings) and the numbers of the patterns that must always run."""
+    by_lit: dict[str, list[tuple[int, int]]] = {}
+    ungated = set()
+    for key, lits in needs:
+        if not lits:
+            ungated.add(key)
+            continue
+        for lit in lits:
+            by_lit.setdefault(lit, []).append(key)
     if not by_lit:
-        return False
+        return False, frozenset(ungated)
     auto = ahocorasick.Automaton()
     for lit, where in by_lit.items():
         auto.add_word(lit, tuple(where))
     auto.make_automaton()
-    return auto
+    return auto, frozenset(ungated)
 
 
 def required_literals(pattern: str) -> frozenset[str] | None:

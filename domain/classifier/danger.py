@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compiler import gate_automaton, required_literals
+from .compiler import prefilter, required_literals
 
 DEFAULT_DANGER = Path(__file__).resolve().parent / "danger.toml"
 
@@ -39,20 +39,10 @@ class DangerNet:
     def __post_init__(self) -> None:
         if self.gates is not None:
             return
-        by_lit: dict[str, list[tuple[int, int]]] = {}
-        ungated = set()
-        for k, (_kind, comps) in enumerate(self.kinds):
-            for c, parts in enumerate(comps):
-                sets = [x for x in (required_literals(rx.pattern) if not rx.flags & re.IGNORECASE else None
-                                    for rx in parts) if x]
-                if not sets:
-                    ungated.add((k, c))
-                    continue
-                best = max(sets, key=lambda s: (min(map(len, s)), -len(s)))
-                for lit in best:
-                    by_lit.setdefault(lit, []).append((k, c))
-        object.__setattr__(self, "gates", gate_automaton(by_lit))
-        object.__setattr__(self, "ungated", frozenset(ungated))
+        gates, ungated = prefilter(((k, c), _needed(parts))
+                                   for k, (_kind, comps) in enumerate(self.kinds) for c, parts in enumerate(comps))
+        object.__setattr__(self, "gates", gates)
+        object.__setattr__(self, "ungated", ungated)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> DangerNet:
@@ -112,3 +102,10 @@ class DangerNet:
                 if why is None:
                     return kind, f"danger:{kind}({'+'.join(found)})"
         return None
+
+
+def _needed(parts: tuple[re.Pattern[str], ...]) -> frozenset[str] | None:
+    """Strings one of which a composition's every match contains: of its parts' own such sets,
+    the one with the longest shortest string (fewest strings on a tie); None when no part has one."""
+    sets = [x for x in (required_literals(rx.pattern) if not rx.flags & re.IGNORECASE else None for rx in parts) if x]
+    return max(sets, key=lambda s: (min(map(len, s)), -len(s))) if sets else None
