@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compiler import prefilter, required_literals
+from .compiler import opened, prefilter, required_literals
 
 DEFAULT_CHATTER = Path(__file__).resolve().parent / "chatter.toml"
 
@@ -56,9 +56,7 @@ class ChatterKinds:
         if self.ask is not None and self.ask.search(norm):
             return None
         if self.gates:
-            open_ = set(self.ungated)
-            for _, where in self.gates.iter(norm):
-                open_.update(where)
+            open_ = opened(self.gates, self.ungated, norm)
             if not open_:
                 return None
             for k, (kind, patterns) in enumerate(self.kinds):

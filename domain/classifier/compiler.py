@@ -133,6 +133,15 @@ def prefilter(needs: Iterable[tuple[tuple[int, int], frozenset[str] | None]]) ->
     return auto, frozenset(ungated)
 
 
+def opened(gates: Any, ungated: frozenset[tuple[int, int]], norm: str) -> set[tuple[int, int]]:
+    """The (kind, pattern) numbers worth trying on ``norm`` under a ``prefilter``: those whose
+    strings occur in it and those that always run."""
+    open_ = set(ungated)
+    for _, where in gates.iter(norm):
+        open_.update(where)
+    return open_
+
+
 def required_literals(pattern: str) -> frozenset[str] | None:
     """Strings one of which every match of ``pattern`` contains, chosen to be rare (the longest
     shortest string: "没人(管|扫)" -> {没人}; "(燃气|煤气).{0,4}味" -> {燃气, 煤气}), or None."""

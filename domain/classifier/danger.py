@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compiler import prefilter, required_literals
+from .compiler import opened, prefilter, required_literals
 
 DEFAULT_DANGER = Path(__file__).resolve().parent / "danger.toml"
 
@@ -81,9 +81,7 @@ class DangerNet:
     def check(self, norm: str) -> tuple[str, str] | None:
         """(kind, evidence) of the first composition that matches, unless a cancel does."""
         if self.gates:
-            open_ = set(self.ungated)
-            for _, where in self.gates.iter(norm):
-                open_.update(where)
+            open_ = opened(self.gates, self.ungated, norm)
             if not open_:
                 return None
             # in file order, only those whose strings occur (every match of the others needs one)
