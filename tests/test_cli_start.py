@@ -75,6 +75,14 @@ def test_a_database_at_head_is_not_migrated_again(tmp_path: Path, monkeypatch: p
     engine.dispose()
 
 
+def _fresh_python(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``script`` run in a new interpreter on this checkout (nothing imported beforehand)."""
+    out = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stderr
+    return out
+
+
 def test_run_loads_neither_jieba_nor_the_cookie_cipher_before_it_answers(tmp_path: Path) -> None:
     """What `lianhu run` imports and builds before its server answers leaves jieba (and the
     pkg_resources it would pull in) to the classifier's thread, and cryptography to the first
@@ -82,9 +90,7 @@ def test_run_loads_neither_jieba_nor_the_cookie_cipher_before_it_answers(tmp_pat
     script = ("import json, sys\nfrom bot.app import App\nfrom kernel.config import Settings\n"
               "from pathlib import Path\napp = App(Settings(data_dir=Path(%r)))\napp.prepare_database()\n"
               "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))" % str(tmp_path))
-    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
-    assert out.returncode == 0, out.stderr
+    out = _fresh_python(script, tmp_path)
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert {"bot", "sqlalchemy", "aiohttp", "jinja2"} <= loaded  # the app, its server and the console were built
     assert loaded.isdisjoint({"jieba", "pkg_resources", "cryptography"}), loaded & {"jieba", "pkg_resources",
@@ -95,8 +101,6 @@ def test_the_classifier_still_finds_jieba_s_dictionary_without_pkg_resources(tmp
     script = ("import sys\nfrom domain.classifier import Classifier\nfrom pathlib import Path\n"
               "c = Classifier(cache_dir=Path(%r))\nprint(' '.join(c.tokenize('楼道的灯坏了')))\n"
               "print('pkg_resources' in sys.modules)" % str(tmp_path))
-    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
-    assert out.returncode == 0, out.stderr
+    out = _fresh_python(script, tmp_path)
     words, imported = out.stdout.strip().splitlines()[-2:]
     assert words.split() == ["楼道灯", "坏了"] and imported == "False"  # userdict.txt has 楼道灯
