@@ -58,6 +58,7 @@ def test_category_only_lines_teach_the_category_not_the_request():
     assert training.CATEGORY_ONLY / "pairs.jsonl" in training.default_files()
     examples = training.load_jsonl(training.CATEGORY_ONLY / "pairs.jsonl")
     assert all(e.get("category_only") for e in examples)
+    pytest.importorskip("sklearn")  # training needs the learn extra (scripts/test installs it)
     plain = [{"text": t, "category": c, "urgent": "困" in t, "source": "a"} for t, c in (
         ("楼道灯坏了", "repair"), ("电梯里困了人", "repair"), ("电梯困人了", "repair"), ("垃圾没人收", "sanitation"),
         ("垃圾堆在楼下", "sanitation"), ("垃圾桶满了", "sanitation"), ("今天天气好", "none"), ("大家早上好", "none"),
@@ -69,6 +70,7 @@ def test_category_only_lines_teach_the_category_not_the_request():
 
 
 def test_the_holdout_never_trains_on_the_batch_it_judges(tmp_path):
+    pytest.importorskip("sklearn")  # training needs the learn extra (scripts/test installs it)
     from domain.classifier import holdout
 
     a = tmp_path / "a.jsonl"

@@ -123,10 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", metavar="PATH", help="write every held-out request's voices here (JSON Lines), "
                                                    "to study how the category is decided")
     args = ap.parse_args(argv)
-    if training.sklearn_missing():
-        return 2
     files = training.default_files()
     names = args.held_out or [p.name for p in _fresh_files()]
+    unknown = [n for n in names if n not in {f.name for f in files}]
+    if unknown:  # a wrong name is answered before anything heavy is loaded
+        print(f"无法留出评测 cannot hold out: {unknown[0]}: 不在标注文件中 (not among the labelled files)",
+              file=sys.stderr)
+        return 2
+    if training.sklearn_missing():
+        return 2
     try:
         result = run(files, names, log=lambda s: print(s, file=sys.stderr), errors=args.errors)
     except (OSError, ValueError) as e:
