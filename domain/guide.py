@@ -32,11 +32,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
+from domain.guide_examples import NEAR, Near, Neighbours, Vote, decide, features
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
 from domain.guide_vocab import (ELSEWHERE, EDGE_WORDS, LOST_PAPERS, OPINION, OTHER_PLACE, PROBLEM, PROCEDURE, QUESTION,
                                  STOPWORDS, SYNONYMS)
 from kernel import texts as T
+from storage.guide_files import read_examples
 from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
 
 Tokenize = Callable[[str], list[str]]
@@ -205,6 +207,7 @@ class Match:
     unknown: float = 0.0  # share of the question's topic weight in terms no entry knows
     second_confidence: float = 0.0  # the second best entry's confidence
     ask_overlap: float = 0.0  # the most of the question's character pairs found in one of the entry's asks
+    vote: Vote | None = None  # the labelled questions' vote (domain/guide_examples.py), on the best only
 
     @property
     def sure(self) -> bool:
@@ -234,10 +237,15 @@ class Index:
     asks: list[list[str]] = field(default_factory=list)  # each entry's title and asks (for ``ask_overlap``)
     gate: Gate | None = None  # the learned decision (domain/guide_gate.py); None: the hand rules
     rules: Thresholds = RULES
+    near: Neighbours | None = None  # the labelled questions and the entries' asks (None: BM25 alone)
+    near_rules: Near = NEAR
     _pairs: dict[int, list[frozenset[str]]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry]) -> Index:
+    def build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry],
+              examples: Sequence[tuple[str | None, str]] | None = None) -> Index:
+        """The index of ``entries``, with ``examples`` (entry key or None, question) for the
+        neighbour vote: the shipped labelled questions unless given (``[]``: none)."""
         docs, texts = [], []
         for e in entries:
             texts.append(normalize(" ".join([e.title, e.answer, *map(str, e.asks)])))
@@ -251,9 +259,25 @@ class Index:
         jb = sys.modules.get("jieba")  # imported by the tokenizer when it first cuts; not imported here
         fix = SoundFixer(topic, set().union(*vocab), jb.dt.FREQ if jb is not None and jb.dt.initialized else {},
                          STOPWORDS)
-        return cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
-                   vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
-                   default_gate())
+        index = cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
+                    vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
+                    default_gate())
+        index.near = index._neighbours(tokenize, entries, shipped_examples() if examples is None else examples)
+        return index
+
+    def _neighbours(self, tokenize: Tokenize, entries: Sequence[GuideEntry],
+                    examples: Sequence[tuple[str | None, str]]) -> Neighbours | None:
+        """Each entry's title and asks, and each labelled question of an entry here (by key) or of
+        none, as the neighbour vote's documents."""
+        if not entries:
+            return None
+        by_key = {e.key: e.id for e in entries}
+        docs: list[tuple[int | None, dict[str, float]]] = [
+            (e.id, features(terms(tokenize, str(a)), char_pairs(str(a)))) for e in entries
+                for a in [e.title, *e.asks]]
+        docs += [(by_key[key] if key else None, features(terms(tokenize, text, self.fix), char_pairs(text)))
+                 for key, text in examples if key is None or key in by_key]
+        return Neighbours(docs)
 
     def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
         """Every entry with a score, best first."""
@@ -285,6 +309,7 @@ class Index:
         second_conf = (sum(w for t, w in weight.items() if t in self.vocab[order[1]]) / total
                        if total and len(order) > 1 else 0.0)
         q_pairs = char_pairs(text)
+        vote = self.near.vote(features(query, q_pairs)) if self.near is not None else None
         out = []
         for rank, i in enumerate(order):
             if scores[i] <= 0:
@@ -299,7 +324,7 @@ class Index:
                                  and any(w not in self.texts[i] for w in elsewhere)),
                              in_title / total if total else 0.0, unknown,
                              second_conf if rank == 0 else 0.0,
-                             self._overlap(q_pairs, i) if rank == 0 else 0.0))
+                             self._overlap(q_pairs, i) if rank == 0 else 0.0, vote if rank == 0 else None))
         return out
 
     def _title_weight(self, query: Sequence[str], i: int) -> float:
@@ -324,11 +349,26 @@ def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False
     """The entry that answers ``text`` surely, or None (never for an emergency)."""
     if urgent or not text.strip() or not (is_question(text) or is_terse(text)):
         return None
-    match = index.best(tokenize, text)
-    if match is None or match.elsewhere:
+    ranked = index.rank(tokenize, text)
+    if not ranked or ranked[0].elsewhere:
         return None
+    match = ranked[0]
     ok = index.gate.answers(match, text) if index.gate is not None else match.sure_by(index.rules)
-    return match if ok else None
+    if index.near is None:
+        return match if ok else None
+    chosen = decide(ok, match.entry_id, [m.entry_id for m in ranked[:3]], match.confidence, match.unknown,
+                    match.vote, index.near_rules)
+    return next((m for m in ranked[:3] if m.entry_id == chosen and not m.elsewhere), None)
+
+
+_SHIPPED: list[tuple[str | None, str]] = []
+
+
+def shipped_examples() -> list[tuple[str | None, str]]:
+    """The labelled questions the bot ships (storage/guide_examples.jsonl), read once."""
+    if not _SHIPPED:
+        _SHIPPED.extend(read_examples())
+    return _SHIPPED
 
 
 # --- the entries in the database ----------------------------------------------------------------

@@ -20,6 +20,7 @@ A file holds ``[[entry]]`` tables::
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import tomllib
@@ -205,3 +206,25 @@ def write_console_file(session: Session, folder: Path) -> Path:
 def load_demo_guide(session: Session, community_id: int, now: datetime) -> int:
     added, _ = save_entries(session, community_id, read_guide_file(DEMO_GUIDE), "demo", now)
     return added
+
+
+#: labelled ways of asking (``{"text": "…", "entry": "residence-permit" | null}``, one a line): the
+#: questions residents asked in the four labelled batches (tests/data/guide/questions*.jsonl), each
+#: with the entry that answers it, or null for a question no entry answers, chatter or a request.
+#: The guide's neighbour vote (domain/guide_examples.py) reads them; an entry is named by its key.
+GUIDE_EXAMPLES = Path(__file__).resolve().parent / "guide_examples.jsonl"
+
+
+def read_examples(path: Path = GUIDE_EXAMPLES) -> list[tuple[str | None, str]]:
+    """The labelled questions of ``path`` as (entry key or None, text); lines that are not such an
+    object are skipped (the file is data the bot ships, not a resident's input)."""
+    out: list[tuple[str | None, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            item = json.loads(line) if line.strip() else None
+        except json.JSONDecodeError:
+            continue
+        if isinstance(item, dict) and isinstance(item.get("text"), str):
+            key = item.get("entry")
+            out.append((key if isinstance(key, str) and key else None, item["text"]))
+    return out

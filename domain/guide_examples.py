@@ -1,0 +1,115 @@
+"""The guide's second opinion: the labelled questions as ways of asking, and a nearest-neighbour vote.
+
+Every labelled question (``storage/guide_examples.jsonl``: what residents asked, each with the
+entry that answers it or none) and every entry's title and asks is one "document": its topic
+terms (domain/guide.py ``terms``) and, at half weight, its pairs of neighbouring characters,
+weighted TF-IDF (sublinear tf) and compared by cosine. A question's vote for an entry is the
+mean of its two most similar documents of that entry; the documents of no entry (questions no
+entry answers, chatter, requests) vote together as ``None``.
+
+BM25 over whole entries (domain/guide.py) finds the entry whose words the question shares; the
+vote finds the questions asked like this one. ``decide`` answers when the two agree well enough
+though BM25 alone is unsure, when the vote is very sure of one of BM25's first three, and holds
+back an answer BM25 was sure of when the nearest questions are ones no entry answers.
+Thresholds (``Near``) chosen by leave-one-file-out over the four labelled files
+(``lianhu guide eval --holdout``; tests/data/guide/README.md).
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+#: how many of an entry's most similar documents make its vote (their mean)
+K = 2
+#: a character pair counts this much against a word term
+PAIR_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Near:
+    """When the vote changes the answer (see ``decide``)."""
+    agree_score: float = 0.4  # BM25's best is the vote's too, with a vote this high …
+    agree_lead: float = 0.0  # … this far ahead of the next label …
+    agree_confidence: float = 0.2  # … and BM25's confidence at least this …
+    agree_unknown: float = 0.5  # … and at most this share of the question unknown to every entry
+    solo_score: float = 0.6  # the vote alone: this high and this far ahead, for one of BM25's first three
+    solo_lead: float = 0.3
+    veto_lead: float = 0.1  # BM25 sure, but questions no entry answers lead the vote by this much
+
+
+NEAR = Near()
+
+
+@dataclass(frozen=True)
+class Vote:
+    label: int | None  # the entry (its id) most like the question, None: no entry's
+    score: float  # its vote
+    lead: float  # over the next label's (None counts as a label)
+
+
+def features(terms: Iterable[str], pairs: Iterable[str]) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for t in terms:
+        out["w" + t] += 1.0
+    for p in pairs:
+        out["c" + p] += PAIR_WEIGHT
+    return out
+
+
+class Neighbours:
+    """Cosine similarity of TF-IDF vectors through an inverted index (only documents sharing a
+    feature with the question are touched)."""
+
+    def __init__(self, docs: Sequence[tuple[int | None, dict[str, float]]]) -> None:
+        n = len(docs)
+        df: dict[str, int] = defaultdict(int)
+        for _, f in docs:
+            for k in f:
+                df[k] += 1
+        self.idf = {k: math.log((n + 1) / (c + 1)) + 1.0 for k, c in df.items()}
+        self.labels = [label for label, _ in docs]
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, (_, f) in enumerate(docs):
+            vec = self._vector(f)
+            for k, x in vec.items():
+                self.postings[k].append((i, x))
+
+    def _vector(self, f: dict[str, float]) -> dict[str, float]:
+        vec = {k: (1.0 + math.log(x)) * self.idf[k] for k, x in f.items() if k in self.idf}
+        norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
+        return {k: x / norm for k, x in vec.items()}
+
+    def vote(self, f: dict[str, float]) -> Vote | None:
+        sims: dict[int, float] = defaultdict(float)
+        for k, x in self._vector(f).items():
+            for i, y in self.postings[k]:
+                sims[i] += x * y
+        per: dict[int | None, list[float]] = defaultdict(list)
+        for i, s in sims.items():
+            per[self.labels[i]].append(s)
+        if not per:
+            return None
+        ranked = sorted(((sum(sorted(v, reverse=True)[:K]) / K, label) for label, v in per.items()),
+                        key=lambda x: -x[0])
+        score, label = ranked[0]
+        return Vote(label, score, score - (ranked[1][0] if len(ranked) > 1 else 0.0))
+
+
+def decide(bm25_sure: bool, best: int, top: Sequence[int], confidence: float, unknown: float,
+           vote: Vote | None, near: Near = NEAR) -> int | None:
+    """The entry (id) that answers, or None: BM25's verdict (``bm25_sure`` of its ``best``, with
+    its ``confidence`` and ``unknown`` share) weighed with the vote. ``top``: BM25's first three."""
+    if vote is None:
+        return best if bm25_sure else None
+    if bm25_sure:
+        return None if vote.label is None and vote.lead >= near.veto_lead else best
+    if vote.label is None:
+        return None
+    if (vote.label == best and vote.score >= near.agree_score and vote.lead >= near.agree_lead
+            and confidence >= near.agree_confidence and unknown <= near.agree_unknown):
+        return best
+    if vote.score >= near.solo_score and vote.lead >= near.solo_lead and vote.label in top[:3]:
+        return vote.label
+    return None
