@@ -246,13 +246,13 @@ class Index:
               examples: Sequence[tuple[str | None, str]] | None = None) -> Index:
         """The index of ``entries``, with ``examples`` (entry key or None, question) for the
         neighbour vote: the shipped labelled questions unless given (``[]``: none)."""
-        docs, texts = [], []
+        docs, texts, ways = [], [], []  # ways: each entry's title and asks, as terms
         for e in entries:
             texts.append(normalize(" ".join([e.title, e.answer, *map(str, e.asks)])))
-            title = terms(tokenize, e.title)
-            asks = [t for ask in e.asks for t in terms(tokenize, str(ask))]
-            docs.append(title + title + asks + terms(tokenize, e.answer))
-        title_terms = [set(terms(tokenize, e.title)) for e in entries]
+            ways.append([(str(a), terms(tokenize, str(a))) for a in [e.title, *e.asks]])
+            title = ways[-1][0][1]
+            docs.append(title + title + [t for _, ask in ways[-1][1:] for t in ask] + terms(tokenize, e.answer))
+        title_terms = [set(w[0][1]) for w in ways]
         vocab = [set(d) for d in docs]
         topic = set().union(*title_terms, SYNONYMS.values(), *(e.tags for e in entries))
         # jieba's word frequencies (its dictionary is loaded by the tokenizer above; never loaded here)
@@ -262,22 +262,8 @@ class Index:
         index = cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
                     vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
                     default_gate())
-        index.near = index._neighbours(tokenize, entries, shipped_examples() if examples is None else examples)
+        index.near = _neighbours(tokenize, entries, ways, shipped_examples() if examples is None else examples)
         return index
-
-    def _neighbours(self, tokenize: Tokenize, entries: Sequence[GuideEntry],
-                    examples: Sequence[tuple[str | None, str]]) -> Neighbours | None:
-        """Each entry's title and asks, and each labelled question of an entry here (by key) or of
-        none, as the neighbour vote's documents."""
-        if not entries:
-            return None
-        by_key = {e.key: e.id for e in entries}
-        docs: list[tuple[int | None, dict[str, float]]] = [
-            (e.id, features(terms(tokenize, str(a)), char_pairs(str(a)))) for e in entries
-                for a in [e.title, *e.asks]]
-        docs += [(by_key[key] if key else None, features(terms(tokenize, text, self.fix), char_pairs(text)))
-                 for key, text in examples if key is None or key in by_key]
-        return Neighbours(docs)
 
     def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
         """Every entry with a score, best first."""
@@ -361,7 +347,39 @@ def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False
     return next((m for m in ranked[:3] if m.entry_id == chosen and not m.elsewhere), None)
 
 
+def _neighbours(tokenize: Tokenize, entries: Sequence[GuideEntry], ways: list[list[tuple[str, list[str]]]],
+                examples: Sequence[tuple[str | None, str]]) -> Neighbours | None:
+    """Each entry's title and asks (``ways``: with their terms), and each labelled question of an
+    entry here (by key) or of none, as the neighbour vote's documents."""
+    if not entries:
+        return None
+    by_key = {e.key: e.id for e in entries}
+    docs: list[tuple[int | None, dict[str, float]]] = [
+        (e.id, features(ts, char_pairs(a))) for e, w in zip(entries, ways) for a, ts in w]
+    docs += [(by_key[key] if key else None, f) for key, f in _example_features(tokenize, examples)
+             if key is None or key in by_key]
+    return Neighbours(docs)
+
+
 _SHIPPED: list[tuple[str | None, str]] = []
+_FEATURES: dict[tuple[int, int], list[tuple[str | None, dict[str, float]]]] = {}
+
+
+def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, str]]
+                      ) -> list[tuple[str | None, dict[str, float]]]:
+    """The examples' terms and character pairs, worked out once for a tokenizer (an index is built
+    again whenever an entry changes; the labelled questions stay the same)."""
+    key = (_tokenizer_key(tokenize), hash(tuple(examples)))
+    found = _FEATURES.get(key)
+    if found is None:
+        if len(_FEATURES) > 8:
+            _FEATURES.clear()
+        found = _FEATURES[key] = [(k, features(terms(tokenize, text), char_pairs(text))) for k, text in examples]
+    return found
+
+
+def _tokenizer_key(tokenize: Tokenize) -> int:
+    return id(tokenize.__self__) if hasattr(tokenize, "__self__") else id(tokenize)
 
 
 def shipped_examples() -> list[tuple[str | None, str]]:
@@ -428,7 +446,7 @@ def _version(session: Session, community_id: int | None) -> tuple[object, ...]:
 def index_for(session: Session, tokenize: Tokenize, community_id: int | None) -> Index:
     """The community's index, rebuilt when its entries changed (count, last id, last update)."""
     version = _version(session, community_id)
-    key = (id(tokenize.__self__) if hasattr(tokenize, "__self__") else id(tokenize), community_id)
+    key = (_tokenizer_key(tokenize), community_id)
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]

@@ -25,6 +25,9 @@ from dataclasses import dataclass
 K = 2
 #: a character pair counts this much against a word term
 PAIR_WEIGHT = 0.5
+#: a feature in more than this share of the documents ("怎么", "办") is left out of the sum (a
+#: little of every similarity, and most of the time)
+COMMON = 0.1
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,11 @@ class Neighbours:
         self.idf = {k: math.log((n + 1) / (c + 1)) + 1.0 for k, c in df.items()}
         self.labels = [label for label, _ in docs]
         self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        common = {k for k, c in df.items() if c > COMMON * n}
         for i, (_, f) in enumerate(docs):
-            vec = self._vector(f)
-            for k, x in vec.items():
-                self.postings[k].append((i, x))
+            for k, x in self._vector(f).items():
+                if k not in common:
+                    self.postings[k].append((i, x))
 
     def _vector(self, f: dict[str, float]) -> dict[str, float]:
         vec = {k: (1.0 + math.log(x)) * self.idf[k] for k, x in f.items() if k in self.idf}
@@ -84,7 +88,7 @@ class Neighbours:
     def vote(self, f: dict[str, float]) -> Vote | None:
         sims: dict[int, float] = defaultdict(float)
         for k, x in self._vector(f).items():
-            for i, y in self.postings[k]:
+            for i, y in self.postings.get(k, ()):
                 sims[i] += x * y
         per: dict[int | None, list[float]] = defaultdict(list)
         for i, s in sims.items():

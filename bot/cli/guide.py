@@ -62,12 +62,14 @@ def examples_of(items: list[dict[str, Any]]) -> list[tuple[str | None, str]]:
 
 def evaluate(entries: list[GuideEntry], classifier: Classifier, items: list[dict[str, Any]],
              gate: Gate | None | str = "default", rules: guide.Thresholds = guide.RULES,
-             examples: list[tuple[str | None, str]] | None = None) -> dict[str, Any]:
+             examples: list[tuple[str | None, str]] | None = None, vote: bool = True) -> dict[str, Any]:
     """The figures, and the lines answered wrongly or when they should not have been (decided by
     ``gate``: the shipped one by default, None for the hand rules with ``rules``; the neighbour
-    vote over ``examples``, the shipped labelled questions by default)."""
+    vote over ``examples``, the shipped labelled questions by default; none without ``vote``)."""
     tokenize = classifier.tokenize
     index = guide.Index.build(tokenize, entries, examples)
+    if not vote:
+        index.near = None
     if not isinstance(gate, str):
         index.gate = gate
     index.rules = rules
@@ -193,7 +195,8 @@ def holdout(args: argparse.Namespace, sets: list[list[dict[str, Any]]], entries:
         answerable = sum(1 for it in others if it.get("kind", "question") == "question" and it.get("entry"))
         tuned = tune_rules(_samples(entries, classifier, others), answerable)
         seen = examples_of(others)  # the neighbour vote knows the other files' lines only
-        ways = [("BM25 alone (no labelled questions)", evaluate(entries, classifier, items, None, examples=[])),
+        ways = [("BM25 alone (no neighbour vote)", evaluate(entries, classifier, items, None, vote=False)),
+                ("vote of the entries' asks only", evaluate(entries, classifier, items, None, examples=[])),
                 ("shipped thresholds", evaluate(entries, classifier, items, None, examples=seen)),
                 ("thresholds tuned on the others", evaluate(entries, classifier, items, None, tuned, seen))]
         try:
