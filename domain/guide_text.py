@@ -1,0 +1,101 @@
+"""The guide's reading of a text (domain/guide.py): everyday names put into the guide's words
+(``guide_vocab.SYNONYMS``), the topic terms (jieba tokens without stopwords, plus the two-character
+pieces of longer tokens, homophone slips put right by ``guide_sound``), the character pairs, how
+much each clause's terms count, and whether a text asks at all."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from domain.guide_sound import SoundFixer
+from domain.guide_vocab import EDGE_WORDS, OPINION, PROBLEM, PROCEDURE, QUESTION, STOPWORDS, SYNONYMS
+
+Tokenize = Callable[[str], list[str]]
+
+#: a term met only in the clauses around the one that asks counts this much towards confidence
+CONTEXT_SHARE = 0.5
+TERSE_CHARS = 12
+
+_MENTION = re.compile(r"@[^\s@]{1,16}(?=\s)")  # "@管家 …": whom it is addressed to is no topic
+_SYN = re.compile("|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=True)))
+
+
+def normalize(text: str) -> str:
+    """Everyday names replaced by the guide's, until nothing changes (老年公交卡 → 老年人乘车卡 → 老人乘车卡),
+    set apart by spaces so that jieba keeps each a word of its own (养条小泰迪 → 养条 狗)."""
+    text = _MENTION.sub(" ", text.lower())
+    for _ in range(3):
+        done = _SYN.sub(lambda m: f" {SYNONYMS[m.group()]} ", text)
+        if done == text:
+            break
+        text = done
+    return text
+
+
+def _strip_edges(token: str) -> str:
+    changed = True
+    while changed and token:
+        changed = False
+        for w in EDGE_WORDS:
+            if token != w and token.startswith(w):
+                token, changed = token[len(w):], True
+            if token != w and token.endswith(w):
+                token, changed = token[: -len(w)], True
+    return token
+
+
+def terms(tokenize: Tokenize, text: str, fix: SoundFixer | None = None) -> list[str]:
+    """The topic terms of a text: tokens without stopwords, and the bigrams of long tokens
+    (homophones of the guide's topic words put right first when ``fix`` is given)."""
+    out: list[str] = []
+    tokens = tokenize(normalize(text))
+    for raw in (fix.fix(tokens) if fix is not None else tokens):
+        token = _strip_edges(raw.strip())
+        if not token or token in STOPWORDS or not any(ch.isalnum() for ch in token):
+            continue
+        out.append(token)
+        if len(token) >= 3:
+            out.extend(p for p in (token[i:i + 2] for i in range(len(token) - 1)) if p not in STOPWORDS)
+    return out
+
+
+_NOT_TOPIC = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
+
+
+def char_pairs(text: str) -> frozenset[str]:
+    """The pairs of neighbouring characters of a text (normalised), each clause apart."""
+    out: set[str] = set()
+    for part in _NOT_TOPIC.split(normalize(text)):
+        out.update(part[i:i + 2] for i in range(len(part) - 1))
+    return frozenset(out)
+
+
+_CLAUSE = re.compile(r"[,,。!!;;\s]+")
+
+
+def term_shares(tokenize: Tokenize, text: str, fix: SoundFixer | None = None) -> dict[str, float]:
+    """How much each term counts towards confidence: fully in a clause that asks (has a question
+    word), ``CONTEXT_SHARE`` in the story around it ("我奶奶下个月满八十了,她腿脚不方便, …")."""
+    clauses = [c for c in _CLAUSE.split(text) if c.strip()]
+    asking = [bool(QUESTION.search(c)) for c in clauses]
+    if len(clauses) < 2 or not any(asking):
+        return {}
+    shares: dict[str, float] = {}
+    for clause, asks in zip(clauses, asking):
+        for t in terms(tokenize, clause, fix):
+            shares[t] = max(shares.get(t, 0.0), 1.0 if asks else CONTEXT_SHARE)
+    return shares
+
+
+def is_question(text: str) -> bool:
+    """A question that names no problem for a person, unless it asks only how that is handled."""
+    if not QUESTION.search(text) or OPINION.search(text):
+        return False
+    return not PROBLEM.search(text) or bool(PROCEDURE.search(text))
+
+
+def is_terse(text: str) -> bool:
+    """A few words and no more: a topic typed as a question ("社区办公时间", "垃圾分类时间")."""
+    t = text.strip()
+    return (0 < len(t) <= TERSE_CHARS and not re.search(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经", t)
+            and not PROBLEM.search(t))
