@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-#: how many of an entry's most similar documents make its vote (their mean)
+#: how many of an entry's most similar documents make its vote (their mean; ``vote`` keeps two)
 K = 2
 #: a character pair counts this much against a word term
 PAIR_WEIGHT = 0.5
@@ -86,17 +86,24 @@ class Neighbours:
         return {k: x / norm for k, x in vec.items()}
 
     def vote(self, f: dict[str, float]) -> Vote | None:
-        sims: dict[int, float] = defaultdict(float)
+        sims: dict[int, float] = {}
+        get = sims.get
         for k, x in self._vector(f).items():
             for i, y in self.postings.get(k, ()):
-                sims[i] += x * y
-        per: dict[int | None, list[float]] = defaultdict(list)
+                sims[i] = get(i, 0.0) + x * y
+        top: dict[int | None, list[float]] = {}  # each label's two most similar documents (``K``)
+        labels = self.labels
         for i, s in sims.items():
-            per[self.labels[i]].append(s)
-        if not per:
+            two = top.get(labels[i])
+            if two is None:
+                top[labels[i]] = [s, 0.0]
+            elif s > two[0]:
+                two[1], two[0] = two[0], s
+            elif s > two[1]:
+                two[1] = s
+        if not top:
             return None
-        ranked = sorted(((sum(sorted(v, reverse=True)[:K]) / K, label) for label, v in per.items()),
-                        key=lambda x: -x[0])
+        ranked = sorted((((a + b) / K, label) for label, (a, b) in top.items()), key=lambda x: -x[0])
         score, label = ranked[0]
         return Vote(label, score, score - (ranked[1][0] if len(ranked) > 1 else 0.0))
 
