@@ -217,9 +217,13 @@ GUIDE_EXAMPLES = Path(__file__).resolve().parent / "guide_examples.jsonl"
 
 def read_examples(path: Path = GUIDE_EXAMPLES) -> list[tuple[str | None, str]]:
     """The labelled questions of ``path`` as (entry key or None, text); lines that are not such an
-    object are skipped (the file is data the bot ships, not a resident's input)."""
+    object are skipped, and a missing file is no examples (the guide then ranks by BM25 alone)."""
     out: list[tuple[str | None, str]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return out
+    for line in text.splitlines():
         try:
             item = json.loads(line) if line.strip() else None
         except json.JSONDecodeError:
