@@ -4,7 +4,7 @@ Every labelled question (``storage/guide_examples.jsonl``: what residents asked,
 entry that answers it or none) and every entry's title and asks is one "document": its topic
 terms (domain/guide.py ``terms``) and, at half weight, its pairs of neighbouring characters,
 weighted TF-IDF (sublinear tf) and compared by cosine. A question's vote for an entry is the
-mean of its two most similar documents of that entry; the documents of no entry (questions no
+mean of its three most similar documents of that entry (missing ones count 0); the documents of no entry (questions no
 entry answers, chatter, requests) vote together as ``None``.
 
 BM25 over whole entries (domain/guide.py) finds the entry whose words the question shares; the
@@ -21,8 +21,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-#: how many of an entry's most similar documents make its vote (their mean; ``vote`` keeps two)
-K = 2
+#: how many of an entry's most similar documents make its vote (their mean)
+K = 3
 #: a character pair counts this much against a word term
 PAIR_WEIGHT = 0.5
 #: a feature in more than this share of the documents ("怎么", "办") is left out of the sum (a
@@ -33,11 +33,11 @@ COMMON = 0.1
 @dataclass(frozen=True)
 class Near:
     """When the vote changes the answer (see ``decide``)."""
-    agree_score: float = 0.4  # BM25's best is the vote's too, with a vote this high …
+    agree_score: float = 0.35  # BM25's best is the vote's too, with a vote this high …
     agree_lead: float = 0.05  # … this far ahead of the next label …
     agree_confidence: float = 0.2  # … and BM25's confidence at least this …
     agree_unknown: float = 0.5  # … and at most this share of the question unknown to every entry
-    solo_score: float = 0.6  # the vote alone: this high and this far ahead, for one of BM25's first three
+    solo_score: float = 0.55  # the vote alone: this high and this far ahead, for one of BM25's first three
     solo_lead: float = 0.3
     veto_lead: float = 0.1  # BM25 sure, but questions no entry answers lead the vote by this much
 
@@ -91,19 +91,18 @@ class Neighbours:
         for k, x in self._vector(f).items():
             for i, y in self.postings.get(k, ()):
                 sims[i] = get(i, 0.0) + x * y
-        top: dict[int | None, list[float]] = {}  # each label's two most similar documents (``K``)
+        top: dict[int | None, list[float]] = {}  # each label's ``K`` most similar documents, least first
         labels = self.labels
         for i, s in sims.items():
-            two = top.get(labels[i])
-            if two is None:
-                top[labels[i]] = [s, 0.0]
-            elif s > two[0]:
-                two[1], two[0] = two[0], s
-            elif s > two[1]:
-                two[1] = s
+            best = top.get(labels[i])
+            if best is None:
+                top[labels[i]] = [0.0] * (K - 1) + [s]
+            elif s > best[0]:
+                best[0] = s
+                best.sort()
         if not top:
             return None
-        ranked = sorted((((a + b) / K, label) for label, (a, b) in top.items()), key=lambda x: -x[0])
+        ranked = sorted(((sum(v) / K, label) for label, v in top.items()), key=lambda x: -x[0])
         score, label = ranked[0]
         return Vote(label, score, score - (ranked[1][0] if len(ranked) > 1 else 0.0))
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import jieba
 import pytest
 
-from bot.cli.guide import load_entries
 from bot.cli.main import main as cli
 from domain import guide
+from storage.guide_files import DEMO_GUIDE, read_guide_file
+from storage.models import GuideEntry
 from tests.conftest import texts_to
 from tests.helpers import building_room_of
 from tests.test_guide import entry_id, ticket_count
@@ -36,15 +37,18 @@ async def test_a_question_like_those_no_entry_answers_gets_no_answer_from_a_near
         assert sent and not any("办事指南" in m.text for m in sent), text
 
 
+#: how residents asked for the 老年人乘车卡 before, in words no entry uses (hand-written)
+ASKED_BEFORE = ("咱这旮旯老人坐车那个卡咋整", "俺们这旮旯老人坐车那卡咋整啊", "俺们那旮旯老人坐车的卡上哪整")
+
+
 def test_the_labelled_questions_carry_a_phrasing_the_entries_do_not() -> None:
-    entries = load_entries(None)
+    entries = [GuideEntry(id=i, **f) for i, f in enumerate(read_guide_file(DEMO_GUIDE), 1)]
     senior = next(e.id for e in entries if e.key == "senior-card")
     text = "俺们这旮旯老人坐车那个卡咋整"
     alone = guide.Index.build(jieba.lcut, entries, [])
     assert guide.sure_match(alone, jieba.lcut, text) is None  # the entries' words alone: unsure, a ticket
-    taught = guide.Index.build(jieba.lcut, entries, [("senior-card", "俺们那旮旯老人坐公交的卡咋整"),
-                                                     ("senior-card", "老家那旮旯的老人坐车卡咋整的"),
-                                                     ("no-such-entry", "这条不算数")])
+    asked_before = [("senior-card", t) for t in ASKED_BEFORE]
+    taught = guide.Index.build(jieba.lcut, entries, [*asked_before, ("no-such-entry", "这条不算数")])
     match = guide.sure_match(taught, jieba.lcut, text)
     assert match is not None and match.entry_id == senior
 
@@ -57,8 +61,7 @@ def test_holdout_teaches_each_file_with_the_other_files_lines_only(tmp_path: Pat
         return str(path)
 
     asked = {"text": "俺们这旮旯老人坐车那个卡咋整", "entry": "senior-card", "kind": "question"}
-    teaching = [{"text": "俺们那旮旯老人坐公交的卡咋整", "entry": "senior-card", "kind": "question"},
-                {"text": "老家那旮旯的老人坐车卡咋整的", "entry": "senior-card", "kind": "question"}]
+    teaching = [{"text": t, "entry": "senior-card", "kind": "question"} for t in ASKED_BEFORE]
     unrelated = [{"text": "今天天气真好", "entry": None, "kind": "chatter"},
                  {"text": "护照怎么办理", "entry": None, "kind": "question"}]
 
