@@ -25,7 +25,7 @@ import math
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -100,6 +100,18 @@ def _strip_edges(token: str) -> str:
             if token != w and token.endswith(w):
                 token, changed = token[: -len(w)], True
     return token
+
+
+def _word_frequencies() -> Mapping[str, int]:
+    """jieba's word frequencies, when a dictionary is already loaded (never loaded here): the
+    classifier's (domain/classifier/tokenizer.py, which the tokenize above has used), else
+    jieba's own when something called jieba itself; empty when neither is."""
+    tk = sys.modules.get("domain.classifier.tokenizer")
+    found = tk.loaded_dictionary() if tk is not None else None
+    if found is not None:
+        return found
+    jb = sys.modules.get("jieba")
+    return jb.dt.FREQ if jb is not None and jb.dt.initialized else {}
 
 
 def terms(tokenize: Tokenize, text: str, fix: SoundFixer | None = None) -> list[str]:
@@ -247,10 +259,7 @@ class Index:
         title_terms = [set(terms(tokenize, e.title)) for e in entries]
         vocab = [set(d) for d in docs]
         topic = set().union(*title_terms, SYNONYMS.values(), *(e.tags for e in entries))
-        # jieba's word frequencies (its dictionary is loaded by the tokenizer above; never loaded here)
-        jb = sys.modules.get("jieba")  # imported by the tokenizer when it first cuts; not imported here
-        fix = SoundFixer(topic, set().union(*vocab), jb.dt.FREQ if jb is not None and jb.dt.initialized else {},
-                         STOPWORDS)
+        fix = SoundFixer(topic, set().union(*vocab), _word_frequencies(), STOPWORDS)
         return cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
                    vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
                    default_gate())
