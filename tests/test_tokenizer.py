@@ -64,12 +64,18 @@ def test_the_cache_file_is_made_once_and_reused(tmp_path):
     assert again.get("电梯坏了") is None
 
 
+@pytest.fixture(scope="module")
+def good_cache(tmp_path_factory) -> bytes:
+    folder = tmp_path_factory.mktemp("dictionary")
+    dictionary.load(folder)
+    return (folder / CACHE_NAME).read_bytes()
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped", "empty"])
-def test_a_damaged_cache_file_is_made_again(tmp_path, caplog, damage):
+def test_a_damaged_cache_file_is_made_again(tmp_path, caplog, damage, good_cache):
     """A damaged cache file never stops the bot: it is logged and made again."""
-    dictionary.load(tmp_path)
     cache = tmp_path / CACHE_NAME
-    data = cache.read_bytes()
+    data = good_cache
     if damage == "garbage":
         cache.write_bytes(os.urandom(5000))
     elif damage == "truncated":

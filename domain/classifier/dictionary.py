@@ -21,7 +21,6 @@ import threading
 import zlib
 from array import array
 from collections.abc import Iterator, Mapping
-from math import log
 from pathlib import Path
 
 import marisa_trie
@@ -30,9 +29,9 @@ log_ = logging.getLogger(__name__)
 
 CACHE_NAME = "jieba-dict.marisa"
 _MAGIC = b"LIANHU-JIEBA-TRIE\n"
-_VERSION = 3
+_VERSION = 4
 #: after the magic: version, length of the JSON header, of the trie, of the frequencies (4 bytes
-#: each, then their logarithms, 8 bytes each), CRC32 of what follows
+#: each, by key id), CRC32 of what follows
 _HEAD = struct.Struct("<IIQQI")
 
 
@@ -46,14 +45,11 @@ def jieba_dict_path() -> Path:
 class BaseDictionary(Mapping[str, int]):
     """jieba's FREQ as a trie: every word of dict.txt -> its frequency, and every prefix of a
     word that is no word itself -> 0 (what lets jieba's walk go on); its ``total``; the
-    frequencies and their logarithms (-1.0 for 0: no word) by the trie's key id."""
+    frequencies by the trie's key id."""
 
-    def __init__(self, trie: marisa_trie.Trie, freqs: array, total: int, maxlen: int | None = None,
-                 logf: array | None = None):
+    def __init__(self, trie: marisa_trie.Trie, freqs: array, total: int, maxlen: int | None = None):
         self.trie = trie
         self.freqs = freqs    # frequency by the trie's key id (0: a prefix, no word)
-        #: log(frequency) by key id, for the walk; -1.0 (below any log(freq >= 1)) for no word
-        self.logf = logf if logf is not None else array("d", [log(f) if f else -1.0 for f in freqs])
         self.total = total
         #: the longest word's length
         self.maxlen = maxlen if maxlen is not None else max(map(len, trie.iterkeys()), default=1)
@@ -84,33 +80,31 @@ class BaseDictionary(Mapping[str, int]):
     def from_dict_txt(cls, path: Path) -> BaseDictionary:
         """jieba's ``gen_pfdict``: every line "word freq [tag]"; a repeated word keeps its last
         frequency while the total counts every line; every prefix of a word that is no word
-        gets 0."""
-        freq: dict[str, int] = {}
-        total = 0
-        with open(path, "rb") as f:
-            for lineno, raw in enumerate(f, 1):
-                line = raw.strip().decode("utf-8")
-                if not line:
-                    continue
-                try:
-                    word, n = line.split(" ")[:2]
-                    f_ = int(n)
-                except ValueError:
-                    raise ValueError(f"invalid dictionary entry in {path} at line {lineno}: {line}") from None
-                freq[word] = f_
-                total += f_
-                for i in range(1, len(word)):
-                    freq.setdefault(word[:i], 0)
-        trie = marisa_trie.Trie(freq)
+        gets 0. Read twice, without a Python dict of the keys (that would leave the heap of
+        a long-running bot fragmented): the trie from the words and their prefixes, then the
+        frequencies by key id."""
+        maxlen = 1
+
+        def keys() -> Iterator[str]:
+            nonlocal maxlen
+            for word, _ in _entries(path):
+                maxlen = max(maxlen, len(word))
+                for i in range(1, len(word) + 1):
+                    yield word[:i]
+
+        trie = marisa_trie.Trie(keys())
         freqs = array("I", bytes(4 * len(trie)))
-        for w, i in trie.iteritems():
-            freqs[i] = freq[w]
-        return cls(trie, freqs, total, max(map(len, freq), default=1))
+        total = 0
+        key_id = trie.key_id
+        for word, f in _entries(path):
+            freqs[key_id(word)] = f
+            total += f
+        return cls(trie, freqs, total, maxlen)
 
     def to_bytes(self, source: dict[str, object]) -> bytes:
         header = json.dumps({"source": source, "total": self.total, "maxlen": self.maxlen}).encode()
         trie = self.trie.tobytes()
-        freqs = self.freqs.tobytes() + self.logf.tobytes()
+        freqs = self.freqs.tobytes()
         body = header + trie + freqs
         return _MAGIC + _HEAD.pack(_VERSION, len(header), len(trie), len(freqs), zlib.crc32(body)) + body
 
@@ -130,16 +124,25 @@ class BaseDictionary(Mapping[str, int]):
         if header.get("source") != source:
             return None
         trie = marisa_trie.Trie().frombytes(bytes(body[n_head:n_head + n_trie]))
-        n = len(trie)
-        if n_freqs != 12 * n:
+        freqs = array("I")
+        if n_freqs != freqs.itemsize * len(trie):
             raise ValueError("frequencies do not match the words")
-        freqs, logf = array("I"), array("d")
-        if freqs.itemsize != 4 or logf.itemsize != 8:
-            raise ValueError("unexpected array item size")
-        at = n_head + n_trie
-        freqs.frombytes(body[at:at + 4 * n])
-        logf.frombytes(body[at + 4 * n:])
-        return cls(trie, freqs, int(header["total"]), int(header["maxlen"]), logf)
+        freqs.frombytes(body[n_head + n_trie:])
+        return cls(trie, freqs, int(header["total"]), int(header["maxlen"]))
+
+
+def _entries(path: Path) -> Iterator[tuple[str, int]]:
+    """(word, frequency) of each line of a jieba dictionary file."""
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.strip().decode("utf-8")
+            if not line:
+                continue
+            try:
+                word, n = line.split(" ")[:2]
+                yield word, int(n)
+            except ValueError:
+                raise ValueError(f"invalid dictionary entry in {path} at line {lineno}: {line}") from None
 
 
 def _source(path: Path) -> dict[str, object]:

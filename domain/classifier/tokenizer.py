@@ -2,8 +2,8 @@
 
 jieba's default dictionary (FREQ: 349,000 words and the prefixes of each at frequency 0) is
 loaded once per process, lazily, as a marisa trie with the frequencies in arrays
-(``dictionary.py``: ~10 MB, most of it two arrays, instead of jieba's 500,000-key Python dict of
-~56 MB), from a cache file in the data folder that is made from jieba's dict.txt at the first
+(``dictionary.py``: ~3.5 MB in C and an array, instead of jieba's 500,000-key Python dict
+of ~56 MB), from a cache file in the data folder that is made from jieba's dict.txt at the first
 load and made again when dict.txt changes or the file is damaged. jieba's own dictionary
 (``jieba.dt``, what ``jieba.lcut`` uses) is never loaded by the bot; jieba's HMM for unknown
 words (``jieba.finalseg``) is used as it is.
@@ -265,7 +265,8 @@ class Segmenter:
             assert base is not None
             i = base.trie.get(frag)
             if i is not None:
-                v = base.logf[i]  # log(freq), or -1.0 = _PREFIX for a prefix (frequency 0)
+                f = base.freqs[i]
+                v = log(f) if f else _PREFIX  # frequency 0: a prefix of a word
             elif frag in self._own_prefixes:
                 v = _PREFIX
             else:
