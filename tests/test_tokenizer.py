@@ -42,6 +42,20 @@ def test_cuts_are_jiebas(tmp_path):
         assert seg.cut(text, hmm=True) == jieba.lcut(text, HMM=True), text
 
 
+def test_cuts_stay_jiebas_when_the_memo_starts_again(tmp_path, monkeypatch):
+    """The walk's memo of looked-up fragments is bounded; starting it again changes no cut."""
+    import jieba
+
+    from domain.classifier import tokenizer
+
+    monkeypatch.setattr(tokenizer, "MEMO_SIZE", 16)
+    seg = Segmenter(tmp_path, [("锦鲤池塘", None)])
+    for text in _texts()[:200]:
+        assert seg.cut(text, hmm=True) == jieba.lcut(text, HMM=True) or "锦鲤池塘" in text, text
+        assert len(seg._known) <= 16
+    assert "锦鲤池塘" in seg.cut("锦鲤池塘漏了")
+
+
 def test_own_words_change_only_that_segmenter(tmp_path):
     a = Segmenter(tmp_path, [("锦鲤池塘", None)])
     b = Segmenter(tmp_path)

@@ -16,7 +16,7 @@ would give (``jieba.lcut`` itself when there are none): jieba's DAG and best-rou
 done in one loop, without a generator or a temporary DAG, and its walk over FREQ reads a memo
 per segmenter (``_known``: fragment -> log(freq), "prefix" or "neither"), filled from the
 trie and the own words on a miss (a trie look-up costs ~1 µs, a dict's ~0.05 µs). The memo
-holds the fragments of recent texts, at most ``MEMO_SIZE`` (then it starts again; ~8 MB).
+holds the fragments of recent texts, at most ``MEMO_SIZE`` (then it starts again; ~4 MB).
 """
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def _other(blk: str, out: list[str]) -> None:
 _PREFIX = -1.0
 _NONE = -2.0
 #: fragments the memo of a segmenter holds at most (~120 bytes each)
-MEMO_SIZE = 1 << 16
+MEMO_SIZE = 1 << 15
 
 _BASE_LOCK = threading.Lock()
 _BASE: BaseDictionary | None = None
@@ -92,7 +92,7 @@ def base_dictionary(cache_dir: Path | None = None) -> BaseDictionary:
     if base is None:
         with _BASE_LOCK:
             if _BASE is None:
-                _BASE = load_dictionary(cache_dir if cache_dir is not None else default_cache_dir())
+                _BASE = load_dictionary(Path(cache_dir) if cache_dir is not None else default_cache_dir())
             base = _BASE
     return base
 
