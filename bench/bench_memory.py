@@ -22,7 +22,8 @@ each of the 1,500 buildings and a staff group to each community, and starts the 
 A request answered 500 (on a loaded machine SQLite can say "database is locked") is posted again
 with the same id, which the bot handles once; how many were is printed ("posted again").
 Baselines measured in the same run, each its own process: `python -c pass` and
-`python -c "import jieba; jieba.initialize()"` (jieba's dictionary, which the bot holds once).
+`python -c "import jieba; jieba.initialize()"` (jieba's own dictionary; the bot no longer loads it
+but a trie of it, domain/classifier/dictionary.py).
 --before DIR runs the same with another checkout's code (alternating, on its own copy).
 Target (issue 12): RSS <= 120 MB for the district bot, idle and after 10,000 messages.
 """

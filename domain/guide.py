@@ -29,7 +29,7 @@ import math
 import re
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -170,10 +170,7 @@ class Index:
         title_terms = [set(w[0][1]) for w in ways]
         vocab = [set(d) for d in docs]
         topic = set().union(*title_terms, SYNONYMS.values(), *(e.tags for e in entries))
-        # jieba's word frequencies (its dictionary is loaded by the tokenizer above; never loaded here)
-        jb = sys.modules.get("jieba")  # imported by the tokenizer when it first cuts; not imported here
-        fix = SoundFixer(topic, set().union(*vocab), jb.dt.FREQ if jb is not None and jb.dt.initialized else {},
-                         STOPWORDS)
+        fix = SoundFixer(topic, set().union(*vocab), _word_frequencies(), STOPWORDS)
         index = cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
                     vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
                     default_gate())
@@ -244,6 +241,18 @@ class Index:
     def best(self, tokenize: Tokenize, text: str) -> Match | None:
         ranked = self.rank(tokenize, text)
         return ranked[0] if ranked else None
+
+
+def _word_frequencies() -> Mapping[str, int]:
+    """jieba's word frequencies, when a dictionary is already loaded (never loaded here): the
+    classifier's (domain/classifier/tokenizer.py, which the tokenizer has used), else
+    jieba's own when something called jieba itself; empty when neither is."""
+    tk = sys.modules.get("domain.classifier.tokenizer")
+    found = tk.loaded_dictionary() if tk is not None else None
+    if found is not None:
+        return found
+    jb = sys.modules.get("jieba")
+    return jb.dt.FREQ if jb is not None and jb.dt.initialized else {}
 
 
 def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False) -> Match | None:

@@ -237,7 +237,7 @@ def test_private_tokenizer_does_not_leak(tmp_path, cache_dir):
 
 def test_segmentation_is_jiebas_with_one_shared_dictionary(tmp_path, cache_dir):
     """The classifier cuts exactly as a private jieba tokenizer with its words would (plain and
-    HMM), while jieba's own dictionary stays one for the process and free of those words."""
+    HMM), while jieba's own dictionary stays free of those words."""
     import jieba
 
     from domain.classifier.tokenizer import user_words
@@ -247,6 +247,7 @@ def test_segmentation_is_jiebas_with_one_shared_dictionary(tmp_path, cache_dir):
     texts = [json.loads(line)["text"] for line in DEV.read_text(encoding="utf-8").splitlines()[:300]]
     texts += ["锦鲤池塘漏了", "楼道灯坏了 abc123 x光机", "鲃鱼塘边上有人钓鱼 ", "12幢B区东门"]
     c.tokenize("")  # the shared dictionary is loaded at the first message
+    jieba.initialize()  # jieba's own (the classifier never loads it): the reference
     private = jieba.Tokenizer()
     private.FREQ = {k: v for k, v in jieba.dt.FREQ.items() if v}  # jieba's own words ...
     for word in list(private.FREQ):

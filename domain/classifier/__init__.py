@@ -1,7 +1,7 @@
 """Message classifier: category + urgent + evidence for residents' chat messages.
 
     from domain.classifier import Classifier
-    c = Classifier()                      # default rules.toml, jieba cache in $LIANHU_DATA_DIR or ./data
+    c = Classifier()                      # default rules.toml, dictionary cache in $LIANHU_DATA_DIR or ./data
     tokens = c.tokenize(text)             # once per message, share with the rest of the pipeline
     result = c.classify(text, tokens)     # Classification(category, urgent, evidence, score)
 """

@@ -33,7 +33,6 @@ def features(tokens: Iterable[str]) -> set[str]:
 class Lexicon:
     def __init__(self, docs: dict[str, int], counts: dict[str, dict[str, int]]) -> None:
         self.docs = docs
-        self.counts = counts
         total = sum(docs.values()) or 1
         self.categories = tuple(c for c, n in docs.items() if n)
         self.prior = tuple(math.log(docs[c] / total) for c in self.categories)
@@ -41,8 +40,37 @@ class Lexicon:
         # "unseen" term, plus a boost only for the few categories it was seen with
         self.unseen = tuple(math.log(0.5 / (docs[c] + 1)) for c in self.categories)
         index = {c: i for i, c in enumerate(self.categories)}
-        self.boost = {f: tuple((index[c], math.log((n + 0.5) / 0.5)) for c, n in seen.items() if c in index)
-                      for f, seen in counts.items()}
+        # boost: feature -> ((category index, log((n + 0.5) / 0.5)), ...). The pairs and the
+        # rows are shared (a few hundred distinct pairs and rows for ~20,000 features), and the
+        # counts are not kept beside them: ``counts`` reads them back from the pairs.
+        pairs: dict[tuple[int, int], tuple[int, float]] = {}
+        rows: dict[tuple[tuple[int, float], ...], tuple[tuple[int, float], ...]] = {}
+        boost: dict[str, tuple[tuple[int, float], ...]] = {}
+        whole = True
+        for f, seen in counts.items():
+            row = []
+            for c, n in seen.items():
+                i = index.get(c)
+                if i is None:
+                    whole = False  # a count the boost leaves out: keep the counts as they are
+                    continue
+                pair = pairs.get((i, n))
+                if pair is None:
+                    pair = pairs[(i, n)] = (i, math.log((n + 0.5) / 0.5))
+                row.append(pair)
+            key = tuple(row)
+            boost[f] = rows.setdefault(key, key)
+        self.boost = boost
+        self._n = {pair: n for (_, n), pair in pairs.items()}  # (index, log) -> n
+        self._counts = None if whole else counts
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per feature, in how many labelled requests of each category it appeared."""
+        if self._counts is not None:
+            return self._counts
+        cats, n = self.categories, self._n
+        return {f: {cats[pair[0]]: n[pair] for pair in row} for f, row in self.boost.items()}
 
     @classmethod
     def learn(cls, examples: Iterable[tuple[list[str], str]]) -> Lexicon:

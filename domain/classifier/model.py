@@ -80,10 +80,10 @@ def _feature_set(tokens: list[str]) -> set[str]:
     return found
 
 
-#: packed weights: field j (64 bits, little-endian) of a feature's integer holds
-#: round(weight_j x unit) + _BIAS, so that the sum of any number of features stays positive in
-#: every field (2**40 features of the largest weight before a field could overflow)
-_BIAS = 1 << 20
+#: packed weights: field j (little-endian, 32 bits when that is enough, else 64) of a feature's
+#: integer holds round(weight_j x unit) + bias, bias = the largest |round(weight x unit)|, so
+#: that the sum of any number of the model's features stays in [0, 2**bits) in every field (a
+#: message has at most every feature of the model once: its count bounds the sum)
 _UNPACK = struct.unpack
 
 
@@ -98,27 +98,34 @@ def _floats(raw: dict, k: int) -> dict[str, tuple[float, ...]]:
     return out
 
 
-def _pack(raw: dict, k: int) -> tuple[dict[str, int], int] | None:
-    """The file's sparse weights as packed integers (field j = round(weight_j x unit) + _BIAS),
-    and unit = 10**d for the fewest decimals d (at most 6) every weight is written with; None
-    when some weight has more (then the floats are added as they are)."""
+def _pack(raw: dict, k: int) -> tuple[dict[str, int], int, int, int] | None:
+    """The file's sparse weights as packed integers (field j = round(weight_j x unit) + bias),
+    unit = 10**d for the fewest decimals d (at most 6) every weight is written with, the bias
+    and the bits of a field; None when some weight has more decimals (then the floats are added
+    as they are)."""
     values = {float(w) for flat in raw.values() for w in flat[1::2]}
     for d in range(7):
         unit = 10 ** d
-        if all(round(w * unit) / unit == w and abs(round(w * unit)) < _BIAS for w in values):
+        if all(round(w * unit) / unit == w for w in values):
             break
     else:
         return None
     scaled = {w: round(w * unit) for w in values}
-    shift = [64 * j for j in range(k)]
-    base = sum(_BIAS << s for s in shift)
+    bias = max(map(abs, scaled.values()), default=0) + 1
+    # the sum over every feature of the model (the most a message can have) must fit a field
+    most = 2 * bias * (len(raw) + 1)
+    if most >= 1 << 64:
+        return None
+    bits = 32 if most < 1 << 32 else 64
+    shift = [bits * j for j in range(k)]
+    base = sum(bias << s for s in shift)
     packed = {}
     for f, flat in raw.items():
         n = base
         for j in range(0, len(flat), 2):
             n += scaled[flat[j + 1]] << shift[int(flat[j])]
         packed[f] = n
-    return packed, unit
+    return packed, unit, bias, bits
 
 
 def _sigmoid(z: float) -> float:
@@ -177,10 +184,14 @@ class Model:
         self.weights: dict[str, tuple[float, ...]] = {}  # made from the packed integers by explain()
         self._packed: dict[str, int] | None = None
         self._unit = 1
+        self._bias = 0
         self._fmt = "<%dQ" % k
+        self._bytes = 8 * k
         packed = _pack(data["weights"], k)
         if packed is not None:
-            self._packed, self._unit = packed
+            self._packed, self._unit, self._bias, bits = packed
+            self._fmt = ("<%dI" if bits == 32 else "<%dQ") % k
+            self._bytes = bits // 8 * k
         else:
             self.weights = _floats(data["weights"], k)
         cal = data["calibration"]
@@ -218,16 +229,16 @@ class Model:
         known = len(vals)
         if not known:
             return list(self.intercepts), 0
-        # each field of the sum holds (sum of the weights x SCALE) + known x BIAS, never negative
-        fields = _UNPACK(self._fmt, sum(vals).to_bytes(8 * self._k, "little"))
-        off = known * _BIAS
+        # each field of the sum holds (sum of the weights x unit) + known x bias, never negative
+        fields = _UNPACK(self._fmt, sum(vals).to_bytes(self._bytes, "little"))
+        off = known * self._bias
         unit = self._unit
         scale = 1.0 / math.sqrt(len(feats))
         return [b + scale * ((f - off) / unit) for b, f in zip(self.intercepts, fields)], known
 
     def _unpacked(self, n: int) -> tuple[float, ...]:
         """A feature's weights from its packed integer."""
-        return tuple((f - _BIAS) / self._unit for f in _UNPACK(self._fmt, n.to_bytes(8 * self._k, "little")))
+        return tuple((f - self._bias) / self._unit for f in _UNPACK(self._fmt, n.to_bytes(self._bytes, "little")))
 
     def _raw_scores_floats(self, feats: Collection[str]) -> tuple[list[float], int]:
         """raw_scores for weights that cannot be packed exactly (more than 6 decimals)."""
