@@ -120,6 +120,8 @@ class OutboxSender:
         if self._task is None:
             self._remember_recent_sends()
             self._task = asyncio.create_task(self._run(), name="outbox")
+            # a sender that stopped for any reason leaves nobody waiting for its next pass
+            self._task.add_done_callback(lambda _: self._passed(self._passes + 1, 0))
 
     async def stop(self) -> None:
         if self._task is not None:

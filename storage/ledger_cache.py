@@ -95,7 +95,7 @@ class LedgerCache:
         found = self.members.get(household_id)
         if found is None:
             return MISSING
-        return None if found is NOBODY else self._copy(session, found)
+        return None if found is NOBODY else self._alone(session, found)  # type: ignore[arg-type]
 
     def found_member(self, household_id: int, member: Person | None) -> None:
         """``repo.linked_member`` read it in the open transaction: kept once it commits."""
@@ -151,9 +151,31 @@ class LedgerCache:
         return copy
 
     def _copy(self, session: Session, kept: T | None) -> T | None:
+        """``kept`` in ``session`` (with its chain): at the start of a transaction, when nothing
+        in the session is changed yet that the copy could overwrite."""
         if kept is None:
             return None
+        key = inspect(kept).key
+        present = session.identity_map.get(key) if key is not None else None
+        if present is not None:
+            return present
         return session.merge(kept, load=False)
+
+    def _alone(self, session: Session, kept: Person) -> Person:
+        """``kept`` in ``session`` mid-transaction: the session's own object if it has one (it
+        may hold changes not committed yet), else a copy of its columns alone (nothing it refers
+        to is copied over what the session holds); what it refers to is read when used."""
+        state = inspect(kept)
+        present = session.identity_map.get(state.key) if state.key is not None else None
+        if present is not None:
+            return present
+        copy = state.mapper.class_manager.new_instance()
+        for attr in state.mapper.column_attrs:
+            if attr.key in state.dict:
+                set_committed_value(copy, attr.key, state.dict[attr.key])
+        make_transient_to_detached(copy)
+        session.add(copy)
+        return copy
 
 
 #: linked_member's answer when the cache does not know
