@@ -119,9 +119,7 @@ class App:
         self.scheduler: Any = self.jobs.scheduler
         #: messages are stored and handled in batches, in the order they came (bot/inbox.py)
         self.lane = Lane(self.inbox, self._after_batch)
-        self._next_drain: asyncio.Future[int] | None = None
         self._batches = 0
-        self._draining = asyncio.Lock()
         gateway.set_handler(self.receive)
         self.server = self._make_server()
         self.no_community = False  # set by prepare_database: a real gateway and nothing imported
@@ -287,30 +285,20 @@ class App:
 
     async def send_due(self) -> int:
         """Send what is due now, for callers that wait for it (the simulator answers a message
-        with what it sent). Callers that come while a pass runs share the next one, which
-        starts when that ends: it sees what they wrote, and they do not drain one by one."""
-        if self._next_drain is None:
-            future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-            self._next_drain = future
-            asyncio.create_task(self._drain_for(future), name="send-due")
-        return await asyncio.shield(self._next_drain)
-
-    async def _drain_for(self, future: asyncio.Future[int]) -> None:
-        async with self._draining:
-            if self._next_drain is future:
-                self._next_drain = None  # whoever comes from now on waits for the pass after this
-            try:
-                future.set_result(await self.outbox.drain())
-            except asyncio.CancelledError:
-                future.cancel()
-                raise
-            except Exception as exc:
-                future.set_exception(exc)
+        with what it sent): the outbox sender's next pass, begun after this call, so it sees
+        what they wrote. Callers that come together share that pass, which is also the one the
+        handled batch woke the sender for: one pass, not one each and one for the sender."""
+        return await self.outbox.next_pass()
 
 
 #: what the simulator asks for every message it is given, built once
 _PERSON_BY_CHAT_ID = select(Person).where(Person.chat_id == bindparam("key"))
 _PERSON_BY_NAME = select(Person).where(Person.name == bindparam("key")).order_by(Person.id)
+#: columns only, no ORM objects: the simulator asks for every message it is given
+_SPEAKER_BY_CHAT_ID = select(Person.chat_id, Person.name).where(Person.chat_id == bindparam("key"))
+_SPEAKER_BY_NAME = (select(Person.chat_id, Person.name).where(Person.name == bindparam("key"))
+                    .order_by(Person.id).limit(1))
+_ROOM_ENTRY = select(ChatRoom.chat_id, ChatRoom.name, ChatRoom.kind).where(ChatRoom.chat_id == bindparam("chat_id"))
 _WAITING_REPLIES = (select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
                                                 OutboxMessage.cause_id == bindparam("reply_to"))
                     .order_by(OutboxMessage.id))
@@ -348,10 +336,17 @@ class AppDesk:
                 found = session.scalar(_PERSON_BY_NAME, {"key": key})
             return _person_entry(found) if found is not None and found.chat_id else None
 
+    def speaker(self, key: str) -> tuple[str, str] | None:
+        with self._sessions() as session:
+            found = session.execute(_SPEAKER_BY_CHAT_ID, {"key": key}).first()
+            if found is None:
+                found = session.execute(_SPEAKER_BY_NAME, {"key": key}).first()
+            return (found[0], found[1]) if found is not None and found[0] else None
+
     def room(self, chat_id: str) -> RoomEntry | None:
         with self._sessions() as session:
-            r = session.scalar(select(ChatRoom).where(ChatRoom.chat_id == chat_id))
-            return RoomEntry(r.chat_id, r.name, r.kind) if r is not None else None
+            r = session.execute(_ROOM_ENTRY, {"chat_id": chat_id}).first()
+            return RoomEntry(r[0], r[1], r[2]) if r is not None else None
 
     def transcript(self, conversation: str) -> list[Heard | Queued]:
         with self._sessions() as session:

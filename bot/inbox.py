@@ -36,9 +36,11 @@ from kernel.clock import Clock
 from kernel.config import Settings
 from kernel.messages import Inbound, Kind
 from storage import inbound, repo
+from storage.ledger_cache import LedgerCache
 from storage.models import (
     Building,
     ChatRoom,
+    Grid,
     Household,
     InboundMessage,
     InboxStatus,
@@ -65,6 +67,8 @@ class Inbox:
         #: handling runs in worker threads (App.receive): never two messages at once, even if
         #: the coroutine that waited for one was cancelled before its thread finished
         self._one_at_a_time = threading.Lock()
+        #: who is who and where, kept between batches while the ledger's version stays
+        self.cache = LedgerCache()
 
     def store(self, msg: Inbound) -> int | None:
         """Store a message; None if it was stored before (a redelivery)."""
@@ -123,8 +127,9 @@ class Inbox:
             failing: int | None = None
             try:
                 with self.sessions() as session:
+                    self.cache.begin(session)
                     known = Known()
-                    known.preload(session, [msg for _, msg in batch])
+                    known.preload(session, [msg for _, msg in batch], self.cache)
                     routes = []
                     for index, (inbound_id, msg) in enumerate(batch):
                         failing = index
@@ -135,8 +140,10 @@ class Inbox:
                     write_held(session, known.outbox)
                     inbound.mark_done(session, [i for i, _ in batch], self.clock.now())
                     session.commit()
+                    self._keep(known)
                     return Handled(routes, quiet)
             except Exception as exc:
+                self.cache.ended()
                 if len(batch) == 1:
                     failing = 0
                 elif failing is None:  # the batch's own writes or commit: each on its own
@@ -148,6 +155,15 @@ class Inbox:
                     self._failed_now(batch[failing][0], exc)
                 return Handled([None if index == failing else self._process(inbound_id)
                                 for index, (inbound_id, _) in enumerate(batch)], quiet=False)
+
+    def _keep(self, known: Known) -> None:
+        """After a batch committed: keep who and where it read for the next ones (never fails
+        the batch: it is committed)."""
+        try:
+            self.cache.kept(known.people.values(), known.rooms.values())
+        except Exception:
+            log.exception("could not keep the batch's people and groups; forgetting them all")
+            self.cache.forget()
 
     def _dispatch(self, session: Session, known: Known, inbound_id: int, msg: Inbound) -> str | None:
         ctx = Ctx(session=session, msg=msg, inbound_id=inbound_id, clock=self.clock,
@@ -302,13 +318,25 @@ class Known:
     #: what the batch says, written in one statement before it commits (storage/outbox.py)
     outbox: list[OutboxMessage] = dataclasses.field(default_factory=list)
 
-    def preload(self, session: Session, msgs: Sequence[Inbound]) -> None:
-        """Look up the senders and groups of a batch in two queries (with the households and
-        buildings the handlers read), not one each."""
-        senders = list({m.sender_id: None for m in msgs})
-        for person in session.scalars(_PEOPLE, {"chat_ids": senders}):
-            self.people[person.chat_id or ""] = person  # the lowest id wins, as person_by_chat_id's
-        rooms = list({m.room: None for m in msgs if m.room})
+    def preload(self, session: Session, msgs: Sequence[Inbound], cache: LedgerCache | None = None) -> None:
+        """The senders and groups of a batch: from ``cache`` (no query), the others in two
+        queries (with the households and buildings the handlers read), not one each."""
+        senders, rooms = [], []
+        for chat_id in dict.fromkeys(m.sender_id for m in msgs):
+            person = cache.person(session, chat_id) if cache is not None else None
+            if person is None:
+                senders.append(chat_id)
+            else:
+                self.people[chat_id] = person
+        for chat_id in dict.fromkeys(m.room for m in msgs if m.room):
+            room = cache.room(session, chat_id) if cache is not None else None
+            if room is None:
+                rooms.append(chat_id)
+            else:
+                self.rooms[chat_id] = room
+        if senders:
+            for person in session.scalars(_PEOPLE, {"chat_ids": senders}):
+                self.people[person.chat_id or ""] = person  # the lowest id wins, as person_by_chat_id's
         if rooms:
             for room in session.scalars(_ROOMS, {"chat_ids": rooms}):
                 self.rooms[room.chat_id] = room
@@ -325,10 +353,11 @@ class Known:
 #: a batch's senders and groups with what handling reads of them (home, building, grid), each
 #: in one query with joins; built once
 _PEOPLE = (select(Person).where(Person.chat_id.in_(bindparam("chat_ids", expanding=True)))
-           .options(joinedload(Person.household).joinedload(Household.building).joinedload(Building.grid))
+           .options(joinedload(Person.household).joinedload(Household.building).joinedload(Building.grid)
+                    .joinedload(Grid.community))
            .order_by(Person.id.desc()))
 _ROOMS = (select(ChatRoom).where(ChatRoom.chat_id.in_(bindparam("chat_ids", expanding=True)))
-          .options(joinedload(ChatRoom.building).joinedload(Building.grid))
+          .options(joinedload(ChatRoom.building).joinedload(Building.grid).joinedload(Grid.community))
           .order_by(ChatRoom.id.desc()))
 
 

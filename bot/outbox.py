@@ -82,16 +82,46 @@ class OutboxSender:
         self.account = settings.account or None
         self.is_default = bool(self.account) and settings.default_account in ("", self.account)
         self._seen: set[str] = set()
+        self._passes = 0  # passes of the running sender begun so far
+        #: callers of ``next_pass``: the pass they wait for (its number), and their future
+        self._waiters: list[tuple[int, asyncio.Future[int]]] = []
 
     # --- running ---------------------------------------------------------------------------
 
     def wake(self) -> None:
         self._wake.set()
 
+    async def next_pass(self) -> int:
+        """Wait for a pass of the running sender that begins after this call (so it sees every
+        row committed before it), waking it; how many that pass sent. Callers that come
+        together share one pass instead of each draining in turn. Without a running sender:
+        a pass of its own (``drain``)."""
+        if self._task is None or self._task.done():
+            return await self.drain()
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiters.append((self._passes + 1, future))
+        self._wake.set()
+        return await asyncio.shield(future)
+
+    def _passed(self, number: int, sent: int, error: BaseException | None = None) -> None:
+        """Pass ``number`` ended: its waiters hear how many it sent (or its error)."""
+        still = []
+        for wanted, future in self._waiters:
+            if wanted > number:
+                still.append((wanted, future))
+            elif not future.done():
+                if error is None:
+                    future.set_result(sent)
+                else:
+                    future.set_exception(error)
+        self._waiters = still
+
     def start(self) -> None:
         if self._task is None:
             self._remember_recent_sends()
             self._task = asyncio.create_task(self._run(), name="outbox")
+            # a sender that stopped for any reason leaves nobody waiting for its next pass
+            self._task.add_done_callback(lambda _: self._passed(self._passes + 1, 0))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -101,14 +131,22 @@ class OutboxSender:
             except asyncio.CancelledError:
                 pass
             self._task = None
+        self._passed(self._passes + 1, 0)  # nobody waits for a pass that will not come
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()  # a wake from now on (a row written during this pass) counts
+            self._passes += 1
+            number = self._passes
             try:
-                await self.drain()
-            except Exception:
+                sent = await self.drain()
+            except Exception as exc:
                 log.exception("outbox drain failed")
-            self._wake.clear()
+                self._passed(number, 0, exc)
+            else:
+                self._passed(number, sent)
+            if self._wake.is_set():  # woken meanwhile: look again at once
+                continue
             try:
                 async with asyncio.timeout(self._idle_seconds()):
                     await self._wake.wait()

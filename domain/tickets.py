@@ -121,6 +121,8 @@ def place(ticket: Ticket, private: bool) -> str:
     return ticket.building.name
 
 
+_REPORTED = (select(TicketReporter.id).where(TicketReporter.ticket_id == bindparam("ticket_id"),
+                                             TicketReporter.person_id == bindparam("person_id")).limit(1))
 _INSERT_EVENT = insert(TicketEvent.__table__)  # type: ignore[arg-type]  # a mapped class's table
 _INSERT_REPORTER = insert(TicketReporter.__table__)  # type: ignore[arg-type]
 
@@ -274,7 +276,11 @@ def notify_new(session: Session, say: Speaker, clock: Clock, ticket: Ticket,
 def merge_into(session: Session, say: Speaker, clock: Clock, ticket: Ticket, reporter: Person,
                room_chat_id: str | None, text: str) -> bool:
     """Add a reporter to an open ticket; False if they had reported it already."""
-    if any(r.person_id == reporter.id for r in ticket.reporters):
+    if reporter.id is not None and ticket.id is not None and "reporters" not in ticket.__dict__:
+        # one small query, not a ticket's every reporter loaded (a busy ticket has dozens)
+        if session.scalar(_REPORTED, {"ticket_id": ticket.id, "person_id": reporter.id}) is not None:
+            return False
+    elif any(r.person_id == reporter.id for r in ticket.reporters):
         return False
     add_reporter(session, ticket, reporter, room_chat_id, text, clock.now())
     event(session, clock, ticket, EventKind.MERGED, reporter, text[:500])

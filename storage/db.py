@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPIConnection
     from sqlalchemy.pool import ConnectionPoolEntry
 
+from storage import ledger_version  # noqa: F401  # every engine moves the ledger's version (see there)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

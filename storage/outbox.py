@@ -84,7 +84,9 @@ class Speaker:
         return False
 
 
-_INSERT_OUTBOX = insert(OutboxMessage)  # built once: every batch writes with it
+#: built once: every batch writes with it (a Core insert on the table: the rows are not read
+#: back, so the ORM's bulk machinery has nothing to do)
+_INSERT_OUTBOX = insert(OutboxMessage.__table__)  # type: ignore[arg-type]  # a mapped class's table
 
 
 def write_held(session: Session, rows: list[OutboxMessage]) -> None:
@@ -102,8 +104,10 @@ def write_held(session: Session, rows: list[OutboxMessage]) -> None:
             runs[-1].append(values)
         else:
             runs.append([values])
-    for run in runs:
-        session.execute(_INSERT_OUTBOX, run)
+    if runs:
+        connection = session.connection()
+        for run in runs:
+            connection.execute(_INSERT_OUTBOX, run)
     rows.clear()
 
 

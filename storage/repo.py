@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
+from storage import ledger_cache
 from storage.models import (
     Building,
     ChatRoom,
@@ -92,7 +93,15 @@ def household_at(session: Session, building_code: str, unit: str, room: str) -> 
 
 
 def linked_member(session: Session, household_id: int) -> Person | None:
-    return session.scalar(_LINKED_MEMBER, {"household_id": household_id})
+    cache = ledger_cache.of(session)  # the inbox's: kept between messages (storage/ledger_cache.py)
+    if cache is not None:
+        found = cache.linked_member(session, household_id)
+        if found is not ledger_cache.MISSING:
+            return found  # type: ignore[return-value]
+    member = session.scalar(_LINKED_MEMBER, {"household_id": household_id})
+    if cache is not None:
+        cache.found_member(household_id, member)
+    return member
 
 
 def ticket_by_number(session: Session, number: int) -> Ticket | None:

@@ -239,3 +239,20 @@ async def test_beyond_loopback_people_transcripts_and_private_chats_need_the_tok
             assert res.status == 200
         async with http.get(open_sim + "/api/sim/people") as res:
             assert res.status == 200
+
+
+async def test_eight_people_posting_at_once_each_get_their_own_answer(sim: str) -> None:
+    import asyncio
+
+    problems = ["楼道灯坏了", "电梯坏了停在三楼", "下水道堵了往外冒水", "门禁坏了关不上",
+                "楼顶漏水了", "单元门的锁坏了", "消防通道被电动车堵了", "垃圾好几天没人收了"]
+    people = [f"r{i:02d}" for i in range(1, 25, 3)]  # eight residents of the four buildings
+    rooms = [f"room-{(int(p[1:]) - 1) // 6 + 1}" for p in people]
+    answers = await asyncio.gather(*(post(sim, room=room, sender=person, text=text)
+                                     for person, room, text in zip(people, rooms, problems)))
+    for person, room, answer in zip(people, rooms, answers):
+        mine = [r for r in answer["replies"] if r["conversation"] == room]
+        assert mine and all(r["mentions"] == [person] for r in mine), (person, answer["replies"])
+        assert all(r["status"] == "sent" for r in answer["replies"])  # sent by the time it answers
+    numbers = {n for a in answers for r in a["replies"] for n in range(1001, 1009) if f"工单号 {n}" in r["text"]}
+    assert len(numbers) >= 4  # tickets, each answered to the one who reported it

@@ -96,6 +96,11 @@ class AppPort(Protocol):
         """Someone by chat id, else by name (the first of that name)."""
         ...
 
+    def speaker(self, key: str) -> tuple[str, str] | None:
+        """(chat id, name) of someone by chat id, else by name, as ``person``: only those two,
+        so it is cheap enough for every message a gateway hands over."""
+        ...
+
     def room(self, chat_id: str) -> RoomEntry | None:
         ...
 

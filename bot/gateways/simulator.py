@@ -215,9 +215,9 @@ class SimulatorGateway(Gateway):
     def _resolve_sender(self, sender: str) -> tuple[str, str]:
         """A demo person by chat id or name; anyone else is a new resident by that name."""
         sender = sender.strip()
-        person = self.app.person(sender)
-        if person is not None:
-            return person.chat_id, person.name
+        found = self.app.speaker(sender)
+        if found is not None:
+            return found
         return f"sim-{sender}", sender
 
     async def post_message(self, request: web.Request) -> web.Response:

@@ -223,3 +223,15 @@ class PasswordLink(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime)  # set when used, or replaced by a newer link
 
     person: Mapped[Person] = relationship()
+
+
+class LedgerVersion(Base):
+    """One row: a counter moved by every committed change of who is who and where (community,
+    grids, buildings, households, people, member links, groups; storage/ledger_version.py).
+    A process that keeps such facts between transactions (the inbox's cache of chat ids) reads
+    it once a batch and forgets what it kept when it moved, also when another process moved it."""
+
+    __tablename__ = "ledger_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,208 @@
+"""Who is who and where, kept between transactions: chat id → person (with their home, its
+building, grid and community), chat id → group (with its building, grid, community), household →
+its linked member. A lone message then pays no look-up for them.
+
+Never stale: ``begin`` reads the ledger's version (storage/ledger_version.py: moved in the same
+transaction by every change of those tables, by this process or any other) once a transaction,
+and forgets everything when it moved. What is kept was read or written by a transaction that
+committed; a transaction that moved the version itself leaves its objects here under the old
+version, so the next ``begin`` forgets them too.
+
+The objects kept are never attached to a session: slim copies (their columns and the chain
+person → home → building → grid → community, group → building, nothing else; one copy of each
+row, shared) of what a transaction loaded; a transaction gets its own copies of those
+(``Session.merge(load=False)``, no SQL), which it may change like any loaded object. Each map is
+bounded (least recently used out first). Use from one thread at a time (the inbox's lane).
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Generic, TypeVar
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.session import make_transient_to_detached
+
+from storage import ledger_version
+from storage.models import Building, ChatRoom, Grid, Household, Person
+
+T = TypeVar("T")
+#: session.info key: the cache a transaction may use (storage/repo.py linked_member)
+SESSION_KEY = "lianhu.ledger_cache"
+#: a household with no linked member (kept too: its tickets go to the building's member)
+NOBODY = object()
+
+
+class _Lru(Generic[T]):
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[object, T] = OrderedDict()
+
+    def get(self, key: object) -> T | None:
+        found = self.items.get(key)
+        if found is not None:
+            self.items.move_to_end(key)
+        return found
+
+    def put(self, key: object, value: T) -> None:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        self.items.clear()
+
+
+class LedgerCache:
+    #: entries kept in each map: the people and groups that talk most are found; a district's
+    #: quiet ones are looked up when they speak (one query for a whole batch)
+    SIZE = 2000
+
+    def __init__(self, size: int = SIZE) -> None:
+        self.people: _Lru[Person] = _Lru(size)
+        self.rooms: _Lru[ChatRoom] = _Lru(size)
+        self.members: _Lru[object] = _Lru(size)  # household id → Person, or NOBODY
+        self.version: int | None = None
+        self._read_at: int | None = None  # the version the open transaction read
+        self._pending_members: list[tuple[int, Person | None]] = []
+        self._slim: dict[object, object] = {}  # identity key → the one slim copy of that row
+
+    def begin(self, session: Session) -> None:
+        """At the start of a transaction that will use the cache: read the version (one small
+        statement); forget everything if it moved since what is kept was read."""
+        version = ledger_version.read(session)
+        if version != self.version:
+            self.people.clear()
+            self.rooms.clear()
+            self.members.clear()
+            self._slim.clear()
+            self.version = version
+        self._read_at = version
+        session.info[SESSION_KEY] = self
+
+    def person(self, session: Session, chat_id: str) -> Person | None:
+        return self._copy(session, self.people.get(chat_id))
+
+    def room(self, session: Session, chat_id: str) -> ChatRoom | None:
+        return self._copy(session, self.rooms.get(chat_id))
+
+    def linked_member(self, session: Session, household_id: int) -> Person | None | object:
+        """The household's linked member (a copy in ``session``), None if it has none, or
+        ``MISSING`` when the cache does not know."""
+        found = self.members.get(household_id)
+        if found is None:
+            return MISSING
+        return None if found is NOBODY else self._alone(session, found)  # type: ignore[arg-type]
+
+    def found_member(self, household_id: int, member: Person | None) -> None:
+        """``repo.linked_member`` read it in the open transaction: kept once it commits."""
+        if self._read_at is not None:
+            self._pending_members.append((household_id, member))
+
+    def kept(self, people: Iterable[Person], rooms: Iterable[ChatRoom]) -> None:
+        """After the transaction that began with ``begin`` committed: keep what it read (its
+        committed state). Not called after a rollback (its objects are expired then)."""
+        if self._read_at is None or self._read_at != self.version:
+            self.ended()
+            return
+        if len(self._slim) > 4 * self.people.size:  # what the maps dropped still shared here
+            self._slim.clear()
+        for person in people:
+            if person.chat_id and _clean(person):
+                self.people.put(person.chat_id, self._slim_copy(person))
+        for room in rooms:
+            if _clean(room):
+                self.rooms.put(room.chat_id, self._slim_copy(room))
+        for household_id, member in self._pending_members:
+            if member is None or _clean(member):
+                self.members.put(household_id, NOBODY if member is None else self._slim_copy(member))
+        self.ended()
+
+    def forget(self) -> None:
+        self.version = None
+        self.ended()
+
+    def ended(self) -> None:
+        """The transaction ended (committed and kept, or rolled back)."""
+        self._read_at = None
+        self._pending_members.clear()
+
+    def _slim_copy(self, obj: T) -> T:
+        """The one slim copy of ``obj``'s row: its loaded columns, and of its relationships only
+        the chain in ``_CHAIN`` (where loaded), as a detached object nobody changes."""
+        state = inspect(obj)
+        found = self._slim.get(state.key)
+        if found is not None:
+            return found  # type: ignore[return-value]
+        mapper = state.mapper
+        copy = mapper.class_manager.new_instance()
+        for attr in mapper.column_attrs:
+            if attr.key in state.dict:
+                set_committed_value(copy, attr.key, state.dict[attr.key])
+        make_transient_to_detached(copy)
+        self._slim[state.key] = copy
+        for name in _CHAIN.get(mapper.class_, ()):
+            target = state.dict.get(name, _UNLOADED)
+            if target is None or (target is not _UNLOADED and _clean(target)):  # else read when used
+                set_committed_value(copy, name, None if target is None else self._slim_copy(target))
+        return copy
+
+    def _copy(self, session: Session, kept: T | None) -> T | None:
+        """``kept`` in ``session`` (with its chain): at the start of a transaction, when nothing
+        in the session is changed yet that the copy could overwrite."""
+        if kept is None:
+            return None
+        key = inspect(kept).key
+        present = session.identity_map.get(key) if key is not None else None
+        if present is not None:
+            return present
+        return session.merge(kept, load=False)
+
+    def _alone(self, session: Session, kept: Person) -> Person:
+        """``kept`` in ``session`` mid-transaction: the session's own object if it has one (it
+        may hold changes not committed yet), else a copy of its columns alone (nothing it refers
+        to is copied over what the session holds); what it refers to is read when used."""
+        state = inspect(kept)
+        present = session.identity_map.get(state.key) if state.key is not None else None
+        if present is not None:
+            return present
+        copy = state.mapper.class_manager.new_instance()
+        for attr in state.mapper.column_attrs:
+            if attr.key in state.dict:
+                set_committed_value(copy, attr.key, state.dict[attr.key])
+        make_transient_to_detached(copy)
+        session.add(copy)
+        return copy
+
+
+#: linked_member's answer when the cache does not know
+MISSING = object()
+_UNLOADED = object()
+#: the relationships a slim copy keeps (many-to-one: what handling reads of a sender or a group)
+_CHAIN: dict[type, tuple[str, ...]] = {
+    Person: ("household", "community"),
+    Household: ("building",),
+    Building: ("grid",),
+    Grid: ("community",),
+    ChatRoom: ("building", "community"),
+}
+
+
+def of(session: Session) -> LedgerCache | None:
+    """The cache the session's transaction began with, if any."""
+    found = session.info.get(SESSION_KEY)
+    return found if isinstance(found, LedgerCache) else None
+
+
+def _clean(obj: object) -> bool:
+    """Persistent, unchanged (merge(load=False) needs it), every column loaded (a row just
+    inserted has some unread: it is looked up again next time, then kept whole)."""
+    state = inspect(obj)
+    if not (state.persistent or state.detached) or state.key is None or state.modified \
+            or state.deleted or state.was_deleted or state.expired:
+        return False
+    loaded = state.dict
+    return all(attr.key in loaded for attr in state.mapper.column_attrs)
