@@ -15,9 +15,7 @@ Only the standard library here: it runs before anything else of the classifier i
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.machinery
-import json
 import logging
 import os
 import sys
@@ -56,10 +54,14 @@ def pure_forced() -> bool:
 
 
 def sha256(path: Path) -> str:
+    import hashlib  # here: OpenSSL loads only when a build is there to check
+
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_stamp(stamp: Path = STAMP) -> dict | None:
+    import json
+
     try:
         data = json.loads(stamp.read_text(encoding="utf-8"))
     except (OSError, ValueError):
