@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import fcntl
 import importlib.machinery
 import importlib.util
 import io
@@ -89,12 +90,18 @@ def compile_into(work: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def build(force: bool) -> int:
+    native.BUILD_DIR.mkdir(exist_ok=True)
+    with open(native.BUILD_DIR / ".lock", "w") as lock:  # scripts/run and scripts/test at once: one builds
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build(force)
+
+
+def _build(force: bool) -> int:
     before = hashes()
     old = native.read_stamp()
     if not force and old is not None and old.get("sources") == before and native.stale_reason(old) is None:
         return 0
     build_dir = native.BUILD_DIR
-    build_dir.mkdir(exist_ok=True)
     native.STAMP.unlink(missing_ok=True)  # from here on no stamp: nothing compiled is used
     t = time.monotonic()
     log = io.StringIO()

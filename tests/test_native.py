@@ -135,3 +135,18 @@ def test_a_build_that_does_not_fit_is_not_used(tmp_path: Path, spoil: str) -> No
         (pkg / "scoring.py").unlink()
     assert native.stale_reason(stamp, pkg, build) is not None
     assert native.NativeFinder(stamp, pkg, build, package="p.c").find_spec("p.c.scoring") is None
+
+
+def test_the_build_records_every_classifier_module_the_compiled_ones_read() -> None:
+    """An edit of a module the compiled code imports (its types were compiled in) drops the build
+    too: the stamp covers the compiled modules and what they import, not engine.py's callers."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_native", REPO / "scripts" / "build_native.py")
+    assert spec is not None and spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    recorded = set(build.sources())
+    assert {f"{m}.py" for m in native.COMPILED} <= recorded
+    assert {"model.py", "lexicon.py"} <= recorded  # imported by the compiled modules (judge, scoring)
+    assert "engine.py" not in recorded and "training.py" not in recorded
