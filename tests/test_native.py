@@ -94,18 +94,19 @@ def test_an_edited_source_runs_as_python_until_rebuilt(tmp_path: Path) -> None:
 
 
 def _fake_build(tmp_path: Path) -> tuple[dict, Path, Path]:
-    """A package dir with two sources and a build dir whose stamp records them."""
+    """A package dir with the compiled sources and model.py, and a build dir whose stamp records them."""
     pkg, build = tmp_path / "pkg", tmp_path / "build"
     pkg.mkdir()
     build.mkdir()
-    for name in ("scoring.py", "model.py"):
+    names = [f"{m}.py" for m in native.COMPILED] + ["model.py"]
+    for name in names:
         (pkg / name).write_text(f"# {name}\n", encoding="utf-8")
     modules = {m: f"{m}.so" for m in native.COMPILED}
     for f in [*modules.values(), "x__mypyc.so"]:
         (build / f).write_bytes(b"")
     stamp = {"ext_suffix": native.importlib.machinery.EXTENSION_SUFFIXES[0], "modules": modules,
              "shared": {"name": "x__mypyc", "file": "x__mypyc.so"},
-             "sources": {n: native.sha256(pkg / n) for n in ("scoring.py", "model.py")}}
+             "sources": {n: native.sha256(pkg / n) for n in names}}
     return stamp, pkg, build
 
 
@@ -122,7 +123,7 @@ def test_the_finder_hands_out_a_build_only_while_every_source_is_unchanged(tmp_p
     assert native.stale_reason(stamp, pkg, build) == "model.py changed since the build"
 
 
-@pytest.mark.parametrize("spoil", ["missing file", "other python", "other list", "source gone"])
+@pytest.mark.parametrize("spoil", ["missing file", "other python", "other list", "source gone", "no hash"])
 def test_a_build_that_does_not_fit_is_not_used(tmp_path: Path, spoil: str) -> None:
     stamp, pkg, build = _fake_build(tmp_path)
     if spoil == "missing file":
@@ -131,6 +132,8 @@ def test_a_build_that_does_not_fit_is_not_used(tmp_path: Path, spoil: str) -> No
         stamp["ext_suffix"] = ".cpython-39-x86_64-linux-gnu.so"
     elif spoil == "other list":
         del stamp["modules"]["judge"]
+    elif spoil == "no hash":
+        del stamp["sources"]["judge.py"]
     else:
         (pkg / "scoring.py").unlink()
     assert native.stale_reason(stamp, pkg, build) is not None

@@ -75,7 +75,10 @@ def stale_reason(stamp: dict, package_dir: Path = HERE, build_dir: Path = BUILD_
         return "built for another Python"
     if sorted(stamp.get("modules", {})) != sorted(COMPILED):
         return "built for another list of modules"
-    for name, digest in stamp.get("sources", {}).items():
+    sources = stamp.get("sources", {})
+    if not all(f"{m}.py" in sources for m in COMPILED):
+        return "the stamp lacks a source's hash"
+    for name, digest in sources.items():
         try:
             if sha256(package_dir / name) != digest:
                 return f"{name} changed since the build"
