@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import native
+
+native.install()  # the compiled modules when built and current (native.py); before any of them is imported
+
 from .rules import CATEGORIES, DEFAULT_RULES, REQUEST_CATEGORIES, RuleFileError
 
 if TYPE_CHECKING:

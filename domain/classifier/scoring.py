@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mypy_extensions import mypyc_attr
+
 from .compiler import CompiledRules
 from .lexicon import Lexicon
 from .rules import REQUEST_CATEGORIES, Scoring
@@ -15,6 +17,8 @@ Hits = dict[str, list[tuple[int, int]]]
 Fired = tuple[int, int, int, str]
 
 
+# a plain Python class when compiled too: classification() below fills its __dict__ directly
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Classification:
     category: str  # one of CATEGORIES codes
