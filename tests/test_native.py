@@ -94,11 +94,12 @@ def test_an_edited_source_runs_as_python_until_rebuilt(tmp_path: Path) -> None:
 
 
 def _fake_build(tmp_path: Path) -> tuple[dict, Path, Path]:
-    """A package dir with the compiled sources and model.py, and a build dir whose stamp records them."""
+    """A package dir with the compiled sources and dictionary.py (read by the build, not compiled),
+    and a build dir whose stamp records them."""
     pkg, build = tmp_path / "pkg", tmp_path / "build"
     pkg.mkdir()
     build.mkdir()
-    names = [f"{m}.py" for m in native.COMPILED] + ["model.py"]
+    names = [f"{m}.py" for m in native.COMPILED] + ["dictionary.py"]
     for name in names:
         (pkg / name).write_text(f"# {name}\n", encoding="utf-8")
     modules = {m: f"{m}.so" for m in native.COMPILED}
@@ -115,12 +116,12 @@ def test_the_finder_hands_out_a_build_only_while_every_source_is_unchanged(tmp_p
     finder = native.NativeFinder(stamp, pkg, build, package="p.c")
     spec = finder.find_spec("p.c.judge")
     assert spec is not None and spec.origin == str(build / "judge.so")
-    assert finder.find_spec("p.c.tokenizer") is None  # not compiled: the normal import
+    assert finder.find_spec("p.c.engine") is None  # not compiled: the normal import
 
-    (pkg / "model.py").write_text("# model.py, edited\n", encoding="utf-8")  # a module the build read
+    (pkg / "dictionary.py").write_text("# dictionary.py, edited\n", encoding="utf-8")  # a module the build read
     finder = native.NativeFinder(stamp, pkg, build, package="p.c")
     assert all(finder.find_spec(f"p.c.{m}") is None for m in native.COMPILED)
-    assert native.stale_reason(stamp, pkg, build) == "model.py changed since the build"
+    assert native.stale_reason(stamp, pkg, build) == "dictionary.py changed since the build"
 
 
 @pytest.mark.parametrize("spoil", ["missing file", "other python", "other list", "source gone", "no hash"])

@@ -36,6 +36,8 @@ from itertools import chain
 from operator import add
 from pathlib import Path
 
+from mypy_extensions import mypyc_attr
+
 DEFAULT_MODEL = Path(__file__).resolve().parent / "model.json"
 FORMAT = 1
 
@@ -135,6 +137,7 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
+@mypyc_attr(native_class=False)  # cached_property needs an instance __dict__ (compiled: a plain class)
 @dataclass(frozen=True)
 class Prediction:
     p_request: float                  # P(request), 1 - P(chatter)

@@ -36,10 +36,13 @@ COMPILED: tuple[str, ...] = (
     "danger",
     "category",
     "judge",
+    "tokenizer",
+    "model",
+    "lexicon",
 )
 # not compiled: engine.py (glue; its Classifier must stay a Python class whose methods callers may
-# wrap, and mypyc 2.4 fails on it as a plain class); tokenizer.py, model.py and lexicon.py are being
-# rewritten (README "Speed and memory" says what compiling them gave)
+# wrap, and mypyc 2.4 fails on it as a plain class); dictionary.py (runs once, at load: the trie
+# and its cache file)
 
 PACKAGE = "domain.classifier"
 HERE = Path(__file__).resolve().parent
