@@ -141,3 +141,19 @@ def test_the_classifier_never_loads_jiebas_own_dictionary(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["repair", "False"]
     assert (tmp_path / CACHE_NAME).exists()
+
+
+def test_plain_cuts_never_import_jieba(tmp_path):
+    """The bot cuts without jieba's HMM: jieba (~19 MB of HMM tables) is not even imported; a cut
+    with HMM imports it then, and a word added with frequency 0 is still never one word there."""
+    script = ("import sys\nfrom domain.classifier import Classifier\nfrom domain.classifier.tokenizer import Segmenter\n"
+              "c = Classifier(cache_dir=%r)\nr = c.classify('3号楼电梯坏了 能不能派人来看看')\n"
+              "print(r.category, 'jieba' in sys.modules)\n"
+              "s = Segmenter(%r, [('石狮子', 0)])\n"
+              "print(s.cut('门口石狮子倒了', hmm=True), 'jieba' in sys.modules)" % (str(tmp_path), str(tmp_path)))
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stderr
+    first, second = out.stdout.strip().splitlines()[-2:]
+    assert first == "repair False"
+    assert second.endswith("True") and "'石狮子'" not in second

@@ -6,7 +6,8 @@ loaded once per process, lazily, as a marisa trie with the frequencies in arrays
 of ~56 MB), from a cache file in the data folder that is made from jieba's dict.txt at the first
 load and made again when dict.txt changes or the file is damaged. jieba's own dictionary
 (``jieba.dt``, what ``jieba.lcut`` uses) is never loaded by the bot; jieba's HMM for unknown
-words (``jieba.finalseg``) is used as it is.
+words (``jieba.finalseg``) is used as it is, and jieba itself is imported only for it (a cut
+with hmm=True): the bot's plain cuts never import jieba (~19 MB of HMM tables).
 
 Each classifier adds its own words (``userdict.txt`` and the keywords of its rules) with
 ``Segmenter.add_word``. Those words live in a small per-segmenter table (``own``, with their
@@ -27,6 +28,7 @@ import threading
 from collections.abc import Iterable
 from math import log
 from pathlib import Path
+from typing import Any
 
 
 def _import_jieba_without_pkg_resources() -> None:
@@ -42,10 +44,26 @@ def _import_jieba_without_pkg_resources() -> None:
         del sys.modules["pkg_resources"]
 
 
-_import_jieba_without_pkg_resources()
+#: words added with frequency 0 (jieba's "never one word"): its HMM must split them too
+_FORCE_SPLIT: list[str] = []
+_FINALSEG: list[Any] = []  # jieba.finalseg once imported (the HMM: only for cuts with hmm=True)
+_HMM_LOCK = threading.Lock()
 
-import jieba  # noqa: E402
-from jieba import finalseg  # noqa: E402
+
+def _finalseg() -> Any:
+    """jieba's HMM for runs of unknown characters, imported at the first cut that uses it:
+    importing jieba costs ~19 MB (the HMM's tables) that plain cuts — the bot's — never need."""
+    if not _FINALSEG:
+        with _HMM_LOCK:
+            if not _FINALSEG:
+                _import_jieba_without_pkg_resources()
+                from jieba import finalseg
+
+                for word in _FORCE_SPLIT:
+                    finalseg.add_force_split(word)
+                _FINALSEG.append(finalseg)
+    return _FINALSEG[0]
+
 
 from .dictionary import BaseDictionary
 from .dictionary import load as load_dictionary
@@ -168,7 +186,10 @@ class Segmenter:
         self._own_prefixes.update(word[:i] for i in range(1, len(word) + 1))
         self._known.clear()
         if f == 0:
-            finalseg.add_force_split(word)
+            with _HMM_LOCK:
+                _FORCE_SPLIT.append(word)
+                if _FINALSEG:
+                    _FINALSEG[0].add_force_split(word)
 
     def freq(self, word: str, default: int = 0) -> int:
         """What ``FREQ.get(word, default)`` gives in a private jieba tokenizer with our words:
@@ -319,6 +340,6 @@ class Segmenter:
         if len(buf) == 1:
             out.append(buf)
         elif not self.freq(buf):
-            out.extend(finalseg.cut(buf))
+            out.extend(_finalseg().cut(buf))
         else:
             out.extend(buf)
