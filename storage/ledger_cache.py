@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.session import make_transient_to_detached
 
@@ -137,14 +137,9 @@ class LedgerCache:
         found = self._slim.get(state.key)
         if found is not None:
             return found  # type: ignore[return-value]
-        mapper = state.mapper
-        copy = mapper.class_manager.new_instance()
-        for attr in mapper.column_attrs:
-            if attr.key in state.dict:
-                set_committed_value(copy, attr.key, state.dict[attr.key])
-        make_transient_to_detached(copy)
+        copy = _columns_copy(state)
         self._slim[state.key] = copy
-        for name in _CHAIN.get(mapper.class_, ()):
+        for name in _CHAIN.get(state.mapper.class_, ()):
             target = state.dict.get(name, _UNLOADED)
             if target is None or (target is not _UNLOADED and _clean(target)):  # else read when used
                 set_committed_value(copy, name, None if target is None else self._slim_copy(target))
@@ -169,13 +164,19 @@ class LedgerCache:
         present = session.identity_map.get(state.key) if state.key is not None else None
         if present is not None:
             return present
-        copy = state.mapper.class_manager.new_instance()
-        for attr in state.mapper.column_attrs:
-            if attr.key in state.dict:
-                set_committed_value(copy, attr.key, state.dict[attr.key])
-        make_transient_to_detached(copy)
+        copy = _columns_copy(state)
         session.add(copy)
         return copy
+
+
+def _columns_copy(state: InstanceState[Any]) -> Any:
+    """A detached object of the same row with the loaded columns of ``state`` and nothing else."""
+    copy = state.mapper.class_manager.new_instance()
+    for attr in state.mapper.column_attrs:
+        if attr.key in state.dict:
+            set_committed_value(copy, attr.key, state.dict[attr.key])
+    make_transient_to_detached(copy)
+    return copy
 
 
 #: linked_member's answer when the cache does not know
