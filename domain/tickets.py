@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from kernel import texts as T
 from kernel.clock import Clock
@@ -214,19 +214,44 @@ def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settin
     now = clock.now()
     assignee = choose_assignee(session, building, household)
     accept_due, resolve_due = deadlines(settings, clock, urgent, now, category)
-    ticket = Ticket(
+    ticket = _insert_ticket(session, dict(
         number=repo.next_ticket_number(session),
         community_id=building.grid.community_id if building is not None else reporter.community_id,
-        building=building, household=household, room_chat_id=room_chat_id, category=category,
-        urgent=urgent, status=Status.ASSIGNED, text=text, evidence=evidence, assignee=assignee,
-        reporter=reporter, created_at=now, accept_due=accept_due, resolve_due=resolve_due,
-        subject=subject[:100] if subject else None, summary=summary[:200] if summary else None)
-    session.add(ticket)
-    session.flush()
+        room_chat_id=room_chat_id, category=category,
+        urgent=urgent, status=Status.ASSIGNED, text=text, evidence=evidence,
+        created_at=now, accept_due=accept_due, resolve_due=resolve_due,
+        subject=subject[:100] if subject else None, summary=summary[:200] if summary else None),
+        building=building, household=household, assignee=assignee, reporter=reporter)
     add_reporter(session, ticket, reporter, room_chat_id, text, now)
     event(session, clock, ticket, EventKind.CREATED, reporter, evidence or None)
     if assignee is not None:
         event(session, clock, ticket, EventKind.ASSIGNED, None, assignee.name)
+    return ticket
+
+
+_TICKET = Ticket.__table__
+_INSERT_TICKET = insert(_TICKET).returning(_TICKET.c.id)  # type: ignore[arg-type]  # a mapped class's table
+#: every column but the id, with its default: the inserted row is known whole, never read back
+_TICKET_COLUMNS = {c.key: c.default.arg if c.default is not None and c.default.is_scalar else None
+                   for c in _TICKET.columns if not c.primary_key}
+_TICKET_LINKS = {"building": "building_id", "household": "household_id", "assignee": "assignee_id",
+                 "reporter": "reporter_id"}
+
+
+def _insert_ticket(session: Session, values: dict[str, Any], **links: Any) -> Ticket:
+    """A new ticket written with one Core INSERT … RETURNING id (no unit of work, no read-back),
+    then put in the session as a loaded row with ``links`` (building, household, assignee,
+    reporter) already set: the handlers read them without a query, and a later query of the same
+    transaction (``duplicate_of``) finds this very object."""
+    if any(obj is not None and obj.id is None for obj in links.values()):
+        session.flush()  # a newcomer or a group made in this transaction: their ids first
+    row = {**_TICKET_COLUMNS, **values}
+    for name, column in _TICKET_LINKS.items():
+        row[column] = links[name].id if links.get(name) is not None else None
+    new_id = session.connection().execute(_INSERT_TICKET, row).scalar_one()
+    ticket = Ticket(id=new_id, **row, **links)
+    make_transient_to_detached(ticket)  # as if loaded: nothing to write, nothing expired
+    session.add(ticket)
     return ticket
 
 
