@@ -69,14 +69,31 @@ class Route:
     name: str
     callback: Callback
     filters: tuple[Filter, ...]
+    #: each filter with the names it takes (None: any), read once, not at every message
+    plan: tuple[tuple[Filter, tuple[str, ...] | None], ...] = field(init=False, repr=False, compare=False)
+    #: the words of the route's first filter when it is a ``Command``: a message that is not one
+    #: of them is refused without calling anything (what that filter would answer)
+    gate: frozenset[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plan", tuple((f, _wants(f)) for f in self.filters))
+        first = self.filters[0] if self.filters else None
+        object.__setattr__(self, "gate", first.words if isinstance(first, Command) else None)
 
     def check(self, ctx: Ctx) -> dict[str, Any] | None:
         """The values the filters read (None: the route refuses the message).
 
         Raises ``Reply`` when a filter took the message but has to answer instead."""
+        if self.gate is not None and (ctx.command is None or ctx.command.word not in self.gate):
+            return None
         data: dict[str, Any] = {}
-        for f in self.filters:
-            result = call_with(f, ctx, data)
+        for f, names in self.plan:
+            if names is None:
+                result = f(ctx, **data)
+            elif names:
+                result = f(ctx, **{name: data[name] for name in names if name in data})
+            else:
+                result = f(ctx)
             if result is None or result is False:
                 return None
             if isinstance(result, dict):
