@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from kernel import texts as T
 from kernel.clock import Clock
@@ -249,7 +250,17 @@ def _insert_ticket(session: Session, values: dict[str, Any], **links: Any) -> Ti
     for name, column in _TICKET_LINKS.items():
         row[column] = links[name].id if links.get(name) is not None else None
     new_id = session.connection().execute(_INSERT_TICKET, row).scalar_one()
-    ticket = Ticket(id=new_id, **row, **links)
+    return _as_loaded(session, {"id": new_id, **row}, **links)
+
+
+def _as_loaded(session: Session, row: dict[str, Any], **links: Any) -> Ticket:
+    """The ticket of a row just read or written, as the session would have loaded it: the
+    session's own object when it has one (its changes kept), else a new one with every column
+    set, nothing to write, its relations loaded when first read (``links``: already known)."""
+    known = session.identity_map.get(identity_key(Ticket, row["id"]))
+    if known is not None:
+        return known  # type: ignore[return-value]  # the identity map holds Tickets under this key
+    ticket = Ticket(**row, **links)
     make_transient_to_detached(ticket)  # as if loaded: nothing to write, nothing expired
     session.add(ticket)
     return ticket
