@@ -385,6 +385,13 @@ class AppDesk:
     async def send_due(self) -> int:
         return await self._app.send_due()
 
+    async def send_due_then_waiting(self, reply_to: int) -> list[Queued]:
+        """The pass answers it: when it left nothing behind of what was due as it began (which
+        is everything the message wrote, committed before this call), nothing of it waits and
+        no query is needed; else the outbox is asked."""
+        _, cleared = await self._app.outbox.next_pass_cleared()
+        return [] if cleared else self.waiting(reply_to=reply_to)
+
     def clock_now(self) -> ClockReading:
         clock = self._app.clock
         return ClockReading(now=clock.show(clock.now(), "%Y-%m-%d %H:%M"), weekday=clock.local().weekday(),

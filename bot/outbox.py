@@ -84,7 +84,11 @@ class OutboxSender:
         self._seen: set[str] = set()
         self._passes = 0  # passes of the running sender begun so far
         #: callers of ``next_pass``: the pass they wait for (its number), and their future
-        self._waiters: list[tuple[int, asyncio.Future[int]]] = []
+        self._waiters: list[tuple[int, asyncio.Future[tuple[int, bool]]]] = []
+        #: the last pass sent everything that was due when it began (``drain``)
+        self.cleared = False
+        #: the idle look's statements (capped or not)
+        self._next_due: dict[bool, Any] = {}
 
     # --- running ---------------------------------------------------------------------------
 
@@ -96,14 +100,21 @@ class OutboxSender:
         row committed before it), waking it; how many that pass sent. Callers that come
         together share one pass instead of each draining in turn. Without a running sender:
         a pass of its own (``drain``)."""
+        return (await self.next_pass_cleared())[0]
+
+    async def next_pass_cleared(self) -> tuple[int, bool]:
+        """``next_pass``, and whether that pass left nothing behind that was due when it began
+        (``drain``'s ``cleared``): then no row committed before this call still waits."""
         if self._task is None or self._task.done():
-            return await self.drain()
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            sent = await self.drain()
+            return sent, self.cleared
+        future: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
         self._waiters.append((self._passes + 1, future))
         self._wake.set()
         return await asyncio.shield(future)
 
-    def _passed(self, number: int, sent: int, error: BaseException | None = None) -> None:
+    def _passed(self, number: int, sent: int, error: BaseException | None = None,
+                cleared: bool = False) -> None:
         """Pass ``number`` ended: its waiters hear how many it sent (or its error)."""
         still = []
         for wanted, future in self._waiters:
@@ -111,7 +122,7 @@ class OutboxSender:
                 still.append((wanted, future))
             elif not future.done():
                 if error is None:
-                    future.set_result(sent)
+                    future.set_result((sent, cleared))
                 else:
                     future.set_exception(error)
         self._waiters = still
@@ -144,7 +155,7 @@ class OutboxSender:
                 log.exception("outbox drain failed")
                 self._passed(number, 0, exc)
             else:
-                self._passed(number, sent)
+                self._passed(number, sent, cleared=self.cleared)
             if self._wake.is_set():  # woken meanwhile: look again at once
                 continue
             try:
@@ -157,10 +168,14 @@ class OutboxSender:
         """How long the sender may sleep: until the next message is due (at most 30 s)."""
         now = self.clock.now()
         with self.sessions() as session:
-            q = select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == OutboxStatus.PENDING,
-                                                                 self._mine())
-            if self._capped(session, now):
-                q = q.where(OutboxMessage.urgent.is_(True))
+            capped = self._capped(session, now)
+            q = self._next_due.get(capped)
+            if q is None:  # built once a sender (building one costs about as much as running it)
+                q = select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                                                     self._mine())
+                if capped:
+                    q = q.where(OutboxMessage.urgent.is_(True))
+                self._next_due[capped] = q
             due = session.scalar(q)
         # several accounts: rows queued by another process wake nobody here: look every second
         longest = IDLE_SEVERAL if self.account else 30.0
@@ -225,9 +240,13 @@ class OutboxSender:
     # --- one pass ----------------------------------------------------------------------------
 
     async def drain(self) -> int:
-        """Send what is due now (respecting pace and quiet hours); returns how many went out."""
+        """Send what is due now (respecting pace and quiet hours); returns how many went out.
+        ``self.cleared`` says afterwards whether the pass left nothing behind of what was due
+        when it began (nothing held for quiet hours, capped, failed, routed elsewhere)."""
         async with self._lock:
+            self.cleared = False
             sent = 0
+            clean = not self.account  # several accounts: rows may wait for another process
             while True:
                 if not self.gateway.connected:
                     return sent
@@ -237,19 +256,24 @@ class OutboxSender:
                         return sent
                     self.paused_until = None
                 with self.sessions() as session:
-                    self._hold_for_quiet_hours(session, now)
+                    clean = self._hold_for_quiet_hours(session, now) == 0 and clean
+                    capped = self._capped(session, now)
+                    clean = clean and not capped
                     rows = store.claim(session, now, account=self.account, default=self.is_default,
-                                       urgent_only=self._capped(session, now), limit=BATCH)
+                                       urgent_only=capped, limit=BATCH)
                     if not rows:
                         session.commit()
+                        self.cleared = clean
                         return sent
                     went, go_on = await self._send_batch(session, rows)
                 sent += went
+                clean = clean and went == len(rows)
                 if not go_on:
                     return sent
                 if not self.paced and len(rows) < BATCH:
                     # all that was due went in one batch: no second look (a row written
                     # meanwhile wakes the sender, which looks again)
+                    self.cleared = clean
                     return sent
 
     async def _send_batch(self, session: Session, rows: list[OutboxMessage]) -> tuple[int, bool]:
@@ -276,9 +300,10 @@ class OutboxSender:
             session.commit()
         return len(went), go_on
 
-    def _hold_for_quiet_hours(self, session: Session, now: datetime) -> None:
+    def _hold_for_quiet_hours(self, session: Session, now: datetime) -> int:
+        """Hold what may wait until morning; how many rows were held."""
         if not self.quiet.contains(self.clock, now):
-            return
+            return 0
         until = self.quiet.ends_after(self.clock, now)
         direct_reply = exists().where(
             InboundMessage.id == OutboxMessage.cause_id,
@@ -294,6 +319,7 @@ class OutboxSender:
         session.commit()
         if result.rowcount:
             log.info("quiet hours: %d messages wait until %s", result.rowcount, until)
+        return int(result.rowcount or 0)
 
     def _room_wait(self, row: OutboxMessage, now: datetime) -> datetime | None:
         """When a message to a group must wait for the group pace: the moment it may go."""

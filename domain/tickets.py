@@ -259,7 +259,7 @@ def _as_loaded(session: Session, row: dict[str, Any], **links: Any) -> Ticket:
     set, nothing to write, its relations loaded when first read (``links``: already known)."""
     known = session.identity_map.get(identity_key(Ticket, row["id"]))
     if known is not None:
-        return known  # type: ignore[return-value]  # the identity map holds Tickets under this key
+        return known
     ticket = Ticket(**row, **links)
     make_transient_to_detached(ticket)  # as if loaded: nothing to write, nothing expired
     session.add(ticket)

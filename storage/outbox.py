@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    bindparam,
     ColumnElement,
     CursorResult,
     and_,
@@ -219,24 +220,40 @@ def claim(session: Session, now: datetime, *, account: str | None, default: bool
     an account, its own rows (routed to it first: ``route``); without, every row."""
     if account:
         route(session, now, account=account, default=default, limit=limit)
-    q = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
+    dialect = session.get_bind().dialect.name
+    key = (dialect, bool(account), urgent_only)
+    q = _CLAIMS.get(key)
+    if q is None:  # built once for each kind of claim (building one costs about as much as running it)
+        q = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                        OutboxMessage.not_before <= bindparam("now"))
+        if account:
+            q = q.where(OutboxMessage.account == bindparam("account"))
+        if urgent_only:
+            q = q.where(OutboxMessage.urgent.is_(True))
+        q = q.order_by(OutboxMessage.urgent.desc(), OutboxMessage.id).limit(bindparam("limit"))
+        if dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True, of=OutboxMessage)
+        _CLAIMS[key] = q
+    params: dict[str, Any] = {"now": now, "limit": limit}
     if account:
-        q = q.where(OutboxMessage.account == account)
-    if urgent_only:
-        q = q.where(OutboxMessage.urgent.is_(True))
-    q = q.order_by(OutboxMessage.urgent.desc(), OutboxMessage.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True, of=OutboxMessage)
-    return list(session.scalars(q))
+        params["account"] = account
+    return list(session.scalars(q, params))
+
+
+#: ``claim``'s statements by (dialect, with an account, urgent only)
+_CLAIMS: dict[tuple[str, bool, bool], Any] = {}
+_TABLE = OutboxMessage.__table__
+#: a Core update on the table (nothing in the session to keep in step: the sender's rows are
+#: not read again after they went)
+_MARK_SENT = (update(_TABLE).where(_TABLE.c.id.in_(bindparam("ids", expanding=True)))  # type: ignore[arg-type]
+              .values(status=OutboxStatus.SENT, sent_at=bindparam("now"), last_error=None,
+                      attempts=_TABLE.c.attempts + 1))
 
 
 def mark_sent(session: Session, ids: list[int], now: datetime) -> int:
     """Mark a batch of rows sent, in one statement (each attempt counted)."""
     if not ids:
         return 0
-    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE: a cursor result
-        update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-        .values(status=OutboxStatus.SENT, sent_at=now, last_error=None, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False))
+    result: CursorResult[Any] = session.connection().execute(_MARK_SENT, {"ids": ids, "now": now})
     return int(result.rowcount or 0)
 

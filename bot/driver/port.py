@@ -117,6 +117,11 @@ class AppPort(Protocol):
         """Send what is due now (pace and quiet hours respected); how many went out."""
         ...
 
+    async def send_due_then_waiting(self, reply_to: int) -> list[Queued]:
+        """``send_due``, then ``waiting(reply_to=…)``: what that message caused that still waits
+        (quiet hours, pace). Callers that come together share the sending."""
+        ...
+
     def clock_now(self) -> ClockReading:
         ...
 

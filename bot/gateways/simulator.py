@@ -231,16 +231,20 @@ class SimulatorGateway(Gateway):
         if isinstance(message, web.Response):
             return message
         inbound_id = await self.deliver(message)
-        await self.app.send_due()
         replies: list[dict[str, Any]] = []
         if inbound_id is not None:
+            # one pass shared with the requests that came together; what still waits is known
+            # from it (a query only when it left something behind)
+            waiting = await self.app.send_due_then_waiting(inbound_id)
             sent = self._replies.pop(inbound_id, [])
-            waiting = self.app.waiting(reply_to=inbound_id)
             ordered = sorted([(m.id or 0, _sent_json(m)) for m in sent]
                              + [(q.id, _out_json(q)) for q in waiting], key=lambda pair: pair[0])
             replies = [reply for _, reply in ordered]
             self._remember(message.message_id, inbound_id, replies)
-        elif message.message_id in self._answered:  # the same id again: what it produced then
+            return web.json_response({"inbound": inbound_id, "duplicate": False,
+                                      "sender": message.sender_id, "replies": replies})
+        await self.app.send_due()
+        if message.message_id in self._answered:  # the same id again: what it produced then
             inbound_id, replies = self._answered[message.message_id]
             return web.json_response({"inbound": inbound_id, "duplicate": True,
                                       "sender": message.sender_id, "replies": replies})
