@@ -256,3 +256,34 @@ async def test_eight_people_posting_at_once_each_get_their_own_answer(sim: str) 
         assert all(r["status"] == "sent" for r in answer["replies"])  # sent by the time it answers
     numbers = {n for a in answers for r in a["replies"] for n in range(1001, 1009) if f"工单号 {n}" in r["text"]}
     assert len(numbers) >= 4  # tickets, each answered to the one who reported it
+
+
+class _PrivateFails(SimulatorGateway):
+    """A simulator whose private messages fail once (the group answer goes out)."""
+
+    async def send(self, message):  # type: ignore[no-untyped-def]
+        from bot.driver.gateway import SendError
+
+        if not message.is_room:
+            raise SendError("network down")
+        await super().send(message)
+
+
+async def test_a_reply_whose_send_failed_shows_as_waiting(settings, classifier) -> None:  # type: ignore[no-untyped-def]
+    """A pass that left something behind: the request's answer lists it as still waiting."""
+    from kernel.clock import FrozenClock
+
+    settings.sim_port = 0
+    app = App(settings, _PrivateFails(), clock=FrozenClock(START), classifier=classifier)
+    await app.start()
+    try:
+        base = f"http://127.0.0.1:{app.server.port}"
+        res = await post(base, room="room-1", sender="r01", text="单元门的门禁坏了,刷卡打不开")
+        by_kind = {r["is_room"]: r for r in res["replies"]}
+        assert "1001" in by_kind[True]["text"] and by_kind[True]["status"] == "sent"
+        assert "新工单 1001" in by_kind[False]["text"] and by_kind[False]["status"] == "pending"
+        # the next request's pass leaves nothing of its own behind: only its own replies come
+        res = await post(base, room="room-1", sender="r02", text="今天天气不错")
+        assert all("新工单" not in r["text"] for r in res["replies"])
+    finally:
+        await app.stop()
