@@ -295,10 +295,13 @@ class App:
 _PERSON_BY_CHAT_ID = select(Person).where(Person.chat_id == bindparam("key"))
 _PERSON_BY_NAME = select(Person).where(Person.name == bindparam("key")).order_by(Person.id)
 #: columns only, no ORM objects: the simulator asks for every message it is given
-_SPEAKER_BY_CHAT_ID = select(Person.chat_id, Person.name).where(Person.chat_id == bindparam("key"))
-_SPEAKER_BY_NAME = (select(Person.chat_id, Person.name).where(Person.name == bindparam("key"))
-                    .order_by(Person.id).limit(1))
-_ROOM_ENTRY = select(ChatRoom.chat_id, ChatRoom.name, ChatRoom.kind).where(ChatRoom.chat_id == bindparam("chat_id"))
+_PERSON_TABLE, _ROOM_TABLE = Person.__table__, ChatRoom.__table__
+_SPEAKER_BY_CHAT_ID = (select(_PERSON_TABLE.c.chat_id, _PERSON_TABLE.c.name)
+                       .where(_PERSON_TABLE.c.chat_id == bindparam("key")))
+_SPEAKER_BY_NAME = (select(_PERSON_TABLE.c.chat_id, _PERSON_TABLE.c.name).where(_PERSON_TABLE.c.name == bindparam("key"))
+                    .order_by(_PERSON_TABLE.c.id).limit(1))
+_ROOM_ENTRY = (select(_ROOM_TABLE.c.chat_id, _ROOM_TABLE.c.name, _ROOM_TABLE.c.kind)
+               .where(_ROOM_TABLE.c.chat_id == bindparam("chat_id")))
 _WAITING_REPLIES = (select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
                                                 OutboxMessage.cause_id == bindparam("reply_to"))
                     .order_by(OutboxMessage.id))
@@ -337,15 +340,16 @@ class AppDesk:
             return _person_entry(found) if found is not None and found.chat_id else None
 
     def speaker(self, key: str) -> tuple[str, str] | None:
-        with self._sessions() as session:
-            found = session.execute(_SPEAKER_BY_CHAT_ID, {"key": key}).first()
+        # columns on a plain connection: no ORM session to open and close for every message
+        with self._app.engine.connect() as conn:
+            found = conn.execute(_SPEAKER_BY_CHAT_ID, {"key": key}).first()
             if found is None:
-                found = session.execute(_SPEAKER_BY_NAME, {"key": key}).first()
+                found = conn.execute(_SPEAKER_BY_NAME, {"key": key}).first()
             return (found[0], found[1]) if found is not None and found[0] else None
 
     def room(self, chat_id: str) -> RoomEntry | None:
-        with self._sessions() as session:
-            r = session.execute(_ROOM_ENTRY, {"chat_id": chat_id}).first()
+        with self._app.engine.connect() as conn:
+            r = conn.execute(_ROOM_ENTRY, {"chat_id": chat_id}).first()
             return RoomEntry(r[0], r[1], r[2]) if r is not None else None
 
     def transcript(self, conversation: str) -> list[Heard | Queued]:
