@@ -133,17 +133,26 @@ class LedgerCache:
     def _slim_copy(self, obj: T) -> T:
         """The one slim copy of ``obj``'s row: its loaded columns, and of its relationships only
         the chain in ``_CHAIN`` (where loaded), as a detached object nobody changes."""
+        return self._slim_of(obj, set())
+
+    def _slim_of(self, obj: T, done: set[object]) -> T:
+        """``_slim_copy``; a copy made before gets the links it lacks that ``obj`` has loaded
+        (a building first kept before its 楼栋长 was read); ``done``: the rows seen so far."""
         state = inspect(obj)
-        found = self._slim.get(state.key)
-        if found is not None:
-            return found  # type: ignore[return-value]
-        copy = _columns_copy(state)
-        self._slim[state.key] = copy
+        copy = self._slim.get(state.key)
+        if copy is None:
+            copy = self._slim[state.key] = _columns_copy(state)
+        elif state.key in done:
+            return copy  # type: ignore[return-value]
+        done.add(state.key)
+        have = inspect(copy).dict
         for name in _CHAIN.get(state.mapper.class_, ()):
             target = state.dict.get(name, _UNLOADED)
+            if name in have and (target is None or target is _UNLOADED or have[name] is None):
+                continue
             if target is None or (target is not _UNLOADED and _clean(target)):  # else read when used
-                set_committed_value(copy, name, None if target is None else self._slim_copy(target))
-        return copy
+                set_committed_value(copy, name, None if target is None else self._slim_of(target, done))
+        return copy  # type: ignore[return-value]
 
     def _copy(self, session: Session, kept: T | None) -> T | None:
         """``kept`` in ``session`` (with its chain): at the start of a transaction, when nothing
@@ -182,12 +191,13 @@ def _columns_copy(state: InstanceState[Any]) -> Any:
 #: linked_member's answer when the cache does not know
 MISSING = object()
 _UNLOADED = object()
-#: the relationships a slim copy keeps (many-to-one: what handling reads of a sender or a group)
+#: the relationships a slim copy keeps (many-to-one: what handling reads of a sender or a group,
+#: and of their building's 楼栋长 and grid worker, to whom its tickets go)
 _CHAIN: dict[type, tuple[str, ...]] = {
     Person: ("household", "community"),
     Household: ("building",),
-    Building: ("grid",),
-    Grid: ("community",),
+    Building: ("grid", "default_member"),  # and who gets the building's tickets (choose_assignee)
+    Grid: ("community", "worker"),
     ChatRoom: ("building", "community"),
 }
 

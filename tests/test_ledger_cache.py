@@ -111,3 +111,29 @@ async def test_the_version_moves_with_each_change_of_the_ledger_and_not_with_a_m
         s.execute(update(Person).where(Person.chat_id == "r01").values(name="改名"))
         s.rollback()  # nothing written: nothing moved
         assert ledger_version.read(s) == before + 1
+
+
+async def test_a_building_given_a_new_member_sends_its_next_ticket_to_them(bot: Harness) -> None:
+    """Who gets a building's tickets is kept with the building; a change of its 楼栋长 (here by
+    the console's way, an ORM update committed elsewhere) is seen by the next report."""
+    room = building_room_of(bot, "r01")
+    await bot.say("大家好", sender="u9", room=room, name="新住户")  # u9 and the group are kept from here
+    await bot.say("楼道灯坏了,黑咕隆咚的", sender="u9", room=room, name="新住户")
+    with bot.sessions() as s:
+        from storage.models import ChatRoom, Ticket
+
+        building = s.scalar(select(Building).join(ChatRoom, ChatRoom.building_id == Building.id)
+                            .where(ChatRoom.chat_id == room))
+        first = s.scalar(select(Ticket).where(Ticket.number == 1001))
+        assert building is not None and first is not None
+        assert first.household_id is None and first.assignee_id == building.default_member_id
+        other = s.scalar(select(Person).where(Person.role == "member", Person.id != building.default_member_id))
+        assert other is not None
+        building.default_member = other
+        s.commit()
+        other_id, other_name = other.id, other.name
+    sent = await bot.say("电梯坏了,停在三楼不动", sender="u9", room=room, name="新住户")
+    assert any("工单号 1002" in t and other_name in t for t in texts_to(sent, room))
+    with bot.sessions() as s:
+        second = s.scalar(select(Ticket).where(Ticket.number == 1002))
+        assert second is not None and second.assignee_id == other_id
