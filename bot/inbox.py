@@ -69,6 +69,8 @@ class Inbox:
         self._one_at_a_time = threading.Lock()
         #: who is who and where, kept between batches while the ledger's version stays
         self.cache = LedgerCache()
+        #: the last batch's people and groups, kept when the next batch begins (``_keep_last``)
+        self._unkept: Known | None = None
 
     def store(self, msg: Inbound) -> int | None:
         """Store a message; None if it was stored before (a redelivery)."""
@@ -124,6 +126,7 @@ class Inbox:
         if not batch:
             return Handled([], quiet=True)
         with self._one_at_a_time:
+            self._keep_last()
             failing: int | None = None
             try:
                 with self.sessions() as session:
@@ -140,7 +143,9 @@ class Inbox:
                     write_held(session, known.outbox)
                     inbound.mark_done(session, [i for i, _ in batch], self.clock.now())
                     session.commit()
-                    self._keep(known)
+                    # kept at the start of the next batch, not here: the messages' replies are
+                    # committed, their senders need not wait for the cache
+                    self._unkept = known
                     return Handled(routes, quiet)
             except Exception as exc:
                 self.cache.ended()
@@ -155,6 +160,12 @@ class Inbox:
                     self._failed_now(batch[failing][0], exc)
                 return Handled([None if index == failing else self._process(inbound_id)
                                 for index, (inbound_id, _) in enumerate(batch)], quiet=False)
+
+    def _keep_last(self) -> None:
+        """Before a batch: keep who and where the last one read, which committed (``_keep``)."""
+        known, self._unkept = self._unkept, None
+        if known is not None:
+            self._keep(known)
 
     def _keep(self, known: Known) -> None:
         """After a batch committed: keep who and where it read for the next ones (never fails
