@@ -232,9 +232,12 @@ def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settin
 
 _TICKET = Ticket.__table__
 _INSERT_TICKET = insert(_TICKET).returning(_TICKET.c.id)  # type: ignore[arg-type]  # a mapped class's table
-#: every column but the id, with its default: the inserted row is known whole, never read back
-_TICKET_COLUMNS = {c.key: c.default.arg if c.default is not None and c.default.is_scalar else None
-                   for c in _TICKET.columns if not c.primary_key}
+#: every column but the id with its plain default: the inserted row is known whole, never read
+#: back (a column with a computed or server default would be left to the database, and read
+#: when first used)
+_TICKET_COLUMNS = {c.key: c.default.arg if c.default is not None else None for c in _TICKET.columns
+                   if not c.primary_key and c.server_default is None
+                   and (c.default is None or c.default.is_scalar)}
 _TICKET_LINKS = {"building": "building_id", "household": "household_id", "assignee": "assignee_id",
                  "reporter": "reporter_id"}
 
