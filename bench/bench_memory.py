@@ -7,7 +7,9 @@ The district (50 communities, 1,500 buildings, 40,000 households, 4,000 members,
 ledger work) is built by bench_district.py's own steps into ``--db`` the first time (a few
 minutes) and reused after that (cached by path). Each run copies it, binds a building group to
 each of the 1,500 buildings and a staff group to each community, and starts the real bot
-(`lianhu run`, simulator gateway, quiet hours off) on the copy as a subprocess. Its resident set
+(`lianhu run`, simulator gateway, quiet hours off) on the copy as a subprocess, after `lianhu db
+upgrade` on it in a process of its own (a running district's database is at head; a bot that
+has to migrate loads Alembic, ~8 MB, and keeps it). Its resident set
 (VmRSS of /proc/PID/status) is read:
 
   * start:       as soon as /healthz answers (the classifier is loading in its thread);
@@ -168,8 +170,12 @@ def measure(repo: Path, district: Path, messages: int, clients: int) -> dict[str
     base = f"http://127.0.0.1:{port}/"
     env = {**_env(repo), "LIANHU_QUIET_START": "00:00", "LIANHU_QUIET_END": "00:00",
            "LIANHU_DATABASE_URL": f"sqlite:///{database}"}
-    cmd = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())",
-           "--data-dir", str(work), "run", "--gateway", "simulator", "--port", str(port)]
+    cli = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "--data-dir", str(work)]
+    # the copy brought to the checkout's head first, in its own process: a running district's
+    # database is at head, and the bot then never loads Alembic (~8 MB) to check or migrate it
+    subprocess.run([*cli, "db", "upgrade"], cwd=work, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    cmd = [*cli, "run", "--gateway", "simulator", "--port", str(port)]
     with (work / "bot.log").open("wb") as logfile:
         proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=logfile, stderr=subprocess.STDOUT)
     figures: dict[str, float] = {}

@@ -2,20 +2,33 @@
 
 A resident typing with pinyin often picks a homophone; dialects merge zh/z, ch/c, sh/s, n/l
 and -ng/-n. ``SoundFixer`` knows the guide's topic words (from its titles and the everyday
-names' targets) by their fuzzy pinyin (pypinyin: a topic word as read in that word, a typed
+names' targets) by their fuzzy pinyin (pypinyin's: a topic word as read in that word, a typed
 character by its first reading) and puts a topic word in place of a token, or a run of
 single-character tokens, that sounds the same but is no common word (rare in jieba's
-dictionary, unknown to the guide, no stopword). pypinyin is imported when first needed.
+dictionary, unknown to the guide, no stopword).
+
+The readings come from ``guide_sound.json``, made from pypinyin by scripts/make_sound_table.py
+(each character's reading; the characters some phrase reads otherwise; the shipped guide's
+topic words holding one of those, as pypinyin reads them): the bot does not import pypinyin,
+whose tables cost ~55 MB. Only a topic word that holds such a character and is not in the file
+(an entry added since) is read by pypinyin itself, imported then.
 """
 from __future__ import annotations
 
+import json
+import logging
 import re
+import sys
 from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
+from pathlib import Path
 
 #: a stretch this common in jieba's dictionary is a word of its own, not a slip ("自愿" 757)
 MAX_FREQ = 300
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+FIRST, LAST = 0x4E00, 0x9FFF  # the characters _HAN takes, each with its reading in the table
+TABLE = Path(__file__).with_name("guide_sound.json")
+log = logging.getLogger(__name__)
 _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
 
@@ -32,19 +45,60 @@ def _fuzzy(syllable: str) -> str:
     return syllable
 
 
-@lru_cache(maxsize=8192)
+class _Table:
+    """guide_sound.json, read once: each character's fuzzy reading (a list by code point), the
+    characters a phrase may read otherwise, the topic words' readings. A file that is missing
+    or unreadable leaves the table empty (a warning in the log): pypinyin reads everything."""
+
+    def __init__(self, path: Path) -> None:
+        self.chars: list[str] = [""] * (LAST - FIRST + 1)  # "": not in the table
+        self.polyphones: frozenset[str] = frozenset()
+        self.words: dict[str, tuple[str, ...]] = {}
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            fuzzy = {r: sys.intern(_fuzzy(r)) for r in raw["chars"]}
+            for reading, chars in raw["chars"].items():
+                for c in chars:
+                    self.chars[ord(c) - FIRST] = fuzzy[reading]
+            self.polyphones = frozenset(raw["polyphones"])
+            self.words = {w: tuple(_fuzzy(r) for r in said.split(" ")) for w, said in raw["words"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            log.warning("guide sound table %s unreadable (%s): pypinyin reads every sound", path, exc)
+            self.chars = [""] * (LAST - FIRST + 1)
+
+    def char(self, c: str) -> str:
+        n = ord(c) - FIRST
+        return self.chars[n] if 0 <= n <= LAST - FIRST else ""
+
+
+@lru_cache(maxsize=1)
+def _table() -> _Table:
+    return _Table(TABLE)
+
+
+def _pypinyin(text: str) -> list[str]:
+    """pypinyin's reading of ``text`` (imported here: only for what the table does not hold)."""
+    from pypinyin import Style, pinyin
+
+    return [s[0] for s in pinyin(text, style=Style.NORMAL)]
+
+
 def sound(char: str) -> str:
     """The fuzzy reading of one character as typed (its first reading)."""
-    from pypinyin import Style, pinyin  # imported when first needed: loading its tables takes ~1 s
-
-    return _fuzzy(pinyin(char, style=Style.NORMAL)[0][0])
+    found = _table().char(char) if len(char) == 1 else ""
+    return found or _fuzzy(_pypinyin(char)[0])
 
 
 def word_sound(word: str) -> tuple[str, ...]:
     """A word's fuzzy reading, each character as read in this word (长寿 chang, 长大 zhang)."""
-    from pypinyin import Style, pinyin
-
-    return tuple(_fuzzy(s[0]) for s in pinyin(word, style=Style.NORMAL))
+    table = _table()
+    said = table.words.get(word)
+    if said is not None:
+        return said
+    alone = [table.char(c) for c in word]
+    if all(alone) and not any(c in table.polyphones for c in word):
+        return tuple(alone)  # no character a phrase reads otherwise: the word reads as its characters
+    return tuple(_fuzzy(s) for s in _pypinyin(word))
 
 
 class SoundFixer:

@@ -8,11 +8,13 @@ and forgets everything when it moved. What is kept was read or written by a tran
 committed; a transaction that moved the version itself leaves its objects here under the old
 version, so the next ``begin`` forgets them too.
 
-The objects kept are never attached to a session: slim copies (their columns and the chain
-person → home → building → grid → community, group → building, nothing else; one copy of each
-row, shared) of what a transaction loaded; a transaction gets its own copies of those
-(``Session.merge(load=False)``, no SQL), which it may change like any loaded object. Each map is
-bounded (least recently used out first). Use from one thread at a time (the inbox's lane).
+What is kept is never attached to a session: slim records (a row's loaded columns as a tuple and
+the chain person → home → building → grid → community, group → building, nothing else; one
+record of each row, shared) of what a transaction loaded — half what ORM objects with their
+state cost (2,000 people and 1,550 groups: ~7 MB instead of ~15). A transaction gets its
+own objects made from them (detached, then ``Session.merge(load=False)``, no SQL), which it may
+change like any loaded object. Each map is bounded (least recently used out first). Use from
+one thread at a time (the inbox's lane).
 """
 from __future__ import annotations
 
@@ -62,13 +64,13 @@ class LedgerCache:
     SIZE = 2000
 
     def __init__(self, size: int = SIZE) -> None:
-        self.people: _Lru[Person] = _Lru(size)
-        self.rooms: _Lru[ChatRoom] = _Lru(size)
-        self.members: _Lru[object] = _Lru(size)  # household id → Person, or NOBODY
+        self.people: _Lru[_Record] = _Lru(size)  # chat id → a Person's record
+        self.rooms: _Lru[_Record] = _Lru(size)  # chat id → a ChatRoom's record
+        self.members: _Lru[object] = _Lru(size)  # household id → a Person's record, or NOBODY
         self.version: int | None = None
         self._read_at: int | None = None  # the version the open transaction read
         self._pending_members: list[tuple[int, Person | None]] = []
-        self._slim: dict[object, object] = {}  # identity key → the one slim copy of that row
+        self._slim: dict[object, _Record] = {}  # identity key → the one slim record of that row
 
     def begin(self, session: Session) -> None:
         """At the start of a transaction that will use the cache: read the version (one small
@@ -130,62 +132,98 @@ class LedgerCache:
         self._read_at = None
         self._pending_members.clear()
 
-    def _slim_copy(self, obj: T) -> T:
-        """The one slim copy of ``obj``'s row: its loaded columns, and of its relationships only
-        the chain in ``_CHAIN`` (where loaded), as a detached object nobody changes."""
+    def _slim_copy(self, obj: object) -> _Record:
+        """The one slim record of ``obj``'s row: its loaded columns, and of its relationships only
+        the chain in ``_CHAIN`` (where loaded); nobody changes it (``_copy`` and ``_alone`` make
+        objects of it again)."""
         return self._slim_of(obj, set())
 
-    def _slim_of(self, obj: T, done: set[object]) -> T:
-        """``_slim_copy``; a copy made before gets the links it lacks that ``obj`` has loaded
+    def _slim_of(self, obj: object, done: set[object]) -> _Record:
+        """``_slim_copy``; a record made before gets the links it lacks that ``obj`` has loaded
         (a building first kept before its 楼栋长 was read); ``done``: the rows seen so far."""
         state = inspect(obj)
-        copy = self._slim.get(state.key)
-        if copy is None:
-            copy = self._slim[state.key] = _columns_copy(state)
+        record = self._slim.get(state.key)
+        if record is None:
+            names, values = _columns(state)
+            record = self._slim[state.key] = _Record(state.mapper.class_manager, state.key, names, values)
         elif state.key in done:
-            return copy  # type: ignore[return-value]
+            return record
         done.add(state.key)
-        have = inspect(copy).dict
+        have = dict(zip(*record.chain))
+        links: dict[str, _Record | None] = {}
         for name in _CHAIN.get(state.mapper.class_, ()):
             target = state.dict.get(name, _UNLOADED)
             if name in have and (target is None or target is _UNLOADED or have[name] is None):
-                continue
-            if target is None or (target is not _UNLOADED and _clean(target)):  # else read when used
-                set_committed_value(copy, name, None if target is None else self._slim_of(target, done))
-        return copy  # type: ignore[return-value]
+                links[name] = have[name]
+            elif target is None or (target is not _UNLOADED and _clean(target)):  # else read when used
+                links[name] = None if target is None else self._slim_of(target, done)
+        if links:
+            record.chain = _shared(tuple(links)), tuple(links.values())
+        return record
 
-    def _copy(self, session: Session, kept: T | None) -> T | None:
+    def _copy(self, session: Session, kept: _Record | None) -> Any:
         """``kept`` in ``session`` (with its chain): at the start of a transaction, when nothing
         in the session is changed yet that the copy could overwrite."""
         if kept is None:
             return None
-        key = inspect(kept).key
-        present = session.identity_map.get(key) if key is not None else None
+        present = session.identity_map.get(kept.key)
         if present is not None:
             return present
-        return session.merge(kept, load=False)
+        return session.merge(kept.build({}), load=False)
 
-    def _alone(self, session: Session, kept: Person) -> Person:
+    def _alone(self, session: Session, kept: _Record) -> Person:
         """``kept`` in ``session`` mid-transaction: the session's own object if it has one (it
         may hold changes not committed yet), else a copy of its columns alone (nothing it refers
         to is copied over what the session holds); what it refers to is read when used."""
-        state = inspect(kept)
-        present = session.identity_map.get(state.key) if state.key is not None else None
+        present = session.identity_map.get(kept.key)
         if present is not None:
             return present
-        copy = _columns_copy(state)
+        copy: Person = kept.columns_only()
         session.add(copy)
         return copy
 
 
-def _columns_copy(state: InstanceState[Any]) -> Any:
-    """A detached object of the same row with the loaded columns of ``state`` and nothing else."""
-    copy = state.mapper.class_manager.new_instance()
-    for attr in state.mapper.column_attrs:
-        if attr.key in state.dict:
-            set_committed_value(copy, attr.key, state.dict[attr.key])
-    make_transient_to_detached(copy)
-    return copy
+class _Record:
+    """A kept row: its class, identity, loaded columns (names shared by rows alike, values) and
+    its chain (relationship names, and the record or None each refers to)."""
+    __slots__ = ("manager", "key", "names", "values", "chain")
+
+    def __init__(self, manager: Any, key: Any, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
+        self.manager, self.key, self.names, self.values = manager, key, names, values
+        self.chain: tuple[tuple[str, ...], tuple[_Record | None, ...]] = _NO_CHAIN
+
+    def columns_only(self) -> Any:
+        """A detached object of the row with these columns and nothing else."""
+        copy = self.manager.new_instance()
+        for name, value in zip(self.names, self.values):
+            set_committed_value(copy, name, value)
+        make_transient_to_detached(copy)
+        return copy
+
+    def build(self, made: dict[int, Any]) -> Any:
+        """A detached object of the row with its chain (each row made once per call: ``made``)."""
+        found = made.get(id(self))
+        if found is not None:
+            return found
+        copy = made[id(self)] = self.columns_only()
+        for name, target in zip(*self.chain):
+            set_committed_value(copy, name, None if target is None else target.build(made))
+        return copy
+
+
+_NO_CHAIN: tuple[tuple[str, ...], tuple[_Record | None, ...]] = ((), ())
+_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shared(names: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple for every row with the same names (a few kinds: each table's columns, chains)."""
+    return _NAMES.setdefault(names, names)
+
+
+def _columns(state: InstanceState[Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    loaded = state.dict
+    keys = [attr.key for attr in state.mapper.column_attrs if attr.key in loaded]
+    return _shared(tuple(keys)), tuple(loaded[k] for k in keys)
 
 
 #: linked_member's answer when the cache does not know
