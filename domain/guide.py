@@ -255,8 +255,25 @@ def _word_frequencies() -> Mapping[str, int]:
     return jb.dt.FREQ if jb is not None and jb.dt.initialized else {}
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What the guide sends for a question: ``match``'s entry — in the usual way, or ``aside``:
+    the message was an emergency or a danger (the classifier's urgent or alert), which goes on the
+    alert and ticket path exactly as before, and the question in it ("我爸中风了,能办残疾证吗") is
+    answered privately beside it (health and hardship: the group sees only the usual receipt)."""
+    match: Match
+    aside: bool = False
+
+
+def answer_to(index: Index, tokenize: Tokenize, text: str, urgent: bool = False) -> Answer | None:
+    """The product's decision for ``text`` (``urgent``: the classifier read urgent or alert)."""
+    match = sure_match(index, tokenize, text)
+    return Answer(match, urgent) if match is not None else None
+
+
 def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False) -> Match | None:
-    """The entry that answers ``text`` surely, or None (never for an emergency)."""
+    """The entry that answers ``text`` surely, or None (None for an emergency: see ``answer_to``
+    for the answer beside it)."""
     if urgent or not text.strip() or not (is_question(text) or is_terse(text)):
         return None
     ranked = index.rank(tokenize, text)

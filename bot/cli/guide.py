@@ -3,7 +3,8 @@
 Each line: ``{"text": "…", "entry": "residence-permit" | null, "kind": "question" | "chatter" | "request"}``
 (``entry`` is an entry's id in the guide's file). The guide is the demo's
 (``storage/demo_guide.toml``) unless ``--guide`` names a TOML file or a folder of them. The
-decision is the bot's own (``domain.guide.sure_match``, an emergency never answered).
+decision is the bot's own (``domain.guide.answer_to``: a question inside an emergency or a danger
+counts as answered, as the bot answers it privately beside the alert).
 """
 from __future__ import annotations
 
@@ -75,12 +76,13 @@ def evaluate(entries: list[GuideEntry], classifier: Classifier, items: list[dict
     index.rules = rules
     key_of = {e.id: e.key for e in entries}
     counts = {"answerable": 0, "right": 0, "wrong": 0, "unanswerable": 0, "unanswerable_answered": 0,
-              "chatter": 0, "chatter_answered": 0, "request": 0, "request_answered": 0}
+              "chatter": 0, "chatter_answered": 0, "request": 0, "request_answered": 0, "aside": 0}
     errors: list[str] = []
     for item in items:
         c = classifier.classify(item["text"])
-        match = guide.sure_match(index, tokenize, item["text"], urgent=c.urgent or c.alert)
-        got = key_of[match.entry_id] if match is not None else None
+        answer = guide.answer_to(index, tokenize, item["text"], urgent=c.urgent or c.alert)
+        got = key_of[answer.match.entry_id] if answer is not None else None
+        counts["aside"] += answer is not None and answer.aside
         kind = item.get("kind", "question")
         if kind == "question" and item.get("entry"):
             counts["answerable"] += 1
@@ -141,6 +143,7 @@ def _print(m: dict[str, Any], args: argparse.Namespace, head: str) -> None:
         print(f"unanswerable answered          {m['unanswerable_answered']}/{m['unanswerable']}  (target 0)")
         print(f"chatter answered               {m['chatter_answered']}/{m['chatter']}  (target 0)")
         print(f"requests answered              {m['request_answered']}/{m['request']}")
+        print(f"of all answers, sent privately beside an alert or urgent ticket: {m['aside']}")
     if args.errors:
         print("\n".join(m["errors"]))
 
