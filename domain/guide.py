@@ -36,7 +36,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
-from domain.guide_examples import NEAR, Near, Neighbours, Vote, decide, features
+from domain.guide_examples import NEAR, Model, Near, Neighbours, Vote, decide, features
+from domain.guide_linear import Linear, default_linear
+from domain.guide_linear import features as model_features
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
 from domain.guide_text import (Tokenize, char_pairs, is_question, is_terse, normalize,  # noqa: F401 - used as guide.*
@@ -123,6 +125,7 @@ class Match:
     second_confidence: float = 0.0  # the second best entry's confidence
     ask_overlap: float = 0.0  # the most of the question's character pairs found in one of the entry's asks
     vote: Vote | None = None  # the labelled questions' vote (domain/guide_examples.py), on the best only
+    model: Model | None = None  # the linear model's reading (domain/guide_linear.py), on the best only
 
     @property
     def sure(self) -> bool:
@@ -154,6 +157,8 @@ class Index:
     rules: Thresholds = RULES
     near: Neighbours | None = None  # the labelled questions and the entries' asks (None: BM25 alone)
     near_rules: Near = NEAR
+    linear: Linear | None = None  # the linear model (None: BM25 and the vote decide)
+    key_ids: dict[str, int] = field(default_factory=dict)  # each entry's id by its key
     _pairs: dict[int, list[frozenset[str]]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -175,6 +180,7 @@ class Index:
                     vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
                     default_gate())
         index.near = _neighbours(tokenize, entries, ways, shipped_examples() if examples is None else examples)
+        index.linear, index.key_ids = default_linear(), {e.key: e.id for e in entries}
         return index
 
     def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
@@ -208,6 +214,7 @@ class Index:
                        if total and len(order) > 1 else 0.0)
         q_pairs = char_pairs(text)
         vote = self.near.vote(features(query, q_pairs)) if self.near is not None else None
+        model = self._model(query, text)
         out = []
         for rank, i in enumerate(order):
             if scores[i] <= 0:
@@ -222,8 +229,20 @@ class Index:
                                  and any(w not in self.texts[i] for w in elsewhere)),
                              in_title / total if total else 0.0, unknown,
                              second_conf if rank == 0 else 0.0,
-                             self._overlap(q_pairs, i) if rank == 0 else 0.0, vote if rank == 0 else None))
+                             self._overlap(q_pairs, i) if rank == 0 else 0.0, vote if rank == 0 else None,
+                             model if rank == 0 else None))
         return out
+
+    def _model(self, query: Sequence[str], text: str) -> Model | None:
+        """The linear model's reading by entry id (None without a model, or when its most likely
+        entry is not one of this guide's)."""
+        if self.linear is None:
+            return None
+        reading = self.linear.read(model_features(query, text))
+        label = self.key_ids.get(reading.label) if reading.label is not None else None
+        if reading.label is not None and label is None:
+            return None
+        return Model(label, reading.p, reading.top.get(None, 0.0))
 
     def _title_weight(self, query: Sequence[str], i: int) -> float:
         return sum(self.bm25.weight(t) for t in set(query) if t in self.title_terms[i])
@@ -281,10 +300,10 @@ def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False
         return None
     match = ranked[0]
     ok = index.gate.answers(match, text) if index.gate is not None else match.sure_by(index.rules)
-    if index.near is None:
+    if index.near is None and index.linear is None:
         return match if ok else None
     chosen = decide(ok, match.entry_id, [m.entry_id for m in ranked[:3]], match.confidence, match.unknown,
-                    match.vote, index.near_rules)
+                    match.vote, index.near_rules, match.model)
     return next((m for m in ranked[:3] if m.entry_id == chosen and not m.elsewhere), None)
 
 

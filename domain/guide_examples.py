@@ -11,8 +11,10 @@ BM25 over whole entries (domain/guide.py) finds the entry whose words the questi
 vote finds the questions asked like this one. ``decide`` answers when the two agree well enough
 though BM25 alone is unsure, when the vote is very sure of one of BM25's first three, and holds
 back an answer BM25 was sure of when the nearest questions are ones no entry answers.
-Thresholds (``Near``) chosen by leave-one-file-out over the four labelled files
-(``lianhu guide eval --holdout``; tests/data/guide/README.md).
+Thresholds (``Near``) chosen by leave-one-file-out over the labelled files
+(``lianhu guide eval --holdout``; tests/data/guide/README.md). A third opinion, the linear model
+of domain/guide_linear.py, then answers what BM25 and the vote left open when it agrees, and
+holds back an answer when it is sure no entry answers (``decide``'s ``model``).
 """
 from __future__ import annotations
 
@@ -40,6 +42,11 @@ class Near:
     solo_score: float = 0.55  # the vote alone: this high and this far ahead, for one of BM25's first three
     solo_lead: float = 0.3
     veto_lead: float = 0.1  # BM25 sure, but questions no entry answers lead the vote by this much
+    # the linear model (domain/guide_linear.py), when neither BM25 nor the vote answered:
+    model_agree: float = 0.35  # its most likely entry is BM25's best, this likely …
+    model_none: float = 0.3  # … and "no entry" at most this likely
+    model_solo: float = 0.5  # or one of BM25's first three, this likely
+    model_veto: float = 0.7  # an answer they chose is held back when "no entry" is this likely
 
 
 NEAR = Near()
@@ -107,10 +114,35 @@ class Neighbours:
         return Vote(label, score, score - (ranked[1][0] if len(ranked) > 1 else 0.0))
 
 
+@dataclass(frozen=True)
+class Model:
+    """The linear model's reading of a question (domain/guide_linear.py), by entry id."""
+    label: int | None  # its most likely entry, None: no entry's
+    p: float  # that class's probability
+    none: float  # the probability of "no entry"
+
+
 def decide(bm25_sure: bool, best: int, top: Sequence[int], confidence: float, unknown: float,
-           vote: Vote | None, near: Near = NEAR) -> int | None:
+           vote: Vote | None, near: Near = NEAR, model: Model | None = None) -> int | None:
     """The entry (id) that answers, or None: BM25's verdict (``bm25_sure`` of its ``best``, with
-    its ``confidence`` and ``unknown`` share) weighed with the vote. ``top``: BM25's first three."""
+    its ``confidence`` and ``unknown`` share) weighed with the vote, then with the linear
+    ``model``: it answers what the two left unanswered when it agrees with BM25 (or is sure of
+    one of BM25's first three) and holds back what they answered when it is sure no entry does.
+    ``top``: BM25's first three."""
+    chosen = _by_vote(bm25_sure, best, top, confidence, unknown, vote, near)
+    if model is None:
+        return chosen
+    if chosen is not None:
+        return None if model.label is None and model.p >= near.model_veto else chosen
+    if model.label == best and model.p >= near.model_agree and model.none <= near.model_none:
+        return best
+    if model.label is not None and model.label in top[:3] and model.p >= near.model_solo:
+        return model.label
+    return None
+
+
+def _by_vote(bm25_sure: bool, best: int, top: Sequence[int], confidence: float, unknown: float,
+             vote: Vote | None, near: Near) -> int | None:
     if vote is None:
         return best if bm25_sure else None
     if bm25_sure:
