@@ -19,6 +19,7 @@ holds back an answer when it is sure no entry answers (``decide``'s ``model``).
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -70,7 +71,8 @@ def features(terms: Iterable[str], pairs: Iterable[str]) -> dict[str, float]:
 
 class Neighbours:
     """Cosine similarity of TF-IDF vectors through an inverted index (only documents sharing a
-    feature with the question are touched)."""
+    feature with the question are touched). Each feature keeps its idf and its postings packed
+    in two arrays (documents, weights): a few objects a feature, not one a posting."""
 
     def __init__(self, docs: Sequence[tuple[int | None, dict[str, float]]]) -> None:
         n = len(docs)
@@ -80,12 +82,17 @@ class Neighbours:
                 df[k] += 1
         self.idf = {k: math.log((n + 1) / (c + 1)) + 1.0 for k, c in df.items()}
         self.labels = [label for label, _ in docs]
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        lists: dict[str, tuple[array, array]] = {}
         common = {k for k, c in df.items() if c > COMMON * n}
         for i, (_, f) in enumerate(docs):
             for k, x in self._vector(f).items():
                 if k not in common:
-                    self.postings[k].append((i, x))
+                    found = lists.get(k)
+                    if found is None:
+                        found = lists[k] = (array("I"), array("f"))
+                    found[0].append(i)
+                    found[1].append(x)
+        self.postings = lists
 
     def _vector(self, f: dict[str, float]) -> dict[str, float]:
         vec = {k: (1.0 + math.log(x)) * self.idf[k] for k, x in f.items() if k in self.idf}
@@ -95,8 +102,10 @@ class Neighbours:
     def vote(self, f: dict[str, float]) -> Vote | None:
         sims: dict[int, float] = {}
         get = sims.get
+        empty = (array("I"), array("f"))
         for k, x in self._vector(f).items():
-            for i, y in self.postings.get(k, ()):
+            ids, weights = self.postings.get(k, empty)
+            for i, y in zip(ids, weights):
                 sims[i] = get(i, 0.0) + x * y
         top: dict[int | None, list[float]] = {}  # each label's ``K`` most similar documents, least first
         labels = self.labels

@@ -5,8 +5,8 @@ A multinomial logistic regression over the question's topic terms (domain/guide_
 class per entry (by key) and one for "no entry" (questions no entry answers, chatter, requests).
 It is trained with scikit-learn (``lianhu guide fit``, domain/guide_training.py ``fit_linear``)
 on every labelled line and every entry's title and asks, and shipped as data
-(``storage/guide_linear.json``): the features as one string, their weights as packed arrays
-(an offset per feature, then a class number and a weight per non-zero weight). Scoring is one
+(``storage/guide_linear.json``): packed arrays — each feature's 64-bit key, sorted, an offset
+per feature, then a class number and a weight per non-zero weight (about 1.6 MB in memory). Scoring is one
 dict lookup per feature of the question and a few additions, in plain Python.
 
 BM25 finds the entry whose words the question shares, the neighbour vote the questions asked like
@@ -20,7 +20,9 @@ import base64
 import json
 import math
 import re
+import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,21 +57,27 @@ class Reading:
 
 
 class Linear:
-    """The shipped weights, packed: ``names`` one string per feature (its row), ``offsets[row]`` to
-    ``offsets[row + 1]`` the row's non-zero weights in ``classes`` / ``weights``."""
+    """The shipped weights, packed: ``keys`` each feature's 64-bit key (``feature_key``, sorted: a
+    feature's row is found by bisection, no string kept), ``offsets[row]`` to ``offsets[row + 1]``
+    the row's non-zero weights in ``classes`` / ``weights``."""
 
-    def __init__(self, labels: Sequence[str | None], bias: Sequence[float], names: Sequence[str],
+    def __init__(self, labels: Sequence[str | None], bias: Sequence[float], keys: array,
                  offsets: array, classes: array, weights: array, about: dict[str, Any] | None = None) -> None:
         self.labels = list(labels)
         self.bias = list(bias)
-        self.rows = {name: i for i, name in enumerate(names)}
-        self.offsets, self.classes, self.weights = offsets, classes, weights
+        self.keys, self.offsets, self.classes, self.weights = keys, offsets, classes, weights
         self.about = about or {}
+
+    def row(self, feature: str) -> int | None:
+        """The feature's row (None: the model gives it no weight)."""
+        key = feature_key(feature)
+        i = bisect_left(self.keys, key)
+        return i if i < len(self.keys) and self.keys[i] == key else None
 
     def read(self, feats: Iterable[str]) -> Reading:
         logits = list(self.bias)
         feats = list(feats)
-        found = [self.rows[f] for f in feats if f in self.rows]
+        found = [r for r in map(self.row, feats) if r is not None]
         scale = 1.0 / math.sqrt(len(feats)) if feats else 0.0  # as in training: every feature counts
         offsets, classes, weights = self.offsets, self.classes, self.weights
         for row in found:
@@ -88,8 +96,7 @@ class Linear:
     def to_json(self) -> str:
         return json.dumps({
             "format": FORMAT, "about": self.about, "labels": self.labels, "bias": self.bias,
-            "features": "\n".join(sorted(self.rows, key=self.rows.__getitem__)),
-            "offsets": _pack(self.offsets), "classes": _pack(self.classes), "weights": _pack(self.weights),
+            "keys": _pack(self.keys), "offsets": _pack(self.offsets), "classes": _pack(self.classes), "weights": _pack(self.weights),
         }, ensure_ascii=False)
 
     @classmethod
@@ -97,8 +104,7 @@ class Linear:
         data = json.loads(text)
         if data.get("format") != FORMAT:
             raise ValueError("guide_linear.json: unknown format")
-        names = data["features"].split("\n") if data["features"] else []
-        return cls(data["labels"], data["bias"], names, _unpack("I", data["offsets"]),
+        return cls(data["labels"], data["bias"], _unpack("Q", data["keys"]), _unpack("I", data["offsets"]),
                    _unpack("B", data["classes"]), _unpack("f", data["weights"]), data.get("about"))
 
 
@@ -118,12 +124,22 @@ def packed(labels: Sequence[str | None], bias: Sequence[float], names: Sequence[
            rows: Sequence[Sequence[tuple[int, float]]], about: dict[str, Any] | None = None) -> Linear:
     """A model from each feature's non-zero (class, weight) pairs."""
     offsets, classes, weights = array("I", [0]), array("B"), array("f")
-    for row in rows:
+    order = sorted(range(len(names)), key=lambda i: feature_key(names[i]))
+    keys = array("Q", [feature_key(names[i]) for i in order])
+    if len(set(keys)) != len(keys):
+        raise ValueError("two features share a key")
+    for row in (rows[i] for i in order):
         for c, w in row:
             classes.append(c)
             weights.append(w)
         offsets.append(len(classes))
-    return Linear(labels, bias, names, offsets, classes, weights, about)
+    return Linear(labels, bias, keys, offsets, classes, weights, about)
+
+
+def feature_key(feature: str) -> int:
+    """A feature's 64-bit key: its CRC-32 and its Adler-32 (stable across runs, unlike ``hash``)."""
+    data = feature.encode("utf-8")
+    return zlib.crc32(data) << 32 | zlib.adler32(data)
 
 
 _LOADED: dict[Path, Linear | None] = {}

@@ -273,7 +273,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     model = fit_model(entries, classifier, examples_of([it for s in sets for it in s]), [f.name for f in args.files])
     out = args.out or DEFAULT_LINEAR
     out.write_text(model.to_json(), encoding="utf-8")
-    print(f"已写入 {out}:特征 {len(model.rows)} 个,权重 {len(model.weights)} 个")
+    print(f"已写入 {out}:特征 {len(model.keys)} 个,权重 {len(model.weights)} 个")
     return 0
 
 
