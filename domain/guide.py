@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
-from domain.guide_examples import NEAR, Model, Near, Neighbours, Vote, decide, features
+from domain.guide_examples import NEAR, Model, Near, Neighbours, Packed, Vote, decide, features
 from domain.guide_linear import Linear, default_linear
 from domain.guide_linear import features as model_features
 from domain.guide_gate import Gate, default_gate
@@ -322,11 +322,10 @@ def _neighbours(tokenize: Tokenize, entries: Sequence[GuideEntry], ways: list[li
 
 
 _SHIPPED: list[tuple[str | None, str]] = []
-_FEATURES: dict[tuple[int, int], list[tuple[str | None, dict[str, float]]]] = {}
+_FEATURES: dict[tuple[int, int], Packed] = {}
 
 
-def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, str]]
-                      ) -> list[tuple[str | None, dict[str, float]]]:
+def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, str]]) -> Packed:
     """The examples' terms and character pairs, worked out once for a tokenizer (an index is built
     again whenever an entry changes; the labelled questions stay the same)."""
     key = (_tokenizer_key(tokenize), hash(tuple(examples)))
@@ -334,7 +333,7 @@ def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, s
     if found is None:
         if len(_FEATURES) > 8:
             _FEATURES.clear()
-        found = _FEATURES[key] = [(k, features(terms(tokenize, text), char_pairs(text))) for k, text in examples]
+        found = _FEATURES[key] = Packed((k, features(terms(tokenize, text), char_pairs(text))) for k, text in examples)
     return found
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 #: how many of an entry's most similar documents make its vote (their mean)
@@ -164,3 +164,29 @@ def _by_vote(bm25_sure: bool, best: int, top: Sequence[int], confidence: float, 
     if vote.score >= near.solo_score and vote.lead >= near.solo_lead and vote.label in top[:3]:
         return vote.label
     return None
+
+
+class Packed:
+    """Documents' features kept between index builds, packed: one vocabulary, and for each document
+    its features' numbers and values in two shared arrays (not a dict a document)."""
+
+    def __init__(self, docs: Iterable[tuple[str | None, dict[str, float]]]) -> None:
+        self.keys: list[str | None] = []
+        self.names: list[str] = []
+        number: dict[str, int] = {}
+        self.ids, self.values, self.offsets = array("I"), array("f"), array("I", [0])
+        for key, f in docs:
+            self.keys.append(key)
+            for name, value in f.items():
+                i = number.get(name)
+                if i is None:
+                    i = number[name] = len(self.names)
+                    self.names.append(name)
+                self.ids.append(i)
+                self.values.append(value)
+            self.offsets.append(len(self.ids))
+
+    def __iter__(self) -> Iterator[tuple[str | None, dict[str, float]]]:
+        names, ids, values, offsets = self.names, self.ids, self.values, self.offsets
+        for n, key in enumerate(self.keys):
+            yield key, {names[ids[j]]: values[j] for j in range(offsets[n], offsets[n + 1])}
