@@ -75,14 +75,16 @@ class Linear:
         return i if i < len(self.keys) and self.keys[i] == key else None
 
     def read(self, feats: Iterable[str]) -> Reading:
-        logits = list(self.bias)
+        sums = [0.0] * len(self.bias)
         feats = list(feats)
-        found = [r for r in map(self.row, feats) if r is not None]
-        scale = 1.0 / math.sqrt(len(feats)) if feats else 0.0  # as in training: every feature counts
         offsets, classes, weights = self.offsets, self.classes, self.weights
-        for row in found:
-            for k in range(offsets[row], offsets[row + 1]):
-                logits[classes[k]] += weights[k] * scale
+        for row in map(self.row, feats):
+            if row is not None:
+                a, b = offsets[row], offsets[row + 1]
+                for c, w in zip(classes[a:b], weights[a:b]):
+                    sums[c] += w
+        scale = 1.0 / math.sqrt(len(feats)) if feats else 0.0  # as in training: every feature counts
+        logits = [b + x * scale for b, x in zip(self.bias, sums)]
         top = max(logits)
         exps = [math.exp(x - top) for x in logits]
         total = sum(exps)
