@@ -114,7 +114,7 @@ def fit(data: Sequence[Sample], about: dict[str, Any] | None = None) -> Gate:
 
 #: the regression's inverse regularisation, and weights smaller than this are left out of the file
 LINEAR_C = 10.0
-PRUNE = 0.02
+PRUNE = 0.1
 
 
 def linear_docs(index: Index, tokenize: Tokenize, entries: Sequence[Any],
