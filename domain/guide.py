@@ -19,7 +19,12 @@ none is shipped (held out, it did not beat the thresholds). The verdict is then 
 second opinion (``guide_examples``): a nearest-neighbour vote over the labelled questions
 residents asked (``storage/guide_examples.jsonl``) and the entries' asks — agreement answers a
 question BM25 alone is unsure of, questions no entry answers hold back one it is sure of.
+A third opinion, a linear model over the question's terms and characters trained on the same
+labelled questions (``guide_linear``, ``storage/guide_linear.json``), answers what the two left
+open when it agrees, and holds back an answer when it is sure no entry answers.
 Otherwise there is no answer and the message goes on as before (a ticket when it is a request).
+An emergency or a danger is never answered instead of its alert: ``answer_to`` marks the answer
+to a question inside one as ``aside`` (sent privately after the alert path; handlers/guide.py).
 The text reading (terms, synonyms, question or not) is ``guide_text``.
 """
 from __future__ import annotations

@@ -37,7 +37,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
     ev.add_argument("--rules", action="store_true", help="decide by the hand rules only, not the learned gate")
     ev.add_argument("--holdout", action="store_true",
-                    help="each FILE in turn measured with a gate trained on the other files (needs scikit-learn)")
+                    help="each FILE in turn measured with the vote and the linear model of the other files only "
+                         "(needs scikit-learn)")
     ev.set_defaults(func=cmd_eval)
     tr = gsub.add_parser("train", help="train the learned gate on labelled .jsonl files (needs scikit-learn)")
     tr.add_argument("files", type=Path, nargs="+", metavar="FILE")
