@@ -1,12 +1,13 @@
 """The 办事指南's matching cost: questions per second through ``sure_match`` as shipped (the
-homophone reading of domain/guide_sound.py and the neighbour vote of domain/guide_examples.py)
-and, as baselines in the same run, without the homophone reading and without the vote (BM25
-alone, as before the vote); and the time to build the demo guide's index (the first build also
+homophone reading of domain/guide_sound.py, the neighbour vote of domain/guide_examples.py and
+the linear model of domain/guide_linear.py) and, as baselines in the same run, without the
+homophone reading, without the model (as before it), and without vote and model (BM25 alone); and the time to build the demo guide's index (the first build also
 imports pypinyin; the vote's labelled questions are cut once, the later builds reuse them).
 
     .venv/bin/python bench/bench_guide.py [--repeats 7]
 
-Questions: every line of tests/data/guide/questions*.jsonl. Figures are medians over the repeats.
+Questions: every line of tests/data/guide/questions*.jsonl (the same 1,580 lines as before the
+train6 files came). Figures are medians over the repeats.
 """
 from __future__ import annotations
 
@@ -48,12 +49,13 @@ def main() -> None:
         t = time.perf_counter()
         guide.Index.build(tokenize, entries)
         builds.append(time.perf_counter() - t)
-    fixer, near = index.fix, index.near
-    ways = (("as shipped", fixer, near), ("without homophones", None, near), ("without the vote", fixer, None))
-    rates: dict[str, list[float]] = {name: [] for name, _, _ in ways}
+    fixer, near, linear = index.fix, index.near, index.linear
+    ways = (("as shipped", fixer, near, linear), ("without homophones", None, near, linear),
+            ("without the model", fixer, near, None), ("without vote, model", fixer, None, None))
+    rates: dict[str, list[float]] = {name: [] for name, _, _, _ in ways}
     for _ in range(args.repeats):
-        for name, fix, vote in ways:
-            index.fix, index.near = fix, vote
+        for name, fix, vote, model in ways:
+            index.fix, index.near, index.linear = fix, vote, model
             t = time.perf_counter()
             for text in texts:
                 guide.sure_match(index, tokenize, text)
@@ -63,7 +65,8 @@ def main() -> None:
     for k, v in med.items():
         print(f"  sure_match {k:<20} {v:8.0f} questions/s")
     print(f"  ratio shipped / without homophones  {med['as shipped'] / med['without homophones']:.2f}")
-    print(f"  ratio shipped / without the vote    {med['as shipped'] / med['without the vote']:.2f}")
+    print(f"  ratio shipped / without the model   {med['as shipped'] / med['without the model']:.2f}")
+    print(f"  ratio shipped / without vote, model {med['as shipped'] / med['without vote, model']:.2f}")
     print(f"  index build: first (imports pypinyin) {first_build * 1000:.0f} ms, "
           f"then {statistics.median(builds) * 1000:.0f} ms")
 

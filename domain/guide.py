@@ -19,7 +19,12 @@ none is shipped (held out, it did not beat the thresholds). The verdict is then 
 second opinion (``guide_examples``): a nearest-neighbour vote over the labelled questions
 residents asked (``storage/guide_examples.jsonl``) and the entries' asks — agreement answers a
 question BM25 alone is unsure of, questions no entry answers hold back one it is sure of.
+A third opinion, a linear model over the question's terms and characters trained on the same
+labelled questions (``guide_linear``, ``storage/guide_linear.json``), answers what the two left
+open when it agrees, and holds back an answer when it is sure no entry answers.
 Otherwise there is no answer and the message goes on as before (a ticket when it is a request).
+An emergency or a danger is never answered instead of its alert: ``answer_to`` marks the answer
+to a question inside one as ``aside`` (sent privately after the alert path; handlers/guide.py).
 The text reading (terms, synonyms, question or not) is ``guide_text``.
 """
 from __future__ import annotations
@@ -36,7 +41,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
-from domain.guide_examples import NEAR, Near, Neighbours, Vote, decide, features
+from domain.guide_examples import NEAR, Model, Near, Neighbours, Packed, Vote, decide, features
+from domain.guide_linear import Linear, default_linear
+from domain.guide_linear import features as model_features
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
 from domain.guide_text import (Tokenize, char_pairs, is_question, is_terse, normalize,  # noqa: F401 - used as guide.*
@@ -123,6 +130,7 @@ class Match:
     second_confidence: float = 0.0  # the second best entry's confidence
     ask_overlap: float = 0.0  # the most of the question's character pairs found in one of the entry's asks
     vote: Vote | None = None  # the labelled questions' vote (domain/guide_examples.py), on the best only
+    model: Model | None = None  # the linear model's reading (domain/guide_linear.py), on the best only
 
     @property
     def sure(self) -> bool:
@@ -154,6 +162,8 @@ class Index:
     rules: Thresholds = RULES
     near: Neighbours | None = None  # the labelled questions and the entries' asks (None: BM25 alone)
     near_rules: Near = NEAR
+    linear: Linear | None = None  # the linear model (None: BM25 and the vote decide)
+    key_ids: dict[str, int] = field(default_factory=dict)  # each entry's id by its key
     _pairs: dict[int, list[frozenset[str]]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -175,6 +185,7 @@ class Index:
                     vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
                     default_gate())
         index.near = _neighbours(tokenize, entries, ways, shipped_examples() if examples is None else examples)
+        index.linear, index.key_ids = default_linear(), {e.key: e.id for e in entries}
         return index
 
     def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
@@ -208,6 +219,7 @@ class Index:
                        if total and len(order) > 1 else 0.0)
         q_pairs = char_pairs(text)
         vote = self.near.vote(features(query, q_pairs)) if self.near is not None else None
+        model = self._model(query, text)
         out = []
         for rank, i in enumerate(order):
             if scores[i] <= 0:
@@ -222,8 +234,20 @@ class Index:
                                  and any(w not in self.texts[i] for w in elsewhere)),
                              in_title / total if total else 0.0, unknown,
                              second_conf if rank == 0 else 0.0,
-                             self._overlap(q_pairs, i) if rank == 0 else 0.0, vote if rank == 0 else None))
+                             self._overlap(q_pairs, i) if rank == 0 else 0.0, vote if rank == 0 else None,
+                             model if rank == 0 else None))
         return out
+
+    def _model(self, query: Sequence[str], text: str) -> Model | None:
+        """The linear model's reading by entry id (None without a model, or when its most likely
+        entry is not one of this guide's)."""
+        if self.linear is None:
+            return None
+        reading = self.linear.read(model_features(query, text))
+        label = self.key_ids.get(reading.label) if reading.label is not None else None
+        if reading.label is not None and label is None:
+            return None
+        return Model(label, reading.p, reading.top.get(None, 0.0))
 
     def _title_weight(self, query: Sequence[str], i: int) -> float:
         return sum(self.bm25.weight(t) for t in set(query) if t in self.title_terms[i])
@@ -255,8 +279,25 @@ def _word_frequencies() -> Mapping[str, int]:
     return jb.dt.FREQ if jb is not None and jb.dt.initialized else {}
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What the guide sends for a question: ``match``'s entry — in the usual way, or ``aside``:
+    the message was an emergency or a danger (the classifier's urgent or alert), which goes on the
+    alert and ticket path exactly as before, and the question in it ("我爸中风了,能办残疾证吗") is
+    answered privately beside it (health and hardship: the group sees only the usual receipt)."""
+    match: Match
+    aside: bool = False
+
+
+def answer_to(index: Index, tokenize: Tokenize, text: str, urgent: bool = False) -> Answer | None:
+    """The product's decision for ``text`` (``urgent``: the classifier read urgent or alert)."""
+    match = sure_match(index, tokenize, text)
+    return Answer(match, urgent) if match is not None else None
+
+
 def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False) -> Match | None:
-    """The entry that answers ``text`` surely, or None (never for an emergency)."""
+    """The entry that answers ``text`` surely, or None (None for an emergency: see ``answer_to``
+    for the answer beside it)."""
     if urgent or not text.strip() or not (is_question(text) or is_terse(text)):
         return None
     ranked = index.rank(tokenize, text)
@@ -264,10 +305,10 @@ def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False
         return None
     match = ranked[0]
     ok = index.gate.answers(match, text) if index.gate is not None else match.sure_by(index.rules)
-    if index.near is None:
+    if index.near is None and index.linear is None:
         return match if ok else None
     chosen = decide(ok, match.entry_id, [m.entry_id for m in ranked[:3]], match.confidence, match.unknown,
-                    match.vote, index.near_rules)
+                    match.vote, index.near_rules, match.model)
     return next((m for m in ranked[:3] if m.entry_id == chosen and not m.elsewhere), None)
 
 
@@ -286,11 +327,10 @@ def _neighbours(tokenize: Tokenize, entries: Sequence[GuideEntry], ways: list[li
 
 
 _SHIPPED: list[tuple[str | None, str]] = []
-_FEATURES: dict[tuple[int, int], list[tuple[str | None, dict[str, float]]]] = {}
+_FEATURES: dict[tuple[int, int], Packed] = {}
 
 
-def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, str]]
-                      ) -> list[tuple[str | None, dict[str, float]]]:
+def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, str]]) -> Packed:
     """The examples' terms and character pairs, worked out once for a tokenizer (an index is built
     again whenever an entry changes; the labelled questions stay the same)."""
     key = (_tokenizer_key(tokenize), hash(tuple(examples)))
@@ -298,7 +338,7 @@ def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, s
     if found is None:
         if len(_FEATURES) > 8:
             _FEATURES.clear()
-        found = _FEATURES[key] = [(k, features(terms(tokenize, text), char_pairs(text))) for k, text in examples]
+        found = _FEATURES[key] = Packed((k, features(terms(tokenize, text), char_pairs(text))) for k, text in examples)
     return found
 
 

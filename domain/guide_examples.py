@@ -11,14 +11,17 @@ BM25 over whole entries (domain/guide.py) finds the entry whose words the questi
 vote finds the questions asked like this one. ``decide`` answers when the two agree well enough
 though BM25 alone is unsure, when the vote is very sure of one of BM25's first three, and holds
 back an answer BM25 was sure of when the nearest questions are ones no entry answers.
-Thresholds (``Near``) chosen by leave-one-file-out over the four labelled files
-(``lianhu guide eval --holdout``; tests/data/guide/README.md).
+Thresholds (``Near``) chosen by leave-one-file-out over the labelled files
+(``lianhu guide eval --holdout``; tests/data/guide/README.md). A third opinion, the linear model
+of domain/guide_linear.py, then answers what BM25 and the vote left open when it agrees, and
+holds back an answer when it is sure no entry answers (``decide``'s ``model``).
 """
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 #: how many of an entry's most similar documents make its vote (their mean)
@@ -40,6 +43,11 @@ class Near:
     solo_score: float = 0.55  # the vote alone: this high and this far ahead, for one of BM25's first three
     solo_lead: float = 0.3
     veto_lead: float = 0.1  # BM25 sure, but questions no entry answers lead the vote by this much
+    # the linear model (domain/guide_linear.py), when neither BM25 nor the vote answered:
+    model_agree: float = 0.35  # its most likely entry is BM25's best, this likely …
+    model_none: float = 0.3  # … and "no entry" at most this likely
+    model_solo: float = 0.5  # or one of BM25's first three, this likely
+    model_veto: float = 0.7  # an answer they chose is held back when "no entry" is this likely
 
 
 NEAR = Near()
@@ -63,7 +71,8 @@ def features(terms: Iterable[str], pairs: Iterable[str]) -> dict[str, float]:
 
 class Neighbours:
     """Cosine similarity of TF-IDF vectors through an inverted index (only documents sharing a
-    feature with the question are touched)."""
+    feature with the question are touched). Each feature keeps its idf and its postings packed
+    in two arrays (documents, weights): a few objects a feature, not one a posting."""
 
     def __init__(self, docs: Sequence[tuple[int | None, dict[str, float]]]) -> None:
         n = len(docs)
@@ -73,12 +82,17 @@ class Neighbours:
                 df[k] += 1
         self.idf = {k: math.log((n + 1) / (c + 1)) + 1.0 for k, c in df.items()}
         self.labels = [label for label, _ in docs]
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        lists: dict[str, tuple[array, array]] = {}
         common = {k for k, c in df.items() if c > COMMON * n}
         for i, (_, f) in enumerate(docs):
             for k, x in self._vector(f).items():
                 if k not in common:
-                    self.postings[k].append((i, x))
+                    found = lists.get(k)
+                    if found is None:
+                        found = lists[k] = (array("I"), array("f"))
+                    found[0].append(i)
+                    found[1].append(x)
+        self.postings = lists
 
     def _vector(self, f: dict[str, float]) -> dict[str, float]:
         vec = {k: (1.0 + math.log(x)) * self.idf[k] for k, x in f.items() if k in self.idf}
@@ -88,8 +102,10 @@ class Neighbours:
     def vote(self, f: dict[str, float]) -> Vote | None:
         sims: dict[int, float] = {}
         get = sims.get
+        empty = (array("I"), array("f"))
         for k, x in self._vector(f).items():
-            for i, y in self.postings.get(k, ()):
+            ids, weights = self.postings.get(k, empty)
+            for i, y in zip(ids, weights):
                 sims[i] = get(i, 0.0) + x * y
         top: dict[int | None, list[float]] = {}  # each label's ``K`` most similar documents, least first
         labels = self.labels
@@ -107,10 +123,35 @@ class Neighbours:
         return Vote(label, score, score - (ranked[1][0] if len(ranked) > 1 else 0.0))
 
 
+@dataclass(frozen=True)
+class Model:
+    """The linear model's reading of a question (domain/guide_linear.py), by entry id."""
+    label: int | None  # its most likely entry, None: no entry's
+    p: float  # that class's probability
+    none: float  # the probability of "no entry"
+
+
 def decide(bm25_sure: bool, best: int, top: Sequence[int], confidence: float, unknown: float,
-           vote: Vote | None, near: Near = NEAR) -> int | None:
+           vote: Vote | None, near: Near = NEAR, model: Model | None = None) -> int | None:
     """The entry (id) that answers, or None: BM25's verdict (``bm25_sure`` of its ``best``, with
-    its ``confidence`` and ``unknown`` share) weighed with the vote. ``top``: BM25's first three."""
+    its ``confidence`` and ``unknown`` share) weighed with the vote, then with the linear
+    ``model``: it answers what the two left unanswered when it agrees with BM25 (or is sure of
+    one of BM25's first three) and holds back what they answered when it is sure no entry does.
+    ``top``: BM25's first three."""
+    chosen = _by_vote(bm25_sure, best, top, confidence, unknown, vote, near)
+    if model is None:
+        return chosen
+    if chosen is not None:
+        return None if model.label is None and model.p >= near.model_veto else chosen
+    if model.label == best and model.p >= near.model_agree and model.none <= near.model_none:
+        return best
+    if model.label is not None and model.label in top[:3] and model.p >= near.model_solo:
+        return model.label
+    return None
+
+
+def _by_vote(bm25_sure: bool, best: int, top: Sequence[int], confidence: float, unknown: float,
+             vote: Vote | None, near: Near) -> int | None:
     if vote is None:
         return best if bm25_sure else None
     if bm25_sure:
@@ -123,3 +164,29 @@ def decide(bm25_sure: bool, best: int, top: Sequence[int], confidence: float, un
     if vote.score >= near.solo_score and vote.lead >= near.solo_lead and vote.label in top[:3]:
         return vote.label
     return None
+
+
+class Packed:
+    """Documents' features kept between index builds, packed: one vocabulary, and for each document
+    its features' numbers and values in two shared arrays (not a dict a document)."""
+
+    def __init__(self, docs: Iterable[tuple[str | None, dict[str, float]]]) -> None:
+        self.keys: list[str | None] = []
+        self.names: list[str] = []
+        number: dict[str, int] = {}
+        self.ids, self.values, self.offsets = array("I"), array("f"), array("I", [0])
+        for key, f in docs:
+            self.keys.append(key)
+            for name, value in f.items():
+                i = number.get(name)
+                if i is None:
+                    i = number[name] = len(self.names)
+                    self.names.append(name)
+                self.ids.append(i)
+                self.values.append(value)
+            self.offsets.append(len(self.ids))
+
+    def __iter__(self) -> Iterator[tuple[str | None, dict[str, float]]]:
+        names, ids, values, offsets = self.names, self.ids, self.values, self.offsets
+        for n, key in enumerate(self.keys):
+            yield key, {names[ids[j]]: values[j] for j in range(offsets[n], offsets[n + 1])}

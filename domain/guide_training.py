@@ -108,3 +108,57 @@ def fit(data: Sequence[Sample], about: dict[str, Any] | None = None) -> Gate:
     if len(wrong) > allowed:
         threshold = max(threshold, wrong[allowed] + SAFETY)
     return Gate(gate.weights, gate.bias, min(threshold, 0.999), about or {})
+
+
+# --- the linear model (domain/guide_linear.py) ------------------------------------------------
+
+#: the regression's inverse regularisation, and weights smaller than this are left out of the file
+LINEAR_C = 10.0
+PRUNE = 0.1
+
+
+def linear_docs(index: Index, tokenize: Tokenize, entries: Sequence[Any],
+                examples: Sequence[tuple[str | None, str]]) -> list[tuple[str | None, set[str]]]:
+    """The training documents: every entry's title and asks (its key), every labelled line (its
+    entry's key, None for a line no entry answers) — each as the model's features."""
+    from domain.guide_linear import features as linear_features
+    from domain.guide_text import terms
+
+    docs: list[tuple[str | None, set[str]]] = [(str(e.key), linear_features(terms(tokenize, str(a), index.fix), str(a)))
+            for e in entries for a in [e.title, *e.asks]]
+    docs += [(key, linear_features(terms(tokenize, text, index.fix), text)) for key, text in examples]
+    return docs
+
+
+def fit_linear(docs: Sequence[tuple[str | None, set[str]]], about: dict[str, Any] | None = None,
+               c: float = LINEAR_C, prune: float = PRUNE) -> Any:
+    """A multinomial logistic regression over the documents' features (each present feature
+    1/sqrt(how many the document has)), packed for ``domain.guide_linear.Linear``."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    from domain.guide_linear import packed
+
+    names = sorted({f for _, fs in docs for f in fs})
+    col = {f: i for i, f in enumerate(names)}
+    labels = sorted({k or "" for k, _ in docs})
+    rows, cols, vals = [], [], []
+    for r, (_, fs) in enumerate(docs):
+        for f in fs:
+            rows.append(r)
+            cols.append(col[f])
+            vals.append(1.0 / math.sqrt(len(fs)))
+    X = csr_matrix((vals, (rows, cols)), shape=(len(docs), len(names)))
+    y = np.array([labels.index(k or "") for k, _ in docs])
+    clf = LogisticRegression(C=c, max_iter=3000)
+    clf.fit(X, y)
+    w = clf.coef_  # classes × features
+    kept_names, kept_rows = [], []
+    for j, name in enumerate(names):
+        row = [(int(i), float(w[i, j])) for i in np.nonzero(np.abs(w[:, j]) >= prune)[0]]
+        if row:
+            kept_names.append(name)
+            kept_rows.append(row)
+    return packed([lb or None for lb in labels], [float(b) for b in clf.intercept_], kept_names, kept_rows,
+                  about or {})

@@ -40,5 +40,7 @@ def build_dispatcher() -> Dispatcher:
                  residents.router,
                  deliberation.router,  # a bare number answers an open 议事 (after the rating answer)
                  fallback.router],
-        middlewares=[trust.propose_bindings, middlewares.understand, middlewares.log_route],
+        middlewares=[trust.propose_bindings, middlewares.understand,
+                     guide.answer_aside,  # a question inside an alert: answered privately after the alert path
+                     middlewares.log_route],
     )

@@ -3,7 +3,8 @@
 A question in a building group (or privately) that the guide answers surely gets a short
 answer (@ the resident) and ``指南 N`` for the whole entry by private message; an entry about
 one's own hardship (``private``) is answered privately, the group hears only "已私信您" and the
-linked member is told privately. ``人工`` after an answer makes the question a ticket. Not sure:
+linked member is told privately. A question inside an emergency or a danger goes on the alert path
+as before and is answered privately beside it (``answer_aside``, a middleware). ``人工`` after an answer makes the question a ticket. Not sure:
 no answer here, the message goes on to the report path.
 
 指南 关键词 · 指南 列表 · 指南 N (anyone) · 存为指南 N [标题] (the ticket's handler) ·
@@ -11,7 +12,11 @@ no answer here, the message goes on to the report path.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from domain import guide, guide_edit
 from domain import tickets as wf
@@ -20,7 +25,7 @@ from handlers.filters import HANDLERS, STAFF, community_id, handled_ticket, tick
 from handlers.router import Command, FilterResult, Reply, Router, in_building_group, is_text
 from handlers.views import reply_out_of_building_group
 from kernel import texts as T
-from storage.models import GuideEntry, GuideStatus, Ticket
+from storage.models import GuideEntry, GuideStatus, Ticket, TicketReporter
 
 router = Router("guide")
 
@@ -80,6 +85,32 @@ def guide_match(ctx: Ctx) -> FilterResult:
         return None
     entry = guide.entry_visible(ctx.session, match.entry_id, cid)
     return {"entry": entry, "match": match} if entry is not None else None
+
+
+def answer_aside(ctx: Ctx, nxt: Callable[[Ctx], None]) -> None:
+    """Middleware: a question inside an emergency or a danger ("我爸中风了半边身子不能动,能办残疾证吗")
+    goes on the alert and ticket path exactly as before (``guide_match`` never takes it); after
+    that, when the guide answers it surely, the resident gets the answer privately (these are
+    health and hardship stories: the group sees only what the alert path sent)."""
+    nxt(ctx)
+    c = ctx.classification
+    if (c is None or not (c.urgent or c.alert) or ctx.command is not None or not is_text(ctx)
+            or not where_asked(ctx) or not (guide.is_question(ctx.text) or guide.is_terse(ctx.text))):
+        return
+    cid = community_id(ctx)
+    tokenize = ctx.classifier.tokenize
+    found = guide.answer_to(guide.index_for(ctx.session, tokenize, cid), tokenize,
+                            ctx.text[: ctx.settings.max_text_chars], urgent=True)
+    entry = guide.entry_visible(ctx.session, found.match.entry_id, cid) if found is not None else None
+    if found is None or entry is None:
+        return
+    now = ctx.clock.now()
+    ask = guide.record_ask(ctx.session, entry, ctx.person.id, None, ctx.text, found.match.confidence, now)
+    reported = ctx.session.scalar(select(TicketReporter.ticket_id).where(
+        TicketReporter.person_id == ctx.person.id, TicketReporter.text == ctx.text,
+        TicketReporter.created_at >= now - timedelta(minutes=1)).order_by(TicketReporter.id.desc()).limit(1))
+    ask.ticket_id = reported  # the ticket this message opened or joined, if any: 人工 then names it
+    ctx.reply_private(T.GUIDE_ASIDE_ANSWER.format(id=entry.id, title=entry.title, body=guide.full_text(entry)))
 
 
 @router.message(is_text, where_asked, guide_match)

@@ -665,6 +665,8 @@ GUIDE_CONFIRMED = "办事指南 {id}“{title}”已确认生效,以后有人问
 GUIDE_CONFIRMED_PROPOSER = "您从工单存入的办事指南 {id}“{title}”已由社区确认生效。"
 GUIDE_REJECTED = "办事指南 {id}“{title}”已驳回,不会用于答复。"
 GUIDE_STATUS_NAMES = {"active": "已生效", "pending": "待确认", "rejected": "已驳回", "retired": "已停用"}
+GUIDE_ASIDE_ANSWER = ("【办事指南 {id}】{title}\n{body}\n\n以上是您问的办事答复。您说的情况已按流程转告联户党员和社区;"
+                      "办事还有疑问请回复“人工”。")
 
 VOTE_USAGE = ("请这样写:议事 3号楼 是否同意加装电梯 1 同意 2 不同意 3 再商量 截止 12-05\n"
               "(楼栋、问题、至少两个带编号的选项、截止日期 月-日 或 月-日 时:分)")

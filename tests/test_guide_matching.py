@@ -73,8 +73,9 @@ def test_holdout_measures_each_file_with_what_the_others_taught(tmp_path: Path, 
     rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert [(r["held_out"], r["how"]) for r in rows] == [
         (f, how) for f in ("a.jsonl", "b.jsonl")
-        for how in ("BM25 alone (no neighbour vote)", "vote of the entries' asks only", "shipped thresholds",
-                    "thresholds tuned on the others", "learned gate trained on the others")]
+        for how in ("BM25 alone (no vote, no model)", "BM25 + the others' vote (no model)",
+                    "as shipped: + model of the others", "thresholds tuned on the others",
+                    "learned gate trained on the others")]
     for r in rows:
         assert r["answerable"] == 2 and r["chatter_answered"] == 0
     assert rows[2]["right"] == 2 and rows[1]["unanswerable_answered"] == 0  # as shipped: both plain questions, no other

@@ -68,7 +68,7 @@ def test_holdout_teaches_each_file_with_the_other_files_lines_only(tmp_path: Pat
     def held_out_right(*files: str) -> int:
         assert cli(["--data-dir", str(tmp_path), "guide", "eval", "--holdout", *files, "--json"]) == 0
         rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-        [row] = [r for r in rows if r["held_out"] == "a.jsonl" and r["how"] == "shipped thresholds"]
+        [row] = [r for r in rows if r["held_out"] == "a.jsonl" and r["how"] == "as shipped: + model of the others"]
         return int(row["right"])
 
     a = write("a.jsonl", [asked])

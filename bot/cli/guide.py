@@ -3,7 +3,8 @@
 Each line: ``{"text": "…", "entry": "residence-permit" | null, "kind": "question" | "chatter" | "request"}``
 (``entry`` is an entry's id in the guide's file). The guide is the demo's
 (``storage/demo_guide.toml``) unless ``--guide`` names a TOML file or a folder of them. The
-decision is the bot's own (``domain.guide.sure_match``, an emergency never answered).
+decision is the bot's own (``domain.guide.answer_to``: a question inside an emergency or a danger
+counts as answered, as the bot answers it privately beside the alert).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from domain import guide
 from domain.classifier import Classifier
 from domain.classifier.tokenizer import default_cache_dir
 from domain.guide_gate import DEFAULT_GATE, Gate
+from domain.guide_linear import DEFAULT_LINEAR, Linear
 from storage.guide_files import DEMO_GUIDE, GuideFileError, read_guide_file
 from storage.models import GuideEntry
 
@@ -35,13 +37,19 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
     ev.add_argument("--rules", action="store_true", help="decide by the hand rules only, not the learned gate")
     ev.add_argument("--holdout", action="store_true",
-                    help="each FILE in turn measured with a gate trained on the other files (needs scikit-learn)")
+                    help="each FILE in turn measured with the vote and the linear model of the other files only "
+                         "(needs scikit-learn)")
     ev.set_defaults(func=cmd_eval)
     tr = gsub.add_parser("train", help="train the learned gate on labelled .jsonl files (needs scikit-learn)")
     tr.add_argument("files", type=Path, nargs="+", metavar="FILE")
     tr.add_argument("--guide", type=Path, help="a guide TOML file or folder (default: the demo guide)")
     tr.add_argument("--out", type=Path, help="where to write the gate (default: domain/guide_gate.json)")
     tr.set_defaults(func=cmd_train)
+    ft = gsub.add_parser("fit", help="train the linear model on labelled .jsonl files (needs scikit-learn)")
+    ft.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    ft.add_argument("--guide", type=Path, help="a guide TOML file or folder (default: the demo guide)")
+    ft.add_argument("--out", type=Path, help="where to write the model (default: storage/guide_linear.json)")
+    ft.set_defaults(func=cmd_fit)
     im = gsub.add_parser("import", help="read the 办事指南 sheet of a workbook, or guide TOML files, into the guide")
     im.add_argument("file", type=Path, help="FILE.xlsx (its 办事指南 sheet), FILE.toml or a folder of .toml")
     im.set_defaults(func=cmd_import)
@@ -62,25 +70,30 @@ def examples_of(items: list[dict[str, Any]]) -> list[tuple[str | None, str]]:
 
 def evaluate(entries: list[GuideEntry], classifier: Classifier, items: list[dict[str, Any]],
              gate: Gate | None | str = "default", rules: guide.Thresholds = guide.RULES,
-             examples: list[tuple[str | None, str]] | None = None, vote: bool = True) -> dict[str, Any]:
+             examples: list[tuple[str | None, str]] | None = None, vote: bool = True,
+             linear: Linear | None | str = "default") -> dict[str, Any]:
     """The figures, and the lines answered wrongly or when they should not have been (decided by
     ``gate``: the shipped one by default, None for the hand rules with ``rules``; the neighbour
-    vote over ``examples``, the shipped labelled questions by default; none without ``vote``)."""
+    vote over ``examples``, the shipped labelled questions by default; none without ``vote``;
+    the ``linear`` model: the shipped one by default, None for none)."""
     tokenize = classifier.tokenize
     index = guide.Index.build(tokenize, entries, examples)
     if not vote:
         index.near = None
+    if not isinstance(linear, str):
+        index.linear = linear
     if not isinstance(gate, str):
         index.gate = gate
     index.rules = rules
     key_of = {e.id: e.key for e in entries}
     counts = {"answerable": 0, "right": 0, "wrong": 0, "unanswerable": 0, "unanswerable_answered": 0,
-              "chatter": 0, "chatter_answered": 0, "request": 0, "request_answered": 0}
+              "chatter": 0, "chatter_answered": 0, "request": 0, "request_answered": 0, "aside": 0}
     errors: list[str] = []
     for item in items:
         c = classifier.classify(item["text"])
-        match = guide.sure_match(index, tokenize, item["text"], urgent=c.urgent or c.alert)
-        got = key_of[match.entry_id] if match is not None else None
+        answer = guide.answer_to(index, tokenize, item["text"], urgent=c.urgent or c.alert)
+        got = key_of[answer.match.entry_id] if answer is not None else None
+        counts["aside"] += answer is not None and answer.aside
         kind = item.get("kind", "question")
         if kind == "question" and item.get("entry"):
             counts["answerable"] += 1
@@ -141,6 +154,7 @@ def _print(m: dict[str, Any], args: argparse.Namespace, head: str) -> None:
         print(f"unanswerable answered          {m['unanswerable_answered']}/{m['unanswerable']}  (target 0)")
         print(f"chatter answered               {m['chatter_answered']}/{m['chatter']}  (target 0)")
         print(f"requests answered              {m['request_answered']}/{m['request']}")
+        print(f"of all answers, sent privately beside an alert or urgent ticket: {m['aside']}")
     if args.errors:
         print("\n".join(m["errors"]))
 
@@ -183,6 +197,16 @@ def train_gate(entries: list[GuideEntry], classifier: Classifier, items: list[di
     return fit(data, {"trained_on": names, "lines": len(items), "samples": len(data)})
 
 
+def fit_model(entries: list[GuideEntry], classifier: Classifier, examples: list[tuple[str | None, str]],
+              names: list[str]) -> Linear:
+    """The linear model (domain/guide_linear.py) trained on the entries' asks and ``examples``."""
+    from domain.guide_training import fit_linear, linear_docs
+
+    index = guide.Index.build(classifier.tokenize, entries, [])
+    docs = linear_docs(index, classifier.tokenize, entries, examples)
+    return fit_linear(docs, {"trained_on": names, "lines": len(examples), "documents": len(docs)})
+
+
 def holdout(args: argparse.Namespace, sets: list[list[dict[str, Any]]], entries: list[GuideEntry],
             classifier: Classifier) -> None:
     """Each file in turn measured three ways: the thresholds as shipped (chosen with every file
@@ -194,15 +218,20 @@ def holdout(args: argparse.Namespace, sets: list[list[dict[str, Any]]], entries:
         others = [it for j, s in enumerate(sets) if j != i for it in s]
         answerable = sum(1 for it in others if it.get("kind", "question") == "question" and it.get("entry"))
         tuned = tune_rules(_samples(entries, classifier, others), answerable)
-        seen = examples_of(others)  # the neighbour vote knows the other files' lines only
-        ways = [("BM25 alone (no neighbour vote)", evaluate(entries, classifier, items, None, vote=False)),
-                ("vote of the entries' asks only", evaluate(entries, classifier, items, None, examples=[])),
-                ("shipped thresholds", evaluate(entries, classifier, items, None, examples=seen)),
-                ("thresholds tuned on the others", evaluate(entries, classifier, items, None, tuned, seen))]
+        seen = examples_of(others)  # the neighbour vote and the linear model know the other files' lines only
+        model = fit_model(entries, classifier, seen, [f.name for j, f in enumerate(args.files) if j != i])
+        ways = [("BM25 alone (no vote, no model)", evaluate(entries, classifier, items, None, vote=False,
+                                                           linear=None)),
+                ("BM25 + the others' vote (no model)", evaluate(entries, classifier, items, None, examples=seen,
+                                                               linear=None)),
+                ("as shipped: + model of the others", evaluate(entries, classifier, items, None, examples=seen,
+                                                               linear=model)),
+                ("thresholds tuned on the others", evaluate(entries, classifier, items, None, tuned, seen,
+                                                            linear=model))]
         try:
             gate = train_gate(entries, classifier, others, [f.name for j, f in enumerate(args.files) if j != i])
             ways.append(("learned gate trained on the others", evaluate(entries, classifier, items, gate,
-                                                                        examples=seen)))
+                                                                        examples=seen, linear=model)))
         except ValueError as exc:
             print(f"留出 {path.name}:没有训练学习的门槛({exc})", file=sys.stderr)
         for how, m in ways:
@@ -234,6 +263,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = args.out or DEFAULT_GATE
     out.write_text(gate.to_json(), encoding="utf-8")
     print(f"已写入 {out}:门槛 {gate.threshold:.3f},样本 {gate.about['samples']} 个")
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    if loaded is None:
+        return 1
+    sets, entries, classifier = loaded
+    model = fit_model(entries, classifier, examples_of([it for s in sets for it in s]), [f.name for f in args.files])
+    out = args.out or DEFAULT_LINEAR
+    out.write_text(model.to_json(), encoding="utf-8")
+    print(f"已写入 {out}:特征 {len(model.keys)} 个,权重 {len(model.weights)} 个")
     return 0
 
 

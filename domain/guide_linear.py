@@ -1,0 +1,157 @@
+"""The guide's third opinion: a linear model of which entry a question is about (or none).
+
+A multinomial logistic regression over the question's topic terms (domain/guide_text.py
+``terms``, as BM25 reads them) and the character pairs and triples of its normalised text, one
+class per entry (by key) and one for "no entry" (questions no entry answers, chatter, requests).
+It is trained with scikit-learn (``lianhu guide fit``, domain/guide_training.py ``fit_linear``)
+on every labelled line and every entry's title and asks, and shipped as data
+(``storage/guide_linear.json``): packed arrays — each feature's 64-bit key, sorted, an offset
+per feature, then a class number and a weight per non-zero weight (about 1.6 MB in memory). Scoring is one
+dict lookup per feature of the question and a few additions, in plain Python.
+
+BM25 finds the entry whose words the question shares, the neighbour vote the questions asked like
+it; the model weighs every character the labelled questions taught it ("狗牌", "门卡", "暂住证"
+point to their entries without being words of them). ``domain/guide_examples.decide`` combines the
+three.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import zlib
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from domain.guide_text import normalize
+
+DEFAULT_LINEAR = Path(__file__).resolve().parents[1] / "storage" / "guide_linear.json"
+FORMAT = 1
+
+_NOT_TOPIC = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
+
+
+def features(terms: Iterable[str], text: str) -> set[str]:
+    """The distinct features of a question: ``w`` + each topic term, ``c`` + each character pair and
+    triple of its normalised text (each clause apart)."""
+    out = {"w" + t for t in terms}
+    for part in _NOT_TOPIC.split(normalize(text)):
+        out.update("c" + part[i:i + 2] for i in range(len(part) - 1))
+        out.update("c" + part[i:i + 3] for i in range(len(part) - 2))
+    return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The model's view of a question: its most likely class (an entry's key, None: no entry's),
+    that class's probability and the next class's."""
+    label: str | None
+    p: float
+    second: float
+    top: dict[str | None, float] = field(default_factory=dict)  # the four most likely classes' probabilities
+
+
+class Linear:
+    """The shipped weights, packed: ``keys`` each feature's 64-bit key (``feature_key``, sorted: a
+    feature's row is found by bisection, no string kept), ``offsets[row]`` to ``offsets[row + 1]``
+    the row's non-zero weights in ``classes`` / ``weights``."""
+
+    def __init__(self, labels: Sequence[str | None], bias: Sequence[float], keys: array,
+                 offsets: array, classes: array, weights: array, about: dict[str, Any] | None = None) -> None:
+        self.labels = list(labels)
+        self.bias = list(bias)
+        self.keys, self.offsets, self.classes, self.weights = keys, offsets, classes, weights
+        self.about = about or {}
+
+    def row(self, feature: str) -> int | None:
+        """The feature's row (None: the model gives it no weight)."""
+        key = feature_key(feature)
+        i = bisect_left(self.keys, key)
+        return i if i < len(self.keys) and self.keys[i] == key else None
+
+    def read(self, feats: Iterable[str]) -> Reading:
+        sums = [0.0] * len(self.bias)
+        feats = list(feats)
+        offsets, classes, weights = self.offsets, self.classes, self.weights
+        for row in map(self.row, feats):
+            if row is not None:
+                a, b = offsets[row], offsets[row + 1]
+                for c, w in zip(classes[a:b], weights[a:b]):
+                    sums[c] += w
+        scale = 1.0 / math.sqrt(len(feats)) if feats else 0.0  # as in training: every feature counts
+        logits = [b + x * scale for b, x in zip(self.bias, sums)]
+        top = max(logits)
+        exps = [math.exp(x - top) for x in logits]
+        total = sum(exps)
+        order = sorted(range(len(exps)), key=lambda i: -exps[i])
+        second = exps[order[1]] / total if len(order) > 1 else 0.0
+        return Reading(self.labels[order[0]], exps[order[0]] / total, second,
+                       {self.labels[i]: exps[i] / total for i in order[:4]})
+
+    # --- as data -----------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "format": FORMAT, "about": self.about, "labels": self.labels, "bias": self.bias,
+            "keys": _pack(self.keys), "offsets": _pack(self.offsets), "classes": _pack(self.classes), "weights": _pack(self.weights),
+        }, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Linear:
+        data = json.loads(text)
+        if data.get("format") != FORMAT:
+            raise ValueError("guide_linear.json: unknown format")
+        return cls(data["labels"], data["bias"], _unpack("Q", data["keys"]), _unpack("I", data["offsets"]),
+                   _unpack("B", data["classes"]), _unpack("f", data["weights"]), data.get("about"))
+
+
+def _pack(values: array) -> str:
+    return values.typecode + base64.b64encode(values.tobytes()).decode("ascii")
+
+
+def _unpack(typecode: str, text: str) -> array:
+    if text[:1] != typecode:
+        raise ValueError("guide_linear.json: wrong array type")
+    out = array(typecode)
+    out.frombytes(base64.b64decode(text[1:]))
+    return out
+
+
+def packed(labels: Sequence[str | None], bias: Sequence[float], names: Sequence[str],
+           rows: Sequence[Sequence[tuple[int, float]]], about: dict[str, Any] | None = None) -> Linear:
+    """A model from each feature's non-zero (class, weight) pairs."""
+    offsets, classes, weights = array("I", [0]), array("B"), array("f")
+    order = sorted(range(len(names)), key=lambda i: feature_key(names[i]))
+    keys = array("Q", [feature_key(names[i]) for i in order])
+    if len(set(keys)) != len(keys):
+        raise ValueError("two features share a key")
+    for row in (rows[i] for i in order):
+        for c, w in row:
+            classes.append(c)
+            weights.append(w)
+        offsets.append(len(classes))
+    return Linear(labels, bias, keys, offsets, classes, weights, about)
+
+
+def feature_key(feature: str) -> int:
+    """A feature's 64-bit key: its CRC-32 and its Adler-32 (stable across runs, unlike ``hash``)."""
+    data = feature.encode("utf-8")
+    return zlib.crc32(data) << 32 | zlib.adler32(data)
+
+
+_LOADED: dict[Path, Linear | None] = {}
+
+
+def default_linear(path: Path = DEFAULT_LINEAR) -> Linear | None:
+    """The shipped model, read once (None when there is none: BM25 and the vote decide)."""
+    if path not in _LOADED:
+        try:
+            _LOADED[path] = Linear.from_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError):
+            _LOADED[path] = None
+    return _LOADED[path]
