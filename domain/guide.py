@@ -33,7 +33,7 @@ import itertools
 import math
 import re
 import sys
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -365,11 +365,16 @@ def active_entries(session: Session, community_id: int | None) -> Sequence[Guide
                            .order_by(GuideEntry.id)).all()
 
 
-_CACHE: dict[tuple[int, int | None], tuple[tuple[object, ...], Index]] = {}
+#: the indexes built, least recently used first: one per community with entries of its own, one
+#: shared by every community that sees only the district's entries (~6 MB each with the demo guide)
+_CACHE: OrderedDict[tuple[int, int | None], tuple[tuple[object, ...], Index]] = OrderedDict()
+CACHE_SIZE = 8
 
 
 _VERSIONS = "lianhu.guide_versions"
-_VERSION = (select(func.count(GuideEntry.id), func.max(GuideEntry.id), func.max(GuideEntry.updated_at))
+#: count, last id, last update of the entries a community sees, and how many are its own
+_VERSION = (select(func.count(GuideEntry.id), func.max(GuideEntry.id), func.max(GuideEntry.updated_at),
+                   func.count(GuideEntry.community_id))
             .where(GuideEntry.status == GuideStatus.ACTIVE,
                    or_(GuideEntry.community_id.is_(None), GuideEntry.community_id == bindparam("community_id"))))
 
@@ -408,14 +413,19 @@ def _version(session: Session, community_id: int | None) -> tuple[object, ...]:
 
 
 def index_for(session: Session, tokenize: Tokenize, community_id: int | None) -> Index:
-    """The community's index, rebuilt when its entries changed (count, last id, last update)."""
+    """The community's index, rebuilt when its entries changed (count, last id, last update).
+    Communities with no entries of their own see the same entries: they share one index."""
     version = _version(session, community_id)
-    key = (_tokenizer_key(tokenize), community_id)
+    key = (_tokenizer_key(tokenize), community_id if version[3] else None)
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == version:
+        _CACHE.move_to_end(key)
         return cached[1]
     index = Index.build(tokenize, active_entries(session, community_id))
     _CACHE[key] = (version, index)
+    _CACHE.move_to_end(key)
+    while len(_CACHE) > CACHE_SIZE:
+        _CACHE.popitem(last=False)
     return index
 
 
