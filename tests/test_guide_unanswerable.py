@@ -20,7 +20,8 @@ def _no_guide(sent) -> bool:  # type: ignore[no-untyped-def]
 
 async def test_looking_up_ones_own_case_becomes_a_ticket_not_an_answer(bot) -> None:
     lines = ["能不能帮我查一下我儿子的新生儿医保交成功没有", "麻烦查下我上周报名的流感疫苗排在哪天",
-             "我腿摔了出不了门 残疾证能不能托网格员帮我代领一下"]
+             "我腿摔了出不了门 残疾证能不能托网格员帮我代领一下",
+             "麻烦帮我问问我老伴的残疾人补贴申请批下来了吗"]
     for n, text in enumerate(lines):
         resident = f"r0{n + 1}"
         room = building_room_of(bot, resident)
