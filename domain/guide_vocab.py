@@ -145,7 +145,10 @@ OTHER_PLACE = re.compile(
 #: question that only says where the resident came from, "我从安徽来打工,居住证怎么办", is ours)
 PLACE_VERSION = re.compile(
     rf"({_PROVINCES}|{_CITIES})[\s,,]?(那边|那里|当地)的|"
-    rf"({_CITIES}|{_PROVINCES})(办|交|缴|参|领)的[^,,。?？]{{0,8}}(在|到|来|回)(这边|这里|咱这|咱们这|我们这|本地)")
+    rf"({_CITIES}|{_PROVINCES})(办|交|缴|参|领)的[^,,。?？]{{0,8}}(在|到|来|回)(这边|这里|咱这|咱们这|我们这|本地)|"
+    # any other place's card or paper, used here ("老家办的老年卡拿到这边能刷吗", "<某>市发的…在这边能用吗")
+    r"(外地|老家|外省|[一-龥]{2}[市县省])(办|交|缴|参|领|发|买)的[^,,。?？\s]{0,8}(在|到|来|拿到|拿来)"
+    r"(这边|这里|咱这|咱们这|我们这|本地)[^,,。?？\s]{0,6}(能|可以)?(用|刷|通用|认|坐)")
 
 #: asking for an opinion or a recommendation (哪家好, 好点的, 哪家驾校便宜, 有没有…推荐): the guide
 #: says how things are done, it does not recommend businesses (the community recommending work is

@@ -34,7 +34,8 @@ async def test_looking_up_ones_own_case_becomes_a_ticket_not_an_answer(bot) -> N
 
 
 async def test_another_places_own_scheme_is_not_answered(bot) -> None:
-    for n, text in enumerate(["湖北那边的高龄补贴在这边能领吗", "杭州办的老年卡到这边坐公交能刷吗"]):
+    lines = ["湖北那边的高龄补贴在这边能领吗", "杭州办的老年卡到这边坐公交能刷吗", "老家办的老年卡拿到这边能刷吗"]
+    for n, text in enumerate(lines):
         resident = f"r0{n + 4}"
         sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
         assert _no_guide(sent), text
