@@ -48,7 +48,7 @@ from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
 from domain.guide_text import (Tokenize, char_pairs, is_question, is_terse, normalize,  # noqa: F401 - used as guide.*
                                term_shares, terms)
-from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, STOPWORDS, SYNONYMS
+from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, PLACE_VERSION, STOPWORDS, SYNONYMS
 from kernel import texts as T
 from storage.guide_files import read_examples
 from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
@@ -210,7 +210,8 @@ class Index:
         total = sum(weight.values())
         question, terse = is_question(text), is_terse(text)
         elsewhere = [m.group() for m in ELSEWHERE.finditer(normalize(text))]
-        away = bool(OTHER_PLACE.search(text)) and not re.search(r"异地|外地|老家", text)
+        away = (bool(OTHER_PLACE.search(text)) and not re.search(r"异地|外地|老家", text)) or bool(
+            PLACE_VERSION.search(text))
         papers = [m.group() for m in LOST_PAPERS.finditer(text)]
         best = scores[order[0]]
         second = scores[order[1]] if len(order) > 1 else 0.0

@@ -133,11 +133,36 @@ LOST_PAPERS = re.compile(r"(身份证|户口本|户口簿|社保卡)(?=.{0,3}(�
 _CITIES = (r"北京|上海|天津|重庆|广州|深圳|杭州|南京|苏州|武汉|成都|西安|长沙|郑州|济南|青岛|沈阳|大连|哈尔滨|长春|"
            r"石家庄|太原|合肥|福州|厦门|南昌|昆明|贵阳|南宁|海口|兰州|西宁|银川|乌鲁木齐|呼和浩特|拉萨|宁波|无锡|"
            r"东莞|佛山|珠海|香港|澳门|台湾")
+_PROVINCES = (r"河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|"
+              r"陕西|甘肃|青海|内蒙古?|广西|西藏|宁夏|新疆")
 OTHER_PLACE = re.compile(
     rf"({_CITIES}|[一-龥]{{2,3}}省)(市)?(的|那边的|那里的)|在({_CITIES})(市)?(办|交|领|申请|上)|"
     # a city opening a clause and naming what follows ("深圳新生儿落户要啥材料"), not a street or estate
     rf"(^|[\s,,。;;])({_CITIES})(市)?(?!路|街|大道|道|小区|花园|广场|公园|[东西南北]路)")
 
-#: asking for an opinion or a recommendation (哪家好, 好点的): the guide says how things are done,
-#: it does not recommend
-OPINION = re.compile(r"哪(里|家|个|儿)(比较|最)?好|好点的|好一点的|靠谱|值得|(哪个|什么|啥)(牌子|品牌)|有(没有)?(什么|啥)?推荐")
+#: a named province's or city's own scheme, even for one whose home it is ("老家在河南 那边的新农合
+#:能在这边办吗", "外地城市办的老年卡在这边能用吗"): no entry answers another place's version (a
+#: question that only says where the resident came from, "我从安徽来打工,居住证怎么办", is ours)
+PLACE_VERSION = re.compile(
+    rf"({_PROVINCES}|{_CITIES})[\s,,]?(那边|那里|当地)的|"
+    rf"({_CITIES}|{_PROVINCES})(办|交|缴|参|领)的[^,,。?？]{{0,8}}(在|到|来|回)(这边|这里|咱这|咱们这|我们这|本地)|"
+    # any other place's card or paper, used here ("老家办的老年卡拿到这边能刷吗", "<某>市发的…在这边能用吗")
+    r"(外地|老家|外省|[一-龥]{2}[市县省])(办|交|缴|参|领|发|买)的[^,,。?？\s]{0,8}(在|到|来|拿到|拿来)"
+    r"(这边|这里|咱这|咱们这|我们这|本地)[^,,。?？\s]{0,6}(能|可以)?(用|刷|通用|认|坐)")
+
+#: asking for an opinion or a recommendation (哪家好, 好点的, 哪家驾校便宜, 有没有…推荐): the guide
+#: says how things are done, it does not recommend businesses (the community recommending work is
+#: an entry: 推荐工作 stays a question)
+OPINION = re.compile(r"哪(里|家|个|儿)(比较|最)?好|好点的|好一点的|靠谱|值得|(哪个|什么|啥)(牌子|品牌)|有(没有)?(什么|啥)?推荐|"
+                     r"哪家[^,,。?？]{0,10}(好|便宜|实惠|快|新鲜)|"
+                     r"(有没有|有啥|有什么|大家有|求)[^,,。?？\s]{0,12}推荐(?![^,,。]{0,3}(工作|岗位|就业|个?活))")
+
+#: the resident's own case to be looked up or done by a person, phrased as a question ("帮我查下
+#: 我家的申请批了没", "麻烦查一下我预约的是哪天", "能不能请社区帮我代领"): a ticket, never a guide
+#: answer (a fire-safety check at home, 上门查隐患, is the guide's; so is "家属能代办吗")
+OWN_CASE = re.compile(
+    r"^(?!.*(消防|隐患|灭火|安全)).*?(帮|麻烦|劳驾)[^,,。?？怎哪]{0,8}(?<!检)查(?!出|验)|"
+    r"(请|托|让|派|麻烦)[^,,。?？]{0,8}代(领|办|交|缴|取|签)|[帮替][我俺]代(领|办|交|缴|取|签)|"
+    # asking someone to ask or look whether one's own case has gone through ("帮我问问…批了没有")
+    r"(帮|麻烦|劳驾)[^,,。?？]{0,10}(问问|问一下|问下|看一下|看下|看看)[^,,。?？]{0,16}"
+    r"(没到|批了没|办好了?没|到账没|下来没|批下来)|把[我俺](拉|加)(进|到|入)")
