@@ -58,10 +58,14 @@ def _wants(fn: Callable[..., Any]) -> tuple[str, ...] | None:
 
 def call_with(fn: Callable[..., Any], ctx: Ctx, data: dict[str, Any]) -> Any:
     """Call ``fn(ctx, ...)`` with the values of ``data`` it declares by name."""
-    names = _wants(fn)
+    return _call(fn, _wants(fn), ctx, data)
+
+
+def _call(fn: Callable[..., Any], names: tuple[str, ...] | None, ctx: Ctx, data: dict[str, Any]) -> Any:
+    """``fn(ctx, ...)`` with the values of ``data`` named in ``names`` (None: all of them)."""
     if names is None:
         return fn(ctx, **data)
-    return fn(ctx, **{name: data[name] for name in names if name in data})
+    return fn(ctx, **{name: data[name] for name in names if name in data}) if names else fn(ctx)
 
 
 @dataclass(frozen=True)
@@ -88,12 +92,7 @@ class Route:
             return None
         data: dict[str, Any] = {}
         for f, names in self.plan:
-            if names is None:
-                result = f(ctx, **data)
-            elif names:
-                result = f(ctx, **{name: data[name] for name in names if name in data})
-            else:
-                result = f(ctx)
+            result = _call(f, names, ctx, data)
             if result is None or result is False:
                 return None
             if isinstance(result, dict):
