@@ -48,7 +48,7 @@ from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
 from domain.guide_text import (Tokenize, char_pairs, is_question, is_terse, normalize,  # noqa: F401 - used as guide.*
                                term_shares, terms)
-from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, PLACE_VERSION, STOPWORDS, SYNONYMS
+from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, OTHER_THING, PLACE_VERSION, STOPWORDS, SYNONYMS
 from kernel import texts as T
 from storage.guide_files import read_examples
 from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
@@ -164,6 +164,7 @@ class Index:
     near_rules: Near = NEAR
     linear: Linear | None = None  # the linear model (None: BM25 and the vote decide)
     key_ids: dict[str, int] = field(default_factory=dict)  # each entry's id by its key
+    names: list[list[str]] = field(default_factory=list)  # each entry's title's parts, normalised
     _pairs: dict[int, list[frozenset[str]]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -186,6 +187,8 @@ class Index:
                     default_gate())
         index.near = _neighbours(tokenize, entries, ways, shipped_examples() if examples is None else examples)
         index.linear, index.key_ids = default_linear(), {e.key: e.id for e in entries}
+        index.names = [[n for n in re.split(r"[与和及、()()\s]+", normalize(e.title).replace(" ", "")) if len(n) >= 3]
+                       for e in entries]
         return index
 
     def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
@@ -213,6 +216,8 @@ class Index:
         away = (bool(OTHER_PLACE.search(text)) and not re.search(r"异地|外地|老家", text)) or bool(
             PLACE_VERSION.search(text))
         papers = [m.group() for m in LOST_PAPERS.finditer(text)]
+        plain = normalize(text).replace(" ", "")
+        things = [m.group() for m in OTHER_THING.finditer(plain)]
         best = scores[order[0]]
         second = scores[order[1]] if len(order) > 1 else 0.0
         unknown = sum(w for t, w in weight.items() if t not in self.bm25.idf) / total if total else 0.0
@@ -231,6 +236,7 @@ class Index:
             out.append(Match(self.ids[i], self.titles[i], self.private[i], scores[i],
                              found / total if total else 0.0, margin, question, terse,
                              away or any(p not in self.texts[i] for p in papers)
+                             or self._other_thing(things, plain, i)
                              or (bool(elsewhere) and in_title < ELSEWHERE_TITLE * total
                                  and any(w not in self.texts[i] for w in elsewhere)),
                              in_title / total if total else 0.0, unknown,
@@ -249,6 +255,12 @@ class Index:
         if reading.label is not None and label is None:
             return None
         return Model(label, reading.p, reading.top.get(None, 0.0))
+
+    def _other_thing(self, things: Sequence[str], plain: str, i: int) -> bool:
+        """The question names another thing (``OTHER_THING``) entry ``i`` never mentions, and
+        not the entry's own name (a part of its title: 生育登记 in "报生育津贴要做生育登记吗")."""
+        names = self.names[i] if i < len(self.names) else ()
+        return any(w not in self.texts[i] for w in things) and not any(n in plain for n in names)
 
     def _title_weight(self, query: Sequence[str], i: int) -> float:
         return sum(self.bm25.weight(t) for t in set(query) if t in self.title_terms[i])

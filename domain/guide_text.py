@@ -99,4 +99,4 @@ def is_terse(text: str) -> bool:
     """A few words and no more: a topic typed as a question ("社区办公时间", "垃圾分类时间")."""
     t = text.strip()
     return (0 < len(t) <= TERSE_CHARS and not re.search(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经", t)
-            and not PROBLEM.search(t) and not OWN_CASE.search(t))
+            and not PROBLEM.search(t) and not OWN_CASE.search(t) and not OPINION.search(t))

@@ -72,7 +72,7 @@ SYNONYMS: dict[str, str] = {
 
 #: a question: how, where, when, what, whether (a sentence without one is not answered)
 QUESTION = re.compile(
-    r"[?？]|怎么|怎样|如何|咋|哪|什么|啥|吗|嘛|么$|呢|伐|[不没][?？。!!]*$|[不没][,,]|(.)不\1|多少|(?<![好这前])几(?!乎)|多久|多长|还是|"
+    r"[?？]|怎么|怎样|如何|咋|哪|什么|啥|吗|嘛|么$|呢|伐|[不没][?？。!!]*$|[不没][,,]|(?!得不得了)(.)不\1|多少|(?<![好这前])几(?!乎)|多久|多长|还是|"
     r"能不能|可不可以|可以不|要不要|是不是|是否|有没有|有无|谁|请问|想问|问一下|问问|打听|咨询|"
     r"不知道|知道.{0,6}(怎|哪|什么|吗)|求助.{0,4}(怎|哪)|流程|手续|需要.{0,8}(材料|证件|资料)")
 
@@ -122,7 +122,21 @@ ELSEWHERE = re.compile(
     r"护照|签证|通行证|驾照|驾驶证|行驶证|房产证|不动产|公积金|个税|税|结婚证|结婚登记|离婚证|离婚手续|"
     r"公证|营业执照|个体户|手机号|话费|运营商|健康证|高考|中考|考试|资格证|违章|"
     r"幼儿园|小学|初中|中学|高中|入学|学区|学位|丧葬|殡葬|墓地|火化|药店|超市|菜市场|菜场|快递|宽带|"
-    r"银行卡|贷款|彩票")
+    r"银行卡|贷款|彩票|"
+    # offices and trades no community guide speaks for: border control, courts, tax, schools' own
+    # records, mortgages, hired help
+    r"出入境|工商|商标|专利|法院|起诉|退税|发票|房贷|限购|学籍|奖学金|助学金|毕业证|学历|人事档案|"
+    r"护工|搬家公司|开锁")
+
+#: another thing that shares a word with a topic (二手电动车 is not 电动车上牌, 生育津贴 not 生育登记,
+#: 婚前检查 not 老人体检, 充电桩 not 停车, a child's 游泳 class not 技能培训, 养猫 not 养犬, 迁户口 not
+#: 新生儿落户): a question naming one is answered only by an entry that names it too, however much
+#: of the question the entry's title holds (``ELSEWHERE`` lets the title decide: 孩子上小学要居住证)
+OTHER_THING = re.compile(
+    r"二手|收购|生育津贴|生育保险|生育险|婚前|婚检|孕检|产检|充电桩|摩托|"
+    r"游泳|钢琴|舞蹈|美术|书法|补习|补课|辅导班|兴趣班|托管班|托育|早教|夏令营|"
+    r"猫(?!眼|冬|着|在)|宠物医院|物业费|维修基金|暖气|供暖|献血|入职体检|"
+    r"无犯罪|亲属关系证明|死亡证明|退休手续|食堂|助餐|老年餐|饭堂|理发|健身房")
 
 #: one's own papers lost or expired: the police's or the social security office's, never an entry's
 #: unless it names the paper (a question naming one is not answered by "补办" in another title)
@@ -147,14 +161,23 @@ PLACE_VERSION = re.compile(
     rf"({_PROVINCES}|{_CITIES})[\s,,]?(那边|那里|当地)的|"
     rf"({_CITIES}|{_PROVINCES})(办|交|缴|参|领)的[^,,。?？]{{0,8}}(在|到|来|回)(这边|这里|咱这|咱们这|我们这|本地)|"
     # any other place's card or paper, used here ("老家办的老年卡拿到这边能刷吗", "<某>市发的…在这边能用吗")
+    # another city's card or paper named by its place, asked about here ("<城市>的老年卡我们这边能用吗")
+    rf"({_CITIES}|{_PROVINCES})(市|省)?的[^,,。?？\s]{{0,6}}(卡|证|补贴|医保|社保)[^,,。?？\s]{{0,3}}"
+    r"(在|到)?(我们|咱们?|这边|这里|本地)|"
     r"(外地|老家|外省|[一-龥]{2}[市县省])(办|交|缴|参|领|发|买)的[^,,。?？\s]{0,8}(在|到|来|拿到|拿来)"
     r"(这边|这里|咱这|咱们这|我们这|本地)[^,,。?？\s]{0,6}(能|可以)?(用|刷|通用|认|坐)")
 
 #: asking for an opinion or a recommendation (哪家好, 好点的, 哪家驾校便宜, 有没有…推荐): the guide
 #: says how things are done, it does not recommend businesses (the community recommending work is
 #: an entry: 推荐工作 stays a question)
-OPINION = re.compile(r"哪(里|家|个|儿)(比较|最)?好|好点的|好一点的|靠谱|值得|(哪个|什么|啥)(牌子|品牌)|有(没有)?(什么|啥)?推荐|"
+OPINION = re.compile(r"哪(里|家|个|儿)(比较|最)?好|好点的|好一点的|靠谱|值得|(哪个|什么|啥)(牌子|品牌)|有(没有)?(什么|啥)?推荐(?![^,,。]{0,3}(工作|岗位|就业|个?活))|"
                      r"哪家[^,,。?？]{0,10}(好|便宜|实惠|快|新鲜)|"
+                     # a shop or a private service nearby (附近哪里能修手机, 小区附近有没有药店)
+                     r"(附近|周边|旁边|小区|楼下)[^,,。?？\s]{0,4}(哪里|哪儿|有没有|哪家|有啥|有什么)[^,,。?？\s]{0,8}"
+                     r"(店|修|卖|超市|馆|辅导班|培训班|补习班|宠物医院|药房)|"
+                     # buying and selling second-hand goods is a market's business, not the guide's
+                     r"二手[^,,。?？]{0,8}(哪里|哪儿|哪家|谁|有没有人|有人)[^,,。?？]{0,3}(收|要|买)|"
+                     r"二手[^,,。?？]{0,8}(卖|出手|转手)[^,,。?？]{0,3}(哪|谁|给)|"
                      r"(有没有|有啥|有什么|大家有|求)[^,,。?？\s]{0,12}推荐(?![^,,。]{0,3}(工作|岗位|就业|个?活))")
 
 #: the resident's own case to be looked up or done by a person, phrased as a question ("帮我查下

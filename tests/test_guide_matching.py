@@ -58,11 +58,11 @@ def test_holdout_measures_each_file_with_what_the_others_taught(tmp_path: Path, 
     a = [{"text": "居住证在哪里办", "entry": "residence-permit", "kind": "question"},
          {"text": "高龄补贴怎么申请", "entry": "elderly-allowance", "kind": "question"},
          {"text": "护照怎么办理", "entry": None, "kind": "question"},
-         {"text": "小区充电桩怎么收费", "entry": None, "kind": "question"},
+         {"text": "商场几点关门", "entry": None, "kind": "question"},
          {"text": "今天天气真好", "entry": None, "kind": "chatter"}]
     b = [{"text": "流感疫苗在哪打", "entry": "flu-vaccine", "kind": "question"},
          {"text": "养狗要办证吗", "entry": "dog-registration", "kind": "question"},
-         {"text": "商标怎么注册", "entry": None, "kind": "question"},
+         {"text": "医保局周末上班吗", "entry": None, "kind": "question"},
          {"text": "楼道灯坏了快来人修", "entry": None, "kind": "request"}]
     paths = []
     for name, lines in (("a.jsonl", a), ("b.jsonl", b)):

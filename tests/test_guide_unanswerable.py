@@ -56,3 +56,29 @@ async def test_questions_that_only_mention_a_place_or_family_acting_are_still_an
         resident = f"r0{n + 1}"
         sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
         assert _answered_by(bot, sent, key), text
+
+
+async def test_another_thing_sharing_a_topic_word_is_not_answered(bot) -> None:
+    # each shares a word with an entry (电动车上牌, 生育登记, 老人体检, 技能培训, 养犬登记) but asks of
+    # something that entry does not cover: a person answers it
+    lines = ["我那辆二手电瓶车想卖掉 卖给谁合适", "公司给交的生育险 报销去哪报", "婚检要带什么去",
+             "女儿想学舞蹈 社区有培训吗", "养猫需不需要登记", "楼下有没有修电动车的店"]
+    for n, text in enumerate(lines):
+        resident = f"r0{n % 6 + 1}"
+        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+        assert _no_guide(sent), text
+
+
+async def test_a_statement_with_an_idiom_is_not_taken_for_a_question(bot) -> None:
+    sent = await bot.say("拿到老年卡坐公交不花钱了 我妈高兴得不得了", sender="r02", room=building_room_of(bot, "r02"))
+    assert _no_guide(sent)
+
+
+async def test_the_entrys_own_name_beside_another_thing_is_still_answered(bot) -> None:
+    # 生育津贴 is not the guide's, but the question asks about 生育登记 itself; 二手 beside 上牌 is too
+    cases = [("办生育津贴是不是得先做生育登记 生育登记怎么弄", "birth-registration"),
+             ("买了辆二手电动车 怎么上牌", "ebike-registration")]
+    for n, (text, key) in enumerate(cases):
+        resident = f"r0{n + 3}"
+        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+        assert _answered_by(bot, sent, key), text
