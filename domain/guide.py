@@ -50,6 +50,7 @@ from domain.guide_text import (Tokenize, char_pairs, is_question, is_terse, norm
                                term_shares, terms)
 from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, OTHER_THING, PLACE_VERSION, STOPWORDS, SYNONYMS
 from kernel import texts as T
+from kernel.parsing import normalise
 from storage.guide_files import read_examples
 from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
 
@@ -81,6 +82,8 @@ TERSE_CONFIDENCE = 0.95
 #: a question naming a service of ``ELSEWHERE`` is answered only by an entry whose title or answer
 #: names it, or when it also names the entry's title (this share of its weight)
 ELSEWHERE_TITLE = 0.2
+#: a question naming one of the best few entries by its title's words goes to that entry
+NAMED_AMONG = 3
 K1, B = 1.5, 0.75
 
 # --- ranking ------------------------------------------------------------------------------------
@@ -193,6 +196,7 @@ class Index:
 
     def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
         """Every entry with a score, best first."""
+        text = normalise(text)  # as a person types it: full-width commas and stops read as the rules spell them
         query = terms(tokenize, text, self.fix)
         if not query or not self.ids:
             return []
@@ -206,6 +210,15 @@ class Index:
             order[0], order[1] = order[1], order[0]
             scores = list(scores)
             scores[order[0]], scores[order[1]] = scores[order[1]], scores[order[0]]
+        plain = normalize(text).replace(" ", "")
+        named = [j for j, i in enumerate(order[:NAMED_AMONG]) if scores[i] > 0 and self._named(plain, i)]
+        if len(named) == 1 and named[0] > 0:
+            # the question names one entry by its title's words (出生医学证明 after a story of a
+            # newborn): that entry, not the one the story leans to
+            j = named[0]
+            order[0], order[j] = order[j], order[0]
+            scores = list(scores)
+            scores[order[0]], scores[order[j]] = scores[order[j]], scores[order[0]]
         share = term_shares(tokenize, text, self.fix)
         if share and not any(v == 1.0 and t in self.bm25.idf for t, v in share.items()):
             share = {}  # the asking clause names no topic ("今年还有没有"): the story names it
@@ -213,10 +226,9 @@ class Index:
         total = sum(weight.values())
         question, terse = is_question(text), is_terse(text)
         elsewhere = [m.group() for m in ELSEWHERE.finditer(normalize(text))]
-        away = (bool(OTHER_PLACE.search(text)) and not re.search(r"异地|外地|老家", text)) or bool(
+        away = (bool(OTHER_PLACE.search(text)) and not re.search(r"异地|老家|外地(?!老人|人|户口)", text)) or bool(
             PLACE_VERSION.search(text))
         papers = [m.group() for m in LOST_PAPERS.finditer(text)]
-        plain = normalize(text).replace(" ", "")
         things = [m.group() for m in OTHER_THING.finditer(plain)]
         best = scores[order[0]]
         second = scores[order[1]] if len(order) > 1 else 0.0
@@ -256,11 +268,13 @@ class Index:
             return None
         return Model(label, reading.p, reading.top.get(None, 0.0))
 
+    def _named(self, plain: str, i: int) -> bool:
+        return any(n in plain for n in (self.names[i] if i < len(self.names) else ()))
+
     def _other_thing(self, things: Sequence[str], plain: str, i: int) -> bool:
         """The question names another thing (``OTHER_THING``) entry ``i`` never mentions, and
         not the entry's own name (a part of its title: 生育登记 in "报生育津贴要做生育登记吗")."""
-        names = self.names[i] if i < len(self.names) else ()
-        return any(w not in self.texts[i] for w in things) and not any(n in plain for n in names)
+        return any(w not in self.texts[i] for w in things) and not self._named(plain, i)
 
     def _title_weight(self, query: Sequence[str], i: int) -> float:
         return sum(self.bm25.weight(t) for t in set(query) if t in self.title_terms[i])

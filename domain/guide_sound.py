@@ -23,8 +23,9 @@ from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-#: a stretch this common in jieba's dictionary is a word of its own, not a slip ("自愿" 757)
-MAX_FREQ = 300
+#: a stretch this common in jieba's dictionary is a word of its own, not a slip ("自愿" 757,
+#: "侄女" 248 not 子女, "搭建" 207 not 大件, "住址" 127 not 组织; slips are rarer: "零时" 58, "地保" 20)
+MAX_FREQ = 100
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 FIRST, LAST = 0x4E00, 0x9FFF  # the characters _HAN takes, each with its reading in the table
 TABLE = Path(__file__).with_name("guide_sound.json")

@@ -47,7 +47,8 @@ def test_common_words_are_not_taken_for_slips() -> None:
 
     index = guide.Index.build(jieba.lcut, load_entries(None))
     assert index.fix is not None
-    for text in ("想给我妈交医保", "车主电话打不通", "哪家便宜", "几点前要扔"):
+    for text in ("想给我妈交医保", "车主电话打不通", "哪家便宜", "几点前要扔", "楼顶违章搭建", "我侄女在外地",
+                 "住址变了"):
         assert "".join(index.fix.fix(jieba.lcut(text))) == text
     assert "".join(index.fix.fix(jieba.lcut("地保怎么申请"))) == "低保怎么申请"
     assert Classifier  # the eval's tokenizer is the classifier's; jieba's own is enough here

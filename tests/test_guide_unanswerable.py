@@ -82,3 +82,14 @@ async def test_the_entrys_own_name_beside_another_thing_is_still_answered(bot) -
         resident = f"r0{n + 3}"
         sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
         assert _answered_by(bot, sent, key), text
+
+
+async def test_full_width_punctuation_reads_as_the_rules_spell_it(bot) -> None:
+    # residents type ，and ？: another city's scheme named across a full-width comma, and another
+    # city's card asked about by an outsider, are still not this community's to answer
+    for n, text in enumerate(["我爸户口在成都，那边的医保报销在手机上怎么弄？", "上海的敬老卡外地老人能不能办？"]):
+        resident = f"r0{n + 1}"
+        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+        assert _no_guide(sent), text
+    sent = await bot.say("孩子刚出生，出生证明在哪里开？", sender="r03", room=building_room_of(bot, "r03"))
+    assert _answered_by(bot, sent, "birth-certificate")
