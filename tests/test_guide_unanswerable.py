@@ -93,3 +93,12 @@ async def test_full_width_punctuation_reads_as_the_rules_spell_it(bot) -> None:
         assert _no_guide(sent), text
     sent = await bot.say("孩子刚出生，出生证明在哪里开？", sender="r03", room=building_room_of(bot, "r03"))
     assert _answered_by(bot, sent, "birth-certificate")
+
+
+async def test_a_question_ending_its_clause_in_bu_before_a_space_is_answered(bot) -> None:
+    # voice input leaves spaces, not commas: "…申请不 我腿脚不方便" asks as "…申请不,…" does
+    cases = [("残疾人证能在网上申请不 我腿脚不方便", "disability-certificate"), ("社区周六办公不 我想去开证明", "office-hours")]
+    for n, (text, key) in enumerate(cases):
+        resident = f"r0{n + 1}"
+        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+        assert _answered_by(bot, sent, key), text
