@@ -56,10 +56,13 @@ def terms(tokenize: Tokenize, text: str, fix: SoundFixer | None = None) -> list[
             continue
         out.append(token)
         if len(token) >= 3:
-            out.extend(p for p in (token[i:i + 2] for i in range(len(token) - 1)) if p not in STOPWORDS)
+            out.extend(p for p in (token[i:i + 2] for i in range(len(token) - 1))
+                       if p not in STOPWORDS and not _FUNCTION.search(p))
     return out
 
 
+#: a two-character piece holding one of these is no topic word (腿脚不好 → 脚不, 不好; 开了个 → 了个)
+_FUNCTION = re.compile(r"[不了的个着过得吗呢吧啊么]")
 _NOT_TOPIC = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
 
 
