@@ -129,6 +129,8 @@ class Dispatcher:
         self.word_shapes: dict[str, Callable[[str], bool]] = {
             w: f.shape for r in self.routes for f in r.filters
             if isinstance(f, Command) and f.shape is not None for w in f.words}
+        #: the routes that may take a message, by what it is (``situation``): built when first needed
+        self._table: dict[tuple[str | None, bool, bool, bool, bool, bool], list[tuple[Route, int]]] = {}
 
     def read_command(self, ctx: Ctx) -> None:
         """Set ``ctx.command``: the command a text starts with, if any of our routes knows it."""
@@ -137,9 +139,6 @@ class Dispatcher:
             shape = self.word_shapes.get(ctx.command.word) if ctx.command is not None else None
             if ctx.command is not None and shape is not None and not shape(ctx.command.rest):
                 ctx.command = None
-
-        #: the routes that may take a message, by what it is (``situation``): built when first needed
-        self._table: dict[tuple[str | None, bool, bool, bool, bool, bool], list[tuple[Route, int]]] = {}
 
     def candidates(self, ctx: Ctx) -> list[tuple[Route, int]]:
         """The routes that may take this message, in order, each with how many of its first
