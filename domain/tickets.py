@@ -19,7 +19,7 @@ from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
 from kernel.privacy import sensitive_kind
-from storage import repo
+from storage import later, repo
 from storage.models import (
     Building,
     EventKind,
@@ -149,7 +149,7 @@ def _write(session: Session, ticket: Ticket, collection: str, stmt: Any, refers_
            values: Callable[[], dict[str, Any]]) -> None:
     if ticket.id is None or any(p is not None and p.id is None for p in refers_to):
         session.flush()  # the rows it refers to need their ids
-    session.connection().execute(stmt, values())
+    later.insert(session, stmt, values())  # at once, or with the batch's others (storage/later.py)
     if collection in ticket.__dict__:  # loaded before: read again when next used
         session.expire(ticket, [collection])
 
@@ -317,7 +317,10 @@ def merge_into(session: Session, say: Speaker, clock: Clock, ticket: Ticket, rep
     """Add a reporter to an open ticket; False if they had reported it already."""
     if reporter.id is not None and ticket.id is not None and "reporters" not in ticket.__dict__:
         # one small query, not a ticket's every reporter loaded (a busy ticket has dozens)
-        if session.scalar(_REPORTED, {"ticket_id": ticket.id, "person_id": reporter.id}) is not None:
+        # (the rows held for the batch first, then the table: read without writing them)
+        if any(r["ticket_id"] == ticket.id and r["person_id"] == reporter.id
+               for r in later.held(session, _INSERT_REPORTER)) or session.connection().execute(
+                _REPORTED, {"ticket_id": ticket.id, "person_id": reporter.id}).first() is not None:
             return False
     elif any(r.person_id == reporter.id for r in ticket.reporters):
         return False
