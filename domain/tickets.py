@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import manager_of_class
 from sqlalchemy.orm.util import identity_key
 
 from kernel import texts as T
@@ -238,6 +239,7 @@ _INSERT_TICKET = insert(_TICKET).returning(_TICKET.c.id)  # type: ignore[arg-typ
 _TICKET_COLUMNS = {c.key: c.default.arg if c.default is not None else None for c in _TICKET.columns
                    if not c.primary_key and c.server_default is None
                    and (c.default is None or c.default.is_scalar)}
+_TICKET_CLASS = manager_of_class(Ticket)
 _TICKET_LINKS = {"building": "building_id", "household": "household_id", "assignee": "assignee_id",
                  "reporter": "reporter_id"}
 
@@ -263,7 +265,10 @@ def _as_loaded(session: Session, row: dict[str, Any], **links: Any) -> Ticket:
     known = session.identity_map.get(identity_key(Ticket, row["id"]))
     if known is not None:
         return known
-    ticket = Ticket(**row, **links)
+    # the values put in place as a query's loader does (no attribute events, no history to clear)
+    ticket = _TICKET_CLASS.new_instance()
+    ticket.__dict__.update(row)
+    ticket.__dict__.update(links)
     make_transient_to_detached(ticket)  # as if loaded: nothing to write, nothing expired
     session.add(ticket)
     return ticket
@@ -525,11 +530,13 @@ def problem_name(ticket: Ticket) -> str:
     return ticket.summary or ticket.subject or category
 
 
-#: built once (building a statement costs about as much as running it)
+#: built once (building a statement costs about as much as running it); read as plain rows, not
+#: ORM objects: only the duplicate, if any, becomes the session's ticket (``_as_loaded``)
 _OPEN_OF_BUILDING = (
-    select(Ticket).where(Ticket.building_id == bindparam("building_id"), Ticket.category == bindparam("category"),
-                         Ticket.status.in_(Status.OPEN), Ticket.created_at >= bindparam("since"))
-    .order_by(Ticket.created_at.desc()))
+    select(*_TICKET.columns).where(_TICKET.c.building_id == bindparam("building_id"),
+                                   _TICKET.c.category == bindparam("category"),
+                                   _TICKET.c.status.in_(Status.OPEN), _TICKET.c.created_at >= bindparam("since"))
+    .order_by(_TICKET.c.created_at.desc()))
 
 
 def duplicate_of(session: Session, since: datetime, *, building: Building | None,
@@ -543,14 +550,17 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
 
     if building is None or subject is None:
         return None
-    rows = session.scalars(_OPEN_OF_BUILDING, {"building_id": building.id, "category": category,
-                                               "since": since}).all()
-    for ticket in rows:
-        if category in HOUSEHOLD_CATEGORIES and (
-                household is None or ticket.household_id != household.id):
+    if session.autoflush:
+        session.flush()  # what a query would do first (nothing when nothing changed)
+    rows = session.connection().execute(_OPEN_OF_BUILDING, {"building_id": building.id, "category": category,
+                                                            "since": since}).mappings().all()
+    for row in rows:
+        known = session.identity_map.get(identity_key(Ticket, row["id"]))  # its values, as a query's
+        if category in HOUSEHOLD_CATEGORIES and (household is None or (
+                known.household_id if known is not None else row["household_id"]) != household.id):
             continue
-        if same_subject(ticket.subject, subject):
-            return ticket
+        if same_subject(known.subject if known is not None else row["subject"], subject):
+            return known if known is not None else _as_loaded(session, dict(row))
     return None
 
 
