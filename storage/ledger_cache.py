@@ -24,7 +24,6 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import InstanceState, Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.session import make_transient_to_detached
 
 from storage import ledger_version
@@ -195,9 +194,8 @@ class _Record:
     def columns_only(self) -> Any:
         """A detached object of the row with these columns and nothing else."""
         copy = self.manager.new_instance()
-        for name, value in zip(self.names, self.values):
-            set_committed_value(copy, name, value)
-        make_transient_to_detached(copy)
+        copy.__dict__.update(zip(self.names, self.values))  # as a loader puts them: nothing to commit
+        make_transient_to_detached(copy)  # what is not set is unloaded (read when used)
         return copy
 
     def build(self, made: dict[int, Any]) -> Any:
@@ -205,9 +203,12 @@ class _Record:
         found = made.get(id(self))
         if found is not None:
             return found
-        copy = made[id(self)] = self.columns_only()
+        copy = made[id(self)] = self.manager.new_instance()
+        values = copy.__dict__
+        values.update(zip(self.names, self.values))  # as a loader puts them: nothing to commit
         for name, target in zip(*self.chain):
-            set_committed_value(copy, name, None if target is None else target.build(made))
+            values[name] = None if target is None else target.build(made)
+        make_transient_to_detached(copy)  # what is not set is unloaded (read when used)
         return copy
 
 
