@@ -12,15 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import manager_of_class
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
 from kernel.privacy import sensitive_kind
-from storage import later, repo
+from storage import later, repo, rows
 from storage.models import (
     Building,
     EventKind,
@@ -232,46 +231,17 @@ def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settin
 
 
 _TICKET = Ticket.__table__
-_INSERT_TICKET = insert(_TICKET).returning(_TICKET.c.id)  # type: ignore[arg-type]  # a mapped class's table
-#: every column but the id with its plain default: the inserted row is known whole, never read
-#: back (a column with a computed or server default would be left to the database, and read
-#: when first used)
-_TICKET_COLUMNS = {c.key: c.default.arg if c.default is not None else None for c in _TICKET.columns
-                   if not c.primary_key and c.server_default is None
-                   and (c.default is None or c.default.is_scalar)}
-_TICKET_CLASS = manager_of_class(Ticket)
-_TICKET_LINKS = {"building": "building_id", "household": "household_id", "assignee": "assignee_id",
-                 "reporter": "reporter_id"}
+_INSERT_TICKET: rows.Inserter[Ticket] = rows.Inserter(Ticket, {
+    "building": "building_id", "household": "household_id", "assignee": "assignee_id",
+    "reporter": "reporter_id"})
 
 
 def _insert_ticket(session: Session, values: dict[str, Any], **links: Any) -> Ticket:
     """A new ticket written with one Core INSERT … RETURNING id (no unit of work, no read-back),
     then put in the session as a loaded row with ``links`` (building, household, assignee,
     reporter) already set: the handlers read them without a query, and a later query of the same
-    transaction (``duplicate_of``) finds this very object."""
-    if any(obj is not None and obj.id is None for obj in links.values()):
-        session.flush()  # a newcomer or a group made in this transaction: their ids first
-    row = {**_TICKET_COLUMNS, **values}
-    for name, column in _TICKET_LINKS.items():
-        row[column] = links[name].id if links.get(name) is not None else None
-    new_id = session.connection().execute(_INSERT_TICKET, row).scalar_one()
-    return _as_loaded(session, {"id": new_id, **row}, **links)
-
-
-def _as_loaded(session: Session, row: dict[str, Any], **links: Any) -> Ticket:
-    """The ticket of a row just read or written, as the session would have loaded it: the
-    session's own object when it has one (its changes kept), else a new one with every column
-    set, nothing to write, its relations loaded when first read (``links``: already known)."""
-    known = session.identity_map.get(identity_key(Ticket, row["id"]))
-    if known is not None:
-        return known
-    # the values put in place as a query's loader does (no attribute events, no history to clear)
-    ticket = _TICKET_CLASS.new_instance()
-    ticket.__dict__.update(row)
-    ticket.__dict__.update(links)
-    make_transient_to_detached(ticket)  # as if loaded: nothing to write, nothing expired
-    session.add(ticket)
-    return ticket
+    transaction (``duplicate_of``) finds this very object (storage/rows.py)."""
+    return _INSERT_TICKET(session, values, **links)
 
 
 def receipt(settings: Settings, ticket: Ticket) -> str:
@@ -531,7 +501,7 @@ def problem_name(ticket: Ticket) -> str:
 
 
 #: built once (building a statement costs about as much as running it); read as plain rows, not
-#: ORM objects: only the duplicate, if any, becomes the session's ticket (``_as_loaded``)
+#: ORM objects: only the duplicate, if any, becomes the session's ticket (storage/rows.py ``loaded``)
 _OPEN_OF_BUILDING = (
     select(*_TICKET.columns).where(_TICKET.c.building_id == bindparam("building_id"),
                                    _TICKET.c.category == bindparam("category"),
@@ -552,15 +522,15 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
         return None
     if session.autoflush:
         session.flush()  # what a query would do first (nothing when nothing changed)
-    rows = session.connection().execute(_OPEN_OF_BUILDING, {"building_id": building.id, "category": category,
+    found = session.connection().execute(_OPEN_OF_BUILDING, {"building_id": building.id, "category": category,
                                                             "since": since}).mappings().all()
-    for row in rows:
+    for row in found:
         known = session.identity_map.get(identity_key(Ticket, row["id"]))  # its values, as a query's
         if category in HOUSEHOLD_CATEGORIES and (household is None or (
                 known.household_id if known is not None else row["household_id"]) != household.id):
             continue
         if same_subject(known.subject if known is not None else row["subject"], subject):
-            return known if known is not None else _as_loaded(session, dict(row))
+            return known if known is not None else rows.loaded(session, Ticket, dict(row))
     return None
 
 
