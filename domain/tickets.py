@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -288,14 +289,16 @@ def notify_new(session: Session, say: Speaker, clock: Clock, ticket: Ticket,
 
 
 def merge_into(session: Session, say: Speaker, clock: Clock, ticket: Ticket, reporter: Person,
-               room_chat_id: str | None, text: str) -> bool:
-    """Add a reporter to an open ticket; False if they had reported it already."""
+               room_chat_id: str | None, text: str, reported: bool | None = None) -> bool:
+    """Add a reporter to an open ticket; False if they had reported it already. ``reported``:
+    whether the table held their report when ``duplicate_of`` found the ticket (None: not known)."""
     if reporter.id is not None and ticket.id is not None and "reporters" not in ticket.__dict__:
-        # one small query, not a ticket's every reporter loaded (a busy ticket has dozens)
-        # (the rows held for the batch first, then the table: read without writing them)
+        # one small query, not a ticket's every reporter loaded (a busy ticket has dozens), or
+        # none when duplicate_of read it; the rows held for the batch first (read, not written)
         if any(r["ticket_id"] == ticket.id and r["person_id"] == reporter.id
-               for r in later.held(session, _INSERT_REPORTER)) or session.connection().execute(
-                _REPORTED, {"ticket_id": ticket.id, "person_id": reporter.id}).first() is not None:
+               for r in later.held(session, _INSERT_REPORTER)) or (
+                reported if reported is not None else session.connection().execute(
+                    _REPORTED, {"ticket_id": ticket.id, "person_id": reporter.id}).first() is not None):
             return False
     elif any(r.person_id == reporter.id for r in ticket.reporters):
         return False
@@ -502,35 +505,51 @@ def problem_name(ticket: Ticket) -> str:
 
 #: built once (building a statement costs about as much as running it); read as plain rows, not
 #: ORM objects: only the duplicate, if any, becomes the session's ticket (storage/rows.py ``loaded``)
+_REPORTER = TicketReporter.__table__
 _OPEN_OF_BUILDING = (
-    select(*_TICKET.columns).where(_TICKET.c.building_id == bindparam("building_id"),
+    select(*_TICKET.columns, exists().where(  # whether the reporter reported it already
+        _REPORTER.c.ticket_id == _TICKET.c.id, _REPORTER.c.person_id == bindparam("person_id")).label("reported"))
+    .where(_TICKET.c.building_id == bindparam("building_id"),
                                    _TICKET.c.category == bindparam("category"),
                                    _TICKET.c.status.in_(Status.OPEN), _TICKET.c.created_at >= bindparam("since"))
     .order_by(_TICKET.c.created_at.desc()))
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    ticket: Ticket
+    #: whether the table held ``reporter``'s report of it when it was found (for ``merge_into``;
+    #: the rows the batch holds back are not in it); None: not known (no reporter's id)
+    reported: bool | None
+
+
 def duplicate_of(session: Session, since: datetime, *, building: Building | None,
                  household: Household | None, category: str,
-                 subject: str | None) -> Ticket | None:
+                 subject: str | None, reporter: Person | None = None) -> Duplicate | None:
     """The open ticket a report truly duplicates: same building, same category, the same subject
     (object or place; a report that names none never merges), reported since ``since``. Hardship,
     disputes and care go by household. An urgent report duplicates a non-urgent ticket only when
-    the subjects are the same (the caller then upgrades it); otherwise it opens its own."""
+    the subjects are the same (the caller then upgrades it); otherwise it opens its own. Read in
+    the same statement: whether ``reporter`` reported it already."""
     from domain.classifier.subjects import same_subject
 
     if building is None or subject is None:
         return None
     if session.autoflush:
         session.flush()  # what a query would do first (nothing when nothing changed)
-    found = session.connection().execute(_OPEN_OF_BUILDING, {"building_id": building.id, "category": category,
-                                                            "since": since}).mappings().all()
+    person_id = reporter.id if reporter is not None else None
+    found = session.connection().execute(_OPEN_OF_BUILDING, {
+        "building_id": building.id, "category": category, "since": since, "person_id": person_id}).mappings().all()
     for row in found:
         known = session.identity_map.get(identity_key(Ticket, row["id"]))  # its values, as a query's
         if category in HOUSEHOLD_CATEGORIES and (household is None or (
                 known.household_id if known is not None else row["household_id"]) != household.id):
             continue
         if same_subject(known.subject if known is not None else row["subject"], subject):
-            return known if known is not None else rows.loaded(session, Ticket, dict(row))
+            values = dict(row)
+            reported = bool(values.pop("reported")) if person_id is not None else None
+            ticket = known if known is not None else rows.loaded(session, Ticket, values)
+            return Duplicate(ticket, reported)
     return None
 
 
