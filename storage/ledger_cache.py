@@ -70,6 +70,10 @@ class LedgerCache:
         self._read_at: int | None = None  # the version the open transaction read
         self._pending_members: list[tuple[int, Person | None]] = []
         self._slim: dict[object, _Record] = {}  # identity key → the one slim record of that row
+        #: community id → the chat id of its staff group (the lowest id; only groups found: a new
+        #: one, an insert, does not move the version, but never comes before one found)
+        self.staff_rooms: dict[int, str] = {}
+        self._pending_staff: list[tuple[int, str]] = []
 
     def begin(self, session: Session) -> None:
         """At the start of a transaction that will use the cache: read the version (one small
@@ -80,6 +84,7 @@ class LedgerCache:
             self.rooms.clear()
             self.members.clear()
             self._slim.clear()
+            self.staff_rooms.clear()
             self.version = version
         self._read_at = version
         session.info[SESSION_KEY] = self
@@ -103,6 +108,20 @@ class LedgerCache:
         if self._read_at is not None:
             self._pending_members.append((household_id, member))
 
+    def staff_room(self, session: Session, community_id: int) -> str | None:
+        """The chat id of the community's staff group if known, and the open transaction changed
+        nothing of the ledger (flushed first, as a query would); None: ask the database."""
+        if session.autoflush:
+            session.flush()
+        if ledger_version.changed_here(session):
+            return None
+        return self.staff_rooms.get(community_id)
+
+    def found_staff_room(self, community_id: int, chat_id: str) -> None:
+        """``repo.staff_room_chat_id`` read it in the open transaction: kept once it commits."""
+        if self._read_at is not None:
+            self._pending_staff.append((community_id, chat_id))
+
     def kept(self, people: Iterable[Person], rooms: Iterable[ChatRoom]) -> None:
         """After the transaction that began with ``begin`` committed: keep what it read (its
         committed state). Not called after a rollback (its objects are expired then)."""
@@ -120,6 +139,7 @@ class LedgerCache:
         for household_id, member in self._pending_members:
             if member is None or _clean(member):
                 self.members.put(household_id, NOBODY if member is None else self._slim_copy(member))
+        self.staff_rooms.update(self._pending_staff)
         self.ended()
 
     def forget(self) -> None:
@@ -130,6 +150,7 @@ class LedgerCache:
         """The transaction ended (committed and kept, or rolled back)."""
         self._read_at = None
         self._pending_members.clear()
+        self._pending_staff.clear()
 
     def _slim_copy(self, obj: object) -> _Record:
         """The one slim record of ``obj``'s row: its loaded columns, and of its relationships only

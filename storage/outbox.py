@@ -84,9 +84,9 @@ class Speaker:
         return self._put(person.chat_id, text, is_room=False, urgent=urgent, attachment=attachment)
 
     def staff_group(self, community_id: int | None, text: str, urgent: bool = False) -> bool:
-        room = repo.staff_room(self.session, community_id)
+        room = repo.staff_room_chat_id(self.session, community_id)
         if room is not None:
-            self.room(room.chat_id, text, urgent=urgent)
+            self.room(room, text, urgent=urgent)
             return True
         for staff in repo.staff_of(self.session, community_id):  # no staff group: tell each
             self.person(staff, text, urgent=urgent)
