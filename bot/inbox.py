@@ -35,7 +35,7 @@ from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
 from kernel.messages import Inbound, Kind
-from storage import inbound, repo
+from storage import inbound, later, repo
 from storage.ledger_cache import LedgerCache
 from storage.models import (
     Building,
@@ -131,6 +131,7 @@ class Inbox:
             try:
                 with self.sessions() as session:
                     self.cache.begin(session)
+                    later.hold(session)  # events and reporters: one statement a table (storage/later.py)
                     known = Known()
                     known.preload(session, [msg for _, msg in batch], self.cache)
                     routes = []
@@ -140,6 +141,7 @@ class Inbox:
                     failing = None
                     # nothing said and no route taken (chatter): the outbox sender need not look
                     quiet = not known.outbox and all(route is None for route in routes)
+                    later.write(session)
                     write_held(session, known.outbox)
                     inbound.mark_done(session, [i for i, _ in batch], self.clock.now())
                     session.commit()

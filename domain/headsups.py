@@ -31,6 +31,7 @@ from storage.models import (
     Person,
     Ticket,
 )
+from storage import rows
 from storage.outbox import Speaker
 
 #: how much of a message a heads-up, an alert or a list line quotes
@@ -83,22 +84,25 @@ def danger_alert(session: Session, say: Speaker, *, building: Building | None,
 
 # --- heads-ups -------------------------------------------------------------------------------------
 
+#: a heads-up is one Core insert, put in the session as loaded (storage/rows.py)
+_INSERT_HEADS_UP: rows.Inserter[HeadsUp] = rows.Inserter(HeadsUp, {
+    "building": "building_id", "household": "household_id", "reporter": "reporter_id",
+    "recipient": "recipient_id"})
+
+
 def create(session: Session, say: Speaker, clock: Clock, *, building: Building | None,
            household: Household | None, reporter: Person, room_chat_id: str | None, text: str,
            category: str, alert: bool, danger: str | None, subject: str | None,
            summary: str | None, inbound_id: int | None) -> HeadsUp:
     """Store a heads-up and send it, privately, to the person who should look."""
     recipient = wf.choose_assignee(session, building, household)
-    heads_up = HeadsUp(
+    heads_up = _INSERT_HEADS_UP(session, dict(
         community_id=building.grid.community_id if building is not None else reporter.community_id,
-        building=building, household=household, reporter=reporter, room_chat_id=room_chat_id,
-        inbound_id=inbound_id, text=text, category=category, alert=alert,
+        room_chat_id=room_chat_id, inbound_id=inbound_id, text=text, category=category, alert=alert,
         danger=danger[:30] if danger else None,
         subject=subject[:100] if subject else None, summary=summary[:200] if summary else None,
-        recipient=recipient, status=HeadsUpStatus.OPEN,
-        created_at=clock.now())
-    session.add(heads_up)
-    session.flush()
+        status=HeadsUpStatus.OPEN, created_at=clock.now()),
+        building=building, household=household, reporter=reporter, recipient=recipient)
     say.person(recipient, T.HEADS_UP.format(
         alert=T.HEADS_UP_ALERT_MARK if alert else "", id=heads_up.id,
         building=_building_name(building), reporter=_reporter_name(reporter),

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import bindparam, exists, insert, select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
 from kernel.privacy import sensitive_kind
-from storage import repo
+from storage import later, repo, rows
 from storage.models import (
     Building,
     EventKind,
@@ -149,7 +150,7 @@ def _write(session: Session, ticket: Ticket, collection: str, stmt: Any, refers_
            values: Callable[[], dict[str, Any]]) -> None:
     if ticket.id is None or any(p is not None and p.id is None for p in refers_to):
         session.flush()  # the rows it refers to need their ids
-    session.connection().execute(stmt, values())
+    later.insert(session, stmt, values())  # at once, or with the batch's others (storage/later.py)
     if collection in ticket.__dict__:  # loaded before: read again when next used
         session.expire(ticket, [collection])
 
@@ -231,42 +232,17 @@ def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settin
 
 
 _TICKET = Ticket.__table__
-_INSERT_TICKET = insert(_TICKET).returning(_TICKET.c.id)  # type: ignore[arg-type]  # a mapped class's table
-#: every column but the id with its plain default: the inserted row is known whole, never read
-#: back (a column with a computed or server default would be left to the database, and read
-#: when first used)
-_TICKET_COLUMNS = {c.key: c.default.arg if c.default is not None else None for c in _TICKET.columns
-                   if not c.primary_key and c.server_default is None
-                   and (c.default is None or c.default.is_scalar)}
-_TICKET_LINKS = {"building": "building_id", "household": "household_id", "assignee": "assignee_id",
-                 "reporter": "reporter_id"}
+_INSERT_TICKET: rows.Inserter[Ticket] = rows.Inserter(Ticket, {
+    "building": "building_id", "household": "household_id", "assignee": "assignee_id",
+    "reporter": "reporter_id"})
 
 
 def _insert_ticket(session: Session, values: dict[str, Any], **links: Any) -> Ticket:
     """A new ticket written with one Core INSERT … RETURNING id (no unit of work, no read-back),
     then put in the session as a loaded row with ``links`` (building, household, assignee,
     reporter) already set: the handlers read them without a query, and a later query of the same
-    transaction (``duplicate_of``) finds this very object."""
-    if any(obj is not None and obj.id is None for obj in links.values()):
-        session.flush()  # a newcomer or a group made in this transaction: their ids first
-    row = {**_TICKET_COLUMNS, **values}
-    for name, column in _TICKET_LINKS.items():
-        row[column] = links[name].id if links.get(name) is not None else None
-    new_id = session.connection().execute(_INSERT_TICKET, row).scalar_one()
-    return _as_loaded(session, {"id": new_id, **row}, **links)
-
-
-def _as_loaded(session: Session, row: dict[str, Any], **links: Any) -> Ticket:
-    """The ticket of a row just read or written, as the session would have loaded it: the
-    session's own object when it has one (its changes kept), else a new one with every column
-    set, nothing to write, its relations loaded when first read (``links``: already known)."""
-    known = session.identity_map.get(identity_key(Ticket, row["id"]))
-    if known is not None:
-        return known
-    ticket = Ticket(**row, **links)
-    make_transient_to_detached(ticket)  # as if loaded: nothing to write, nothing expired
-    session.add(ticket)
-    return ticket
+    transaction (``duplicate_of``) finds this very object (storage/rows.py)."""
+    return _INSERT_TICKET(session, values, **links)
 
 
 def receipt(settings: Settings, ticket: Ticket) -> str:
@@ -313,11 +289,16 @@ def notify_new(session: Session, say: Speaker, clock: Clock, ticket: Ticket,
 
 
 def merge_into(session: Session, say: Speaker, clock: Clock, ticket: Ticket, reporter: Person,
-               room_chat_id: str | None, text: str) -> bool:
-    """Add a reporter to an open ticket; False if they had reported it already."""
+               room_chat_id: str | None, text: str, reported: bool | None = None) -> bool:
+    """Add a reporter to an open ticket; False if they had reported it already. ``reported``:
+    whether the table held their report when ``duplicate_of`` found the ticket (None: not known)."""
     if reporter.id is not None and ticket.id is not None and "reporters" not in ticket.__dict__:
-        # one small query, not a ticket's every reporter loaded (a busy ticket has dozens)
-        if session.scalar(_REPORTED, {"ticket_id": ticket.id, "person_id": reporter.id}) is not None:
+        # one small query, not a ticket's every reporter loaded (a busy ticket has dozens), or
+        # none when duplicate_of read it; the rows held for the batch first (read, not written)
+        if any(r["ticket_id"] == ticket.id and r["person_id"] == reporter.id
+               for r in later.held(session, _INSERT_REPORTER)) or (
+                reported if reported is not None else session.connection().execute(
+                    _REPORTED, {"ticket_id": ticket.id, "person_id": reporter.id}).first() is not None):
             return False
     elif any(r.person_id == reporter.id for r in ticket.reporters):
         return False
@@ -522,32 +503,53 @@ def problem_name(ticket: Ticket) -> str:
     return ticket.summary or ticket.subject or category
 
 
-#: built once (building a statement costs about as much as running it)
+#: built once (building a statement costs about as much as running it); read as plain rows, not
+#: ORM objects: only the duplicate, if any, becomes the session's ticket (storage/rows.py ``loaded``)
+_REPORTER = TicketReporter.__table__
 _OPEN_OF_BUILDING = (
-    select(Ticket).where(Ticket.building_id == bindparam("building_id"), Ticket.category == bindparam("category"),
-                         Ticket.status.in_(Status.OPEN), Ticket.created_at >= bindparam("since"))
-    .order_by(Ticket.created_at.desc()))
+    select(*_TICKET.columns, exists().where(  # whether the reporter reported it already
+        _REPORTER.c.ticket_id == _TICKET.c.id, _REPORTER.c.person_id == bindparam("person_id")).label("reported"))
+    .where(_TICKET.c.building_id == bindparam("building_id"),
+                                   _TICKET.c.category == bindparam("category"),
+                                   _TICKET.c.status.in_(Status.OPEN), _TICKET.c.created_at >= bindparam("since"))
+    .order_by(_TICKET.c.created_at.desc()))
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    ticket: Ticket
+    #: whether the table held ``reporter``'s report of it when it was found (for ``merge_into``;
+    #: the rows the batch holds back are not in it); None: not known (no reporter's id)
+    reported: bool | None
 
 
 def duplicate_of(session: Session, since: datetime, *, building: Building | None,
                  household: Household | None, category: str,
-                 subject: str | None) -> Ticket | None:
+                 subject: str | None, reporter: Person | None = None) -> Duplicate | None:
     """The open ticket a report truly duplicates: same building, same category, the same subject
     (object or place; a report that names none never merges), reported since ``since``. Hardship,
     disputes and care go by household. An urgent report duplicates a non-urgent ticket only when
-    the subjects are the same (the caller then upgrades it); otherwise it opens its own."""
+    the subjects are the same (the caller then upgrades it); otherwise it opens its own. Read in
+    the same statement: whether ``reporter`` reported it already."""
     from domain.classifier.subjects import same_subject
 
     if building is None or subject is None:
         return None
-    rows = session.scalars(_OPEN_OF_BUILDING, {"building_id": building.id, "category": category,
-                                               "since": since}).all()
-    for ticket in rows:
-        if category in HOUSEHOLD_CATEGORIES and (
-                household is None or ticket.household_id != household.id):
+    if session.autoflush:
+        session.flush()  # what a query would do first (nothing when nothing changed)
+    person_id = reporter.id if reporter is not None else None
+    found = session.connection().execute(_OPEN_OF_BUILDING, {
+        "building_id": building.id, "category": category, "since": since, "person_id": person_id}).mappings().all()
+    for row in found:
+        known = session.identity_map.get(identity_key(Ticket, row["id"]))  # its values, as a query's
+        if category in HOUSEHOLD_CATEGORIES and (household is None or (
+                known.household_id if known is not None else row["household_id"]) != household.id):
             continue
-        if same_subject(ticket.subject, subject):
-            return ticket
+        if same_subject(known.subject if known is not None else row["subject"], subject):
+            values = dict(row)
+            reported = bool(values.pop("reported")) if person_id is not None else None
+            ticket = known if known is not None else rows.loaded(session, Ticket, values)
+            return Duplicate(ticket, reported)
     return None
 
 

@@ -177,9 +177,9 @@ def report(ctx: Ctx, c: Classification) -> None:
     room_chat_id = None if ctx.msg.is_private else ctx.msg.room
     since = clock.now() - timedelta(hours=settings.merge_window_hours)
     existing = wf.duplicate_of(session, since, building=building, household=household,
-                               category=c.category, subject=c.subject)
+                               category=c.category, subject=c.subject, reporter=ctx.person)
     if existing is not None:
-        join(ctx, c, existing, room_chat_id)
+        join(ctx, c, existing.ticket, room_chat_id, reported=existing.reported)
         return
     ticket = wf.create_ticket(
         session, ctx.say, clock, settings, building=building, household=household,
@@ -192,11 +192,14 @@ def report(ctx: Ctx, c: Classification) -> None:
                               reporter=ctx.person, text=ctx.text, danger=c.danger, ticket=ticket)
 
 
-def join(ctx: Ctx, c: Classification, existing: Ticket, room_chat_id: str | None) -> None:
+def join(ctx: Ctx, c: Classification, existing: Ticket, room_chat_id: str | None,
+         reported: bool | None = None) -> None:
     """The report is about the problem of an open ticket: the reporter joins it (told which
-    problem, and how to split it off); an urgent report upgrades it; an alert is never silenced."""
+    problem, and how to split it off); an urgent report upgrades it; an alert is never silenced.
+    ``reported``: whether they had reported it (wf.Duplicate), None when not known."""
     session, settings, clock = ctx.session, ctx.settings, ctx.clock
-    merged = wf.merge_into(session, ctx.say, clock, existing, ctx.person, room_chat_id, ctx.text)
+    merged = wf.merge_into(session, ctx.say, clock, existing, ctx.person, room_chat_id, ctx.text,
+                           reported=reported)
     if c.urgent and not existing.urgent:
         wf.upgrade_to_urgent(session, ctx.say, clock, settings, existing, ctx.person, ctx.text)
     elif c.alert:

@@ -84,14 +84,15 @@ class Route:
         first = self.filters[0] if self.filters else None
         object.__setattr__(self, "gate", first.words if isinstance(first, Command) else None)
 
-    def check(self, ctx: Ctx) -> dict[str, Any] | None:
-        """The values the filters read (None: the route refuses the message).
+    def check(self, ctx: Ctx, skip: int = 0) -> dict[str, Any] | None:
+        """The values the filters read (None: the route refuses the message). ``skip``: the
+        first filters are known to accept it already (``Dispatcher.candidates``).
 
         Raises ``Reply`` when a filter took the message but has to answer instead."""
         if self.gate is not None and (ctx.command is None or ctx.command.word not in self.gate):
             return None
         data: dict[str, Any] = {}
-        for f, names in self.plan:
+        for f, names in self.plan[skip:] if skip else self.plan:
             result = _call(f, names, ctx, data)
             if result is None or result is False:
                 return None
@@ -128,6 +129,8 @@ class Dispatcher:
         self.word_shapes: dict[str, Callable[[str], bool]] = {
             w: f.shape for r in self.routes for f in r.filters
             if isinstance(f, Command) and f.shape is not None for w in f.words}
+        #: the routes that may take a message, by what it is (``situation``): built when first needed
+        self._table: dict[tuple[str | None, bool, bool, bool, bool, bool], list[tuple[Route, int]]] = {}
 
     def read_command(self, ctx: Ctx) -> None:
         """Set ``ctx.command``: the command a text starts with, if any of our routes knows it."""
@@ -137,14 +140,26 @@ class Dispatcher:
             if ctx.command is not None and shape is not None and not shape(ctx.command.rest):
                 ctx.command = None
 
+    def candidates(self, ctx: Ctx) -> list[tuple[Route, int]]:
+        """The routes that may take this message, in order, each with how many of its first
+        filters are known to accept it. A route is left out when its command word is not the
+        message's, or when one of its first filters that only look at what the message is (text
+        or not, private, the kind of group: ``SITUATION``, read before any filter that may
+        answer) refuses it; those filters would refuse it anyway, and nothing before them speaks."""
+        key = situation(ctx)
+        found = self._table.get(key)
+        if found is None:
+            found = self._table[key] = [(r, n) for r in self.routes if (n := _passes(r, key)) >= 0]
+        return found
+
     def dispatch(self, ctx: Ctx) -> str | None:
         """Handle one message; returns the name of the route that took it, if any."""
         taken: list[str] = []
 
         def innermost(c: Ctx) -> None:
-            for route in self.routes:
+            for route, skip in self.candidates(c):
                 try:
-                    data = route.check(c)
+                    data = route.check(c, skip)
                     if data is None:
                         continue
                     taken.append(route.name)
@@ -164,6 +179,43 @@ class Dispatcher:
 
 def _wrap(middleware: Middleware, nxt: Callable[[Ctx], None]) -> Callable[[Ctx], None]:
     return lambda ctx: middleware(ctx, nxt)
+
+
+def situation(ctx: Ctx) -> tuple[str | None, bool, bool, bool, bool, bool]:
+    """What a message is, as far as routing goes: its command word, text or not, private, in a
+    group, in a building's group, in a staff group."""
+    room = ctx.room
+    return (ctx.command.word if ctx.command is not None else None, ctx.msg.kind == Kind.TEXT,
+            ctx.msg.is_private, room is not None, room is not None and room.building_id is not None,
+            room is not None and room.kind == _staff_kind())
+
+
+def _passes(route: Route, key: tuple[str | None, bool, bool, bool, bool, bool]) -> int:
+    """-1: the route refuses every message of this situation; else how many of its first filters
+    accept all of them (``Command`` and the ``SITUATION`` filters, up to the first other one)."""
+    word = key[0]
+    if route.gate is not None and (word is None or word not in route.gate):
+        return -1
+    known = 0
+    for f in route.filters:
+        if isinstance(f, Command):
+            if word is None or word not in f.words:
+                return -1
+            break  # it gives ``word`` and ``rest``: called as before
+        rule = SITUATION.get(f)
+        if rule is None:
+            break
+        if not rule(*key[1:]):
+            return -1
+        known += 1
+    return known
+
+
+@cache
+def _staff_kind() -> str:
+    from storage.models import RoomKind
+
+    return str(RoomKind.STAFF)
 
 
 # --- filters -----------------------------------------------------------------------------
@@ -232,3 +284,15 @@ def is_request(ctx: Ctx) -> FilterResult:
     """The classifier read a request: gives its ``classification``."""
     c = ctx.classification
     return {"classification": c} if c is not None and c.is_request else None
+
+
+#: filters that read only what ``situation`` holds, as functions of (text, private, in a group,
+#: in a building's group, in a staff group): the routing table leaves out the routes they refuse
+SITUATION: dict[Filter, Callable[[bool, bool, bool, bool, bool], bool]] = {
+    is_text: lambda text, private, group, building, staff: text,
+    not_text: lambda text, private, group, building, staff: not text,
+    private: lambda text, private, group, building, staff: private,
+    in_building_group: lambda text, private, group, building, staff: building,
+    in_staff_group: lambda text, private, group, building, staff: staff,
+    in_unbound_group: lambda text, private, group, building, staff: group and not building and not staff,
+}

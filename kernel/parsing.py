@@ -44,12 +44,32 @@ def parse_command(text: str, words: Iterable[str]) -> CommandText | None:
     colon: "查询 1024" and "查询1024" are commands, "查询一下明天停水吗" is chatter.
     """
     body = strip_mentions(normalise(text))
-    for word in sorted(words, key=len, reverse=True):
+    if not body:
+        return None
+    for word in _by_first_character(words).get(body[0], ()):
         if body.startswith(word):
             rest = body[len(word):]
             if not rest or rest[0] in " #:,0123456789" or rest[0] in ":,":
                 return CommandText(word, rest.lstrip(" :,,:").strip())
     return None
+
+
+#: the words of a set, by their first character, longest first (read at every message: built once)
+_INDEXED: dict[frozenset[str], dict[str, list[str]]] = {}
+
+
+def _by_first_character(words: Iterable[str]) -> dict[str, list[str]]:
+    key = words if isinstance(words, frozenset) else frozenset(words)
+    index = _INDEXED.get(key)
+    if index is None:
+        index = {}
+        for word in sorted(key, key=len, reverse=True):
+            if word:
+                index.setdefault(word[0], []).append(word)
+        if len(_INDEXED) > 64:
+            _INDEXED.clear()
+        _INDEXED[key] = index
+    return index
 
 
 _NUMBER = re.compile(r"^#?\s*(\d+)(?!\d)\s*号?[\s,,::]*(.*)$", re.S)

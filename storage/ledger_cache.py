@@ -24,7 +24,6 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import InstanceState, Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.session import make_transient_to_detached
 
 from storage import ledger_version
@@ -71,6 +70,10 @@ class LedgerCache:
         self._read_at: int | None = None  # the version the open transaction read
         self._pending_members: list[tuple[int, Person | None]] = []
         self._slim: dict[object, _Record] = {}  # identity key → the one slim record of that row
+        #: community id → the chat id of its staff group (the lowest id; only groups found: a new
+        #: one, an insert, does not move the version, but never comes before one found)
+        self.staff_rooms: dict[int, str] = {}
+        self._pending_staff: list[tuple[int, str]] = []
 
     def begin(self, session: Session) -> None:
         """At the start of a transaction that will use the cache: read the version (one small
@@ -81,6 +84,7 @@ class LedgerCache:
             self.rooms.clear()
             self.members.clear()
             self._slim.clear()
+            self.staff_rooms.clear()
             self.version = version
         self._read_at = version
         session.info[SESSION_KEY] = self
@@ -104,6 +108,20 @@ class LedgerCache:
         if self._read_at is not None:
             self._pending_members.append((household_id, member))
 
+    def staff_room(self, session: Session, community_id: int) -> str | None:
+        """The chat id of the community's staff group if known, and the open transaction changed
+        nothing of the ledger (flushed first, as a query would); None: ask the database."""
+        if session.autoflush:
+            session.flush()
+        if ledger_version.changed_here(session):
+            return None
+        return self.staff_rooms.get(community_id)
+
+    def found_staff_room(self, community_id: int, chat_id: str) -> None:
+        """``repo.staff_room_chat_id`` read it in the open transaction: kept once it commits."""
+        if self._read_at is not None:
+            self._pending_staff.append((community_id, chat_id))
+
     def kept(self, people: Iterable[Person], rooms: Iterable[ChatRoom]) -> None:
         """After the transaction that began with ``begin`` committed: keep what it read (its
         committed state). Not called after a rollback (its objects are expired then)."""
@@ -121,6 +139,7 @@ class LedgerCache:
         for household_id, member in self._pending_members:
             if member is None or _clean(member):
                 self.members.put(household_id, NOBODY if member is None else self._slim_copy(member))
+        self.staff_rooms.update(self._pending_staff)
         self.ended()
 
     def forget(self) -> None:
@@ -131,6 +150,7 @@ class LedgerCache:
         """The transaction ended (committed and kept, or rolled back)."""
         self._read_at = None
         self._pending_members.clear()
+        self._pending_staff.clear()
 
     def _slim_copy(self, obj: object) -> _Record:
         """The one slim record of ``obj``'s row: its loaded columns, and of its relationships only
@@ -195,9 +215,8 @@ class _Record:
     def columns_only(self) -> Any:
         """A detached object of the row with these columns and nothing else."""
         copy = self.manager.new_instance()
-        for name, value in zip(self.names, self.values):
-            set_committed_value(copy, name, value)
-        make_transient_to_detached(copy)
+        copy.__dict__.update(zip(self.names, self.values))  # as a loader puts them: nothing to commit
+        make_transient_to_detached(copy)  # what is not set is unloaded (read when used)
         return copy
 
     def build(self, made: dict[int, Any]) -> Any:
@@ -205,9 +224,12 @@ class _Record:
         found = made.get(id(self))
         if found is not None:
             return found
-        copy = made[id(self)] = self.columns_only()
+        copy = made[id(self)] = self.manager.new_instance()
+        values = copy.__dict__
+        values.update(zip(self.names, self.values))  # as a loader puts them: nothing to commit
         for name, target in zip(*self.chain):
-            set_committed_value(copy, name, None if target is None else target.build(made))
+            values[name] = None if target is None else target.build(made)
+        make_transient_to_detached(copy)  # what is not set is unloaded (read when used)
         return copy
 
 

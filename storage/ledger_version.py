@@ -44,6 +44,12 @@ def read(session: Session) -> int:
     return int(value) if value is not None else 0
 
 
+def changed_here(session: Session) -> bool:
+    """Whether the session's open transaction wrote to the ``WATCHED`` tables (what it has not
+    flushed yet is not counted: flush first)."""
+    return bool(session.connection().info.get(_DIRTY))
+
+
 def changes_ledger(statement: object) -> bool:
     if not isinstance(statement, UpdateBase):
         return False

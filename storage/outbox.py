@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import manager_of_class
 
 from kernel.clock import Clock
 from kernel.privacy import redact
@@ -35,6 +36,9 @@ from storage import repo
 from storage.models import ChatAccount, OutboxMessage, OutboxStatus, Person
 
 log = logging.getLogger(__name__)
+
+
+_OUTBOX_CLASS = manager_of_class(OutboxMessage)
 
 
 class Speaker:
@@ -53,13 +57,17 @@ class Speaker:
     def _put(self, conversation: str, text: str, *, is_room: bool, mentions: tuple[str, ...] = (),
              urgent: bool = False, attachment: str | None = None) -> OutboxMessage:
         now = self.clock.now()
-        row = OutboxMessage(conversation=conversation, is_room=is_room, text=text,
-                            mentions=list(mentions), urgent=urgent, attachment=attachment,
-                            not_before=now, created_at=now, cause_id=self.cause_id,
-                            batch=self.batch)
+        values = dict(conversation=conversation, is_room=is_room, text=text, mentions=list(mentions),
+                      urgent=urgent, attachment=attachment, not_before=now, created_at=now,
+                      cause_id=self.cause_id, batch=self.batch)
         if self.held is not None:
+            # held for write_held: the same new object, its values put in place without the
+            # attribute events a constructor sends (nothing listens to a new row's history)
+            row = _OUTBOX_CLASS.new_instance()
+            row.__dict__.update(values)
             self.held.append(row)
         else:
+            row = OutboxMessage(**values)
             self.session.add(row)
         self.written.append(row)
         return row
@@ -76,9 +84,9 @@ class Speaker:
         return self._put(person.chat_id, text, is_room=False, urgent=urgent, attachment=attachment)
 
     def staff_group(self, community_id: int | None, text: str, urgent: bool = False) -> bool:
-        room = repo.staff_room(self.session, community_id)
+        room = repo.staff_room_chat_id(self.session, community_id)
         if room is not None:
-            self.room(room.chat_id, text, urgent=urgent)
+            self.room(room, text, urgent=urgent)
             return True
         for staff in repo.staff_of(self.session, community_id):  # no staff group: tell each
             self.person(staff, text, urgent=urgent)

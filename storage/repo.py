@@ -64,6 +64,19 @@ def staff_room(session: Session, community_id: int | None) -> ChatRoom | None:
     return session.scalar(q.order_by(ChatRoom.id))
 
 
+def staff_room_chat_id(session: Session, community_id: int | None) -> str | None:
+    """The chat id of ``staff_room``: from the inbox's ledger cache when it knows it."""
+    cache = ledger_cache.of(session) if community_id is not None else None
+    if cache is not None and community_id is not None:
+        known = cache.staff_room(session, community_id)
+        if known is not None:
+            return known
+    room = staff_room(session, community_id)
+    if cache is not None and community_id is not None and room is not None:
+        cache.found_staff_room(community_id, room.chat_id)
+    return room.chat_id if room is not None else None
+
+
 def staff_of(session: Session, community_id: int | None) -> Sequence[Person]:
     q = select(Person).where(Person.role.in_(Role.SUPERVISORS))
     if community_id is not None:

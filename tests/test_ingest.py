@@ -212,3 +212,29 @@ async def test_a_guide_entry_confirmed_in_a_batch_answers_the_next_question_of_t
     heard = texts_to(gw.sent, room)
     assert heard[0].startswith("【办事指南") and "居住证" in heard[0]
     assert heard[1].startswith(f"【办事指南 {k}】充电桩充电卡办理")
+
+
+async def test_progress_in_the_batch_that_made_the_ticket_reaches_every_reporter(bot) -> None:
+    """A ticket made and joined in a batch, and its handler's 进展 in the same batch: both
+    reporters are @ed (the reporters written with the batch are read as if written at once),
+    and the ticket's history is whole and in order."""
+    from tests.helpers import linked_member_of
+
+    room = building_room_of(bot, "r01")
+    member = linked_member_of(bot, "r01")
+    gw = bot.gw
+    rest = [gw.inbound("电梯坏了,停在三楼不动了", sender="r01", room=room),
+            gw.inbound("电梯又坏了,停在三楼", sender="r02", room=room),
+            gw.inbound("进展 1001 已联系电梯公司,下午来修", sender=member.chat_id or "")]
+    gw.online = False
+    await while_held(bot, gw.inbound("稍等", sender="r03", room=room), rest)
+    gw.online = True
+    await bot.app.outbox.drain()
+    told = [m for m in gw.sent if m.conversation == room and "已联系电梯公司" in m.text]
+    assert len(told) == 1 and told[0].text.startswith("工单 1001 有新进展")
+    assert set(told[0].mentions) == {"r01", "r02"}
+    with bot.sessions() as s:
+        first = s.scalar(select(Ticket).where(Ticket.number == 1001))
+        assert first is not None
+        assert [r.person.chat_id for r in first.reporters] == ["r01", "r02"]
+        assert [e.kind for e in first.events] == ["created", "assigned", "merged", "progress"]

@@ -137,3 +137,25 @@ async def test_a_building_given_a_new_member_sends_its_next_ticket_to_them(bot: 
     with bot.sessions() as s:
         second = s.scalar(select(Ticket).where(Ticket.number == 1002))
         assert second is not None and second.assignee_id == other_id
+
+
+async def test_alerts_go_to_the_staff_group_of_the_moment(bot: Harness, other: Harness) -> None:
+    """Which group is the staff group is kept between batches; when it changes (here the old one
+    given up in the console's way and another bound by another process) the next alert goes to
+    the new one."""
+    from storage.models import ChatRoom
+
+    room = building_room_of(bot, "r01")
+    sent = await bot.say("楼道里着火了,好大的烟", sender="r01", room=room)
+    assert texts_to(sent, "room-staff")  # the staff group heard it (and is kept from here)
+    sent = await bot.say("三楼楼梯间起火了,有浓烟", sender="r02", room=room)
+    assert texts_to(sent, "room-staff")
+    with bot.sessions() as s:
+        old = s.scalar(select(ChatRoom).where(ChatRoom.chat_id == "room-staff"))
+        assert old is not None and old.kind == "staff"
+        old.kind = "other"
+        s.commit()
+    sent = await say_elsewhere(bot, other, "绑定 工作群", sender="s1", room="wx-staff2", room_name="新工作群")
+    assert texts_to(sent, "wx-staff2")
+    sent = await bot.say("地下车库着火了,冒黑烟", sender="r03", room=room)
+    assert texts_to(sent, "wx-staff2") and not texts_to(sent, "room-staff")
