@@ -312,7 +312,7 @@ class AppDesk:
         self._app = app
         self._sessions = app.sessions
         #: who a sender is and what a group is, kept between requests (never stale: see there)
-        self._lookups = Lookups(app.engine, lambda: app.inbox.cache.version)
+        self._lookups = Lookups(app.engine)
 
     def close(self) -> None:
         self._lookups.close()

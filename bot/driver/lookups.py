@@ -7,24 +7,30 @@ or a group (ORM unit of work, ORM bulk or Core alike) makes it forget, when it i
 again when its transaction commits, and an answer read while such a change was under way is not
 kept. An update or delete forgets everything; an insert only the answers it can change (a chat
 id is unique, so only those asked by the new row's chat id or name: a newcomer's first message
-keeps the others), or everything when its rows cannot be read from its parameters. A change made by another process is seen
-through the ledger version (storage/ledger_version.py): when the version the inbox last read
-moved, everything is forgotten. Plain SQL text written to those tables is not seen (as for the
-ledger version): after such an edit, restart or move the ledger version.
+keeps the others), or everything when its rows cannot be read from its parameters.
+
+A change made by another process (``lianhu import``, another account's process on the same
+PostgreSQL) is seen through the ledger version (storage/ledger_version.py), read at most every
+``FRESH_SECONDS``: when it moved, everything is forgotten. So such a change reaches the answers
+within half a second (a busy simulator reads it twice a second, not once a request; a quiet
+one reads it for the first request after a pause). Plain SQL text written to those tables is
+not seen (as for the ledger version): after such an edit, restart or move the ledger version.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert, UpdateBase
 
-from storage.models import ChatRoom, Person
+from storage.models import ChatRoom, LedgerVersion, Person
 
 #: the tables whose rows an answer is made of
 WATCHED = frozenset({"person", "chat_room"})
+#: how long a read of the ledger version holds (changes made by other processes)
+FRESH_SECONDS = 0.5
 #: answers kept in each map at most (past that, all are forgotten and asked for again)
 KEPT = 10_000
 
@@ -33,6 +39,7 @@ _BY_CHAT_ID = select(_PERSON.c.chat_id, _PERSON.c.name).where(_PERSON.c.chat_id 
 _BY_NAME = (select(_PERSON.c.chat_id, _PERSON.c.name).where(_PERSON.c.name == bindparam("key"))
             .order_by(_PERSON.c.id).limit(1))
 _ROOM_ENTRY = select(_ROOM.c.chat_id, _ROOM.c.name, _ROOM.c.kind).where(_ROOM.c.chat_id == bindparam("chat_id"))
+_VERSION = select(LedgerVersion.version).where(LedgerVersion.id == 1)
 _CHANGED = "lianhu.lookups_changed"
 
 Speaker = tuple[str, str]
@@ -42,10 +49,10 @@ RoomRow = tuple[str, str, str]
 class Lookups:
     """``speaker(key)`` and ``room(chat_id)`` answered from memory when asked before."""
 
-    def __init__(self, engine: Engine, ledger_version: Callable[[], int | None] = lambda: None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._ledger_version = ledger_version
-        self._version = ledger_version()
+        self._version: int | None = None  # the ledger version last read
+        self._checked = float("-inf")  # when (time.monotonic())
         self._generation = 0  # moved by every forgetting: an answer read across one is not kept
         self._speakers: dict[str, Speaker | None] = {}
         self._rooms: dict[str, RoomRow | None] = {}
@@ -102,7 +109,12 @@ class Lookups:
         kept[key] = answer
 
     def _check_version(self) -> None:
-        version = self._ledger_version()
+        now = time.monotonic()
+        if now - self._checked < FRESH_SECONDS:
+            return
+        with self._engine.connect() as conn:
+            version = conn.execute(_VERSION).scalar()
+        self._checked = now
         if version != self._version:
             self._version = version
             self.forget()
@@ -110,10 +122,10 @@ class Lookups:
     def _forget_keys(self, keys: set[tuple[str, str]]) -> None:
         self._generation += 1
         for table, key in keys:
-            (self._speakers if table == "person" else self._rooms).pop(key, None)  # type: ignore[arg-type]
+            (self._speakers if table == "person" else self._rooms).pop(key, None)
 
-    def _executing(self, conn: Connection, statement: Any, multiparams: Any = None, params: Any = None,
-                   *_args: Any) -> None:
+    def _executing(self, conn: Connection, statement: Any, multiparams: Any, params: Any,
+                   execution_options: Any) -> None:
         if not isinstance(statement, UpdateBase):
             return
         table = getattr(getattr(statement, "table", None), "name", None)
