@@ -171,9 +171,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def post_all(url: str, work: list[tuple[str, str, str]], clients: int) -> float:
+async def post_all(url: str, work: list[tuple[str, str, str]], clients: int) -> tuple[float, float]:
     """``clients`` concurrent clients post ``work`` (each its share, one after another, waiting
-    for each answer); the seconds from the first request to the last answer."""
+    for each answer); the seconds from the first request to the last answer, and the CPU
+    seconds this process spent meanwhile (the clients' own, when they run apart)."""
     import aiohttp
 
     shares = [work[i::clients] for i in range(clients)]
@@ -185,30 +186,36 @@ async def post_all(url: str, work: list[tuple[str, str, str]], clients: int) -> 
                 await r.json()
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(client(s, http) for s in shares))
-        return time.perf_counter() - t
+        return time.perf_counter() - t, time.process_time() - cpu
 
 
 async def api_rate(database_url: str, classifier: Any, work: list[tuple[str, str, str]], clients: int,
-                   apart: bool = False) -> float:
-    """Messages a second over POST /api/sim/messages with ``clients`` concurrent clients.
-    ``apart``: the clients run in another process (as the simulator page and WeChat's puppet
-    do), so their CPU is not the bot's; else in the bot's own process and event loop."""
+                   apart: bool = False) -> dict[str, float]:
+    """Messages a second over POST /api/sim/messages with ``clients`` concurrent clients, and the
+    CPU a request: of the bot's process (with the clients in it, theirs included) and, apart, of
+    the clients' process. ``apart``: the clients run in another process (as the simulator page
+    and WeChat's puppet do), so their CPU is not the bot's; else in the bot's own event loop."""
     from bot.gateways.simulator import SimulatorGateway
 
     port = _free_port()
     app = await _fresh_app(database_url, classifier, SimulatorGateway(), port)
     url = f"http://127.0.0.1:{port}/api/sim/messages"
+    cpu = time.process_time()
     if apart:
-        elapsed = await _post_from_another_process(url, work, clients)
+        elapsed, client_cpu = await _post_from_another_process(url, work, clients)
     else:
-        elapsed = await post_all(url, work, clients)
+        elapsed, client_cpu = await post_all(url, work, clients)
+    server_cpu = time.process_time() - cpu
     await app.stop()
-    return len(work) / elapsed
+    n = len(work)
+    return {"rate": n / elapsed, "server_ms": server_cpu * 1000 / n,
+            "client_ms": client_cpu * 1000 / n if apart else float("nan")}
 
 
-async def _post_from_another_process(url: str, work: list[tuple[str, str, str]], clients: int) -> float:
+async def _post_from_another_process(url: str, work: list[tuple[str, str, str]],
+                                     clients: int) -> tuple[float, float]:
     """Runs ``post_all`` in a new Python process (its start-up is not timed: it times itself)."""
     path = Path(tempfile.mkdtemp(prefix="bench-clients-")) / "work.json"
     path.write_text(json.dumps(work, ensure_ascii=False), encoding="utf-8")
@@ -217,7 +224,8 @@ async def _post_from_another_process(url: str, work: list[tuple[str, str, str]],
         stdout=asyncio.subprocess.PIPE)
     out, _ = await proc.communicate()
     assert proc.returncode == 0, f"the client process failed ({proc.returncode})"
-    return float(out.decode().strip().splitlines()[-1])
+    elapsed, cpu = out.decode().strip().splitlines()[-1].split()
+    return float(elapsed), float(cpu)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -228,7 +236,8 @@ async def main(args: argparse.Namespace) -> None:
     texts = [text for _, _, text in work]
     figures: dict[str, list[float]] = {k: [] for k in (
         "one", "flood", "jieba", "bare", "ratio_jieba", "ratio_bare", "receipt", "api1", "api8", "api_ratio",
-        "apart1", "apart8", "apart_ratio")}
+        "apart1", "apart8", "apart_ratio", *(f"{k}_{who}" for k in ("api1", "api8", "apart1", "apart8")
+                                             for who in ("server", "client")))}
     for run in range(args.runs):
         one = await ingest(args.database_url, classifier, work, flood=False)
         flood = await ingest(args.database_url, classifier, work, flood=True)
@@ -241,21 +250,24 @@ async def main(args: argparse.Namespace) -> None:
         figures["ratio_bare"].append(flood["rate"] / br)
         figures["receipt"].append(await receipt_latency(args.database_url, classifier, 60))
         if not args.skip_api:
-            a1 = await api_rate(args.database_url, classifier, work[: args.api_n], 1)
-            a8 = await api_rate(args.database_url, classifier, work[: args.api_n], 8)
-            figures["api1"].append(a1)
-            figures["api8"].append(a8)
-            figures["api_ratio"].append(a8 / a1)
-            p1 = await api_rate(args.database_url, classifier, work[: args.api_n], 1, apart=True)
-            p8 = await api_rate(args.database_url, classifier, work[: args.api_n], 8, apart=True)
-            figures["apart1"].append(p1)
-            figures["apart8"].append(p8)
-            figures["apart_ratio"].append(p8 / p1)
+            api = work[: args.api_n]
+            a1 = await api_rate(args.database_url, classifier, api, 1)
+            a8 = await api_rate(args.database_url, classifier, api, 8)
+            p1 = await api_rate(args.database_url, classifier, api, 1, apart=True)
+            p8 = await api_rate(args.database_url, classifier, api, 8, apart=True)
+            for key, measured in (("api1", a1), ("api8", a8), ("apart1", p1), ("apart8", p8)):
+                figures[key].append(measured["rate"])
+                figures[key + "_server"].append(measured["server_ms"])
+                figures[key + "_client"].append(measured["client_ms"])
+            figures["api_ratio"].append(a8["rate"] / a1["rate"])
+            figures["apart_ratio"].append(p8["rate"] / p1["rate"])
         print(f"run {run + 1}: one at a time {one['rate']:,.0f}/s, flood {flood['rate']:,.0f}/s "
               f"({flood['tickets']} tickets, {flood['outbox']} outbox rows), jieba {jr:,.0f}/s, "
               f"bare sqlite {br:,.0f}/s, receipt {figures['receipt'][-1]:.2f} ms"
               + (f", api 1 client {figures['api1'][-1]:,.0f}/s, 8 clients {figures['api8'][-1]:,.0f}/s"
-                 f" (clients in another process: {figures['apart1'][-1]:,.0f}/s, {figures['apart8'][-1]:,.0f}/s)"
+                 f" (clients in another process: {figures['apart1'][-1]:,.0f}/s, {figures['apart8'][-1]:,.0f}/s;"
+                 f" the bot's CPU a request {figures['apart1_server'][-1]:.2f} / {figures['apart8_server'][-1]:.2f} ms,"
+                 f" the clients' {figures['apart1_client'][-1]:.2f} / {figures['apart8_client'][-1]:.2f} ms)"
                  if not args.skip_api else ""), flush=True)
 
     def med(key: str) -> float:
@@ -268,11 +280,15 @@ async def main(args: argparse.Namespace) -> None:
     print(f"bare sqlite insert+commit:    {med('bare'):8,.0f} msg/s   flood/bare  = {med('ratio_bare'):.3f}")
     print(f"receipt in the outbox:        {med('receipt'):8.2f} ms      (target <= 5 ms)")
     if not args.skip_api:
-        print(f"simulator API, 1 client:      {med('api1'):8,.0f} msg/s")
-        print(f"simulator API, 8 clients:     {med('api8'):8,.0f} msg/s   ratio = {med('api_ratio'):.2f} (target >= 5)")
+        print(f"simulator API, 1 client:      {med('api1'):8,.0f} msg/s   (CPU a request, clients included: "
+              f"{med('api1_server'):.2f} ms)")
+        print(f"simulator API, 8 clients:     {med('api8'):8,.0f} msg/s   ratio = {med('api_ratio'):.2f} (target >= 5)"
+              f"   ({med('api8_server'):.2f} ms)")
         print("  (the clients above run in the bot's own process and event loop; below, in another process)")
-        print(f"  clients apart, 1 client:    {med('apart1'):8,.0f} msg/s")
-        print(f"  clients apart, 8 clients:   {med('apart8'):8,.0f} msg/s   ratio = {med('apart_ratio'):.2f}")
+        print(f"  clients apart, 1 client:    {med('apart1'):8,.0f} msg/s   (CPU a request: the bot "
+              f"{med('apart1_server'):.2f} ms, the clients {med('apart1_client'):.2f} ms)")
+        print(f"  clients apart, 8 clients:   {med('apart8'):8,.0f} msg/s   ratio = {med('apart_ratio'):.2f}"
+              f"   (the bot {med('apart8_server'):.2f} ms, the clients {med('apart8_client'):.2f} ms)")
 
 
 if __name__ == "__main__":
@@ -290,7 +306,8 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.post_to:
         loaded = json.loads(Path(args.work_file).read_text(encoding="utf-8"))
-        print(asyncio.run(post_all(args.post_to, [tuple(w) for w in loaded], args.clients)))
+        elapsed, cpu = asyncio.run(post_all(args.post_to, [tuple(w) for w in loaded], args.clients))
+        print(elapsed, cpu)
         sys.exit(0)
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("jieba").setLevel(logging.WARNING)
