@@ -161,11 +161,8 @@ class OutboxSender:
                 sent = await self.drain()
             except Exception as exc:
                 log.exception("outbox drain failed")
-                self._due = None
                 self._passed(number, 0, exc)
             else:
-                if not self.cleared:  # something due was left (held, failed, capped): look again
-                    self._due = None
                 self._passed(number, sent, cleared=self.cleared)
             if self._wake.is_set():  # woken meanwhile: look again at once
                 continue
@@ -264,7 +261,15 @@ class OutboxSender:
     async def drain(self) -> int:
         """Send what is due now (respecting pace and quiet hours); returns how many went out.
         ``self.cleared`` says afterwards whether the pass left nothing behind of what was due
-        when it began (nothing held for quiet hours, capped, failed, routed elsewhere)."""
+        when it began (nothing held for quiet hours, capped, failed, routed elsewhere); when it
+        did not, the idle look kept (``_idle_seconds``) is forgotten."""
+        try:
+            return await self._drain()
+        finally:
+            if not self.cleared:
+                self._due = None
+
+    async def _drain(self) -> int:
         async with self._lock:
             self.cleared = False
             sent = 0
