@@ -19,7 +19,10 @@ Printed (medians of ``--runs`` runs; the ratios are to figures measured in the s
   * the simulator API (POST /api/sim/messages, a real HTTP server on a free port): the rate
     with 8 concurrent clients over that with 1 (target >= 5x); twice: the clients in the bot's
     own process and event loop (as before: their CPU counts against the bot), and the clients
-    in another process (as real clients are: the simulator page, WeChat's puppet).
+    in another process (as real clients are: the simulator page, WeChat's puppet); with the
+    CPU a request of the bot's process and of the clients' own. Each client writes plain
+    HTTP/1.1 on one keep-alive connection and reads every answer's JSON (``--aiohttp-clients``:
+    aiohttp's client, as before the fifth round, ~0.7 ms of CPU a request more).
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -171,13 +175,50 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def post_all(url: str, work: list[tuple[str, str, str]], clients: int) -> tuple[float, float]:
+async def post_all(url: str, work: list[tuple[str, str, str]], clients: int,
+                   http_library: bool = False) -> tuple[float, float]:
     """``clients`` concurrent clients post ``work`` (each its share, one after another, waiting
-    for each answer); the seconds from the first request to the last answer, and the CPU
-    seconds this process spent meanwhile (the clients' own, when they run apart)."""
-    import aiohttp
-
+    for each answer and reading its JSON); the seconds from the first request to the last
+    answer, and the CPU seconds this process spent meanwhile (the clients' own, when they run
+    apart). Each client keeps one connection and writes plain HTTP/1.1 (``_raw_client``), as
+    cheap as a real client's side of the work; ``http_library``: aiohttp's client instead, as
+    before the fifth round (about 0.7 ms of CPU a request more, charged to the bot when the
+    clients run in its process)."""
     shares = [work[i::clients] for i in range(clients)]
+    if http_library:
+        return await _post_with_aiohttp(url, shares)
+    t, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(_raw_client(url, share) for share in shares))
+    return time.perf_counter() - t, time.process_time() - cpu
+
+
+async def _raw_client(url: str, share: list[tuple[str, str, str]]) -> None:
+    """One client on one keep-alive connection: a request, its whole answer read, the next."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    head = (f"POST {parts.path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+            "Content-Length: ").encode()
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        for sender, room, text in share:
+            body = json.dumps({"room": room, "sender": sender, "text": text}, ensure_ascii=False).encode()
+            writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            status = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            answer = await reader.readexactly(length)
+            assert status.split()[1] == b"200", answer
+            json.loads(answer)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def _post_with_aiohttp(url: str, shares: list[list[tuple[str, str, str]]]) -> tuple[float, float]:
+    import aiohttp
 
     async def client(share: list[tuple[str, str, str]], http: aiohttp.ClientSession) -> None:
         for sender, room, text in share:
@@ -185,14 +226,14 @@ async def post_all(url: str, work: list[tuple[str, str, str]], clients: int) -> 
                 assert r.status == 200, await r.text()
                 await r.json()
 
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=len(shares))) as http:
         t, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(client(s, http) for s in shares))
         return time.perf_counter() - t, time.process_time() - cpu
 
 
 async def api_rate(database_url: str, classifier: Any, work: list[tuple[str, str, str]], clients: int,
-                   apart: bool = False) -> dict[str, float]:
+                   apart: bool = False, http_library: bool = False) -> dict[str, float]:
     """Messages a second over POST /api/sim/messages with ``clients`` concurrent clients, and the
     CPU a request: of the bot's process (with the clients in it, theirs included) and, apart, of
     the clients' process. ``apart``: the clients run in another process (as the simulator page
@@ -204,9 +245,9 @@ async def api_rate(database_url: str, classifier: Any, work: list[tuple[str, str
     url = f"http://127.0.0.1:{port}/api/sim/messages"
     cpu = time.process_time()
     if apart:
-        elapsed, client_cpu = await _post_from_another_process(url, work, clients)
+        elapsed, client_cpu = await _post_from_another_process(url, work, clients, http_library)
     else:
-        elapsed, client_cpu = await post_all(url, work, clients)
+        elapsed, client_cpu = await post_all(url, work, clients, http_library)
     server_cpu = time.process_time() - cpu
     await app.stop()
     n = len(work)
@@ -214,14 +255,14 @@ async def api_rate(database_url: str, classifier: Any, work: list[tuple[str, str
             "client_ms": client_cpu * 1000 / n if apart else float("nan")}
 
 
-async def _post_from_another_process(url: str, work: list[tuple[str, str, str]],
-                                     clients: int) -> tuple[float, float]:
+async def _post_from_another_process(url: str, work: list[tuple[str, str, str]], clients: int,
+                                     http_library: bool = False) -> tuple[float, float]:
     """Runs ``post_all`` in a new Python process (its start-up is not timed: it times itself)."""
     path = Path(tempfile.mkdtemp(prefix="bench-clients-")) / "work.json"
     path.write_text(json.dumps(work, ensure_ascii=False), encoding="utf-8")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--post-to", url, "--clients", str(clients), "--work-file", str(path),
-        stdout=asyncio.subprocess.PIPE)
+        *(["--aiohttp-clients"] if http_library else []), stdout=asyncio.subprocess.PIPE)
     out, _ = await proc.communicate()
     assert proc.returncode == 0, f"the client process failed ({proc.returncode})"
     elapsed, cpu = out.decode().strip().splitlines()[-1].split()
@@ -251,10 +292,11 @@ async def main(args: argparse.Namespace) -> None:
         figures["receipt"].append(await receipt_latency(args.database_url, classifier, 60))
         if not args.skip_api:
             api = work[: args.api_n]
-            a1 = await api_rate(args.database_url, classifier, api, 1)
-            a8 = await api_rate(args.database_url, classifier, api, 8)
-            p1 = await api_rate(args.database_url, classifier, api, 1, apart=True)
-            p8 = await api_rate(args.database_url, classifier, api, 8, apart=True)
+            lib = args.aiohttp_clients
+            a1 = await api_rate(args.database_url, classifier, api, 1, http_library=lib)
+            a8 = await api_rate(args.database_url, classifier, api, 8, http_library=lib)
+            p1 = await api_rate(args.database_url, classifier, api, 1, apart=True, http_library=lib)
+            p8 = await api_rate(args.database_url, classifier, api, 8, apart=True, http_library=lib)
             for key, measured in (("api1", a1), ("api8", a8), ("apart1", p1), ("apart8", p8)):
                 figures[key].append(measured["rate"])
                 figures[key + "_server"].append(measured["server_ms"])
@@ -284,7 +326,8 @@ async def main(args: argparse.Namespace) -> None:
               f"{med('api1_server'):.2f} ms)")
         print(f"simulator API, 8 clients:     {med('api8'):8,.0f} msg/s   ratio = {med('api_ratio'):.2f} (target >= 5)"
               f"   ({med('api8_server'):.2f} ms)")
-        print("  (the clients above run in the bot's own process and event loop; below, in another process)")
+        print("  (the clients above run in the bot's own process and event loop; below, in another process;"
+              f" {'aiohttp clients' if args.aiohttp_clients else 'plain HTTP/1.1 clients'})")
         print(f"  clients apart, 1 client:    {med('apart1'):8,.0f} msg/s   (CPU a request: the bot "
               f"{med('apart1_server'):.2f} ms, the clients {med('apart1_client'):.2f} ms)")
         print(f"  clients apart, 8 clients:   {med('apart8'):8,.0f} msg/s   ratio = {med('apart_ratio'):.2f}"
@@ -299,6 +342,8 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--aiohttp-clients", action="store_true",
+                        help="the API's clients use aiohttp's client (as before the fifth round), not plain HTTP/1.1")
     # the client process of the API figures with clients apart (not for use by hand)
     parser.add_argument("--post-to", help=argparse.SUPPRESS)
     parser.add_argument("--clients", type=int, default=1, help=argparse.SUPPRESS)
@@ -306,7 +351,8 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.post_to:
         loaded = json.loads(Path(args.work_file).read_text(encoding="utf-8"))
-        elapsed, cpu = asyncio.run(post_all(args.post_to, [tuple(w) for w in loaded], args.clients))
+        elapsed, cpu = asyncio.run(post_all(args.post_to, [tuple(w) for w in loaded], args.clients,
+                                            args.aiohttp_clients))
         print(elapsed, cpu)
         sys.exit(0)
     logging.basicConfig(level=logging.WARNING)
