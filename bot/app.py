@@ -121,6 +121,8 @@ class App:
         #: messages are stored and handled in batches, in the order they came (bot/inbox.py)
         self.lane = Lane(self.inbox, self._after_batch)
         self._batches = 0
+        #: the latest messages whose batch wrote nothing to the outbox (``caused_nothing``)
+        self._silent: dict[int, None] = {}
         gateway.set_handler(self.receive)
         self.server = self._make_server()
         self.no_community = False  # set by prepare_database: a real gateway and nothing imported
@@ -268,10 +270,19 @@ class App:
     #: handled batches between two returns of the C heap's free pages to the system
     TRIM_EVERY = 200
 
+    #: messages remembered as having caused nothing (a gateway asks right after they are handled)
+    SILENT_KEPT = 1000
+
     def _after_batch(self, batch: Ingested) -> None:
         self._batches += 1
         if self._batches % self.TRIM_EVERY == 0:
             release_free_memory()
+        if batch.quiet:  # chatter: nothing said, no route taken
+            for inbound_id in batch.ids:
+                if inbound_id is not None:
+                    self._silent[inbound_id] = None
+            while len(self._silent) > self.SILENT_KEPT:
+                del self._silent[next(iter(self._silent))]
         for route in batch.routes:
             self.jobs.after_route(route)
         if not batch.quiet:  # the replies it wrote are all due now
@@ -285,6 +296,11 @@ class App:
         if ids:
             log.info("replayed %d unfinished messages", len(ids))
         return len(ids)
+
+    def caused_nothing(self, inbound_id: int) -> bool:
+        """Whether the message was handled in a batch that wrote nothing to the outbox (asked once:
+        forgotten as it answers): no reply of it can be waiting or be sent."""
+        return self._silent.pop(inbound_id, 0) is None
 
     async def send_due(self) -> int:
         """Send what is due now, for callers that wait for it (the simulator answers a message
@@ -387,7 +403,10 @@ class AppDesk:
     async def send_due_then_waiting(self, reply_to: int) -> list[Queued]:
         """The pass answers it: when it left nothing behind of what was due as it began (which
         is everything the message wrote, committed before this call), nothing of it waits and
-        no query is needed; else the outbox is asked."""
+        no query is needed; else the outbox is asked. A message that caused nothing (chatter)
+        has no reply to wait for: answered at once, no pass."""
+        if self._app.caused_nothing(reply_to):
+            return []
         _, cleared = await self._app.outbox.next_pass_cleared()
         return [] if cleared else self.waiting(reply_to=reply_to)
 

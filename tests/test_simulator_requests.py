@@ -1,6 +1,7 @@
-"""The simulator answers a request's sender and group from memory once asked
-(bot/driver/lookups.py): what changes in the ledger is still seen at once, by this process
-or, within half a second, by another one."""
+"""What each simulator request costs, made cheap, answers as before: its sender and group from
+memory once asked (bot/driver/lookups.py), yet what changes in the ledger is seen at once (by
+this process) or within half a second (by another); the outbox's idle look kept between passes
+yet moved by a row queued for sooner; chatter answered without waiting for an outbox pass."""
 from __future__ import annotations
 
 import asyncio
@@ -94,3 +95,32 @@ async def test_a_row_queued_for_later_by_a_job_moves_the_senders_next_look(bot) 
     assert 4 < sender._idle_seconds() <= 5
     with bot.sessions() as s:
         assert len(s.scalars(select(OutboxMessage)).all()) == 2
+
+
+async def test_chatter_is_answered_while_a_broadcast_is_still_going_out(sim) -> None:
+    """A message that caused nothing has no reply to wait for: its answer does not wait for the
+    outbox to finish what it is sending (here a send that never ends until the test says so)."""
+    app, base = sim
+    gateway = app.gateway
+    going_out, let_go = asyncio.Event(), asyncio.Event()
+    send = gateway.send
+
+    async def slow_send(message):  # type: ignore[no-untyped-def]
+        if message.text == "停水通知":
+            going_out.set()
+            await let_go.wait()
+        await send(message)
+
+    gateway.send = slow_send  # type: ignore[method-assign]
+    with app.sessions() as s:
+        from storage.outbox import Speaker
+
+        Speaker(s, app.clock).room("room-1", "停水通知")
+        s.commit()
+    app.outbox.wake()
+    await asyncio.wait_for(going_out.wait(), 10)
+    res = await asyncio.wait_for(post(base, room="room-2", sender="r07", text="今天天气不错"), 10)
+    assert res["replies"] == [] and res["duplicate"] is False
+    let_go.set()
+    replied = await asyncio.wait_for(post(base, room="room-2", sender="r07", text="帮助"), 10)
+    assert replied["replies"]  # a message with replies still gets them, sent
