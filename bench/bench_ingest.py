@@ -19,7 +19,10 @@ Printed (medians of ``--runs`` runs; the ratios are to figures measured in the s
   * the simulator API (POST /api/sim/messages, a real HTTP server on a free port): the rate
     with 8 concurrent clients over that with 1 (target >= 5x); twice: the clients in the bot's
     own process and event loop (as before: their CPU counts against the bot), and the clients
-    in another process (as real clients are: the simulator page, WeChat's puppet).
+    in another process (as real clients are: the simulator page, WeChat's puppet); with the
+    CPU a request of the bot's process and of the clients' own. Each client writes plain
+    HTTP/1.1 on one keep-alive connection and reads every answer's JSON (``--aiohttp-clients``:
+    aiohttp's client, as before the fifth round, ~0.7 ms of CPU a request more).
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -171,12 +175,50 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def post_all(url: str, work: list[tuple[str, str, str]], clients: int) -> float:
+async def post_all(url: str, work: list[tuple[str, str, str]], clients: int,
+                   http_library: bool = False) -> tuple[float, float]:
     """``clients`` concurrent clients post ``work`` (each its share, one after another, waiting
-    for each answer); the seconds from the first request to the last answer."""
-    import aiohttp
-
+    for each answer and reading its JSON); the seconds from the first request to the last
+    answer, and the CPU seconds this process spent meanwhile (the clients' own, when they run
+    apart). Each client keeps one connection and writes plain HTTP/1.1 (``_raw_client``), as
+    cheap as a real client's side of the work; ``http_library``: aiohttp's client instead, as
+    before the fifth round (about 0.7 ms of CPU a request more, charged to the bot when the
+    clients run in its process)."""
     shares = [work[i::clients] for i in range(clients)]
+    if http_library:
+        return await _post_with_aiohttp(url, shares)
+    t, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(_raw_client(url, share) for share in shares))
+    return time.perf_counter() - t, time.process_time() - cpu
+
+
+async def _raw_client(url: str, share: list[tuple[str, str, str]]) -> None:
+    """One client on one keep-alive connection: a request, its whole answer read, the next."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    head = (f"POST {parts.path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+            "Content-Length: ").encode()
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        for sender, room, text in share:
+            body = json.dumps({"room": room, "sender": sender, "text": text}, ensure_ascii=False).encode()
+            writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            status = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            answer = await reader.readexactly(length)
+            assert status.split()[1] == b"200", answer
+            json.loads(answer)
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def _post_with_aiohttp(url: str, shares: list[list[tuple[str, str, str]]]) -> tuple[float, float]:
+    import aiohttp
 
     async def client(share: list[tuple[str, str, str]], http: aiohttp.ClientSession) -> None:
         for sender, room, text in share:
@@ -184,40 +226,47 @@ async def post_all(url: str, work: list[tuple[str, str, str]], clients: int) -> 
                 assert r.status == 200, await r.text()
                 await r.json()
 
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
-        t = time.perf_counter()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=len(shares))) as http:
+        t, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(client(s, http) for s in shares))
-        return time.perf_counter() - t
+        return time.perf_counter() - t, time.process_time() - cpu
 
 
 async def api_rate(database_url: str, classifier: Any, work: list[tuple[str, str, str]], clients: int,
-                   apart: bool = False) -> float:
-    """Messages a second over POST /api/sim/messages with ``clients`` concurrent clients.
-    ``apart``: the clients run in another process (as the simulator page and WeChat's puppet
-    do), so their CPU is not the bot's; else in the bot's own process and event loop."""
+                   apart: bool = False, http_library: bool = False) -> dict[str, float]:
+    """Messages a second over POST /api/sim/messages with ``clients`` concurrent clients, and the
+    CPU a request: of the bot's process (with the clients in it, theirs included) and, apart, of
+    the clients' process. ``apart``: the clients run in another process (as the simulator page
+    and WeChat's puppet do), so their CPU is not the bot's; else in the bot's own event loop."""
     from bot.gateways.simulator import SimulatorGateway
 
     port = _free_port()
     app = await _fresh_app(database_url, classifier, SimulatorGateway(), port)
     url = f"http://127.0.0.1:{port}/api/sim/messages"
+    cpu = time.process_time()
     if apart:
-        elapsed = await _post_from_another_process(url, work, clients)
+        elapsed, client_cpu = await _post_from_another_process(url, work, clients, http_library)
     else:
-        elapsed = await post_all(url, work, clients)
+        elapsed, client_cpu = await post_all(url, work, clients, http_library)
+    server_cpu = time.process_time() - cpu
     await app.stop()
-    return len(work) / elapsed
+    n = len(work)
+    return {"rate": n / elapsed, "server_ms": server_cpu * 1000 / n,
+            "client_ms": client_cpu * 1000 / n if apart else float("nan")}
 
 
-async def _post_from_another_process(url: str, work: list[tuple[str, str, str]], clients: int) -> float:
+async def _post_from_another_process(url: str, work: list[tuple[str, str, str]], clients: int,
+                                     http_library: bool = False) -> tuple[float, float]:
     """Runs ``post_all`` in a new Python process (its start-up is not timed: it times itself)."""
     path = Path(tempfile.mkdtemp(prefix="bench-clients-")) / "work.json"
     path.write_text(json.dumps(work, ensure_ascii=False), encoding="utf-8")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--post-to", url, "--clients", str(clients), "--work-file", str(path),
-        stdout=asyncio.subprocess.PIPE)
+        *(["--aiohttp-clients"] if http_library else []), stdout=asyncio.subprocess.PIPE)
     out, _ = await proc.communicate()
     assert proc.returncode == 0, f"the client process failed ({proc.returncode})"
-    return float(out.decode().strip().splitlines()[-1])
+    elapsed, cpu = out.decode().strip().splitlines()[-1].split()
+    return float(elapsed), float(cpu)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -228,7 +277,8 @@ async def main(args: argparse.Namespace) -> None:
     texts = [text for _, _, text in work]
     figures: dict[str, list[float]] = {k: [] for k in (
         "one", "flood", "jieba", "bare", "ratio_jieba", "ratio_bare", "receipt", "api1", "api8", "api_ratio",
-        "apart1", "apart8", "apart_ratio")}
+        "apart1", "apart8", "apart_ratio", *(f"{k}_{who}" for k in ("api1", "api8", "apart1", "apart8")
+                                             for who in ("server", "client")))}
     for run in range(args.runs):
         one = await ingest(args.database_url, classifier, work, flood=False)
         flood = await ingest(args.database_url, classifier, work, flood=True)
@@ -241,21 +291,25 @@ async def main(args: argparse.Namespace) -> None:
         figures["ratio_bare"].append(flood["rate"] / br)
         figures["receipt"].append(await receipt_latency(args.database_url, classifier, 60))
         if not args.skip_api:
-            a1 = await api_rate(args.database_url, classifier, work[: args.api_n], 1)
-            a8 = await api_rate(args.database_url, classifier, work[: args.api_n], 8)
-            figures["api1"].append(a1)
-            figures["api8"].append(a8)
-            figures["api_ratio"].append(a8 / a1)
-            p1 = await api_rate(args.database_url, classifier, work[: args.api_n], 1, apart=True)
-            p8 = await api_rate(args.database_url, classifier, work[: args.api_n], 8, apart=True)
-            figures["apart1"].append(p1)
-            figures["apart8"].append(p8)
-            figures["apart_ratio"].append(p8 / p1)
+            api = work[: args.api_n]
+            lib = args.aiohttp_clients
+            a1 = await api_rate(args.database_url, classifier, api, 1, http_library=lib)
+            a8 = await api_rate(args.database_url, classifier, api, 8, http_library=lib)
+            p1 = await api_rate(args.database_url, classifier, api, 1, apart=True, http_library=lib)
+            p8 = await api_rate(args.database_url, classifier, api, 8, apart=True, http_library=lib)
+            for key, measured in (("api1", a1), ("api8", a8), ("apart1", p1), ("apart8", p8)):
+                figures[key].append(measured["rate"])
+                figures[key + "_server"].append(measured["server_ms"])
+                figures[key + "_client"].append(measured["client_ms"])
+            figures["api_ratio"].append(a8["rate"] / a1["rate"])
+            figures["apart_ratio"].append(p8["rate"] / p1["rate"])
         print(f"run {run + 1}: one at a time {one['rate']:,.0f}/s, flood {flood['rate']:,.0f}/s "
               f"({flood['tickets']} tickets, {flood['outbox']} outbox rows), jieba {jr:,.0f}/s, "
               f"bare sqlite {br:,.0f}/s, receipt {figures['receipt'][-1]:.2f} ms"
               + (f", api 1 client {figures['api1'][-1]:,.0f}/s, 8 clients {figures['api8'][-1]:,.0f}/s"
-                 f" (clients in another process: {figures['apart1'][-1]:,.0f}/s, {figures['apart8'][-1]:,.0f}/s)"
+                 f" (clients in another process: {figures['apart1'][-1]:,.0f}/s, {figures['apart8'][-1]:,.0f}/s;"
+                 f" the bot's CPU a request {figures['apart1_server'][-1]:.2f} / {figures['apart8_server'][-1]:.2f} ms,"
+                 f" the clients' {figures['apart1_client'][-1]:.2f} / {figures['apart8_client'][-1]:.2f} ms)"
                  if not args.skip_api else ""), flush=True)
 
     def med(key: str) -> float:
@@ -268,11 +322,16 @@ async def main(args: argparse.Namespace) -> None:
     print(f"bare sqlite insert+commit:    {med('bare'):8,.0f} msg/s   flood/bare  = {med('ratio_bare'):.3f}")
     print(f"receipt in the outbox:        {med('receipt'):8.2f} ms      (target <= 5 ms)")
     if not args.skip_api:
-        print(f"simulator API, 1 client:      {med('api1'):8,.0f} msg/s")
-        print(f"simulator API, 8 clients:     {med('api8'):8,.0f} msg/s   ratio = {med('api_ratio'):.2f} (target >= 5)")
-        print("  (the clients above run in the bot's own process and event loop; below, in another process)")
-        print(f"  clients apart, 1 client:    {med('apart1'):8,.0f} msg/s")
-        print(f"  clients apart, 8 clients:   {med('apart8'):8,.0f} msg/s   ratio = {med('apart_ratio'):.2f}")
+        print(f"simulator API, 1 client:      {med('api1'):8,.0f} msg/s   (CPU a request, clients included: "
+              f"{med('api1_server'):.2f} ms)")
+        print(f"simulator API, 8 clients:     {med('api8'):8,.0f} msg/s   ratio = {med('api_ratio'):.2f} (target >= 5)"
+              f"   ({med('api8_server'):.2f} ms)")
+        print("  (the clients above run in the bot's own process and event loop; below, in another process;"
+              f" {'aiohttp clients' if args.aiohttp_clients else 'plain HTTP/1.1 clients'})")
+        print(f"  clients apart, 1 client:    {med('apart1'):8,.0f} msg/s   (CPU a request: the bot "
+              f"{med('apart1_server'):.2f} ms, the clients {med('apart1_client'):.2f} ms)")
+        print(f"  clients apart, 8 clients:   {med('apart8'):8,.0f} msg/s   ratio = {med('apart_ratio'):.2f}"
+              f"   (the bot {med('apart8_server'):.2f} ms, the clients {med('apart8_client'):.2f} ms)")
 
 
 if __name__ == "__main__":
@@ -283,6 +342,8 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--aiohttp-clients", action="store_true",
+                        help="the API's clients use aiohttp's client (as before the fifth round), not plain HTTP/1.1")
     # the client process of the API figures with clients apart (not for use by hand)
     parser.add_argument("--post-to", help=argparse.SUPPRESS)
     parser.add_argument("--clients", type=int, default=1, help=argparse.SUPPRESS)
@@ -290,7 +351,9 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.post_to:
         loaded = json.loads(Path(args.work_file).read_text(encoding="utf-8"))
-        print(asyncio.run(post_all(args.post_to, [tuple(w) for w in loaded], args.clients)))
+        elapsed, cpu = asyncio.run(post_all(args.post_to, [tuple(w) for w in loaded], args.clients,
+                                            args.aiohttp_clients))
+        print(elapsed, cpu)
         sys.exit(0)
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("jieba").setLevel(logging.WARNING)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, and_, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from bot.driver.gateway import Gateway, GatewayFatalError
+from bot.driver.lookups import Lookups
 from bot.driver.port import ClockFixed, ClockMoved, ClockReading, Heard, PersonEntry, Queued, RoomEntry
 from bot.driver.server import HttpServer
 from bot.gateways import create_gateway
@@ -120,10 +121,13 @@ class App:
         #: messages are stored and handled in batches, in the order they came (bot/inbox.py)
         self.lane = Lane(self.inbox, self._after_batch)
         self._batches = 0
+        #: the latest messages whose batch wrote nothing to the outbox (``caused_nothing``)
+        self._silent: dict[int, None] = {}
         gateway.set_handler(self.receive)
         self.server = self._make_server()
         self.no_community = False  # set by prepare_database: a real gateway and nothing imported
-        gateway.bind(AppDesk(self))
+        self.desk = AppDesk(self)
+        gateway.bind(self.desk)
 
     # --- life ----------------------------------------------------------------------------------
 
@@ -235,6 +239,7 @@ class App:
         await self.outbox.stop()
         await self.gateway.stop()
         await self.server.stop()
+        self.desk.close()
         self.engine.dispose()
 
     async def record_presence(self) -> None:
@@ -265,14 +270,23 @@ class App:
     #: handled batches between two returns of the C heap's free pages to the system
     TRIM_EVERY = 200
 
+    #: messages remembered as having caused nothing (a gateway asks right after they are handled)
+    SILENT_KEPT = 1000
+
     def _after_batch(self, batch: Ingested) -> None:
         self._batches += 1
         if self._batches % self.TRIM_EVERY == 0:
             release_free_memory()
+        if batch.quiet:  # chatter: nothing said, no route taken
+            for inbound_id in batch.ids:
+                if inbound_id is not None:
+                    self._silent[inbound_id] = None
+            while len(self._silent) > self.SILENT_KEPT:
+                del self._silent[next(iter(self._silent))]
         for route in batch.routes:
             self.jobs.after_route(route)
-        if not batch.quiet:
-            self.outbox.wake()
+        if not batch.quiet:  # the replies it wrote are all due now
+            self.outbox.wake(only_due_now=True)
 
     async def replay_unfinished(self) -> int:
         """Handle what was stored but not handled before the last stop."""
@@ -282,6 +296,11 @@ class App:
         if ids:
             log.info("replayed %d unfinished messages", len(ids))
         return len(ids)
+
+    def caused_nothing(self, inbound_id: int) -> bool:
+        """Whether the message was handled in a batch that wrote nothing to the outbox (asked once:
+        forgotten as it answers): no reply of it can be waiting or be sent."""
+        return self._silent.pop(inbound_id, 0) is None
 
     async def send_due(self) -> int:
         """Send what is due now, for callers that wait for it (the simulator answers a message
@@ -294,14 +313,6 @@ class App:
 #: what the simulator asks for every message it is given, built once
 _PERSON_BY_CHAT_ID = select(Person).where(Person.chat_id == bindparam("key"))
 _PERSON_BY_NAME = select(Person).where(Person.name == bindparam("key")).order_by(Person.id)
-#: columns only, no ORM objects: the simulator asks for every message it is given
-_PERSON_TABLE, _ROOM_TABLE = Person.__table__, ChatRoom.__table__
-_SPEAKER_BY_CHAT_ID = (select(_PERSON_TABLE.c.chat_id, _PERSON_TABLE.c.name)
-                       .where(_PERSON_TABLE.c.chat_id == bindparam("key")))
-_SPEAKER_BY_NAME = (select(_PERSON_TABLE.c.chat_id, _PERSON_TABLE.c.name).where(_PERSON_TABLE.c.name == bindparam("key"))
-                    .order_by(_PERSON_TABLE.c.id).limit(1))
-_ROOM_ENTRY = (select(_ROOM_TABLE.c.chat_id, _ROOM_TABLE.c.name, _ROOM_TABLE.c.kind)
-               .where(_ROOM_TABLE.c.chat_id == bindparam("chat_id")))
 _WAITING_REPLIES = (select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
                                                 OutboxMessage.cause_id == bindparam("reply_to"))
                     .order_by(OutboxMessage.id))
@@ -316,6 +327,11 @@ class AppDesk:
     def __init__(self, app: App) -> None:
         self._app = app
         self._sessions = app.sessions
+        #: who a sender is and what a group is, kept between requests (never stale: see there)
+        self._lookups = Lookups(app.engine)
+
+    def close(self) -> None:
+        self._lookups.close()
 
     def rooms(self) -> list[RoomEntry]:
         with self._sessions() as session:
@@ -340,17 +356,12 @@ class AppDesk:
             return _person_entry(found) if found is not None and found.chat_id else None
 
     def speaker(self, key: str) -> tuple[str, str] | None:
-        # columns on a plain connection: no ORM session to open and close for every message
-        with self._app.engine.connect() as conn:
-            found = conn.execute(_SPEAKER_BY_CHAT_ID, {"key": key}).first()
-            if found is None:
-                found = conn.execute(_SPEAKER_BY_NAME, {"key": key}).first()
-            return (found[0], found[1]) if found is not None and found[0] else None
+        # asked for every message the simulator is given: from memory once asked (bot/driver/lookups.py)
+        return self._lookups.speaker(key)
 
     def room(self, chat_id: str) -> RoomEntry | None:
-        with self._app.engine.connect() as conn:
-            r = conn.execute(_ROOM_ENTRY, {"chat_id": chat_id}).first()
-            return RoomEntry(r[0], r[1], r[2]) if r is not None else None
+        r = self._lookups.room(chat_id)
+        return RoomEntry(r[0], r[1], r[2]) if r is not None else None
 
     def transcript(self, conversation: str) -> list[Heard | Queued]:
         with self._sessions() as session:
@@ -392,7 +403,10 @@ class AppDesk:
     async def send_due_then_waiting(self, reply_to: int) -> list[Queued]:
         """The pass answers it: when it left nothing behind of what was due as it began (which
         is everything the message wrote, committed before this call), nothing of it waits and
-        no query is needed; else the outbox is asked."""
+        no query is needed; else the outbox is asked. A message that caused nothing (chatter)
+        has no reply to wait for: answered at once, no pass."""
+        if self._app.caused_nothing(reply_to):
+            return []
         _, cleared = await self._app.outbox.next_pass_cleared()
         return [] if cleared else self.waiting(reply_to=reply_to)
 

@@ -89,10 +89,18 @@ class OutboxSender:
         self.cleared = False
         #: the idle look's statements (capped or not)
         self._next_due: dict[bool, Any] = {}
+        #: what the idle look found (when the next pending row is due), while it still holds
+        #: (``_idle_seconds``); None: look again
+        self._due: tuple[datetime | None] | None = None
 
     # --- running ---------------------------------------------------------------------------
 
-    def wake(self) -> None:
+    def wake(self, *, only_due_now: bool = False) -> None:
+        """Something was queued: look now. ``only_due_now``: all it queued is due now (the
+        inbox's replies), so when the next pass sends all of it, when the next pending row is
+        due is still what the last idle look found (no new look needed)."""
+        if not only_due_now:
+            self._due = None
         self._wake.set()
 
     async def next_pass(self) -> int:
@@ -162,21 +170,32 @@ class OutboxSender:
                 async with asyncio.timeout(self._idle_seconds()):
                     await self._wake.wait()
             except TimeoutError:
-                pass
+                self._due = None  # what was due then went or moved: look again
 
     def _idle_seconds(self) -> float:
-        """How long the sender may sleep: until the next message is due (at most 30 s)."""
+        """How long the sender may sleep: until the next message is due (at most 30 s).
+
+        The look is kept while it holds: after a pass that sent everything due and was woken
+        only for rows due at once (``wake(only_due_now=True)``), the pending rows are those the
+        last look saw, less some sent, so their earliest is not earlier than what it found (at
+        worst one pass too early, which looks again). Several accounts: always looked at (other
+        processes queue rows without waking this one)."""
         now = self.clock.now()
-        with self.sessions() as session:
-            capped = self._capped(session, now)
-            q = self._next_due.get(capped)
-            if q is None:  # built once a sender (building one costs about as much as running it)
-                q = select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == OutboxStatus.PENDING,
-                                                                     self._mine())
-                if capped:
-                    q = q.where(OutboxMessage.urgent.is_(True))
-                self._next_due[capped] = q
-            due = session.scalar(q)
+        if self._due is None or self.account:
+            with self.sessions() as session:
+                capped = self._capped(session, now)
+                q = self._next_due.get(capped)
+                if q is None:  # built once a sender (building one costs about as much as running it)
+                    q = select(func.min(OutboxMessage.not_before)).where(
+                        OutboxMessage.status == OutboxStatus.PENDING, self._mine())
+                    if capped:
+                        q = q.where(OutboxMessage.urgent.is_(True))
+                    self._next_due[capped] = q
+                due = session.scalar(q)
+            # kept only when it covers every pending row (not the cap's urgent ones alone)
+            self._due = None if capped else (due,)
+        else:
+            due = self._due[0]
         # several accounts: rows queued by another process wake nobody here: look every second
         longest = IDLE_SEVERAL if self.account else 30.0
         if due is None:
@@ -242,7 +261,15 @@ class OutboxSender:
     async def drain(self) -> int:
         """Send what is due now (respecting pace and quiet hours); returns how many went out.
         ``self.cleared`` says afterwards whether the pass left nothing behind of what was due
-        when it began (nothing held for quiet hours, capped, failed, routed elsewhere)."""
+        when it began (nothing held for quiet hours, capped, failed, routed elsewhere); when it
+        did not, the idle look kept (``_idle_seconds``) is forgotten."""
+        try:
+            return await self._drain()
+        finally:
+            if not self.cleared:
+                self._due = None
+
+    async def _drain(self) -> int:
         async with self._lock:
             self.cleared = False
             sent = 0
