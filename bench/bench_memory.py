@@ -183,7 +183,7 @@ class Probe:
     def take(self, pid: int, moment: str) -> None:
         before = self.raw.read_text().count("\n") if self.raw.exists() else 0
         os.kill(pid, signal.SIGUSR2)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             if self.raw.exists() and self.raw.read_text().count("\n") > before:
                 break

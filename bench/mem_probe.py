@@ -29,6 +29,27 @@ from typing import Any
 
 _PREVIOUS: list[Any] = []
 _STARTED = time.monotonic()
+#: with tracemalloc: what was alive when Python's memory first rose 3 MB above the last line's
+_BURST: list[Any] = []
+
+
+def _watch() -> None:
+    """Poll tracemalloc's total; at the first rise of 3 MB above the last line's, a snapshot:
+    the lines that hold the burst."""
+    import tracemalloc
+
+    while True:
+        time.sleep(0.05)
+        if not _PREVIOUS or not _BASE or _BURST:
+            continue
+        if _BASE and tracemalloc.get_traced_memory()[0] > _BASE[0] + 3 * 1048576:
+            snap = tracemalloc.take_snapshot()
+            stats = snap.compare_to(_PREVIOUS[0], "traceback")[:8]
+            _BURST.append({"at": round(time.monotonic() - _STARTED, 1), "lines": [
+                [[str(f) for f in s.traceback][-6:], _mb(s.size_diff)] for s in stats]})
+
+
+_BASE: list[int] = []
 
 
 class _MallInfo2(ctypes.Structure):
@@ -183,13 +204,18 @@ def dump(path: str) -> None:
 
     if tracemalloc.is_tracing():
         snap = tracemalloc.take_snapshot().filter_traces((tracemalloc.Filter(False, tracemalloc.__file__),))
-        line["traced"] = _mb(tracemalloc.get_traced_memory()[0])
+        current, peak = tracemalloc.get_traced_memory()
+        line["traced"], line["traced peak since the last line"] = _mb(current), _mb(peak)
+        if _BURST:
+            line["burst"] = _BURST.pop()
         if _PREVIOUS:
             stats = snap.compare_to(_PREVIOUS[0], "lineno")
             line["grew"] = [[str(s.traceback[0]), _mb(s.size_diff), s.count_diff] for s in stats[:15]]
         line["top files"] = [[str(s.traceback[0].filename).split("site-packages/")[-1], _mb(s.size)]
                              for s in snap.statistics("filename")[:15]]
         _PREVIOUS[:] = [snap]
+        _BASE[:] = [tracemalloc.get_traced_memory()[0]]
+        tracemalloc.reset_peak()
     with open(path, "a") as fh:
         fh.write(json.dumps(line, ensure_ascii=False) + "\n")
 
@@ -199,7 +225,8 @@ def install() -> None:
     if os.environ.get("LIANHU_MEM_TRACEMALLOC") == "1":
         import tracemalloc
 
-        tracemalloc.start(1)
+        tracemalloc.start(5)
+        threading.Thread(target=_watch, name="mem-probe-watch", daemon=True).start()
 
     def on_signal(_sig: int, _frame: Any) -> None:
         try:

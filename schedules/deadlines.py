@@ -91,7 +91,7 @@ def _triage(session: Session, settings: Settings, now: datetime) -> tuple[list[i
     can only be marked as looked at (``ladder`` would change nothing else)."""
     rows = session.execute(select(Ticket.id, Ticket.created_at, Ticket.escalation_level, Ticket.accepted_at,
                                   Ticket.accept_due, Ticket.resolved_at, Ticket.resolve_due)
-                           .where(Ticket.status.in_(Status.OPEN)).order_by(Ticket.id)).all()
+                           .where(Ticket.status.in_(Status.OPEN)).order_by(Ticket.id))  # a row at a time
     near: list[tuple[int, int | None, list[tuple[str, datetime]]]] = []
     for tid, created, level, accepted_at, accept_due, resolved_at, resolve_due in rows:
         phases = [(phase, due) for phase, done, due in (("accept", accepted_at, accept_due),
