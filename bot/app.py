@@ -120,6 +120,7 @@ class App:
         #: messages are stored and handled in batches, in the order they came (bot/inbox.py)
         self.lane = Lane(self.inbox, self._after_batch)
         self._batches = 0
+        self._trim_waiting = False
         gateway.set_handler(self.receive)
         self.server = self._make_server()
         self.no_community = False  # set by prepare_database: a real gateway and nothing imported
@@ -265,14 +266,27 @@ class App:
     #: handled batches between two returns of the C heap's free pages to the system
     TRIM_EVERY = 200
 
+    #: seconds without a handled batch after which the heap's free pages go back to the system
+    TRIM_WHEN_QUIET = 1.0
+
     def _after_batch(self, batch: Ingested) -> None:
         self._batches += 1
         if self._batches % self.TRIM_EVERY == 0:
             release_free_memory()
+        if not self._trim_waiting:  # once the messages stop: what their handling left free
+            self._trim_waiting = True
+            asyncio.get_running_loop().call_later(self.TRIM_WHEN_QUIET, self._trim_if_quiet, self._batches)
         for route in batch.routes:
             self.jobs.after_route(route)
         if not batch.quiet:
             self.outbox.wake()
+
+    def _trim_if_quiet(self, batches: int) -> None:
+        if self._batches != batches:  # still busy: look again later
+            asyncio.get_running_loop().call_later(self.TRIM_WHEN_QUIET, self._trim_if_quiet, self._batches)
+            return
+        self._trim_waiting = False
+        release_free_memory()
 
     async def replay_unfinished(self) -> int:
         """Handle what was stored but not handled before the last stop."""
