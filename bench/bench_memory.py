@@ -19,7 +19,9 @@ has to migrate loads Alembic, ~8 MB, and keeps it). Its resident set
                  a third of them requests) from 6,000 residents in all 1,500 groups, posted over
                  the simulator API by ``--clients`` concurrent clients, and two seconds of quiet;
                  also part way (every fifth), to show whether it keeps growing;
-  * peak:        VmHWM, the most it ever held.
+  * peak:        VmHWM, the most it ever held. The classifier's dictionary cache is kept beside
+                 the district (made by the first run): a running bot has it in its data folder,
+                 and making it (once) holds ~55 MB more for a moment.
 
 A request answered 500 (on a loaded machine SQLite can say "database is locked") is posted again
 with the same id, which the bot handles once; how many were is printed ("posted again").
@@ -27,6 +29,11 @@ Baselines measured in the same run, each its own process: `python -c pass` and
 `python -c "import jieba; jieba.initialize()"` (jieba's own dictionary; the bot no longer loads it
 but a trie of it, domain/classifier/dictionary.py).
 --before DIR runs the same with another checkout's code (alternating, on its own copy).
+--trace N: also every N messages (and at start, idle), bench/mem_probe.py inside the bot writes
+where the resident set is (mappings, glibc's and pymalloc's heaps, SQLite's allocator, the
+bounded caches) into ``--trace-out`` (JSON lines, one per moment); --tracemalloc adds Python's
+allocations that grew most (tracemalloc slows the bot and adds its own memory: read its RSS
+figures only as a shape).
 Target (issue 12): RSS <= 120 MB for the district bot, idle and after 10,000 messages.
 """
 from __future__ import annotations
@@ -36,6 +43,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -129,6 +137,9 @@ def baseline(code: str) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+#: LIANHU_* settings for the bot given to this bench (e.g. LIANHU_DEADLINE_CHECK_SECONDS, to see
+#: what a job costs); none by default
+EXTRA_ENV = {k: v for k, v in os.environ.items() if k.startswith("LIANHU_") and not k.startswith("LIANHU_MEM_")}
 RETRIED: list[str] = []  # messages answered 500 and posted again (the same id is handled once)
 
 
@@ -159,22 +170,62 @@ def _wait_healthz(base: str, proc: subprocess.Popen[bytes]) -> None:
             time.sleep(0.02)
 
 
-def measure(repo: Path, district: Path, messages: int, clients: int) -> dict[str, float]:
+class Probe:
+    """bench/mem_probe.py inside the bot (--trace): a line of where the memory is, on demand."""
+
+    def __init__(self, out: Path, label: str, tracemalloc: bool) -> None:
+        self.out, self.label, self.tracemalloc = out, label, tracemalloc
+        self.raw = out.with_suffix(f".{label}.raw")
+        self.raw.unlink(missing_ok=True)
+
+    def env(self) -> dict[str, str]:
+        return {"LIANHU_MEM_PROBE": str(self.raw), "LIANHU_MEM_TRACEMALLOC": "1" if self.tracemalloc else "0",
+                "LIANHU_MEM_DEEP": os.environ.get("LIANHU_MEM_DEEP", "0")}
+
+    def take(self, pid: int, moment: str) -> None:
+        before = self.raw.read_text().count("\n") if self.raw.exists() else 0
+        os.kill(pid, signal.SIGUSR2)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if self.raw.exists() and self.raw.read_text().count("\n") > before:
+                break
+            time.sleep(0.05)
+        line = json.loads(self.raw.read_text().splitlines()[-1])
+        with self.out.open("a") as fh:
+            fh.write(json.dumps({"label": self.label, "moment": moment, **line}, ensure_ascii=False) + "\n")
+        st, m, pm, sq = line.get("status", {}), line.get("malloc", {}), line.get("pymalloc", {}), line.get("sqlite", {})
+        print(f"  {self.label} {moment:>12} at {line.get('time')} s: RSS {st.get('VmRSS', 0):.1f} (anon {st.get('RssAnon', 0):.1f}, "
+              f"smaps {line.get('smaps')}) malloc in use {m.get('in_use')} free {m.get('free')} "
+              f"mmapped {m.get('mmapped')}; pymalloc arenas {pm.get('arenas')} used {pm.get('used')}; "
+              f"sqlite {sq.get('memory_used')}; threads {line.get('threads')}", flush=True)
+
+
+def measure(repo: Path, district: Path, messages: int, clients: int,
+            probe: Probe | None = None, every: int = 0) -> dict[str, float]:
     """Start the bot of ``repo`` on a copy of the district and read its memory as it works."""
     work = Path(tempfile.mkdtemp(prefix="lianhu-mem-"))
     database = work / "district.db"
     shutil.copy(district, database)
     rooms = bind_groups(database)
+    # the classifier's dictionary cache (made once from jieba's dict.txt, kept in the data folder
+    # of a running bot): kept beside the district, so no run measures its one-time making
+    dict_cache = district.parent / "jieba-dict.marisa"
+    if dict_cache.exists():
+        shutil.copy(dict_cache, work / dict_cache.name)
     load = workload(messages, rooms)
     port = _free_port()
     base = f"http://127.0.0.1:{port}/"
-    env = {**_env(repo), "LIANHU_QUIET_START": "00:00", "LIANHU_QUIET_END": "00:00",
+    env = {**_env(repo), **EXTRA_ENV, "LIANHU_QUIET_START": "00:00", "LIANHU_QUIET_END": "00:00",
            "LIANHU_DATABASE_URL": f"sqlite:///{database}"}
-    cli = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", "--data-dir", str(work)]
+    boot = "import sys; from bot.cli import main; sys.exit(main())"
+    cli = [sys.executable, "-c", boot, "--data-dir", str(work)]
     # the copy brought to the checkout's head first, in its own process: a running district's
     # database is at head, and the bot then never loads Alembic (~8 MB) to check or migrate it
     subprocess.run([*cli, "db", "upgrade"], cwd=work, env=env, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
+    if probe is not None:  # the probe from this bench folder, installed before the bot starts
+        cli[2] = f"import sys; sys.path.insert(0, {str(REPO / 'bench')!r}); import mem_probe; mem_probe.install(); " + boot
+        env.update(probe.env())
     cmd = [*cli, "run", "--gateway", "simulator", "--port", str(port)]
     with (work / "bot.log").open("wb") as logfile:
         proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=logfile, stderr=subprocess.STDOUT)
@@ -185,12 +236,16 @@ def measure(repo: Path, district: Path, messages: int, clients: int) -> dict[str
         _post(base, {"room": rooms[0], "sender": "居民甲", "text": "你好", "id": "mem-first"})
         time.sleep(2)
         figures["classifier"] = status_mb(proc.pid)["VmRSS"]
+        if probe is not None:
+            probe.take(proc.pid, "classifier")
         t0 = time.perf_counter()
-        step = max(1, len(load) // 5)
+        step = every if probe is not None and every else max(1, len(load) // 5)
         with ThreadPoolExecutor(clients) as pool:
             for start in range(0, len(load), step):
                 list(pool.map(lambda body: _post(base, body), load[start:start + step]))
                 figures[f"after {start + step}"] = status_mb(proc.pid)["VmRSS"]
+                if probe is not None:
+                    probe.take(proc.pid, f"after {start + step}")
         figures["rate"] = len(load) / (time.perf_counter() - t0)
         figures["posted again"] = len(RETRIED)
         RETRIED.clear()
@@ -198,8 +253,12 @@ def measure(repo: Path, district: Path, messages: int, clients: int) -> dict[str
         mem = status_mb(proc.pid)
         figures["idle after"] = mem["VmRSS"]
         figures["peak"] = mem["VmHWM"]
+        if probe is not None:
+            probe.take(proc.pid, "idle after")
     finally:
         stop(proc)
+    if not dict_cache.exists() and (work / dict_cache.name).exists():
+        shutil.copy(work / dict_cache.name, dict_cache)
     shutil.rmtree(work, ignore_errors=True)
     return figures
 
@@ -211,6 +270,9 @@ def main() -> int:
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--before", type=Path, help="another checkout: the same with its code, alternating")
+    p.add_argument("--trace", type=int, default=0, metavar="N", help="where the memory is, every N messages")
+    p.add_argument("--tracemalloc", action="store_true", help="with --trace: Python's allocations too")
+    p.add_argument("--trace-out", type=Path, default=Path(tempfile.gettempdir()) / "lianhu-mem-trace.jsonl")
     args = p.parse_args()
     ensure_district(args.db)
     checkouts = ([("before", args.before.resolve())] if args.before else []) + [("now", REPO)]
@@ -219,7 +281,8 @@ def main() -> int:
     jieba_mb = baseline("import jieba, logging\nlogging.disable()\njieba.initialize()")
     for _ in range(args.runs):
         for label, repo in checkouts:
-            results[label].append(measure(repo, args.db, args.messages, args.clients))
+            probe = Probe(args.trace_out, label, args.tracemalloc) if args.trace else None
+            results[label].append(measure(repo, args.db, args.messages, args.clients, probe, args.trace))
     print(f"district {args.db}; {args.messages} messages over the simulator API, {args.clients} clients; "
           f"RSS in MB (median of {args.runs})")
     print(f"baselines: python -c pass {bare:.1f} MB; import jieba + jieba.initialize() {jieba_mb:.1f} MB")

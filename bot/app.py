@@ -123,6 +123,7 @@ class App:
         self._batches = 0
         #: the latest messages whose batch wrote nothing to the outbox (``caused_nothing``)
         self._silent: dict[int, None] = {}
+        self._trim_waiting = False
         gateway.set_handler(self.receive)
         self.server = self._make_server()
         self.no_community = False  # set by prepare_database: a real gateway and nothing imported
@@ -272,6 +273,8 @@ class App:
 
     #: messages remembered as having caused nothing (a gateway asks right after they are handled)
     SILENT_KEPT = 1000
+    #: seconds without a handled batch after which the heap's free pages go back to the system
+    TRIM_WHEN_QUIET = 1.0
 
     def _after_batch(self, batch: Ingested) -> None:
         self._batches += 1
@@ -283,10 +286,20 @@ class App:
                     self._silent[inbound_id] = None
             while len(self._silent) > self.SILENT_KEPT:
                 del self._silent[next(iter(self._silent))]
+        if not self._trim_waiting:  # once the messages stop: what their handling left free
+            self._trim_waiting = True
+            asyncio.get_running_loop().call_later(self.TRIM_WHEN_QUIET, self._trim_if_quiet, self._batches)
         for route in batch.routes:
             self.jobs.after_route(route)
         if not batch.quiet:  # the replies it wrote are all due now
             self.outbox.wake(only_due_now=True)
+
+    def _trim_if_quiet(self, batches: int) -> None:
+        if self._batches != batches:  # still busy: look again later
+            asyncio.get_running_loop().call_later(self.TRIM_WHEN_QUIET, self._trim_if_quiet, self._batches)
+            return
+        self._trim_waiting = False
+        release_free_memory()
 
     async def replay_unfinished(self) -> int:
         """Handle what was stored but not handled before the last stop."""

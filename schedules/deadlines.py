@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from domain import tickets as wf
@@ -53,27 +53,94 @@ def step_after(span: timedelta, settings: Settings) -> timedelta:
     return min(MAX_STEP, max(MIN_STEP, span * settings.escalation_step_fraction))
 
 
+#: tickets loaded (as ORM objects) and walked at a time; flushed after each lot, so the ones
+#: done can be let go
+LOT = 200
+
+
 def check(session: Session, clock: Clock, settings: Settings) -> int:
     """The sweep's check (``jobqueue.sweep``): walk every open ticket's ladders. Returns how
-    many steps were taken."""
+    many steps were taken.
+
+    Every minute, over every open ticket of a district (thousands): so the tickets are first
+    read as plain rows (ids, deadlines, timers), and only those a ladder might move are loaded
+    and walked, a lot at a time. A ladder already at its last step only has its timer's
+    ``updated_at`` moved (one statement for all); one far from its deadline is not touched."""
     now = clock.now()
     say = Speaker(session, clock)
+    walk, touch = _triage(session, settings, now)
+    if touch:
+        for i in range(0, len(touch), 500):
+            session.execute(update(TicketTimer).where(TicketTimer.id.in_(touch[i:i + 500])).values(updated_at=now),
+                            execution_options={"synchronize_session": False})
     steps = 0
-    tickets = session.scalars(select(Ticket).where(Ticket.status.in_(Status.OPEN)).order_by(Ticket.id)).all()
-    for ticket in tickets:
-        if ticket.accepted_at is None and ticket.accept_due is not None:
-            steps += ladder(session, say, clock, settings, ticket, "accept", ticket.accept_due, now)
-        if ticket.resolved_at is None and ticket.resolve_due is not None:
-            steps += ladder(session, say, clock, settings, ticket, "resolve", ticket.resolve_due, now)
+    for i in range(0, len(walk), LOT):
+        tickets = session.scalars(select(Ticket).where(Ticket.id.in_(walk[i:i + LOT])).order_by(Ticket.id)).all()
+        for ticket in tickets:
+            if ticket.accepted_at is None and ticket.accept_due is not None:
+                steps += ladder(session, say, clock, settings, ticket, "accept", ticket.accept_due, now)
+            if ticket.resolved_at is None and ticket.resolve_due is not None:
+                steps += ladder(session, say, clock, settings, ticket, "resolve", ticket.resolve_due, now)
+        session.flush()
+        del tickets
     return steps
+
+
+def _triage(session: Session, settings: Settings, now: datetime) -> tuple[list[int], list[int]]:
+    """The open tickets a ladder might move (ids, in order), and the timers of ladders that
+    can only be marked as looked at (``ladder`` would change nothing else)."""
+    rows = session.execute(select(Ticket.id, Ticket.created_at, Ticket.escalation_level, Ticket.accepted_at,
+                                  Ticket.accept_due, Ticket.resolved_at, Ticket.resolve_due)
+                           .where(Ticket.status.in_(Status.OPEN)).order_by(Ticket.id))  # a row at a time
+    near: list[tuple[int, int | None, list[tuple[str, datetime]]]] = []
+    for tid, created, level, accepted_at, accept_due, resolved_at, resolve_due in rows:
+        phases = [(phase, due) for phase, done, due in (("accept", accepted_at, accept_due),
+                                                         ("resolve", resolved_at, resolve_due))
+                  if done is None and due is not None and not _far(created, due, now, settings)]
+        if phases:
+            near.append((tid, level, phases))
+    timers: dict[tuple[int, str], tuple[int, datetime | None, datetime | None, int]] = {}
+    ids = [tid for tid, _, _ in near]
+    for i in range(0, len(ids), 500):
+        for tid, phase, timer_id, due, reminded_at, level in session.execute(
+                select(TicketTimer.ticket_id, TicketTimer.phase, TicketTimer.id, TicketTimer.due,
+                       TicketTimer.reminded_at, TicketTimer.level)
+                .where(TicketTimer.ticket_id.in_(ids[i:i + 500]), TicketTimer.phase.in_(("accept", "resolve")))):
+            timers[tid, phase] = (timer_id, due, reminded_at, level)
+    walk: list[int] = []
+    touch: list[int] = []
+    for tid, ticket_level, phases in near:
+        marks: list[int] = []
+        for phase, due in phases:
+            state = timers.get((tid, phase))
+            if state is None or state[1] != due:
+                break  # no timer yet, or its deadline moved: the ladder starts (again)
+            timer_id, _, reminded_at, level = state
+            if now < due:
+                if reminded_at is None and level == 0:
+                    break  # the reminder is due
+            elif level >= 2 and (ticket_level or 0) >= level:
+                marks.append(timer_id)  # at the top: only looked at
+            else:
+                break
+        else:
+            touch.extend(marks)
+            continue
+        walk.append(tid)
+    return walk, touch
+
+
+def _far(created: datetime, due: datetime, now: datetime, settings: Settings) -> bool:
+    """The ladder has nothing to do yet (no timer row for the many tickets far from their deadline)."""
+    span = max(due - created, timedelta(minutes=1))
+    return now < due - span * settings.reminder_lead_fraction
 
 
 def ladder(session: Session, say: Speaker, clock: Clock, settings: Settings, ticket: Ticket,
            phase: str, due: datetime, now: datetime) -> int:
-    span = max(due - ticket.created_at, timedelta(minutes=1))
-    lead = span * settings.reminder_lead_fraction
-    if now < due - lead:
+    if _far(ticket.created_at, due, now, settings):
         return 0  # nothing to do yet: no timer row for the many tickets far from their deadline
+    span = max(due - ticket.created_at, timedelta(minutes=1))
     state = timer(session, clock, ticket, phase, due)
     steps = 0
     if now < due:

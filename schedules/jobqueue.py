@@ -58,6 +58,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kernel.clock import Clock, FrozenClock, ShiftedClock
 from kernel.config import Settings
 from kernel.cron import parse_schedule
+from kernel.memory import release_free_memory
 from schedules.jobstore import DbJobStore, naive_utc
 from schedules.leadership import Leadership, keep_leading
 
@@ -408,6 +409,7 @@ class JobQueue:
             return None
         finally:
             self.settle()
+            release_free_memory()  # a sweep over a district's tickets leaves freed pages behind
 
     # --- adding jobs ----------------------------------------------------------------------------
 
