@@ -18,6 +18,16 @@ def entry_id(bot, key: str) -> int:  # type: ignore[no-untyped-def]
         return int(s.scalar(select(GuideEntry.id).where(GuideEntry.key == key)))
 
 
+async def ask_in_turn(bot, texts: list[str]) -> list[tuple[str, list]]:  # type: ignore[no-untyped-def]
+    """Each text said in their building's group by the demo's residents r01–r06 in turn: the text
+    and what the bot sent for it."""
+    said = []
+    for n, text in enumerate(texts):
+        resident = f"r0{n % 6 + 1}"
+        said.append((text, await bot.say(text, sender=resident, room=building_room_of(bot, resident))))
+    return said
+
+
 def ticket_count(bot) -> int:  # type: ignore[no-untyped-def]
     with bot.sessions() as s:
         return int(s.scalar(select(func.count(Ticket.id))))

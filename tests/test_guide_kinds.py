@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.conftest import texts_to
 from tests.helpers import building_room_of
-from tests.test_guide import entry_id, ticket_count
+from tests.test_guide import ask_in_turn, entry_id, ticket_count
 
 
 def _answered_by(bot, sent, key: str) -> bool:  # type: ignore[no-untyped-def]
@@ -25,9 +25,7 @@ async def test_sibling_entries_are_told_apart_by_what_the_question_names(bot) ->
     cases = [("大人漏打的疫苗还能补吗", "adult-vaccine"), ("成年人还能补种疫苗吗", "adult-vaccine"),
              ("孩子的疫苗漏打了能补吗", "child-vaccine"), ("孩子户口能落在外婆家吗", "newborn-hukou"),
              ("户口随爸爸还是随妈妈", "newborn-hukou"), ("新生儿医保在哪交", "newborn-medical-insurance")]
-    for n, (text, key) in enumerate(cases):
-        resident = f"r0{n % 6 + 1}"
-        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
         assert _answered_by(bot, sent, key), text
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from tests.conftest import texts_to
 from tests.helpers import building_room_of
-from tests.test_guide import entry_id, ticket_count
+from tests.test_guide import ask_in_turn, entry_id, ticket_count
 
 
 def _answered_by(bot, sent, key: str) -> bool:  # type: ignore[no-untyped-def]
@@ -35,16 +35,12 @@ async def test_looking_up_ones_own_case_becomes_a_ticket_not_an_answer(bot) -> N
 
 async def test_another_places_own_scheme_is_not_answered(bot) -> None:
     lines = ["湖北那边的高龄补贴在这边能领吗", "杭州办的老年卡到这边坐公交能刷吗", "老家办的老年卡拿到这边能刷吗"]
-    for n, text in enumerate(lines):
-        resident = f"r0{n + 4}"
-        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+    for text, sent in await ask_in_turn(bot, lines):
         assert _no_guide(sent), text
 
 
 async def test_a_recommendation_of_a_business_is_not_answered(bot) -> None:
-    for n, text in enumerate(["附近有没有靠得住的钢琴培训班推荐", "想给娃报个游泳班 哪家便宜"]):
-        resident = f"r0{n + 1}"
-        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+    for text, sent in await ask_in_turn(bot, ["附近有没有靠得住的钢琴培训班推荐", "想给娃报个游泳班 哪家便宜"]):
         assert _no_guide(sent), text
 
 
@@ -52,9 +48,7 @@ async def test_questions_that_only_mention_a_place_or_family_acting_are_still_an
     cases = [("我从江西过来打工 居住证要准备什么材料", "residence-permit"),
              ("老人走不动路 家属能代办残疾证吗", "disability-certificate"),
              ("社区能推荐工作吗", "job-training"), ("我闺女毕业在家 社区能帮忙介绍个工作吗", "job-training")]
-    for n, (text, key) in enumerate(cases):
-        resident = f"r0{n + 1}"
-        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
         assert _answered_by(bot, sent, key), text
 
 
@@ -63,9 +57,7 @@ async def test_another_thing_sharing_a_topic_word_is_not_answered(bot) -> None:
     # something that entry does not cover: a person answers it
     lines = ["我那辆二手电瓶车想卖掉 卖给谁合适", "公司给交的生育险 报销去哪报", "婚检要带什么去",
              "女儿想学舞蹈 社区有培训吗", "养猫需不需要登记", "楼下有没有修电动车的店"]
-    for n, text in enumerate(lines):
-        resident = f"r0{n % 6 + 1}"
-        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+    for text, sent in await ask_in_turn(bot, lines):
         assert _no_guide(sent), text
 
 
@@ -78,18 +70,14 @@ async def test_the_entrys_own_name_beside_another_thing_is_still_answered(bot) -
     # 生育津贴 is not the guide's, but the question asks about 生育登记 itself; 二手 beside 上牌 is too
     cases = [("办生育津贴是不是得先做生育登记 生育登记怎么弄", "birth-registration"),
              ("买了辆二手电动车 怎么上牌", "ebike-registration")]
-    for n, (text, key) in enumerate(cases):
-        resident = f"r0{n + 3}"
-        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
         assert _answered_by(bot, sent, key), text
 
 
 async def test_full_width_punctuation_reads_as_the_rules_spell_it(bot) -> None:
     # residents type ，and ？: another city's scheme named across a full-width comma, and another
     # city's card asked about by an outsider, are still not this community's to answer
-    for n, text in enumerate(["我爸户口在成都，那边的医保报销在手机上怎么弄？", "上海的敬老卡外地老人能不能办？"]):
-        resident = f"r0{n + 1}"
-        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+    for text, sent in await ask_in_turn(bot, ["我爸户口在成都，那边的医保报销在手机上怎么弄？", "上海的敬老卡外地老人能不能办？"]):
         assert _no_guide(sent), text
     sent = await bot.say("孩子刚出生，出生证明在哪里开？", sender="r03", room=building_room_of(bot, "r03"))
     assert _answered_by(bot, sent, "birth-certificate")
@@ -98,7 +86,5 @@ async def test_full_width_punctuation_reads_as_the_rules_spell_it(bot) -> None:
 async def test_a_question_ending_its_clause_in_bu_before_a_space_is_answered(bot) -> None:
     # voice input leaves spaces, not commas: "…申请不 我腿脚不方便" asks as "…申请不,…" does
     cases = [("残疾人证能在网上申请不 我腿脚不方便", "disability-certificate"), ("社区周六办公不 我想去开证明", "office-hours")]
-    for n, (text, key) in enumerate(cases):
-        resident = f"r0{n + 1}"
-        sent = await bot.say(text, sender=resident, room=building_room_of(bot, resident))
+    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
         assert _answered_by(bot, sent, key), text

@@ -19,6 +19,7 @@ from kernel.clock import FrozenClock
 from storage import db
 from storage.models import ChatRoom, OutboxMessage, Person
 from tests.conftest import START
+from tests.test_simulator import post
 
 
 @pytest.fixture
@@ -28,13 +29,6 @@ async def sim(settings, classifier) -> AsyncIterator[tuple[App, str]]:  # type: 
     await app.start()
     yield app, f"http://127.0.0.1:{app.server.port}"
     await app.stop()
-
-
-async def post(base: str, **body: object) -> dict:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{base}/api/sim/messages", json=body) as res:
-            assert res.status == 200, await res.text()
-            return await res.json()
 
 
 async def room_names(base: str) -> dict[str, str]:
