@@ -150,6 +150,14 @@ class Match:
         return asked and clear and not self.elsewhere
 
 
+def _to_front(order: list[int], scores: Sequence[float], j: int) -> list[float]:
+    """Put the ``j``-th of ``order`` first, with the first's score (the scores given back)."""
+    order[0], order[j] = order[j], order[0]
+    swapped = list(scores)
+    swapped[order[0]], swapped[order[j]] = swapped[order[j]], swapped[order[0]]
+    return swapped
+
+
 @dataclass
 class Index:
     ids: list[int]
@@ -207,25 +215,21 @@ class Index:
                 self._title_weight(query, order[1]) > self._title_weight(query, order[0])):
             # siblings (儿童疫苗 / 成人疫苗): a word of the second's title the best never uses decides,
             # when the second's title holds more of the question than the best's
-            order[0], order[1] = order[1], order[0]
-            scores = list(scores)
-            scores[order[0]], scores[order[1]] = scores[order[1]], scores[order[0]]
-        plain = normalize(text).replace(" ", "")
+            scores = _to_front(order, scores, 1)
+        normalized = normalize(text)
+        plain = normalized.replace(" ", "")
         named = [j for j, i in enumerate(order[:NAMED_AMONG]) if scores[i] > 0 and self._named(plain, i)]
         if len(named) == 1 and named[0] > 0:
             # the question names one entry by its title's words (出生医学证明 after a story of a
             # newborn): that entry, not the one the story leans to
-            j = named[0]
-            order[0], order[j] = order[j], order[0]
-            scores = list(scores)
-            scores[order[0]], scores[order[j]] = scores[order[j]], scores[order[0]]
+            scores = _to_front(order, scores, named[0])
         share = term_shares(tokenize, text, self.fix)
         if share and not any(v == 1.0 and t in self.bm25.idf for t, v in share.items()):
             share = {}  # the asking clause names no topic ("今年还有没有"): the story names it
         weight = {t: self.bm25.weight(t) * share.get(t, 1.0) for t in set(query)}
         total = sum(weight.values())
         question, terse = is_question(text), is_terse(text)
-        elsewhere = [m.group() for m in ELSEWHERE.finditer(normalize(text))]
+        elsewhere = [m.group() for m in ELSEWHERE.finditer(normalized)]
         away = (bool(OTHER_PLACE.search(text)) and not re.search(r"异地|老家|外地(?!老人|人|户口)", text)) or bool(
             PLACE_VERSION.search(text))
         papers = [m.group() for m in LOST_PAPERS.finditer(text)]
