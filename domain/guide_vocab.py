@@ -86,7 +86,9 @@ PROBLEM = re.compile(
     r"(?<!带孩子)(?<!带娃)(?<!去)(?<!想)(?<!去帮)帮忙(?!问|查|打听|带|照看|看孩子|看娃|推荐|介绍|找.{0,2}工作)|"
     # someone to act for them: pay, go, come to the home, issue a paper ready to collect
     r"帮[他她](?!.{0,5}(问|查|打听))|[帮替][我俺]去|让.{0,8}[来去](家|看看|看一下|瞧瞧)|[来到上]家里|安排.{0,3}人.{0,2}(上门|来)|"
-    r"给[我俺](开|办|留|准备)(?!.*(什么|啥|哪|怎么|多久|多少))")
+    r"给[我俺](开|办|留|准备)(?!.*(什么|啥|哪|怎么|多久|多少))|"
+    # who left, dumped or parked something: a neighbour matter ("门口的旧沙发谁扔的")
+    r"谁(家)?的?(扔|放|丢|堆|停|摆|倒)的")
 
 #: a problem named only to ask how it is handled ("水管坏了怎么报修", "着火了能申请啥救助"): the
 #: procedure is a question for the guide (a resident who wants a person replies 人工)
@@ -127,7 +129,7 @@ ELSEWHERE = re.compile(
     # offices and trades no community guide speaks for: border control, courts, tax, schools' own
     # records, mortgages, hired help
     r"出入境|工商|商标|专利|法院|起诉|退税|发票|房贷|限购|学籍|奖学金|助学金|毕业证|学历|人事档案|"
-    r"护工|搬家公司|开锁")
+    r"护工|搬家公司|开锁|离婚冷静期|离婚登记|离婚协议|协议离婚")
 
 #: another thing that shares a word with a topic (二手电动车 is not 电动车上牌, 生育津贴 not 生育登记,
 #: 婚前检查 not 老人体检, 充电桩 not 停车, a child's 游泳 class not 技能培训, 养猫 not 养犬, 迁户口 not
@@ -137,7 +139,8 @@ OTHER_THING = re.compile(
     r"二手|收购|生育津贴|生育保险|生育险|婚前|婚检|孕检|产检|充电桩|摩托|"
     r"游泳|钢琴|舞蹈|美术|书法|补习|补课|辅导班|兴趣班|托管班|托育|早教|夏令营|"
     r"猫(?!眼|冬|着|在)|宠物医院|物业费|维修基金|暖气|供暖|献血|入职体检|"
-    r"无犯罪|亲属关系证明|死亡证明|退休手续|食堂|助餐|老年餐|饭堂|理发|健身房")
+    r"无犯罪|亲属关系证明|死亡证明|退休手续|食堂|助餐|老年餐|饭堂|理发|健身房|"
+    r"企业(退休|职工)[^,,。?？\s]{0,4}(养老金|退休金|养老保险)|职工养老|企业养老")
 
 #: one's own papers lost or expired: the police's or the social security office's, never an entry's
 #: unless it names the paper (a question naming one is not answered by "补办" in another title)
@@ -164,7 +167,7 @@ PLACE_VERSION = re.compile(
     # any other place's card or paper, used here ("老家办的老年卡拿到这边能刷吗", "<某>市发的…在这边能用吗")
     # another city's card or paper named by its place, asked about here ("<城市>的老年卡我们这边能用吗")
     rf"({_CITIES}|{_PROVINCES})(市|省)?的[^,,。?？\s]{{0,6}}(卡|证|补贴|医保|社保)[^,,。?？\s]{{0,3}}"
-    r"(在|到)?(我们|咱们?|这边|这里|本地)|"
+    r"(在|到)?(我们|咱们?|这边|这里|本地|老家)|"
     r"(外地|老家|外省|[一-龥]{2}[市县省])(办|交|缴|参|领|发|买)的[^,,。?？\s]{0,8}(在|到|来|拿到|拿来)"
     r"(这边|这里|咱这|咱们这|我们这|本地)[^,,。?？\s]{0,6}(能|可以)?(用|刷|通用|认|坐)")
 
@@ -176,6 +179,8 @@ OPINION = re.compile(r"哪(里|家|个|儿)(比较|最)?好|好点的|好一点�
                      # a shop or a private service nearby (附近哪里能修手机, 小区附近有没有药店)
                      r"(附近|周边|旁边|小区|楼下)[^,,。?？\s]{0,4}(哪里|哪儿|有没有|哪家|有啥|有什么)[^,,。?？\s]{0,8}"
                      r"(店|修|卖|超市|馆|辅导班|培训班|补习班|宠物医院|药房)|"
+                     # where a shop is that mends, cuts or sells a thing (哪里有修电动车的, 哪儿能配钥匙)
+                     r"(哪里|哪儿|哪)(有|能|可以)[^,,。?？\s]{0,2}(修|配|卖|收)[一-龥]{1,6}的|"
                      # buying and selling second-hand goods is a market's business, not the guide's
                      r"二手[^,,。?？]{0,8}(哪里|哪儿|哪家|谁|有没有人|有人)[^,,。?？]{0,3}(收|要|买)|"
                      r"二手[^,,。?？]{0,8}(卖|出手|转手)[^,,。?？]{0,3}(哪|谁|给)|"

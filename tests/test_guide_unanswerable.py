@@ -88,3 +88,12 @@ async def test_a_question_ending_its_clause_in_bu_before_a_space_is_answered(bot
     cases = [("残疾人证能在网上申请不 我腿脚不方便", "disability-certificate"), ("社区周六办公不 我想去开证明", "office-hours")]
     for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
         assert _answered_by(bot, sent, key), text
+
+
+async def test_shops_other_schemes_and_neighbour_matters_are_not_answered(bot) -> None:
+    # a repair shop, an enterprise's pension (not the residents' scheme), divorce's own procedure,
+    # another city's card moved to one's home town, and who left something in the way
+    lines = ["楼下哪里有修自行车的", "我们厂里企业退休的退休金啥时候涨", "离婚登记要带什么材料",
+             "上海的社保卡能转到老家用吗", "楼道里那辆电动车谁停的 挡着路了"]
+    for text, sent in await ask_in_turn(bot, lines):
+        assert _no_guide(sent), text
