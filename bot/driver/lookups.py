@@ -19,7 +19,8 @@ not seen (as for the ledger version): after such an edit, restart or move the le
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, bindparam, event, select
 from sqlalchemy.engine import Connection
@@ -44,6 +45,7 @@ _CHANGED = "lianhu.lookups_changed"
 
 Speaker = tuple[str, str]
 RoomRow = tuple[str, str, str]
+T = TypeVar("T")
 
 
 class Lookups:
@@ -70,43 +72,41 @@ class Lookups:
     def speaker(self, key: str) -> Speaker | None:
         """(chat id, name) of the person whose chat id, else name (the first so named), is ``key``;
         None: nobody (or a person without a chat id)."""
-        self._check_version()
-        found = self._speakers.get(key, _UNKNOWN)
-        if found is not _UNKNOWN:
-            return found  # type: ignore[return-value]
-        generation = self._generation
-        with self._engine.connect() as conn:
+        def read(conn: Connection) -> Speaker | None:
             row = conn.execute(_BY_CHAT_ID, {"key": key}).first()
             if row is None:
                 row = conn.execute(_BY_NAME, {"key": key}).first()
-        answer = (row[0], row[1]) if row is not None and row[0] else None
-        self._keep(self._speakers, key, answer, generation)
-        return answer
+            return (row[0], row[1]) if row is not None and row[0] else None
+
+        return self._answer(self._speakers, key, read)
 
     def room(self, chat_id: str) -> RoomRow | None:
         """(chat id, name, kind) of the group, None if the bot does not know it."""
-        self._check_version()
-        found = self._rooms.get(chat_id, _UNKNOWN)
-        if found is not _UNKNOWN:
-            return found  # type: ignore[return-value]
-        generation = self._generation
-        with self._engine.connect() as conn:
+        def read(conn: Connection) -> RoomRow | None:
             row = conn.execute(_ROOM_ENTRY, {"chat_id": chat_id}).first()
-        answer = (row[0], row[1], row[2]) if row is not None else None
-        self._keep(self._rooms, chat_id, answer, generation)
-        return answer
+            return (row[0], row[1], row[2]) if row is not None else None
+
+        return self._answer(self._rooms, chat_id, read)
 
     def forget(self) -> None:
         self._generation += 1
         self._speakers = {}
         self._rooms = {}
 
-    def _keep(self, kept: dict[str, Any], key: str, answer: Any, generation: int) -> None:
-        if generation != self._generation:
-            return  # a person or group changed while it was read: ask again next time
-        if len(kept) >= KEPT:
-            kept.clear()
-        kept[key] = answer
+    def _answer(self, kept: dict[str, T | None], key: str, read: Callable[[Connection], T | None]) -> T | None:
+        """``kept[key]`` when asked before, else ``read`` it on a connection of its own and keep it
+        (unless a person or group changed while it was read: then it is asked again next time)."""
+        self._check_version()
+        if key in kept:
+            return kept[key]
+        generation = self._generation
+        with self._engine.connect() as conn:
+            answer = read(conn)
+        if generation == self._generation:
+            if len(kept) >= KEPT:
+                kept.clear()
+            kept[key] = answer
+        return answer
 
     def _check_version(self) -> None:
         now = time.monotonic()
@@ -152,7 +152,6 @@ class Lookups:
         conn.info.pop(_CHANGED, None)
 
 
-_UNKNOWN = object()
 _ALL = frozenset({("*", "*")})  # a change that may alter any answer
 
 
