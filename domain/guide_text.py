@@ -8,7 +8,8 @@ import re
 from collections.abc import Callable
 
 from domain.guide_sound import SoundFixer
-from domain.guide_vocab import EDGE_WORDS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, QUESTION, STOPWORDS, SYNONYMS
+from domain.guide_vocab import (EDGE_WORDS, NEIGHBOURS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, QUESTION, STOPWORDS,
+                                SYNONYMS)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -95,7 +96,7 @@ def is_question(text: str) -> bool:
     """A question that names no problem for a person, unless it asks only how that is handled, and
     asks no one to look up or act on the resident's own case (``OWN_CASE``)."""
     text = normalise(text)  # full-width punctuation as the rules spell it (，→ ,)
-    if not QUESTION.search(text) or OPINION.search(text) or OWN_CASE.search(text):
+    if not QUESTION.search(text) or OPINION.search(text) or OWN_CASE.search(text) or NEIGHBOURS.search(text):
         return False
     return not PROBLEM.search(text) or bool(PROCEDURE.search(text))
 
@@ -104,4 +105,5 @@ def is_terse(text: str) -> bool:
     """A few words and no more: a topic typed as a question ("社区办公时间", "垃圾分类时间")."""
     t = normalise(text)
     return (0 < len(t) <= TERSE_CHARS and not re.search(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经", t)
-            and not PROBLEM.search(t) and not OWN_CASE.search(t) and not OPINION.search(t))
+            and not PROBLEM.search(t) and not OWN_CASE.search(t) and not OPINION.search(t)
+            and not NEIGHBOURS.search(t))

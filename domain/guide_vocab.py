@@ -88,7 +88,9 @@ PROBLEM = re.compile(
     r"帮[他她](?!.{0,5}(问|查|打听))|[帮替][我俺]去|让.{0,8}[来去](家|看看|看一下|瞧瞧)|[来到上]家里|安排.{0,3}人.{0,2}(上门|来)|"
     r"给[我俺](开|办|留|准备)(?!.*(什么|啥|哪|怎么|多久|多少))|"
     # who left, dumped or parked something: a neighbour matter ("门口的旧沙发谁扔的")
-    r"谁(家)?的?(扔|放|丢|堆|停|摆|倒)的")
+    r"谁(家)?的?(扔|放|丢|堆|停|摆|倒)的|"
+    # lost and found between neighbours ("谁家的门禁卡掉在一楼了", "捡到一张老年卡")
+    r"谁(家)?的[^,,。?？\s]{0,6}(掉|丢|落|忘)(在|了)|捡到(了)?(一|个|张|把|串|只)")
 
 #: a problem named only to ask how it is handled ("水管坏了怎么报修", "着火了能申请啥救助"): the
 #: procedure is a question for the guide (a resident who wants a person replies 人工)
@@ -140,7 +142,10 @@ OTHER_THING = re.compile(
     r"游泳|钢琴|舞蹈|美术|书法|补习|补课|辅导班|兴趣班|托管班|托育|早教|夏令营|"
     r"猫(?!眼|冬|着|在)|宠物医院|物业费|维修基金|暖气|供暖|献血|入职体检|"
     r"无犯罪|亲属关系证明|死亡证明|退休手续|食堂|助餐|老年餐|饭堂|理发|健身房|"
-    r"企业(退休|职工)[^,,。?？\s]{0,4}(养老金|退休金|养老保险)|职工养老|企业养老")
+    r"企业(退休|职工)[^,,。?？\s]{0,4}(养老金|退休金|养老保险)|职工养老|企业养老|"
+    # an employer's duty or a wage dispute (老板没给交社保, 拖欠工资)
+    r"(老板|公司|单位|厂里|厂子|东家)[^,,。?？\s]{0,4}(没|不|不肯|不愿|拖着不)(给|帮|替)?[我俺他她们]{0,2}(交|缴|买|上|发)|"
+    r"拖欠|欠薪|讨薪|工资没发|不发工资|工伤")
 
 #: one's own papers lost or expired: the police's or the social security office's, never an entry's
 #: unless it names the paper (a question naming one is not answered by "补办" in another title)
@@ -181,6 +186,8 @@ OPINION = re.compile(r"哪(里|家|个|儿)(比较|最)?好|好点的|好一点�
                      r"(店|修|卖|超市|馆|辅导班|培训班|补习班|宠物医院|药房)|"
                      # where a shop is that mends, cuts or sells a thing (哪里有修电动车的, 哪儿能配钥匙)
                      r"(哪里|哪儿|哪)(有|能|可以)[^,,。?？\s]{0,2}(修|配|卖|收)[一-龥]{1,6}的|"
+                     # a trade's shop named by its work (哪里可以配钥匙, 哪儿能修鞋)
+                     r"(哪里|哪儿|哪)(有|能|可以)[^,,。?？\s]{0,2}(配(把)?钥匙|修鞋|修锁|开锁|换锁|修手机|修电脑|修家电|改衣服)|"
                      # buying and selling second-hand goods is a market's business, not the guide's
                      r"二手[^,,。?？]{0,8}(哪里|哪儿|哪家|谁|有没有人|有人)[^,,。?？]{0,3}(收|要|买)|"
                      r"二手[^,,。?？]{0,8}(卖|出手|转手)[^,,。?？]{0,3}(哪|谁|给)|"
@@ -194,4 +201,13 @@ OWN_CASE = re.compile(
     r"(请|托|让|派|麻烦)[^,,。?？]{0,8}代(领|办|交|缴|取|签)|[帮替][我俺]代(领|办|交|缴|取|签)|"
     # asking someone to ask or look whether one's own case has gone through ("帮我问问…批了没有")
     r"(帮|麻烦|劳驾)[^,,。?？]{0,10}(问问|问一下|问下|看一下|看下|看看)[^,,。?？]{0,16}"
-    r"(没到|批了没|办好了?没|到账没|下来没|批下来)|把[我俺](拉|加)(进|到|入)")
+    r"(没到|批了没|办好了?没|到账没|下来没|批下来|到哪一?步|进度|为什么|为啥|怎么(少|没|还没)|咋(少|没|还没)|"
+    r"少(记|算|发|给|了)|多(扣|收))|把[我俺](拉|加)(进|到|入)|"
+    # asking the office to verify or check something that happened to the resident ("麻烦你们核实一下")
+    r"(麻烦|请|帮|劳驾)[^,,。?？]{0,6}(核实|核查|落实一下|确认一下)")
+
+#: a question put to another resident about their own affairs ("老王你的老年卡办好了没", "你家孩子疫苗
+#: 打了没"): chat between neighbours, not a question for the guide
+NEIGHBOURS = re.compile(
+    r"(你|您)(的|家的?|们家的?)[^,,。?？\s]{0,8}(办好|弄好|领到|拿到|下来|批了|批下来|到了|打了|交了|办了|去了)"
+    r"了?[^,,。?？\s]{0,2}(没|吗|么|没有|不)")

@@ -97,3 +97,17 @@ async def test_shops_other_schemes_and_neighbour_matters_are_not_answered(bot) -
              "上海的社保卡能转到老家用吗", "楼道里那辆电动车谁停的 挡着路了"]
     for text, sent in await ask_in_turn(bot, lines):
         assert _no_guide(sent), text
+
+
+async def test_neighbours_talk_lost_and_found_and_asks_to_check_are_not_answered(bot) -> None:
+    # a question put to a neighbour about their own papers, a card found in the lift, asking the
+    # office to chase one's own application, a key shop, a boss who pays no insurance: none is a question the guide answers
+    lines = ["张阿姨你家老头的老年卡办下来了没", "王哥你的居住证办好了吗 啥时候一起吃饭", "谁的乘车卡落在电梯里了 我交给门卫了",
+             "居住证材料交了二十天了 帮我问问到哪一步了", "我家电动车上牌交了材料半个月 帮我问问进度",
+             "哪儿可以配把钥匙 门禁卡丢了先用着", "我们老板一直不给我们交医保 这个怎么办"]
+    for text, sent in await ask_in_turn(bot, lines):
+        assert _no_guide(sent), text
+    # the same topics asked as questions are still answered
+    cases = [("孩子打疫苗要预约吗", "child-vaccine"), ("门禁卡丢了怎么补办", "access-card")]
+    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
+        assert _answered_by(bot, sent, key), text
