@@ -176,6 +176,7 @@ class Index:
     linear: Linear | None = None  # the linear model (None: BM25 and the vote decide)
     key_ids: dict[str, int] = field(default_factory=dict)  # each entry's id by its key
     names: list[list[str]] = field(default_factory=list)  # each entry's title's parts, normalised
+    model_knows: set[int] = field(default_factory=set)  # the entries (ids) the linear model learned
     _pairs: dict[int, list[frozenset[str]]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -198,6 +199,7 @@ class Index:
                     default_gate())
         index.near = _neighbours(tokenize, entries, ways, shipped_examples() if examples is None else examples)
         index.linear, index.key_ids = default_linear(), {e.key: e.id for e in entries}
+        index.model_knows = {index.key_ids[k] for k in (index.linear.labels if index.linear else ()) if k in index.key_ids}
         index.names = [[n for n in re.split(r"[与和及、()()\s]+", normalize(e.title).replace(" ", "")) if len(n) >= 3]
                        for e in entries]
         return index
@@ -241,7 +243,8 @@ class Index:
                        if total and len(order) > 1 else 0.0)
         q_pairs = char_pairs(text)
         vote = self.near.vote(features(query, q_pairs)) if self.near is not None else None
-        model = self._model(query, text)
+        # the model reads only for an entry it learned (one staff added since is left to BM25 and the vote)
+        model = self._model(query, text) if self.ids[order[0]] in self.model_knows else None
         out = []
         for rank, i in enumerate(order):
             if scores[i] <= 0:
