@@ -90,7 +90,9 @@ PROBLEM = re.compile(
     # who left, dumped or parked something: a neighbour matter ("门口的旧沙发谁扔的")
     r"谁(家)?的?(扔|放|丢|堆|停|摆|倒)的|"
     # lost and found between neighbours ("谁家的门禁卡掉在一楼了", "捡到一张老年卡")
-    r"谁(家)?的[^,,。?？\s]{0,6}(掉|丢|落|忘)(在|了)|捡到(了)?(一|个|张|把|串|只)")
+    r"谁(家)?的[^,,。?？\s]{0,6}(掉|丢|落|忘)(在|了)|捡到(了)?(一|个|张|把|串|只)|"
+    # a complaint that nobody deals with something ("堆了好几天了也没人管吗")
+    r"(?<!有)(没人|没有人|也没人|都没人)(管|问|处理|来收|来拉)(吗|么|嘛|啊|呀|的吗)")
 
 #: a problem named only to ask how it is handled ("水管坏了怎么报修", "着火了能申请啥救助"): the
 #: procedure is a question for the guide (a resident who wants a person replies 人工)

@@ -101,10 +101,12 @@ async def test_shops_other_schemes_and_neighbour_matters_are_not_answered(bot) -
 
 async def test_neighbours_talk_lost_and_found_and_asks_to_check_are_not_answered(bot) -> None:
     # a question put to a neighbour about their own papers, a card found in the lift, asking the
-    # office to chase one's own application, a key shop, a boss who pays no insurance: none is a question the guide answers
+    # office to chase one's own application, a key shop, a boss who pays no insurance, a complaint
+    # that nobody clears something away: none is a question the guide answers
     lines = ["张阿姨你家老头的老年卡办下来了没", "王哥你的居住证办好了吗 啥时候一起吃饭", "谁的乘车卡落在电梯里了 我交给门卫了",
              "居住证材料交了二十天了 帮我问问到哪一步了", "我家电动车上牌交了材料半个月 帮我问问进度",
-             "哪儿可以配把钥匙 门禁卡丢了先用着", "我们老板一直不给我们交医保 这个怎么办"]
+             "哪儿可以配把钥匙 门禁卡丢了先用着", "我们老板一直不给我们交医保 这个怎么办",
+             "门口的旧床垫扔了三天了也没人处理吗"]
     for text, sent in await ask_in_turn(bot, lines):
         assert _no_guide(sent), text
     # the same topics asked as questions are still answered
