@@ -93,24 +93,27 @@ class BM25:
 
     def __init__(self, docs: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> None:
         self.k1, self.b = k1, b
-        self.tfs = [Counter(d) for d in docs]
+        tfs = [Counter(d) for d in docs]
         self.lens = [len(d) for d in docs]
         self.avg = (sum(self.lens) / len(docs)) if docs else 0.0
         n = len(docs)
-        df: Counter[str] = Counter(t for tf in self.tfs for t in tf)
+        df: Counter[str] = Counter(t for tf in tfs for t in tf)
         self.idf = {t: math.log((n - c + 0.5) / (c + 0.5) + 1.0) for t, c in df.items()}
         self.unknown_idf = math.log((n + 0.5) / 0.5 + 1.0)
+        # each term's documents with the term's part of their score, worked out once: a question
+        # touches only the documents holding one of its terms
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        for i, (tf, length) in enumerate(zip(tfs, self.lens)):
+            norm = self.k1 * (1 - self.b + self.b * length / self.avg) if self.avg else self.k1
+            for t, f in tf.items():
+                self.postings.setdefault(t, []).append((i, self.idf[t] * f * (self.k1 + 1) / (f + norm)))
+        self.n = n
 
     def scores(self, query: Sequence[str]) -> list[float]:
-        out = []
-        for tf, length in zip(self.tfs, self.lens):
-            s = 0.0
-            norm = self.k1 * (1 - self.b + self.b * length / self.avg) if self.avg else self.k1
-            for t in set(query):
-                f = tf.get(t, 0)
-                if f:
-                    s += self.idf[t] * f * (self.k1 + 1) / (f + norm)
-            out.append(s)
+        out = [0.0] * self.n
+        for t in set(query):
+            for i, part in self.postings.get(t, ()):
+                out[i] += part
         return out
 
     def weight(self, term: str) -> float:
@@ -204,8 +207,8 @@ class Index:
                        for e in entries]
         return index
 
-    def rank(self, tokenize: Tokenize, text: str) -> list[Match]:
-        """Every entry with a score, best first."""
+    def rank(self, tokenize: Tokenize, text: str, limit: int | None = None) -> list[Match]:
+        """Every entry with a score, best first (the first ``limit`` of them when given)."""
         text = normalise(text)  # as a person types it: full-width commas and stops read as the rules spell them
         query = terms(tokenize, text, self.fix)
         if not query or not self.ids:
@@ -246,7 +249,7 @@ class Index:
         # the model reads only for an entry it learned (one staff added since is left to BM25 and the vote)
         model = self._model(query, text) if self.ids[order[0]] in self.model_knows else None
         out = []
-        for rank, i in enumerate(order):
+        for rank, i in enumerate(order if limit is None else order[:limit]):
             if scores[i] <= 0:
                 break
             found = sum(w for t, w in weight.items() if t in self.vocab[i])
@@ -297,7 +300,7 @@ class Index:
         return max((len(q_pairs & a) / len(q_pairs) for a in pairs), default=0.0)
 
     def best(self, tokenize: Tokenize, text: str) -> Match | None:
-        ranked = self.rank(tokenize, text)
+        ranked = self.rank(tokenize, text, limit=1)
         return ranked[0] if ranked else None
 
 
@@ -334,7 +337,7 @@ def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False
     for the answer beside it)."""
     if urgent or not text.strip() or not (is_question(text) or is_terse(text)):
         return None
-    ranked = index.rank(tokenize, text)
+    ranked = index.rank(tokenize, text, limit=3)  # the decision reads the first three
     if not ranked or ranked[0].elsewhere:
         return None
     match = ranked[0]

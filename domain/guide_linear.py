@@ -56,6 +56,10 @@ class Reading:
     top: dict[str | None, float] = field(default_factory=dict)  # the four most likely classes' probabilities
 
 
+#: features whose row a model keeps found (~0.5 MB at most), forgotten all at once when full
+ROWS_KEPT = 5_000
+
+
 class Linear:
     """The shipped weights, packed: ``keys`` each feature's 64-bit key (``feature_key``, sorted: a
     feature's row is found by bisection, no string kept), ``offsets[row]`` to ``offsets[row + 1]``
@@ -67,12 +71,20 @@ class Linear:
         self.bias = list(bias)
         self.keys, self.offsets, self.classes, self.weights = keys, offsets, classes, weights
         self.about = about or {}
+        self._rows: dict[str, int | None] = {}  # rows of features met lately (bounded: ``ROWS_KEPT``)
 
     def row(self, feature: str) -> int | None:
         """The feature's row (None: the model gives it no weight)."""
+        try:
+            return self._rows[feature]
+        except KeyError:
+            pass
+        if len(self._rows) >= ROWS_KEPT:
+            self._rows.clear()
         key = feature_key(feature)
         i = bisect_left(self.keys, key)
-        return i if i < len(self.keys) and self.keys[i] == key else None
+        found = self._rows[feature] = i if i < len(self.keys) and self.keys[i] == key else None
+        return found
 
     def read(self, feats: Iterable[str]) -> Reading:
         sums = [0.0] * len(self.bias)

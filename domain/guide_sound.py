@@ -102,6 +102,10 @@ def word_sound(word: str) -> tuple[str, ...]:
     return tuple(_fuzzy(s) for s in _pypinyin(word))
 
 
+#: pieces whose reading a fixer keeps (a few hundred kB at most), forgotten all at once when full
+MATCHED_KEPT = 5_000
+
+
 class SoundFixer:
     """Topic words by sound; ``fix(text)`` writes them in place of their homophones."""
 
@@ -112,11 +116,22 @@ class SoundFixer:
             if 2 <= len(w) <= 4 and _HAN.match(w):
                 self.words.setdefault(word_sound(w), w)
         self.known, self.freq, self.keep = known, freq, keep
+        self._matched: dict[str, str | None] = {}  # each piece's answer, worked out once (bounded)
 
     def _slip(self, piece: str) -> bool:
         return piece not in self.known and piece not in self.keep and (self.freq.get(piece) or 0) < MAX_FREQ
 
     def _match(self, piece: str) -> str | None:
+        try:
+            return self._matched[piece]
+        except KeyError:
+            pass
+        if len(self._matched) >= MATCHED_KEPT:
+            self._matched.clear()
+        found = self._matched[piece] = self._sounded(piece)
+        return found
+
+    def _sounded(self, piece: str) -> str | None:
         if not _HAN.match(piece) or not self._slip(piece):
             return None
         hit = self.words.get(tuple(sound(c) for c in piece))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from domain.guide_sound import SoundFixer
 from domain.guide_vocab import (EDGE_WORDS, NEIGHBOURS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, QUESTION, STOPWORDS,
@@ -34,6 +35,7 @@ def normalize(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)  # a pure function of the token: the same few thousand words come back
 def _strip_edges(token: str) -> str:
     changed = True
     while changed and token:
