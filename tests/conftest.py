@@ -23,7 +23,29 @@ from kernel.config import Settings
 from kernel.messages import Kind, Outbound
 from storage import db
 
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """The URL of this pytest-xdist worker's own database beside ``url``'s (created when missing):
+    the workers run at once, each truncating and filling its own."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 PG_URL = os.environ.get("LIANHU_TEST_PG_URL", "")
+if PG_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    PG_URL = os.environ["LIANHU_TEST_PG_URL"] = _worker_database(PG_URL, os.environ["PYTEST_XDIST_WORKER"])
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 #: a Monday, 10:00 in Shanghai: deadlines in tests are easy to read
 START = datetime(2026, 11, 23, 2, 0, 0)
