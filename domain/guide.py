@@ -439,7 +439,10 @@ def _version(session: Session, community_id: int | None) -> tuple[object, ...]:
             and community_id in cached[1] and not _touches_guide(session)):
         found: tuple[object, ...] = cached[1][community_id]
         return found
-    version = tuple(session.execute(_VERSION, {"community_id": community_id}).one())
+    if _touches_guide(session):
+        session.flush()  # this transaction's own entries count
+    with session.no_autoflush:  # the batch's other pending rows (tickets, outbox) are not the guide's
+        version = tuple(session.execute(_VERSION, {"community_id": community_id}).one())
     transaction = session.get_transaction()
     cached = session.info.get(_VERSIONS)
     if cached is None or cached[0] is not transaction:
@@ -467,7 +470,8 @@ def index_for(session: Session, tokenize: Tokenize, community_id: int | None) ->
 
 
 def entry_visible(session: Session, entry_id: int, community_id: int | None) -> GuideEntry | None:
-    entry = session.get(GuideEntry, entry_id)
+    with session.no_autoflush:  # an entry read by id: the batch's pending rows need not go first
+        entry = session.get(GuideEntry, entry_id)
     if entry is None or entry.status != GuideStatus.ACTIVE:
         return None
     if entry.community_id is not None and community_id is not None and entry.community_id != community_id:
