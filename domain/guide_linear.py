@@ -56,8 +56,8 @@ class Reading:
     top: dict[str | None, float] = field(default_factory=dict)  # the four most likely classes' probabilities
 
 
-#: features whose row a model keeps found (~0.5 MB at most), forgotten all at once when full
-ROWS_KEPT = 5_000
+#: features whose row a model keeps found (~0.2 MB at most), forgotten all at once when full
+ROWS_KEPT = 2_000
 
 
 class Linear:

@@ -103,7 +103,7 @@ def word_sound(word: str) -> tuple[str, ...]:
 
 
 #: pieces whose reading a fixer keeps (a few hundred kB at most), forgotten all at once when full
-MATCHED_KEPT = 5_000
+MATCHED_KEPT = 2_000
 
 
 class SoundFixer:

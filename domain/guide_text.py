@@ -35,7 +35,7 @@ def normalize(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=4096)  # a pure function of the token: the same few thousand words come back
+@lru_cache(maxsize=2048)  # a pure function of the token: the same few thousand words come back
 def _strip_edges(token: str) -> str:
     changed = True
     while changed and token:
