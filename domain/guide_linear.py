@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.guide_text import normalize
+from kernel.memo import Kept
 
 DEFAULT_LINEAR = Path(__file__).resolve().parents[1] / "storage" / "guide_linear.json"
 FORMAT = 1
@@ -71,20 +72,13 @@ class Linear:
         self.bias = list(bias)
         self.keys, self.offsets, self.classes, self.weights = keys, offsets, classes, weights
         self.about = about or {}
-        self._rows: dict[str, int | None] = {}  # rows of features met lately (bounded: ``ROWS_KEPT``)
+        self.row = Kept(self._find_row, ROWS_KEPT)  # rows of features met lately
 
-    def row(self, feature: str) -> int | None:
+    def _find_row(self, feature: str) -> int | None:
         """The feature's row (None: the model gives it no weight)."""
-        try:
-            return self._rows[feature]
-        except KeyError:
-            pass
-        if len(self._rows) >= ROWS_KEPT:
-            self._rows.clear()
         key = feature_key(feature)
         i = bisect_left(self.keys, key)
-        found = self._rows[feature] = i if i < len(self.keys) and self.keys[i] == key else None
-        return found
+        return i if i < len(self.keys) and self.keys[i] == key else None
 
     def read(self, feats: Iterable[str]) -> Reading:
         sums = [0.0] * len(self.bias)

@@ -23,6 +23,8 @@ from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
+from kernel.memo import Kept
+
 #: a stretch this common in jieba's dictionary is a word of its own, not a slip ("自愿" 757,
 #: "侄女" 248 not 子女, "搭建" 207 not 大件, "住址" 127 not 组织; slips are rarer: "零时" 58, "地保" 20)
 MAX_FREQ = 100
@@ -116,20 +118,10 @@ class SoundFixer:
             if 2 <= len(w) <= 4 and _HAN.match(w):
                 self.words.setdefault(word_sound(w), w)
         self.known, self.freq, self.keep = known, freq, keep
-        self._matched: dict[str, str | None] = {}  # each piece's answer, worked out once (bounded)
+        self._match = Kept(self._sounded, MATCHED_KEPT)  # each piece's answer, worked out once
 
     def _slip(self, piece: str) -> bool:
         return piece not in self.known and piece not in self.keep and (self.freq.get(piece) or 0) < MAX_FREQ
-
-    def _match(self, piece: str) -> str | None:
-        try:
-            return self._matched[piece]
-        except KeyError:
-            pass
-        if len(self._matched) >= MATCHED_KEPT:
-            self._matched.clear()
-        found = self._matched[piece] = self._sounded(piece)
-        return found
 
     def _sounded(self, piece: str) -> str | None:
         if not _HAN.match(piece) or not self._slip(piece):
