@@ -130,13 +130,25 @@ class SoundFixer:
         return hit if hit != piece else None
 
     def fix(self, tokens: list[str]) -> list[str]:
-        """The tokens with topic words for their homophones: a whole token of 2-4 characters, or
-        2-4 single-character tokens in a row (jieba cuts an unknown slip into characters)."""
+        """The tokens with topic words for their homophones: a whole token of 2-4 characters, one of
+        2-3 with the single character after it, or 2-4 single-character tokens in a row (jieba cuts
+        an unknown slip into characters)."""
         out: list[str] = []
         i = 0
         while i < len(tokens):
             tok = tokens[i]
             if 2 <= len(tok) <= 4:
+                # a word with a slipped character cut off after it ("居住正" → 居住 + 正, "居住正明"),
+                # the longest first
+                singles = 0
+                while singles < 4 - len(tok) and i + 1 + singles < len(tokens) and len(tokens[i + 1 + singles]) == 1:
+                    singles += 1
+                joined = next(((n, hit) for n in range(singles, 0, -1)
+                               if (hit := self._match(tok + "".join(tokens[i + 1:i + 1 + n]))) is not None), None)
+                if joined is not None:
+                    out.append(joined[1])
+                    i += 1 + joined[0]
+                    continue
                 out.append(self._match(tok) or tok)
                 i += 1
                 continue

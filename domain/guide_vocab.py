@@ -73,7 +73,7 @@ SYNONYMS: dict[str, str] = {
 
 #: a question: how, where, when, what, whether (a sentence without one is not answered)
 QUESTION = re.compile(
-    r"[?？]|怎么|怎样|如何|咋|哪|什么|啥|吗|嘛|么$|呢|伐|[不没][?？。!!]*$|[不没][,,\s]|(?!得不得了)(.)不\1|多少|(?<![好这前])几(?!乎)|多久|多长|还是|"
+    r"[?？]|怎么|怎样|如何|咋|(?<!那会)哪(?!想过|想到|能想到)|什么|啥|吗|嘛|么$|呢|伐|[不没][?？。!!]*$|[了过]没有[?？。!!]*$|[不没][,,\s]|(?!得不得了)(.)不\1|多少|(?<![好这前])几(?!乎)|多久|多长|还是|"
     r"能不能|可不可以|可以不|要不要|是不是|是否|有没有|有无|谁|请问|想问|问一下|问问|打听|咨询|"
     r"不知道|知道.{0,6}(怎|哪|什么|吗)|求助.{0,4}(怎|哪)|流程|手续|需要.{0,8}(材料|证件|资料)")
 
@@ -98,8 +98,10 @@ PROBLEM = re.compile(
 #: procedure is a question for the guide (a resident who wants a person replies 人工)
 PROCEDURE = re.compile(
     r"(怎么|怎样|如何|找谁|去哪|在哪|哪里|能不能|能否|可以|可不可以|能).{0,3}"
-    r"(报修|申请|救助|补助|报案|挂失|备案|来电|来水|恢复供)|多久.{0,3}(来电|来水|恢复)|"
-    r"修.{0,4}(要钱|收费|收钱|多少钱|免费)")
+    r"(报修|申请|救助|补助|报案|挂失|备案|来电|来水|恢复供|调解)|多久.{0,3}(来电|来水|恢复)|"
+    r"修.{0,4}(要钱|收费|收钱|多少钱|免费)|"
+    # whom to ask to mend it, the repair line, whether the supply is cut ("楼道灯坏了找谁修", "会不会停水")
+    r"找谁(来)?(修|弄|处理)|报给谁|该找谁|报修电话|会不会(停|断)(水|电|气)")
 
 #: words that carry no topic: question words, particles, people, fillers
 STOPWORDS = frozenset(
@@ -133,7 +135,7 @@ ELSEWHERE = re.compile(
     # offices and trades no community guide speaks for: border control, courts, tax, schools' own
     # records, mortgages, hired help
     r"出入境|工商|商标|专利|法院|起诉|退税|发票|房贷|限购|学籍|奖学金|助学金|毕业证|学历|人事档案|"
-    r"护工|搬家公司|开锁|离婚冷静期|离婚登记|离婚协议|协议离婚")
+    r"护工|搬家公司|开锁|离婚冷静期|离婚登记|离婚协议|协议离婚|(120|救护车|急救车)[^,,。]{0,8}(钱|费|多少|电话|怎么叫)")
 
 #: another thing that shares a word with a topic (二手电动车 is not 电动车上牌, 生育津贴 not 生育登记,
 #: 婚前检查 not 老人体检, 充电桩 not 停车, a child's 游泳 class not 技能培训, 养猫 not 养犬, 迁户口 not
@@ -162,6 +164,8 @@ _PROVINCES = (r"河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福�
               r"陕西|甘肃|青海|内蒙古?|广西|西藏|宁夏|新疆")
 OTHER_PLACE = re.compile(
     rf"({_CITIES}|[一-龥]{{2,3}}省)(市)?(的|那边的|那里的)|在({_CITIES})(市)?(办|交|领|申请|上)|"
+    # "深圳那边电动车上牌…": that city's own rules (not "从深圳那边过来")
+    rf"({_CITIES})(市)?(那边|那里|当地)(?!过来|来的|回来|来这|到这)|"
     # a city opening a clause and naming what follows ("深圳新生儿落户要啥材料"), not a street or estate
     rf"(^|[\s,,。;;])({_CITIES})(市)?(?!路|街|大道|道|小区|花园|广场|公园|[东西南北]路)")
 
@@ -205,6 +209,8 @@ OWN_CASE = re.compile(
     r"(帮|麻烦|劳驾)[^,,。?？]{0,10}(问问|问一下|问下|看一下|看下|看看)[^,,。?？]{0,16}"
     r"(没到|批了没|办好了?没|到账没|下来没|批下来|到哪一?步|进度|为什么|为啥|怎么(少|没|还没)|咋(少|没|还没)|"
     r"少(记|算|发|给|了)|多(扣|收))|把[我俺](拉|加)(进|到|入)|"
+    # what someone said they would ask or do for the resident ("上回你说帮我问的…有结果没有")
+    r"(上回|上次|之前|那天|前几天)[^,,。?？]{0,3}你[^,,。?？]{0,3}(说|答应)|有(结果|回音|下文)了?(没|吗|么)|"
     # asking the office to verify or check something that happened to the resident ("麻烦你们核实一下")
     r"(麻烦|请|帮|劳驾)[^,,。?？]{0,6}(核实|核查|落实一下|确认一下)")
 

@@ -113,3 +113,20 @@ async def test_neighbours_talk_lost_and_found_and_asks_to_check_are_not_answered
     cases = [("孩子打疫苗要预约吗", "child-vaccine"), ("门禁卡丢了怎么补办", "access-card")]
     for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
         assert _answered_by(bot, sent, key), text
+
+
+async def test_whom_to_ask_is_answered_and_talk_of_the_past_or_elsewhere_is_not(bot) -> None:
+    # a problem named to ask who mends it or whether the community mediates, a slip of a topic word
+    # cut in two by jieba (居住正, 残急证), "…开始了没有", whether the supply is cut: the guide answers
+    cases = [("过道里的灯不亮了好几天 该找谁修", "property-repair"),
+             ("楼上卫生间漏水渗到我家墙上 吵了几次没结果 社区能出面调解吗", "legal-aid"),
+             ("居住正要带什么材料", "residence-permit"), ("残急证在哪里办", "disability-certificate"),
+             ("今年老年人体检开始了没有", "elderly-checkup"), ("电费忘了交会不会停电", "utility-payment")]
+    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
+        assert _answered_by(bot, sent, key), text
+    # remembering the old days, another city's rules heard of, asking a neighbour about what they
+    # promised, the ambulance's fee, a broadband line: not the guide's
+    lines = ["以前在厂里上班那会哪想到现在还能领养老金", "听说杭州那边老年卡坐地铁免费 是真的吗",
+             "王姐，上次你说帮我打听的高龄补贴有结果没有", "叫救护车要花多少钱", "请问宽带坏了找谁修"]
+    for text, sent in await ask_in_turn(bot, lines):
+        assert _no_guide(sent), text
