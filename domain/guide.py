@@ -168,7 +168,7 @@ class Index:
     private: list[bool]
     vocab: list[set[str]]
     bm25: BM25
-    texts: list[str]  # each entry's title, answer and asks, normalised (for ``ELSEWHERE``)
+    texts: list[str]  # each entry's title, answer, asks and materials, normalised (for ``ELSEWHERE``)
     title_terms: list[set[str]]
     fix: SoundFixer | None = None
     asks: list[list[str]] = field(default_factory=list)  # each entry's title and asks (for ``ask_overlap``)
@@ -189,7 +189,7 @@ class Index:
         neighbour vote: the shipped labelled questions unless given (``[]``: none)."""
         docs, texts, ways = [], [], []  # ways: each entry's title and asks, as terms
         for e in entries:
-            texts.append(normalize(" ".join([e.title, e.answer, *map(str, e.asks)])))
+            texts.append(normalize(" ".join([e.title, e.answer, *map(str, e.asks), *map(str, e.materials or ())])))
             ways.append([(str(a), terms(tokenize, str(a))) for a in [e.title, *e.asks]])
             title = ways[-1][0][1]
             docs.append(title + title + [t for _, ask in ways[-1][1:] for t in ask] + terms(tokenize, e.answer))

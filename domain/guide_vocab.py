@@ -69,6 +69,8 @@ SYNONYMS: dict[str, str] = {
     "防疫针": "疫苗接种", "残疾正": "残疾人证", "残疾症": "残疾人证", "午休": "办公时间", "哪天开门": "办公时间",
     "坐车不要钱": "老年人乘车卡", "坐公交不要钱": "老年人乘车卡", "免费坐公交": "老年人乘车卡", "免费乘车": "老年人乘车卡",
     "瘫在床上": "瘫痪", "瘫痪在床": "瘫痪", "中风": "脑梗", "户头": "户名",
+    # the office's midday rest, subsistence as people say it
+    "中午休息": "办公时间", "吃低保": "低保",
 }
 
 #: a question: how, where, when, what, whether (a sentence without one is not answered)
