@@ -26,6 +26,10 @@ MAX_BODY = 1024 * 1024
 Health = Callable[[], Mapping[str, object]]
 
 
+#: seconds requests still running get when the bot stops
+SHUTDOWN_SECONDS = 3.0
+
+
 class Plugin(Protocol):
     """Something that serves pages or an API on the app's server."""
 
@@ -90,7 +94,9 @@ class HttpServer:
         app.add_routes([web.get("/healthz", self.healthz), *self._routes])
         for setup in self._configure:
             setup(app)
-        runner = web.AppRunner(app, access_log=None)
+        # on stop, requests still running get a few seconds (aiohttp's default is 60: a bot asked to
+        # stop would wait that long for one slow client)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
         await runner.setup()
         try:
             site = web.TCPSite(runner, self.host, self.port)

@@ -54,6 +54,10 @@ wechaty_compat.tame_loggers()
 __all__ = ["AT_SEPARATOR", "ENV_ENDPOINT", "ENV_TOKEN", "WechatyGateway"]
 
 
+#: seconds the connection and the hand-over tasks get to end on stop (then the channel is closed)
+STOP_SECONDS = 5.0
+
+
 class WechatyGateway(_Connection, _Inbound, _Outbound):
     """WeChat through a Wechaty puppet service. See the module docstring."""
 
@@ -104,12 +108,14 @@ class WechatyGateway(_Connection, _Inbound, _Outbound):
         for task in (self._runner, self._worker):
             if task is not None and not task.done():
                 task.cancel()
-        for task in (self._runner, self._worker):
-            if task is not None:
-                try:
-                    await task
-                except (asyncio.CancelledError, Exception):
-                    pass
+        running = [task for task in (self._runner, self._worker) if task is not None]
+        if running:  # bounded, as the session's own teardown is: the channel is closed next either way
+            done, late = await asyncio.wait(running, timeout=STOP_SECONDS)
+            for task in done:
+                if not task.cancelled():
+                    task.exception()
+            if late:
+                log.warning("wechaty: %d task(s) still stopping after %.0f s; closing the channel", len(late), STOP_SECONDS)
         self._runner = self._worker = None
         self._close_channel()
         self._stream_up = False

@@ -24,6 +24,9 @@ from wechaty_grpc.wechaty.puppet import EventType  # noqa: E402
 from bot.gateways.wechaty_state import _State  # noqa: E402
 from bot.gateways.wechaty_support import ENV_TOKEN, _describe, _Fatal, log  # noqa: E402
 
+#: seconds a session's own tasks get to end after being cancelled (the channel is closed next)
+TEARDOWN_SECONDS = 2.0
+
 
 class _Connection(_State):
     """The connection loop of a :class:`WechatyGateway`."""
@@ -121,11 +124,12 @@ class _Connection(_State):
             for task in tasks:
                 if not task.done():
                     task.cancel()
+            # bounded: a stream read that waits on the channel ends when the channel closes (after
+            # this), so waiting for it without a bound could wait forever (a stop that never ends)
+            await asyncio.wait(tasks, timeout=TEARDOWN_SECONDS)
             for task in tasks:
-                try:
-                    await task
-                except BaseException:
-                    pass
+                if task.done() and not task.cancelled():
+                    task.exception()  # retrieved: the session's end is reported above, not at exit
 
     def _check_auth(self, exc: GRPCError) -> None:
         if exc.status in (Status.UNAUTHENTICATED, Status.PERMISSION_DENIED):
