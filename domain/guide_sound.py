@@ -131,7 +131,7 @@ class SoundFixer:
 
     def fix(self, tokens: list[str]) -> list[str]:
         """The tokens with topic words for their homophones: a whole token of 2-4 characters, one of
-        2-3 with the single character after it, or 2-4 single-character tokens in a row (jieba cuts
+        2-3 with the single characters after it (4 in all at most), or 2-4 single-character tokens in a row (jieba cuts
         an unknown slip into characters)."""
         out: list[str] = []
         i = 0
