@@ -48,7 +48,7 @@ class Near:
     model_none: float = 0.3  # … and "no entry" at most this likely
     model_solo: float = 0.5  # or one of BM25's first three, this likely
     model_veto: float = 0.5  # an answer they chose is held back when "no entry" is this likely (0.7 before
-    # the eighth round: on the ten batches the model never learned from, with the hand rules off, 0.5 let
+    # the ninth round: on the ten batches the model never learned from, with the hand rules off, 0.5 let
     # 16 of 900 lines no entry answers through instead of 40, for 9 of 2,100 right answers)
 
 

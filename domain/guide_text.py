@@ -98,7 +98,7 @@ def is_question(text: str) -> bool:
     """A question that names no problem for a person, unless it asks only how that is handled, and
     asks no one to look up or act on the resident's own case (``OWN_CASE``)."""
     text = normalise(text)  # full-width punctuation as the rules spell it (，→ ,)
-    if not QUESTION.search(text) or OPINION.search(text) or OWN_CASE.search(text) or NEIGHBOURS.search(text):
+    if not QUESTION.search(text) or _not_for_the_guide(text):
         return False
     return not PROBLEM.search(text) or bool(PROCEDURE.search(text))
 
@@ -107,5 +107,10 @@ def is_terse(text: str) -> bool:
     """A few words and no more: a topic typed as a question ("社区办公时间", "垃圾分类时间")."""
     t = normalise(text)
     return (0 < len(t) <= TERSE_CHARS and not re.search(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经", t)
-            and not PROBLEM.search(t) and not OWN_CASE.search(t) and not OPINION.search(t)
-            and not NEIGHBOURS.search(t))
+            and not PROBLEM.search(t) and not _not_for_the_guide(t))
+
+
+def _not_for_the_guide(text: str) -> bool:
+    """Asking for an opinion, for a person to act on one's own case, or a neighbour about theirs:
+    whatever it asks, no entry answers it."""
+    return any(p.search(text) for p in (OPINION, OWN_CASE, NEIGHBOURS))

@@ -24,7 +24,6 @@ from kernel.messages import Kind, Outbound
 from storage import db
 
 
-
 def _worker_database(url: str, worker: str) -> str:
     """The URL of this pytest-xdist worker's own database beside ``url``'s (created when missing):
     the workers run at once, each truncating and filling its own."""

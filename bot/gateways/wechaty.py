@@ -47,7 +47,7 @@ from typing import Any  # noqa: E402
 from bot.gateways.wechaty_connection import _Connection  # noqa: E402
 from bot.gateways.wechaty_inbound import _Inbound  # noqa: E402
 from bot.gateways.wechaty_outbound import _Outbound  # noqa: E402
-from bot.gateways.wechaty_support import AT_SEPARATOR, ENV_ENDPOINT, ENV_TOKEN, log  # noqa: E402
+from bot.gateways.wechaty_support import AT_SEPARATOR, ENV_ENDPOINT, ENV_TOKEN, log, settle  # noqa: E402
 
 wechaty_compat.tame_loggers()
 
@@ -108,14 +108,10 @@ class WechatyGateway(_Connection, _Inbound, _Outbound):
         for task in (self._runner, self._worker):
             if task is not None and not task.done():
                 task.cancel()
-        running = [task for task in (self._runner, self._worker) if task is not None]
-        if running:  # bounded, as the session's own teardown is: the channel is closed next either way
-            done, late = await asyncio.wait(running, timeout=STOP_SECONDS)
-            for task in done:
-                if not task.cancelled():
-                    task.exception()
-            if late:
-                log.warning("wechaty: %d task(s) still stopping after %.0f s; closing the channel", len(late), STOP_SECONDS)
+        # bounded, as the session's own teardown is: the channel is closed next either way
+        late = await settle([t for t in (self._runner, self._worker) if t is not None], STOP_SECONDS)
+        if late:
+            log.warning("wechaty: %d task(s) still stopping after %.0f s; closing the channel", len(late), STOP_SECONDS)
         self._runner = self._worker = None
         self._close_channel()
         self._stream_up = False

@@ -22,7 +22,7 @@ from wechaty_grpc.wechaty import PuppetStub  # noqa: E402
 from wechaty_grpc.wechaty.puppet import EventType  # noqa: E402
 
 from bot.gateways.wechaty_state import _State  # noqa: E402
-from bot.gateways.wechaty_support import ENV_TOKEN, _describe, _Fatal, log  # noqa: E402
+from bot.gateways.wechaty_support import ENV_TOKEN, _describe, _Fatal, log, settle  # noqa: E402
 
 #: seconds a session's own tasks get to end after being cancelled (the channel is closed next)
 TEARDOWN_SECONDS = 2.0
@@ -126,10 +126,7 @@ class _Connection(_State):
                     task.cancel()
             # bounded: a stream read that waits on the channel ends when the channel closes (after
             # this), so waiting for it without a bound could wait forever (a stop that never ends)
-            await asyncio.wait(tasks, timeout=TEARDOWN_SECONDS)
-            for task in tasks:
-                if task.done() and not task.cancelled():
-                    task.exception()  # retrieved: the session's end is reported above, not at exit
+            await settle(tasks, TEARDOWN_SECONDS)
 
     def _check_auth(self, exc: GRPCError) -> None:
         if exc.status in (Status.UNAUTHENTICATED, Status.PERMISSION_DENIED):

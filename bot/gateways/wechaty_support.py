@@ -54,6 +54,18 @@ class _Fatal(Exception):
     """Internal: the connection loop must stop with a GatewayFatalError."""
 
 
+async def settle(tasks: list[asyncio.Task[Any]], seconds: float) -> set[asyncio.Task[Any]]:
+    """Wait at most ``seconds`` for cancelled ``tasks`` to end (their failures retrieved, not
+    reported at exit): those still running are given back. A stop never waits without a bound."""
+    if not tasks:
+        return set()
+    done, late = await asyncio.wait(tasks, timeout=seconds)
+    for task in done:
+        if not task.cancelled():
+            task.exception()
+    return late
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, GRPCError):
         return f"gRPC {exc.status.name}: {exc.message or ''}".strip()
