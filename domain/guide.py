@@ -47,7 +47,7 @@ from domain.guide_linear import features as model_features
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
 from domain.guide_text import (Tokenize, char_pairs, is_question, is_terse, normalize,  # noqa: F401 - used as guide.*
-                               term_shares, terms)
+                               term_shares, terms, asking_part)
 from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, OTHER_THING, PLACE_VERSION, STOPWORDS, SYNONYMS
 from kernel import texts as T
 from kernel.parsing import normalise
@@ -235,6 +235,7 @@ class Index:
         total = sum(weight.values())
         question, terse = is_question(text), is_terse(text)
         elsewhere = [m.group() for m in ELSEWHERE.finditer(normalized)]
+        asked_elsewhere = [m.group() for m in ELSEWHERE.finditer(normalize(asking_part(text)))]
         away = (bool(OTHER_PLACE.search(text)) and not re.search(r"异地|老家|外地(?!老人|人|户口)", text)) or bool(
             PLACE_VERSION.search(text))
         papers = [m.group() for m in LOST_PAPERS.finditer(text)]
@@ -248,6 +249,13 @@ class Index:
         vote = self.near.vote(features(query, q_pairs)) if self.near is not None else None
         # the model reads only for an entry it learned (one staff added since is left to BM25 and the vote)
         model = self._model(query, text) if self.ids[order[0]] in self.model_knows else None
+        if vote is not None and model is not None and vote.label == model.label == self.ids[order[0]]:
+            # the labelled questions and the model agree on the best: a service done elsewhere
+            # counts where it is asked about, not in the story around it (孩子明年上幼儿园,
+            # 园里说要家长的居住证,在哪里办)
+            elsewhere_first = asked_elsewhere
+        else:
+            elsewhere_first = elsewhere
         out = []
         for rank, i in enumerate(order if limit is None else order[:limit]):
             if scores[i] <= 0:
@@ -255,12 +263,13 @@ class Index:
             found = sum(w for t, w in weight.items() if t in self.vocab[i])
             in_title = sum(w for t, w in weight.items() if t in self.title_terms[i])
             margin = (best - second) / best if rank == 0 and best > 0 else 0.0
+            far = elsewhere_first if rank == 0 else elsewhere
             out.append(Match(self.ids[i], self.titles[i], self.private[i], scores[i],
                              found / total if total else 0.0, margin, question, terse,
                              away or any(p not in self.texts[i] for p in papers)
                              or self._other_thing(things, plain, i)
-                             or (bool(elsewhere) and in_title < ELSEWHERE_TITLE * total
-                                 and any(w not in self.texts[i] for w in elsewhere)),
+                             or (bool(far) and in_title < ELSEWHERE_TITLE * total
+                                 and any(w not in self.texts[i] for w in far)),
                              in_title / total if total else 0.0, unknown,
                              second_conf if rank == 0 else 0.0,
                              self._overlap(q_pairs, i) if rank == 0 else 0.0, vote if rank == 0 else None,

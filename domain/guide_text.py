@@ -9,8 +9,8 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from domain.guide_sound import SoundFixer
-from domain.guide_vocab import (EDGE_WORDS, NEIGHBOURS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, QUESTION, STOPWORDS,
-                                SYNONYMS)
+from domain.guide_vocab import (EDGE_WORDS, NEIGHBOURS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, PROXY, QUESTION,
+                                STOPWORDS, SYNONYMS)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -94,20 +94,34 @@ def term_shares(tokenize: Tokenize, text: str, fix: SoundFixer | None = None) ->
     return shares
 
 
+def asking_part(text: str) -> str:
+    """The clauses that ask, when a story around them does not ("孩子明年上幼儿园,园里说要居住证,
+    在哪里办": the last); the whole text when it is one clause or no clause asks."""
+    clauses = [c for c in _CLAUSE.split(text) if c.strip()]
+    asking = [c for c in clauses if QUESTION.search(c)]
+    return " ".join(asking) if len(clauses) >= 2 and asking else text
+
+
 def is_question(text: str) -> bool:
     """A question that names no problem for a person, unless it asks only how that is handled, and
     asks no one to look up or act on the resident's own case (``OWN_CASE``)."""
     text = normalise(text)  # full-width punctuation as the rules spell it (，→ ,)
     if not QUESTION.search(text) or _not_for_the_guide(text):
         return False
-    return not PROBLEM.search(text) or bool(PROCEDURE.search(text))
+    return not _problem(text) or bool(PROCEDURE.search(text))
 
 
 def is_terse(text: str) -> bool:
     """A few words and no more: a topic typed as a question ("社区办公时间", "垃圾分类时间")."""
     t = normalise(text)
     return (0 < len(t) <= TERSE_CHARS and not re.search(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经", t)
-            and not PROBLEM.search(t) and not _not_for_the_guide(t))
+            and not _problem(t) and not _not_for_the_guide(t))
+
+
+def _problem(text: str) -> bool:
+    """A problem for a person (``PROBLEM``), read after whom a paper is done for (``PROXY``: 我替我爸领,
+    我妈过来帮我带孩子) is taken out."""
+    return bool(PROBLEM.search(PROXY.sub(" ", text)))
 
 
 def _not_for_the_guide(text: str) -> bool:

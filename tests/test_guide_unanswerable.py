@@ -132,3 +132,21 @@ async def test_whom_to_ask_is_answered_and_talk_of_the_past_or_elsewhere_is_not(
              "王姐，上次你说帮我打听的高龄补贴有结果没有", "叫救护车要花多少钱", "请问宽带坏了找谁修"]
     for text, sent in await ask_in_turn(bot, lines):
         assert _no_guide(sent), text
+
+
+async def test_family_acting_for_each_other_or_a_school_in_the_story_is_still_answered(bot) -> None:
+    # the resident does a paper for a relative, a relative for the resident, grandparents come to
+    # help with the baby; a school or kindergarten is only the story's reason: the guide answers
+    cases = [("我姥姥从老家过来帮我带孩子 她在这边能办老年乘车卡吗", "senior-card"),
+             ("我想用自己手机帮我妈交城乡居民医保 怎么交", "medical-insurance-payment"),
+             ("让我儿子替我去社区开居住证明可以吗", "residence-proof"),
+             ("娃九月份上幼儿园,幼儿园要家长的居住证,居住证在哪办", "residence-permit")]
+    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
+        assert _answered_by(bot, sent, key), text
+
+
+async def test_asking_someone_to_go_or_come_for_the_resident_is_still_a_ticket(bot) -> None:
+    # whom a paper is done for changes nothing when a person is asked to go or come
+    for text, sent in await ask_in_turn(bot, ["我腿脚不好 能不能帮我去社区把高龄补贴申请交了",
+                                                "家里水管坏了 能不能派人来帮我修一下"]):
+        assert _no_guide(sent), text
