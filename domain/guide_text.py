@@ -9,8 +9,8 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from domain.guide_sound import SoundFixer
-from domain.guide_vocab import (EDGE_WORDS, NEIGHBOURS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, PROXY, QUESTION,
-                                STOPWORDS, SYNONYMS)
+from domain.guide_vocab import (COME, EDGE_WORDS, NEIGHBOURS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, PROXY,
+                                QUESTION, SAFETY_VISIT, STOPWORDS, SYNONYMS)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -120,8 +120,10 @@ def is_terse(text: str) -> bool:
 
 def _problem(text: str) -> bool:
     """A problem for a person (``PROBLEM``), read after whom a paper is done for (``PROXY``: 我替我爸领,
-    我妈过来帮我带孩子) is taken out."""
-    return bool(PROBLEM.search(PROXY.sub(" ", text)))
+    我妈过来帮我带孩子) is taken out; or someone asked to come (``COME``), unless to check the home's
+    safety (``SAFETY_VISIT``: the fire-safety visit is booked as the guide says)."""
+    text = PROXY.sub(" ", text)
+    return bool(PROBLEM.search(text)) or (bool(COME.search(text)) and not SAFETY_VISIT.search(text))
 
 
 def _not_for_the_guide(text: str) -> bool:

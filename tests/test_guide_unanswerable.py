@@ -150,3 +150,14 @@ async def test_asking_someone_to_go_or_come_for_the_resident_is_still_a_ticket(b
     for text, sent in await ask_in_turn(bot, ["我腿脚不好 能不能帮我去社区把高龄补贴申请交了",
                                                 "家里水管坏了 能不能派人来帮我修一下"]):
         assert _no_guide(sent), text
+
+
+async def test_a_safety_visit_the_repair_line_or_help_to_find_work_is_answered(bot) -> None:
+    # someone asked to come to check the home's safety is the fire-safety visit's to book; a broken
+    # thing named to ask the repair line, a pre-paid meter run dry, help to find work: all the guide's
+    cases = [("家里电线老化了 有没有人能上门看看安不安全", "fire-safety-check"),
+             ("卫生间水管漏水了 找物业报修打哪个电话", "property-repair"),
+             ("社区能帮我介绍个工作吗 我下岗了", "job-training"),
+             ("卡里没电了 电费在哪充", "utility-payment")]
+    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
+        assert _answered_by(bot, sent, key), text
