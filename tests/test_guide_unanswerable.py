@@ -161,3 +161,9 @@ async def test_a_safety_visit_the_repair_line_or_help_to_find_work_is_answered(b
              ("卡里没电了 电费在哪充", "utility-payment")]
     for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
         assert _answered_by(bot, sent, key), text
+
+
+async def test_asking_whether_it_came_before_a_story_or_how_many_days_ahead_is_answered(bot) -> None:
+    cases = [("今年的流感疫苗到了没有 我想带我妈去打", "flu-vaccine"), ("大件垃圾要提前几天预约", "bulky-waste")]
+    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
+        assert _answered_by(bot, sent, key), text
