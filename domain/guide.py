@@ -268,7 +268,7 @@ class Index:
                              found / total if total else 0.0, margin, question, terse,
                              away or any(p not in self.texts[i] for p in papers)
                              or self._other_thing(things, plain, i)
-                             or (bool(far) and in_title < ELSEWHERE_TITLE * total
+                             or (bool(far) and (in_title < ELSEWHERE_TITLE * total or not self._titled(text, i))
                                  and any(w not in self.texts[i] for w in far)),
                              in_title / total if total else 0.0, unknown,
                              second_conf if rank == 0 else 0.0,
@@ -286,6 +286,11 @@ class Index:
         if reading.label is not None and label is None:
             return None
         return Model(label, reading.p, reading.top.get(None, 0.0))
+
+    def _titled(self, text: str, i: int) -> bool:
+        """The text itself (not an everyday name put into the guide's words: 几点开门 → 办公时间)
+        holds a word of entry ``i``'s title."""
+        return any(len(t) >= 2 and t in text for t in self.title_terms[i])
 
     def _named(self, plain: str, i: int) -> bool:
         return any(n in plain for n in (self.names[i] if i < len(self.names) else ()))

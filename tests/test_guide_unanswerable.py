@@ -167,3 +167,12 @@ async def test_asking_whether_it_came_before_a_story_or_how_many_days_ahead_is_a
     cases = [("今年的流感疫苗到了没有 我想带我妈去打", "flu-vaccine"), ("大件垃圾要提前几天预约", "bulky-waste")]
     for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
         assert _answered_by(bot, sent, key), text
+
+
+async def test_a_few_of_something_still_so_and_another_places_hours_are_not_answered(bot) -> None:
+    # 几 of "a few" and 还是 of "still" ask nothing; the opening hours of a shop or another office
+    # are not the community's; asking staff to come to the home is for a person
+    lines = ["我领了几张防诈骗的宣传单 贴在店门口了", "拿到老年卡那天还是挺高兴的", "旁边那个超市晚上几点关门",
+             "我妈瘫在床上 能不能请工作人员上门来给她办残疾证"]
+    for text, sent in await ask_in_turn(bot, lines):
+        assert _no_guide(sent), text
