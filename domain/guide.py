@@ -46,8 +46,8 @@ from domain.guide_linear import Linear, default_linear
 from domain.guide_linear import features as model_features
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
-from domain.guide_text import (Tokenize, char_pairs, is_question, is_terse, normalize,  # noqa: F401 - used as guide.*
-                               term_shares, terms, asking_part)
+from domain.guide_text import (Tokenize, asking_part, char_pairs, is_question, is_terse,  # noqa: F401 - used as guide.*
+                               normalize, term_shares, terms)
 from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, OTHER_THING, PLACE_VERSION, STOPWORDS, SYNONYMS
 from kernel import texts as T
 from kernel.parsing import normalise
@@ -235,7 +235,6 @@ class Index:
         total = sum(weight.values())
         question, terse = is_question(text), is_terse(text)
         elsewhere = [m.group() for m in ELSEWHERE.finditer(normalized)]
-        asked_elsewhere = [m.group() for m in ELSEWHERE.finditer(normalize(asking_part(text)))]
         away = (bool(OTHER_PLACE.search(text)) and not re.search(r"异地|老家|外地(?!老人|人|户口)", text)) or bool(
             PLACE_VERSION.search(text))
         papers = [m.group() for m in LOST_PAPERS.finditer(text)]
@@ -253,7 +252,7 @@ class Index:
             # the labelled questions and the model agree on the best: a service done elsewhere
             # counts where it is asked about, not in the story around it (孩子明年上幼儿园,
             # 园里说要家长的居住证,在哪里办)
-            elsewhere_first = asked_elsewhere
+            elsewhere_first = [m.group() for m in ELSEWHERE.finditer(normalize(asking_part(text)))]
         else:
             elsewhere_first = elsewhere
         out = []
