@@ -48,9 +48,9 @@ class Near:
     model_none: float = 0.3  # … and "no entry" at most this likely
     model_solo: float = 0.5  # or one of BM25's first three, this likely
     # the vote and the model name the same entry, one of BM25's first three, each at least this
-    # likely, and "no entry" at most ``model_none`` (two readings learned apart, agreeing: on the
-    # fifteen batches neither learned from, 29 right answers more of 3,150, none wrong, no line
-    # that should not be answered — 0.15 / 0.15 / 0.5 would still add only one wrong)
+    # likely, and "no entry" at most ``model_none`` (two readings learned apart, agreeing: on
+    # questions6–20, which neither had learned from then, 29 right answers more of 3,150, none
+    # wrong, no line that should not be answered — 0.15 / 0.15 / 0.5 would still add only one wrong)
     pair_vote: float = 0.25
     pair_model: float = 0.2
     model_veto: float = 0.5  # an answer they chose is held back when "no entry" is this likely (0.7 before

@@ -49,6 +49,7 @@ def test_the_labelled_questions_carry_a_phrasing_the_entries_do_not() -> None:
     assert guide.sure_match(alone, jieba.lcut, text) is None  # the entries' words alone: unsure, a ticket
     asked_before = [("senior-card", t) for t in ASKED_BEFORE]
     taught = guide.Index.build(jieba.lcut, entries, [*asked_before, ("no-such-entry", "这条不算数")])
+    taught.linear = None  # the vote's own doing (the shipped model never learned these three lines)
     match = guide.sure_match(taught, jieba.lcut, text)
     assert match is not None and match.entry_id == senior
 
