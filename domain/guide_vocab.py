@@ -190,6 +190,8 @@ OTHER_PLACE = re.compile(
     rf"({_CITIES}|[一-龥]{{2,3}}省)(市)?(的|那边的|那里的)|在({_CITIES})(市)?(办|交|领|申请|上)|"
     # "深圳那边电动车上牌…": that city's own rules (not "从深圳那边过来")
     rf"({_CITIES})(市)?(那边|那里|当地)(?!过来|来的|回来|来这|到这)|"
+    # a relative living in another city and what is done there ("我姐在杭州 她那边给小孩办医保…")
+    rf"(在|住|去了?)({_CITIES})(市)?[\s,,]{{0,2}}[他她]们?(那边|那里|当地)|"
     # a city opening a clause and naming what follows ("深圳新生儿落户要啥材料"), not a street or estate
     rf"(^|[\s,,。;;])({_CITIES})(市)?(?!路|街|大道|道|小区|花园|广场|公园|[东西南北]路)")
 
