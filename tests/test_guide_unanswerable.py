@@ -18,6 +18,18 @@ def _no_guide(sent) -> bool:  # type: ignore[no-untyped-def]
     return not any("办事指南" in m.text for m in sent)
 
 
+async def _assert_answered(bot, cases: list[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
+    """Each (text, entry key) asked in turn is answered from that entry."""
+    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
+        assert _answered_by(bot, sent, key), text
+
+
+async def _assert_not_answered(bot, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Each line asked in turn gets no guide answer."""
+    for text, sent in await ask_in_turn(bot, lines):
+        assert _no_guide(sent), text
+
+
 async def test_looking_up_ones_own_case_becomes_a_ticket_not_an_answer(bot) -> None:
     lines = ["能不能帮我查一下我儿子的新生儿医保交成功没有", "麻烦查下我上周报名的流感疫苗排在哪天",
              "我腿摔了出不了门 残疾证能不能托网格员帮我代领一下",
@@ -141,15 +153,13 @@ async def test_family_acting_for_each_other_or_a_school_in_the_story_is_still_an
              ("我想用自己手机帮我妈交城乡居民医保 怎么交", "medical-insurance-payment"),
              ("让我儿子替我去社区开居住证明可以吗", "residence-proof"),
              ("娃九月份上幼儿园,幼儿园要家长的居住证,居住证在哪办", "residence-permit")]
-    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
-        assert _answered_by(bot, sent, key), text
+    await _assert_answered(bot, cases)
 
 
 async def test_asking_someone_to_go_or_come_for_the_resident_is_still_a_ticket(bot) -> None:
     # whom a paper is done for changes nothing when a person is asked to go or come
-    for text, sent in await ask_in_turn(bot, ["我腿脚不好 能不能帮我去社区把高龄补贴申请交了",
-                                                "家里水管坏了 能不能派人来帮我修一下"]):
-        assert _no_guide(sent), text
+    await _assert_not_answered(bot, ["我腿脚不好 能不能帮我去社区把高龄补贴申请交了",
+                                     "家里水管坏了 能不能派人来帮我修一下"])
 
 
 async def test_a_safety_visit_the_repair_line_or_help_to_find_work_is_answered(bot) -> None:
@@ -159,14 +169,12 @@ async def test_a_safety_visit_the_repair_line_or_help_to_find_work_is_answered(b
              ("卫生间水管漏水了 找物业报修打哪个电话", "property-repair"),
              ("社区能帮我介绍个工作吗 我下岗了", "job-training"),
              ("卡里没电了 电费在哪充", "utility-payment")]
-    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
-        assert _answered_by(bot, sent, key), text
+    await _assert_answered(bot, cases)
 
 
 async def test_asking_whether_it_came_before_a_story_or_how_many_days_ahead_is_answered(bot) -> None:
     cases = [("今年的流感疫苗到了没有 我想带我妈去打", "flu-vaccine"), ("大件垃圾要提前几天预约", "bulky-waste")]
-    for (text, sent), (_, key) in zip(await ask_in_turn(bot, [t for t, _ in cases]), cases):
-        assert _answered_by(bot, sent, key), text
+    await _assert_answered(bot, cases)
 
 
 async def test_a_few_of_something_still_so_and_another_places_hours_are_not_answered(bot) -> None:
@@ -174,15 +182,11 @@ async def test_a_few_of_something_still_so_and_another_places_hours_are_not_answ
     # are not the community's; asking staff to come to the home is for a person
     lines = ["我领了几张防诈骗的宣传单 贴在店门口了", "拿到老年卡那天还是挺高兴的", "旁边那个超市晚上几点关门",
              "我妈瘫在床上 能不能请工作人员上门来给她办残疾证"]
-    for text, sent in await ask_in_turn(bot, lines):
-        assert _no_guide(sent), text
+    await _assert_not_answered(bot, lines)
 
 
 async def test_the_entry_both_learned_readings_name_and_a_relatives_city(bot) -> None:
     # BM25 leans to the newborn's insurance; the labelled questions and the model both say the
     # yearly payment: that entry answers. A relative's city and what is done there: no entry here.
-    for (text, sent), key in zip(await ask_in_turn(bot, ["居民医保今年几号开始交 一个人交多少"]),
-                                 ["medical-insurance-payment"]):
-        assert _answered_by(bot, sent, key), text
-    for text, sent in await ask_in_turn(bot, ["我哥住在成都 他那边老年卡怎么办"]):
-        assert _no_guide(sent), text
+    await _assert_answered(bot, [("居民医保今年几号开始交 一个人交多少", "medical-insurance-payment")])
+    await _assert_not_answered(bot, ["我哥住在成都 他那边老年卡怎么办"])
