@@ -20,6 +20,7 @@ from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
 from kernel.privacy import sensitive_kind
+from domain import open_tickets
 from storage import later, repo, rows
 from storage.models import (
     Building,
@@ -126,7 +127,7 @@ def place(ticket: Ticket, private: bool) -> str:
 _REPORTED = (select(TicketReporter.id).where(TicketReporter.ticket_id == bindparam("ticket_id"),
                                              TicketReporter.person_id == bindparam("person_id")).limit(1))
 _INSERT_EVENT = insert(TicketEvent.__table__)  # type: ignore[arg-type]  # a mapped class's table
-_INSERT_REPORTER = insert(TicketReporter.__table__)  # type: ignore[arg-type]
+_INSERT_REPORTER = open_tickets.INSERT_REPORTER
 
 
 def event(session: Session, clock: Clock, ticket: Ticket, kind: str, actor: Person | None = None,
@@ -144,6 +145,7 @@ def add_reporter(session: Session, ticket: Ticket, person: Person, room_chat_id:
     _write(session, ticket, "reporters", _INSERT_REPORTER, [person], lambda: {
         "ticket_id": ticket.id, "person_id": person.id, "room_chat_id": room_chat_id, "text": text,
         "created_at": now})
+    open_tickets.reported(session, ticket.id, person.id)  # the batch's duplicate check knows it
 
 
 def _write(session: Session, ticket: Ticket, collection: str, stmt: Any, refers_to: list[Person | None],
@@ -242,7 +244,9 @@ def _insert_ticket(session: Session, values: dict[str, Any], **links: Any) -> Ti
     then put in the session as a loaded row with ``links`` (building, household, assignee,
     reporter) already set: the handlers read them without a query, and a later query of the same
     transaction (``duplicate_of``) finds this very object (storage/rows.py)."""
-    return _INSERT_TICKET(session, values, **links)
+    ticket = _INSERT_TICKET(session, values, **links)
+    open_tickets.opened(session, ticket)  # the batch's duplicate check knows it
+    return ticket
 
 
 def receipt(settings: Settings, ticket: Ticket) -> str:
@@ -535,12 +539,18 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
 
     if building is None or subject is None:
         return None
+    person_id = reporter.id if reporter is not None else None
+    kept = open_tickets.of(session)
+    if kept is not None and building.id is not None:
+        decided, duplicate = _kept_duplicate(session, kept, since, building.id, household, category, subject,
+                                             person_id)
+        if decided:
+            return duplicate
     if session.autoflush:
         session.flush()  # what a query would do first (nothing when nothing changed)
-    person_id = reporter.id if reporter is not None else None
-    found = session.connection().execute(_OPEN_OF_BUILDING, {
+    found_rows = session.connection().execute(_OPEN_OF_BUILDING, {
         "building_id": building.id, "category": category, "since": since, "person_id": person_id}).mappings().all()
-    for row in found:
+    for row in found_rows:
         known = session.identity_map.get(identity_key(Ticket, row["id"]))  # its values, as a query's
         if category in HOUSEHOLD_CATEGORIES and (household is None or (
                 known.household_id if known is not None else row["household_id"]) != household.id):
@@ -551,6 +561,36 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
             ticket = known if known is not None else rows.loaded(session, Ticket, values)
             return Duplicate(ticket, reported)
     return None
+
+
+def _kept_duplicate(session: Session, kept: open_tickets.OpenTickets, since: datetime, building_id: int,
+                    household: Household | None, category: str, subject: str,
+                    person_id: int | None) -> tuple[bool, Duplicate | None]:
+    """``duplicate_of`` from what the batch keeps (open_tickets.py): (True, the answer), or
+    (False, None) to ask the database (two tickets of the same moment match, and only the
+    order it reads them in says which one it finds first)."""
+    from domain.classifier.subjects import same_subject
+
+    best: list[open_tickets._Open] = []
+    latest: datetime | None = None
+    for entry in kept.tickets(session, building_id, category, since):
+        if entry.value("status") not in Status.OPEN or entry.value("created_at") < since:
+            continue
+        if category in HOUSEHOLD_CATEGORIES and (household is None or entry.value("household_id") != household.id):
+            continue
+        if not same_subject(entry.value("subject"), subject):
+            continue
+        created = entry.value("created_at")
+        if latest is None or created > latest:
+            best, latest = [entry], created
+        elif created == latest:
+            best.append(entry)
+    if len(best) > 1:
+        return False, None
+    if not best:
+        return True, None
+    ticket = open_tickets.loaded_ticket(session, best[0])
+    return True, Duplicate(ticket, person_id in best[0].reporters if person_id is not None else None)
 
 
 def upgrade_to_urgent(session: Session, say: Speaker, clock: Clock, settings: Settings,

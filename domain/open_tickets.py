@@ -1,0 +1,178 @@
+"""The open tickets a batch has looked at, by building and category: the duplicate check asks the
+database once a (building, category) a batch, not once a report.
+
+The inbox handles a batch of messages in one transaction (bot/inbox.py) and calls ``keep``. The
+first report of a building and category reads that key's open tickets with who reported each (one
+statement); the batch then keeps the list current itself: a ticket it opens is added
+(``opened``), a reporter it adds is added (``reported``). What it cannot follow makes it forget
+(and the check asks the database, as without a batch): a ticket changed in the session in a way
+the check reads (status, building, category, household, subject, created_at), a ticket or a
+report deleted, any ORM statement other than a plain SELECT naming those tables. A report whose
+subject matches two tickets opened at the same moment asks the database too (its order decides).
+Outside a batch nothing is kept: ``duplicate_of`` reads the table each time.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, event, insert, select
+from sqlalchemy.orm import ORMExecuteState, Session, attributes
+from sqlalchemy.orm.util import identity_key
+
+from storage import later, rows
+from storage.models import Status, Ticket, TicketReporter
+
+_KEY = "lianhu.open_tickets"
+_TICKET = Ticket.__table__
+_REPORTER = TicketReporter.__table__
+_TABLES = frozenset({_TICKET, _REPORTER})
+#: a report's row (written by domain/tickets.py, held with the batch's others: storage/later.py)
+INSERT_REPORTER = insert(_REPORTER)  # type: ignore[arg-type]  # a mapped class's table
+#: what the duplicate check reads of a ticket: a change of one of these in the session forgets all
+_READ = frozenset({"status", "building_id", "building", "category", "household_id", "household",
+                   "subject", "created_at"})
+
+#: a key's open tickets with each one's reporters (one row a reporter; none: person_id NULL)
+_OPEN_WITH_REPORTERS = (
+    select(*_TICKET.columns, _REPORTER.c.person_id.label("reporter_id_"))
+    .select_from(_TICKET.outerjoin(_REPORTER, _REPORTER.c.ticket_id == _TICKET.c.id))
+    .where(and_(_TICKET.c.building_id == bindparam("building_id"), _TICKET.c.category == bindparam("category"),
+                _TICKET.c.status.in_(Status.OPEN), _TICKET.c.created_at >= bindparam("since"))))
+
+
+class _Open:
+    """One open ticket as the batch knows it: its row as read (or the session's object, once made)
+    and the people who reported it (in the table, or written by this batch)."""
+
+    __slots__ = ("row", "ticket", "reporters")
+
+    def __init__(self, row: dict[str, Any] | None, ticket: Ticket | None) -> None:
+        self.row = row
+        self.ticket = ticket  # held here: the session's map would let an unchanged one go
+        self.reporters: set[int] = set()
+
+    def value(self, name: str) -> Any:
+        return getattr(self.ticket, name) if self.ticket is not None else self.row[name]  # type: ignore[index]
+
+
+class OpenTickets:
+    """What one transaction knows: (building id, category) → since when it was read, its tickets."""
+
+    def __init__(self, transaction: Any) -> None:
+        self.transaction = transaction
+        self.keys: dict[tuple[int, str], tuple[datetime, list[_Open]]] = {}
+        self.by_id: dict[int, _Open] = {}
+
+    def tickets(self, session: Session, building_id: int, category: str, since: datetime) -> list[_Open]:
+        known = self.keys.get((building_id, category))
+        if known is not None and known[0] <= since:
+            return known[1]
+        found: dict[int, _Open] = {}
+        for row in session.connection().execute(_OPEN_WITH_REPORTERS, {
+                "building_id": building_id, "category": category, "since": since}).mappings():
+            values = dict(row)
+            person_id = values.pop("reporter_id_")
+            entry = found.get(values["id"])
+            if entry is None:
+                entry = self.by_id.get(values["id"])
+                if entry is None or entry.ticket is None:
+                    entry = _Open(values, None)
+                found[values["id"]] = entry
+            if person_id is not None:
+                entry.reporters.add(person_id)
+        for held in later.held(session, INSERT_REPORTER):  # held, written with the batch's others
+            entry = found.get(held["ticket_id"])
+            if entry is not None:
+                entry.reporters.add(held["person_id"])
+        listed = list(found.values())
+        self.keys[(building_id, category)] = (since, listed)
+        self.by_id.update(found)
+        return listed
+
+
+def keep(session: Session) -> None:
+    """From now until the session's transaction ends, the duplicate check keeps what it read."""
+    session.info[_KEY] = OpenTickets(session.get_transaction())
+
+
+def of(session: Session) -> OpenTickets | None:
+    """What this transaction keeps, when it keeps and nothing it cannot follow happened."""
+    kept: OpenTickets | None = session.info.get(_KEY)
+    if kept is None:
+        return None
+    transaction = session.get_transaction()
+    if transaction is None or kept.transaction is not transaction or not transaction.is_active:
+        session.info.pop(_KEY, None)  # kept for a transaction that ended
+        return None
+    if _changed(session):
+        forget(session)
+        return None
+    return kept
+
+
+def forget(session: Session) -> None:
+    """Start again: the next check reads the table (the batch still keeps from then on)."""
+    kept: OpenTickets | None = session.info.get(_KEY)
+    if kept is not None:
+        kept.keys.clear()
+        kept.by_id.clear()
+
+
+def release(session: Session) -> None:
+    session.info.pop(_KEY, None)
+
+
+def opened(session: Session, ticket: Ticket) -> None:
+    """A ticket this transaction just wrote (with no reporter yet)."""
+    kept: OpenTickets | None = session.info.get(_KEY)
+    if kept is None or ticket.building_id is None:
+        return
+    known = kept.keys.get((ticket.building_id, ticket.category))
+    entry = kept.by_id[ticket.id] = _Open(None, ticket)
+    if known is not None:
+        known[1].append(entry)
+
+
+def reported(session: Session, ticket_id: int, person_id: int) -> None:
+    """A reporter row this transaction wrote (or holds to write)."""
+    kept: OpenTickets | None = session.info.get(_KEY)
+    if kept is not None:
+        entry = kept.by_id.get(ticket_id)
+        if entry is not None:
+            entry.reporters.add(person_id)
+
+
+def loaded_ticket(session: Session, entry: _Open) -> Ticket:
+    """The session's ticket of ``entry`` (made from its row the first time)."""
+    if entry.ticket is None:
+        known = session.identity_map.get(identity_key(Ticket, entry.row["id"]))  # type: ignore[index]
+        entry.ticket = known if known is not None else rows.loaded(session, Ticket, dict(entry.row))  # type: ignore[arg-type]
+    return entry.ticket
+
+
+def _changed(session: Session) -> bool:
+    """Something the kept lists cannot follow is pending in the session: a ticket changed in what
+    the check reads, a new or deleted ticket or report."""
+    for obj in session.dirty:
+        if isinstance(obj, Ticket) and not _READ.isdisjoint(attributes.instance_state(obj).committed_state):
+            return True
+    return any(isinstance(obj, (Ticket, TicketReporter)) for obj in (*session.new, *session.deleted))
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, context: Any, instances: Any) -> None:
+    if _KEY in session.info and _changed(session):
+        forget(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_execute(state: ORMExecuteState) -> None:
+    if _KEY in state.session.info and not state.is_select and not _TABLES.isdisjoint(
+            later.tables_of(state.statement)):
+        forget(state.session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    forget(session)
