@@ -41,19 +41,25 @@ _OPEN_WITH_REPORTERS = (
                 _TICKET.c.status.in_(Status.OPEN), _TICKET.c.created_at >= bindparam("since"))))
 
 
+#: where each of the ticket's columns is in a row of ``_OPEN_WITH_REPORTERS`` (the reporter last)
+_NAMES = tuple(c.key for c in _TICKET.columns)
+_AT = {name: i for i, name in enumerate(_NAMES)}
+_ID = _AT["id"]
+
+
 class _Open:
     """One open ticket as the batch knows it: its row as read (or the session's object, once made)
     and the people who reported it (in the table, or written by this batch)."""
 
     __slots__ = ("row", "ticket", "reporters")
 
-    def __init__(self, row: dict[str, Any] | None, ticket: Ticket | None) -> None:
+    def __init__(self, row: Any, ticket: Ticket | None) -> None:
         self.row = row
         self.ticket = ticket  # held here: the session's map would let an unchanged one go
         self.reporters: set[int] = set()
 
     def value(self, name: str) -> Any:
-        return getattr(self.ticket, name) if self.ticket is not None else self.row[name]  # type: ignore[index]
+        return getattr(self.ticket, name) if self.ticket is not None else self.row[_AT[name]]
 
 
 class OpenTickets:
@@ -70,15 +76,14 @@ class OpenTickets:
             return known[1]
         found: dict[int, _Open] = {}
         for row in session.connection().execute(_OPEN_WITH_REPORTERS, {
-                "building_id": building_id, "category": category, "since": since}).mappings():
-            values = dict(row)
-            person_id = values.pop("reporter_id_")
-            entry = found.get(values["id"])
+                "building_id": building_id, "category": category, "since": since}):
+            ticket_id, person_id = row[_ID], row[-1]
+            entry = found.get(ticket_id)
             if entry is None:
-                entry = self.by_id.get(values["id"])
+                entry = self.by_id.get(ticket_id)
                 if entry is None or entry.ticket is None:
-                    entry = _Open(values, None)
-                found[values["id"]] = entry
+                    entry = _Open(row, None)
+                found[ticket_id] = entry
             if person_id is not None:
                 entry.reporters.add(person_id)
         for held in later.held(session, INSERT_REPORTER):  # held, written with the batch's others
@@ -146,8 +151,8 @@ def reported(session: Session, ticket_id: int, person_id: int) -> None:
 def loaded_ticket(session: Session, entry: _Open) -> Ticket:
     """The session's ticket of ``entry`` (made from its row the first time)."""
     if entry.ticket is None:
-        known = session.identity_map.get(identity_key(Ticket, entry.row["id"]))  # type: ignore[index]
-        entry.ticket = known if known is not None else rows.loaded(session, Ticket, dict(entry.row))  # type: ignore[arg-type]
+        known = session.identity_map.get(identity_key(Ticket, entry.row[_ID]))
+        entry.ticket = known if known is not None else rows.loaded(session, Ticket, dict(zip(_NAMES, entry.row)))
     return entry.ticket
 
 
