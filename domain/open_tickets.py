@@ -1,8 +1,8 @@
-"""The open tickets a batch has looked at, by building and category: the duplicate check asks the
-database once a (building, category) a batch, not once a report.
+"""The open tickets a batch has looked at, by building: the duplicate check asks the database once a
+building a batch, not once a report.
 
 The inbox handles a batch of messages in one transaction (bot/inbox.py) and calls ``keep``. The
-first report of a building and category reads that key's open tickets with who reported each (one
+first report of a building reads that building's open tickets with who reported each (one
 statement); the batch then keeps the list current itself: a ticket it opens is added
 (``opened``), a reporter it adds is added (``reported``). What it cannot follow makes it forget
 (and the check asks the database, as without a batch): a ticket changed in the session in a way
@@ -33,11 +33,11 @@ INSERT_REPORTER = insert(_REPORTER)  # type: ignore[arg-type]  # a mapped class'
 _READ = frozenset({"status", "building_id", "building", "category", "household_id", "household",
                    "subject", "created_at"})
 
-#: a key's open tickets with each one's reporters (one row a reporter; none: person_id NULL)
+#: a building's open tickets with each one's reporters (one row a reporter; none: person_id NULL)
 _OPEN_WITH_REPORTERS = (
     select(*_TICKET.columns, _REPORTER.c.person_id.label("reporter_id_"))
     .select_from(_TICKET.outerjoin(_REPORTER, _REPORTER.c.ticket_id == _TICKET.c.id))
-    .where(and_(_TICKET.c.building_id == bindparam("building_id"), _TICKET.c.category == bindparam("category"),
+    .where(and_(_TICKET.c.building_id == bindparam("building_id"),
                 _TICKET.c.status.in_(Status.OPEN), _TICKET.c.created_at >= bindparam("since"))))
 
 
@@ -63,20 +63,21 @@ class _Open:
 
 
 class OpenTickets:
-    """What one transaction knows: (building id, category) → since when it was read, its tickets."""
+    """What one transaction knows: building id → since when it was read, its open tickets (every
+    category: a busy building's reports are of several, and one statement a building is fewer)."""
 
     def __init__(self, transaction: Any) -> None:
         self.transaction = transaction
-        self.keys: dict[tuple[int, str], tuple[datetime, list[_Open]]] = {}
+        self.keys: dict[int, tuple[datetime, list[_Open]]] = {}
         self.by_id: dict[int, _Open] = {}
 
-    def tickets(self, session: Session, building_id: int, category: str, since: datetime) -> list[_Open]:
-        known = self.keys.get((building_id, category))
+    def tickets(self, session: Session, building_id: int, since: datetime) -> list[_Open]:
+        known = self.keys.get(building_id)
         if known is not None and known[0] <= since:
             return known[1]
         found: dict[int, _Open] = {}
         for row in session.connection().execute(_OPEN_WITH_REPORTERS, {
-                "building_id": building_id, "category": category, "since": since}):
+                "building_id": building_id, "since": since}):
             ticket_id, person_id = row[_ID], row[-1]
             entry = found.get(ticket_id)
             if entry is None:
@@ -91,7 +92,7 @@ class OpenTickets:
             if entry is not None:
                 entry.reporters.add(held["person_id"])
         listed = list(found.values())
-        self.keys[(building_id, category)] = (since, listed)
+        self.keys[building_id] = (since, listed)
         self.by_id.update(found)
         return listed
 
@@ -133,7 +134,7 @@ def opened(session: Session, ticket: Ticket) -> None:
     kept: OpenTickets | None = session.info.get(_KEY)
     if kept is None or ticket.building_id is None:
         return
-    known = kept.keys.get((ticket.building_id, ticket.category))
+    known = kept.keys.get(ticket.building_id)
     entry = kept.by_id[ticket.id] = _Open(None, ticket)
     if known is not None:
         known[1].append(entry)
