@@ -133,7 +133,8 @@ class Inbox:
                 with self.sessions() as session:
                     self.cache.begin(session)
                     later.hold(session)  # events and reporters: one statement a table (storage/later.py)
-                    open_tickets.keep(session)  # the duplicate check reads a building's tickets once
+                    if len(batch) > 1:  # the duplicate check reads a building's tickets once a batch
+                        open_tickets.keep(session)
                     known = Known()
                     known.preload(session, [msg for _, msg in batch], self.cache)
                     routes = []
