@@ -9,7 +9,8 @@ statement); the batch then keeps the list current itself: a ticket it opens is a
 the check reads (status, building, category, household, subject, created_at), a ticket or a
 report deleted, any ORM statement other than a plain SELECT naming those tables. A report whose
 subject matches two tickets opened at the same moment asks the database too (its order decides).
-Outside a batch, and for a lone message, nothing is kept: ``duplicate_of`` reads the table each time.
+Outside a batch, and for a lone message, nothing is kept: ``duplicate_of`` reads the table each
+time.
 """
 from __future__ import annotations
 
