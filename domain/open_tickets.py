@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, event, insert, select
+from sqlalchemy import String, and_, bindparam, cast, event, func, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session, attributes
 from sqlalchemy.orm.util import identity_key
 
@@ -34,15 +34,14 @@ INSERT_REPORTER = insert(_REPORTER)  # type: ignore[arg-type]  # a mapped class'
 _READ = frozenset({"status", "building_id", "building", "category", "household_id", "household",
                    "subject", "created_at"})
 
-#: a building's open tickets with each one's reporters (one row a reporter; none: person_id NULL)
+#: a building's open tickets, each with who reported it ("3,17,20"; NULL: nobody yet)
 _OPEN_WITH_REPORTERS = (
-    select(*_TICKET.columns, _REPORTER.c.person_id.label("reporter_id_"))
-    .select_from(_TICKET.outerjoin(_REPORTER, _REPORTER.c.ticket_id == _TICKET.c.id))
+    select(*_TICKET.columns, select(func.aggregate_strings(cast(_REPORTER.c.person_id, String), ","))
+           .where(_REPORTER.c.ticket_id == _TICKET.c.id).scalar_subquery())
     .where(and_(_TICKET.c.building_id == bindparam("building_id"),
                 _TICKET.c.status.in_(Status.OPEN), _TICKET.c.created_at >= bindparam("since"))))
 
-
-#: where each of the ticket's columns is in a row of ``_OPEN_WITH_REPORTERS`` (the reporter last)
+#: where each of the ticket's columns is in a row of ``_OPEN_WITH_REPORTERS`` (the reporters last)
 _NAMES = tuple(c.key for c in _TICKET.columns)
 _AT = {name: i for i, name in enumerate(_NAMES)}
 _ID = _AT["id"]
@@ -64,38 +63,40 @@ class _Open:
 
 
 class OpenTickets:
-    """What one transaction knows: building id → since when it was read, its open tickets (every
-    category: a busy building's reports are of several, and one statement a building is fewer)."""
+    """What one transaction knows: building id → since when it was read, its open tickets by
+    category (every category in one statement: a busy building's reports are of several)."""
 
     def __init__(self, transaction: Any) -> None:
         self.transaction = transaction
-        self.keys: dict[int, tuple[datetime, list[_Open]]] = {}
+        self.keys: dict[int, tuple[datetime, dict[str, list[_Open]]]] = {}
         self.by_id: dict[int, _Open] = {}
 
-    def tickets(self, session: Session, building_id: int, since: datetime) -> list[_Open]:
+    def tickets(self, session: Session, building_id: int, category: str, since: datetime) -> list[_Open]:
         known = self.keys.get(building_id)
-        if known is not None and known[0] <= since:
-            return known[1]
+        if known is None or known[0] > since:
+            known = self.keys[building_id] = (since, self._read(session, building_id, since))
+        return known[1].get(category, [])
+
+    def _read(self, session: Session, building_id: int, since: datetime) -> dict[str, list[_Open]]:
         found: dict[int, _Open] = {}
         for row in session.connection().execute(_OPEN_WITH_REPORTERS, {
-                "building_id": building_id, "since": since}):
-            ticket_id, person_id = row[_ID], row[-1]
-            entry = found.get(ticket_id)
-            if entry is None:
-                entry = self.by_id.get(ticket_id)
-                if entry is None or entry.ticket is None:
-                    entry = _Open(row, None)
-                found[ticket_id] = entry
-            if person_id is not None:
-                entry.reporters.add(person_id)
+                "building_id": building_id, "since": since}).all():
+            ticket_id, reporters = row[_ID], row[-1]
+            entry = self.by_id.get(ticket_id)
+            if entry is None or entry.ticket is None:
+                entry = _Open(row, None)
+            found[ticket_id] = entry
+            if reporters:
+                entry.reporters.update(map(int, reporters.split(",")))
         for held in later.held(session, INSERT_REPORTER):  # held, written with the batch's others
             entry = found.get(held["ticket_id"])
             if entry is not None:
                 entry.reporters.add(held["person_id"])
-        listed = list(found.values())
-        self.keys[building_id] = (since, listed)
         self.by_id.update(found)
-        return listed
+        by_category: dict[str, list[_Open]] = {}
+        for entry in found.values():
+            by_category.setdefault(entry.value("category"), []).append(entry)
+        return by_category
 
 
 def keep(session: Session) -> None:
@@ -138,7 +139,7 @@ def opened(session: Session, ticket: Ticket) -> None:
     known = kept.keys.get(ticket.building_id)
     entry = kept.by_id[ticket.id] = _Open(None, ticket)
     if known is not None:
-        known[1].append(entry)
+        known[1].setdefault(ticket.category, []).append(entry)
 
 
 def reported(session: Session, ticket_id: int, person_id: int) -> None:

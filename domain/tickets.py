@@ -573,9 +573,8 @@ def _kept_duplicate(session: Session, kept: open_tickets.OpenTickets, since: dat
 
     best: list[open_tickets._Open] = []
     latest: datetime | None = None
-    for entry in kept.tickets(session, building_id, since):
-        if entry.value("category") != category or entry.value("status") not in Status.OPEN or \
-                entry.value("created_at") < since:
+    for entry in kept.tickets(session, building_id, category, since):
+        if entry.value("status") not in Status.OPEN or entry.value("created_at") < since:
             continue
         if category in HOUSEHOLD_CATEGORIES and (household is None or entry.value("household_id") != household.id):
             continue
