@@ -77,6 +77,34 @@ class OpenTickets:
             known = self.keys[building_id] = (since, self._read(session, building_id, since))
         return known[1].get(category, [])
 
+    def duplicate(self, session: Session, since: datetime, building_id: int, category: str, subject: str,
+                  person_id: int | None, household_id: int | None) -> tuple[bool, Ticket | None, bool | None]:
+        """``duplicate_of`` from what the batch keeps: (True, the ticket or None, whether
+        ``person_id`` reported it), or (False, None, None) to ask the database: two tickets of
+        the same moment match, and only the order it reads them in says which it finds first.
+        ``household_id``: the household's tickets only (hardship, disputes, care)."""
+        from domain.classifier.subjects import same_subject
+
+        best: list[_Open] = []
+        latest: datetime | None = None
+        for entry in self.tickets(session, building_id, category, since):
+            if entry.value("status") not in Status.OPEN or entry.value("created_at") < since:
+                continue
+            if household_id is not None and entry.value("household_id") != household_id:
+                continue
+            if not same_subject(entry.value("subject"), subject):
+                continue
+            created = entry.value("created_at")
+            if latest is None or created > latest:
+                best, latest = [entry], created
+            elif created == latest:
+                best.append(entry)
+        if len(best) > 1:
+            return False, None, None
+        if not best:
+            return True, None, None
+        return True, loaded_ticket(session, best[0]), person_id in best[0].reporters if person_id is not None else None
+
     def _read(self, session: Session, building_id: int, since: datetime) -> dict[str, list[_Open]]:
         found: dict[int, _Open] = {}
         for row in session.connection().execute(_OPEN_WITH_REPORTERS, {
@@ -125,10 +153,6 @@ def forget(session: Session) -> None:
     if kept is not None:
         kept.keys.clear()
         kept.by_id.clear()
-
-
-def release(session: Session) -> None:
-    session.info.pop(_KEY, None)
 
 
 def opened(session: Session, ticket: Ticket) -> None:

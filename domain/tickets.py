@@ -542,10 +542,13 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
     person_id = reporter.id if reporter is not None else None
     kept = open_tickets.of(session)
     if kept is not None and building.id is not None:
-        decided, duplicate = _kept_duplicate(session, kept, since, building.id, household, category, subject,
-                                             person_id)
+        by_household = None  # every household's tickets; else this household's only (-1: none)
+        if category in HOUSEHOLD_CATEGORIES:
+            by_household = household.id if household is not None else -1
+        decided, ticket, reported = kept.duplicate(session, since, building.id, category, subject, person_id,
+                                                   household_id=by_household)
         if decided:
-            return duplicate
+            return Duplicate(ticket, reported) if ticket is not None else None
     if session.autoflush:
         session.flush()  # what a query would do first (nothing when nothing changed)
     found_rows = session.connection().execute(_OPEN_OF_BUILDING, {
@@ -561,36 +564,6 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
             ticket = known if known is not None else rows.loaded(session, Ticket, values)
             return Duplicate(ticket, reported)
     return None
-
-
-def _kept_duplicate(session: Session, kept: open_tickets.OpenTickets, since: datetime, building_id: int,
-                    household: Household | None, category: str, subject: str,
-                    person_id: int | None) -> tuple[bool, Duplicate | None]:
-    """``duplicate_of`` from what the batch keeps (open_tickets.py): (True, the answer), or
-    (False, None) to ask the database (two tickets of the same moment match, and only the
-    order it reads them in says which one it finds first)."""
-    from domain.classifier.subjects import same_subject
-
-    best: list[open_tickets._Open] = []
-    latest: datetime | None = None
-    for entry in kept.tickets(session, building_id, category, since):
-        if entry.value("status") not in Status.OPEN or entry.value("created_at") < since:
-            continue
-        if category in HOUSEHOLD_CATEGORIES and (household is None or entry.value("household_id") != household.id):
-            continue
-        if not same_subject(entry.value("subject"), subject):
-            continue
-        created = entry.value("created_at")
-        if latest is None or created > latest:
-            best, latest = [entry], created
-        elif created == latest:
-            best.append(entry)
-    if len(best) > 1:
-        return False, None
-    if not best:
-        return True, None
-    ticket = open_tickets.loaded_ticket(session, best[0])
-    return True, Duplicate(ticket, person_id in best[0].reporters if person_id is not None else None)
 
 
 def upgrade_to_urgent(session: Session, say: Speaker, clock: Clock, settings: Settings,
