@@ -34,11 +34,12 @@ INSERT_REPORTER = insert(_REPORTER)  # type: ignore[arg-type]  # a mapped class'
 _READ = frozenset({"status", "building_id", "building", "category", "household_id", "household",
                    "subject", "created_at"})
 
-#: a building's open tickets, each with who reported it ("3,17,20"; NULL: nobody yet)
+#: a building's open tickets that name a subject (one that names none is nobody's duplicate), each
+#: with who reported it ("3,17,20"; NULL: nobody yet)
 _OPEN_WITH_REPORTERS = (
     select(*_TICKET.columns, select(func.aggregate_strings(cast(_REPORTER.c.person_id, String), ","))
            .where(_REPORTER.c.ticket_id == _TICKET.c.id).scalar_subquery())
-    .where(and_(_TICKET.c.building_id == bindparam("building_id"),
+    .where(and_(_TICKET.c.building_id == bindparam("building_id"), _TICKET.c.subject.is_not(None),
                 _TICKET.c.status.in_(Status.OPEN), _TICKET.c.created_at >= bindparam("since"))))
 
 #: where each of the ticket's columns is in a row of ``_OPEN_WITH_REPORTERS`` (the reporters last)
@@ -161,8 +162,8 @@ def opened(session: Session, ticket: Ticket) -> None:
     if kept is None or ticket.building_id is None:
         return
     known = kept.keys.get(ticket.building_id)
-    entry = kept.by_id[ticket.id] = _Open(None, ticket)
-    if known is not None:
+    entry = kept.by_id[ticket.id] = _Open(None, ticket)  # held: the batch's next handlers find it
+    if known is not None and ticket.subject is not None:  # without a subject, nobody's duplicate
         known[1].setdefault(ticket.category, []).append(entry)
 
 
