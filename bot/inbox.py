@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
+from domain import open_tickets
 from domain.tickets import URGENT_KINDS, urgent_advice
 from handlers.context import Ctx
 from handlers.router import Dispatcher
@@ -132,6 +133,8 @@ class Inbox:
                 with self.sessions() as session:
                     self.cache.begin(session)
                     later.hold(session)  # events and reporters: one statement a table (storage/later.py)
+                    if len(batch) > 1:  # the duplicate check reads a building's tickets once a batch
+                        open_tickets.keep(session)
                     known = Known()
                     known.preload(session, [msg for _, msg in batch], self.cache)
                     routes = []

@@ -20,6 +20,7 @@ from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
 from kernel.privacy import sensitive_kind
+from domain import open_tickets
 from storage import later, repo, rows
 from storage.models import (
     Building,
@@ -126,7 +127,7 @@ def place(ticket: Ticket, private: bool) -> str:
 _REPORTED = (select(TicketReporter.id).where(TicketReporter.ticket_id == bindparam("ticket_id"),
                                              TicketReporter.person_id == bindparam("person_id")).limit(1))
 _INSERT_EVENT = insert(TicketEvent.__table__)  # type: ignore[arg-type]  # a mapped class's table
-_INSERT_REPORTER = insert(TicketReporter.__table__)  # type: ignore[arg-type]
+_INSERT_REPORTER = open_tickets.INSERT_REPORTER
 
 
 def event(session: Session, clock: Clock, ticket: Ticket, kind: str, actor: Person | None = None,
@@ -144,6 +145,7 @@ def add_reporter(session: Session, ticket: Ticket, person: Person, room_chat_id:
     _write(session, ticket, "reporters", _INSERT_REPORTER, [person], lambda: {
         "ticket_id": ticket.id, "person_id": person.id, "room_chat_id": room_chat_id, "text": text,
         "created_at": now})
+    open_tickets.reported(session, ticket.id, person.id)  # the batch's duplicate check knows it
 
 
 def _write(session: Session, ticket: Ticket, collection: str, stmt: Any, refers_to: list[Person | None],
@@ -242,7 +244,9 @@ def _insert_ticket(session: Session, values: dict[str, Any], **links: Any) -> Ti
     then put in the session as a loaded row with ``links`` (building, household, assignee,
     reporter) already set: the handlers read them without a query, and a later query of the same
     transaction (``duplicate_of``) finds this very object (storage/rows.py)."""
-    return _INSERT_TICKET(session, values, **links)
+    ticket = _INSERT_TICKET(session, values, **links)
+    open_tickets.opened(session, ticket)  # the batch's duplicate check knows it
+    return ticket
 
 
 def receipt(settings: Settings, ticket: Ticket) -> str:
@@ -535,12 +539,21 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
 
     if building is None or subject is None:
         return None
+    person_id = reporter.id if reporter is not None else None
+    kept = open_tickets.of(session)
+    if kept is not None and building.id is not None:
+        by_household = None  # every household's tickets; else this household's only (-1: none)
+        if category in HOUSEHOLD_CATEGORIES:
+            by_household = household.id if household is not None else -1
+        decided, ticket, reported = kept.duplicate(session, since, building.id, category, subject, person_id,
+                                                   household_id=by_household)
+        if decided:
+            return Duplicate(ticket, reported) if ticket is not None else None
     if session.autoflush:
         session.flush()  # what a query would do first (nothing when nothing changed)
-    person_id = reporter.id if reporter is not None else None
-    found = session.connection().execute(_OPEN_OF_BUILDING, {
+    found_rows = session.connection().execute(_OPEN_OF_BUILDING, {
         "building_id": building.id, "category": category, "since": since, "person_id": person_id}).mappings().all()
-    for row in found:
+    for row in found_rows:
         known = session.identity_map.get(identity_key(Ticket, row["id"]))  # its values, as a query's
         if category in HOUSEHOLD_CATEGORIES and (household is None or (
                 known.household_id if known is not None else row["household_id"]) != household.id):

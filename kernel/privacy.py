@@ -74,8 +74,14 @@ def _mask(digits: str) -> str | None:
     return None
 
 
+#: the fewest digit characters anything ``_mask`` masks holds (a landline: 0 + 2 digits + 7)
+_FEWEST = 10
+
+
 def _mask_run(run: str) -> str:
     groups = list(_GROUP.finditer(run))
+    if sum(g.end() - g.start() for g in groups) < _FEWEST:
+        return run  # too few digits for any number masked (工单1024, 3单元, 停在5楼): as it is
     values = ["".join(_DIGITS.get(ch, "X") for ch in g.group()) for g in groups]
     out: list[str] = []
     pos = 0  # position in run copied so far

@@ -85,7 +85,8 @@ _READS: dict[int, tuple[Any, frozenset[Any]]] = {}
 _READS_KEPT = 512
 
 
-def _tables_of(statement: Any) -> frozenset[Any]:
+def tables_of(statement: Any) -> frozenset[Any]:
+    """The tables ``statement`` names (found once a statement object)."""
     known = _READS.get(id(statement))
     if known is not None and known[0] is statement:
         return known[1]
@@ -101,7 +102,7 @@ def _before_execute(state: ORMExecuteState) -> None:
     later: Later | None = state.session.info.get(_KEY)
     if later is None or not later.rows:
         return
-    if not state.is_select or not later.tables.isdisjoint(_tables_of(state.statement)):
+    if not state.is_select or not later.tables.isdisjoint(tables_of(state.statement)):
         write(state.session)
 
 

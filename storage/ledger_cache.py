@@ -12,7 +12,7 @@ What is kept is never attached to a session: slim records (a row's loaded column
 the chain person → home → building → grid → community, group → building, nothing else; one
 record of each row, shared) of what a transaction loaded — half what ORM objects with their
 state cost (2,000 people and 1,550 groups: ~7 MB instead of ~15). A transaction gets its
-own objects made from them (detached, then ``Session.merge(load=False)``, no SQL), which it may
+own objects made from them (detached, then ``Session.add``, no SQL), which it may
 change like any loaded object. Each map is bounded (least recently used out first). Use from
 one thread at a time (the inbox's lane).
 """
@@ -189,7 +189,9 @@ class LedgerCache:
         present = session.identity_map.get(kept.key)
         if present is not None:
             return present
-        return session.merge(kept.build({}), load=False)
+        copy = kept.build({}, session.identity_map)  # rows the session holds are its own
+        session.add(copy)  # detached with its identity: attached as loaded, no SQL (no merge's second copy)
+        return copy
 
     def _alone(self, session: Session, kept: _Record) -> Person:
         """``kept`` in ``session`` mid-transaction: the session's own object if it has one (it
@@ -219,16 +221,22 @@ class _Record:
         make_transient_to_detached(copy)  # what is not set is unloaded (read when used)
         return copy
 
-    def build(self, made: dict[int, Any]) -> Any:
-        """A detached object of the row with its chain (each row made once per call: ``made``)."""
+    def build(self, made: dict[int, Any], held: Any = None) -> Any:
+        """A detached object of the row with its chain (each row made once per call: ``made``);
+        a row ``held`` (a session's identity map) already has is that object, not a copy."""
         found = made.get(id(self))
         if found is not None:
             return found
+        if held is not None:
+            found = held.get(self.key)
+            if found is not None:
+                made[id(self)] = found
+                return found
         copy = made[id(self)] = self.manager.new_instance()
         values = copy.__dict__
         values.update(zip(self.names, self.values))  # as a loader puts them: nothing to commit
         for name, target in zip(*self.chain):
-            values[name] = None if target is None else target.build(made)
+            values[name] = None if target is None else target.build(made, held)
         make_transient_to_detached(copy)  # what is not set is unloaded (read when used)
         return copy
 

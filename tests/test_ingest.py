@@ -238,3 +238,50 @@ async def test_progress_in_the_batch_that_made_the_ticket_reaches_every_reporter
         assert first is not None
         assert [r.person.chat_id for r in first.reporters] == ["r01", "r02"]
         assert [e.kind for e in first.events] == ["created", "assigned", "merged", "progress"]
+
+
+async def test_a_ticket_resolved_in_a_batch_is_not_joined_by_a_later_report_of_that_batch(bot) -> None:
+    """The batch's duplicate check follows what the batch does: once the member resolves the
+    ticket, the same problem reported again in the same batch opens a new one."""
+    from tests.helpers import linked_member_of
+
+    room = building_room_of(bot, "r01")
+    member = linked_member_of(bot, "r01")
+    gw = bot.gw
+    rest = [gw.inbound("电梯坏了,停在三楼不动了", sender="r01", room=room),
+            gw.inbound("电梯又坏了,停在三楼", sender="r02", room=room),
+            gw.inbound("办结 1001 电梯公司已修好", sender=member.chat_id or ""),
+            gw.inbound("电梯又坏了,还是停在三楼", sender="r05", room=room)]
+    await while_held(bot, gw.inbound("稍等", sender="r03", room=room), rest)
+    await bot.app.outbox.drain()
+    heard = [t for t in texts_to(gw.sent, room) if "1001" in t or "1002" in t]
+    assert "工单号 1001" in heard[0]
+    assert heard[1].startswith(T.MERGED_SAME.split("{")[0]) and "1001" in heard[1]
+    assert any("工单号 1002" in t for t in heard[2:])
+    with bot.sessions() as s:
+        tickets = {t.number: t for t in s.scalars(select(Ticket))}
+        assert [r.person.chat_id for r in tickets[1001].reporters] == ["r01", "r02"]
+        assert [r.person.chat_id for r in tickets[1002].reporters] == ["r05"]
+
+
+async def test_a_ticket_closed_elsewhere_between_batches_is_not_joined_by_the_next_batch(bot) -> None:
+    """What one batch read of the open tickets is not kept for the next: a ticket closed in the
+    console meanwhile is not joined."""
+    from storage.models import Status
+
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    await while_held(bot, gw.inbound("稍等", sender="r03", room=room),
+                     [gw.inbound("电梯坏了,停在三楼不动了", sender="r01", room=room),
+                      gw.inbound("电梯又坏了,停在三楼", sender="r02", room=room)])
+    with bot.sessions() as s:  # elsewhere, in a transaction of its own
+        ticket = s.scalar(select(Ticket).where(Ticket.number == 1001))
+        assert ticket is not None and len(ticket.reporters) == 2
+        ticket.status = Status.CLOSED
+        s.commit()
+    await while_held(bot, gw.inbound("稍等", sender="r03", room=room),
+                     [gw.inbound("电梯还是坏的,停在三楼", sender="r05", room=room)])
+    await bot.app.outbox.drain()
+    assert any("工单号 1002" in t for t in texts_to(gw.sent, room))
+    with bot.sessions() as s:
+        assert s.scalar(select(Ticket).where(Ticket.number == 1002)) is not None
