@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
-from domain.guide_examples import NEAR, Model, Near, Neighbours, Packed, Vote, decide, features
+from domain.guide_examples import NEAR, Model, Near, Neighbours, Packed, Vote, decide, features, vetoes
 from domain.guide_linear import Linear, default_linear
 from domain.guide_linear import features as model_features
 from domain.guide_gate import Gate, default_gate
@@ -207,12 +207,25 @@ class Index:
                        for e in entries]
         return index
 
-    def rank(self, tokenize: Tokenize, text: str, limit: int | None = None) -> list[Match]:
-        """Every entry with a score, best first (the first ``limit`` of them when given)."""
+    def rank(self, tokenize: Tokenize, text: str, limit: int | None = None, answering: bool = False) -> list[Match]:
+        """Every entry with a score, best first (the first ``limit`` of them when given).
+        ``answering`` (``sure_match``): nothing as soon as the linear model is sure no entry answers
+        (``guide_examples.vetoes``: then no rule or vote can make ``decide`` answer)."""
         text = normalise(text)  # as a person types it: full-width commas and stops read as the rules spell them
         query = terms(tokenize, text, self.fix)
         if not query or not self.ids:
             return []
+        normalized = normalize(text)
+        plain = normalized.replace(" ", "")
+        scores, order = self._order(query, plain)
+        # the model reads only for an entry it learned (one staff added since is left to BM25 and the vote)
+        model = self._model(query, text) if self.ids[order[0]] in self.model_knows else None
+        if answering and model is not None and vetoes(model, self.near_rules):
+            return []
+        return self._matches(tokenize, text, query, scores, order, model, normalized, limit)
+
+    def _order(self, query: Sequence[str], plain: str) -> tuple[list[float], list[int]]:
+        """BM25's scores and the entries' order, a sibling or an entry the question names put first."""
         scores = self.bm25.scores(query)
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         if len(order) > 1 and scores[order[1]] >= SIBLING_CLOSE * scores[order[0]] and any(
@@ -221,13 +234,16 @@ class Index:
             # siblings (儿童疫苗 / 成人疫苗): a word of the second's title the best never uses decides,
             # when the second's title holds more of the question than the best's
             scores = _to_front(order, scores, 1)
-        normalized = normalize(text)
-        plain = normalized.replace(" ", "")
         named = [j for j, i in enumerate(order[:NAMED_AMONG]) if scores[i] > 0 and self._named(plain, i)]
         if len(named) == 1 and named[0] > 0:
             # the question names one entry by its title's words (出生医学证明 after a story of a
             # newborn): that entry, not the one the story leans to
             scores = _to_front(order, scores, named[0])
+        return scores, order
+
+    def _matches(self, tokenize: Tokenize, text: str, query: list[str], scores: list[float], order: list[int],
+                 model: Model | None, normalized: str, limit: int | None) -> list[Match]:
+        plain = normalized.replace(" ", "")
         share = term_shares(tokenize, text, self.fix)
         if share and not any(v == 1.0 and t in self.bm25.idf for t, v in share.items()):
             share = {}  # the asking clause names no topic ("今年还有没有"): the story names it
@@ -246,8 +262,6 @@ class Index:
                        if total and len(order) > 1 else 0.0)
         q_pairs = char_pairs(text)
         vote = self.near.vote(features(query, q_pairs)) if self.near is not None else None
-        # the model reads only for an entry it learned (one staff added since is left to BM25 and the vote)
-        model = self._model(query, text) if self.ids[order[0]] in self.model_knows else None
         if vote is not None and model is not None and vote.label == model.label == self.ids[order[0]]:
             # the labelled questions and the model agree on the best: a service done elsewhere
             # counts where it is asked about, not in the story around it (孩子明年上幼儿园,
@@ -350,7 +364,7 @@ def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False
     for the answer beside it)."""
     if urgent or not text.strip() or not (is_question(text) or is_terse(text)):
         return None
-    ranked = index.rank(tokenize, text, limit=3)  # the decision reads the first three
+    ranked = index.rank(tokenize, text, limit=3, answering=True)  # the decision reads the first three
     if not ranked or ranked[0].elsewhere:
         return None
     match = ranked[0]

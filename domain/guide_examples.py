@@ -172,6 +172,12 @@ def decide(bm25_sure: bool, best: int, top: Sequence[int], confidence: float, un
     return None
 
 
+def vetoes(model: Model, near: Near = NEAR) -> bool:
+    """The model is sure no entry answers: ``decide`` then answers nothing, whatever BM25 and the
+    vote say (what it would choose is held back; the model's own ways to answer need an entry)."""
+    return model.label is None and model.p >= near.model_veto
+
+
 def _by_vote(bm25_sure: bool, best: int, top: Sequence[int], confidence: float, unknown: float,
              vote: Vote | None, near: Near) -> int | None:
     if vote is None:
