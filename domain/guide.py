@@ -218,6 +218,8 @@ class Index:
         normalized = normalize(text)
         plain = normalized.replace(" ", "")
         scores, order = self._order(query, plain)
+        if scores[order[0]] <= 0:
+            return []  # no entry holds a term of the question
         # the model reads only for an entry it learned (one staff added since is left to BM25 and the vote)
         model = self._model(query, text) if self.ids[order[0]] in self.model_knows else None
         if answering and model is not None and vetoes(model, self.near_rules):

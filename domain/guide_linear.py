@@ -57,7 +57,7 @@ class Reading:
     top: dict[str | None, float] = field(default_factory=dict)  # the four most likely classes' probabilities
 
 
-#: features whose row a model keeps found (~0.2 MB at most), forgotten all at once when full
+#: features whose row a model keeps found, as (class, weight) pairs (~0.5 MB at most), forgotten all at once when full
 ROWS_KEPT = 2_000
 
 
@@ -72,7 +72,7 @@ class Linear:
         self.bias = list(bias)
         self.keys, self.offsets, self.classes, self.weights = keys, offsets, classes, weights
         self.about = about or {}
-        self.row = Kept(self._find_row, ROWS_KEPT)  # rows of features met lately
+        self.pairs = Kept(self._row_pairs, ROWS_KEPT)  # the rows of features met lately, as (class, weight) pairs
 
     def _find_row(self, feature: str) -> int | None:
         """The feature's row (None: the model gives it no weight)."""
@@ -80,21 +80,28 @@ class Linear:
         i = bisect_left(self.keys, key)
         return i if i < len(self.keys) and self.keys[i] == key else None
 
+    def _row_pairs(self, feature: str) -> tuple[tuple[int, float], ...]:
+        """The feature's non-zero (class, weight) pairs (none: the model gives it no weight)."""
+        row = self._find_row(feature)
+        if row is None:
+            return ()
+        a, b = self.offsets[row], self.offsets[row + 1]
+        return tuple(zip(self.classes[a:b], self.weights[a:b]))
+
     def read(self, feats: Iterable[str]) -> Reading:
         sums = [0.0] * len(self.bias)
         feats = list(feats)
-        offsets, classes, weights = self.offsets, self.classes, self.weights
-        for row in map(self.row, feats):
-            if row is not None:
-                a, b = offsets[row], offsets[row + 1]
-                for c, w in zip(classes[a:b], weights[a:b]):
-                    sums[c] += w
+        kept, pairs_of = self.pairs.found, self.pairs
+        for feature in feats:
+            pairs = kept.get(feature)  # the kept pairs read inline: most features of a flood were met lately
+            for c, w in pairs if pairs is not None else pairs_of(feature):
+                sums[c] += w
         scale = 1.0 / math.sqrt(len(feats)) if feats else 0.0  # as in training: every feature counts
         logits = [b + x * scale for b, x in zip(self.bias, sums)]
         top = max(logits)
         exps = [math.exp(x - top) for x in logits]
         total = sum(exps)
-        order = sorted(range(len(exps)), key=lambda i: -exps[i])
+        order = sorted(range(len(exps)), key=exps.__getitem__, reverse=True)  # stable: ties as before
         second = exps[order[1]] / total if len(order) > 1 else 0.0
         return Reading(self.labels[order[0]], exps[order[0]] / total, second,
                        {self.labels[i]: exps[i] / total for i in order[:4]})
