@@ -43,11 +43,11 @@ from sqlalchemy.orm import Session
 
 from domain.guide_examples import NEAR, Model, Near, Neighbours, Packed, Vote, decide, features, vetoes
 from domain.guide_linear import Linear, default_linear
-from domain.guide_linear import features as model_features
+from domain.guide_linear import features_of_normalized as model_features
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
 from domain.guide_text import (Tokenize, asking_part, char_pairs, is_question, is_terse,  # noqa: F401 - used as guide.*
-                               normalize, term_shares, terms)
+                               normalize, pairs_of_normalized, term_shares, terms)
 from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, OTHER_THING, PLACE_VERSION, STOPWORDS, SYNONYMS
 from kernel import texts as T
 from kernel.parsing import normalise
@@ -221,7 +221,7 @@ class Index:
         if scores[order[0]] <= 0:
             return []  # no entry holds a term of the question
         # the model reads only for an entry it learned (one staff added since is left to BM25 and the vote)
-        model = self._model(query, text) if self.ids[order[0]] in self.model_knows else None
+        model = self._model(query, normalized) if self.ids[order[0]] in self.model_knows else None
         if answering and model is not None and vetoes(model, self.near_rules):
             return []
         return self._matches(tokenize, text, query, scores, order, model, normalized, limit)
@@ -262,7 +262,7 @@ class Index:
         unknown = sum(w for t, w in weight.items() if t not in self.bm25.idf) / total if total else 0.0
         second_conf = (sum(w for t, w in weight.items() if t in self.vocab[order[1]]) / total
                        if total and len(order) > 1 else 0.0)
-        q_pairs = char_pairs(text)
+        q_pairs = pairs_of_normalized(normalized)  # char_pairs(text)
         vote = self.near.vote(features(query, q_pairs)) if self.near is not None else None
         if vote is not None and model is not None and vote.label == model.label == self.ids[order[0]]:
             # the labelled questions and the model agree on the best: a service done elsewhere
@@ -291,12 +291,12 @@ class Index:
                              model if rank == 0 else None))
         return out
 
-    def _model(self, query: Sequence[str], text: str) -> Model | None:
+    def _model(self, query: Sequence[str], normalized: str) -> Model | None:
         """The linear model's reading by entry id (None without a model, or when its most likely
-        entry is not one of this guide's)."""
+        entry is not one of this guide's); ``normalized``: the question, ``normalize``d."""
         if self.linear is None:
             return None
-        reading = self.linear.read(model_features(query, text))
+        reading = self.linear.read(model_features(query, normalized))
         label = self.key_ids.get(reading.label) if reading.label is not None else None
         if reading.label is not None and label is None:
             return None

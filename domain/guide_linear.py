@@ -40,8 +40,13 @@ _NOT_TOPIC = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
 def features(terms: Iterable[str], text: str) -> set[str]:
     """The distinct features of a question: ``w`` + each topic term, ``c`` + each character pair and
     triple of its normalised text (each clause apart)."""
+    return features_of_normalized(terms, normalize(text))
+
+
+def features_of_normalized(terms: Iterable[str], normalized: str) -> set[str]:
+    """``features`` of a text already ``normalize``d (a message's, read once)."""
     out = {"w" + t for t in terms}
-    for part in _NOT_TOPIC.split(normalize(text)):
+    for part in _NOT_TOPIC.split(normalized):
         out.update("c" + part[i:i + 2] for i in range(len(part) - 1))
         out.update("c" + part[i:i + 3] for i in range(len(part) - 2))
     return out

@@ -35,8 +35,7 @@ def normalize(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=2048)  # a pure function of the token: the same few thousand words come back
-def _strip_edges(token: str) -> str:
+def _strip_edges(token: str) -> str:  # kept through ``_token_terms``
     changed = True
     while changed and token:
         changed = False
@@ -54,14 +53,21 @@ def terms(tokenize: Tokenize, text: str, fix: SoundFixer | None = None) -> list[
     out: list[str] = []
     tokens = tokenize(normalize(text))
     for raw in (fix.fix(tokens) if fix is not None else tokens):
-        token = _strip_edges(raw.strip())
-        if not token or token in STOPWORDS or not any(ch.isalnum() for ch in token):
-            continue
-        out.append(token)
-        if len(token) >= 3:
-            out.extend(p for p in (token[i:i + 2] for i in range(len(token) - 1))
-                       if p not in STOPWORDS and not _FUNCTION.search(p))
+        out.extend(_token_terms(raw))
     return out
+
+
+@lru_cache(maxsize=2048)  # a pure function of the token: the same few thousand words come back
+def _token_terms(raw: str) -> tuple[str, ...]:
+    """A token's topic terms (``terms``): none, or the token without its edge words and, when it
+    has three characters or more, its two-character pieces that are no function words."""
+    token = _strip_edges(raw.strip())
+    if not token or token in STOPWORDS or not any(ch.isalnum() for ch in token):
+        return ()
+    if len(token) < 3:
+        return (token,)
+    return (token, *(p for p in (token[i:i + 2] for i in range(len(token) - 1))
+                     if p not in STOPWORDS and not _FUNCTION.search(p)))
 
 
 #: a two-character piece holding one of these is no topic word (腿脚不好 → 脚不, 不好; 开了个 → 了个)
@@ -71,8 +77,13 @@ _NOT_TOPIC = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
 
 def char_pairs(text: str) -> frozenset[str]:
     """The pairs of neighbouring characters of a text (normalised), each clause apart."""
+    return pairs_of_normalized(normalize(text))
+
+
+def pairs_of_normalized(normalized: str) -> frozenset[str]:
+    """``char_pairs`` of a text already ``normalize``d (a message's, read once)."""
     out: set[str] = set()
-    for part in _NOT_TOPIC.split(normalize(text)):
+    for part in _NOT_TOPIC.split(normalized):
         out.update(part[i:i + 2] for i in range(len(part) - 1))
     return frozenset(out)
 
