@@ -173,8 +173,9 @@ def decide(bm25_sure: bool, best: int, top: Sequence[int], confidence: float, un
 
 
 def vetoes(model: Model, near: Near = NEAR) -> bool:
-    """The model is sure no entry answers: ``decide`` then answers nothing, whatever BM25 and the
-    vote say (what it would choose is held back; the model's own ways to answer need an entry)."""
+    """The model is sure no entry answers (``decide``'s veto, the same test): ``decide`` then answers
+    nothing, whatever BM25 and the vote say (what they choose is held back; every way the model
+    answers, alone or with the vote, needs an entry: ``model.label`` not None)."""
     return model.label is None and model.p >= near.model_veto
 
 
