@@ -47,7 +47,7 @@ from domain.guide_linear import features_of_normalized as model_features
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
 from domain.guide_text import (Tokenize, asking_part, char_pairs, is_question, is_terse,  # noqa: F401 - used as guide.*
-                               normalize, pairs_of_normalized, term_shares, terms)
+                               mandarin, normalize, pairs_of_normalized, term_shares, terms)
 from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, OTHER_THING, PLACE_VERSION, STOPWORDS, SYNONYMS
 from kernel import texts as T
 from kernel.parsing import normalise
@@ -211,7 +211,8 @@ class Index:
         """Every entry with a score, best first (the first ``limit`` of them when given).
         ``answering`` (``sure_match``): nothing as soon as the linear model is sure no entry answers
         (``guide_examples.vetoes``: then no rule or vote can make ``decide`` answer)."""
-        text = normalise(text)  # as a person types it: full-width commas and stops read as the rules spell them
+        # as a person types it: full-width commas and stops read as the rules spell them, Cantonese as Mandarin
+        text = mandarin(normalise(text))
         query = terms(tokenize, text, self.fix)
         if not query or not self.ids:
             return []

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from domain.guide_sound import SoundFixer
-from domain.guide_vocab import (COME, EDGE_WORDS, NEIGHBOURS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, PROXY,
-                                QUESTION, SAFETY_VISIT, STOPWORDS, SYNONYMS)
+from domain.guide_vocab import (CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE, COME, EDGE_WORDS, NEIGHBOURS,
+                                OPINION, OWN_CASE, PROBLEM, PROCEDURE, PROXY, QUESTION, SAFETY_VISIT, STOPWORDS,
+                                SYNONYMS)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -21,6 +22,19 @@ TERSE_CHARS = 12
 
 _MENTION = re.compile(r"@[^\s@]{1,16}(?=\s)")  # "@管家 …": whom it is addressed to is no topic
 _SYN = re.compile("|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=True)))
+
+
+_CANTONESE = re.compile("|".join(sorted(map(re.escape, CANTONESE), key=len, reverse=True)))
+
+
+def mandarin(text: str) -> str:
+    """Cantonese as residents write it put into Mandarin (``CANTONESE``: 边度 → 哪里, 有冇 → 有没有,
+    可唔可以 → 可不可以, 屋企 → 家里), so that the rules and the entries read it as they read any
+    question; Mandarin passes unchanged (the map holds no word Mandarin writes the same way)."""
+    text = _CANTONESE.sub(lambda m: CANTONESE[m.group()], text)
+    text = CANTONESE_IS.sub("是", text)
+    text = CANTONESE_WHERE.sub("哪", text)
+    return CANTONESE_HOW.sub("怎么", text)
 
 
 def normalize(text: str) -> str:
@@ -116,16 +130,20 @@ def asking_part(text: str) -> str:
 def is_question(text: str) -> bool:
     """A question that names no problem for a person, unless it asks only how that is handled, and
     asks no one to look up or act on the resident's own case (``OWN_CASE``)."""
-    text = normalise(text)  # full-width punctuation as the rules spell it (，→ ,)
+    text = mandarin(normalise(text))  # full-width punctuation as the rules spell it (，→ ,), Cantonese as Mandarin
     if not QUESTION.search(text) or _not_for_the_guide(text):
         return False
     return not _problem(text) or bool(PROCEDURE.search(text))
 
 
+#: how something felt: a statement, however short ("做完义工好开心")
+_FEELING = r"开心|高兴|激动|难过|舒服|好玩|辛苦|感谢|谢谢"
+
+
 def is_terse(text: str) -> bool:
     """A few words and no more: a topic typed as a question ("社区办公时间", "垃圾分类时间")."""
-    t = normalise(text)
-    return (0 < len(t) <= TERSE_CHARS and not re.search(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经", t)
+    t = mandarin(normalise(text))
+    return (0 < len(t) <= TERSE_CHARS and not re.search(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经|" + _FEELING, t)
             and not _problem(t) and not _not_for_the_guide(t))
 
 

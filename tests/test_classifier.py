@@ -432,6 +432,8 @@ def test_runtime_rules_replace_and_remove(tmp_path, cache_dir):
     ("老伴在浴室滑倒了 起不来 后脑勺在流血", "care"),  # fall verbs: 滑倒, 跌倒, 绊倒
     ("他们两口子又打起来了 男的拿着菜刀", "dispute"),  # violence in a family is a dispute
     ("楼下路口三轮车撞倒一个老人 老人躺着不动", "traffic"),  # hurt on a road is traffic
+    ("隔篱屋火烛呀 好大烟 快啲嚟人", "safety"),  # Cantonese: 火烛 a fire
+    ("阿婆喺冲凉房跌低咗 起唔到身", "care"),  # Cantonese: 跌低 a fall, 起唔到身 cannot get up
 ])
 def test_emergencies_in_new_words(clf, text, category):
     check(clf, text, category, True)

@@ -190,3 +190,12 @@ async def test_the_entry_both_learned_readings_name_and_a_relatives_city(bot) ->
     # yearly payment: that entry answers. A relative's city and what is done there: no entry here.
     await _assert_answered(bot, [("居民医保今年几号开始交 一个人交多少", "medical-insurance-payment")])
     await _assert_not_answered(bot, ["我哥住在成都 他那边老年卡怎么办"])
+
+
+async def test_cantonese_questions_are_read_as_mandarin(bot) -> None:
+    # 喺边度, 咩, 点样, 几多 asked in Cantonese are answered as the Mandarin question is; a shop asked
+    # where it is cheaper (平啲) is still no entry's
+    await _assert_answered(bot, [("老人乘车卡喺边度办 要带咩证件", "senior-card"),
+                                 ("BB出世咗 医保点样参保", "newborn-medical-insurance"),
+                                 ("居住证喺边度续 要几多日", "residence-permit")])
+    await _assert_not_answered(bot, ["边度换电动车电池平啲"])
