@@ -199,3 +199,10 @@ async def test_cantonese_questions_are_read_as_mandarin(bot) -> None:
                                  ("BB出世咗 医保点样参保", "newborn-medical-insurance"),
                                  ("居住证喺边度续 要几多日", "residence-permit")])
     await _assert_not_answered(bot, ["边度换电动车电池平啲"])
+
+
+async def test_we_few_selling_old_things_and_asking_to_be_rung_back_are_not_answered(bot) -> None:
+    # 几 of "we few" asks nothing; where to sell one's old things is a market's; asking to be rung
+    # back is for a person
+    await _assert_not_answered(bot, ["我们几个老乡昨天一起去办了居住证", "家里旧冰箱不用了 哪儿能卖掉",
+                                     "门禁卡坏了好几天 物业谁管这个 给我回个电话"])
