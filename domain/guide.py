@@ -263,7 +263,7 @@ class Index:
         unknown = sum(w for t, w in weight.items() if t not in self.bm25.idf) / total if total else 0.0
         second_conf = (sum(w for t, w in weight.items() if t in self.vocab[order[1]]) / total
                        if total and len(order) > 1 else 0.0)
-        q_pairs = pairs_of_normalized(normalized)  # char_pairs(text)
+        q_pairs = pairs_of_normalized(normalized)  # char_pairs(text), normalized once above
         vote = self.near.vote(features(query, q_pairs)) if self.near is not None else None
         if vote is not None and model is not None and vote.label == model.label == self.ids[order[0]]:
             # the labelled questions and the model agree on the best: a service done elsewhere

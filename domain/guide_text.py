@@ -30,7 +30,8 @@ _CANTONESE = re.compile("|".join(sorted(map(re.escape, CANTONESE), key=len, reve
 def mandarin(text: str) -> str:
     """Cantonese as residents write it put into Mandarin (``CANTONESE``: 边度 → 哪里, 有冇 → 有没有,
     可唔可以 → 可不可以, 屋企 → 家里), so that the rules and the entries read it as they read any
-    question; Mandarin passes unchanged (the map holds no word Mandarin writes the same way)."""
+    question. The few words of the map Mandarin writes too (巴士, 阿妈, 夜晚, 返工) come out meaning
+    the same or naming no topic: a Mandarin question is answered as before."""
     text = _CANTONESE.sub(lambda m: CANTONESE[m.group()], text)
     text = CANTONESE_IS.sub("是", text)
     text = CANTONESE_WHERE.sub("哪", text)
@@ -136,14 +137,15 @@ def is_question(text: str) -> bool:
     return not _problem(text) or bool(PROCEDURE.search(text))
 
 
-#: how something felt: a statement, however short ("做完义工好开心")
-_FEELING = r"开心|高兴|激动|难过|舒服|好玩|辛苦|感谢|谢谢"
+#: what makes a few words a statement: a completed action, a person, a time, punctuation, or how
+#: something felt ("做完义工好开心")
+_NOT_TERSE = re.compile(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经|开心|高兴|激动|难过|舒服|好玩|辛苦|感谢|谢谢")
 
 
 def is_terse(text: str) -> bool:
     """A few words and no more: a topic typed as a question ("社区办公时间", "垃圾分类时间")."""
     t = mandarin(normalise(text))
-    return (0 < len(t) <= TERSE_CHARS and not re.search(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经|" + _FEELING, t)
+    return (0 < len(t) <= TERSE_CHARS and not _NOT_TERSE.search(t)
             and not _problem(t) and not _not_for_the_guide(t))
 
 
