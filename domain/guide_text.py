@@ -9,9 +9,11 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from domain.guide_sound import SoundFixer
-from domain.guide_vocab import (CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE, COME, EDGE_WORDS, NEIGHBOURS,
-                                OPINION, OWN_CASE, PROBLEM, PROCEDURE, PROXY, QUESTION, SAFETY_VISIT, STOPWORDS,
-                                SYNONYMS)
+from domain.classifier.t2s import T2S
+from domain.guide_vocab import (CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE, CANTONESE_YET, COME, EDGE_WORDS,
+                                NEIGHBOURS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL, SAFETY_VISIT,
+                                SOUTHWEST, SOUTHWEST_HOW_MUCH, SOUTHWEST_OR_NOT, SOUTHWEST_WHEN, SOUTHWEST_WHO,
+                                STOPWORDS, SYNONYMS)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -24,18 +26,29 @@ _MENTION = re.compile(r"@[^\s@]{1,16}(?=\s)")  # "@管家 …": whom it is addre
 _SYN = re.compile("|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=True)))
 
 
-_CANTONESE = re.compile("|".join(sorted(map(re.escape, CANTONESE), key=len, reverse=True)))
+_DIALECT = {**SOUTHWEST, **CANTONESE}
+#: simplified Chinese writes 著 too (著名; 居著证 a slip of 居住证 the guide reads by its sound)
+_T2S = {k: v for k, v in T2S.items() if chr(k) not in "著"}
+_DIALECTS = re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True)))
 
 
 def mandarin(text: str) -> str:
-    """Cantonese as residents write it put into Mandarin (``CANTONESE``: 边度 → 哪里, 有冇 → 有没有,
-    可唔可以 → 可不可以, 屋企 → 家里), so that the rules and the entries read it as they read any
-    question. The few words of the map Mandarin writes too (巴士, 阿妈, 夜晚, 返工) come out meaning
-    the same or naming no topic: a Mandarin question is answered as before."""
-    text = _CANTONESE.sub(lambda m: CANTONESE[m.group()], text)
+    """Cantonese and Southwestern Mandarin as residents write them put into Mandarin (``CANTONESE``:
+    边度 → 哪里, 有冇 → 有没有, 屋企 → 家里; ``SOUTHWEST``: 咋个 → 怎么, 不晓得 → 不知道, and 好久 / 好多
+    / 哪个 / 没得 where they ask when / how much / who / or not), traditional characters read as
+    simplified (the classifier's ``T2S``: 係 → 系, 個 → 个), so that the rules and the entries read
+    them as they read any question. The few words of the maps Mandarin writes too (巴士, 阿妈, 夜晚,
+    返工, 晓得) come out meaning the same or naming no topic: a Mandarin question is answered as
+    before."""
+    text = _DIALECTS.sub(lambda m: _DIALECT[m.group()], text.translate(_T2S))
     text = CANTONESE_IS.sub("是", text)
     text = CANTONESE_WHERE.sub("哪", text)
-    return CANTONESE_HOW.sub("怎么", text)
+    text = CANTONESE_HOW.sub("怎么", text)
+    text = CANTONESE_YET.sub(lambda m: "没有" if text[m.start() - 1] == "了" else "了没有", text)
+    text = SOUTHWEST_WHEN.sub("什么时候", text)
+    text = SOUTHWEST_HOW_MUCH.sub("多少", text)
+    text = SOUTHWEST_WHO.sub("谁", text)
+    return SOUTHWEST_OR_NOT.sub("没", text)
 
 
 def normalize(text: str) -> str:
@@ -158,6 +171,6 @@ def _problem(text: str) -> bool:
 
 
 def _not_for_the_guide(text: str) -> bool:
-    """Asking for an opinion, for a person to act on one's own case, or a neighbour about theirs:
-    whatever it asks, no entry answers it."""
-    return any(p.search(text) for p in (OPINION, OWN_CASE, NEIGHBOURS))
+    """Asking for an opinion, for a person to act on one's own case, a neighbour about theirs, or
+    a thing why it is against one: whatever it asks, no entry answers it."""
+    return any(p.search(text) for p in (OPINION, OWN_CASE, NEIGHBOURS, RHETORICAL))

@@ -71,23 +71,27 @@ SYNONYMS: dict[str, str] = {
     "瘫在床上": "瘫痪", "瘫痪在床": "瘫痪", "中风": "脑梗", "户头": "户名",
     # the office's midday rest, subsistence as people say it
     "中午休息": "办公时间", "吃低保": "低保",
+    # the senior card by its southern name, the birth paper by its Cantonese one, old furniture by the piece
+    "长者卡": "老年优待证", "长者证": "老年优待证", "长者优待证": "老年优待证", "出世纸": "出生医学证明",
+    "旧衣柜": "大件垃圾", "旧柜子": "大件垃圾", "旧桌子": "大件垃圾", "旧椅子": "大件垃圾", "旧桌椅": "大件垃圾",
+    "烂椅子": "大件垃圾", "烂沙发": "大件垃圾", "破沙发": "大件垃圾", "旧床": "大件垃圾", "旧席梦思": "大件垃圾",
 }
 
 #: a question: how, where, when, what, whether (a sentence without one is not answered)
 QUESTION = re.compile(
     r"[?？]|怎么|怎样|如何|咋|(?<!那会)哪(?!想过|想到|能想到)|什么|啥|吗|嘛|么$|呢|伐|[不没][?？。!!]*$|[了过]没有(?=[?？。!!,,\s]|$)|提前几|[不没][,,\s]|(?!得不得了)(.)不\1|多少|(?<![好这前那了们])几(?!乎)|多久|多长|还是(?!挺|很|太|蛮|有点|比较|那么|这么|不错|一样|老样子)|"
-    r"能不能|可不可以|可以不|要不要|是不是|是否|有没有|有无|谁|请问|想问|问一下|问问|打听|咨询|"
+    r"能不能|可不可以|可以不|要不要|是不是|是否|有没有|有无|谁|请问|想问|问一下|问问|打听|(?<!法律)(?<!心理)(?<!政策)(?<!义务)(?<!健康)咨询(?!台|会|点|活动|服务|日)|"
     r"不知道|知道.{0,6}(怎|哪|什么|吗)|求助.{0,4}(怎|哪)|流程|手续|需要.{0,8}(材料|证件|资料)")
 
 #: a problem for a person (a ticket), not a question for the guide
 PROBLEM = re.compile(
     r"(?<![憋累急吓气乐饿忙])坏了|坏掉|漏水|渗水|堵了|堵住|停水|停电|没水|(?<!卡里)(?<!表里)没电(?!梯|瓶|脑)|断电|断水|跳闸|不亮|(?<!打)不通|吵得|太吵|噪音|"
-    r"臭味|异味|冒烟|(?<!打不)(?<!点不)着火|失火|燃气味|煤气味|救命|摔倒|晕倒|打架|(?<!偷)偷(?!偷)|被盗|快来|(?<![要让叫]我)赶紧|"
+    r"臭味|异味|冒烟|(?<!打不)(?<!点不)着火|失火|燃气味|煤气味|救命|摔倒|晕倒|打架|(?<!偷)偷(?!偷)|被盗|快来|(?<![要让叫喊说]我)(?<![要让叫喊说])赶紧|"
     r"马上来|(?<!被)(?<!被楼下)(?<!被邻居)投诉|举报.{0,4}(楼|邻居|门口)|乱停|占用|堵门|[帮替][我俺](?!.{0,5}(问|查|打听)|看看|们?(介绍|推荐|找.{0,2}(工作|活)|打官司|调解))|"
     r"陪[我俺].{0,2}去|[来到][我俺]家(?!吃|玩|做客)|"
     r"(?<!带孩子)(?<!带娃)(?<!去)(?<!想)(?<!去帮)(?<!律师)(?<!社区帮)帮忙(?!问|查|打听|带|照看|看孩子|看娃|推荐|介绍|找.{0,2}工作)|"
     # someone to act for them: pay, go, come to the home, issue a paper ready to collect
-    r"帮[他她](?!.{0,5}(问|查|打听))|[帮替][我俺]去|[来到上]家里(?!吃|玩|做客|住)|"
+    r"帮[他她](?!.{0,5}(问|查|打听))|[帮替][我俺]去|(?<!朋友)(?<!亲戚)(?<!客人)(?<!同学)[来到上]家里(?!吃|玩|做客|住)|"
     r"给[我俺](开|办|留|准备)(?!了)(?!.*(什么|啥|哪|怎么|多久|多少))|"
     # who left, dumped or parked something: a neighbour matter ("门口的旧沙发谁扔的")
     r"谁(家)?的?(扔|放|丢|堆|停|摆|倒)的|"
@@ -98,7 +102,7 @@ PROBLEM = re.compile(
 
 #: someone asked to come (a ticket) — unless to check the home's safety, which is the fire-safety
 #: visit's to book ("有没有人能来看看电线安不安全", "社区能不能派人上门查一下消防")
-COME = re.compile(r"有人.{0,2}(上门|陪|来|帮)(?![^,,。?？]{0,2}[拉收])|来个人|派个人|派人|让.{0,8}[来去](家|看看|看一下|瞧瞧)|"
+COME = re.compile(r"有人.{0,2}(上门|陪|来|帮)(?![^,,。?？]{0,2}[拉收卖推骗敲说过])|来个人|派个人|派人|让.{0,8}[来去](家|看看|看一下|瞧瞧)|"
                   r"给[我俺](回|打)个?电话|回个?电话给[我俺]|安排.{0,3}人.{0,2}(上门|来)|(?<![申邀])请(?!问)[^,,。?？\s]{0,6}(上门|到家|来家里)")
 SAFETY_VISIT = re.compile(r"消防|隐患|安不安全|安全不安全|烟感|线路老化|电线老化")
 
@@ -108,9 +112,9 @@ _KIN = (r"爸|妈|爹|娘|爷爷?|奶奶?|姥姥?|姥爷|外公|外婆|老伴|�
 #: 帮 / 替 of a relative acting for another, or of the resident acting for a relative ("我替我爸领行不
 #: 行", "让我妈去社区替我开", "我能帮他代办吗", "我妈过来帮我带孩子", "孙子帮我打的字"): whom a paper
 #: is done for, not a person asked to come (taken out of the text before ``PROBLEM`` is read)
-_MODALS = r"(想|能|可以|可不可以|能不能|来|去|要|得|就|也|自己|直接|远程|[用在]自己的?(手机|微信|网上)上?|[用在](手机|微信|网上)上?)*"
+_MODALS = r"(想|能|(去|到|在)(哪里|哪儿|哪)|可以|可不可以|能不能|来|去|要|得|就|也|自己|直接|远程|[用在]自己的?(手机|微信|网上)上?|[用在](手机|微信|网上)上?)*"
 PROXY = re.compile(
-    rf"(我|俺|家属|家人|子女|儿女|亲属){_MODALS}[帮替](他|她)们?|(我|俺){_MODALS}[帮替](我|俺)的?({_KIN})|"
+    rf"(我|俺|家属|家人|子女|儿女|亲属){_MODALS}[帮替](他|她)们?|((我|俺)|(^|[\s,,。;;])想){_MODALS}[帮替](我|俺)的?({_KIN})|"
     rf"让(我|俺)?的?({_KIN})[^,,。?？\s]{{0,6}}[帮替](我|俺)|"
     r"[帮替](我|俺)们?(带|看|照顾|接送)(孩子|娃|孙|小孩)|[帮替](我|俺)打的?字")
 
@@ -124,7 +128,7 @@ PROCEDURE = re.compile(
     r"找谁(来)?(修|弄|处理)|报给谁|该找谁|报修电话|会不会(停|断)(水|电|气)|"
     # how and when a repair is reported, the line to ring, where a broken card is changed, when
     # arrears cut the supply ("报修以后多久能来", "找物业报修打哪个电话", "门禁卡坏了去哪换", "欠费多久会停电")
-    r"报修[^,,。?？]{0,6}(怎么|咋|多久|几天|电话|流程)|(打|拨)(哪个|什么|啥)电话|管不管修|"
+    r"报了?修[^,,。?？]{0,6}(怎么|咋|多久|几天|电话|流程)|找谁(?=$|[\s,,。?？呀啊呢])|(怎么|咋|如何)(叫|喊|找|联系)物业|(打|拨)(哪个|什么|啥)电话|管不管修|"
     r"(去哪|在哪|哪里)(换|补办)|欠(费|了)[^,,。?？]{0,6}(会|就)(停|断)")
 
 #: words that carry no topic: question words, particles, people, fillers
@@ -173,7 +177,9 @@ OTHER_THING = re.compile(
     r"企业(退休|职工)[^,,。?？\s]{0,4}(养老金|退休金|养老保险)|职工养老|企业养老|"
     # an employer's duty or a wage dispute (老板没给交社保, 拖欠工资)
     r"(老板|公司|单位|厂里|厂子|东家)[^,,。?？\s]{0,4}(没|不|不肯|不愿|拖着不)(给|帮|替)?[我俺他她们]{0,2}(交|缴|买|上|发)|"
-    r"拖欠|欠薪|讨薪|工资没发|不发工资|工伤")
+    r"拖欠|欠薪|讨薪|工资没发|不发工资|工伤|"
+    # a crime reported to the police (电动车被偷了去哪报案; the anti-fraud entry names it itself)
+    r"报案|立案")
 
 #: one's own papers lost or expired: the police's or the social security office's, never an entry's
 #: unless it names the paper (a question naming one is not answered by "补办" in another title)
@@ -200,6 +206,7 @@ OTHER_PLACE = re.compile(
 #: question that only says where the resident came from, "我从安徽来打工,居住证怎么办", is ours)
 PLACE_VERSION = re.compile(
     rf"({_PROVINCES}|{_CITIES})[\s,,]?(那边|那里|当地)的|"
+    r"老家[^,,。?？\s]{0,2}(村里|村上|镇上|县里|乡里)(今年|现在|去年|明年)?的|"
     rf"({_CITIES}|{_PROVINCES})(办|交|缴|参|领)的[^,,。?？]{{0,8}}(在|到|来|回)(这边|这里|咱这|咱们这|我们这|本地)|"
     # any other place's card or paper, used here ("老家办的老年卡拿到这边能刷吗", "<某>市发的…在这边能用吗")
     # another city's card or paper named by its place, asked about here ("<城市>的老年卡我们这边能用吗")
@@ -207,6 +214,9 @@ PLACE_VERSION = re.compile(
     r"(在|到)?(我们|咱们?|这边|这里|本地|老家)|"
     r"(外地|老家|外省|[一-龥]{2}[市县省])(办|交|缴|参|领|发|买)的[^,,。?？\s]{0,8}(在|到|来|拿到|拿来)"
     r"(这边|这里|咱这|咱们这|我们这|本地)[^,,。?？\s]{0,6}(能|可以)?(用|刷|通用|认|坐)")
+
+#: a complaint put as a question to a thing ("这门是不是跟我有仇"): it asks no one anything
+RHETORICAL = re.compile(r"(跟|和|与)[我俺]们?(有仇|过不去|作对|开玩笑|对着干)")
 
 #: asking for an opinion or a recommendation (哪家好, 好点的, 哪家驾校便宜, 有没有…推荐): the guide
 #: says how things are done, it does not recommend businesses (the community recommending work is
@@ -225,7 +235,7 @@ OPINION = re.compile(r"哪(里|家|个|儿)(比较|最)?好|好点的|好一点�
                      r"二手[^,,。?？]{0,8}(卖|出手|转手)[^,,。?？]{0,3}(哪|谁|给)|"
                      # selling one's old things ("旧电动车不想要了哪里能卖掉")
                      r"(哪里|哪儿|哪|谁)[^,,。?？\s]{0,4}(卖掉|卖了|卖给|收购)|"
-                     r"(有没有|有啥|有什么|大家有|求)[^,,。?？\s]{0,12}推荐(?![^,,。]{0,3}(工作|岗位|就业|个?活))")
+                     r"(有没有|有啥|有什么|大家有|求)[^,,。?？\s]{0,12}(?<!就业)(?<!工作)(?<!岗位)推荐(?![^,,。]{0,3}(工作|岗位|就业|个?活))")
 
 #: the resident's own case to be looked up or done by a person, phrased as a question ("帮我查下
 #: 我家的申请批了没", "麻烦查一下我预约的是哪天", "能不能请社区帮我代领"): a ticket, never a guide
@@ -269,9 +279,29 @@ CANTONESE = {
     "电鸡": "电动车", "梳化": "沙发", "巴士": "公交", "揾工": "找工作", "火烛": "着火", "跌亲": "摔了",
     "几多": "多少", "而家": "现在", "细路": "小孩", "朝早": "早上", "下昼": "下午", "夜晚": "晚上",
     "隔篱": "隔壁", "唔得": "不行", "平啲": "便宜点", "换平": "换便宜", "买平": "买便宜",
+    "几耐": "多久", "拎": "拿", "返嚟": "回来", "铺头": "店铺", "唔见": "丢", "社康": "社区卫生服务中心",
 }
+
+#: Southwestern Mandarin (Sichuan, Chongqing, Guizhou, Yunnan) as residents write it, put into the
+#: Mandarin of the rules the same way (咋个 交法, 不晓得 找哪个, 屋头, 电马儿); the words of it that
+#: Mandarin uses with another meaning (好久 "when", 好多 "how much", 哪个 "who", 没得 "or not") are
+#: read by their neighbours (``SOUTHWEST_*``)
+SOUTHWEST = {
+    "咋个": "怎么", "啥子": "什么", "晓得": "知道", "屋头": "家里", "电马儿": "电动车", "电马": "电动车",
+    "来耍": "来玩", "娃儿": "孩子", "要得不": "行不行", "要不得": "行不行",
+}
+#: 好久 "when" before what happens then (好久开始, 好久有人来拉; not 好久不见, 等了好久)
+SOUTHWEST_WHEN = re.compile(r"(?<![了等过隔有很])好久(?=开始|有|能|来|去|办|发|到|截止|打|上班|开门|结束|出|拿|领|可以|会)")
+#: 好多 "how much" after paying or being paid, or of an age (能报好多, 要出好多, 满好多岁; not 好多人)
+SOUTHWEST_HOW_MUCH = re.compile(r"(?<=[报交出给补退赔])好多(?=$|[\s,,。?？呀啊哦嘛呢]|钱)|(?<![了有])好多(?=岁)")
+#: 哪个 "who" as the one to go to (找哪个, 问哪个, 哪个管; not 哪个部门)
+SOUTHWEST_WHO = re.compile(r"(?<=[找问])哪个(?=$|[\s,,。?？呀啊哦嘛呢]|[来去]?(修|弄|处理|办|交|问|看|管))|哪个(?=管)")
+#: 没得 "or not" closing a question (社区有人办事没得; not 没得说)
+SOUTHWEST_OR_NOT = re.compile(r"没得(?=$|[\s,,。?？!!呀啊哦嘛])")
+#: Cantonese 未 "yet?" closing a question (到咗未, 交成功未呀; not 未来, 未成年)
+CANTONESE_YET = re.compile(r"(?<=[了好完到功])未(?=$|[\s,,。?？!!呀啊呢])")
 #: Cantonese words that need their neighbours to be read: 系 "is" (not 关系, 联系, 系统), 去边 / 喺边
 #: "where to", 点 "how" before the verb that ends the question (点办, 点改, 点约; not 几点, 点开)
 CANTONESE_IS = re.compile(r"(?<![联关体派维直世星院文学])系(?![统列数])")
 CANTONESE_WHERE = re.compile(r"(?<=[去在到放交报办住])边(?![上缘境])")
-CANTONESE_HOW = re.compile(r"(?<![几一二两三四五六七八九十0-9零半早晚钟])点(?=办|改|约|补|续|申请|预约|交|报|参保|做|处理)")
+CANTONESE_HOW = re.compile(r"(?<![几一二两三四五六七八九十0-9零半早晚钟])点(?=办|改|约|补|续|申请|预约|交|报|参保|做|处理|领)")

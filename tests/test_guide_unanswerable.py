@@ -206,3 +206,30 @@ async def test_we_few_selling_old_things_and_asking_to_be_rung_back_are_not_answ
     # back is for a person
     await _assert_not_answered(bot, ["我们几个老乡昨天一起去办了居住证", "家里旧冰箱不用了 哪儿能卖掉",
                                      "门禁卡坏了好几天 物业谁管这个 给我回个电话"])
+
+
+async def test_southwestern_mandarin_questions_are_answered(bot) -> None:
+    # 好多 "how much / how old", 好久 "when", 没得 "or not", 咋个, 电马儿, 找哪个 "whom" as
+    # Sichuan and Chongqing residents write them
+    await _assert_answered(bot, [("老爷子住院花了三万 医保能报好多", "medical-reimbursement"),
+                                 ("今年老人体检好久开始 我想带我妈去", "elderly-checkup"),
+                                 ("我家老汉满好多岁可以领高龄补贴", "elderly-allowance"),
+                                 ("星期天社区办事大厅有人没得", "office-hours"),
+                                 ("电马儿上牌咋个弄", "ebike-registration"),
+                                 ("电梯坏了该找哪个", "property-repair")])
+    # the same words in Mandarin's own sense ask nothing
+    await _assert_not_answered(bot, ["等了好久才有人来修", "好多人都去打流感疫苗了", "这个月电费交了好多"])
+
+
+async def test_cantonese_in_traditional_characters_and_not_yet_questions_are_answered(bot) -> None:
+    await _assert_answered(bot, [("老人卡唔見咗點補", "senior-card"), ("長者卡喺邊度辦", "senior-card"),
+                                 ("今年流感疫苗到咗未", "flu-vaccine"),
+                                 ("報咗修之後幾耐有人嚟", "property-repair"),
+                                 ("想帮我妈签个家庭医生 我代签行不行", "family-doctor")])
+
+
+async def test_a_theft_a_joke_at_a_door_a_service_named_and_the_home_villages_scheme_are_not_answered(bot) -> None:
+    # a theft is the police's (报案); a door that "has it in for me" asks no one; 心理咨询 named as
+    # an event asks nothing; the home village's own fee is that village's
+    await _assert_not_answered(bot, ["电动车被人偷了 派出所报案要带啥", "这破门是不是跟我过不去 刷三次才开",
+                                     "下个月有心理咨询活动 我报了名", "我河南老家镇上的医保今年交多少"])
