@@ -12,8 +12,8 @@ from domain.guide_sound import SoundFixer
 from domain.classifier.t2s import T2S
 from domain.guide_vocab import (CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE, CANTONESE_YET, COME, EDGE_WORDS,
                                 NEIGHBOURS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL, SAFETY_VISIT,
-                                SOUTHWEST, SOUTHWEST_HOW_MUCH, SOUTHWEST_OR_NOT, SOUTHWEST_WHEN, SOUTHWEST_WHO,
-                                STOPWORDS, SYNONYMS)
+                                MINNAN, NORTHEAST, SOUTHWEST, SOUTHWEST_HOW_MUCH, SOUTHWEST_OR_NOT, SOUTHWEST_WHEN,
+                                SOUTHWEST_WHO, STOPWORDS, SYNONYMS, WU, WU_HE, WU_HOW)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -26,14 +26,16 @@ _MENTION = re.compile(r"@[^\s@]{1,16}(?=\s)")  # "@管家 …": whom it is addre
 _SYN = re.compile("|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=True)))
 
 
-_DIALECT = {**SOUTHWEST, **CANTONESE}
+_DIALECT = {**NORTHEAST, **MINNAN, **WU, **SOUTHWEST, **CANTONESE}
 #: simplified Chinese writes 著 too (著名; 居著证 a slip of 居住证 the guide reads by its sound)
 _T2S = {k: v for k, v in T2S.items() if chr(k) not in "著"}
 _DIALECTS = re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True)))
 
 
+@lru_cache(maxsize=256)  # the same message is read by is_question, is_terse and rank in turn
 def mandarin(text: str) -> str:
-    """Cantonese and Southwestern Mandarin as residents write them put into Mandarin (``CANTONESE``:
+    """Cantonese, Southwestern Mandarin, Wu, Minnan and Northeastern words as residents write them
+    put into Mandarin (``CANTONESE``:
     边度 → 哪里, 有冇 → 有没有, 屋企 → 家里; ``SOUTHWEST``: 咋个 → 怎么, 不晓得 → 不知道, and 好久 / 好多
     / 哪个 / 没得 where they ask when / how much / who / or not), traditional characters read as
     simplified (the classifier's ``T2S``: 係 → 系, 個 → 个), so that the rules and the entries read
@@ -45,6 +47,8 @@ def mandarin(text: str) -> str:
     text = CANTONESE_WHERE.sub("哪", text)
     text = CANTONESE_HOW.sub("怎么", text)
     text = CANTONESE_YET.sub(lambda m: "没有" if text[m.start() - 1] == "了" else "了没有", text)
+    text = WU_HE.sub(lambda m: "他们" if m.group(1) else "他", text)
+    text = WU_HOW.sub("怎么", text)
     text = SOUTHWEST_WHEN.sub("什么时候", text)
     text = SOUTHWEST_HOW_MUCH.sub("多少", text)
     text = SOUTHWEST_WHO.sub("谁", text)

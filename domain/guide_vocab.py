@@ -75,12 +75,18 @@ SYNONYMS: dict[str, str] = {
     "长者卡": "老年优待证", "长者证": "老年优待证", "长者优待证": "老年优待证", "出世纸": "出生医学证明",
     "旧衣柜": "大件垃圾", "旧柜子": "大件垃圾", "旧桌子": "大件垃圾", "旧椅子": "大件垃圾", "旧桌椅": "大件垃圾",
     "烂椅子": "大件垃圾", "烂沙发": "大件垃圾", "破沙发": "大件垃圾", "旧床": "大件垃圾", "旧席梦思": "大件垃圾",
+    # the days of the week as people name them (the entries write 周六), a check-up, an only child
+    "星期一": "周一", "星期二": "周二", "星期三": "周三", "星期四": "周四", "星期五": "周五", "星期六": "周六",
+    "星期天": "周日", "星期日": "周日", "礼拜一": "周一", "礼拜二": "周二", "礼拜三": "周三", "礼拜四": "周四",
+    "礼拜五": "周五", "礼拜六": "周六", "礼拜天": "周日", "礼拜日": "周日",
+    "免费查体": "老人体检", "查体": "体检", "贴补": "补贴", "老人会馆": "活动室", "老年会馆": "活动室",
+    "就我一个孩子": "独生子女", "只有我一个孩子": "独生子女", "就一个孩子": "独生子女", "只有一个孩子": "独生子女",
 }
 
 #: a question: how, where, when, what, whether (a sentence without one is not answered)
 QUESTION = re.compile(
-    r"[?？]|怎么|怎样|如何|咋|(?<!那会)哪(?!想过|想到|能想到)|什么|啥|吗|嘛|么$|呢|伐|[不没][?？。!!]*$|[了过]没有(?=[?？。!!,,\s]|$)|提前几|[不没][,,\s]|(?!得不得了)(.)不\1|多少|(?<![好这前那了们])几(?!乎)|多久|多长|还是(?!挺|很|太|蛮|有点|比较|那么|这么|不错|一样|老样子)|"
-    r"能不能|可不可以|可以不|要不要|是不是|是否|有没有|有无|谁|请问|想问|问一下|问问|打听|(?<!法律)(?<!心理)(?<!政策)(?<!义务)(?<!健康)咨询(?!台|会|点|活动|服务|日)|"
+    r"[?？]|怎么|怎样|如何|咋|(?<!那会)哪(?!想过|想到|能想到)|什么|啥|吗|嘛|么$|呢|伐|[不没][?？。!!]*$|[了过]没有(?=[?？。!!,,\s]|$)|有[^,,。?？\s]{1,4}没有(?=[?？。!!,,\s]|$)|提前几|[不没][,,\s]|(?!得不得了)(.)不\1|多少|(?<![好这前那了们])几(?!乎)|多久|多长|还是(?!挺|很|太|蛮|有点|比较|那么|这么|不错|一样|老样子)|"
+    r"能不能|可不可以|可以不|要不要|是不是|是否|有没有|有无|(?<!见)谁(?![都也])|请问|想问|问一下|问问|打听|(?<!法律)(?<!心理)(?<!政策)(?<!义务)(?<!健康)咨询(?!台|会|点|活动|服务|日)|"
     r"不知道|知道.{0,6}(怎|哪|什么|吗)|求助.{0,4}(怎|哪)|流程|手续|需要.{0,8}(材料|证件|资料)")
 
 #: a problem for a person (a ticket), not a question for the guide
@@ -107,21 +113,22 @@ COME = re.compile(r"有人.{0,2}(上门|陪|来|帮)(?![^,,。?？]{0,2}[拉收�
 SAFETY_VISIT = re.compile(r"消防|隐患|安不安全|安全不安全|烟感|线路老化|电线老化")
 
 _KIN = (r"爸|妈|爹|娘|爷爷?|奶奶?|姥姥?|姥爷|外公|外婆|老伴|老公|老婆|媳妇|爱人|对象|儿子|女儿|闺女|孙子|孙女|"
-        r"儿媳妇?|女婿|哥|姐|弟|妹|婆婆|公公|公婆|岳父|岳母|丈母娘|亲戚|家人|家里人|老人|孩子|父亲|母亲|父母")
+        r"儿媳妇?|女婿|哥|姐|弟|妹|婆婆|公公|公婆|岳父|岳母|丈母娘|亲戚|家人|家里人|老人|孩子|父亲|母亲|父母|"
+        r"舅|姨|叔|伯|姑|婶")
 
 #: 帮 / 替 of a relative acting for another, or of the resident acting for a relative ("我替我爸领行不
 #: 行", "让我妈去社区替我开", "我能帮他代办吗", "我妈过来帮我带孩子", "孙子帮我打的字"): whom a paper
 #: is done for, not a person asked to come (taken out of the text before ``PROBLEM`` is read)
-_MODALS = r"(想|能|(去|到|在)(哪里|哪儿|哪)|可以|可不可以|能不能|来|去|要|得|就|也|自己|直接|远程|[用在]自己的?(手机|微信|网上)上?|[用在](手机|微信|网上)上?)*"
+_MODALS = r"(想|能|(去|到|在)(哪里|哪儿|哪)|可以|可不可以|能不能|来|去|要|得|就|也|自己|直接|远程|[用在]自己的?(手机|微信|网上)上?|[用在](手机|微信|网上)上?|线上|网上)*"
 PROXY = re.compile(
-    rf"(我|俺|家属|家人|子女|儿女|亲属){_MODALS}[帮替](他|她)们?|((我|俺)|(^|[\s,,。;;])想){_MODALS}[帮替](我|俺)的?({_KIN})|"
+    rf"(我|俺|家属|家人|子女|儿女|亲属)((这个?)?(做|当)[^,,。?？\s]{{1,3}}的)?{_MODALS}[帮替](他|她)们?|((我|俺)|(^|[\s,,。;;])想){_MODALS}[帮替](我|俺)的?({_KIN})|"
     rf"让(我|俺)?的?({_KIN})[^,,。?？\s]{{0,6}}[帮替](我|俺)|"
     r"[帮替](我|俺)们?(带|看|照顾|接送)(孩子|娃|孙|小孩)|[帮替](我|俺)打的?字")
 
 #: a problem named only to ask how it is handled ("水管坏了怎么报修", "着火了能申请啥救助"): the
 #: procedure is a question for the guide (a resident who wants a person replies 人工)
 PROCEDURE = re.compile(
-    r"(怎么|怎样|如何|找谁|去哪|在哪|哪里|能不能|能否|可以|可不可以|能).{0,3}"
+    r"(怎么|怎样|如何|找谁|去哪|在哪|上哪|哪里|能不能|能否|可以|可不可以|能|好(?=申请|报)).{0,3}"
     r"(报修|申请|救助|补助|报案|挂失|备案|来电|来水|恢复供|调解)|多久.{0,3}(来电|来水|恢复)|"
     r"修.{0,4}(要钱|收费|收钱|多少钱|免费)|"
     # whom to ask to mend it, the repair line, whether the supply is cut ("楼道灯坏了找谁修", "会不会停水")
@@ -129,7 +136,7 @@ PROCEDURE = re.compile(
     # how and when a repair is reported, the line to ring, where a broken card is changed, when
     # arrears cut the supply ("报修以后多久能来", "找物业报修打哪个电话", "门禁卡坏了去哪换", "欠费多久会停电")
     r"报了?修[^,,。?？]{0,6}(怎么|咋|多久|几天|电话|流程)|找谁(?=$|[\s,,。?？呀啊呢])|(怎么|咋|如何)(叫|喊|找|联系)物业|(打|拨)(哪个|什么|啥)电话|管不管修|"
-    r"(去哪|在哪|哪里)(换|补办)|欠(费|了)[^,,。?？]{0,6}(会|就)(停|断)")
+    r"(去哪|在哪|哪里)(换|补办)|管不管(?=$|[\s,,。?？])|是不是欠费|欠(费|了)[^,,。?？]{0,6}(会|就)(停|断)")
 
 #: words that carry no topic: question words, particles, people, fillers
 STOPWORDS = frozenset(
@@ -179,7 +186,10 @@ OTHER_THING = re.compile(
     r"(老板|公司|单位|厂里|厂子|东家)[^,,。?？\s]{0,4}(没|不|不肯|不愿|拖着不)(给|帮|替)?[我俺他她们]{0,2}(交|缴|买|上|发)|"
     r"拖欠|欠薪|讨薪|工资没发|不发工资|工伤|"
     # a crime reported to the police (电动车被偷了去哪报案; the anti-fraud entry names it itself)
-    r"报案|立案")
+    r"报案|立案|"
+    # a building's facade or an old estate's renewal is the street office's programme, not a filing;
+    # a subsidy asked of a topic whose entry names none (外立面翻新有没有补贴) is for a person to answer
+    r"外立面|旧改|老旧小区改造|补贴")
 
 #: one's own papers lost or expired: the police's or the social security office's, never an entry's
 #: unless it names the paper (a question naming one is not answered by "补办" in another title)
@@ -197,7 +207,8 @@ OTHER_PLACE = re.compile(
     # "深圳那边电动车上牌…": that city's own rules (not "从深圳那边过来")
     rf"({_CITIES})(市)?(那边|那里|当地)(?!过来|来的|回来|来这|到这)|"
     # a relative living in another city and what is done there ("我姐在杭州 她那边给小孩办医保…")
-    rf"(在|住|去了?)({_CITIES})(市)?[\s,,]{{0,2}}[他她]们?(那边|那里|当地)|"
+    rf"(在|住|去了?)({_CITIES})(市)?[\s,,]{{0,2}}[他她]们?(那边|那里|那儿|那的|当地)|"
+    rf"(去|到|回)({_CITIES})(市)?(哪|办|交|续|领|申请)|"
     # a city opening a clause and naming what follows ("深圳新生儿落户要啥材料"), not a street or estate
     rf"(^|[\s,,。;;])({_CITIES})(市)?(?!路|街|大道|道|小区|花园|广场|公园|[东西南北]路)")
 
@@ -216,7 +227,7 @@ PLACE_VERSION = re.compile(
     r"(这边|这里|咱这|咱们这|我们这|本地)[^,,。?？\s]{0,6}(能|可以)?(用|刷|通用|认|坐)")
 
 #: a complaint put as a question to a thing ("这门是不是跟我有仇"): it asks no one anything
-RHETORICAL = re.compile(r"(跟|和|与)[我俺]们?(有仇|过不去|作对|开玩笑|对着干)")
+RHETORICAL = re.compile(r"(跟|和|与)[我俺]们?(有仇|过不去|作对|开玩笑|对着干)|见谁[^,,。?？\s]{0,3}谁")
 
 #: asking for an opinion or a recommendation (哪家好, 好点的, 哪家驾校便宜, 有没有…推荐): the guide
 #: says how things are done, it does not recommend businesses (the community recommending work is
@@ -290,6 +301,25 @@ SOUTHWEST = {
     "咋个": "怎么", "啥子": "什么", "晓得": "知道", "屋头": "家里", "电马儿": "电动车", "电马": "电动车",
     "来耍": "来玩", "娃儿": "孩子", "要得不": "行不行", "要不得": "行不行",
 }
+#: Wu (Shanghai, Suzhou, Hangzhou), Minnan (Xiamen, Quanzhou, Taiwan) and Northeastern words as
+#: residents write them, put into Mandarin the same way (阿拉 → 我们, 哪能 → 怎么, 啥辰光 → 什么时候;
+#: 阮厝 → 我家, 按怎 → 怎么, 袂晓 → 不会; 咋整 → 怎么办)
+WU = {
+    "阿拉": "我们", "侬": "你", "啥地方": "哪里", "啥辰光": "什么时候", "辰光": "时候",
+    "勿": "不", "铜钿": "钱", "钞票": "钱", "屋里厢": "家里", "姆妈": "妈妈", "爷娘": "父母", "号头": "月",
+    "交关": "很", "家什": "家具", "娘舅": "舅舅",
+}
+MINNAN = {
+    "阮厝": "我家", "阮兜": "我家", "阮新妇": "我儿媳", "阮后生": "我儿子", "阮阿公": "我爷爷", "阮阿嬷": "我奶奶",
+    "厝边": "邻居", "老厝": "老房子", "厝": "房子", "按怎": "怎么", "袂晓": "不会", "袂": "不", "敢有": "有没有",
+    "囝仔": "孩子", "查埔孙": "孙子", "查某孙": "孙女", "新妇": "儿媳", "阿嬷": "奶奶", "呷": "吃",
+}
+NORTHEAST = {"咋整": "怎么办", "嘎哈": "干什么", "干哈": "干什么", "调节": "调解"}
+#: 伊 "he / she" and 伊拉 "they" of Wu (not 伊朗, 伊犁, 伊斯兰, 木乃伊)
+WU_HE = re.compile(r"(?<!木乃)伊(拉)?(?![朗犁斯甸利克])")
+#: 哪能 "how" of Wu (哪能弄, 哪能申请), not Mandarin's "where can" (在哪能查到)
+WU_HOW = re.compile(r"(?<![在去到从上])哪能")
+
 #: 好久 "when" before what happens then (好久开始, 好久有人来拉; not 好久不见, 等了好久)
 SOUTHWEST_WHEN = re.compile(r"(?<![了等过隔有很])好久(?=开始|有|能|来|去|办|发|到|截止|打|上班|开门|结束|出|拿|领|可以|会)")
 #: 好多 "how much" after paying or being paid, or of an age (能报好多, 要出好多, 满好多岁; not 好多人)

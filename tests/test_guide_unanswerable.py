@@ -233,3 +233,20 @@ async def test_a_theft_a_joke_at_a_door_a_service_named_and_the_home_villages_sc
     # an event asks nothing; the home village's own fee is that village's
     await _assert_not_answered(bot, ["电动车被人偷了 派出所报案要带啥", "这破门是不是跟我过不去 刷三次才开",
                                      "下个月有心理咨询活动 我报了名", "我河南老家镇上的医保今年交多少"])
+
+
+async def test_wu_minnan_and_northern_ways_of_asking_are_answered(bot) -> None:
+    # 按怎 (Minnan "how"), 星期六 for the entries' 周六, the resident named by what they are to the
+    # one they act for (我做女儿的去帮他办), an uncle among family, 上哪报修, 有开没有
+    await _assert_answered(bot, [("阮阿嬷八十岁了 高龄补贴按怎申请", "elderly-allowance"),
+                                 ("星期六社区有人吗", "office-hours"),
+                                 ("我做女儿的去帮他办残疾证行不行", "disability-certificate"),
+                                 ("我帮我舅交居民医保 在手机上怎么交", "medical-insurance-payment"),
+                                 ("楼道灯坏了 上哪报修", "property-repair"),
+                                 ("老年活动室过年有开没有", "activity-room")])
+
+
+async def test_whoever_a_relatives_city_and_a_subsidy_no_entry_names_are_not_answered(bot) -> None:
+    # 见谁给谁看 asks nobody; a relative's city "她那的 / 他那儿"; a subsidy for what no entry pays
+    await _assert_not_answered(bot, ["新领的老年卡揣兜里 见谁给谁看", "我闺女在哈尔滨 她那的居住证到期了咋续",
+                                     "我儿子在成都 他那儿的医保能在网上交吗", "老小区外立面翻新 有没有补贴"])
