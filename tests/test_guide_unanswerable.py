@@ -250,3 +250,12 @@ async def test_whoever_a_relatives_city_and_a_subsidy_no_entry_names_are_not_ans
     # 见谁给谁看 asks nobody; a relative's city "她那的 / 他那儿"; a subsidy for what no entry pays
     await _assert_not_answered(bot, ["新领的老年卡揣兜里 见谁给谁看", "我闺女在哈尔滨 她那的居住证到期了咋续",
                                      "我儿子在成都 他那儿的医保能在网上交吗", "老小区外立面翻新 有没有补贴"])
+
+
+async def test_a_person_from_another_city_or_years_worked_there_leave_the_question_ours(bot) -> None:
+    # a friend from Beijing parking here, years worked in Beijing before coming back, a cat's litter:
+    # the question is about here (a card issued in Beijing used here stays another place's)
+    await _assert_answered(bot, [("北京的朋友开车来看我 外来车进小区停车怎么收费", "parking"),
+                                 ("我在北京上了十年班 现在回来了 失业登记在哪办", "unemployment-registration"),
+                                 ("猫砂是扔干垃圾还是湿垃圾", "garbage-sorting")])
+    await _assert_not_answered(bot, ["北京的老年卡在这边能用吗"])
