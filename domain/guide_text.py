@@ -12,8 +12,8 @@ from domain.guide_sound import SoundFixer
 from domain.classifier.t2s import T2S
 from domain.guide_vocab import (CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE, CANTONESE_YET, COME, EDGE_WORDS,
                                 NEIGHBOURS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL, SAFETY_VISIT,
-                                MINNAN, NORTHEAST, SOUTHWEST, SOUTHWEST_HOW_MUCH, SOUTHWEST_OR_NOT, SOUTHWEST_WHEN,
-                                SOUTHWEST_WHO, STOPWORDS, SYNONYMS, WU, WU_HE, WU_HOW)
+                                MINNAN, NORTHEAST, NORTHWEST, SOUTHWEST, SOUTHWEST_HOW_MUCH, SOUTHWEST_OR_NOT, SOUTHWEST_WHEN,
+                                SOUTHWEST_WHO, STOPWORDS, SYNONYMS, WU, WU_HE, WU_HOW, WUHAN)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -26,7 +26,7 @@ _MENTION = re.compile(r"@[^\s@]{1,16}(?=\s)")  # "@管家 …": whom it is addre
 _SYN = re.compile("|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=True)))
 
 
-_DIALECT = {**NORTHEAST, **MINNAN, **WU, **SOUTHWEST, **CANTONESE}
+_DIALECT = {**NORTHWEST, **WUHAN, **NORTHEAST, **MINNAN, **WU, **SOUTHWEST, **CANTONESE}
 #: simplified Chinese writes 著 too (著名; 居著证 a slip of 居住证 the guide reads by its sound)
 _T2S = {k: v for k, v in T2S.items() if chr(k) not in "著"}
 _DIALECTS = re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True)))

@@ -259,3 +259,19 @@ async def test_a_person_from_another_city_or_years_worked_there_leave_the_questi
                                  ("我在北京上了十年班 现在回来了 失业登记在哪办", "unemployment-registration"),
                                  ("猫砂是扔干垃圾还是湿垃圾", "garbage-sorting")])
     await _assert_not_answered(bot, ["北京的老年卡在这边能用吗"])
+
+
+async def test_wuhan_words_a_price_and_a_landlords_duty_are_answered(bot) -> None:
+    # 么样 "how", 伢 "child", 好多钱 "how much" after a measure word, a landlord who must register
+    # the tenants ("要帮他们去登记吗": the resident's own duty, not a person asked to help)
+    await _assert_answered(bot, [("伢刚满月 户口么样上", "newborn-hukou"),
+                                 ("残疾证到期了 换新证么样弄", "disability-certificate"),
+                                 ("门禁卡丢了 补一张好多钱", "access-card"),
+                                 ("我是房东 要帮他们去登记吗", "rental-registration")])
+
+
+async def test_who_dumped_it_never_mind_mail_it_and_buying_a_space_are_not_answered(bot) -> None:
+    # who left something (哪个丢的) is a neighbour matter; "…我也不管了" asks no one; asking the office
+    # to post a paper on is for a person; buying a parking space is a sale
+    await _assert_not_answered(bot, ["楼道里那个旧沙发 不晓得是哪个丢的", "明天社区几点开门我也不管了 反正去不了",
+                                     "我的居住证明能不能开好直接寄给我儿子", "小区的车位能买吗 有产权吗"])
