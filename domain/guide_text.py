@@ -8,12 +8,13 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from domain.guide_sound import SoundFixer
 from domain.classifier.t2s import T2S
-from domain.guide_vocab import (CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE, CANTONESE_YET, COME, EDGE_WORDS,
-                                NEIGHBOURS, OPINION, OWN_CASE, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL, SAFETY_VISIT,
-                                MINNAN, NORTHEAST, NORTHWEST, SOUTHWEST, SOUTHWEST_HOW_MUCH, SOUTHWEST_OR_NOT, SOUTHWEST_WHEN,
-                                SOUTHWEST_WHO, STOPWORDS, SYNONYMS, WU, WU_HE, WU_HOW, WUHAN)
+from domain.guide_sound import SoundFixer
+from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE,
+                                CANTONESE_YET, COME, EDGE_WORDS, MINNAN, NEIGHBOURS, NORTHEAST, NORTHWEST,
+                                OPINION, OTHER_SPEECH, OWN_CASE, PROBLEM, PROCEDURE, PROXY, QUESTION,
+                                RHETORICAL, SAFETY_VISIT, SOUTHWEST, SOUTHWEST_HOW_MUCH, SOUTHWEST_OR_NOT,
+                                SOUTHWEST_WHEN, SOUTHWEST_WHO, STOPWORDS, SYNONYMS, WU, WU_HE, WU_HOW, WUHAN)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -26,7 +27,7 @@ _MENTION = re.compile(r"@[^\s@]{1,16}(?=\s)")  # "@管家 …": whom it is addre
 _SYN = re.compile("|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=True)))
 
 
-_DIALECT = {**NORTHWEST, **WUHAN, **NORTHEAST, **MINNAN, **WU, **SOUTHWEST, **CANTONESE}
+_DIALECT = {**OTHER_SPEECH, **NORTHWEST, **WUHAN, **NORTHEAST, **MINNAN, **WU, **SOUTHWEST, **CANTONESE}
 #: simplified Chinese writes 著 too (著名; 居著证 a slip of 居住证 the guide reads by its sound)
 _T2S = {k: v for k, v in T2S.items() if chr(k) not in "著"}
 _DIALECTS = re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True)))
@@ -49,6 +50,7 @@ def mandarin(text: str) -> str:
     text = CANTONESE_YET.sub(lambda m: "没有" if text[m.start() - 1] == "了" else "了没有", text)
     text = WU_HE.sub(lambda m: "他们" if m.group(1) else "他", text)
     text = WU_HOW.sub("怎么", text)
+    text = ASKING_KE.sub("有没有", text)
     text = SOUTHWEST_WHEN.sub("什么时候", text)
     text = SOUTHWEST_HOW_MUCH.sub("多少", text)
     text = SOUTHWEST_WHO.sub("谁", text)

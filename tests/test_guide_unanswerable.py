@@ -275,3 +275,14 @@ async def test_who_dumped_it_never_mind_mail_it_and_buying_a_space_are_not_answe
     # to post a paper on is for a person; buying a parking space is a sale
     await _assert_not_answered(bot, ["楼道里那个旧沙发 不晓得是哪个丢的", "明天社区几点开门我也不管了 反正去不了",
                                      "我的居住证明能不能开好直接寄给我儿子", "小区的车位能买吗 有产权吗"])
+
+
+async def test_the_question_words_of_other_spoken_chineses_are_read(bot) -> None:
+    # Xiang 么子, Hakka 样般, Jin 甚时候, Jianghuai 可有 and 多晚 — from what is known of them, not
+    # from any labelled batch — while "可有意思了" stays a feeling
+    await _assert_answered(bot, [("我爹今年八十了 听说有高龄补贴 要带搞么子材料", "elderly-allowance"),
+                                 ("我妈的老年卡掉了 补办样般弄", "senior-card"),
+                                 ("今年社区甚时候开始打流感疫苗 我想带老人去", "flu-vaccine"),
+                                 ("我周六上午才有空 社区可有人上班", "office-hours"),
+                                 ("我下班晚 社区办公室开到多晚", "office-hours")])
+    await _assert_not_answered(bot, ["做完义工可有意思了"])
