@@ -46,7 +46,7 @@ from domain.guide_linear import Linear, default_linear
 from domain.guide_linear import features_of_normalized as model_features
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
-from domain.guide_text import (Tokenize, asking_part, char_pairs, is_question, is_terse,  # noqa: F401 - used as guide.*
+from domain.guide_text import (Tokenize, asking_part, at_home, char_pairs, is_question, is_terse,  # noqa: F401 - used as guide.*
                                mandarin, normalize, pairs_of_normalized, term_shares, terms)
 from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, OTHER_THING, PLACE_VERSION, STOPWORDS, SYNONYMS
 from kernel import texts as T
@@ -207,12 +207,14 @@ class Index:
                        for e in entries]
         return index
 
-    def rank(self, tokenize: Tokenize, text: str, limit: int | None = None, answering: bool = False) -> list[Match]:
+    def rank(self, tokenize: Tokenize, text: str, limit: int | None = None, answering: bool = False,
+             home: Sequence[str] = ()) -> list[Match]:
         """Every entry with a score, best first (the first ``limit`` of them when given).
         ``answering`` (``sure_match``): nothing as soon as the linear model is sure no entry answers
-        (``guide_examples.vetoes``: then no rule or vote can make ``decide`` answer)."""
+        (``guide_examples.vetoes``: then no rule or vote can make ``decide`` answer). ``home``: the
+        names of the community's own city (``Settings.home_city``), read as 本地."""
         # as a person types it: full-width commas and stops read as the rules spell them, Cantonese as Mandarin
-        text = mandarin(normalise(text))
+        text = at_home(mandarin(normalise(text)), home)
         query = terms(tokenize, text, self.fix)
         if not query or not self.ids:
             return []
@@ -356,18 +358,21 @@ class Answer:
     aside: bool = False
 
 
-def answer_to(index: Index, tokenize: Tokenize, text: str, urgent: bool = False) -> Answer | None:
-    """The product's decision for ``text`` (``urgent``: the classifier read urgent or alert)."""
-    match = sure_match(index, tokenize, text)
+def answer_to(index: Index, tokenize: Tokenize, text: str, urgent: bool = False,
+              home: Sequence[str] = ()) -> Answer | None:
+    """The product's decision for ``text`` (``urgent``: the classifier read urgent or alert;
+    ``home``: the names of the community's own city)."""
+    match = sure_match(index, tokenize, text, home=home)
     return Answer(match, urgent) if match is not None else None
 
 
-def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False) -> Match | None:
+def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False,
+               home: Sequence[str] = ()) -> Match | None:
     """The entry that answers ``text`` surely, or None (None for an emergency: see ``answer_to``
     for the answer beside it)."""
     if urgent or not text.strip() or not (is_question(text) or is_terse(text)):
         return None
-    ranked = index.rank(tokenize, text, limit=3, answering=True)  # the decision reads the first three
+    ranked = index.rank(tokenize, text, limit=3, answering=True, home=home)  # the decision reads the first three
     if not ranked or ranked[0].elsewhere:
         return None
     match = ranked[0]

@@ -5,7 +5,7 @@ much each clause's terms count, and whether a text asks at all."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from domain.classifier.t2s import T2S
@@ -55,6 +55,16 @@ def mandarin(text: str) -> str:
     text = SOUTHWEST_HOW_MUCH.sub("多少", text)
     text = SOUTHWEST_WHO.sub("谁", text)
     return SOUTHWEST_OR_NOT.sub("没", text)
+
+
+def at_home(text: str, home: Sequence[str]) -> str:
+    """``text`` with the community's own city (``home``: its names, ``Settings.home_city``) read
+    as 本地: "上海的居住证怎么办" asked in Shanghai is about here, not another city's own scheme.
+    Names of one character (沪, 穗) are left out: they are parts of other names (南京, 京沪)."""
+    for name in home:
+        if len(name) >= 2:
+            text = text.replace(name + "市", "本地").replace(name, "本地")
+    return text
 
 
 def normalize(text: str) -> str:

@@ -80,7 +80,8 @@ def guide_match(ctx: Ctx) -> FilterResult:
     cid = community_id(ctx)
     tokenize = ctx.classifier.tokenize
     match = guide.sure_match(guide.index_for(ctx.session, tokenize, cid), tokenize,
-                             ctx.text[: ctx.settings.max_text_chars], urgent=c.urgent or c.alert)
+                             ctx.text[: ctx.settings.max_text_chars], urgent=c.urgent or c.alert,
+                             home=ctx.settings.home_city)
     if match is None:
         return None
     entry = guide.entry_visible(ctx.session, match.entry_id, cid)
@@ -100,7 +101,7 @@ def answer_aside(ctx: Ctx, nxt: Callable[[Ctx], None]) -> None:
     cid = community_id(ctx)
     tokenize = ctx.classifier.tokenize
     found = guide.answer_to(guide.index_for(ctx.session, tokenize, cid), tokenize,
-                            ctx.text[: ctx.settings.max_text_chars], urgent=True)
+                            ctx.text[: ctx.settings.max_text_chars], urgent=True, home=ctx.settings.home_city)
     entry = guide.entry_visible(ctx.session, found.match.entry_id, cid) if found is not None else None
     if found is None or entry is None:
         return

@@ -31,6 +31,11 @@ class Settings:
     sim_hosts: list[str] = field(default_factory=list)
     #: the community's time zone, for everything shown to people
     timezone: str = "Asia/Shanghai"
+    #: the city the communities are in, by each name residents use of two characters or more
+    #: (["上海", "上海滩"]; one-character names like 沪 are parts of other names): the 办事指南
+    #: reads a question naming it as one about here ("上海的居住证怎么办"), not about another city's
+    #: own scheme; empty: every city named is another place
+    home_city: list[str] = field(default_factory=list)
     #: the local gas company's emergency line, told to residents who smell gas
     gas_emergency: str = "96777"
     #: a report of the same category in the same building within this many hours joins the open ticket

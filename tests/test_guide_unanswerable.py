@@ -286,3 +286,13 @@ async def test_the_question_words_of_other_spoken_chineses_are_read(bot) -> None
                                  ("我周六上午才有空 社区可有人上班", "office-hours"),
                                  ("我下班晚 社区办公室开到多晚", "office-hours")])
     await _assert_not_answered(bot, ["做完义工可有意思了"])
+
+
+async def test_the_communitys_own_city_named_in_a_question_is_here(bot) -> None:
+    # without the setting every city named is another place's scheme; with home_city the
+    # community's own city (by either of its names) is here
+    lines = [("北京的老年卡怎么办", "senior-card"), ("北京市居住证要什么材料", "residence-permit")]
+    await _assert_not_answered(bot, ["北京的老年卡怎么办"])
+    bot.app.settings.home_city = ["北京", "京"]  # a one-character name is left out (南京 holds it)
+    await _assert_answered(bot, lines)
+    await _assert_not_answered(bot, ["上海的老年卡怎么办", "南京的老年卡怎么办"])

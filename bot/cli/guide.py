@@ -36,6 +36,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ev.add_argument("--errors", action="store_true", help="also list every wrong or unwanted answer")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
     ev.add_argument("--rules", action="store_true", help="decide by the hand rules only, not the learned gate")
+    ev.add_argument("--city", action="append", default=[], metavar="NAME",
+                    help="the community's own city, as the home_city setting (repeat for each name: 上海, 沪)")
     ev.add_argument("--holdout", action="store_true",
                     help="each FILE in turn measured with the vote and the linear model of the other files only "
                          "(needs scikit-learn)")
@@ -71,11 +73,12 @@ def examples_of(items: list[dict[str, Any]]) -> list[tuple[str | None, str]]:
 def evaluate(entries: list[GuideEntry], classifier: Classifier, items: list[dict[str, Any]],
              gate: Gate | None | str = "default", rules: guide.Thresholds = guide.RULES,
              examples: list[tuple[str | None, str]] | None = None, vote: bool = True,
-             linear: Linear | None | str = "default") -> dict[str, Any]:
+             linear: Linear | None | str = "default", home: list[str] | None = None) -> dict[str, Any]:
     """The figures, and the lines answered wrongly or when they should not have been (decided by
     ``gate``: the shipped one by default, None for the hand rules with ``rules``; the neighbour
     vote over ``examples``, the shipped labelled questions by default; none without ``vote``;
-    the ``linear`` model: the shipped one by default, None for none)."""
+    the ``linear`` model: the shipped one by default, None for none; ``home``: the community's own
+    city, as ``Settings.home_city``)."""
     tokenize = classifier.tokenize
     index = guide.Index.build(tokenize, entries, examples)
     if not vote:
@@ -91,7 +94,7 @@ def evaluate(entries: list[GuideEntry], classifier: Classifier, items: list[dict
     errors: list[str] = []
     for item in items:
         c = classifier.classify(item["text"])
-        answer = guide.answer_to(index, tokenize, item["text"], urgent=c.urgent or c.alert)
+        answer = guide.answer_to(index, tokenize, item["text"], urgent=c.urgent or c.alert, home=home or ())
         got = key_of[answer.match.entry_id] if answer is not None else None
         counts["aside"] += answer is not None and answer.aside
         kind = item.get("kind", "question")
@@ -171,7 +174,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         holdout(args, sets, entries, classifier)
         return 0
     for path, items in zip(args.files, sets):
-        _print(evaluate(entries, classifier, items, None if args.rules else "default"), args,
+        _print(evaluate(entries, classifier, items, None if args.rules else "default", home=args.city), args,
                f"{path.name}:指南 {len(entries)} 条,标注 {len(items)} 行" + (",只用规则" if args.rules else ""))
     return 0
 
