@@ -29,7 +29,6 @@ The text reading (terms, synonyms, question or not) is ``guide_text``.
 """
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import sys
@@ -41,6 +40,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
+from domain import guide_watch
 from domain.guide_examples import NEAR, Model, Near, Neighbours, Packed, Vote, decide, features, vetoes
 from domain.guide_linear import Linear, default_linear
 from domain.guide_linear import features_of_normalized as model_features
@@ -454,8 +454,10 @@ def _forget_versions(session: Session, _context: object) -> None:
 
 
 def _touches_guide(session: Session) -> bool:
-    return any(isinstance(obj, (GuideEntry, GuideAsk))
-               for obj in itertools.chain(session.new, session.dirty, session.deleted))
+    """A GuideEntry new, changed or deleted in the session and not yet flushed (``guide_watch``:
+    without looking through the batch's every pending row each time; a pending GuideAsk cannot
+    move the version, which counts entries only)."""
+    return guide_watch.touched(session)
 
 
 def _version(session: Session, community_id: int | None) -> tuple[object, ...]:
@@ -500,8 +502,7 @@ def index_for(session: Session, tokenize: Tokenize, community_id: int | None) ->
 
 
 def entry_visible(session: Session, entry_id: int, community_id: int | None) -> GuideEntry | None:
-    with session.no_autoflush:  # an entry read by id: the batch's pending rows need not go first
-        entry = session.get(GuideEntry, entry_id)
+    entry = guide_watch.entry(session, entry_id)
     if entry is None or entry.status != GuideStatus.ACTIVE:
         return None
     if entry.community_id is not None and community_id is not None and entry.community_id != community_id:
