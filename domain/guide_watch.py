@@ -13,15 +13,25 @@ every time (empty, and cheap, but for a rare delete). The answer is the same as 
 the session every time. A GuideAsk (an answer recorded) is not watched: the version counts
 guide_entry rows only, so a pending ask cannot move it (before, each answered question flushed
 the batch and read the version again for nothing; the rows written are the same).
+
+``entry`` reads an entry by id and keeps it (a strong reference) until the transaction ends;
+``keep_rows`` keeps the column values of the entries an index was built of, with the index's
+version, and ``kept_entry`` makes the answered entry of them (as a query's loader would) while the
+transaction's version is still that one: a batch's answers read no entry from the database.
 """
 from __future__ import annotations
 
+import copy
 import itertools
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper, Session, object_session
+from sqlalchemy.orm.attributes import instance_state
 
+from storage import rows
 from storage.models import GuideEntry
 
 WATCHED: tuple[type, ...] = (GuideEntry,)
@@ -55,7 +65,7 @@ def _added(session: Session, obj: object) -> None:
 
 @event.listens_for(Session, "detached_to_persistent")
 def _attached(session: Session, obj: object) -> None:
-    if isinstance(obj, WATCHED):
+    if isinstance(obj, WATCHED) and instance_state(obj).modified:  # not one put in as loaded
         _mark(session)
 
 
@@ -82,6 +92,7 @@ def _watch(model: type) -> None:
 
 for _model in WATCHED:
     _watch(_model)
+_MAPPER: Mapper[GuideEntry] = inspect(GuideEntry)
 
 
 # --- the entries a transaction read -------------------------------------------------------------------
@@ -104,3 +115,33 @@ def entry(session: Session, entry_id: int) -> GuideEntry | None:
 def _ended(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(READ, None)
+
+
+# --- the entries an index was built of -------------------------------------------------------------
+
+#: community key (None: the district's entries only) → (version, entry id → its column values),
+#: least recently built first; as many as guide._CACHE keeps indexes
+_ROWS: OrderedDict[int | None, tuple[tuple[object, ...], dict[int, dict[str, Any]]]] = OrderedDict()
+ROWS_KEPT = 8
+
+
+def keep_rows(key: int | None, version: tuple[object, ...], entries: Sequence[GuideEntry]) -> None:
+    """The column values of the entries an index was just built of, at that version."""
+    columns = [attr.key for attr in _MAPPER.column_attrs]
+    _ROWS[key] = (version, {e.id: {c: getattr(e, c) for c in columns} for e in entries})
+    _ROWS.move_to_end(key)
+    while len(_ROWS) > ROWS_KEPT:
+        _ROWS.popitem(last=False)
+
+
+def kept_entry(session: Session, key: int | None, version: tuple[object, ...], entry_id: int) -> GuideEntry | None:
+    """The entry made from the values kept with the index of this ``version`` (the session's own
+    object when it has one, as ``session.get`` would give), kept until the transaction ends;
+    None when they are not kept (another version, an entry not among them)."""
+    kept = _ROWS.get(key)
+    if kept is None or kept[0] != version or entry_id not in kept[1]:
+        return None
+    row = {c: copy.deepcopy(v) if isinstance(v, (list, dict)) else v for c, v in kept[1][entry_id].items()}
+    found = rows.loaded(session, GuideEntry, row)
+    session.info.setdefault(READ, {})[entry_id] = found
+    return found
