@@ -29,7 +29,6 @@ The text reading (terms, synonyms, question or not) is ``guide_text``.
 """
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import sys
@@ -41,6 +40,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
+from domain import guide_watch
 from domain.guide_examples import NEAR, Model, Near, Neighbours, Packed, Vote, decide, features, vetoes
 from domain.guide_linear import Linear, default_linear
 from domain.guide_linear import features_of_normalized as model_features
@@ -459,8 +459,10 @@ def _forget_versions(session: Session, _context: object) -> None:
 
 
 def _touches_guide(session: Session) -> bool:
-    return any(isinstance(obj, (GuideEntry, GuideAsk))
-               for obj in itertools.chain(session.new, session.dirty, session.deleted))
+    """A GuideEntry new, changed or deleted in the session and not yet flushed (``guide_watch``:
+    without looking through the batch's every pending row each time; a pending GuideAsk cannot
+    move the version, which counts entries only)."""
+    return guide_watch.touched(session)
 
 
 def _version(session: Session, community_id: int | None) -> tuple[object, ...]:
@@ -496,7 +498,9 @@ def index_for(session: Session, tokenize: Tokenize, community_id: int | None) ->
     if cached is not None and cached[0] == version:
         _CACHE.move_to_end(key)
         return cached[1]
-    index = Index.build(tokenize, active_entries(session, community_id))
+    entries = active_entries(session, community_id)
+    index = Index.build(tokenize, entries)
+    guide_watch.keep_rows(key[1], version, entries)
     _CACHE[key] = (version, index)
     _CACHE.move_to_end(key)
     while len(_CACHE) > CACHE_SIZE:
@@ -505,8 +509,14 @@ def index_for(session: Session, tokenize: Tokenize, community_id: int | None) ->
 
 
 def entry_visible(session: Session, entry_id: int, community_id: int | None) -> GuideEntry | None:
-    with session.no_autoflush:  # an entry read by id: the batch's pending rows need not go first
-        entry = session.get(GuideEntry, entry_id)
+    """The active entry the community may see, or None. An entry of the index this transaction
+    read is made from the row the index was built of (same version: ``guide_watch.kept_entry``),
+    not read again; any other is read from the database (once a transaction)."""
+    version = _known_version(session, community_id)
+    entry = None if version is None else guide_watch.kept_entry(
+        session, community_id if version[3] else None, version, entry_id)
+    if entry is None:
+        entry = guide_watch.entry(session, entry_id)
     if entry is None or entry.status != GuideStatus.ACTIVE:
         return None
     if entry.community_id is not None and community_id is not None and entry.community_id != community_id:
@@ -587,3 +597,15 @@ def last_ask(session: Session, person_id: int, now: datetime, hours: int = 72) -
     return session.scalars(select(GuideAsk).where(GuideAsk.person_id == person_id,
                                                   GuideAsk.created_at >= now - timedelta(hours=hours))
                            .order_by(GuideAsk.id.desc()).limit(1)).first()
+
+
+def _known_version(session: Session, community_id: int | None) -> tuple[object, ...] | None:
+    """The community's version when this transaction read it and no entry of its own is pending
+    (``_version`` would return it without a statement), else None."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_VERSIONS)
+    if (cached is None or transaction is None or cached[0] is not transaction or not transaction.is_active
+            or community_id not in cached[1] or _touches_guide(session)):
+        return None
+    found: tuple[object, ...] = cached[1][community_id]
+    return found
