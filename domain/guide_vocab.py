@@ -7,7 +7,7 @@ import re
 
 #: everyday name → the name the guide's entries use (applied to questions and entries alike)
 SYNONYMS: dict[str, str] = {
-    "暂住证": "居住证", "暂住": "居住证",
+    "暂住登记": "流动人口登记", "暂住证": "居住证", "暂住": "居住证",
     "高龄津贴": "高龄补贴", "高龄补助": "高龄补贴", "长寿补贴": "高龄补贴", "长寿金": "高龄补贴",
     "长寿津贴": "高龄补贴", "高龄金": "高龄补贴", "高龄钱": "高龄补贴", "老年补贴": "高龄补贴",
     "新农合": "医保", "农合": "医保", "合作医疗": "医保", "医疗保险": "医保", "居民医保": "医保",
@@ -222,6 +222,7 @@ OTHER_PLACE = re.compile(
 #: question that only says where the resident came from, "我从安徽来打工,居住证怎么办", is ours)
 PLACE_VERSION = re.compile(
     rf"({_PROVINCES}|{_CITIES})[\s,,]?(那边|那里|当地)的|"
+    rf"({_PROVINCES}|{_CITIES}|[一-龥]{{1,3}}[县省])[^。?？]{{0,12}}(在|去|到|回)(那边|那里|当地)(办|交|缴|申请|领|参保)|"
     r"老家[^,,。?？\s]{0,2}(村里|村上|镇上|县里|乡里)(今年|现在|去年|明年)?的|"
     rf"({_CITIES}|{_PROVINCES})(办|交|缴|参|领)的[^,,。?？]{{0,8}}(在|到|来|回)(这边|这里|咱这|咱们这|我们这|本地)|"
     # any other place's card or paper, used here ("老家办的老年卡拿到这边能刷吗", "<某>市发的…在这边能用吗")
@@ -233,7 +234,9 @@ PLACE_VERSION = re.compile(
 
 #: a complaint put as a question to a thing ("这门是不是跟我有仇"): it asks no one anything
 RHETORICAL = re.compile(r"(跟|和|与)[我俺]们?(有仇|过不去|作对|开玩笑|对着干)|见谁[^,,。?？\s]{0,3}谁|"
-                        r"[我俺](也|都|才|就)不管了|管[他它]呢")
+                        r"[我俺](也|都|才|就)不管了|管[他它]呢|"
+                        # 还是 of "after all": 交还是得交, 名字还是他爷爷取的
+                        r"(?P<verb>.)还是得(?P=verb)|还是[他她我俺][^,,。?？\s]{0,6}的$")
 
 #: asking for an opinion or a recommendation (哪家好, 好点的, 哪家驾校便宜, 有没有…推荐): the guide
 #: says how things are done, it does not recommend businesses (the community recommending work is
@@ -262,7 +265,7 @@ OWN_CASE = re.compile(
     r"(请|托|让(?![我俺])|派|麻烦)[^,,。?？]{0,8}代(领|办|交|缴|取|签)|[帮替][我俺]代(领|办|交|缴|取|签)|"
     # asking someone to ask or look whether one's own case has gone through ("帮我问问…批了没有")
     r"(帮|麻烦|劳驾)[^,,。?？]{0,10}(问问|问一下|问下|看一下|看下|看看)[^,,。?？]{0,16}"
-    r"(没到|批了没|办好了?没|到账没|下来没|批下来|到哪一?步|进度|为什么|为啥|怎么(少|没|还没)|咋(少|没|还没)|"
+    r"(没到|批了没|办好了?没|到账没|下来没|批下来|到哪一?步|进度|哪个环节|什么环节|卡在哪|为什么|为啥|怎么(少|没|还没)|咋(少|没|还没)|"
     r"少(记|算|发|给|了)|多(扣|收))|把[我俺](拉|加)(进|到|入)|"
     # what someone said they would ask or do for the resident ("上回你说帮我问的…有结果没有")
     r"(上回|上次|之前|那天|前几天)[^,,。?？]{0,3}你[^,,。?？]{0,3}(说|答应)|有(结果|回音|下文)了?(没|吗|么)|"

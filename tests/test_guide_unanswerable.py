@@ -296,3 +296,11 @@ async def test_the_communitys_own_city_named_in_a_question_is_here(bot) -> None:
     bot.app.settings.home_city = ["北京", "京"]  # a one-character name is left out (南京 holds it)
     await _assert_answered(bot, lines)
     await _assert_not_answered(bot, ["上海的老年卡怎么办", "南京的老年卡怎么办"])
+
+
+async def test_after_all_where_ones_case_is_stuck_and_the_temporary_registration(bot) -> None:
+    # 还是 of "after all" asks nothing; where one's own application is stuck is for a person to
+    # look up; 暂住登记 is the rental registration, not the residence permit
+    await _assert_not_answered(bot, ["老年证拿到了 照片还是我闺女给拍的",
+                                     "我爸的残疾证申请两个月了 帮忙问问卡在哪个环节"])
+    await _assert_answered(bot, [("暂住登记在哪办", "rental-registration")])
