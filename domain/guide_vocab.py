@@ -47,7 +47,7 @@ SYNONYMS: dict[str, str] = {
     "狗证": "养犬登记", "养狗": "养犬", "办狗证": "养犬登记", "犬证": "养犬登记", "狗狗": "狗",
     "泰迪": "狗", "柯基": "狗", "金毛": "狗", "哈士奇": "狗", "大型犬": "狗", "小狗": "狗",
     # common miswritings (same sound, wrong character)
-    "补帖": "补贴", "补助金": "补贴", "低包": "低保", "出身证明": "出生医学证明", "志原者": "志愿者",
+    "补帖": "补贴", "补助金": "补贴", "低包": "低保", "出身证明": "出生医学证明", "出身证": "出生医学证明", "志原者": "志愿者",
     "志远者": "志愿者", "心里热线": "心理援助热线", "心理热线": "心理援助热线", "心里咨询": "心理援助", "医宝": "医保",
     # other everyday names
     "农保": "养老保险", "新农保": "养老保险", "城居保": "养老保险", "评残": "残疾人证", "残疾鉴定": "残疾人证",
@@ -194,7 +194,9 @@ OTHER_THING = re.compile(
     r"外立面|旧改|老旧小区改造|补贴|"
     # buying or selling a parking space (read after 车位 → 停车) is a sale, not the community's parking
     r"(?<![没不])[买卖][^,,。?？\s]{0,2}(停车|车位)(?![^,,。?？\s]{0,3}卡)|(停车|车位)(能不能|可以|可不可以|能)?(买|卖|出售)(?![^,,。?？\s]{0,3}卡)|"
-    r"(车位|停车)[^,,。?？\s]{0,4}产权")
+    r"(车位|停车)[^,,。?？\s]{0,4}产权|"
+    # bottled gas bought or delivered is a dealer's, not the piped gas account (液化气钢瓶送气电话)
+    r"(液化气|钢瓶|煤气罐|气罐)[^,,。?？\s]{0,4}(送|换|充|灌|卖|买|多少钱)|(送|换|灌)(气|罐)(?!管)")
 
 #: one's own papers lost or expired: the police's or the social security office's, never an entry's
 #: unless it names the paper (a question naming one is not answered by "补办" in another title)
@@ -224,6 +226,8 @@ PLACE_VERSION = re.compile(
     rf"({_PROVINCES}|{_CITIES})[\s,,]?(那边|那里|当地)的|"
     rf"({_PROVINCES}|{_CITIES}|[一-龥]{{1,3}}[县省])[^。?？]{{0,12}}(在|去|到|回)(那边|那里|当地)(办|交|缴|申请|领|参保)|"
     r"老家[^,,。?？\s]{0,2}(村里|村上|镇上|县里|乡里)(今年|现在|去年|明年)?的|"
+    # the home town named (老家阜阳的新农合今年交多少), not "老家那边的医保" used here
+    r"老家(?!那边|那里|这边|农村|乡下)[一-龥]{2,3}的(新农合|农合|医保|合作医疗|社保|低保|养老|补贴)|"
     rf"({_CITIES}|{_PROVINCES})(办|交|缴|参|领)的[^,,。?？]{{0,8}}(在|到|来|回)(这边|这里|咱这|咱们这|我们这|本地)|"
     # any other place's card or paper, used here ("老家办的老年卡拿到这边能刷吗", "<某>市发的…在这边能用吗")
     # another city's card or paper named by its place, asked about here ("<城市>的老年卡我们这边能用吗")

@@ -304,3 +304,12 @@ async def test_after_all_where_ones_case_is_stuck_and_the_temporary_registration
     await _assert_not_answered(bot, ["老年证拿到了 照片还是我闺女给拍的",
                                      "我爸的残疾证申请两个月了 帮忙问问卡在哪个环节"])
     await _assert_answered(bot, [("暂住登记在哪办", "rental-registration")])
+
+
+async def test_bottled_gas_and_a_named_home_towns_scheme_are_not_answered(bot) -> None:
+    # bottled gas delivered is a dealer's, not the piped gas account; the home town's own fee
+    # (老家信阳的医保) is that town's — while 老家那边的医保 used here is ours, and 出身证 is a
+    # slip for the birth certificate
+    await _assert_not_answered(bot, ["煤气罐没气了 送气电话多少", "老家信阳的医保今年交多少钱"])
+    await _assert_answered(bot, [("老家那边的医保在这边看病要备案吗", "medical-reimbursement"),
+                                 ("出身证丢了咋补", "birth-certificate")])
