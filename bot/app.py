@@ -34,7 +34,7 @@ from handlers.dispatcher import build_dispatcher
 from kernel import texts
 from kernel.clock import Clock
 from kernel.config import Settings
-from kernel.memory import fewer_collections, release_free_memory
+from kernel.memory import release_free_memory
 from kernel.messages import Inbound
 from kernel.timing import check_settings
 from schedules.jobqueue import JobQueue
@@ -160,7 +160,6 @@ class App:
                 log.info("loaded the demo community")
 
     async def start(self, *, start_gateway: bool = True) -> None:
-        fewer_collections()  # the collector's young generation: a batch's objects die there
         self.prepare_database()
         if not isinstance(self.classifier, LazyClassifier):  # else when it is loaded
             self.load_rule_changes()
