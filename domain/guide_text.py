@@ -33,28 +33,30 @@ _T2S = {k: v for k, v in T2S.items() if chr(k) not in "著"}
 _DIALECTS = re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True)))
 
 
+#: the words of those speeches read by their neighbours, in this order (after the maps above)
+_READINGS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (CANTONESE_IS, "是"), (CANTONESE_WHERE, "哪"), (CANTONESE_HOW, "怎么"),
+    (CANTONESE_YET, lambda m: "没有" if m.string[m.start() - 1] == "了" else "了没有"),
+    (WU_HE, lambda m: "他们" if m.group(1) else "他"), (WU_HOW, "怎么"), (ASKING_KE, "有没有"),
+    (SOUTHWEST_WHEN, "什么时候"), (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_WHO, "谁"), (SOUTHWEST_OR_NOT, "没"),
+)
+
+
 @lru_cache(maxsize=256)  # the same message is read by is_question, is_terse and rank in turn
 def mandarin(text: str) -> str:
-    """Cantonese, Southwestern Mandarin, Wu, Minnan and Northeastern words as residents write them
-    put into Mandarin (``CANTONESE``:
-    边度 → 哪里, 有冇 → 有没有, 屋企 → 家里; ``SOUTHWEST``: 咋个 → 怎么, 不晓得 → 不知道, and 好久 / 好多
-    / 哪个 / 没得 where they ask when / how much / who / or not), traditional characters read as
-    simplified (the classifier's ``T2S``: 係 → 系, 個 → 个), so that the rules and the entries read
-    them as they read any question. The few words of the maps Mandarin writes too (巴士, 阿妈, 夜晚,
-    返工, 晓得) come out meaning the same or naming no topic: a Mandarin question is answered as
-    before."""
+    """Regional speech as residents write it put into Mandarin, so that the rules and the entries
+    read it as they read any question: traditional characters as simplified (the classifier's
+    ``T2S``: 係 → 系, 個 → 个); the words of Cantonese (边度 → 哪里, 有冇 → 有没有), Southwestern
+    Mandarin (咋个 → 怎么), Wu (阿拉 → 我们), Minnan (按怎 → 怎么), Wuhan (么样 → 怎么), the Northeast
+    and Northwest and a few of Xiang, Hakka, Gan and Jin (``guide_vocab``); and the words Mandarin
+    uses with another meaning only where their neighbours show the dialect's (``_READINGS``: 好久
+    "when", 好多 "how much", 哪个 "who", 没得 "or not", 伊 "he", 可有 "is there"). The few words of
+    the maps Mandarin writes too (巴士, 阿妈, 夜晚, 返工, 晓得) come out meaning the same or naming no
+    topic: a Mandarin question is answered as before."""
     text = _DIALECTS.sub(lambda m: _DIALECT[m.group()], text.translate(_T2S))
-    text = CANTONESE_IS.sub("是", text)
-    text = CANTONESE_WHERE.sub("哪", text)
-    text = CANTONESE_HOW.sub("怎么", text)
-    text = CANTONESE_YET.sub(lambda m: "没有" if text[m.start() - 1] == "了" else "了没有", text)
-    text = WU_HE.sub(lambda m: "他们" if m.group(1) else "他", text)
-    text = WU_HOW.sub("怎么", text)
-    text = ASKING_KE.sub("有没有", text)
-    text = SOUTHWEST_WHEN.sub("什么时候", text)
-    text = SOUTHWEST_HOW_MUCH.sub("多少", text)
-    text = SOUTHWEST_WHO.sub("谁", text)
-    return SOUTHWEST_OR_NOT.sub("没", text)
+    for pattern, reading in _READINGS:
+        text = pattern.sub(reading, text)
+    return text
 
 
 def at_home(text: str, home: Sequence[str]) -> str:
