@@ -213,7 +213,8 @@ class Index:
         ``answering`` (``sure_match``): nothing as soon as the linear model is sure no entry answers
         (``guide_examples.vetoes``: then no rule or vote can make ``decide`` answer). ``home``: the
         names of the community's own city (``Settings.home_city``), read as 本地."""
-        # as a person types it: full-width commas and stops read as the rules spell them, Cantonese as Mandarin
+        # as a person types it: full-width commas and stops read as the rules spell them, regional speech
+        # and traditional characters as Mandarin (``mandarin``), the community's own city as here
         text = at_home(mandarin(normalise(text)), home)
         query = terms(tokenize, text, self.fix)
         if not query or not self.ids:
