@@ -5,7 +5,8 @@ and -ng/-n. ``SoundFixer`` knows the guide's topic words (from its titles and th
 names' targets) by their fuzzy pinyin (pypinyin's: a topic word as read in that word, a typed
 character by its first reading) and puts a topic word in place of a token, or a run of
 single-character tokens, that sounds the same but is no common word (rare in jieba's
-dictionary, unknown to the guide, no stopword).
+dictionary, unknown to the guide, no stopword); and a topic word for the letters typed for it,
+its syllables' first letters ("jzz" 居住证, "yb" 医保), when they stand for no other topic word.
 
 The readings come from ``guide_sound.json``, made from pypinyin by scripts/make_sound_table.py
 (each character's reading; the characters some phrase reads otherwise; the shipped guide's
@@ -104,6 +105,11 @@ def word_sound(word: str) -> tuple[str, ...]:
     return tuple(_fuzzy(s) for s in _pypinyin(word))
 
 
+def _letters(initials: str) -> str:
+    """Initials as typed or read: lower case, n as l (the fuzzy reading merges n and l)."""
+    return initials.lower().replace("n", "l")
+
+
 #: pieces whose reading a fixer keeps (a few hundred kB at most), forgotten all at once when full
 MATCHED_KEPT = 2_000
 
@@ -118,6 +124,12 @@ class SoundFixer:
             if 2 <= len(w) <= 4 and _HAN.match(w):
                 self.words.setdefault(word_sound(w), w)
         self.known, self.freq, self.keep = known, freq, keep
+        # the letters residents type for a topic word, its syllables' first letters ("jzz" 居住证,
+        # "yb" 医保, "sq" 社区): only letters that stand for one topic word
+        by_letters: dict[str, set[str]] = {}
+        for said, w in self.words.items():
+            by_letters.setdefault(_letters("".join(s[0] for s in said)), set()).add(w)
+        self.initials = {k: next(iter(ws)) for k, ws in by_letters.items() if len(ws) == 1}
         self._match = Kept(self._sounded, MATCHED_KEPT)  # each piece's answer, worked out once
 
     def _slip(self, piece: str) -> bool:
@@ -137,6 +149,10 @@ class SoundFixer:
         i = 0
         while i < len(tokens):
             tok = tokens[i]
+            if 2 <= len(tok) <= 4 and tok.isascii() and tok.isalpha():
+                out.append(self.initials.get(_letters(tok), tok))
+                i += 1
+                continue
             if 2 <= len(tok) <= 4:
                 # a word with a slipped character cut off after it ("居住正" → 居住 + 正, "居住正明"),
                 # the longest first

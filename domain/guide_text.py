@@ -11,10 +11,11 @@ from functools import lru_cache
 from domain.classifier.t2s import T2S
 from domain.guide_sound import SoundFixer
 from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE,
-                                CANTONESE_YET, COME, EDGE_WORDS, MINNAN, NEIGHBOURS, NORTHEAST, NORTHWEST,
-                                OPINION, OTHER_SPEECH, OWN_CASE, PROBLEM, PROCEDURE, PROXY, QUESTION,
-                                RHETORICAL, SAFETY_VISIT, SOUTHWEST, SOUTHWEST_HOW_MUCH, SOUTHWEST_OR_NOT,
-                                SOUTHWEST_WHEN, SOUTHWEST_WHO, STOPWORDS, SYNONYMS, WU, WU_HE, WU_HOW, WUHAN)
+                                CANTONESE_YET, COME, EDGE_WORDS, HEALTH_ADVICE, MINNAN, NEIGHBOURS,
+                                NORTHEAST, NORTHWEST, OPINION, OTHER_SPEECH, OWN_CASE, OWN_STATUS, PROBLEM,
+                                PROCEDURE, PROXY, QUESTION, RHETORICAL, SAFETY_VISIT, SHANDONG_WHAT,
+                                SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW_MUCH, SOUTHWEST_OR_NOT,
+                                SOUTHWEST_WHEN, SOUTHWEST_WHO, STOPWORDS, SYNONYMS, WU, WUHAN, WU_HE, WU_HOW)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -39,6 +40,7 @@ _READINGS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     (CANTONESE_YET, lambda m: "没有" if m.string[m.start() - 1] == "了" else "了没有"),
     (WU_HE, lambda m: "他们" if m.group(1) else "他"), (WU_HOW, "怎么"), (ASKING_KE, "有没有"),
     (SOUTHWEST_WHEN, "什么时候"), (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_WHO, "谁"), (SOUTHWEST_OR_NOT, "没"),
+    (SHANDONG_WHERE, "哪里"), (SHANDONG_WHAT, "什么"),
 )
 
 
@@ -50,7 +52,8 @@ def mandarin(text: str) -> str:
     Mandarin (咋个 → 怎么), Wu (阿拉 → 我们), Minnan (按怎 → 怎么), Wuhan (么样 → 怎么), the Northeast
     and Northwest and a few of Xiang, Hakka, Gan and Jin (``guide_vocab``); and the words Mandarin
     uses with another meaning only where their neighbours show the dialect's (``_READINGS``: 好久
-    "when", 好多 "how much", 哪个 "who", 没得 "or not", 伊 "he", 可有 "is there"). The few words of
+    "when", 好多 "how much", 哪个 "who", 没得 "or not", 伊 "he", 可有 "is there", Shandong's 哪来
+    "where" and 嘛 "what"). The few words of
     the maps Mandarin writes too (巴士, 阿妈, 夜晚, 返工, 晓得) come out meaning the same or naming no
     topic: a Mandarin question is answered as before."""
     text = _DIALECTS.sub(lambda m: _DIALECT[m.group()], text.translate(_T2S))
@@ -189,6 +192,7 @@ def _problem(text: str) -> bool:
 
 
 def _not_for_the_guide(text: str) -> bool:
-    """Asking for an opinion, for a person to act on one's own case, a neighbour about theirs, or
-    a thing why it is against one: whatever it asks, no entry answers it."""
-    return any(p.search(text) for p in (OPINION, OWN_CASE, NEIGHBOURS, RHETORICAL))
+    """Asking for an opinion, for a person to act on one's own case or where it has got to, a
+    neighbour about theirs, a thing why it is against one, or whether a symptom needs a doctor:
+    whatever it asks, no entry answers it."""
+    return any(p.search(text) for p in (OPINION, OWN_CASE, OWN_STATUS, NEIGHBOURS, RHETORICAL, HEALTH_ADVICE))

@@ -313,3 +313,27 @@ async def test_bottled_gas_and_a_named_home_towns_scheme_are_not_answered(bot) -
     await _assert_not_answered(bot, ["煤气罐没气了 送气电话多少", "老家信阳的医保今年交多少钱"])
     await _assert_answered(bot, [("老家那边的医保在这边看病要备案吗", "medical-reimbursement"),
                                  ("出身证丢了咋补", "birth-certificate")])
+
+
+async def test_where_ones_own_application_has_got_to_is_for_a_person(bot) -> None:
+    # the status of one's own application, payment or sign-up only the office can look up; how long
+    # it usually takes is the entry's
+    await _assert_not_answered(bot, ["我爸的高龄补贴这个月咋还没到账",
+                                     "上周报名参加志愿者 一直没人联系 是不是没报上",
+                                     "医保报销的单子递上去一个多月了 钱啥时候到"])
+    await _assert_answered(bot, [("低保申请一般多久能批下来", "minimum-living-allowance")])
+
+
+async def test_the_letters_typed_for_a_topic_word_are_read(bot) -> None:
+    # a topic word's syllables' first letters, as people type them in a hurry
+    await _assert_answered(bot, [("jzz 要带啥材料", "residence-permit"), ("yb在哪交", "medical-insurance-payment"),
+                                 ("mjk丢了 咋补", "access-card")])
+
+
+async def test_a_relatives_or_the_home_towns_place_a_symptom_and_a_fair_price(bot) -> None:
+    # what is done where a relative lives or back home is that place's; whether a symptom needs a
+    # doctor and whether a charge is fair are for a person — while the home town's insurance used
+    # here is still answered
+    await _assert_not_answered(bot, ["我舅在绵阳住 绵阳那边残疾证去哪办", "我爸在老家领高龄补贴 老家那边今年还给不给",
+                                     "打完流感疫苗胳膊肿了 要不要去医院看看", "物业收的停车费一个月三百 合理吗"])
+    await _assert_answered(bot, [("老家那边的医保在这边看病要备案吗", "medical-reimbursement")])
