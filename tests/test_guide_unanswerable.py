@@ -337,3 +337,12 @@ async def test_a_relatives_or_the_home_towns_place_a_symptom_and_a_fair_price(bo
     await _assert_not_answered(bot, ["我舅在绵阳住 绵阳那边残疾证去哪办", "我爸在老家领高龄补贴 老家那边今年还给不给",
                                      "打完流感疫苗胳膊肿了 要不要去医院看看", "物业收的停车费一个月三百 合理吗"])
     await _assert_answered(bot, [("老家那边的医保在这边看病要备案吗", "medical-reimbursement")])
+
+
+async def test_hakka_is_read_and_ones_own_records_are_for_a_person(bot) -> None:
+    # Hakka's 涯 "I", 仰般 "how", 细人子 "child", 屋下 "home"; one's own number, the office asked to
+    # look a record up, a meter at fault — a person's, not the guide's
+    await _assert_answered(bot, [("涯屋下阿婆的老年卡唔见了 仰般补", "senior-card"),
+                                 ("细人子的疫苗本丢了 仰般补办", "child-vaccine")])
+    await _assert_not_answered(bot, ["我家狗证的编号是多少 忘了", "孩子的出生信息医院说推给社区了 你们能查到不",
+                                     "这个月电费翻倍了 是不是电表有问题"])
