@@ -11,11 +11,11 @@ from functools import lru_cache
 from domain.classifier.t2s import T2S
 from domain.guide_sound import SoundFixer
 from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE,
-                                CANTONESE_YET, COME, EDGE_WORDS, HAKKA_I, HAKKA_WHERE, HEALTH_ADVICE, MINNAN, NEIGHBOURS,
+                                CANTONESE_YET, COME, EDGE_WORDS, HAKKA_I, HAKKA_WHERE, HEALTH_ADVICE, JIN_WHAT, MINNAN, NEIGHBOURS,
                                 NORTHEAST, NORTHWEST, OPINION, OTHER_SPEECH, OWN_CASE, OWN_STATUS, PROBLEM,
                                 PROCEDURE, PROXY, QUESTION, RHETORICAL, SAFETY_VISIT, SHANDONG_WHAT,
                                 SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW_MUCH, SOUTHWEST_OR_NOT,
-                                SOUTHWEST_WHEN, SOUTHWEST_WHO, STOPWORDS, SYNONYMS, WU, WUHAN, WU_HE, WU_HOW)
+                                SOUTHWEST_WHEN, SOUTHWEST_WHO, STOPWORDS, SUPPOSED, SYNONYMS, VISIT, WU, WUHAN, WU_HE, WU_HOW)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -40,7 +40,7 @@ _READINGS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     (CANTONESE_YET, lambda m: "没有" if m.string[m.start() - 1] == "了" else "了没有"),
     (WU_HE, lambda m: "他们" if m.group(1) else "他"), (WU_HOW, "怎么"), (ASKING_KE, "有没有"),
     (SOUTHWEST_WHEN, "什么时候"), (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_WHO, "谁"), (SOUTHWEST_OR_NOT, "没"),
-    (SHANDONG_WHERE, "哪里"), (SHANDONG_WHAT, "什么"), (HAKKA_I, "我"), (HAKKA_WHERE, "哪里"),
+    (SHANDONG_WHERE, "哪里"), (SHANDONG_WHAT, "什么"), (HAKKA_I, "我"), (HAKKA_WHERE, "哪里"), (JIN_WHAT, "什么"),
 )
 
 
@@ -187,7 +187,9 @@ def _problem(text: str) -> bool:
     """A problem for a person (``PROBLEM``), read after whom a paper is done for (``PROXY``: 我替我爸领,
     我妈过来帮我带孩子) is taken out; or someone asked to come (``COME``), unless to check the home's
     safety (``SAFETY_VISIT``: the fire-safety visit is booked as the guide says)."""
-    text = PROXY.sub(" ", text)
+    text = SUPPOSED.sub(" ", PROXY.sub(" ", text))
+    if SAFETY_VISIT.search(text):
+        text = VISIT.sub(" ", text)
     return bool(PROBLEM.search(text)) or (bool(COME.search(text)) and not SAFETY_VISIT.search(text))
 
 

@@ -125,7 +125,7 @@ _KIN = (r"爸|妈|爹|娘|爷爷?|奶奶?|姥姥?|姥爷|外公|外婆|老伴|�
 _MODALS = r"(想|能|(去|到|在)(哪里|哪儿|哪)|可以|可不可以|能不能|来|去|要|得|就|也|自己|直接|远程|[用在]自己的?(手机|微信|网上)上?|[用在](手机|微信|网上|支付宝|小程序|app)上?|线上|网上)*"
 PROXY = re.compile(
     rf"(我|俺|家属|家人|子女|儿女|亲属)((这个?)?(做|当)[^,,。?？\s]{{1,3}}的)?{_MODALS}[帮替](他|她)们?|((我|俺)|(^|[\s,,。;;])想){_MODALS}[帮替](我|俺)的?({_KIN})|"
-    rf"让(我|俺)?的?({_KIN})[^,,。?？\s]{{0,6}}[帮替](我|俺)|"
+    rf"[让叫](我|俺)?的?({_KIN})[^,,。?？\s]{{0,6}}[帮替](我|俺)|(^|[\s,,。;;])[帮替](我|俺)的?({_KIN})(?![^,,。?？\s]{{0,6}}(一下|[记办报弄交约排]下))|"
     r"[帮替](我|俺)们?(带|看|照顾|接送)(孩子|娃|孙|小孩)|[帮替](我|俺)打的?字|"
     r"(^|[\s,,。;;?？])(要|需要|得|用不用|要不要)[帮替](他|她)们?去?(登记|办|交|申报)")
 
@@ -290,6 +290,8 @@ OWN_CASE = re.compile(
     r"按[^,,。?？]{0,8}(模板|格式|样子)[^,,。?？]{0,4}(重新|再)?(开|写|出)|"
     # working out one household's own sum ("…加起来给我算算")
     r"(给|帮|替)([我俺](们|家)?)?(算算|算一下|算下|算一算|合计合计|合计一下)|"
+    # what someone told the resident about their own case, asked again ("张主任说还得补个东西 补甚来着")
+    r"(说|讲|告诉[我俺]?)[^。?？]{0,16}来着|"
     # the office asked to look something up ("信息推给社区了 你们那能查到不")
     r"你们[^,,。?？\s]{0,4}(能|可以)查(到|得到|一下|查)")
 
@@ -399,6 +401,15 @@ WU_HOW = re.compile(r"(?<![在去到从上])哪能")
 #: before what is asked about (有嘛用, 嘛时候, 有嘛不一样; not the particle: 是嘛, 干嘛呢)
 SHANDONG_WHERE = re.compile(r"(?<![从打])哪来(?!的)")
 SHANDONG_WHAT = re.compile(r"(?<![干是好对])嘛(?=时候|事|用|区别|不一样|不同|东西|手续|材料|条件|要求|证|地方|意思)")
+
+#: Jin's (Shanxi's) 甚 "what" (要带甚, 有甚区别, 算甚垃圾; not 甚至, 甚于, 欺人太甚)
+JIN_WHAT = re.compile(r"(?<![欺太过])甚(?!至|于|嚣|为|是|好|多|么)")
+#: a problem only supposed or feared ("水管要是坏了 物业有人值班不", "会不会欠费停水", "天天担心着火"):
+#: taken out of the text before ``PROBLEM`` is read
+SUPPOSED = re.compile(r"(要是|如果|万一|假如|假设|会不会|担心|害怕|怕)[^,,。?？\s]{0,8}")
+#: the visit the fire-safety check makes ("请消防的人来家里检查"): no problem when the home's safety is
+#: what is to be checked (``SAFETY_VISIT``)
+VISIT = re.compile(r"[来到上]家里|上门|到家")
 
 #: Hakka's 𠊎 "I" as many type it, 涯 (not 天涯, 生涯, 无涯)
 HAKKA_I = re.compile(r"(?<![天生无])涯(?!兜)")

@@ -346,3 +346,15 @@ async def test_hakka_is_read_and_ones_own_records_are_for_a_person(bot) -> None:
                                  ("细人子的疫苗本丢了 仰般补办", "child-vaccine")])
     await _assert_not_answered(bot, ["我家狗证的编号是多少 忘了", "孩子的出生信息医院说推给社区了 你们能查到不",
                                      "这个月电费翻倍了 是不是电表有问题"])
+
+
+async def test_a_supposed_problem_jins_what_and_what_one_was_told(bot) -> None:
+    # a problem only supposed or feared asks nothing of a person; the resident acting for a parent
+    # opens with 帮我妈; the fire-safety check comes into the home; Jin's 甚 "what" — while what an
+    # official told the resident about their own case, asked again, is for a person
+    await _assert_answered(bot, [("半夜水管要是坏了 物业有人值班不", "property-repair"),
+                                 ("怕欠费停电 电费在哪交", "utility-payment"),
+                                 ("帮我妈交医保 手机上能交不", "medical-insurance-payment"),
+                                 ("想请消防的人来家里看看线路 怎么预约", "fire-safety-check"),
+                                 ("登了失业有甚用", "unemployment-registration")])
+    await _assert_not_answered(bot, ["残疾人补贴申请交了 张主任说还要补个东西 补啥来着"])
