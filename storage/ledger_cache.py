@@ -75,10 +75,12 @@ class LedgerCache:
         self.staff_rooms: dict[int, str] = {}
         self._pending_staff: list[tuple[int, str]] = []
 
-    def begin(self, session: Session) -> None:
+    def begin(self, session: Session, version: int | None = None) -> None:
         """At the start of a transaction that will use the cache: read the version (one small
-        statement); forget everything if it moved since what is kept was read."""
-        version = ledger_version.read(session)
+        statement; ``version``: read already, by the statement that stored the batch's messages
+        just before); forget everything if it moved since what is kept was read."""
+        if version is None:
+            version = ledger_version.read(session)
         if version != self.version:
             self.people.clear()
             self.rooms.clear()
