@@ -1,5 +1,6 @@
 """A lone message's path (bot/inbox.py): the statements it needs and no more. The ledger's
-version comes with the statement that stores the message; a batch's duplicate check reads a
+version comes with the statement that stores the message; the sender and group a message read
+from the ledger cache are kept again without a query; a batch's duplicate check reads a
 building's open tickets once. Each test fails when its part of the path is broken."""
 from __future__ import annotations
 
@@ -46,6 +47,21 @@ async def test_a_lone_message_needs_no_statement_of_its_own_for_the_ledger_versi
     assert any("工单号 1001" in t for t in texts_to(sent, room))
     assert not [s for s in seen if s.startswith("SELECT") and "FROM ledger_version" in s]
     assert [s for s in seen if s.startswith("INSERT INTO inbound_message") and "ledger_version" in s]
+
+
+async def test_a_sender_and_group_kept_from_the_last_message_are_read_from_no_table(bot: Harness) -> None:
+    """A newcomer's second and third reports in a building's group read nothing of the ledger:
+    who they are, the group, its building, grid and the building's member, to whom their tickets
+    go (kept again as they were after each message, with what a message loaded that was not kept
+    before: the building's member, read by the first report)."""
+    room = building_room_of(bot, "r01")
+    await bot.say("大家好", sender="u9", room=room, name="新住户")
+    await bot.say("楼道灯坏了,黑咕隆咚的", sender="u9", room=room, name="新住户")
+    with statements(bot) as seen:
+        await bot.say("电梯坏了,停在三楼不动", sender="u9", room=room, name="新住户")
+        sent = await bot.say("单元门禁坏了,刷卡没反应", sender="u9", room=room, name="新住户")
+    assert any("工单号 1003" in t for t in texts_to(sent, room))
+    assert [s for s in seen if reads_ledger(s)] == []
 
 
 async def test_a_batch_reads_the_open_tickets_of_a_building_once(bot: Harness) -> None:
