@@ -67,10 +67,16 @@ def _insert_one_by_one(session: Session, rows: Sequence[dict[str, Any]]) -> dict
 
 _MARK_DONE = (update(TABLE).where(TABLE.c.id == bindparam("row_id"))
               .values(status=InboxStatus.DONE, attempts=TABLE.c.attempts + 1, handled_at=bindparam("now")))
+#: a batch's: one UPDATE of every row (an executemany is one execution a row on PostgreSQL)
+_MARK_MANY_DONE = (update(TABLE).where(TABLE.c.id.in_(bindparam("row_ids", expanding=True)))
+                   .values(status=InboxStatus.DONE, attempts=TABLE.c.attempts + 1, handled_at=bindparam("now")))
 
 
 def mark_done(session: Session, ids: Sequence[int], now: datetime) -> None:
     """Mark newly stored messages handled (their first attempt) in one statement."""
     if not ids:
         return
-    session.connection().execute(_MARK_DONE, [{"row_id": i, "now": now} for i in ids])
+    if len(ids) == 1:
+        session.connection().execute(_MARK_DONE, {"row_id": ids[0], "now": now})
+    else:
+        session.connection().execute(_MARK_MANY_DONE, {"row_ids": list(ids), "now": now})

@@ -17,11 +17,12 @@ from tests.test_ingest import while_held
 
 @contextmanager
 def statements(bot: Harness) -> Iterator[list[str]]:
-    """The SQL the bot runs meanwhile, one line a statement (whitespace folded)."""
+    """The SQL the bot runs meanwhile, one line a statement (whitespace folded); an executemany
+    (one execution a row of its parameters on PostgreSQL) is marked ``MANY ``."""
     seen: list[str] = []
 
-    def record(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(" ".join(statement.split()))
+    def record(_conn, _cursor, statement, _parameters, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append(("MANY " if executemany else "") + " ".join(statement.split()))
 
     event.listen(bot.app.engine, "before_cursor_execute", record)
     try:
@@ -78,3 +79,24 @@ async def test_a_batch_reads_the_open_tickets_of_a_building_once(bot: Harness) -
         tickets = {t.number: t for t in s.scalars(select(Ticket))}
         assert sorted(tickets) == [1001, 1002]
         assert [r.person.chat_id for r in tickets[1001].reporters] == ["r01", "r05"]
+
+
+async def test_a_batch_is_marked_handled_by_one_statement(bot: Harness) -> None:
+    """Every message of a batch is marked done (first attempt, the same moment) by one UPDATE,
+    not an execution a message: a restart handles none of them again."""
+    from storage.models import InboundMessage, InboxStatus
+
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    with statements(bot) as seen:
+        await while_held(bot, gw.inbound("稍等", sender="r03", room=room),
+                         [gw.inbound("今天天气不错", sender="r01", room=room),
+                          gw.inbound("电梯坏了,停在三楼不动了", sender="r02", room=room),
+                          gw.inbound("大家早上好", sender="r05", room=room)])
+    marks = [s for s in seen if "UPDATE inbound_message" in s]
+    assert len(marks) == 2 and not any(s.startswith("MANY") for s in marks), marks  # the lone one's, the batch's
+    with bot.sessions() as s:
+        rows = s.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
+        assert [(r.status, r.attempts) for r in rows[-4:]] == [(InboxStatus.DONE, 1)] * 4
+        assert len({r.handled_at for r in rows[-3:]}) == 1
+    assert await bot.app.replay_unfinished() == 0
