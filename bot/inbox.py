@@ -80,6 +80,10 @@ class Inbox:
     def store_many(self, msgs: Sequence[Inbound]) -> list[int | None]:
         """Store messages in one statement and one commit; for each its id, None for one
         stored before (a redelivery, or the same id twice in ``msgs``: the first counts)."""
+        return self._store_many(msgs)[0]
+
+    def _store_many(self, msgs: Sequence[Inbound]) -> tuple[list[int | None], int | None]:
+        """``store_many``, and the ledger's version its statement read (None: not read)."""
         now = self.clock.now()
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         for msg in map(without_nul, msgs):
@@ -89,20 +93,21 @@ class Inbox:
                 mentions=list(msg.mentions), mentions_bot=msg.mentions_bot, attachment=msg.attachment,
                 status=InboxStatus.NEW, attempts=0, received_at=now))
         with self.sessions() as session:
-            ids = inbound.insert_new(session, list(rows.values()))
+            stored = inbound.insert_new(session, list(rows.values()))
             session.commit()
+        ids = stored.ids
         out: list[int | None] = []
         for msg in map(without_nul, msgs):
             out.append(ids.pop((msg.gateway, msg.message_id), None))
             if out[-1] is None:
                 log.info("duplicate message %s/%s ignored", msg.gateway, msg.message_id)
-        return out
+        return out, stored.ledger_version
 
     def ingest(self, msgs: Sequence[Inbound]) -> Ingested:
         """Store messages (committed first), then handle the new ones in one transaction."""
-        ids = self.store_many(msgs)
+        ids, version = self._store_many(msgs)
         fresh = [(i, without_nul(m)) for i, m in zip(ids, msgs) if i is not None]
-        handled = self.handle_new(fresh)
+        handled = self.handle_new(fresh, version)
         routes = dict(zip((i for i, _ in fresh), handled.routes))
         return Ingested(ids, [routes.get(i) if i is not None else None for i in ids], handled.quiet)
 
@@ -119,11 +124,13 @@ class Inbox:
         with self._one_at_a_time:
             return self._process(inbound_id)
 
-    def handle_new(self, batch: Sequence[tuple[int, Inbound]]) -> Handled:
+    def handle_new(self, batch: Sequence[tuple[int, Inbound]], ledger_version: int | None = None) -> Handled:
         """Handle messages just stored (``store_many``), in order, in one transaction: what they
         write and their status commit together. When one fails, nothing of the batch is kept:
         that one is marked failed (its sender told, as for any failure) and the others are
-        handled again one by one, each in its own transaction, so none is lost or done twice."""
+        handled again one by one, each in its own transaction, so none is lost or done twice.
+        ``ledger_version``: the ledger's version the statement storing them read (the ledger
+        cache then reads it no more), None: read it."""
         if not batch:
             return Handled([], quiet=True)
         with self._one_at_a_time:
@@ -131,7 +138,10 @@ class Inbox:
             failing: int | None = None
             try:
                 with self.sessions() as session:
-                    self.cache.begin(session)
+                    # the transaction the batch's keepers belong to (open_tickets, guide), begun
+                    # now: with the version already read, no statement of its own begins it
+                    session.begin()
+                    self.cache.begin(session, ledger_version)
                     later.hold(session)  # events and reporters: one statement a table (storage/later.py)
                     if len(batch) > 1:  # the duplicate check reads a building's tickets once a batch
                         open_tickets.keep(session)

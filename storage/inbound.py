@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from typing import NamedTuple
+
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage import ledger_version
 from storage.models import InboundMessage, InboxStatus
 
 Key = tuple[str, str]  # (gateway, message id): unique
@@ -18,22 +21,33 @@ TABLE: Table = InboundMessage.__table__  # type: ignore[assignment]  # a mapped 
 _INSERT_NEW: dict[str, Any] = {}
 
 
-def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[Key, int]:
+class Stored(NamedTuple):
+    ids: dict[Key, int]  # the ids of the rows inserted, by key (a key stored before is missing)
+    #: the ledger's version as the insert saw it (storage/ledger_version.py), read by the same
+    #: statement: the batch's ledger cache needs no statement of its own to read it; None when
+    #: nothing was inserted (or on a database without ON CONFLICT): read it then
+    ledger_version: int | None
+
+
+def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> Stored:
     """Insert the rows whose (gateway, message id) is not stored yet, in one statement; the
-    ids of those inserted, by key (a key stored before is missing: a redelivery). The caller
-    commits. ``rows`` must not repeat a key."""
+    ids of those inserted, by key (a key stored before is missing: a redelivery), and the
+    ledger's version. The caller commits. ``rows`` must not repeat a key."""
     if not rows:
-        return {}
+        return Stored({}, None)
     dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
     if make is None:  # another database: one row at a time, a savepoint each
-        return _insert_one_by_one(session, rows)
+        return Stored(_insert_one_by_one(session, rows), None)
     stmt = _INSERT_NEW.get(dialect)
     if stmt is None:
         stmt = _INSERT_NEW[dialect] = make(TABLE).on_conflict_do_nothing(
-            index_elements=["gateway", "message_id"]).returning(TABLE.c.id, TABLE.c.gateway, TABLE.c.message_id)
-    result = session.connection().execute(stmt, list(rows))
-    return {(gateway, message_id): id_ for id_, gateway, message_id in result.all()}
+            index_elements=["gateway", "message_id"]).returning(
+                TABLE.c.id, TABLE.c.gateway, TABLE.c.message_id, ledger_version.VERSION)
+    ids, version = {}, None
+    for id_, gateway, message_id, version in session.connection().execute(stmt, list(rows)).all():
+        ids[(gateway, message_id)] = id_
+    return Stored(ids, None if not ids else int(version) if version is not None else 0)
 
 
 def _insert_one_by_one(session: Session, rows: Sequence[dict[str, Any]]) -> dict[Key, int]:
@@ -53,10 +67,16 @@ def _insert_one_by_one(session: Session, rows: Sequence[dict[str, Any]]) -> dict
 
 _MARK_DONE = (update(TABLE).where(TABLE.c.id == bindparam("row_id"))
               .values(status=InboxStatus.DONE, attempts=TABLE.c.attempts + 1, handled_at=bindparam("now")))
+#: a batch's: one UPDATE of every row (an executemany is one execution a row on PostgreSQL)
+_MARK_MANY_DONE = (update(TABLE).where(TABLE.c.id.in_(bindparam("row_ids", expanding=True)))
+                   .values(status=InboxStatus.DONE, attempts=TABLE.c.attempts + 1, handled_at=bindparam("now")))
 
 
 def mark_done(session: Session, ids: Sequence[int], now: datetime) -> None:
     """Mark newly stored messages handled (their first attempt) in one statement."""
     if not ids:
         return
-    session.connection().execute(_MARK_DONE, [{"row_id": i, "now": now} for i in ids])
+    if len(ids) == 1:
+        session.connection().execute(_MARK_DONE, {"row_id": ids[0], "now": now})
+    else:
+        session.connection().execute(_MARK_MANY_DONE, {"row_ids": list(ids), "now": now})

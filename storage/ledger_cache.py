@@ -74,11 +74,15 @@ class LedgerCache:
         #: one, an insert, does not move the version, but never comes before one found)
         self.staff_rooms: dict[int, str] = {}
         self._pending_staff: list[tuple[int, str]] = []
+        #: the open transaction's copies made by ``_copy``, with the record each was made of
+        self._lent: dict[int, tuple[object, _Record]] = {}
 
-    def begin(self, session: Session) -> None:
+    def begin(self, session: Session, version: int | None = None) -> None:
         """At the start of a transaction that will use the cache: read the version (one small
-        statement); forget everything if it moved since what is kept was read."""
-        version = ledger_version.read(session)
+        statement; ``version``: read already, by the statement that stored the batch's messages
+        just before); forget everything if it moved since what is kept was read."""
+        if version is None:
+            version = ledger_version.read(session)
         if version != self.version:
             self.people.clear()
             self.rooms.clear()
@@ -132,10 +136,10 @@ class LedgerCache:
             self._slim.clear()
         for person in people:
             if person.chat_id and _clean(person):
-                self.people.put(person.chat_id, self._slim_copy(person))
+                self.people.put(person.chat_id, self._again(person) or self._slim_copy(person))
         for room in rooms:
             if _clean(room):
-                self.rooms.put(room.chat_id, self._slim_copy(room))
+                self.rooms.put(room.chat_id, self._again(room) or self._slim_copy(room))
         for household_id, member in self._pending_members:
             if member is None or _clean(member):
                 self.members.put(household_id, NOBODY if member is None else self._slim_copy(member))
@@ -151,6 +155,17 @@ class LedgerCache:
         self._read_at = None
         self._pending_members.clear()
         self._pending_staff.clear()
+        self._lent.clear()
+
+    def _again(self, obj: object) -> _Record | None:
+        """The record ``obj`` was copied from, when keeping ``obj`` would make that record again:
+        ``obj`` is this transaction's copy of it, unchanged (the caller checked), and nothing of
+        its chain loaded a link its record lacks (``_adds_nothing``). A lone message's sender and
+        group, kept from the last message, are kept again without being made again."""
+        lent = self._lent.get(id(obj))
+        if lent is None or lent[0] is not obj or not _adds_nothing(obj, lent[1], set()):
+            return None
+        return lent[1]
 
     def _slim_copy(self, obj: object) -> _Record:
         """The one slim record of ``obj``'s row: its loaded columns, and of its relationships only
@@ -191,6 +206,7 @@ class LedgerCache:
             return present
         copy = kept.build({}, session.identity_map)  # rows the session holds are its own
         session.add(copy)  # detached with its identity: attached as loaded, no SQL (no merge's second copy)
+        self._lent[id(copy)] = (copy, kept)
         return copy
 
     def _alone(self, session: Session, kept: _Record) -> Person:
@@ -268,6 +284,30 @@ _CHAIN: dict[type, tuple[str, ...]] = {
     Grid: ("community", "worker"),
     ChatRoom: ("building", "community"),
 }
+
+
+def _adds_nothing(obj: object, record: _Record, seen: set[int]) -> bool:
+    """Whether ``obj`` (made of ``record`` by ``build``) and the objects of its chain hold no link
+    of ``_CHAIN`` their records lack, and where the records have a link, the object's is that
+    record's row (or unloaded): then ``_slim_of`` would give ``record`` back as it is."""
+    if id(record) in seen:
+        return True
+    seen.add(id(record))
+    values = obj.__dict__
+    have = dict(zip(*record.chain))
+    for name in _CHAIN.get(record.manager.class_, ()):
+        target = values.get(name, _UNLOADED)
+        if target is _UNLOADED:
+            continue
+        if name not in have:
+            return False  # loaded since: the record would get it
+        kept = have[name]
+        if target is None or kept is None:
+            if target is not kept:
+                return False
+        elif inspect(target).key != kept.key or not _adds_nothing(target, kept, seen):
+            return False
+    return True
 
 
 def of(session: Session) -> LedgerCache | None:

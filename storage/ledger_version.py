@@ -35,6 +35,8 @@ _DIRTY = "lianhu.ledger_changed"
 _BUMP = ("INSERT INTO ledger_version (id, version) VALUES (1, 1) "
          "ON CONFLICT (id) DO UPDATE SET version = ledger_version.version + 1")
 _READ = select(LedgerVersion.version).where(LedgerVersion.id == 1)
+#: the version as a column of another statement (NULL when the row is missing: read as 0)
+VERSION = _READ.scalar_subquery().label("ledger_version")
 
 
 def read(session: Session) -> int:

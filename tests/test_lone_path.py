@@ -1,0 +1,102 @@
+"""A lone message's path (bot/inbox.py): the statements it needs and no more. The ledger's
+version comes with the statement that stores the message; the sender and group a message read
+from the ledger cache are kept again without a query; a batch's duplicate check reads a
+building's open tickets once. Each test fails when its part of the path is broken."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from storage.models import Ticket
+from tests.conftest import Harness, texts_to
+from tests.helpers import building_room_of
+from tests.test_ingest import while_held
+
+
+@contextmanager
+def statements(bot: Harness) -> Iterator[list[str]]:
+    """The SQL the bot runs meanwhile, one line a statement (whitespace folded); an executemany
+    (one execution a row of its parameters on PostgreSQL) is marked ``MANY ``."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append(("MANY " if executemany else "") + " ".join(statement.split()))
+
+    event.listen(bot.app.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(bot.app.engine, "before_cursor_execute", record)
+
+
+LEDGER_TABLES = ("person", "household", "building", "grid", "community", "chat_room", "member_link")
+
+
+def reads_ledger(statement: str) -> bool:
+    words = statement.replace(",", " ").split()
+    return statement.startswith("SELECT") and any(
+        table in words[i + 1:i + 2] for i, w in enumerate(words) if w in ("FROM", "JOIN") for table in LEDGER_TABLES)
+
+
+async def test_a_lone_message_needs_no_statement_of_its_own_for_the_ledger_version(bot: Harness) -> None:
+    room = building_room_of(bot, "r01")
+    await bot.say("大家好", sender="r01", room=room)
+    with statements(bot) as seen:
+        sent = await bot.say("楼道灯坏了,黑咕隆咚的", sender="r01", room=room)
+    assert any("工单号 1001" in t for t in texts_to(sent, room))
+    assert not [s for s in seen if s.startswith("SELECT") and "FROM ledger_version" in s]
+    assert [s for s in seen if s.startswith("INSERT INTO inbound_message") and "ledger_version" in s]
+
+
+async def test_a_sender_and_group_kept_from_the_last_message_are_read_from_no_table(bot: Harness) -> None:
+    """A newcomer's second and third reports in a building's group read nothing of the ledger:
+    who they are, the group, its building, grid and the building's member, to whom their tickets
+    go (kept again as they were after each message, with what a message loaded that was not kept
+    before: the building's member, read by the first report)."""
+    room = building_room_of(bot, "r01")
+    await bot.say("大家好", sender="u9", room=room, name="新住户")
+    await bot.say("楼道灯坏了,黑咕隆咚的", sender="u9", room=room, name="新住户")
+    with statements(bot) as seen:
+        await bot.say("电梯坏了,停在三楼不动", sender="u9", room=room, name="新住户")
+        sent = await bot.say("单元门禁坏了,刷卡没反应", sender="u9", room=room, name="新住户")
+    assert any("工单号 1003" in t for t in texts_to(sent, room))
+    assert [s for s in seen if reads_ledger(s)] == []
+
+
+async def test_a_batch_reads_the_open_tickets_of_a_building_once(bot: Harness) -> None:
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    with statements(bot) as seen:
+        await while_held(bot, gw.inbound("稍等", sender="r03", room=room),
+                         [gw.inbound("电梯坏了,停在三楼不动了", sender="r01", room=room),
+                          gw.inbound("楼道灯坏了,一楼到三楼都不亮", sender="r02", room=room),
+                          gw.inbound("电梯又坏了,停在三楼", sender="r05", room=room)])
+    reads = [s for s in seen if s.startswith("SELECT ticket.id") and "FROM ticket" in s]
+    assert len(reads) == 1, reads
+    with bot.sessions() as s:
+        tickets = {t.number: t for t in s.scalars(select(Ticket))}
+        assert sorted(tickets) == [1001, 1002]
+        assert [r.person.chat_id for r in tickets[1001].reporters] == ["r01", "r05"]
+
+
+async def test_a_batch_is_marked_handled_by_one_statement(bot: Harness) -> None:
+    """Every message of a batch is marked done (first attempt, the same moment) by one UPDATE,
+    not an execution a message: a restart handles none of them again."""
+    from storage.models import InboundMessage, InboxStatus
+
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    with statements(bot) as seen:
+        await while_held(bot, gw.inbound("稍等", sender="r03", room=room),
+                         [gw.inbound("今天天气不错", sender="r01", room=room),
+                          gw.inbound("电梯坏了,停在三楼不动了", sender="r02", room=room),
+                          gw.inbound("大家早上好", sender="r05", room=room)])
+    marks = [s for s in seen if "UPDATE inbound_message" in s]
+    assert len(marks) == 2 and not any(s.startswith("MANY") for s in marks), marks  # the lone one's, the batch's
+    with bot.sessions() as s:
+        rows = s.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
+        assert [(r.status, r.attempts) for r in rows[-4:]] == [(InboxStatus.DONE, 1)] * 4
+        assert len({r.handled_at for r in rows[-3:]}) == 1
+    assert await bot.app.replay_unfinished() == 0
