@@ -114,6 +114,12 @@ PROBLEM = re.compile(
 COME = re.compile(r"有人.{0,2}(上门|陪|来|帮)(?![^,,。?？]{0,2}[拉收卖推骗敲说过])|来个人|派个人|派人|让.{0,8}[来去](家|看看|看一下|瞧瞧)|"
                   r"(?<!有人)(?<![他她])给[我俺](回|打)个?电话|回个?电话给[我俺]|安排.{0,3}人.{0,2}(上门|来)|(?<![申邀])请(?!问)[^,,。?？\s]{0,6}(上门|到家|来家里)")
 SAFETY_VISIT = re.compile(r"消防|隐患|安不安全|安全不安全|烟感|线路老化|电线老化")
+#: a problem only supposed or feared ("水管要是坏了 物业有人值班不", "会不会欠费停水", "天天担心着火"):
+#: taken out of the text before ``PROBLEM`` is read
+SUPPOSED = re.compile(r"(要是|如果|万一|假如|假设|会不会|担心|害怕|怕)[^,,。?？\s]{0,8}")
+#: the visit the fire-safety check makes ("请消防的人来家里检查"): no problem when the home's safety is
+#: what is to be checked (``SAFETY_VISIT``)
+VISIT = re.compile(r"[来到上]家里|上门|到家")
 
 _KIN = (r"爸|妈|爹|娘|爷爷?|奶奶?|姥姥?|姥爷|外公|外婆|老伴|老公|老婆|媳妇|爱人|对象|儿子|女儿|闺女|孙子|孙女|"
         r"儿媳妇?|女婿|哥|姐|弟|妹|婆婆|公公|公婆|岳父|岳母|丈母娘|亲戚|家人|家里人|老人|孩子|父亲|母亲|父母|"
@@ -404,12 +410,6 @@ SHANDONG_WHAT = re.compile(r"(?<![干是好对])嘛(?=时候|事|用|区别|不�
 
 #: Jin's (Shanxi's) 甚 "what" (要带甚, 有甚区别, 算甚垃圾; not 甚至, 甚于, 欺人太甚)
 JIN_WHAT = re.compile(r"(?<![欺太过])甚(?!至|于|嚣|为|是|好|多|么)")
-#: a problem only supposed or feared ("水管要是坏了 物业有人值班不", "会不会欠费停水", "天天担心着火"):
-#: taken out of the text before ``PROBLEM`` is read
-SUPPOSED = re.compile(r"(要是|如果|万一|假如|假设|会不会|担心|害怕|怕)[^,,。?？\s]{0,8}")
-#: the visit the fire-safety check makes ("请消防的人来家里检查"): no problem when the home's safety is
-#: what is to be checked (``SAFETY_VISIT``)
-VISIT = re.compile(r"[来到上]家里|上门|到家")
 
 #: Hakka's 𠊎 "I" as many type it, 涯 (not 天涯, 生涯, 无涯)
 HAKKA_I = re.compile(r"(?<![天生无])涯(?!兜)")
