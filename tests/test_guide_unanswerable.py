@@ -358,3 +358,14 @@ async def test_a_supposed_problem_jins_what_and_what_one_was_told(bot) -> None:
                                  ("想请消防的人来家里看看线路 怎么预约", "fire-safety-check"),
                                  ("登了失业有甚用", "unemployment-registration")])
     await _assert_not_answered(bot, ["残疾人补贴申请交了 张主任说还要补个东西 补啥来着"])
+
+
+async def test_a_prefecture_city_a_relative_there_a_missing_record_and_a_sigh(bot) -> None:
+    # a prefecture-level city's own scheme and a relative living there are that place's; a record
+    # one cannot find is for a person to look up; "什么时候是个头" asks nothing — while a resident
+    # saying which city they are from still gets the answer
+    await _assert_not_answered(bot, ["九江那边高龄补贴是八十岁开始吗 我外婆户口在九江",
+                                     "宜昌那边的独生子女奖励跟这边一样吗 我哥在那边",
+                                     "上个月打的流感疫苗 怎么在手机上查不到记录",
+                                     "电费一个月比一个月高 什么时候是个头"])
+    await _assert_answered(bot, [("我是九江的 孩子他爸是南昌的 孩子户口跟谁上", "newborn-hukou")])
