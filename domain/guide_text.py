@@ -11,11 +11,12 @@ from functools import lru_cache
 from domain.classifier.t2s import T2S
 from domain.guide_sound import SoundFixer
 from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE,
-                                CANTONESE_YET, COME, EDGE_WORDS, HAKKA_I, HAKKA_WHERE, HEALTH_ADVICE, JIN_WHAT, MINNAN, NEIGHBOURS,
-                                NORTHEAST, NORTHWEST, OPINION, OTHER_SPEECH, OWN_CASE, OWN_STATUS, PROBLEM,
-                                PROCEDURE, PROXY, QUESTION, RHETORICAL, SAFETY_VISIT, SHANDONG_WHAT,
-                                SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW_MUCH, SOUTHWEST_OR_NOT,
-                                SOUTHWEST_WHEN, SOUTHWEST_WHO, STOPWORDS, SUPPOSED, SYNONYMS, VISIT, WU, WUHAN, WU_HE, WU_HOW)
+                                CANTONESE_YET, COME, EDGE_WORDS, HAKKA_I, HAKKA_WHERE, HEALTH_ADVICE,
+                                JIN_WHAT, MINNAN, NEIGHBOURS, NORTHEAST, NORTHWEST, OPINION, OTHER_SPEECH,
+                                OWN_CASE, OWN_STATUS, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL,
+                                SAFETY_VISIT, SHANDONG_WHAT, SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW_MUCH,
+                                SOUTHWEST_OR_NOT, SOUTHWEST_WHEN, SOUTHWEST_WHO, STOPWORDS, SUPPOSED,
+                                SYNONYMS, VISIT, WU, WUHAN, WU_HE, WU_HOW)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -53,8 +54,8 @@ def mandarin(text: str) -> str:
     and Northwest and a few of Xiang, Hakka, Gan and Jin (``guide_vocab``); and the words Mandarin
     uses with another meaning only where their neighbours show the dialect's (``_READINGS``: 好久
     "when", 好多 "how much", 哪个 "who", 没得 "or not", 伊 "he", 可有 "is there", Shandong's 哪来
-    "where" and 嘛 "what"). The few words of
-    the maps Mandarin writes too (巴士, 阿妈, 夜晚, 返工, 晓得) come out meaning the same or naming no
+    "where" and 嘛 "what", Hakka's 涯 "I" and 哪位 "where", Jin's 甚 "what"). The few words of the
+    maps Mandarin writes too (巴士, 阿妈, 夜晚, 返工, 晓得) come out meaning the same or naming no
     topic: a Mandarin question is answered as before."""
     text = _DIALECTS.sub(lambda m: _DIALECT[m.group()], text.translate(_T2S))
     for pattern, reading in _READINGS:
@@ -185,12 +186,14 @@ def is_terse(text: str) -> bool:
 
 def _problem(text: str) -> bool:
     """A problem for a person (``PROBLEM``), read after whom a paper is done for (``PROXY``: 我替我爸领,
-    我妈过来帮我带孩子) is taken out; or someone asked to come (``COME``), unless to check the home's
-    safety (``SAFETY_VISIT``: the fire-safety visit is booked as the guide says)."""
+    我妈过来帮我带孩子) and a problem only supposed (``SUPPOSED``: 要是坏了, 会不会停水) are taken out;
+    or someone asked to come (``COME``) — unless to check the home's safety (``SAFETY_VISIT``: the
+    fire-safety visit into the home, ``VISIT``, is booked as the guide says)."""
     text = SUPPOSED.sub(" ", PROXY.sub(" ", text))
-    if SAFETY_VISIT.search(text):
+    safety = bool(SAFETY_VISIT.search(text))
+    if safety:
         text = VISIT.sub(" ", text)
-    return bool(PROBLEM.search(text)) or (bool(COME.search(text)) and not SAFETY_VISIT.search(text))
+    return bool(PROBLEM.search(text)) or (bool(COME.search(text)) and not safety)
 
 
 def _not_for_the_guide(text: str) -> bool:
