@@ -6,7 +6,7 @@ class per entry (by key) and one for "no entry" (questions no entry answers, cha
 It is trained with scikit-learn (``lianhu guide fit``, domain/guide_training.py ``fit_linear``)
 on every labelled line and every entry's title and asks, and shipped as data
 (``storage/guide_linear.json``): packed arrays — each feature's 64-bit key, sorted, an offset
-per feature, then a class number and a weight per non-zero weight (about 1.6 MB in memory). Scoring is one
+per feature, then a class number and a weight per weight of at least 0.2 (about 1.2 MB in memory). Scoring is one
 dict lookup per feature of the question and a few additions, in plain Python.
 
 BM25 finds the entry whose words the question shares, the neighbour vote the questions asked like

@@ -114,7 +114,8 @@ def fit(data: Sequence[Sample], about: dict[str, Any] | None = None) -> Gate:
 
 #: the regression's inverse regularisation, and weights smaller than this are left out of the file
 LINEAR_C = 10.0
-PRUNE = 0.1
+PRUNE = 0.2
+NONE_WEIGHT = 1.0
 
 
 def linear_docs(index: Index, tokenize: Tokenize, entries: Sequence[Any],
@@ -131,9 +132,10 @@ def linear_docs(index: Index, tokenize: Tokenize, entries: Sequence[Any],
 
 
 def fit_linear(docs: Sequence[tuple[str | None, set[str]]], about: dict[str, Any] | None = None,
-               c: float = LINEAR_C, prune: float = PRUNE) -> Any:
+               c: float = LINEAR_C, prune: float = PRUNE, none_weight: float = NONE_WEIGHT) -> Any:
     """A multinomial logistic regression over the documents' features (each present feature
-    1/sqrt(how many the document has)), packed for ``domain.guide_linear.Linear``."""
+    1/sqrt(how many the document has)), packed for ``domain.guide_linear.Linear``; a document of
+    no entry counts ``none_weight`` times."""
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
@@ -152,7 +154,7 @@ def fit_linear(docs: Sequence[tuple[str | None, set[str]]], about: dict[str, Any
     X = csr_matrix((vals, (rows, cols)), shape=(len(docs), len(names)))
     y = np.array([labels.index(k or "") for k, _ in docs])
     clf = LogisticRegression(C=c, max_iter=3000)
-    clf.fit(X, y)
+    clf.fit(X, y, sample_weight=np.array([none_weight if k is None else 1.0 for k, _ in docs]))
     w = clf.coef_  # classes × features
     kept_names, kept_rows = [], []
     for j, name in enumerate(names):
@@ -161,4 +163,4 @@ def fit_linear(docs: Sequence[tuple[str | None, set[str]]], about: dict[str, Any
             kept_names.append(name)
             kept_rows.append(row)
     return packed([lb or None for lb in labels], [float(b) for b in clf.intercept_], kept_names, kept_rows,
-                  about or {})
+                  {**(about or {}), "c": c, "prune": prune, "none_weight": none_weight})

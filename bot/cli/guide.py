@@ -51,6 +51,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ft.add_argument("files", type=Path, nargs="+", metavar="FILE")
     ft.add_argument("--guide", type=Path, help="a guide TOML file or folder (default: the demo guide)")
     ft.add_argument("--out", type=Path, help="where to write the model (default: storage/guide_linear.json)")
+    ft.add_argument("--none-weight", type=float, default=None, help="how much a line no entry answers counts")
+    ft.add_argument("--prune", type=float, default=None, help="weights smaller than this are left out")
     ft.set_defaults(func=cmd_fit)
     im = gsub.add_parser("import", help="read the 办事指南 sheet of a workbook, or guide TOML files, into the guide")
     im.add_argument("file", type=Path, help="FILE.xlsx (its 办事指南 sheet), FILE.toml or a folder of .toml")
@@ -201,13 +203,13 @@ def train_gate(entries: list[GuideEntry], classifier: Classifier, items: list[di
 
 
 def fit_model(entries: list[GuideEntry], classifier: Classifier, examples: list[tuple[str | None, str]],
-              names: list[str]) -> Linear:
+              names: list[str], **options: float) -> Linear:
     """The linear model (domain/guide_linear.py) trained on the entries' asks and ``examples``."""
     from domain.guide_training import fit_linear, linear_docs
 
     index = guide.Index.build(classifier.tokenize, entries, [])
     docs = linear_docs(index, classifier.tokenize, entries, examples)
-    return fit_linear(docs, {"trained_on": names, "lines": len(examples), "documents": len(docs)})
+    return fit_linear(docs, {"trained_on": names, "lines": len(examples), "documents": len(docs)}, **options)
 
 
 def holdout(args: argparse.Namespace, sets: list[list[dict[str, Any]]], entries: list[GuideEntry],
@@ -274,7 +276,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if loaded is None:
         return 1
     sets, entries, classifier = loaded
-    model = fit_model(entries, classifier, examples_of([it for s in sets for it in s]), [f.name for f in args.files])
+    options = {k: v for k, v in (("none_weight", args.none_weight), ("prune", args.prune)) if v is not None}
+    model = fit_model(entries, classifier, examples_of([it for s in sets for it in s]), [f.name for f in args.files],
+                      **options)
     out = args.out or DEFAULT_LINEAR
     out.write_text(model.to_json(), encoding="utf-8")
     print(f"已写入 {out}:特征 {len(model.keys)} 个,权重 {len(model.weights)} 个")
