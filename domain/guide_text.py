@@ -13,7 +13,7 @@ from domain.guide_sound import SoundFixer
 from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE,
                                 CANTONESE_YET, COME, EDGE_WORDS, HAKKA_I, HAKKA_WHERE, HEALTH_ADVICE,
                                 JIN_WHAT, MINNAN, NEIGHBOURS, NORTHEAST, NORTHWEST, OPINION, OTHER_SPEECH,
-                                OWN_CASE, OWN_STATUS, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL,
+                                OWN_CASE, OWN_DECISION, OWN_STATUS, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL,
                                 SAFETY_VISIT, SHANDONG_WHAT, SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW_MUCH,
                                 SOUTHWEST_OR_NOT, SOUTHWEST_WHEN, SOUTHWEST_WHO, STOPWORDS, SUPPOSED,
                                 SYNONYMS, VISIT, WU, WUHAN, WU_HE, WU_HOW)
@@ -200,4 +200,4 @@ def _not_for_the_guide(text: str) -> bool:
     """Asking for an opinion, for a person to act on one's own case or where it has got to, a
     neighbour about theirs, a thing why it is against one, or whether a symptom needs a doctor:
     whatever it asks, no entry answers it."""
-    return any(p.search(text) for p in (OPINION, OWN_CASE, OWN_STATUS, NEIGHBOURS, RHETORICAL, HEALTH_ADVICE))
+    return any(p.search(text) for p in (OPINION, OWN_CASE, OWN_STATUS, OWN_DECISION, NEIGHBOURS, RHETORICAL, HEALTH_ADVICE))

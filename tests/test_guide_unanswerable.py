@@ -369,3 +369,21 @@ async def test_a_prefecture_city_a_relative_there_a_missing_record_and_a_sigh(bo
                                      "上个月打的流感疫苗 怎么在手机上查不到记录",
                                      "电费一个月比一个月高 什么时候是个头"])
     await _assert_answered(bot, [("我是九江的 孩子他爸是南昌的 孩子户口跟谁上", "newborn-hukou")])
+
+
+async def test_ones_own_result_money_or_sum_is_a_persons_not_the_guides(bot) -> None:
+    """A result, a paper or money of one's own asked after, and a sum or decision for one household
+    with its own figures (OWN_STATUS, OWN_DECISION) get no guide answer — while the same topics asked
+    in general still do."""
+    await _assert_not_answered(bot, [
+        "我妈上礼拜做的残疾评定 结果出来了没",
+        "我寄过来的组织关系介绍信 你们社区收到了吗",
+        "网上申请的失业登记 一直显示待审核 咋回事",
+        "我爸的独生子女奖励到现在一分钱没见着",
+        "我一个月退休金一千五 老伴没收入 申请低保能批多少",
+        "我今年摆摊收入多了两千 家里的低保会不会给停了",
+    ])
+    await _assert_answered(bot, [
+        ("低保一般一个月能领多少 标准是多少", "minimum-living-allowance"),
+        ("我爸做的老人体检结果出来没有 在哪领报告", "elderly-checkup"),
+    ])
