@@ -387,3 +387,10 @@ async def test_ones_own_result_money_or_sum_is_a_persons_not_the_guides(bot) -> 
         ("低保一般一个月能领多少 标准是多少", "minimum-living-allowance"),
         ("我爸做的老人体检结果出来没有 在哪领报告", "elderly-checkup"),
     ])
+
+
+async def test_yunnans_clause_final_lo_after_can_asks(bot) -> None:
+    # Kunming's 咯 ending a clause after 能 / 可以 asks whether one may; what has come at last does not
+    await _assert_answered(bot, [("孙子刚满月 能先参医保咯 户口还没上", "newborn-medical-insurance"),
+                                 ("水费可以在手机上交咯", "utility-payment")])
+    await _assert_not_answered(bot, ["终于可以领高龄补贴咯 开心"])
