@@ -456,7 +456,9 @@ HAKKA_WHERE = re.compile(r"(?<=[在去到])哪位")
 SOUTHWEST_WHEN = re.compile(r"(?<![了等过隔有很])好久(?=开始|有|能|来|去|办|发|到|截止|打|上班|开门|结束|出|拿|领|可以|会)")
 #: 好多 "how much" after paying or being paid, or of an age (能报好多, 要出好多, 满好多岁; not 好多人)
 SOUTHWEST_HOW_MUCH = re.compile(r"(?<=[报交出给补退赔])好多(?=$|[\s,,。?？呀啊哦嘛呢]|钱)|(?<![了有])好多(?=岁)|"
-                                r"(?<=[张个次件本块])好多(?=钱)|好多(?=钱[?？])")
+                                r"(?<=[张个次件本块])好多(?=钱)|好多(?=钱[?？])|"
+                                # a number asked for ("报修电话是好多", "号码是好多")
+                                r"(?<=(电话|号码|热线|手机|座机)是)好多(?=$|[\s,,。?？呀啊哦嘛呢])")
 #: 哪个 "who" as the one to go to (找哪个, 问哪个, 哪个管; not 哪个部门)
 SOUTHWEST_WHO = re.compile(r"(?<=[找问])哪个(?=$|[\s,,。?？呀啊哦嘛呢]|[来去]?(修|弄|处理|办|交|问|看|管))|哪个(?=管|[扔放丢堆停摆倒]的)")
 #: 没得 "or not" closing a question (社区有人办事没得; not 没得说)

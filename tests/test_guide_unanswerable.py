@@ -216,7 +216,8 @@ async def test_southwestern_mandarin_questions_are_answered(bot) -> None:
                                  ("我家老汉满好多岁可以领高龄补贴", "elderly-allowance"),
                                  ("星期天社区办事大厅有人没得", "office-hours"),
                                  ("电马儿上牌咋个弄", "ebike-registration"),
-                                 ("电梯坏了该找哪个", "property-repair")])
+                                 ("电梯坏了该找哪个", "property-repair"),
+                                 ("物业那边的报修号码是好多", "property-repair")])
     # the same words in Mandarin's own sense ask nothing
     await _assert_not_answered(bot, ["等了好久才有人来修", "好多人都去打流感疫苗了", "这个月电费交了好多"])
 
