@@ -395,3 +395,20 @@ async def test_yunnans_clause_final_lo_after_can_asks(bot) -> None:
     await _assert_answered(bot, [("孙子刚满月 能先参医保咯 户口还没上", "newborn-medical-insurance"),
                                  ("水费可以在手机上交咯", "utility-payment")])
     await _assert_not_answered(bot, ["终于可以领高龄补贴咯 开心"])
+
+
+async def test_ones_balance_records_refund_and_a_birth_abroad_are_a_persons(bot) -> None:
+    """One's own balance, a payment made twice, papers or records that disagree, a deposit not
+    returned, one's own paper asked after, a child born abroad, a parent's registered place and a
+    symptom asked whether normal get no guide answer; a veteran asking for training is job training's."""
+    await _assert_not_answered(bot, [
+        "我社保卡里还剩多少钱",
+        "医保在两个地方重复交了 能退回来吗",
+        "户口本上的出生日期跟身份证上的不一样 还能领高龄补贴吗",
+        "装修押金交了大半年了 怎么还没退",
+        "我的那个老年证办好了没有",
+        "孩子在美国出生的 回来怎么上户口",
+        "我妈户口在老家县城那边 她的高龄补贴怎么领",
+        "打完疫苗胳膊起疙瘩了 这正常吗",
+    ])
+    await _assert_answered(bot, [("退伍回来想学门手艺 社区有没有培训", "job-training")])
