@@ -14,8 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 from aiohttp_session import Session as WebSession
 from aiohttp_session import get_session, new_session
@@ -87,8 +85,21 @@ class Console:
         def configure(app: web.Application) -> None:
             session_setup(app, EncryptedCookies(key.decode(), cookie_name=COOKIE, httponly=True,
                                                 samesite="Lax", max_age=SESSION_HOURS * 3600, path=ROOT))
-            aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
         return configure
+
+    def _templates(self, app: web.Application) -> Any:
+        """The template engine, made at the first page rendered, not at start: jinja2 and
+        aiohttp_jinja2 hold ~4 MB of code a bot keeps for nothing while nobody opens the console
+        (bench/README.md, eleventh round). Made once an app (on the event loop: no race)."""
+        import aiohttp_jinja2
+
+        env = app.get(aiohttp_jinja2.APP_KEY)
+        if env is None:
+            import jinja2
+
+            env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+            env.globals.update(Live.TEMPLATE_GLOBALS)
+        return aiohttp_jinja2
 
     def prepare(self) -> None:
         """Once the database is ready: the demo community's staff login."""
@@ -127,7 +138,7 @@ class Console:
     def render(self, name: str, request: web.Request, websession: WebSession, context: dict[str, Any],
                status: int = 200) -> web.Response:
         context = {"csrf": csrf_token(websession), "root": ROOT, **context}
-        response = aiohttp_jinja2.render_template(name, request, context, status=status)
+        response = self._templates(request.app).render_template(name, request, context, status=status)
         response.headers["Cache-Control"] = "no-store"
         return response
 
