@@ -24,7 +24,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import Engine, bindparam, inspect, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
@@ -61,6 +61,11 @@ class Inbox:
     def __init__(self, sessions: sessionmaker[Session], clock: Clock, settings: Settings,
                  classifier: object, dispatcher: Dispatcher) -> None:
         self.sessions = sessions
+        bind = sessions.kw.get("bind")
+        if not isinstance(bind, Engine):
+            raise TypeError("the inbox's sessions must be bound to an Engine")
+        #: the store runs on a Core connection of the sessions' engine (``_store_many``)
+        self._engine = bind
         self.clock = clock
         self.settings = settings
         self.classifier = classifier
@@ -92,9 +97,9 @@ class Inbox:
                 sender_id=msg.sender_id, sender_name=msg.sender_name, kind=str(msg.kind), text=msg.text,
                 mentions=list(msg.mentions), mentions_bot=msg.mentions_bot, attachment=msg.attachment,
                 status=InboxStatus.NEW, attempts=0, received_at=now))
-        with self.sessions() as session:
-            stored = inbound.insert_new(session, list(rows.values()))
-            session.commit()
+        with self._engine.connect() as conn:  # Core: no ORM session is needed to store them
+            stored = inbound.insert_new(conn, list(rows.values()))
+            conn.commit()
         ids = stored.ids
         out: list[int | None] = []
         for msg in map(without_nul, msgs):

@@ -40,7 +40,8 @@ _OPEN_WITH_REPORTERS = (
     select(*_TICKET.columns, select(func.aggregate_strings(cast(_REPORTER.c.person_id, String), ","))
            .where(_REPORTER.c.ticket_id == _TICKET.c.id).scalar_subquery())
     .where(and_(_TICKET.c.building_id == bindparam("building_id"), _TICKET.c.subject.is_not(None),
-                _TICKET.c.status.in_(Status.OPEN), _TICKET.c.created_at >= bindparam("since"))))
+                rows.one_of(_TICKET.c.status, Status.OPEN, "open"),
+                _TICKET.c.created_at >= bindparam("since"))))
 
 #: where each of the ticket's columns is in a row of ``_OPEN_WITH_REPORTERS`` (the reporters last)
 _NAMES = tuple(c.key for c in _TICKET.columns)

@@ -515,7 +515,8 @@ _OPEN_OF_BUILDING = (
         _REPORTER.c.ticket_id == _TICKET.c.id, _REPORTER.c.person_id == bindparam("person_id")).label("reported"))
     .where(_TICKET.c.building_id == bindparam("building_id"),
                                    _TICKET.c.category == bindparam("category"),
-                                   _TICKET.c.status.in_(Status.OPEN), _TICKET.c.created_at >= bindparam("since"))
+                                   rows.one_of(_TICKET.c.status, Status.OPEN, "open"),
+                                   _TICKET.c.created_at >= bindparam("since"))
     .order_by(_TICKET.c.created_at.desc()))
 
 

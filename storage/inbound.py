@@ -8,7 +8,7 @@ from typing import Any
 
 from typing import NamedTuple
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Connection, Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,36 +29,37 @@ class Stored(NamedTuple):
     ledger_version: int | None
 
 
-def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> Stored:
+def insert_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> Stored:
     """Insert the rows whose (gateway, message id) is not stored yet, in one statement; the
     ids of those inserted, by key (a key stored before is missing: a redelivery), and the
-    ledger's version. The caller commits. ``rows`` must not repeat a key."""
+    ledger's version. The caller commits (``conn``: a Core connection, no ORM session: the
+    store writes one table and reads nothing back as objects). ``rows`` must not repeat a key."""
     if not rows:
         return Stored({}, None)
-    dialect = session.get_bind().dialect.name
+    dialect = conn.dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
     if make is None:  # another database: one row at a time, a savepoint each
-        return Stored(_insert_one_by_one(session, rows), None)
+        return Stored(_insert_one_by_one(conn, rows), None)
     stmt = _INSERT_NEW.get(dialect)
     if stmt is None:
         stmt = _INSERT_NEW[dialect] = make(TABLE).on_conflict_do_nothing(
             index_elements=["gateway", "message_id"]).returning(
                 TABLE.c.id, TABLE.c.gateway, TABLE.c.message_id, ledger_version.VERSION)
     ids, version = {}, None
-    for id_, gateway, message_id, version in session.connection().execute(stmt, list(rows)).all():
+    for id_, gateway, message_id, version in conn.execute(stmt, list(rows)).all():
         ids[(gateway, message_id)] = id_
     return Stored(ids, None if not ids else int(version) if version is not None else 0)
 
 
-def _insert_one_by_one(session: Session, rows: Sequence[dict[str, Any]]) -> dict[Key, int]:
+def _insert_one_by_one(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[Key, int]:
     from sqlalchemy import insert
     from sqlalchemy.exc import IntegrityError
 
     ids: dict[Key, int] = {}
     for row in rows:
         try:
-            with session.begin_nested():
-                new_id = session.connection().execute(insert(TABLE).returning(TABLE.c.id), row).scalar_one()
+            with conn.begin_nested():
+                new_id = conn.execute(insert(TABLE).returning(TABLE.c.id), row).scalar_one()
         except IntegrityError:
             continue
         ids[(row["gateway"], row["message_id"])] = new_id

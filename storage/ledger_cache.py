@@ -204,8 +204,9 @@ class LedgerCache:
         present = session.identity_map.get(kept.key)
         if present is not None:
             return present
-        copy = kept.build({}, session.identity_map)  # rows the session holds are its own
-        session.add(copy)  # detached with its identity: attached as loaded, no SQL (no merge's second copy)
+        made: dict[int, Any] = {}
+        copy = kept.build(made, session.identity_map)  # rows the session holds are its own
+        _attach(session, made.values())
         self._lent[id(copy)] = (copy, kept)
         return copy
 
@@ -270,6 +271,17 @@ def _columns(state: InstanceState[Any]) -> tuple[tuple[str, ...], tuple[Any, ...
     loaded = state.dict
     keys = [attr.key for attr in state.mapper.column_attrs if attr.key in loaded]
     return _shared(tuple(keys)), tuple(loaded[k] for k in keys)
+
+
+def _attach(session: Session, objects: Iterable[Any]) -> None:
+    """Put objects ``build`` made (detached, with their identity) in ``session`` as loaded, no SQL
+    (no merge's second copy): what ``session.add`` of the first would do, without its save-update
+    cascade walking every relationship of each. The cascade would reach exactly these: ``build``
+    sets no relationship but the chain, whose objects are all here or the session's own already."""
+    for obj in objects:
+        state = inspect(obj)
+        if state.session_id != session.hash_key:  # not one the session held already
+            session._save_or_update_impl(state)
 
 
 #: linked_member's answer when the cache does not know

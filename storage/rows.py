@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, insert
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, Table, bindparam, insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import manager_of_class
 from sqlalchemy.orm.util import identity_key
@@ -58,3 +60,12 @@ def loaded(session: Session, model: type[M], row: dict[str, Any], **links: Any) 
     make_transient_to_detached(obj)  # as if loaded: nothing to write, what is unset read when used
     session.add(obj)
     return obj
+
+
+def one_of(column: ColumnElement[Any], values: Iterable[Any], name: str) -> ColumnElement[bool]:
+    """``column IN (?, ?, …)`` of a constant list, one bound parameter a value (``name``_0, _1 …,
+    their values set here): compiled once with the statement and cached as it is. ``in_`` of a
+    list makes an expanding parameter instead, rendered again into the SQL at every execution
+    (a quarter of a small SELECT's time in SQLAlchemy on a hot path)."""
+    return column.in_([bindparam(f"{name}_{i}", value, type_=column.type, literal_execute=False)
+                       for i, value in enumerate(values)])

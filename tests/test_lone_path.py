@@ -100,3 +100,32 @@ async def test_a_batch_is_marked_handled_by_one_statement(bot: Harness) -> None:
         assert [(r.status, r.attempts) for r in rows[-4:]] == [(InboxStatus.DONE, 1)] * 4
         assert len({r.handled_at for r in rows[-3:]}) == 1
     assert await bot.app.replay_unfinished() == 0
+
+
+async def test_a_kept_sender_comes_whole_into_the_transaction_that_uses_it(bot: Harness) -> None:
+    """The sender the ledger cache gives a transaction comes with their home, building, grid and
+    community all in that transaction (storage/ledger_cache.py ``_attach``): what is changed
+    through any of them is written with it, what was not kept is read when used."""
+    from storage.models import Person
+
+    room = building_room_of(bot, "r01")
+    await bot.say("大家好", sender="r01", room=room)
+    await bot.say("大家早上好", sender="r01", room=room)  # r01 is kept when this batch began
+    cache = bot.app.inbox.cache
+    with bot.sessions() as s:
+        s.begin()
+        cache.begin(s)
+        person = cache.person(s, "r01")
+        assert person is not None and person.household is not None
+        building = person.household.building
+        grid, community = building.grid, building.grid.community
+        assert person.household in building.households  # not kept: read through the session
+        building.name, grid.name, community.name = building.name + "甲", grid.name + "乙", community.name + "丙"
+        s.commit()
+    cache.ended()
+    with bot.sessions() as s:
+        again = s.scalar(select(Person).where(Person.chat_id == "r01"))
+        assert again is not None and again.household is not None
+        assert again.household.building.name.endswith("甲")
+        assert again.household.building.grid.name.endswith("乙")
+        assert again.household.building.grid.community.name.endswith("丙")

@@ -163,3 +163,20 @@ async def test_a_login_whose_person_is_no_longer_a_grid_worker_sees_nothing(rig:
         assert res.url.path == "/console/login" and 'data-number="1001"' not in body
         res = await login(s, rig, worker)
         assert res.status == 401 and "用户名或密码不对" in await res.text()
+
+
+async def test_the_ticket_list_carries_the_live_update_note_from_the_first_page(rig: Rig) -> None:
+    """The template engine is made at the first page, not at start (bot/web/console.py
+    ``_templates``), with the live updates' texts: the list's note is there from the first page
+    on, and the same on the next."""
+    import json
+
+    from kernel import texts as T
+
+    note = json.dumps(T.CONSOLE_LIVE_NEW)  # as the page's script holds it (tojson)
+    staff = await rig.name_of("s1")
+    async with http() as s:
+        res = await login(s, rig, staff, "demo1234")
+        assert res.status == 200 and f"note = {note}" in await res.text()
+        async with s.get(rig.console + "/tickets") as again:
+            assert f"note = {note}" in await again.text()

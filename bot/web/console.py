@@ -14,8 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 from aiohttp_session import Session as WebSession
 from aiohttp_session import get_session, new_session
@@ -59,6 +57,7 @@ class Console:
     def __init__(self, host: Host) -> None:
         self.host = host
         self.server: HttpServer | None = None
+        self._env: Any = None  # the template engine, made at the first page (``_templates``)
 
     # --- plugin ---------------------------------------------------------------------------
 
@@ -87,8 +86,20 @@ class Console:
         def configure(app: web.Application) -> None:
             session_setup(app, EncryptedCookies(key.decode(), cookie_name=COOKIE, httponly=True,
                                                 samesite="Lax", max_age=SESSION_HOURS * 3600, path=ROOT))
-            aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
         return configure
+
+    def _templates(self) -> Any:
+        """The template engine, made at the first page rendered, not at start: jinja2 holds
+        ~4 MB of code a bot keeps for nothing while nobody opens the console (bench/README.md,
+        eleventh round). Made on the event loop (no race), kept here: a started aiohttp
+        application's state is not to be changed. The pages use no helper of aiohttp_jinja2's
+        (``url``, ``static``) nor context processors; the live updates' texts are its globals."""
+        if self._env is None:
+            import jinja2
+
+            self._env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+            self._env.globals.update(Live.TEMPLATE_GLOBALS)
+        return self._env
 
     def prepare(self) -> None:
         """Once the database is ready: the demo community's staff login."""
@@ -127,7 +138,8 @@ class Console:
     def render(self, name: str, request: web.Request, websession: WebSession, context: dict[str, Any],
                status: int = 200) -> web.Response:
         context = {"csrf": csrf_token(websession), "root": ROOT, **context}
-        response = aiohttp_jinja2.render_template(name, request, context, status=status)
+        html = self._templates().get_template(name).render(context)
+        response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
         response.headers["Cache-Control"] = "no-store"
         return response
 

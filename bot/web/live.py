@@ -22,7 +22,6 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import Session as WebSession
 from aiohttp_sse import EventSourceResponse
@@ -87,11 +86,12 @@ class Live:
     def routes(self) -> list[web.RouteDef]:
         return [web.get(ROOT + "/live", self.stream)]
 
+    #: what the pages' script says of a change (put in the template engine's globals by the
+    #: console when it makes the engine, at the first page)
+    TEMPLATE_GLOBALS = {"live_texts": {"new": T.CONSOLE_LIVE_NEW, "changed": T.CONSOLE_LIVE_CHANGED}}
+
     def configure(self, app: web.Application) -> None:
-        """After the console's own set-up (the template engine exists): the pages' texts, and
-        closing the streams when the server stops."""
-        aiohttp_jinja2.get_env(app).globals["live_texts"] = {"new": T.CONSOLE_LIVE_NEW,
-                                                              "changed": T.CONSOLE_LIVE_CHANGED}
+        """Closing the streams when the server stops."""
         app.on_shutdown.append(self._shutdown)
 
     @login_required
