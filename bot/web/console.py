@@ -92,8 +92,8 @@ class Console:
         """The template engine, made at the first page rendered, not at start: jinja2 holds
         ~4 MB of code a bot keeps for nothing while nobody opens the console (bench/README.md,
         eleventh round). Made on the event loop (no race), kept here: a started aiohttp
-        application's state is not to be changed. The pages use no helper of aiohttp_jinja2's
-        (``url``, ``static``) nor context processors; the live updates' texts are its globals."""
+        application's state is not to be changed. The pages need no aiohttp_jinja2 helper (the
+        package is no longer a dependency); the live updates' texts are the engine's globals."""
         if self._env is None:
             import jinja2
 
