@@ -16,7 +16,7 @@ from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_I
                                 OWN_CASE, OWN_DECISION, OWN_STATUS, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL,
                                 SAFETY_VISIT, SHANDONG_WHAT, SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW_MUCH,
                                 SOUTHWEST_OR_NOT, SOUTHWEST_WHEN, SOUTHWEST_WHO, STOPWORDS, SUPPOSED,
-                                SYNONYMS, VISIT, WU, WUHAN, WU_HE, WU_HOW)
+                                SYNONYMS, TAIWAN, VISIT, WU, WUHAN, WU_HE, WU_HOW)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -29,7 +29,7 @@ _MENTION = re.compile(r"@[^\s@]{1,16}(?=\s)")  # "@管家 …": whom it is addre
 _SYN = re.compile("|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=True)))
 
 
-_DIALECT = {**OTHER_SPEECH, **NORTHWEST, **WUHAN, **NORTHEAST, **MINNAN, **WU, **SOUTHWEST, **CANTONESE}
+_DIALECT = {**TAIWAN, **OTHER_SPEECH, **NORTHWEST, **WUHAN, **NORTHEAST, **MINNAN, **WU, **SOUTHWEST, **CANTONESE}
 #: simplified Chinese writes 著 too (著名; 居著证 a slip of 居住证 the guide reads by its sound)
 _T2S = {k: v for k, v in T2S.items() if chr(k) not in "著"}
 _DIALECTS = re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True)))

@@ -238,7 +238,7 @@ OTHER_PLACE = re.compile(
     rf"({_CITIES})(市)?(那边|那里|当地)(?!过来|来的|回来|来这|到这)|"
     # a relative living in another city and what is done there ("我姐在杭州 她那边给小孩办医保…")
     rf"(在|住|去了?)({_CITIES})(市)?[\s,,]{{0,2}}[他她]们?(那边|那里|那儿|那的|当地)|"
-    rf"(去|到|回)({_CITIES})(市)?(哪|办|交|续|领|申请)|"
+    rf"(去|到|回)({_CITIES})(市)?(哪|办|报|交|续|领|申请)|"
     # a city opening a clause and naming what follows ("深圳新生儿落户要啥材料"), not a street or estate
     rf"(^|[\s,,。;;])({_CITIES})(市)?(?!路|街|大道|道|小区|花园|广场|公园|[东西南北]路|的?(亲戚|朋友|老乡|同事|表[哥姐弟妹]|人|来的|过来|回来))")
 
@@ -446,6 +446,17 @@ OTHER_SPEECH = {
     "细倈子": "小孩", "阿姆": "妈妈", "夜晡": "晚上", "日日": "每天",
     "甚地方": "什么地方", "恁": "你", "木有": "没有", "夜来": "昨天", "知不道": "不知道",
     "肿么": "怎么", "神马": "什么", "酱紫": "这样",
+}
+#: Taiwan's Mandarin as families from Taiwan write it (after the traditional characters are read as
+#: simplified): its names of the same things (简讯 短信, 连结 链接, 网路 网上, 健保 医保, 健检 体检,
+#: 国小 小学, 装潢 装修, 机车 the scooter, 挂牌 上牌, 加保 参保, 户政 户籍, 里长 the neighbourhood's
+#: office, 连续处方笺 a long prescription, 身分证 身份证, 公车 公交, 捷运 地铁)
+TAIWAN = {
+    "简讯": "短信", "连结": "链接", "网路上": "网上", "网路": "网上", "健保卡": "医保卡", "健保": "医保",
+    "健检": "体检", "国小": "小学", "国中": "初中", "装潢": "装修", "机车": "电动车", "挂牌": "上牌",
+    "加保": "参保", "户政事务所": "派出所户籍窗口", "户政": "户籍", "里长": "社区", "里办公处": "社区",
+    "慢性病连续处方笺": "慢病长期处方", "连续处方笺": "长期处方", "处方笺": "处方", "身分证": "身份证",
+    "公车": "公交", "捷运": "地铁", "计程车": "出租车", "影印": "复印", "讯息": "消息",
 }
 #: 可有 "is there" of the Jianghuai and southwestern speech (社区可有人; not 可有可无, 可有意思了)
 ASKING_KE = re.compile(r"可有(?!可无)(?![^,,。?？\s]{0,4}[了啦])")
