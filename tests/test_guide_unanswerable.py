@@ -412,3 +412,18 @@ async def test_ones_balance_records_refund_and_a_birth_abroad_are_a_persons(bot)
         "打完疫苗胳膊起疙瘩了 这正常吗",
     ])
     await _assert_answered(bot, [("退伍回来想学门手艺 社区有没有培训", "job-training")])
+
+
+async def test_taiwans_words_and_another_places_registration(bot) -> None:
+    """Families from Taiwan write their own names of things (简讯, 连结, 健保, 机车, 挂牌, in traditional
+    characters): they are answered as the same questions in the mainland's words; registering a
+    child back in Taiwan is that place's own procedure, not the guide's."""
+    await _assert_answered(bot, [("收到簡訊說健保卡要停用 叫我點連結 這是詐騙嗎", "anti-fraud"),
+                                 ("機車要去哪裡掛牌", "ebike-registration")])
+    await _assert_not_answered(bot, ["回台湾报户口要准备什么"])
+
+
+async def test_the_model_sure_of_another_entry_moves_the_answer(bot) -> None:
+    """A question the entries' words lean to one entry (医保's yearly payment) that the learned model
+    is sure is another's (the allowance's yearly review) is answered from the model's entry."""
+    await _assert_answered(bot, [("低保每年都要重新审核吗 一般几月份审", "minimum-living-allowance")])
