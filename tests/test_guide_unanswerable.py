@@ -427,3 +427,10 @@ async def test_the_model_sure_of_another_entry_moves_the_answer(bot) -> None:
     """A question the entries' words lean to one entry (医保's yearly payment) that the learned model
     is sure is another's (the allowance's yearly review) is answered from the model's entry."""
     await _assert_answered(bot, [("低保每年都要重新审核吗 一般几月份审", "minimum-living-allowance")])
+
+
+async def test_whether_ones_own_signing_went_through_is_a_persons(bot) -> None:
+    """Whether one's own signing or payment went through ("是不是没签上") is for a person; the same
+    words as a condition ("是不是没签上…就不能…") ask what the rule is, and the guide answers."""
+    await _assert_not_answered(bot, ["前几天填了家庭医生的签约表 医生说会打电话来 是不是没签上"])
+    await _assert_answered(bot, [("家庭医生怎么签 是不是没签上就不能开药", "family-doctor")])
