@@ -434,3 +434,10 @@ async def test_whether_ones_own_signing_went_through_is_a_persons(bot) -> None:
     words as a condition ("是不是没签上…就不能…") ask what the rule is, and the guide answers."""
     await _assert_not_answered(bot, ["前几天填了家庭医生的签约表 医生说会打电话来 是不是没签上"])
     await _assert_answered(bot, [("家庭医生怎么签 是不是没签上就不能开药", "family-doctor")])
+
+
+async def test_guizhous_how_a_sigh_and_whether_a_fever_matters(bot) -> None:
+    """Guizhou and Chongqing write 啷个 for how: the same question is answered; who can afford it is
+    a sigh, and whether a fever matters is a health question for a person."""
+    await _assert_answered(bot, [("残疾证搬家搞丢了 啷个补办", "disability-certificate")])
+    await _assert_not_answered(bot, ["医保费又涨了 哪个交得起哦", "孩子打完针有点发烧 要不要紧"])
