@@ -441,3 +441,10 @@ async def test_guizhous_how_a_sigh_and_whether_a_fever_matters(bot) -> None:
     a sigh, and whether a fever matters is a health question for a person."""
     await _assert_answered(bot, [("残疾证搬家搞丢了 啷个补办", "disability-certificate")])
     await _assert_not_answered(bot, ["医保费又涨了 哪个交得起哦", "孩子打完针有点发烧 要不要紧"])
+
+
+async def test_next_years_permit_and_a_registration_weeks_old(bot) -> None:
+    """居住证 followed by 明年 is the permit, not the residence paper jieba cuts out of it; a
+    registration made weeks ago and its money not yet come is one's own case, for a person."""
+    await _assert_answered(bot, [("我的居住证明年三月到期 续签怎么弄", "residence-permit")])
+    await _assert_not_answered(bot, ["失业登记都两周了 失业金什么时候发"])
