@@ -15,8 +15,8 @@ from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_I
                                 JIN_WHAT, MINNAN, NEIGHBOURS, NORTHEAST, NORTHWEST, OPINION, OTHER_SPEECH,
                                 OWN_CASE, OWN_DECISION, OWN_STATUS, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL,
                                 SAFETY_VISIT, SHANDONG_WHAT, SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW_MUCH,
-                                SOUTHWEST_GO, SOUTHWEST_HOW_LONG, SOUTHWEST_OR_NOT, SOUTHWEST_WHEN, SOUTHWEST_WHO, STOPWORDS, SUPPOSED,
-                                SYNONYMS, TAIWAN, VISIT, WU, WUHAN, WU_HE, WU_HOW)
+                                SOUTHWEST_GO, SOUTHWEST_HOW_LONG, SOUTHWEST_OR_NOT, SOUTHWEST_WHEN, SOUTHWEST_WHO,
+                                STOPWORDS, SUPPOSED, SYNONYMS, TAIWAN, VISIT, WU, WUHAN, WU_HE, WU_HOW)
 from kernel.parsing import normalise
 
 Tokenize = Callable[[str], list[str]]
@@ -40,7 +40,8 @@ _READINGS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     (CANTONESE_IS, "是"), (CANTONESE_WHERE, "哪"), (CANTONESE_HOW, "怎么"),
     (CANTONESE_YET, lambda m: "没有" if m.string[m.start() - 1] == "了" else "了没有"),
     (WU_HE, lambda m: "他们" if m.group(1) else "他"), (WU_HOW, "怎么"), (ASKING_KE, "有没有"),
-    (SOUTHWEST_WHEN, "什么时候"), (SOUTHWEST_HOW_LONG, "多久"), (SOUTHWEST_GO, "去"), (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_WHO, "谁"), (SOUTHWEST_OR_NOT, "没"),
+    (SOUTHWEST_WHEN, "什么时候"), (SOUTHWEST_HOW_LONG, "多久"), (SOUTHWEST_GO, "去"),
+    (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_WHO, "谁"), (SOUTHWEST_OR_NOT, "没"),
     (SHANDONG_WHERE, "哪里"), (SHANDONG_WHAT, "什么"), (HAKKA_I, "我"), (HAKKA_WHERE, "哪里"), (JIN_WHAT, "什么"),
 )
 
@@ -51,7 +52,8 @@ def mandarin(text: str) -> str:
     read it as they read any question: traditional characters as simplified (the classifier's
     ``T2S``: 係 → 系, 個 → 个); the words of Cantonese (边度 → 哪里, 有冇 → 有没有), Southwestern
     Mandarin (咋个 → 怎么), Wu (阿拉 → 我们), Minnan (按怎 → 怎么), Wuhan (么样 → 怎么), the Northeast
-    and Northwest and a few of Xiang, Hakka, Gan and Jin (``guide_vocab``); and the words Mandarin
+    and Northwest and a few of Xiang, Hakka, Gan and Jin, and Taiwan's names of things (健保 → 医保,
+    机车 → 电动车) (``guide_vocab``); and the words Mandarin
     uses with another meaning only where their neighbours show the dialect's (``_READINGS``: 好久
     "when", 好多 "how much", 哪个 "who", 没得 "or not", 伊 "he", 可有 "is there", Shandong's 哪来
     "where" and 嘛 "what", Hakka's 涯 "I" and 哪位 "where", Jin's 甚 "what"). The few words of the
