@@ -448,3 +448,29 @@ async def test_next_years_permit_and_a_registration_weeks_old(bot) -> None:
     registration made weeks ago and its money not yet come is one's own case, for a person."""
     await _assert_answered(bot, [("我的居住证明年三月到期 续签怎么弄", "residence-permit")])
     await _assert_not_answered(bot, ["失业登记都两周了 失业金什么时候发"])
+
+
+async def test_who_mends_it_where_broken_things_go_and_the_electricity_card(bot) -> None:
+    """A broken thing named only to ask who mends it (the owner or the property company), what a new
+    card costs, or where it is thrown away is the guide's; so is where a prepaid electricity card is
+    topped up. A broken light nobody has mended is still a person's."""
+    await _assert_answered(bot, [("单元门的闭门器坏了 是业主自己修还是物业修", "property-repair"),
+                                 ("马桶水箱坏了 户内的东西物业管修吗", "property-repair"),
+                                 ("门禁卡坏了 换张新的要钱不", "access-card"),
+                                 ("坏了的节能灯泡扔哪个桶", "garbage-sorting"),
+                                 ("电卡没电了 晚上在哪充", "utility-payment")])
+    await _assert_not_answered(bot, ["楼道里坏掉的灯到底有没有人修"])
+
+
+async def test_paying_for_a_parent_and_ones_own_figures(bot) -> None:
+    """A resident paying for parents ("想帮他们交", "用我的支付宝帮他交") asks how it is done: the guide
+    answers. A pension worked out from one's own years of payment, whether one's own household will
+    be granted the allowance, a record one cannot find, a chat that says "还是有人…" (still someone
+    does…), and one's home province's scheme ("我们是四川的 我们那边…") are not the guide's."""
+    await _assert_answered(bot, [("我在深圳打工 想帮他们交今年的新农合 手机上怎么弄", "medical-insurance-payment"),
+                                 ("我爸不会用智能手机 我能用我的支付宝帮他交医保吗", "medical-insurance-payment")])
+    await _assert_not_answered(bot, ["我爸养老保险交了二十年 退休以后一个月能领多少",
+                                     "就我一个人打零工 一个月两千 能不能评上低保",
+                                     "孩子打的疫苗在小程序上查不到记录 是不是漏录了",
+                                     "垃圾分类喊了好几年了 还是有人把外卖盒扔进厨余桶",
+                                     "我们是四川的 我们那边的医保今年交多少"])
