@@ -474,3 +474,14 @@ async def test_paying_for_a_parent_and_ones_own_figures(bot) -> None:
                                      "孩子打的疫苗在小程序上查不到记录 是不是漏录了",
                                      "垃圾分类喊了好几年了 还是有人把外卖盒扔进厨余桶",
                                      "我们是四川的 我们那边的医保今年交多少"])
+
+
+async def test_qinghais_how_and_small_a_complaint_and_ones_own_doctor(bot) -> None:
+    """Qinghai and Ningxia write 阿门 for how and 尕 for small: the same questions are answered (a
+    prayer's 阿门 asks nothing). A drain blocked for days and "到底管不管" is a complaint for a person;
+    whether one's own signed doctor was replaced is one's own case."""
+    await _assert_answered(bot, [("老人的乘车卡丢了 阿门补办", "senior-card"),
+                                 ("想给尕娃娃打疫苗 阿门预约", "child-vaccine")])
+    await _assert_not_answered(bot, ["感谢主 阿门",
+                                     "下水道堵着好几天了 物业到底管不管",
+                                     "我们签约的那个家庭医生换人了吗 打了几次电话都打不通"])
