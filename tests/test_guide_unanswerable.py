@@ -485,3 +485,13 @@ async def test_qinghais_how_and_small_a_complaint_and_ones_own_doctor(bot) -> No
     await _assert_not_answered(bot, ["感谢主 阿门",
                                      "下水道堵着好几天了 物业到底管不管",
                                      "我们签约的那个家庭医生换人了吗 打了几次电话都打不通"])
+
+
+async def test_a_broken_thing_to_throw_away_a_check_of_the_wiring_and_the_radiator(bot) -> None:
+    """A broken appliance named to ask when bulky waste is collected, a courier's carton to sort, a
+    visit to look at the home's wiring, and a radiator leaking (a fitting the property company
+    mends, not the heating supply) are the guide's."""
+    await _assert_answered(bot, [("旧洗衣机坏了要扔 大件垃圾哪天来收", "bulky-waste"),
+                                 ("快递纸箱子放哪个桶", "garbage-sorting"),
+                                 ("家里电线用了二十年了 社区有人上门看线路吗", "fire-safety-check"),
+                                 ("家里暖气片漏水 物业管修吗", "property-repair")])
