@@ -495,3 +495,14 @@ async def test_a_broken_thing_to_throw_away_a_check_of_the_wiring_and_the_radiat
                                  ("快递纸箱子放哪个桶", "garbage-sorting"),
                                  ("家里电线用了二十年了 社区有人上门看线路吗", "fire-safety-check"),
                                  ("家里暖气片漏水 物业管修吗", "property-repair")])
+
+
+async def test_wenzhous_fa_xiaonan_and_whether_ones_own_was_done(bot) -> None:
+    """Wenzhou and Ningbo close a question with 伐 and call a child 小囡: the same questions are
+    answered, and "合法伐" asks an opinion as "合法吗" does. Whether one's own signing was done at all
+    ("到底签没签"), and whether one's own card applied for last week has come, are for a person."""
+    await _assert_answered(bot, [("小囡的疫苗要先预约伐", "child-vaccine"),
+                                 ("孩子退伍了想找工作 社区有推荐的吗", "job-training")])
+    await _assert_not_answered(bot, ["小区门口开了家棋牌室 开到半夜 合法伐",
+                                     "我爸到底签没签家庭医生 签的是哪个医生",
+                                     "上礼拜报的老年卡 卡到了没"])
