@@ -234,9 +234,7 @@ def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settin
 
 
 _TICKET = Ticket.__table__
-_INSERT_TICKET: rows.Inserter[Ticket] = rows.Inserter(Ticket, {
-    "building": "building_id", "household": "household_id", "assignee": "assignee_id",
-    "reporter": "reporter_id"})
+_INSERT_TICKET: rows.Inserter[Ticket] = rows.Inserter(Ticket, open_tickets.LINKS)
 
 
 def _insert_ticket(session: Session, values: dict[str, Any], **links: Any) -> Ticket:
@@ -562,7 +560,8 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
         if same_subject(known.subject if known is not None else row["subject"], subject):
             values = dict(row)
             reported = bool(values.pop("reported")) if person_id is not None else None
-            ticket = known if known is not None else rows.loaded(session, Ticket, values)
+            ticket = known if known is not None else rows.loaded(
+                session, Ticket, values, **rows.present(session, Ticket, open_tickets.LINKS, values))
             return Duplicate(ticket, reported)
     return None
 
