@@ -66,3 +66,47 @@ def test_a_ticket_made_from_its_row_reads_its_assignee_without_a_statement(sessi
         assert ticket.reporter is not None and ticket.reporter.id == row["reporter_id"]  # read when used
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_tickets_held_by_a_batch_are_written_before_a_statement_that_needs_them(session: Session) -> None:
+    """``later.insert_numbered`` (SQLite): a held ticket has the id SQLite would give it; a Core
+    read of the table, or a row referring to it, finds it written; someone else's new ticket
+    makes the batch count on from the table again (no id given twice)."""
+    from sqlalchemy import func, insert
+
+    from storage import later
+    from storage.models import TicketEvent
+
+    _a_ticket_row(session)
+    building = session.scalars(select(Building).order_by(Building.id)).first()
+    person = session.scalars(select(Person).order_by(Person.id)).first()
+    assert building is not None and person is not None
+    make = rows.Inserter(Ticket, LINKS, held=True)
+    values = dict(community_id=building.grid.community_id, category="repair", status="assigned",
+                  text="灯坏了", urgent=False, created_at=Clock().now())
+    engine = session.get_bind()
+    seen: list[str] = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    later.hold(session)
+    try:
+        first = make(session, {**values, "number": 1002}, building=building, assignee=person)
+        assert first.id == 2
+        inserted = [s for s in seen if s.startswith("INSERT INTO ticket ")]
+        assert len(inserted) == (0 if engine.dialect.name == "sqlite" else 1)  # held, or at once
+        connection = session.connection()
+        count = select(func.count()).select_from(Ticket.__table__)
+        assert connection.execute(count).scalar() == 2  # written before the Core read
+        second = make(session, {**values, "number": 1003}, building=building)
+        connection.execute(insert(TicketEvent.__table__), {  # refers to it: written first
+            "ticket_id": second.id, "kind": "created", "created_at": Clock().now()})
+        connection.execute(insert(Ticket.__table__), {**values, "number": 1004})  # not the batch's
+        third = make(session, {**values, "number": 1005}, building=building)
+        later.write(session)
+        session.commit()
+    finally:
+        later.release(session)
+        event.remove(engine, "before_cursor_execute", listener)
+    numbers = session.execute(select(Ticket.id, Ticket.number).order_by(Ticket.id)).all()
+    assert [tuple(r) for r in numbers] == [(1, 1001), (2, 1002), (3, 1003), (4, 1004), (5, 1005)]
+    assert (second.id, third.id) == (3, 5)
