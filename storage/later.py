@@ -14,10 +14,10 @@ written with one ``executemany`` a table
 A rollback forgets them with everything else of the transaction. Outside a held session
 ``insert`` writes at once, as before.
 
-New tickets are held too, on SQLite (``insert_numbered``): the batch gives each its id itself,
-the one SQLite would give it (the table's largest id + 1: ``ticket.id`` is its rowid, never
-AUTOINCREMENT), read once a transaction and counted on, so the ticket is known at once and its row
-needs no statement of its own. Held rows of such a table are written (before anything else held:
+New tickets are held too, on SQLite, in a batch of several messages (``insert_numbered``): the
+batch gives each its id itself, the one SQLite would give it (the table's largest id + 1:
+``ticket.id`` is its rowid, never AUTOINCREMENT), read once a transaction and counted on, so the
+ticket is known at once and its row needs no statement of its own. Held rows of such a table are written (before anything else held:
 the others refer to them) before any statement that names the table, or writes to a table with a
 foreign key to it, or is not a statement whose tables can be read (text, DDL) — whoever runs it,
 the ORM's flush included (``_before_statement``, on every connection). A statement that inserts
@@ -48,6 +48,8 @@ class Later:
         #: table → the next id this transaction gives (``insert_numbered``)
         self.ids: dict[Any, int] = {}
         self.writing = False
+        #: whether ``insert_numbered`` holds rows (a batch of several messages) or declines
+        self.numbering = True
 
     def add(self, stmt: Insert, row: dict[str, Any]) -> None:
         rows = self.rows.get(stmt)
@@ -67,9 +69,12 @@ class Later:
         self.rows, self.tables, self.ids = {}, set(), {}
 
 
-def hold(session: Session) -> None:
-    """From now until the session's transaction ends, ``insert`` keeps rows for ``write``."""
-    session.info[_KEY] = Later()
+def hold(session: Session, numbered: bool = True) -> None:
+    """From now until the session's transaction ends, ``insert`` keeps rows for ``write``;
+    ``numbered``: ``insert_numbered`` too (for one message its read of the largest id would cost
+    more than the statement it saves)."""
+    later = session.info[_KEY] = Later()
+    later.numbering = numbered
 
 
 def insert(session: Session, stmt: Insert, row: dict[str, Any]) -> None:
@@ -87,7 +92,7 @@ def insert_numbered(session: Session, stmt: Insert, row: dict[str, Any]) -> int 
     SQLite would give it, and return that id; None when the session holds nothing or the database
     is not SQLite: the caller inserts it itself."""
     later: Later | None = session.info.get(_KEY)
-    if later is None:
+    if later is None or not later.numbering:
         return None
     connection = session.connection()
     if connection.dialect.name != "sqlite":

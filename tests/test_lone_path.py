@@ -157,3 +157,15 @@ async def test_a_batch_writes_its_new_tickets_together_and_reads_them_back_when_
         assert len(inserts) == 2, inserts  # 1001 and 1002 before 查询 reads them; 1003 at the end
     else:
         assert len(inserts) == 3, inserts
+
+
+async def test_a_lone_report_inserts_its_ticket_at_once_without_reading_the_largest_id(bot: Harness) -> None:
+    """One message alone: its ticket is inserted with RETURNING id, as before (reading the largest
+    id to hold one ticket would cost a statement more than it saves)."""
+    room = building_room_of(bot, "r01")
+    await bot.say("大家好", sender="r01", room=room)
+    with statements(bot) as seen:
+        sent = await bot.say("楼道灯坏了,黑咕隆咚的", sender="r01", room=room)
+    assert any("工单号 1001" in t for t in texts_to(sent, room))
+    assert not [s for s in seen if "max(ticket.id)" in s]
+    assert len([s for s in seen if s.startswith("INSERT INTO ticket ")]) == 1
