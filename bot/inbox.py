@@ -147,7 +147,8 @@ class Inbox:
                     # now: with the version already read, no statement of its own begins it
                     session.begin()
                     self.cache.begin(session, ledger_version)
-                    later.hold(session)  # events and reporters: one statement a table (storage/later.py)
+                    # events and reporters: one statement a table; new tickets too in a batch of several
+                    later.hold(session, numbered=len(batch) > 1)  # (storage/later.py)
                     if len(batch) > 1:  # the duplicate check reads a building's tickets once a batch
                         open_tickets.keep(session)
                     known = Known()

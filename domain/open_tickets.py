@@ -47,6 +47,10 @@ _OPEN_WITH_REPORTERS = (
 _NAMES = tuple(c.key for c in _TICKET.columns)
 _AT = {name: i for i, name in enumerate(_NAMES)}
 _ID = _AT["id"]
+#: a ticket's many-to-one links by their foreign keys: a ticket made from a row gets those the
+#: session holds at once (``rows.present``), as their lazy loads would find them
+LINKS = {"building": "building_id", "household": "household_id", "assignee": "assignee_id",
+         "reporter": "reporter_id"}
 
 
 class _Open:
@@ -181,7 +185,10 @@ def loaded_ticket(session: Session, entry: _Open) -> Ticket:
     """The session's ticket of ``entry`` (made from its row the first time)."""
     if entry.ticket is None:
         known = session.identity_map.get(identity_key(Ticket, entry.row[_ID]))
-        entry.ticket = known if known is not None else rows.loaded(session, Ticket, dict(zip(_NAMES, entry.row)))
+        if known is None:
+            values = dict(zip(_NAMES, entry.row))
+            known = rows.loaded(session, Ticket, values, **rows.present(session, Ticket, LINKS, values))
+        entry.ticket = known
     return entry.ticket
 
 

@@ -234,14 +234,13 @@ def create_ticket(session: Session, say: Speaker, clock: Clock, settings: Settin
 
 
 _TICKET = Ticket.__table__
-_INSERT_TICKET: rows.Inserter[Ticket] = rows.Inserter(Ticket, {
-    "building": "building_id", "household": "household_id", "assignee": "assignee_id",
-    "reporter": "reporter_id"})
+_INSERT_TICKET: rows.Inserter[Ticket] = rows.Inserter(Ticket, open_tickets.LINKS, held=True)
 
 
 def _insert_ticket(session: Session, values: dict[str, Any], **links: Any) -> Ticket:
-    """A new ticket written with one Core INSERT … RETURNING id (no unit of work, no read-back),
-    then put in the session as a loaded row with ``links`` (building, household, assignee,
+    """A new ticket written with one Core INSERT … RETURNING id (no unit of work, no read-back), or
+    in a batch on SQLite held with the id it will have and written with the batch's other new
+    tickets (storage/later.py), then put in the session as a loaded row with ``links`` (building, household, assignee,
     reporter) already set: the handlers read them without a query, and a later query of the same
     transaction (``duplicate_of``) finds this very object (storage/rows.py)."""
     ticket = _INSERT_TICKET(session, values, **links)
@@ -562,7 +561,8 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
         if same_subject(known.subject if known is not None else row["subject"], subject):
             values = dict(row)
             reported = bool(values.pop("reported")) if person_id is not None else None
-            ticket = known if known is not None else rows.loaded(session, Ticket, values)
+            ticket = known if known is not None else rows.loaded(
+                session, Ticket, values, **rows.present(session, Ticket, open_tickets.LINKS, values))
             return Duplicate(ticket, reported)
     return None
 

@@ -114,8 +114,9 @@ class LedgerCache:
 
     def staff_room(self, session: Session, community_id: int) -> str | None:
         """The chat id of the community's staff group if known, and the open transaction changed
-        nothing of the ledger (flushed first, as a query would); None: ask the database."""
-        if session.autoflush:
+        nothing of the ledger (its pending changes of the ledger flushed first, as a query would;
+        other pending rows wait for the next flush); None: ask the database."""
+        if session.autoflush and ledger_version.pending_here(session):
             session.flush()
         if ledger_version.changed_here(session):
             return None

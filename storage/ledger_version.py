@@ -46,6 +46,14 @@ def read(session: Session) -> int:
     return int(value) if value is not None else 0
 
 
+def pending_here(session: Session) -> bool:
+    """Whether the session holds changes to the ``WATCHED`` tables not flushed yet (a new, changed
+    or deleted person, group, household …): only those can make ``changed_here`` true once
+    flushed (what else a flush writes is not watched)."""
+    return any(getattr(type(obj), "__tablename__", None) in WATCHED
+               for pending in (session.new, session.dirty, session.deleted) for obj in pending)
+
+
 def changed_here(session: Session) -> bool:
     """Whether the session's open transaction wrote to the ``WATCHED`` tables (what it has not
     flushed yet is not counted: flush first)."""

@@ -159,3 +159,31 @@ async def test_alerts_go_to_the_staff_group_of_the_moment(bot: Harness, other: H
     assert texts_to(sent, "wx-staff2")
     sent = await bot.say("地下车库着火了,冒黑烟", sender="r03", room=room)
     assert texts_to(sent, "wx-staff2") and not texts_to(sent, "room-staff")
+
+
+async def test_a_staff_group_given_up_in_the_same_transaction_is_not_served_before_it_is_flushed(
+        bot: Harness) -> None:
+    """The cache's staff group is not served while the open transaction holds a change of the
+    ledger not flushed yet (here the staff group given up): it is flushed and the database asked;
+    pending rows of other tables (a reply for the outbox) do not make it ask."""
+    from storage import repo
+    from storage.models import ChatRoom, OutboxMessage
+
+    room = building_room_of(bot, "r01")
+    sent = await bot.say("楼道里着火了,好大的烟", sender="r01", room=room)
+    assert texts_to(sent, "room-staff")
+    await bot.say("好的", sender="r02", room=room)  # the staff group is kept from here
+    cache = bot.app.inbox.cache
+    with bot.sessions() as s:
+        s.begin()
+        cache.begin(s)
+        staff = s.scalar(select(ChatRoom).where(ChatRoom.chat_id == "room-staff"))
+        assert staff is not None and staff.community_id is not None
+        community = staff.community_id
+        s.add(OutboxMessage(conversation=room, is_room=True, text="收到", mentions=[], urgent=False,
+                            not_before=START, created_at=START))
+        assert repo.staff_room_chat_id(s, community) == "room-staff"  # kept: no flush needed
+        assert any(isinstance(o, OutboxMessage) for o in s.new)  # nothing flushed for it
+        staff.kind = "other"  # given up, not flushed yet
+        assert repo.staff_room_chat_id(s, community) is None
+        s.rollback()

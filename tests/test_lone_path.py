@@ -129,3 +129,43 @@ async def test_a_kept_sender_comes_whole_into_the_transaction_that_uses_it(bot: 
         assert again.household.building.name.endswith("甲")
         assert again.household.building.grid.name.endswith("乙")
         assert again.household.building.grid.community.name.endswith("丙")
+
+
+async def test_a_batch_writes_its_new_tickets_together_and_reads_them_back_when_asked(bot: Harness) -> None:
+    """On SQLite a batch holds its new tickets, each with the id it will have, and writes them
+    together; a message of the same batch that reads them (查询) finds them written. On PostgreSQL
+    each is inserted at once, as before."""
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    before = len(gw.sent)
+    with statements(bot) as seen:
+        await while_held(bot, gw.inbound("稍等", sender="r03", room=room),
+                         [gw.inbound("电梯坏了,停在三楼不动了", sender="r01", room=room),
+                          gw.inbound("楼道灯坏了,一楼到三楼都不亮", sender="r02", room=room),
+                          gw.inbound("查询 1001", sender="r01", room=room),
+                          gw.inbound("单元门禁坏了,刷卡没反应", sender="r04", room=room)])
+    await bot.app.outbox.drain()
+    said = texts_to(gw.sent[before:], room)
+    assert any(t.startswith("工单 1001:") for t in said), said  # 查询 found the ticket of its batch
+    assert not any("没有找到工单" in t for t in said), said
+    inserts = [s for s in seen if s.startswith(("INSERT INTO ticket ", "MANY INSERT INTO ticket "))]
+    with bot.sessions() as s:
+        tickets = s.scalars(select(Ticket).order_by(Ticket.id)).all()
+        assert [(t.id, t.number) for t in tickets] == [(1, 1001), (2, 1002), (3, 1003)]
+        assert all(len(t.events) >= 1 and len(t.reporters) == 1 for t in tickets)
+    if bot.app.engine.dialect.name == "sqlite":
+        assert len(inserts) == 2, inserts  # 1001 and 1002 before 查询 reads them; 1003 at the end
+    else:
+        assert len(inserts) == 3, inserts
+
+
+async def test_a_lone_report_inserts_its_ticket_at_once_without_reading_the_largest_id(bot: Harness) -> None:
+    """One message alone: its ticket is inserted with RETURNING id, as before (reading the largest
+    id to hold one ticket would cost a statement more than it saves)."""
+    room = building_room_of(bot, "r01")
+    await bot.say("大家好", sender="r01", room=room)
+    with statements(bot) as seen:
+        sent = await bot.say("楼道灯坏了,黑咕隆咚的", sender="r01", room=room)
+    assert any("工单号 1001" in t for t in texts_to(sent, room))
+    assert not [s for s in seen if "max(ticket.id)" in s]
+    assert len([s for s in seen if s.startswith("INSERT INTO ticket ")]) == 1

@@ -1,0 +1,112 @@
+"""Objects made from rows (storage/rows.py): put in the session as ``add`` would, and given the
+many-to-one links the session holds, exactly those a lazy load would find there."""
+from __future__ import annotations
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from domain.open_tickets import LINKS
+from kernel.clock import Clock
+from storage import rows
+from storage.demo import load_demo
+from storage.models import Building, Person, Ticket
+
+
+def _a_ticket_row(session: Session) -> dict[str, object]:
+    load_demo(session, Clock())
+    building = session.scalars(select(Building).order_by(Building.id)).first()
+    people = session.scalars(select(Person).order_by(Person.id)).all()
+    assert building is not None and len(people) >= 2
+    ticket = rows.Inserter(Ticket, LINKS)(session, dict(
+        number=1001, community_id=building.grid.community_id, category="repair", status="assigned",
+        text="电梯坏了", urgent=False, created_at=Clock().now()),
+        building=building, household=None, assignee=people[0], reporter=people[1])
+    session.commit()
+    return {c.key: getattr(ticket, c.key) for c in Ticket.__table__.columns}
+
+
+def test_a_row_whose_links_are_outside_the_session_brings_them_in_as_add_does(session: Session) -> None:
+    row = _a_ticket_row(session)
+    session.close()
+    outside = session.get(Person, row["assignee_id"])
+    assert outside is not None
+    session.expunge(outside)  # detached: only add's cascade puts it back
+    row = {**row, "id": 999_999}  # not in the identity map
+    ticket = rows.loaded(session, Ticket, row, assignee=outside)
+    assert ticket in session and outside in session
+    assert ticket.assignee is outside
+
+
+def test_only_links_the_session_holds_loaded_and_alive_are_given(session: Session) -> None:
+    row = _a_ticket_row(session)
+    session.close()
+    assignee = session.get(Person, row["assignee_id"])
+    reporter = session.get(Person, row["reporter_id"])
+    building = session.get(Building, row["building_id"])
+    assert assignee is not None and reporter is not None and building is not None
+    session.expire(reporter)  # a lazy load would read it again: left to it
+    found = rows.present(session, Ticket, LINKS, row)
+    assert found == {"building": building, "household": None, "assignee": assignee}
+    session.expunge(assignee)  # gone from the session: its lazy load would read it
+    assert rows.present(session, Ticket, LINKS, row) == {"building": building, "household": None}
+
+
+def test_a_ticket_made_from_its_row_reads_its_assignee_without_a_statement(session: Session) -> None:
+    row = _a_ticket_row(session)
+    session.close()
+    assignee = session.get(Person, row["assignee_id"])
+    seen: list[str] = []
+    engine = session.get_bind()
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        ticket = rows.loaded(session, Ticket, row, **rows.present(session, Ticket, LINKS, row))
+        assert ticket.assignee is assignee and ticket.household is None
+        assert seen == []
+        assert ticket.reporter is not None and ticket.reporter.id == row["reporter_id"]  # read when used
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_tickets_held_by_a_batch_are_written_before_a_statement_that_needs_them(session: Session) -> None:
+    """``later.insert_numbered`` (SQLite): a held ticket has the id SQLite would give it; a Core
+    read of the table, or a row referring to it, finds it written; someone else's new ticket
+    makes the batch count on from the table again (no id given twice)."""
+    from sqlalchemy import func, insert
+
+    from storage import later
+    from storage.models import TicketEvent
+
+    _a_ticket_row(session)
+    building = session.scalars(select(Building).order_by(Building.id)).first()
+    person = session.scalars(select(Person).order_by(Person.id)).first()
+    assert building is not None and person is not None
+    make = rows.Inserter(Ticket, LINKS, held=True)
+    values = dict(community_id=building.grid.community_id, category="repair", status="assigned",
+                  text="灯坏了", urgent=False, created_at=Clock().now())
+    engine = session.get_bind()
+    seen: list[str] = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    later.hold(session)
+    try:
+        first = make(session, {**values, "number": 1002}, building=building, assignee=person)
+        assert first.id == 2
+        inserted = [s for s in seen if s.startswith("INSERT INTO ticket ")]
+        assert len(inserted) == (0 if engine.dialect.name == "sqlite" else 1)  # held, or at once
+        connection = session.connection()
+        count = select(func.count()).select_from(Ticket.__table__)
+        assert connection.execute(count).scalar() == 2  # written before the Core read
+        second = make(session, {**values, "number": 1003}, building=building)
+        connection.execute(insert(TicketEvent.__table__), {  # refers to it: written first
+            "ticket_id": second.id, "kind": "created", "created_at": Clock().now()})
+        connection.execute(insert(Ticket.__table__), {**values, "number": 1004})  # not the batch's
+        third = make(session, {**values, "number": 1005}, building=building)
+        later.write(session)
+        session.commit()
+    finally:
+        later.release(session)
+        event.remove(engine, "before_cursor_execute", listener)
+    numbers = session.execute(select(Ticket.id, Ticket.number).order_by(Ticket.id)).all()
+    assert [tuple(r) for r in numbers] == [(1, 1001), (2, 1002), (3, 1003), (4, 1004), (5, 1005)]
+    assert (second.id, third.id) == (3, 5)
