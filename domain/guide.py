@@ -195,6 +195,8 @@ class Index:
         shared with every index of entries of the same keys and text (``_BODIES``: fifty
         communities with the demo guide hold one copy); an index has its own entry ids, titles,
         privacy and the vote's labels."""
+        if not entries:  # ``rank`` finds nothing in it: no fixer, vote or linear model loaded for it (~1.5 MB)
+            return cls([], [], [], [], BM25([]), [], [], gate=default_gate())
         examples = shipped_examples() if examples is None else examples
         shape = (_tokenizer_key(tokenize), _examples_key(examples), tuple(_entry_shape(e) for e in entries))
         body = _BODIES.get(shape)
