@@ -29,6 +29,11 @@ Baselines measured in the same run, each its own process: `python -c pass` and
 `python -c "import jieba; jieba.initialize()"` (jieba's own dictionary; the bot no longer loads it
 but a trie of it, domain/classifier/dictionary.py).
 --before DIR runs the same with another checkout's code (alternating, on its own copy).
+--guide: every community of the copy gets the demo 办事指南 (storage/demo_guide.toml, loaded with the
+checkout's own ``load_demo_guide`` before the bot starts, so each community has entries of its own
+and its own index), and one message in ``--guide-share`` is a resident's question from the guide's
+labelled files (tests/data/guide/questions*.jsonl, lines of kind "question"), in a building group
+of any of the 50 communities.
 --trace N: also every N messages (and at start, idle), bench/mem_probe.py inside the bot writes
 where the resident set is (mappings, glibc's and pymalloc's heaps, SQLite's allocator, the
 bounded caches) into ``--trace-out`` (JSON lines, one per moment); --tracemalloc adds Python's
@@ -96,12 +101,41 @@ def bind_groups(path: Path) -> list[str]:
     return [f"b{bid}" for bid, *_ in buildings]
 
 
-def workload(n: int, rooms: list[str], seed: int = 5) -> list[dict[str, str]]:
+def guide_questions() -> list[str]:
+    """The residents' questions of the guide's labelled files (kind "question"), in file order."""
+    out = []
+    for path in sorted((REPO / "tests" / "data" / "guide").glob("questions*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line) if line.strip() else None
+            if isinstance(item, dict) and item.get("kind") == "question" and isinstance(item.get("text"), str):
+                out.append(item["text"])
+    return out
+
+
+def load_guides(repo: Path, database: Path) -> int:
+    """The demo guide in every community of ``database``, with ``repo``'s code: entries added."""
+    code = ("import sys; from datetime import datetime, timezone; from sqlalchemy import select; "
+            "from storage.db import make_engine, session_factory; from storage.guide_files import load_demo_guide; "
+            "from storage.models import Community\n"
+            "S = session_factory(make_engine(sys.argv[1])); now = datetime.now(timezone.utc).replace(tzinfo=None)\n"
+            "with S.begin() as s:\n"
+            "    print(sum(load_demo_guide(s, cid, now) for cid in s.scalars(select(Community.id)).all()))")
+    out = subprocess.run([sys.executable, "-c", code, f"sqlite:///{database}"], cwd=repo, env=_env(repo),
+                         capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def workload(n: int, rooms: list[str], seed: int = 5, guide_share: int = 0) -> list[dict[str, str]]:
+    """``n`` messages in ``rooms``; with ``guide_share`` N, every N-th of them (chosen at random,
+    one in N on average) a guide question instead."""
     from bench_classifier import make_messages
 
     rnd = random.Random(seed)
+    questions = guide_questions() if guide_share else []
     out = []
     for i, text in enumerate(make_messages(n, seed)):
+        if guide_share and rnd.randrange(guide_share) == 0:
+            text = rnd.choice(questions)
         room = rnd.choice(rooms)
         out.append({"room": room, "sender": f"居民{room}-{rnd.randrange(SENDERS_PER_GROUP)}", "text": text,
                     "id": f"mem-{i}"})
@@ -201,7 +235,7 @@ class Probe:
 
 
 def measure(repo: Path, district: Path, messages: int, clients: int,
-            probe: Probe | None = None, every: int = 0) -> dict[str, float]:
+            probe: Probe | None = None, every: int = 0, guide_share: int = 0) -> dict[str, float]:
     """Start the bot of ``repo`` on a copy of the district and read its memory as it works."""
     work = Path(tempfile.mkdtemp(prefix="lianhu-mem-"))
     database = work / "district.db"
@@ -212,7 +246,8 @@ def measure(repo: Path, district: Path, messages: int, clients: int,
     dict_cache = district.parent / "jieba-dict.marisa"
     if dict_cache.exists():
         shutil.copy(dict_cache, work / dict_cache.name)
-    load = workload(messages, rooms)
+    entries = load_guides(repo, database) if guide_share else 0
+    load = workload(messages, rooms, guide_share=guide_share)
     port = _free_port()
     base = f"http://127.0.0.1:{port}/"
     env = {**_env(repo), **EXTRA_ENV, "LIANHU_QUIET_START": "00:00", "LIANHU_QUIET_END": "00:00",
@@ -229,7 +264,7 @@ def measure(repo: Path, district: Path, messages: int, clients: int,
     cmd = [*cli, "run", "--gateway", "simulator", "--port", str(port)]
     with (work / "bot.log").open("wb") as logfile:
         proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=logfile, stderr=subprocess.STDOUT)
-    figures: dict[str, float] = {}
+    figures: dict[str, float] = {"guide entries": entries} if guide_share else {}
     try:
         _wait_healthz(base, proc)
         figures["start"] = status_mb(proc.pid)["VmRSS"]
@@ -270,6 +305,9 @@ def main() -> int:
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--before", type=Path, help="another checkout: the same with its code, alternating")
+    p.add_argument("--guide", action="store_true", help="every community with the demo guide, guide questions asked")
+    p.add_argument("--guide-share", type=int, default=20, metavar="N",
+                   help="with --guide: one message in N (on average) a guide question")
     p.add_argument("--trace", type=int, default=0, metavar="N", help="where the memory is, every N messages")
     p.add_argument("--tracemalloc", action="store_true", help="with --trace: Python's allocations too")
     p.add_argument("--trace-out", type=Path, default=Path(tempfile.gettempdir()) / "lianhu-mem-trace.jsonl")
@@ -282,16 +320,21 @@ def main() -> int:
     for _ in range(args.runs):
         for label, repo in checkouts:
             probe = Probe(args.trace_out, label, args.tracemalloc) if args.trace else None
-            results[label].append(measure(repo, args.db, args.messages, args.clients, probe, args.trace))
+            results[label].append(measure(repo, args.db, args.messages, args.clients, probe, args.trace,
+                                          args.guide_share if args.guide else 0))
+            print(f"run {len(results[label])} {label}: " + "; ".join(f"{k} {v:.1f}" for k, v in results[label][-1].items()),
+                  flush=True)
     print(f"district {args.db}; {args.messages} messages over the simulator API, {args.clients} clients; "
-          f"RSS in MB (median of {args.runs})")
+          f"RSS in MB (median of {args.runs})"
+          + (f"; every community with the demo guide, one message in {args.guide_share} a guide question"
+             if args.guide else ""))
     print(f"baselines: python -c pass {bare:.1f} MB; import jieba + jieba.initialize() {jieba_mb:.1f} MB")
     for label, runs in results.items():
         keys = list(runs[0])
         cells = []
         for key in keys:
             value = statistics.median(r[key] for r in runs)
-            cells.append(f"{key} {value:,.0f} msg/s" if key == "rate" else f"{key} {value:.0f}" if key == "posted again"
+            cells.append(f"{key} {value:,.0f} msg/s" if key == "rate" else f"{key} {value:.0f}" if key in ("posted again", "guide entries")
                          else f"{key} {value:.1f}")
         print(f"{label:<7} " + "; ".join(cells))
         idle = statistics.median(r["classifier"] for r in runs)

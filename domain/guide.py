@@ -34,8 +34,9 @@ import re
 import sys
 from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from weakref import WeakValueDictionary
 
 from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
@@ -181,12 +182,46 @@ class Index:
     names: list[list[str]] = field(default_factory=list)  # each entry's title's parts, normalised
     model_knows: set[int] = field(default_factory=set)  # the entries (ids) the linear model learned
     _pairs: dict[int, list[frozenset[str]]] = field(default_factory=dict, repr=False)
+    #: the index of the same entries' text this one shares its parts with (None: this one is it)
+    body: Index | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry],
               examples: Sequence[tuple[str | None, str]] | None = None) -> Index:
         """The index of ``entries``, with ``examples`` (entry key or None, question) for the
-        neighbour vote: the shipped labelled questions unless given (``[]``: none)."""
+        neighbour vote: the shipped labelled questions unless given (``[]``: none).
+
+        Everything made of the entries' text (BM25, the vote's documents, the fixer, the texts) is
+        shared with every index of entries of the same keys and text (``_BODIES``: fifty
+        communities with the demo guide hold one copy); an index has its own entry ids, titles,
+        privacy and the vote's labels."""
+        if not entries:  # ``rank`` finds nothing in it: no fixer, vote or linear model loaded for it (~1.5 MB)
+            return cls([], [], [], [], BM25([]), [], [], gate=default_gate())
+        examples = shipped_examples() if examples is None else examples
+        shape = (_tokenizer_key(tokenize), _examples_key(examples), tuple(_entry_shape(e) for e in entries))
+        body = _BODIES.get(shape)
+        if body is None:
+            body = _BODIES[shape] = cls._build(tokenize, entries, examples)
+            return body
+        return body._for(entries)
+
+    def _for(self, entries: Sequence[GuideEntry]) -> Index:
+        """This index's parts for other ``entries`` of the same keys and text (another community's
+        ids): the vote's documents relabelled with their ids."""
+        ids = [e.id for e in entries]
+        key_ids = {e.key: e.id for e in entries}
+        near = None
+        if self.near is not None:
+            docs = self.near.shared or self.near
+            near = docs.relabelled(_labels(docs.labels, ids, key_ids))
+        linear_labels = self.linear.labels if self.linear else ()
+        return replace(self, ids=ids, titles=[e.title for e in entries], private=[e.private for e in entries],
+                       near=near, key_ids=key_ids, model_knows={key_ids[k] for k in linear_labels if k in key_ids},
+                       body=self)
+
+    @classmethod
+    def _build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry],
+               examples: Sequence[tuple[str | None, str]]) -> Index:
         docs, texts, ways = [], [], []  # ways: each entry's title and asks, as terms
         for e in entries:
             texts.append(normalize(" ".join([e.title, e.answer, *map(str, e.asks), *map(str, e.materials or ())])))
@@ -200,7 +235,7 @@ class Index:
         index = cls([e.id for e in entries], [e.title for e in entries], [e.private for e in entries],
                     vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
                     default_gate())
-        index.near = _neighbours(tokenize, entries, ways, shipped_examples() if examples is None else examples)
+        index.near = _neighbours(tokenize, entries, ways, examples)
         index.linear, index.key_ids = default_linear(), {e.key: e.id for e in entries}
         index.model_knows = {index.key_ids[k] for k in (index.linear.labels if index.linear else ()) if k in index.key_ids}
         index.names = [[n for n in re.split(r"[与和及、()()\s]+", normalize(e.title).replace(" ", "")) if len(n) >= 3]
@@ -392,11 +427,32 @@ def _neighbours(tokenize: Tokenize, entries: Sequence[GuideEntry], ways: list[li
     if not entries:
         return None
     by_key = {e.key: e.id for e in entries}
-    docs: list[tuple[int | None, dict[str, float]]] = [
-        (e.id, features(ts, char_pairs(a))) for e, w in zip(entries, ways) for a, ts in w]
-    docs += [(by_key[key] if key else None, f) for key, f in _example_features(tokenize, examples)
-             if key is None or key in by_key]
-    return Neighbours(docs)
+    # labelled here by an entry's position (its title and asks) and an example's entry key (None:
+    # no entry's), then relabelled with the entries' ids: another community's index of the same
+    # entries relabels the same documents with its own (``Index._for``)
+    docs: list[tuple[int | str | None, dict[str, float]]] = [
+        (j, features(ts, char_pairs(a))) for j, w in enumerate(ways) for a, ts in w]
+    docs += [(key, f) for key, f in _example_features(tokenize, examples) if key is None or key in by_key]
+    shared = Neighbours(docs)  # type: ignore[arg-type]  # labelled by position and key
+    return shared.relabelled(_labels(shared.labels, [e.id for e in entries], by_key))
+
+
+def _labels(labels: Sequence[object], ids: Sequence[int], by_key: Mapping[str, int]) -> list[int | None]:
+    """The vote's labels as entry ids: a position in ``ids``, an entry key in ``by_key``, None."""
+    return [ids[label] if isinstance(label, int) else by_key[label] if isinstance(label, str) and label else None
+            for label in labels]
+
+
+def _entry_shape(e: GuideEntry) -> tuple[object, ...]:
+    """What an index reads of an entry besides its id, title's display and privacy: indexes of
+    entries alike in these share their parts."""
+    return (e.key, e.title, e.answer, tuple(map(str, e.asks)), tuple(map(str, e.materials or ())),
+            tuple(e.tags or ()))
+
+
+#: the indexes' shared parts by what they are made of (``Index.build``): each is kept while an
+#: index refers to it, so no more of them than of the indexes kept (``_CACHE``)
+_BODIES: WeakValueDictionary[tuple[object, ...], Index] = WeakValueDictionary()
 
 
 _SHIPPED: list[tuple[str | None, str]] = []
@@ -406,13 +462,17 @@ _FEATURES: dict[tuple[int, int], Packed] = {}
 def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, str]]) -> Packed:
     """The examples' terms and character pairs, worked out once for a tokenizer (an index is built
     again whenever an entry changes; the labelled questions stay the same)."""
-    key = (_tokenizer_key(tokenize), hash(tuple(examples)))
+    key = (_tokenizer_key(tokenize), _examples_key(examples))
     found = _FEATURES.get(key)
     if found is None:
         if len(_FEATURES) > 8:
             _FEATURES.clear()
         found = _FEATURES[key] = Packed((k, features(terms(tokenize, text), char_pairs(text))) for k, text in examples)
     return found
+
+
+def _examples_key(examples: Sequence[tuple[str | None, str]]) -> int:
+    return hash(tuple(examples))
 
 
 def _tokenizer_key(tokenize: Tokenize) -> int:
@@ -439,9 +499,17 @@ def active_entries(session: Session, community_id: int | None) -> Sequence[Guide
 
 
 #: the indexes built, least recently used first: one per community with entries of its own, one
-#: shared by every community that sees only the district's entries (~6 MB each with the demo guide)
+#: shared by every community that sees only the district's entries. An index of entries like
+#: another's (the demo guide in every community) shares its parts (``Index.build``: ~0.02 MB of
+#: its own); one of entries of its own text holds them (~6 MB with the demo guide): at most
+#: ``CACHE_SIZE`` indexes, and of at most ``BODIES_KEPT`` different guides
 _CACHE: OrderedDict[tuple[int, int | None], tuple[tuple[object, ...], Index]] = OrderedDict()
-CACHE_SIZE = 8
+CACHE_SIZE = 64
+BODIES_KEPT = 8
+
+
+def _bodies_kept() -> int:
+    return len({id(index.body or index) for _, index in _CACHE.values()})
 
 
 _VERSIONS = "lianhu.guide_versions"
@@ -504,7 +572,7 @@ def index_for(session: Session, tokenize: Tokenize, community_id: int | None) ->
     guide_watch.keep_rows(key[1], version, entries)
     _CACHE[key] = (version, index)
     _CACHE.move_to_end(key)
-    while len(_CACHE) > CACHE_SIZE:
+    while len(_CACHE) > CACHE_SIZE or (len(_CACHE) > 1 and _bodies_kept() > BODIES_KEPT):
         _CACHE.popitem(last=False)
     return index
 

@@ -117,6 +117,18 @@ class Neighbours:
                     found[0].append(i)
                     found[1].append(x)
         self.postings = lists
+        self.shared: Neighbours | None = None  # the documents' own (``relabelled``), None: these
+
+    def relabelled(self, labels: Sequence[int | None]) -> Neighbours:
+        """The same documents under other labels (one for each, in order): the idf and the
+        postings are this one's, shared, not copied (communities whose guides hold the same
+        entries share them; each has its own entry ids)."""
+        if len(labels) != len(self.labels):
+            raise ValueError(f"{len(labels)} labels for {len(self.labels)} documents")
+        other = object.__new__(Neighbours)
+        other.idf, other.postings, other.labels = self.idf, self.postings, list(labels)
+        other.shared = self  # kept while any relabelling of it is
+        return other
 
     def _vector(self, f: dict[str, float]) -> dict[str, float]:
         vec = {k: (1.0 + math.log(x)) * self.idf[k] for k, x in f.items() if k in self.idf}
