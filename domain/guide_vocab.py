@@ -480,7 +480,7 @@ WUHAN = {"么样": "怎么", "么事": "什么", "冇得": "没有", "伢子": "
          "老特": "爸爸"}
 NORTHWEST = {"阿达": "哪里", "额们": "我们", "额娃": "我孩子", "额家": "我家", "额妈": "我妈", "额爸": "我爸",
              # Qinghai and Ningxia: 尕 "small" (尕娃, 尕饭馆), 还莫 / 莫有 "not yet" / "there is not"
-             "尕": "小", "还莫": "还没", "莫有": "没有"}
+             "尕": "小", "还莫": "还没", "莫有": "没有", "还莫名": "还莫名"}  # (not 还莫名其妙)
 #: the question words of the other spoken Chineses residents write, from what is known of them rather
 #: than from any batch: Xiang (Changsha: 么子, 搞么子, 何解), Hakka (么个, 样般, 奈里), Gan
 #: (Nanchang: 么里, 何里), Jin (Shanxi: 做甚, 甚时候), the central plain and Shandong (恁, 木有), and
