@@ -506,3 +506,20 @@ async def test_wenzhous_fa_xiaonan_and_whether_ones_own_was_done(bot) -> None:
     await _assert_not_answered(bot, ["小区门口开了家棋牌室 开到半夜 合法伐",
                                      "我爸到底签没签家庭医生 签的是哪个医生",
                                      "上礼拜报的老年卡 卡到了没"])
+
+
+async def test_guilins_how_a_relatives_paper_online_and_a_case_dragged_out(bot) -> None:
+    """Guilin and Liuzhou write 哪门 for how (not 哪门子); a resident who pays a child's insurance on
+    the phone, a volunteer offering to help, the fire-safety visit asked for at home, a month's
+    carer allowance asked as 一个月好多钱, and someone who "moved here from that town" are the guide's.
+    A deposit the property company keeps dragging out is one's own case for a person; another's
+    unpaid wages, with legal aid asked, stay the guide's."""
+    await _assert_answered(bot, [("邻居吵架了 社区的人民调解是哪门申请的", "legal-aid"),
+                                 ("孩子刚落户 医保在手机上能直接帮他参保吗", "newborn-medical-insurance"),
+                                 ("退休了想当志愿者 帮忙打扫卫生都行 哪门报名", "volunteer"),
+                                 ("家里用煤气罐 社区消防检查能不能上门帮看一下 要预约吗", "fire-safety-check"),
+                                 ("重度残疾的护理补贴一个月好多钱", "disability-subsidy"),
+                                 ("我从百色那边嫁过来的 能办居住证吗", "residence-permit"),
+                                 ("老板一直拖着工资不给 能申请法律援助吗", "legal-aid")])
+    await _assert_not_answered(bot, ["装修押金 退不退得 已经搞完两个月了 物业一直拖",
+                                     "这算哪门子的服务 电话都打不通"])
