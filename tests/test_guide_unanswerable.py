@@ -523,3 +523,19 @@ async def test_guilins_how_a_relatives_paper_online_and_a_case_dragged_out(bot) 
                                  ("老板一直拖着工资不给 能申请法律援助吗", "legal-aid")])
     await _assert_not_answered(bot, ["装修押金 退不退得 已经搞完两个月了 物业一直拖",
                                      "这算哪门子的服务 电话都打不通"])
+
+
+async def test_whether_a_cut_is_arrears_a_repairs_cost_and_a_refusal_asked_why(bot) -> None:
+    """Whether the power is off for want of money, what a repair costs, the fire-safety visit by its
+    other name (防火检查), free lawyers for unpaid wages and how to report a cold radiator to the
+    property company are the guide's. Why one's own application was refused, what one's own
+    household will get, a student's grant, and whether a vaccine "is any use" with a laugh are not."""
+    await _assert_answered(bot, [("电费怎么查欠了多少 家里跳闸了 是不是没钱了", "utility-payment"),
+                                 ("租的房子马桶堵了 物业报修要交钱吗", "property-repair"),
+                                 ("防火检查可以上门来看看吗", "fire-safety-check"),
+                                 ("老板跑了没结工钱 社区有没有免费的律师可以帮忙", "legal-aid"),
+                                 ("家里暖气不热 物业维修怎么报", "property-repair")])
+    await _assert_not_answered(bot, ["我去年在社区申请过低保没批下来 是什么原因",
+                                     "那个补贴我们家到底能领多少 我妈七十九了",
+                                     "低保家庭的孩子上大学有没有补助 去哪申请",
+                                     "新冠疫苗打了有没有用啊 打了三针还是阳了两次 哈哈"])
