@@ -539,3 +539,24 @@ async def test_whether_a_cut_is_arrears_a_repairs_cost_and_a_refusal_asked_why(b
                                      "那个补贴我们家到底能领多少 我妈七十九了",
                                      "低保家庭的孩子上大学有没有补助 去哪申请",
                                      "新冠疫苗打了有没有用啊 打了三针还是阳了两次 哈哈"])
+
+
+async def test_xuzhous_keneng_a_lawyers_help_and_the_office_asked_to_speak_for_one(bot) -> None:
+    """Xuzhou and Huaibei ask with 可能 before a deed that ends the clause ("可能补办"); Sichuan asks how
+    long with 开好久. Free lawyers asked for (帮忙的律师), a relative far away paying one's bills,
+    repairs at night, a look at the fire extinguishers at home, a table-tennis room and the
+    hukou's town named for 异地就医 are the guide's. The office asked to speak to a kindergarten's
+    head, or to look up one's own deductions or another city's vaccination record, and an elderly
+    day-care centre, are for a person."""
+    await _assert_answered(bot, [("出生医学证明丢了可能补办 孩子都三岁了", "birth-certificate"),
+                                 ("长期处方一次最多能开好久的药", "chronic-long-prescription"),
+                                 ("跟房东闹掰了押金不退 有没有免费帮忙的律师", "legal-aid"),
+                                 ("交电费有没有微信能直接交的 我闺女在外地想帮我们交", "utility-payment"),
+                                 ("晚上报修有人值班不 半夜跳闸了咋整", "property-repair"),
+                                 ("想让社区来家里看看灭火器 是打电话约还是去办公室约", "fire-safety-check"),
+                                 ("乒乓球室要不要预约", "activity-room"),
+                                 ("俺娘在这边看病 户口在宿州那边 异地就医备案可能在网上弄", "medical-reimbursement")])
+    await _assert_not_answered(bot, ["孩子没打完预防针就入园了 幼儿园不让上 你们能跟园长说说不",
+                                     "俺家老人的高龄补贴卡上显示扣了钱 扣的啥钱你们能查吗",
+                                     "孩子的接种记录在淮北打的 这边能查到吗",
+                                     "社区养老服务中心能不能日托老人 多少钱一个月"])
