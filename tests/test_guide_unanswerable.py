@@ -560,3 +560,19 @@ async def test_xuzhous_keneng_a_lawyers_help_and_the_office_asked_to_speak_for_o
                                      "俺家老人的高龄补贴卡上显示扣了钱 扣的啥钱你们能查吗",
                                      "孩子的接种记录在淮北打的 这边能查到吗",
                                      "社区养老服务中心能不能日托老人 多少钱一个月"])
+
+
+async def test_a_broken_thing_to_throw_out_a_radiator_leak_and_what_one_persons_money_will_be(bot) -> None:
+    """A broken fridge asked about as bulky waste, someone to come and carry a sofa away, a leaking
+    radiator, an allowance granted where one lived before, a volunteer who will help "if needed", a
+    tenant the landlord never registered, a father's disability card applied for by his child (想说
+    帮他申请) are the guide's. What one person's money will come to each month, and how a dead
+    parent's pension is stopped, are for a person."""
+    await _assert_answered(bot, [("家里有个坏掉的冰箱 冰箱也算大件吗 收费吗", "bulky-waste"),
+                                 ("旧沙发太大拿不下去 有人来载吗 要怎么约", "bulky-waste"),
+                                 ("家里暖气漏水了咋报修 晚上物业有人值班不", "property-repair"),
+                                 ("社区有活动要人帮忙的话我可以去 志愿者在哪里报名", "volunteer"),
+                                 ("房东没给我办登记 派出所说要自己去报 社区能报吗", "rental-registration"),
+                                 ("我老爸中风了 想说帮他申请残疾证 要先去医院评还是先到社区拿表", "disability-certificate")])
+    await _assert_not_answered(bot, ["阿叔去年申请了特困供养 我想知道他那个钱一个月会给多少",
+                                     "我家老人去世了 他的养老金和医保要怎么停"])
