@@ -11,8 +11,9 @@ written with one ``executemany`` a table
 * before an ORM flush that deletes something (a row might refer to it), and before commit;
 * when the inbox asks (``write``), just before it commits.
 
-A rollback forgets them with everything else of the transaction. Outside a held session
-``insert`` writes at once, as before.
+On PostgreSQL the rows of a table go in one statement of arrays, not an executemany
+(storage/unnest.py). A rollback forgets them with everything else of the transaction. Outside a
+held session ``insert`` writes at once, as before.
 
 New tickets are held too, in a batch of several messages (``insert_numbered``): the batch gives
 each its id itself, so the ticket is known at once and its row needs no statement of its own.
@@ -57,6 +58,8 @@ from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.dml import Delete, UpdateBase
 from sqlalchemy.sql.util import find_tables
+
+from storage import unnest
 
 _KEY = "lianhu.later_rows"
 #: on a connection's info: the Later whose numbered rows wait for a statement of that connection
@@ -219,7 +222,7 @@ def write(session: Session) -> None:
     _write_numbered(connection, later)  # first: the others refer to them
     rows, later.rows, later.tables = later.rows, {}, set()
     for stmt, values in rows.items():
-        connection.execute(stmt, values)
+        unnest.insert_many(connection, stmt, values)
 
 
 def _write_numbered(connection: Connection, later: Later) -> None:
@@ -230,7 +233,7 @@ def _write_numbered(connection: Connection, later: Later) -> None:
     later.writing = True
     try:
         for stmt in statements:
-            connection.execute(stmt, later.rows.pop(stmt))
+            unnest.insert_many(connection, stmt, later.rows.pop(stmt))
     finally:
         later.writing = False
         later.tables = {stmt.table for stmt in later.rows}
