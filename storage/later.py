@@ -33,7 +33,12 @@ statement whose tables can be read (text, DDL) — whoever runs it, the ORM's fl
   inserted one by one would; otherwise they are left unused (a gap, as a rolled-back insert
   leaves). For tickets nobody else can take one in between: every ticket is numbered first,
   under the ticket-number lock the transaction holds until it ends (storage/repo.py
-  ``next_ticket_number``). A rollback leaves the reserved ids unused.
+  ``next_ticket_number``), and the ids are given back before that. (The check and the ``setval``
+  are one statement but not one atomic step: a ticket inserted by hand, outside the lock, in that
+  instant would have its id handed out again, and the insert that got it would fail on the
+  primary key — a batch rolled back and handled again one message at a time, never a wrong row.
+  A table whose writers share no such lock should not be held here.) A rollback leaves the
+  reserved ids unused.
 """
 from __future__ import annotations
 
