@@ -8,17 +8,18 @@ from typing import Any
 
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Table, bindparam, update
+from sqlalchemy import Connection, Integer, Table, any_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage import ledger_version
+from storage import ledger_version, unnest
 from storage.models import InboundMessage, InboxStatus
 
 Key = tuple[str, str]  # (gateway, message id): unique
 TABLE: Table = InboundMessage.__table__  # type: ignore[assignment]  # a mapped class's table is a Table
-#: the statements, built once a dialect (building one costs about as much as running it)
-_INSERT_NEW: dict[str, Any] = {}
+#: the statements, built once a dialect (and a row's keys for PostgreSQL's arrays: building one costs
+#: about as much as running it)
+_INSERT_NEW: dict[tuple[str, tuple[str, ...] | None], Any] = {}
 
 
 class Stored(NamedTuple):
@@ -40,13 +41,20 @@ def insert_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> Stored:
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
     if make is None:  # another database: one row at a time, a savepoint each
         return Stored(_insert_one_by_one(conn, rows), None)
-    stmt = _INSERT_NEW.get(dialect)
+    # PostgreSQL, several rows: one statement of arrays, the same every time (storage/unnest.py), not
+    # a multi-VALUES statement of 14 parameters a row that psycopg splits anew at each execution
+    arrays = dialect == "postgresql" and len(rows) > 1 and unnest.same_keys(rows)
+    key = (dialect, tuple(rows[0]) if arrays else None)
+    stmt = _INSERT_NEW.get(key)
     if stmt is None:
-        stmt = _INSERT_NEW[dialect] = make(TABLE).on_conflict_do_nothing(
+        base = (make(TABLE).from_select(list(rows[0]), unnest.source(TABLE, list(rows[0]))) if arrays
+                else make(TABLE))
+        stmt = _INSERT_NEW[key] = base.on_conflict_do_nothing(
             index_elements=["gateway", "message_id"]).returning(
                 TABLE.c.id, TABLE.c.gateway, TABLE.c.message_id, ledger_version.VERSION)
     ids, version = {}, None
-    for id_, gateway, message_id, version in conn.execute(stmt, list(rows)).all():
+    for id_, gateway, message_id, version in conn.execute(
+            stmt, unnest.arrays(TABLE, rows) if arrays else list(rows)).all():
         ids[(gateway, message_id)] = id_
     return Stored(ids, None if not ids else int(version) if version is not None else 0)
 
@@ -71,6 +79,10 @@ _MARK_DONE = (update(TABLE).where(TABLE.c.id == bindparam("row_id"))
 #: a batch's: one UPDATE of every row (an executemany is one execution a row on PostgreSQL)
 _MARK_MANY_DONE = (update(TABLE).where(TABLE.c.id.in_(bindparam("row_ids", expanding=True)))
                    .values(status=InboxStatus.DONE, attempts=TABLE.c.attempts + 1, handled_at=bindparam("now")))
+#: PostgreSQL's: the ids as one array, ``id = ANY(:row_ids)``: the same short statement for every
+#: batch (the expanding IN is rendered anew for each number of rows, and psycopg splits it again)
+_MARK_MANY_DONE_PG = (update(TABLE).where(TABLE.c.id == any_(bindparam("row_ids", type_=postgresql.ARRAY(Integer))))
+                      .values(status=InboxStatus.DONE, attempts=TABLE.c.attempts + 1, handled_at=bindparam("now")))
 
 
 def mark_done(session: Session, ids: Sequence[int], now: datetime) -> None:
@@ -80,4 +92,6 @@ def mark_done(session: Session, ids: Sequence[int], now: datetime) -> None:
     if len(ids) == 1:
         session.connection().execute(_MARK_DONE, {"row_id": ids[0], "now": now})
     else:
-        session.connection().execute(_MARK_MANY_DONE, {"row_ids": list(ids), "now": now})
+        connection = session.connection()
+        stmt = _MARK_MANY_DONE_PG if connection.dialect.name == "postgresql" else _MARK_MANY_DONE
+        connection.execute(stmt, {"row_ids": list(ids), "now": now})

@@ -11,28 +11,60 @@ written with one ``executemany`` a table
 * before an ORM flush that deletes something (a row might refer to it), and before commit;
 * when the inbox asks (``write``), just before it commits.
 
-A rollback forgets them with everything else of the transaction. Outside a held session
-``insert`` writes at once, as before.
+On PostgreSQL the rows of a table go in one statement of arrays, not an executemany
+(storage/unnest.py). A rollback forgets them with everything else of the transaction. Outside a
+held session ``insert`` writes at once, as before.
 
-New tickets are held too, on SQLite, in a batch of several messages (``insert_numbered``): the
-batch gives each its id itself, the one SQLite would give it (the table's largest id + 1:
-``ticket.id`` is its rowid, never AUTOINCREMENT), read once a transaction and counted on, so the
-ticket is known at once and its row needs no statement of its own. Held rows of such a table are written (before anything else held:
-the others refer to them) before any statement that names the table, or writes to a table with a
-foreign key to it, or is not a statement whose tables can be read (text, DDL) — whoever runs it,
-the ORM's flush included (``_before_statement``, on every connection). A statement that inserts
-into or deletes from the table otherwise makes the batch read the largest id again. On PostgreSQL
-ids come from a sequence other processes share: ``insert_numbered`` declines and the caller inserts
-with ``RETURNING id`` at once, as before.
+New tickets are held too, in a batch of several messages (``insert_numbered``): the batch gives
+each its id itself, so the ticket is known at once and its row needs no statement of its own.
+Held rows of such a table are written (before anything else held: the others refer to them) before
+any statement that names the table, or writes to a table with a foreign key to it, or is not a
+statement whose tables can be read (text, DDL) — whoever runs it, the ORM's flush included
+(``_before_statement``, on every connection). Where the ids come from (``_Ids``):
+
+* SQLite (``_Counted``): the id SQLite would give the row (the table's largest id + 1: ``ticket.id``
+  is its rowid, never AUTOINCREMENT), read once a transaction and counted on. A statement that
+  inserts into or deletes from the table otherwise makes the batch read the largest id again.
+* PostgreSQL (``_Reserved``): from the table's sequence, which other processes share, a few at a
+  time in one statement (``SELECT nextval(…) FROM generate_series(1, n)``: 8, then 16, 32, 64):
+  ids nobody else is ever given, whoever else inserts meanwhile. Before the transaction commits,
+  the ids reserved and not used are given back (``setval``) when the sequence's last value is
+  still the last one reserved — nobody took one since — so a batch leaves the same ids as rows
+  inserted one by one would; otherwise they are left unused (a gap, as a rolled-back insert
+  leaves). For tickets nobody else can take one in between: every ticket is numbered first,
+  under the ticket-number lock the transaction holds until it ends (storage/repo.py
+  ``next_ticket_number``), and the ids are given back before that. (The check and the ``setval``
+  are one statement but not one atomic step: a ticket inserted by hand, outside the lock, in that
+  instant would have its id handed out again, and the insert that got it would fail on the
+  primary key — a batch rolled back and handled again one message at a time, never a wrong row.
+  A table whose writers share no such lock should not be held here.) A rollback leaves the
+  reserved ids unused.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Select, event, func, select
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Insert,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    event,
+    false,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.dml import Delete, UpdateBase
 from sqlalchemy.sql.util import find_tables
+
+from storage import unnest
 
 _KEY = "lianhu.later_rows"
 #: on a connection's info: the Later whose numbered rows wait for a statement of that connection
@@ -45,8 +77,8 @@ class Later:
     def __init__(self) -> None:
         self.rows: dict[Insert, list[dict[str, Any]]] = {}
         self.tables: set[Any] = set()
-        #: table → the next id this transaction gives (``insert_numbered``)
-        self.ids: dict[Any, int] = {}
+        #: table → the ids this transaction gives its new rows (``insert_numbered``)
+        self.ids: dict[Any, _Ids] = {}
         self.writing = False
         #: whether ``insert_numbered`` holds rows (a batch of several messages) or declines
         self.numbering = True
@@ -88,25 +120,96 @@ def insert(session: Session, stmt: Insert, row: dict[str, Any]) -> None:
 
 
 def insert_numbered(session: Session, stmt: Insert, row: dict[str, Any]) -> int | None:
-    """Hold a new row of ``stmt``'s table (a plain INSERT; the table's key is ``id``) with the id
-    SQLite would give it, and return that id; None when the session holds nothing or the database
-    is not SQLite: the caller inserts it itself."""
+    """Hold a new row of ``stmt``'s table (a plain INSERT; the table's key is ``id``, filled by the
+    database: SQLite's rowid, a PostgreSQL sequence) with the id it will have, and return that id;
+    None when the session holds nothing or the database is neither: the caller inserts it itself."""
     later: Later | None = session.info.get(_KEY)
     if later is None or not later.numbering:
         return None
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return None
     table = stmt.table
-    new_id = later.ids.get(table)
-    if new_id is None:
-        if session.autoflush:
-            session.flush()  # the session's own new rows of it first, as a query would
-        new_id = (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
-    later.ids[table] = new_id + 1
-    connection.info[_ON_CONNECTION] = later
+    ids = later.ids.get(table)
+    if ids is None:
+        connection = session.connection()
+        dialect = connection.dialect.name
+        if dialect == "sqlite":
+            if session.autoflush:
+                session.flush()  # the session's own new rows of it first, as a query would
+            ids = _Counted(connection, table)
+        elif dialect == "postgresql":
+            ids = _Reserved(table)
+        else:
+            return None
+        later.ids[table] = ids
+        connection.info[_ON_CONNECTION] = later
+    new_id = ids.take(session)
     later.add(stmt, {**row, "id": new_id})
     return new_id
+
+
+class _Ids:
+    """The ids one transaction gives the new rows of one table."""
+
+    def take(self, session: Session) -> int:
+        raise NotImplementedError
+
+    def others_wrote(self) -> bool:
+        """Someone else inserted into or deleted from the table in this transaction: whether the
+        ids must be found again (the next ``insert_numbered`` makes a new ``_Ids``)."""
+        return True
+
+    def give_back(self, connection: Connection) -> None:
+        """Before the transaction commits: the ids not used, when they can be."""
+
+
+class _Counted(_Ids):
+    """SQLite: the table's largest id + 1, then counted on (one writer at a time: nobody else
+    takes an id meanwhile but this transaction, and its own inserts make it read again)."""
+
+    def __init__(self, connection: Connection, table: Any) -> None:
+        self.next = (connection.execute(select(func.max(table.c.id))).scalar() or 0) + 1
+
+    def take(self, session: Session) -> int:
+        self.next += 1
+        return self.next - 1
+
+
+#: the sequence behind a table's ``id`` (``:table``)
+_SEQUENCE = cast(func.pg_get_serial_sequence(bindparam("table", type_=String), "id"), REGCLASS)
+#: ``n`` new values of it, in order (other processes may take theirs meanwhile); a SELECT of no
+#: table, so no held row is written for it (``_before_statement``)
+_RESERVE = select(func.nextval(_SEQUENCE)).select_from(func.generate_series(1, bindparam("n", type_=Integer)))
+#: the sequence set back to ``first`` (its next value) if nobody took a value after ``last``
+_GIVE_BACK = select(func.setval(_SEQUENCE, bindparam("first", type_=BigInteger), false())).where(
+    func.pg_sequence_last_value(_SEQUENCE) == bindparam("last", type_=BigInteger))
+_FIRST_BLOCK, _LARGEST_BLOCK = 8, 64
+
+
+class _Reserved(_Ids):
+    """PostgreSQL: values of the table's sequence reserved a block at a time (module docstring)."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self.free: list[int] = []  # reserved and not given yet, the next one last
+        self.last: int | None = None  # the last value reserved
+        self.size = _FIRST_BLOCK
+
+    def take(self, session: Session) -> int:
+        if not self.free:
+            reserved = session.connection().execute(
+                _RESERVE, {"table": self.table.name, "n": self.size}).scalars().all()
+            self.free = list(reversed(reserved))
+            self.last = reserved[-1]
+            self.size = min(self.size * 2, _LARGEST_BLOCK)
+        return self.free.pop()
+
+    def others_wrote(self) -> bool:
+        return False  # their ids come from the same sequence: never one of these
+
+    def give_back(self, connection: Connection) -> None:
+        free, self.free = self.free, []
+        # only a run that ends the reservation (values taken by others in between stay unused)
+        if free and free[0] == self.last and free[0] - free[-1] == len(free) - 1:
+            connection.execute(_GIVE_BACK, {"table": self.table.name, "first": free[-1], "last": free[0]})
 
 
 def held(session: Session, stmt: Insert) -> list[dict[str, Any]]:
@@ -124,7 +227,7 @@ def write(session: Session) -> None:
     _write_numbered(connection, later)  # first: the others refer to them
     rows, later.rows, later.tables = later.rows, {}, set()
     for stmt, values in rows.items():
-        connection.execute(stmt, values)
+        unnest.insert_many(connection, stmt, values)
 
 
 def _write_numbered(connection: Connection, later: Later) -> None:
@@ -135,7 +238,7 @@ def _write_numbered(connection: Connection, later: Later) -> None:
     later.writing = True
     try:
         for stmt in statements:
-            connection.execute(stmt, later.rows.pop(stmt))
+            unnest.insert_many(connection, stmt, later.rows.pop(stmt))
     finally:
         later.writing = False
         later.tables = {stmt.table for stmt in later.rows}
@@ -184,6 +287,11 @@ def _before_flush(session: Session, context: Any, instances: Any) -> None:
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     write(session)
+    later: Later | None = session.info.get(_KEY)
+    if later is not None and later.ids:  # while the transaction still holds its locks
+        connection = session.connection()
+        for ids in later.ids.values():
+            ids.give_back(connection)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -229,8 +337,8 @@ def _before_statement(conn: Connection, statement: Any, *_args: Any) -> None:
             not _referring(t).isdisjoint(tables) for t in numbered)):
         _write_numbered(conn, later)
     if named and isinstance(statement, (Insert, Delete)):
-        for table in named:  # someone else's new or deleted row: the next id is read again
-            if getattr(statement, "table", None) is table:
+        for table in named:  # someone else's new or deleted row: on SQLite the next id is read again
+            if getattr(statement, "table", None) is table and later.ids[table].others_wrote():
                 later.ids.pop(table, None)
 
 

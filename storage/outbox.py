@@ -32,7 +32,7 @@ from sqlalchemy.orm.attributes import manager_of_class
 
 from kernel.clock import Clock
 from kernel.privacy import redact
-from storage import repo
+from storage import repo, unnest
 from storage.models import ChatAccount, OutboxMessage, OutboxStatus, Person
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def write_held(session: Session, rows: list[OutboxMessage]) -> None:
     if runs:
         connection = session.connection()
         for run in runs:
-            connection.execute(_INSERT_OUTBOX, run)
+            unnest.insert_many(connection, _INSERT_OUTBOX, run)  # PostgreSQL: one statement of arrays
     rows.clear()
 
 

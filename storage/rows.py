@@ -31,7 +31,7 @@ class Inserter(Generic[M]):
         self.model = model
         self.links = links
         self.statement = insert(table).returning(table.c.id)
-        #: ``held``: in a batch that holds rows, on SQLite, the row is held with the id it will have
+        #: ``held``: in a batch that holds rows (SQLite, PostgreSQL), the row is held with the id it will have
         #: and written with the batch's others of the table (storage/later.py ``insert_numbered``)
         self.held = insert(table) if held else None
         #: every column but the id with its plain default: the row is known whole, never read back

@@ -69,9 +69,12 @@ def test_a_ticket_made_from_its_row_reads_its_assignee_without_a_statement(sessi
 
 
 def test_tickets_held_by_a_batch_are_written_before_a_statement_that_needs_them(session: Session) -> None:
-    """``later.insert_numbered`` (SQLite): a held ticket has the id SQLite would give it; a Core
-    read of the table, or a row referring to it, finds it written; someone else's new ticket
-    makes the batch count on from the table again (no id given twice)."""
+    """``later.insert_numbered``: a held ticket has the id the database would give it (SQLite: the
+    largest + 1; PostgreSQL: the sequence's next, reserved); a Core read of the table, or a row
+    referring to it, finds it written; someone else's new ticket gets an id of its own (SQLite:
+    the batch counts on from the table again; PostgreSQL: the sequence's next after the
+    reservation) — no id given twice; on PostgreSQL the reserved ids left over are not given
+    back when someone took one after them (a later ticket would collide with theirs)."""
     from sqlalchemy import func, insert
 
     from storage import later
@@ -85,6 +88,7 @@ def test_tickets_held_by_a_batch_are_written_before_a_statement_that_needs_them(
     values = dict(community_id=building.grid.community_id, category="repair", status="assigned",
                   text="灯坏了", urgent=False, created_at=Clock().now())
     engine = session.get_bind()
+    sqlite = engine.dialect.name == "sqlite"
     seen: list[str] = []
     listener = lambda *args: seen.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
@@ -92,8 +96,7 @@ def test_tickets_held_by_a_batch_are_written_before_a_statement_that_needs_them(
     try:
         first = make(session, {**values, "number": 1002}, building=building, assignee=person)
         assert first.id == 2
-        inserted = [s for s in seen if s.startswith("INSERT INTO ticket ")]
-        assert len(inserted) == (0 if engine.dialect.name == "sqlite" else 1)  # held, or at once
+        assert not [s for s in seen if s.startswith("INSERT INTO ticket ")]  # held
         connection = session.connection()
         count = select(func.count()).select_from(Ticket.__table__)
         assert connection.execute(count).scalar() == 2  # written before the Core read
@@ -108,5 +111,43 @@ def test_tickets_held_by_a_batch_are_written_before_a_statement_that_needs_them(
         later.release(session)
         event.remove(engine, "before_cursor_execute", listener)
     numbers = session.execute(select(Ticket.id, Ticket.number).order_by(Ticket.id)).all()
-    assert [tuple(r) for r in numbers] == [(1, 1001), (2, 1002), (3, 1003), (4, 1004), (5, 1005)]
-    assert (second.id, third.id) == (3, 5)
+    if sqlite:
+        assert [tuple(r) for r in numbers] == [(1, 1001), (2, 1002), (3, 1003), (4, 1004), (5, 1005)]
+        assert (second.id, third.id) == (3, 5)
+    else:  # 2–9 reserved by the batch; the other ticket took the sequence's next, 10
+        assert [tuple(r) for r in numbers] == [(1, 1001), (2, 1002), (3, 1003), (4, 1005), (10, 1004)]
+        assert (second.id, third.id) == (3, 4)
+    # tickets inserted one by one afterwards get ids nobody has (none of 5–9 was given back)
+    for number in range(1006, 1016):
+        session.execute(insert(Ticket.__table__), {**values, "number": number})
+    session.commit()
+    ids = session.scalars(select(Ticket.id)).all()
+    assert len(ids) == len(set(ids)) == 15
+
+
+def test_a_batch_gives_back_the_ids_it_reserved_and_did_not_use(session: Session) -> None:
+    """PostgreSQL: a batch reserves ticket ids from the sequence a block at a time; those it did
+    not use are given back before it commits, so the tickets inserted next continue from its
+    last one: the same ids as tickets inserted one by one (nothing to give back on SQLite)."""
+    from sqlalchemy import insert
+
+    from storage import later
+
+    _a_ticket_row(session)
+    building = session.scalars(select(Building).order_by(Building.id)).first()
+    assert building is not None
+    make = rows.Inserter(Ticket, LINKS, held=True)
+    values = dict(community_id=building.grid.community_id, category="repair", status="assigned",
+                  text="灯坏了", urgent=False, created_at=Clock().now())
+    for batch, numbers in enumerate([range(1002, 1005), range(1005, 1016)]):  # 3 of 8; 11 of 8 + 16
+        later.hold(session)
+        try:
+            made = [make(session, {**values, "number": n}, building=building) for n in numbers]
+            session.commit()
+        finally:
+            later.release(session)
+        assert [t.id for t in made] == [n - 1000 for n in numbers]
+    session.execute(insert(Ticket.__table__), {**values, "number": 1016})  # one by one
+    session.commit()
+    assert session.execute(select(Ticket.id, Ticket.number).order_by(Ticket.id)).all() == [
+        (n - 1000, n) for n in range(1001, 1017)]
