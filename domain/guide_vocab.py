@@ -181,7 +181,7 @@ PROCEDURE = re.compile(r"(跟|向|找)谁报|"
     r"找谁(来)?(修|弄|处理)|报给谁|该找谁|报修电话|会不会(停|断)(水|电|气)|"
     # how and when a repair is reported, the line to ring, where a broken card is changed, when
     # arrears cut the supply ("报修以后多久能来", "找物业报修打哪个电话", "门禁卡坏了去哪换", "欠费多久会停电")
-    r"报了?修[^,,。?？]{0,6}(怎么|咋|多久|几天|电话|流程|多长时间|多长|24小时|晚上|半夜|夜里|周末|是不是)|找谁(?=$|[\s,,。?？呀啊呢])|(晚上|半夜|夜里|周末|节假日|过年)报修|(怎么|咋|如何)(叫|喊|找|联系)物业|(打|拨)(哪个|什么|啥)电话|管不管修|"
+    r"报了?修[^,,。?？]{0,6}(怎么|咋|多久|几天|电话|流程|多长时间|多长|24小时|晚上|半夜|夜里|周末|是不是)|找谁(?=$|[\s,,。?？呀啊呢])|(晚上|半夜|夜里|周末|节假日|过年)报修|(补牌|补办|补证|补卡)[^,,。?？\s]{0,2}(咋|怎么|如何|去哪|在哪|哪里)|(中间|期间|审核时|审批时|还)[^,,。?？\s]{0,2}(要|会)(有人)?(来家里|上门|入户)|(怎么|咋|如何)(叫|喊|找|联系)物业|(打|拨)(哪个|什么|啥)电话|管不管修|"
     r"(去哪|在哪|哪里)(换|补办)|(?<!到底)(?<!究竟)管不管(?=$|[\s,,。?？])|(是不是|是否)(欠费|没钱|欠钱|没交费)了?(?=$|[\s,,。?？呀啊吗呢])|欠(费|了)[^,,。?？]{0,6}(会|就)(停|断)")
 
 #: words that carry no topic: question words, particles, people, fillers
@@ -375,6 +375,10 @@ OWN_STATUS = re.compile(
     r"^(?!.*(多久|多长时间|几天能|一般|通常|正常要|(怎么|咋|如何|在哪|哪里|哪儿|去哪)查(?!不到|不着))).*?("
     r"批(下来|了|准了?)(没有?|吗|么)|(审核|审批)(通过了?|了)(没有?|吗|么)|"
     r"(怎么|咋|为什么|为啥)(还)?没(到账|发|打过来|收到|批|下来|通知|人联系|消息)|"
+    # one's own money not come, unless a further application is asked about ("补贴咋还没到 要另外申请吗")
+    r"(怎么|咋|为什么|为啥)还?没到(?=$|[\s,,。?？了呢啊呀])(?![^。?？]{0,8}(要|需要|得)(另外|单独|重新|再)?(申请|办|报))|"
+    # a deposit one paid, asked when it comes back ("俺交的那个装修押金啥时候退给俺")
+    r"交的[^。?？]{0,10}(啥时候|什么时候|几时|咋还不|怎么还不)退|"
     r"(还|一直|到现在|至今)(也|都)?(没|没有)(到账|批|信儿?|消息|动静|下文|回音|回复|人联系|通知)|"
     r"是不是(被)?停(了|发了)|是不是(没|没有)(报上|通过|批|批准|录上|选上|登记上)|"
     # whether one's own signing or payment went through, ending the clause (not 是不是没签上就不能…)
@@ -558,6 +562,9 @@ SOUTHWEST_WHO = re.compile(r"(?<=[找问])哪个(?=$|[\s,,。?？呀啊哦嘛呢
 #: 可能 "can it be" of the Jianghuai and central plain speech (Xuzhou, Huaibei) before a deed that ends
 #: the clause ("出生医学证明丢了可能补办"), not Mandarin's "maybe" before more ("可能要等几天")
 JIANGHUAI_CAN = re.compile(r"(?<![很也都就还不有])可能(?=(在网上|网上|直接|先)?(补办|办|交|用|刷|报销|申请|领|弄|预约|参保|登记)(?=$|[\s,,。?？]))")
+#: 木 "not" of Henan and the central plain before what did not come or happen (木人通知, 咋还木到,
+#: 木排上), not wood (木头, 木板, 积木)
+CENTRAL_NOT = re.compile(r"(?<![树积草林伐枕红乌桃实原])木(?=人|到|排上|收到|通知|来|发|批|办|见|消息|信儿|回音)")
 #: Guilin and Liuzhou's 哪门 "how" (哪门申请, 是哪门办的), not 哪门子 "what kind of"
 SOUTHWEST_HOW = re.compile(r"哪门(?!子)")
 #: Qinghai and Ningxia's 阿门 "how" (阿门办, 阿门转过来), not a prayer's close ("感谢主 阿门!")

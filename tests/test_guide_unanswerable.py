@@ -576,3 +576,13 @@ async def test_a_broken_thing_to_throw_out_a_radiator_leak_and_what_one_persons_
                                  ("我老爸中风了 想说帮他申请残疾证 要先去医院评还是先到社区拿表", "disability-certificate")])
     await _assert_not_answered(bot, ["阿叔去年申请了特困供养 我想知道他那个钱一个月会给多少",
                                      "我家老人去世了 他的养老金和医保要怎么停"])
+
+
+async def test_henans_mu_a_home_visit_in_the_procedure_and_a_plate_stolen(bot) -> None:
+    """Henan writes 木 for 没 (咋还木到): one's own allowance not come is for a person, as is a deposit
+    one paid asked back. Whether the procedure has a home visit ("中间要来家里看不") and how a stolen
+    plate is replaced are the guide's."""
+    await _assert_answered(bot, [("低保申请下来得多长时间 中间要来家里看不", "minimum-living-allowance"),
+                                 ("电动车牌子被人偷了 补牌咋弄", "ebike-registration")])
+    await _assert_not_answered(bot, ["残疾人补贴是每月发到卡上吗 俺家的咋还木到",
+                                     "俺交的那个装修押金啥时候退给俺 都装完仨月了"])
