@@ -95,8 +95,11 @@ def features(terms: Iterable[str], pairs: Iterable[str]) -> dict[str, float]:
 
 class Neighbours:
     """Cosine similarity of TF-IDF vectors through an inverted index (only documents sharing a
-    feature with the question are touched). Each feature keeps its idf and its postings packed
-    in two arrays (documents, weights): a few objects a feature, not one a posting."""
+    feature with the question are touched). Packed: each feature's row number (``rows``), its idf
+    in one array, and every feature's postings (documents, weights) one after another in two
+    arrays, a row's from ``offsets[row]`` to ``offsets[row + 1]`` — no object a feature but its
+    name and row number (an array pair a feature held ~4 MB of the ~6 MB shared by every
+    community's guide of the same entries)."""
 
     def __init__(self, docs: Sequence[tuple[int | None, dict[str, float]]]) -> None:
         n = len(docs)
@@ -104,19 +107,31 @@ class Neighbours:
         for _, f in docs:
             for k in f:
                 df[k] += 1
-        self.idf = {k: math.log((n + 1) / (c + 1)) + 1.0 for k, c in df.items()}
+        self.rows: dict[str, int] = {k: row for row, k in enumerate(df)}
+        self.idf = array("d", (math.log((n + 1) / (c + 1)) + 1.0 for c in df.values()))
         self.labels = [label for label, _ in docs]
-        lists: dict[str, tuple[array, array]] = {}
-        common = {k for k, c in df.items() if c > COMMON * n}
+        # every posting as (row, document, weight) in flat arrays, documents in order, then placed
+        # row by row (a counting sort: each row's documents stay in order)
+        common = array("b", (c > COMMON * n for c in df.values()))
+        at, doc, weight = array("I"), array("I"), array("f")
         for i, (_, f) in enumerate(docs):
-            for k, x in self._vector(f).items():
-                if k not in common:
-                    found = lists.get(k)
-                    if found is None:
-                        found = lists[k] = (array("I"), array("f"))
-                    found[0].append(i)
-                    found[1].append(x)
-        self.postings = lists
+            for row, x in self._vector(f):
+                if not common[row]:
+                    at.append(row)
+                    doc.append(i)
+                    weight.append(x)
+        offsets = array("I", bytes(4 * (len(self.idf) + 1)))
+        for row in at:
+            offsets[row + 1] += 1
+        for row in range(len(self.idf)):
+            offsets[row + 1] += offsets[row]
+        fill = array("I", offsets)
+        ids, weights = array("I", bytes(4 * len(at))), array("f", bytes(4 * len(at)))
+        for row, i, x in zip(at, doc, weight):
+            j = fill[row]
+            ids[j], weights[j] = i, x
+            fill[row] = j + 1
+        self.postings = (offsets, ids, weights)
         self.shared: Neighbours | None = None  # the documents' own (``relabelled``), None: these
 
     def relabelled(self, labels: Sequence[int | None]) -> Neighbours:
@@ -126,22 +141,28 @@ class Neighbours:
         if len(labels) != len(self.labels):
             raise ValueError(f"{len(labels)} labels for {len(self.labels)} documents")
         other = object.__new__(Neighbours)
-        other.idf, other.postings, other.labels = self.idf, self.postings, list(labels)
+        other.rows, other.idf, other.postings, other.labels = self.rows, self.idf, self.postings, list(labels)
         other.shared = self  # kept while any relabelling of it is
         return other
 
-    def _vector(self, f: dict[str, float]) -> dict[str, float]:
-        vec = {k: (1.0 + math.log(x)) * self.idf[k] for k, x in f.items() if k in self.idf}
-        norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
-        return {k: x / norm for k, x in vec.items()}
+    def _vector(self, f: dict[str, float]) -> list[tuple[int, float]]:
+        """The features' (row, TF-IDF weight) of ``f`` known here, normalised, in ``f``'s order."""
+        rows, idf = self.rows, self.idf
+        vec = []
+        for k, x in f.items():
+            row = rows.get(k)
+            if row is not None:
+                vec.append((row, (1.0 + math.log(x)) * idf[row]))
+        norm = math.sqrt(sum(x * x for _, x in vec)) or 1.0
+        return [(row, x / norm) for row, x in vec]
 
     def vote(self, f: dict[str, float]) -> Vote | None:
         sims: dict[int, float] = {}
         get = sims.get
-        empty = (array("I"), array("f"))
-        for k, x in self._vector(f).items():
-            ids, weights = self.postings.get(k, empty)
-            for i, y in zip(ids, weights):
+        offsets, ids, weights = self.postings
+        for row, x in self._vector(f):
+            a, b = offsets[row], offsets[row + 1]
+            for i, y in zip(ids[a:b], weights[a:b]):
                 sims[i] = get(i, 0.0) + x * y
         top: dict[int | None, list[float]] = {}  # each label's ``K`` most similar documents, least first
         labels = self.labels
