@@ -33,7 +33,7 @@ import math
 import re
 import sys
 from collections import Counter, OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from weakref import WeakValueDictionary
@@ -430,11 +430,33 @@ def _neighbours(tokenize: Tokenize, entries: Sequence[GuideEntry], ways: list[li
     # labelled here by an entry's position (its title and asks) and an example's entry key (None:
     # no entry's), then relabelled with the entries' ids: another community's index of the same
     # entries relabels the same documents with its own (``Index._for``)
-    docs: list[tuple[int | str | None, dict[str, float]]] = [
-        (j, features(ts, char_pairs(a))) for j, w in enumerate(ways) for a, ts in w]
-    docs += [(key, f) for key, f in _example_features(tokenize, examples) if key is None or key in by_key]
+    docs = _Documents([(j, features(ts, char_pairs(a))) for j, w in enumerate(ways) for a, ts in w],
+                      _example_features(tokenize, examples), by_key)
     shared = Neighbours(docs)  # type: ignore[arg-type]  # labelled by position and key
     return shared.relabelled(_labels(shared.labels, [e.id for e in entries], by_key))
+
+
+@dataclass(frozen=True)
+class _Documents:
+    """The vote's documents, each labelled example's features made as they are read (twice, by
+    ``Neighbours``), not ~3,000 dicts at once: what building a body leaves behind in the heap is
+    smaller."""
+    ways: list[tuple[int, dict[str, float]]]  # each entry's title and asks, by entry position
+    examples: Packed
+    by_key: Mapping[str, int]
+
+    def _kept(self, key: str | None) -> bool:
+        return key is None or key in self.by_key
+
+    def __len__(self) -> int:
+        return len(self.ways) + sum(1 for key in self.examples.keys if self._kept(key))
+
+    def __iter__(self) -> Iterator[tuple[int | str | None, dict[str, float]]]:
+        yield from self.ways
+        yield from ((key, f) for key, f in self.examples.items(self._kept))
+
+    def __contains__(self, item: object) -> bool:
+        return any(item == doc for doc in self)
 
 
 def _labels(labels: Sequence[object], ids: Sequence[int], by_key: Mapping[str, int]) -> list[int | None]:
@@ -468,6 +490,11 @@ def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, s
         if len(_FEATURES) > 8:
             _FEATURES.clear()
         found = _FEATURES[key] = Packed((k, features(terms(tokenize, text), char_pairs(text))) for k, text in examples)
+        # the labelled questions' fragments (~27,000, ~4 MB) would fill the classifier's memo to
+        # its bound, for texts messages do not repeat: forgotten (it fills again as messages are cut)
+        forget = getattr(getattr(tokenize, "__self__", None), "forget_fragments", None)
+        if callable(forget):
+            forget()
     return found
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 #: how many of an entry's most similar documents make its vote (their mean)
@@ -101,7 +101,7 @@ class Neighbours:
     name and row number (an array pair a feature held ~4 MB of the ~6 MB shared by every
     community's guide of the same entries)."""
 
-    def __init__(self, docs: Sequence[tuple[int | None, dict[str, float]]]) -> None:
+    def __init__(self, docs: Collection[tuple[int | None, dict[str, float]]]) -> None:
         n = len(docs)
         df: dict[str, int] = defaultdict(int)
         for _, f in docs:
@@ -265,6 +265,11 @@ class Packed:
             self.offsets.append(len(self.ids))
 
     def __iter__(self) -> Iterator[tuple[str | None, dict[str, float]]]:
+        return self.items(lambda key: True)
+
+    def items(self, kept: Callable[[str | None], bool]) -> Iterator[tuple[str | None, dict[str, float]]]:
+        """The documents whose key is ``kept``, each one's features made as it is read."""
         names, ids, values, offsets = self.names, self.ids, self.values, self.offsets
         for n, key in enumerate(self.keys):
-            yield key, {names[ids[j]]: values[j] for j in range(offsets[n], offsets[n + 1])}
+            if kept(key):
+                yield key, {names[ids[j]]: values[j] for j in range(offsets[n], offsets[n + 1])}
