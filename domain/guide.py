@@ -213,7 +213,7 @@ class Index:
         near = None
         if self.near is not None:
             docs = self.near.shared or self.near
-            near = docs.relabelled(_labels(docs.labels, ids, key_ids))
+            near = docs.relabelled(_labels(docs.names, ids))
         linear_labels = self.linear.labels if self.linear else ()
         return replace(self, ids=ids, titles=[e.title for e in entries], private=[e.private for e in entries],
                        near=near, key_ids=key_ids, model_knows={key_ids[k] for k in linear_labels if k in key_ids},
@@ -426,14 +426,14 @@ def _neighbours(tokenize: Tokenize, entries: Sequence[GuideEntry], ways: list[li
     entry here (by key) or of none, as the neighbour vote's documents."""
     if not entries:
         return None
-    by_key = {e.key: e.id for e in entries}
-    # labelled here by an entry's position (its title and asks) and an example's entry key (None:
+    position = {e.key: j for j, e in enumerate(entries)}
+    # labelled here by an entry's position (its title and asks, and an example of its key; None:
     # no entry's), then relabelled with the entries' ids: another community's index of the same
     # entries relabels the same documents with its own (``Index._for``)
     docs = _Documents([(j, features(ts, char_pairs(a))) for j, w in enumerate(ways) for a, ts in w],
-                      _example_features(tokenize, examples), by_key)
-    shared = Neighbours(docs)  # type: ignore[arg-type]  # labelled by position and key
-    return shared.relabelled(_labels(shared.labels, [e.id for e in entries], by_key))
+                      _example_features(tokenize, examples), position)
+    shared = Neighbours(docs)
+    return shared.relabelled(_labels(shared.names, [e.id for e in entries]))
 
 
 @dataclass(frozen=True)
@@ -443,26 +443,25 @@ class _Documents:
     smaller."""
     ways: list[tuple[int, dict[str, float]]]  # each entry's title and asks, by entry position
     examples: Packed
-    by_key: Mapping[str, int]
+    position: Mapping[str, int]  # each entry's position by its key
 
     def _kept(self, key: str | None) -> bool:
-        return key is None or key in self.by_key
+        return key is None or key in self.position
 
     def __len__(self) -> int:
         return len(self.ways) + sum(1 for key in self.examples.keys if self._kept(key))
 
-    def __iter__(self) -> Iterator[tuple[int | str | None, dict[str, float]]]:
+    def __iter__(self) -> Iterator[tuple[int | None, dict[str, float]]]:
         yield from self.ways
-        yield from ((key, f) for key, f in self.examples.items(self._kept))
+        yield from ((self.position[key] if key else None, f) for key, f in self.examples.items(self._kept))
 
     def __contains__(self, item: object) -> bool:
         return any(item == doc for doc in self)
 
 
-def _labels(labels: Sequence[object], ids: Sequence[int], by_key: Mapping[str, int]) -> list[int | None]:
-    """The vote's labels as entry ids: a position in ``ids``, an entry key in ``by_key``, None."""
-    return [ids[label] if isinstance(label, int) else by_key[label] if isinstance(label, str) and label else None
-            for label in labels]
+def _labels(positions: Sequence[int | None], ids: Sequence[int]) -> list[int | None]:
+    """The vote's labels as entry ids: a position in ``ids``, or None."""
+    return [None if j is None else ids[j] for j in positions]
 
 
 def _entry_shape(e: GuideEntry) -> tuple[object, ...]:

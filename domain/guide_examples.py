@@ -99,7 +99,9 @@ class Neighbours:
     in one array, and every feature's postings (documents, weights) one after another in two
     arrays, a row's from ``offsets[row]`` to ``offsets[row + 1]`` — no object a feature but its
     name and row number (an array pair a feature held ~4 MB of the ~6 MB shared by every
-    community's guide of the same entries)."""
+    community's guide of the same entries). Each document's label is a class number (``classes``),
+    each class's label one of ``names``: a relabelling (another community's entry ids) is only a
+    list of names, one a class."""
 
     def __init__(self, docs: Collection[tuple[int | None, dict[str, float]]]) -> None:
         n = len(docs)
@@ -109,7 +111,9 @@ class Neighbours:
                 df[k] += 1
         self.rows: dict[str, int] = {k: row for row, k in enumerate(df)}
         self.idf = array("d", (math.log((n + 1) / (c + 1)) + 1.0 for c in df.values()))
-        self.labels = [label for label, _ in docs]
+        number: dict[int | None, int] = {}
+        self.classes = array("I", (number.setdefault(label, len(number)) for label, _ in docs))
+        self.names: list[int | None] = list(number)  # each class's label
         # every posting as (row, document, weight) in flat arrays, documents in order, then placed
         # row by row (a counting sort: each row's documents stay in order)
         common = array("b", (c > COMMON * n for c in df.values()))
@@ -134,14 +138,22 @@ class Neighbours:
         self.postings = (offsets, ids, weights)
         self.shared: Neighbours | None = None  # the documents' own (``relabelled``), None: these
 
-    def relabelled(self, labels: Sequence[int | None]) -> Neighbours:
-        """The same documents under other labels (one for each, in order): the idf and the
-        postings are this one's, shared, not copied (communities whose guides hold the same
-        entries share them; each has its own entry ids)."""
-        if len(labels) != len(self.labels):
-            raise ValueError(f"{len(labels)} labels for {len(self.labels)} documents")
+    @property
+    def labels(self) -> list[int | None]:
+        """Each document's label."""
+        return [self.names[c] for c in self.classes]
+
+    def relabelled(self, names: Sequence[int | None]) -> Neighbours:
+        """The same documents under other labels, one for each class (in the order of ``names``):
+        the idf, the postings and the documents' classes are this one's, shared, not copied
+        (communities whose guides hold the same entries share them; each has its own entry ids)."""
+        if len(names) != len(self.names):
+            raise ValueError(f"{len(names)} labels for {len(self.names)} classes")
+        if len(set(names)) != len(names):
+            raise ValueError("two classes under one label")  # they would vote as one
         other = object.__new__(Neighbours)
-        other.rows, other.idf, other.postings, other.labels = self.rows, self.idf, self.postings, list(labels)
+        other.rows, other.idf, other.postings, other.classes = self.rows, self.idf, self.postings, self.classes
+        other.names = list(names)
         other.shared = self  # kept while any relabelling of it is
         return other
 
@@ -164,20 +176,21 @@ class Neighbours:
             a, b = offsets[row], offsets[row + 1]
             for i, y in zip(ids[a:b], weights[a:b]):
                 sims[i] = get(i, 0.0) + x * y
-        top: dict[int | None, list[float]] = {}  # each label's ``K`` most similar documents, least first
-        labels = self.labels
+        top: dict[int, list[float]] = {}  # each class's ``K`` most similar documents, least first
+        classes = self.classes
         for i, s in sims.items():
-            best = top.get(labels[i])
+            c = classes[i]
+            best = top.get(c)
             if best is None:
-                top[labels[i]] = [0.0] * (K - 1) + [s]
+                top[c] = [0.0] * (K - 1) + [s]
             elif s > best[0]:
                 best[0] = s
                 best.sort()
         if not top:
             return None
-        ranked = sorted(((sum(v) / K, label) for label, v in top.items()), key=lambda x: -x[0])
-        score, label = ranked[0]
-        return Vote(label, score, score - (ranked[1][0] if len(ranked) > 1 else 0.0))
+        ranked = sorted(((sum(v) / K, c) for c, v in top.items()), key=lambda x: -x[0])
+        score, c = ranked[0]
+        return Vote(self.names[c], score, score - (ranked[1][0] if len(ranked) > 1 else 0.0))
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,11 @@ def test_the_packed_vote_is_the_plain_cosine_vote_to_the_last_bit() -> None:
         assert near.vote(question) == _plain_vote(docs, question)
     assert near.vote({"w没有的词": 1.0}) is None
     # relabelled: the same packed arrays, the other labels
-    other = near.relabelled([None if label is None else label + 100 for label, _ in docs])
-    assert other.postings is near.postings and other.idf is near.idf
+    other = near.relabelled([None if label is None else label + 100 for label in near.names])
+    assert other.postings is near.postings and other.idf is near.idf and other.classes is near.classes
+    assert other.labels == [None if label is None else label + 100 for label, _ in docs]
+    with pytest.raises(ValueError):  # two classes under one label would vote as one
+        near.relabelled([1] * len(near.names))
     question = docs[7][1]
     mine, theirs = near.vote(question), other.vote(question)
     assert mine is not None and theirs is not None
