@@ -33,7 +33,7 @@ import math
 import re
 import sys
 from collections import Counter, OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from weakref import WeakValueDictionary
@@ -213,7 +213,7 @@ class Index:
         near = None
         if self.near is not None:
             docs = self.near.shared or self.near
-            near = docs.relabelled(_labels(docs.labels, ids, key_ids))
+            near = docs.relabelled(_labels(docs.names, ids))
         linear_labels = self.linear.labels if self.linear else ()
         return replace(self, ids=ids, titles=[e.title for e in entries], private=[e.private for e in entries],
                        near=near, key_ids=key_ids, model_knows={key_ids[k] for k in linear_labels if k in key_ids},
@@ -426,21 +426,42 @@ def _neighbours(tokenize: Tokenize, entries: Sequence[GuideEntry], ways: list[li
     entry here (by key) or of none, as the neighbour vote's documents."""
     if not entries:
         return None
-    by_key = {e.key: e.id for e in entries}
-    # labelled here by an entry's position (its title and asks) and an example's entry key (None:
+    position = {e.key: j for j, e in enumerate(entries)}
+    # labelled here by an entry's position (its title and asks, and an example of its key; None:
     # no entry's), then relabelled with the entries' ids: another community's index of the same
     # entries relabels the same documents with its own (``Index._for``)
-    docs: list[tuple[int | str | None, dict[str, float]]] = [
-        (j, features(ts, char_pairs(a))) for j, w in enumerate(ways) for a, ts in w]
-    docs += [(key, f) for key, f in _example_features(tokenize, examples) if key is None or key in by_key]
-    shared = Neighbours(docs)  # type: ignore[arg-type]  # labelled by position and key
-    return shared.relabelled(_labels(shared.labels, [e.id for e in entries], by_key))
+    docs = _Documents([(j, features(ts, char_pairs(a))) for j, w in enumerate(ways) for a, ts in w],
+                      _example_features(tokenize, examples), position)
+    shared = Neighbours(docs)
+    return shared.relabelled(_labels(shared.names, [e.id for e in entries]))
 
 
-def _labels(labels: Sequence[object], ids: Sequence[int], by_key: Mapping[str, int]) -> list[int | None]:
-    """The vote's labels as entry ids: a position in ``ids``, an entry key in ``by_key``, None."""
-    return [ids[label] if isinstance(label, int) else by_key[label] if isinstance(label, str) and label else None
-            for label in labels]
+@dataclass(frozen=True)
+class _Documents:
+    """The vote's documents, each labelled example's features made as they are read (twice, by
+    ``Neighbours``), not ~3,000 dicts at once: what building a body leaves behind in the heap is
+    smaller."""
+    ways: list[tuple[int, dict[str, float]]]  # each entry's title and asks, by entry position
+    examples: Packed
+    position: Mapping[str, int]  # each entry's position by its key
+
+    def _kept(self, key: str | None) -> bool:
+        return key is None or key in self.position
+
+    def __len__(self) -> int:
+        return len(self.ways) + sum(1 for key in self.examples.keys if self._kept(key))
+
+    def __iter__(self) -> Iterator[tuple[int | None, dict[str, float]]]:
+        yield from self.ways
+        yield from ((self.position[key] if key else None, f) for key, f in self.examples.items(self._kept))
+
+    def __contains__(self, item: object) -> bool:
+        return any(item == doc for doc in self)
+
+
+def _labels(positions: Sequence[int | None], ids: Sequence[int]) -> list[int | None]:
+    """The vote's labels as entry ids: a position in ``ids``, or None."""
+    return [None if j is None else ids[j] for j in positions]
 
 
 def _entry_shape(e: GuideEntry) -> tuple[object, ...]:
@@ -468,6 +489,11 @@ def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, s
         if len(_FEATURES) > 8:
             _FEATURES.clear()
         found = _FEATURES[key] = Packed((k, features(terms(tokenize, text), char_pairs(text))) for k, text in examples)
+        # the labelled questions' fragments (~27,000, ~4 MB) would fill the classifier's memo to
+        # its bound, for texts messages do not repeat: forgotten (it fills again as messages are cut)
+        forget = getattr(getattr(tokenize, "__self__", None), "forget_fragments", None)
+        if callable(forget):
+            forget()
     return found
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 #: how many of an entry's most similar documents make its vote (their mean)
@@ -95,68 +95,102 @@ def features(terms: Iterable[str], pairs: Iterable[str]) -> dict[str, float]:
 
 class Neighbours:
     """Cosine similarity of TF-IDF vectors through an inverted index (only documents sharing a
-    feature with the question are touched). Each feature keeps its idf and its postings packed
-    in two arrays (documents, weights): a few objects a feature, not one a posting."""
+    feature with the question are touched). Packed: each feature's row number (``rows``), its idf
+    in one array, and every feature's postings (documents, weights) one after another in two
+    arrays, a row's from ``offsets[row]`` to ``offsets[row + 1]`` — no object a feature but its
+    name and row number (an array pair a feature held ~4 MB of the ~6 MB shared by every
+    community's guide of the same entries). Each document's label is a class number (``classes``),
+    each class's label one of ``names``: a relabelling (another community's entry ids) is only a
+    list of names, one a class."""
 
-    def __init__(self, docs: Sequence[tuple[int | None, dict[str, float]]]) -> None:
+    def __init__(self, docs: Collection[tuple[int | None, dict[str, float]]]) -> None:
         n = len(docs)
         df: dict[str, int] = defaultdict(int)
         for _, f in docs:
             for k in f:
                 df[k] += 1
-        self.idf = {k: math.log((n + 1) / (c + 1)) + 1.0 for k, c in df.items()}
-        self.labels = [label for label, _ in docs]
-        lists: dict[str, tuple[array, array]] = {}
-        common = {k for k, c in df.items() if c > COMMON * n}
+        self.rows: dict[str, int] = {k: row for row, k in enumerate(df)}
+        self.idf = array("d", (math.log((n + 1) / (c + 1)) + 1.0 for c in df.values()))
+        number: dict[int | None, int] = {}
+        self.classes = array("I", (number.setdefault(label, len(number)) for label, _ in docs))
+        self.names: list[int | None] = list(number)  # each class's label
+        # every posting as (row, document, weight) in flat arrays, documents in order, then placed
+        # row by row (a counting sort: each row's documents stay in order)
+        common = array("b", (c > COMMON * n for c in df.values()))
+        at, doc, weight = array("I"), array("I"), array("f")
         for i, (_, f) in enumerate(docs):
-            for k, x in self._vector(f).items():
-                if k not in common:
-                    found = lists.get(k)
-                    if found is None:
-                        found = lists[k] = (array("I"), array("f"))
-                    found[0].append(i)
-                    found[1].append(x)
-        self.postings = lists
+            for row, x in self._vector(f):
+                if not common[row]:
+                    at.append(row)
+                    doc.append(i)
+                    weight.append(x)
+        offsets = array("I", bytes(4 * (len(self.idf) + 1)))
+        for row in at:
+            offsets[row + 1] += 1
+        for row in range(len(self.idf)):
+            offsets[row + 1] += offsets[row]
+        fill = array("I", offsets)
+        ids, weights = array("I", bytes(4 * len(at))), array("f", bytes(4 * len(at)))
+        for row, i, x in zip(at, doc, weight):
+            j = fill[row]
+            ids[j], weights[j] = i, x
+            fill[row] = j + 1
+        self.postings = (offsets, ids, weights)
         self.shared: Neighbours | None = None  # the documents' own (``relabelled``), None: these
 
-    def relabelled(self, labels: Sequence[int | None]) -> Neighbours:
-        """The same documents under other labels (one for each, in order): the idf and the
-        postings are this one's, shared, not copied (communities whose guides hold the same
-        entries share them; each has its own entry ids)."""
-        if len(labels) != len(self.labels):
-            raise ValueError(f"{len(labels)} labels for {len(self.labels)} documents")
+    @property
+    def labels(self) -> list[int | None]:
+        """Each document's label."""
+        return [self.names[c] for c in self.classes]
+
+    def relabelled(self, names: Sequence[int | None]) -> Neighbours:
+        """The same documents under other labels, one for each class (in the order of ``names``):
+        the idf, the postings and the documents' classes are this one's, shared, not copied
+        (communities whose guides hold the same entries share them; each has its own entry ids)."""
+        if len(names) != len(self.names):
+            raise ValueError(f"{len(names)} labels for {len(self.names)} classes")
+        if len(set(names)) != len(names):
+            raise ValueError("two classes under one label")  # they would vote as one
         other = object.__new__(Neighbours)
-        other.idf, other.postings, other.labels = self.idf, self.postings, list(labels)
+        other.rows, other.idf, other.postings, other.classes = self.rows, self.idf, self.postings, self.classes
+        other.names = list(names)
         other.shared = self  # kept while any relabelling of it is
         return other
 
-    def _vector(self, f: dict[str, float]) -> dict[str, float]:
-        vec = {k: (1.0 + math.log(x)) * self.idf[k] for k, x in f.items() if k in self.idf}
-        norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
-        return {k: x / norm for k, x in vec.items()}
+    def _vector(self, f: dict[str, float]) -> list[tuple[int, float]]:
+        """The features' (row, TF-IDF weight) of ``f`` known here, normalised, in ``f``'s order."""
+        rows, idf = self.rows, self.idf
+        vec = []
+        for k, x in f.items():
+            row = rows.get(k)
+            if row is not None:
+                vec.append((row, (1.0 + math.log(x)) * idf[row]))
+        norm = math.sqrt(sum(x * x for _, x in vec)) or 1.0
+        return [(row, x / norm) for row, x in vec]
 
     def vote(self, f: dict[str, float]) -> Vote | None:
         sims: dict[int, float] = {}
         get = sims.get
-        empty = (array("I"), array("f"))
-        for k, x in self._vector(f).items():
-            ids, weights = self.postings.get(k, empty)
-            for i, y in zip(ids, weights):
+        offsets, ids, weights = self.postings
+        for row, x in self._vector(f):
+            a, b = offsets[row], offsets[row + 1]
+            for i, y in zip(ids[a:b], weights[a:b]):
                 sims[i] = get(i, 0.0) + x * y
-        top: dict[int | None, list[float]] = {}  # each label's ``K`` most similar documents, least first
-        labels = self.labels
+        top: dict[int, list[float]] = {}  # each class's ``K`` most similar documents, least first
+        classes = self.classes
         for i, s in sims.items():
-            best = top.get(labels[i])
+            c = classes[i]
+            best = top.get(c)
             if best is None:
-                top[labels[i]] = [0.0] * (K - 1) + [s]
+                top[c] = [0.0] * (K - 1) + [s]
             elif s > best[0]:
                 best[0] = s
                 best.sort()
         if not top:
             return None
-        ranked = sorted(((sum(v) / K, label) for label, v in top.items()), key=lambda x: -x[0])
-        score, label = ranked[0]
-        return Vote(label, score, score - (ranked[1][0] if len(ranked) > 1 else 0.0))
+        ranked = sorted(((sum(v) / K, c) for c, v in top.items()), key=lambda x: -x[0])
+        score, c = ranked[0]
+        return Vote(self.names[c], score, score - (ranked[1][0] if len(ranked) > 1 else 0.0))
 
 
 @dataclass(frozen=True)
@@ -244,6 +278,11 @@ class Packed:
             self.offsets.append(len(self.ids))
 
     def __iter__(self) -> Iterator[tuple[str | None, dict[str, float]]]:
+        return self.items(lambda key: True)
+
+    def items(self, kept: Callable[[str | None], bool]) -> Iterator[tuple[str | None, dict[str, float]]]:
+        """The documents whose key is ``kept``, each one's features made as it is read."""
         names, ids, values, offsets = self.names, self.ids, self.values, self.offsets
         for n, key in enumerate(self.keys):
-            yield key, {names[ids[j]]: values[j] for j in range(offsets[n], offsets[n + 1])}
+            if kept(key):
+                yield key, {names[ids[j]]: values[j] for j in range(offsets[n], offsets[n + 1])}

@@ -238,6 +238,11 @@ class Classifier:
         """Normalise and segment; "".join(tokens) is the normalised text."""
         return self._tk.cut(self.normalize(text), self.hmm)
 
+    def forget_fragments(self) -> None:
+        """Empty the segmenter's memo of fragments (``Segmenter.forget_fragments``): after
+        tokenizing a one-off batch of texts."""
+        self._tk.forget_fragments()
+
     # ---- classification
 
     def classify(self, text: str, tokens: list[str] | None = None, mode: str = "combined") -> Classification:

@@ -212,6 +212,12 @@ class Segmenter:
             p *= self.freq(seg, 1) / ftotal
         return max(int(p * total) + 1, self.freq(word, 1))
 
+    def forget_fragments(self) -> None:
+        """Empty the walk's memo (``_known``): after a one-off batch of texts (the guide's
+        labelled questions, ~27,000 fragments, ~4 MB) that the next messages will not ask again;
+        it fills again from the trie as they are cut."""
+        self._known.clear()
+
     # ---- segmentation
 
     def lcut(self, text: str, hmm: bool = False) -> list[str]:
