@@ -29,14 +29,22 @@ def _worker_database(url: str, worker: str) -> str:
     the workers run at once, each truncating and filling its own."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
 
     base = make_url(url)
+    if (base.database or "").endswith(f"_{worker}"):
+        return url  # a process the worker started (tests/ticket_writer.py) inherits the URL made here
     name = f"{base.database}_{worker}"
     engine = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            exists = text("SELECT 1 FROM pg_database WHERE datname = :n")
+            if conn.execute(exists, {"n": name}).first() is None:
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                except (IntegrityError, ProgrammingError):  # made meanwhile by another process?
+                    if conn.execute(exists, {"n": name}).first() is None:
+                        raise
     finally:
         engine.dispose()
     return base.set(database=name).render_as_string(hide_password=False)

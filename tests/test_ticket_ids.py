@@ -6,7 +6,7 @@ receipt names is the ticket of that very report."""
 from __future__ import annotations
 
 import multiprocessing
-import time
+import queue
 from typing import Any
 
 import pytest
@@ -14,44 +14,19 @@ from sqlalchemy import select
 
 from storage import db
 from tests.conftest import BACKENDS
+from tests.ticket_writer import ROUNDS, SIZE, Report, open_tickets
 
-ROUNDS, SIZE = 5, 7
 
-
-def _open_tickets(url: str, tag: str, person_id: int, start: Any, out: Any) -> None:
-    """In another process: ROUNDS transactions of SIZE new tickets each, as a batch of reports."""
-    from domain.tickets import create_ticket
-    from kernel.clock import Clock
-    from kernel.config import Settings
-    from storage import later
-    from storage.models import Person
-    from storage.outbox import Speaker
-
-    engine = db.make_engine(url)
-    sessions = db.session_factory(engine)
-    clock, settings = Clock(), Settings()
-    made: list[tuple[int, int, str]] = []
-    start.wait(60)  # both processes ready: their batches run at the same time
-    try:
-        for round_ in range(ROUNDS):
-            with sessions() as session:
-                session.begin()
-                later.hold(session)
-                reporter = session.get(Person, person_id)
-                say = Speaker(session, clock, held=[])
-                for i in range(SIZE):
-                    ticket = create_ticket(session, say, clock, settings, building=None, household=None,
-                                           reporter=reporter, room_chat_id=None, text=f"{tag} {round_}-{i}",  # type: ignore[arg-type]
-                                           category="repair", urgent=False)
-                    made.append((ticket.id, ticket.number, ticket.text))
-                    time.sleep(0.005)  # the other process waits for the number lock meanwhile
-                later.write(session)
-                session.commit()
-        out.put((tag, made, None))
-    except Exception as exc:  # the parent says what went wrong
-        out.put((tag, made, repr(exc)))
-    finally:
-        engine.dispose()
+def _result(out: Any, workers: list[Any]) -> Report:
+    """The next worker's report; a worker that died without one fails the test at once (its
+    traceback is in the captured output), not after the whole timeout."""
+    for _ in range(240):
+        try:
+            return out.get(timeout=0.5)
+        except queue.Empty:
+            dead = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
+            assert not dead, f"a writer process died (exit codes {dead})"
+    raise AssertionError("the writer processes gave no report in 120 s")
 
 
 # several processes write at once on PostgreSQL only: the test runs where the suite has one
@@ -68,11 +43,11 @@ def test_two_processes_batches_at_once_never_share_a_ticket_id_or_number(db_url:
         people = session.scalars(select(Person.id).order_by(Person.id)).all()[:2]
     context = multiprocessing.get_context("spawn")
     start, out = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_open_tickets, args=(db_url, tag, person, start, out))
+    workers = [context.Process(target=open_tickets, args=(db_url, tag, person, start, out))
                for tag, person in zip(("甲", "乙"), people)]
     for worker in workers:
         worker.start()
-    results = [out.get(timeout=120) for _ in workers]
+    results = [_result(out, workers) for _ in workers]
     for worker in workers:
         worker.join(30)
     assert [error for _, _, error in results] == [None, None]
