@@ -12,7 +12,8 @@ from domain.classifier.t2s import T2S
 from domain.guide_sound import SoundFixer
 from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE,
                                 CANTONESE_YET, CENTRAL_NOT, COME, EDGE_WORDS, HAKKA_I, HAKKA_WHERE, HEALTH_ADVICE,
-                                JIANGHUAI_CAN, JIN_WHAT, MINNAN, NEIGHBOURS, NORTHEAST, NORTHWEST, NORTHWEST_HOW, OPINION, OTHER_SPEECH,
+                                JIANGHUAI_ASK, JIANGHUAI_CAN, JIANGHUAI_NOT, JIN_WHAT, MINNAN, NEIGHBOURS, NORTHEAST,
+                                NORTHWEST, NORTHWEST_HOW, OPINION, OTHER_SPEECH,
                                 OWN_CASE, OWN_DECISION, OWN_STATUS, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL,
                                 SAFETY_VISIT, SHANDONG_WHAT, SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW, SOUTHWEST_HOW_MUCH,
                                 SOUTHWEST_GO, SOUTHWEST_HOW_LONG, SOUTHWEST_OR_NOT, SOUTHWEST_WHEN, SOUTHWEST_WHO,
@@ -41,7 +42,8 @@ _READINGS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     (CANTONESE_YET, lambda m: "没有" if m.string[m.start() - 1] == "了" else "了没有"),
     (WU_HE, lambda m: "他们" if m.group(1) else "他"), (WU_HOW, "怎么"), (WU_MAY, "可以"), (WU_ASK, "吗"), (ASKING_KE, "有没有"),
     (SOUTHWEST_WHEN, "什么时候"), (SOUTHWEST_HOW_LONG, "多久"), (SOUTHWEST_GO, "去"),
-    (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_HOW, "怎么"), (JIANGHUAI_CAN, "能不能"), (CENTRAL_NOT, "没"), (SOUTHWEST_WHO, "谁"), (SOUTHWEST_OR_NOT, "没"),
+    (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_HOW, "怎么"), (JIANGHUAI_CAN, "能不能"), (JIANGHUAI_ASK, "是否"),
+    (JIANGHUAI_NOT, lambda m: "没有" if m.group(1) else "没"), (CENTRAL_NOT, "没"), (SOUTHWEST_WHO, "谁"), (SOUTHWEST_OR_NOT, "没"),
     (NORTHWEST_HOW, "怎么"), (SHANDONG_WHERE, "哪里"), (SHANDONG_WHAT, "什么"), (HAKKA_I, "我"), (HAKKA_WHERE, "哪里"), (JIN_WHAT, "什么"),
 )
 
@@ -56,7 +58,8 @@ def mandarin(text: str) -> str:
     机车 → 电动车) (``guide_vocab``); and the words Mandarin
     uses with another meaning only where their neighbours show the dialect's (``_READINGS``: 好久
     "when", 好多 "how much", 哪个 "who", 没得 "or not", 伊 "he", 可有 "is there", Shandong's 哪来
-    "where" and 嘛 "what", Hakka's 涯 "I" and 哪位 "where", Jin's 甚 "what"). The few words of the
+    "where" and 嘛 "what", Hakka's 涯 "I" and 哪位 "where", Jin's 甚 "what", the Jianghuai 阿 asking
+    yes or no and 么 "not"). The few words of the
     maps Mandarin writes too (巴士, 阿妈, 夜晚, 返工, 晓得) come out meaning the same or naming no
     topic: a Mandarin question is answered as before."""
     text = _DIALECTS.sub(lambda m: _DIALECT[m.group()], text.translate(_T2S))

@@ -586,3 +586,30 @@ async def test_henans_mu_a_home_visit_in_the_procedure_and_a_plate_stolen(bot) -
                                  ("电动车牌子被人偷了 补牌咋弄", "ebike-registration")])
     await _assert_not_answered(bot, ["残疾人补贴是每月发到卡上吗 俺家的咋还木到",
                                      "俺交的那个装修押金啥时候退给俺 都装完仨月了"])
+
+
+async def test_jianghuais_a_and_a_question_closed_by_mou(bot) -> None:
+    """Nanjing and Hefei ask yes or no with 阿 before the verb (阿能改, 阿开门), Hunan and Guangdong
+    close the question with 冇, and 有么得 is "is there": each is a question the guide answers.
+    Whether one's own allowance came this month (阿是发了) is for a person."""
+    await _assert_answered(bot, [("出生证明名字写错了 阿能改", "birth-certificate"),
+                                 ("社区礼拜天阿开门 想去开个证明", "office-hours"),
+                                 ("社区周末上班冇 要去盖章", "office-hours"),
+                                 ("有么得可以打电话说说心里话的热线", "mental-health-hotline")])
+    await _assert_not_answered(bot, ["伲阿爹个高龄补贴这个月阿是发了"])
+
+
+async def test_a_lost_card_replaced_a_card_topped_up_and_a_service_asked_to_come_home(bot) -> None:
+    """What is lost or broken replaced ("换张新的咋弄", "咋补"), a card topped up after the power went,
+    an offer that may be a scam, and whether a check-up or the family doctor comes to the home are
+    the guide's, though each names a problem. Public housing is another office's; whether anyone is
+    in the activity room now is asked of the neighbours."""
+    await _assert_answered(bot, [("门禁卡弄坏了 换张新的咋弄", "access-card"),
+                                 ("电动车牌子丢了 咋补", "ebike-registration"),
+                                 ("电费卡里没钱了 能在手机上充吗", "utility-payment"),
+                                 ("上门推销保健品的说是社区组织的 靠谱不", "anti-fraud"),
+                                 ("老人免费体检能不能带到家里做 我妈坐轮椅", "elderly-checkup"),
+                                 ("签了家庭医生能上门打针吗", "family-doctor"),
+                                 ("楼道的东西坏了报修电话没人接 还有别的报修办法吗", "property-repair")])
+    await _assert_not_answered(bot, ["我们是低保户 想申请公租房 咋弄",
+                                     "今天活动室有人打牌没 我一会过去"])
