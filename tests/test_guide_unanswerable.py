@@ -613,3 +613,16 @@ async def test_a_lost_card_replaced_a_card_topped_up_and_a_service_asked_to_come
                                  ("楼道的东西坏了报修电话没人接 还有别的报修办法吗", "property-repair")])
     await _assert_not_answered(bot, ["我们是低保户 想申请公租房 咋弄",
                                      "今天活动室有人打牌没 我一会过去"])
+
+
+async def test_a_volunteer_a_doctors_visits_a_card_replaced_and_a_cantonese_babys_insurance(bot) -> None:
+    """Offering to help the community, whether the signed doctor comes round, what a replacement
+    card costs after it broke, whether the office can issue a paper to a resident whose hukou is
+    elsewhere, a baby's insurance done by a parent (幫佢參保) and a deadline asked with Hubei's 好久
+    are all the guide's, though each names a help, a visit, a breakage or an act for another."""
+    await _assert_answered(bot, [("想给社区帮忙 当志愿者怎么报名", "volunteer"),
+                                 ("签了家庭医生 是不是每个月都有人来量血压", "family-doctor"),
+                                 ("门禁卡洗坏了 补一张多少钱", "access-card"),
+                                 ("户口不在这 只是租房住 社区能给我开居住证明吗", "residence-proof"),
+                                 ("BB出世一個月 醫保點樣幫佢參保", "newborn-medical-insurance"),
+                                 ("城乡医保今年交费截止到好久", "medical-insurance-payment")])
