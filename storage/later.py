@@ -11,7 +11,7 @@ written with one ``executemany`` a table
 * before an ORM flush that deletes something (a row might refer to it), and before commit;
 * when the inbox asks (``write``), just before it commits.
 
-On PostgreSQL the rows of a table go in one statement of arrays, not an executemany
+On PostgreSQL the rows of a table go in one statement of one JSON document, not an executemany
 (storage/unnest.py). A rollback forgets them with everything else of the transaction. Outside a
 held session ``insert`` writes at once, as before.
 
