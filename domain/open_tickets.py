@@ -3,7 +3,9 @@ building a batch, not once a report.
 
 The inbox handles a batch of messages in one transaction (bot/inbox.py) and calls ``keep``. The
 first report of a building reads that building's open tickets with who reported each (one
-statement); the batch then keeps the list current itself: a ticket it opens is added
+statement; the batch's own new tickets, held to be written together at the end (storage/later.py),
+are not written for it but taken from memory, filtered as the statement filters); the batch then
+keeps the list current itself: a ticket it opens is added
 (``opened``), a reporter it adds is added (``reported``). What it cannot follow makes it forget
 (and the check asks the database, as without a batch): a ticket changed in the session in a way
 the check reads (status, building, category, household, subject, created_at), a ticket or a
@@ -43,6 +45,10 @@ _OPEN_WITH_REPORTERS = (
                 rows.one_of(_TICKET.c.status, Status.OPEN, "open"),
                 _TICKET.c.created_at >= bindparam("since"))))
 
+#: the same, when the batch's held new tickets are taken from memory (``OpenTickets._read``)
+_OPEN_HELD_KNOWN = _OPEN_WITH_REPORTERS.execution_options(**{later.HELD_KNOWN: True})
+_OPEN_STATUSES = frozenset((*Status.OPEN, "open"))
+
 #: where each of the ticket's columns is in a row of ``_OPEN_WITH_REPORTERS`` (the reporters last)
 _NAMES = tuple(c.key for c in _TICKET.columns)
 _AT = {name: i for i, name in enumerate(_NAMES)}
@@ -76,6 +82,9 @@ class OpenTickets:
         self.transaction = transaction
         self.keys: dict[int, tuple[datetime, dict[str, list[_Open]]]] = {}
         self.by_id: dict[int, _Open] = {}
+        #: the tickets this transaction opened (``opened``), kept through ``forget``: a building's
+        #: read takes those still held (not written: storage/later.py) from here
+        self.made: dict[int, Ticket] = {}
 
     def tickets(self, session: Session, building_id: int, category: str, since: datetime) -> list[_Open]:
         known = self.keys.get(building_id)
@@ -113,7 +122,10 @@ class OpenTickets:
 
     def _read(self, session: Session, building_id: int, since: datetime) -> dict[str, list[_Open]]:
         found: dict[int, _Open] = {}
-        for row in session.connection().execute(_OPEN_WITH_REPORTERS, {
+        # the batch's new tickets not written yet: from memory, not written out for this read
+        unwritten = [self.made.get(ticket_id) for ticket_id in later.held_ids(session, _TICKET)]
+        from_memory = all(ticket is not None for ticket in unwritten)
+        for row in session.connection().execute(_OPEN_WITH_REPORTERS if not from_memory else _OPEN_HELD_KNOWN, {
                 "building_id": building_id, "since": since}).all():
             ticket_id, reporters = row[_ID], row[-1]
             entry = self.by_id.get(ticket_id)
@@ -122,6 +134,15 @@ class OpenTickets:
             found[ticket_id] = entry
             if reporters:
                 entry.reporters.update(map(int, reporters.split(",")))
+        if from_memory:
+            for ticket in unwritten:  # what the statement's WHERE would have kept of them
+                assert ticket is not None
+                if (ticket.building_id == building_id and ticket.subject is not None
+                        and ticket.status in _OPEN_STATUSES and ticket.created_at >= since):
+                    entry = self.by_id.get(ticket.id)
+                    if entry is None or entry.ticket is None:
+                        entry = _Open(None, ticket)
+                    found[ticket.id] = entry
         for held in later.held(session, INSERT_REPORTER):  # held, written with the batch's others
             entry = found.get(held["ticket_id"])
             if entry is not None:
@@ -164,7 +185,10 @@ def forget(session: Session) -> None:
 def opened(session: Session, ticket: Ticket) -> None:
     """A ticket this transaction just wrote (with no reporter yet)."""
     kept: OpenTickets | None = session.info.get(_KEY)
-    if kept is None or ticket.building_id is None:
+    if kept is None:
+        return
+    kept.made[ticket.id] = ticket
+    if ticket.building_id is None:
         return
     known = kept.keys.get(ticket.building_id)
     entry = kept.by_id[ticket.id] = _Open(None, ticket)  # held: the batch's next handlers find it

@@ -41,9 +41,12 @@ def insert_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> Stored:
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
     if make is None:  # another database: one row at a time, a savepoint each
         return Stored(_insert_one_by_one(conn, rows), None)
-    # PostgreSQL, several rows: one statement of arrays, the same every time (storage/unnest.py), not
-    # a multi-VALUES statement of 14 parameters a row that psycopg splits anew at each execution
-    arrays = dialect == "postgresql" and len(rows) > 1 and unnest.same_keys(rows)
+    # PostgreSQL, several rows: one statement of one JSON document, the same every time
+    # (storage/unnest.py), not a multi-VALUES statement of 14 parameters a row that psycopg splits
+    # anew at each execution
+    document = (unnest.parameters(TABLE, rows) if dialect == "postgresql" and len(rows) > 1
+                and unnest.same_keys(rows) else None)
+    arrays = document is not None
     key = (dialect, tuple(rows[0]) if arrays else None)
     stmt = _INSERT_NEW.get(key)
     if stmt is None:
@@ -54,7 +57,7 @@ def insert_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> Stored:
                 TABLE.c.id, TABLE.c.gateway, TABLE.c.message_id, ledger_version.VERSION)
     ids, version = {}, None
     for id_, gateway, message_id, version in conn.execute(
-            stmt, unnest.arrays(TABLE, rows) if arrays else list(rows)).all():
+            stmt, document if document is not None else list(rows)).all():
         ids[(gateway, message_id)] = id_
     return Stored(ids, None if not ids else int(version) if version is not None else 0)
 

@@ -11,7 +11,7 @@ written with one ``executemany`` a table
 * before an ORM flush that deletes something (a row might refer to it), and before commit;
 * when the inbox asks (``write``), just before it commits.
 
-On PostgreSQL the rows of a table go in one statement of arrays, not an executemany
+On PostgreSQL the rows of a table go in one statement of one JSON document, not an executemany
 (storage/unnest.py). A rollback forgets them with everything else of the transaction. Outside a
 held session ``insert`` writes at once, as before.
 
@@ -20,7 +20,11 @@ each its id itself, so the ticket is known at once and its row needs no statemen
 Held rows of such a table are written (before anything else held: the others refer to them) before
 any statement that names the table, or writes to a table with a foreign key to it, or is not a
 statement whose tables can be read (text, DDL) — whoever runs it, the ORM's flush included
-(``_before_statement``, on every connection). Where the ids come from (``_Ids``):
+(``_before_statement``, on every connection). Two exceptions: an INSERT (rows given as parameters)
+whose rows' foreign keys name none of the held rows (a heads-up or a guide ask of no ticket, or of a
+ticket already written) does not wait for them; and a SELECT run with the ``HELD_KNOWN`` execution
+option, whose caller takes the held rows from memory itself (a building's open tickets:
+domain/open_tickets.py), does not write them. Where the ids come from (``_Ids``):
 
 * SQLite (``_Counted``): the id SQLite would give the row (the table's largest id + 1: ``ticket.id``
   is its rowid, never AUTOINCREMENT), read once a transaction and counted on. A statement that
@@ -321,8 +325,62 @@ def _referring(table: Any) -> frozenset[Any]:
     return found
 
 
+#: (table, numbered table) → the key columns of the first that refer to the second (found once)
+_REFERRING_COLUMNS: dict[tuple[Any, Any], tuple[Any, ...]] = {}
+
+
+def _referring_columns(table: Any, numbered: Any) -> tuple[Any, ...]:
+    key = (table, numbered)
+    found = _REFERRING_COLUMNS.get(key)
+    if found is None:
+        found = _REFERRING_COLUMNS[key] = tuple(
+            fk.parent for fk in table.foreign_keys if fk.column.table is numbered)
+    return found
+
+
+def held_ids(session: Session, table: Any) -> set[int]:
+    """The ids of ``table``'s rows this transaction numbered and holds, not written yet."""
+    later: Later | None = session.info.get(_KEY)
+    if later is None or table not in later.ids:
+        return set()
+    return {row["id"] for stmt in later.numbered() if stmt.table is table for row in later.rows[stmt]}
+
+
+def _names_no_held(later: Later, statement: Any, multiparams: Any, params: Any) -> bool:
+    """An INSERT into a table that refers to numbered tables, whose every row (its parameters: no
+    values of its own, no SELECT) refers to none of their held rows: it need not wait for them."""
+    if (not isinstance(statement, Insert) or statement.select is not None or statement._values
+            or statement._multi_values):
+        return False
+    table = statement.table
+    rows_given = multiparams if multiparams else [params]
+    for numbered in later.ids:
+        columns = _referring_columns(table, numbered)
+        if not columns:
+            continue
+        held = {row["id"] for stmt in later.numbered() if stmt.table is numbered for row in later.rows[stmt]}
+        for column in columns:
+            for row in rows_given:
+                if not isinstance(row, dict):
+                    return False
+                if column.key not in row:
+                    if column.default is not None or column.server_default is not None:
+                        return False  # filled by the database or a default: not known here
+                    continue
+                value = row[column.key]
+                if value is not None and (not isinstance(value, int) or value in held):
+                    return False
+    return True
+
+
+#: execution option of a SELECT whose caller takes the rows held for the tables it names from
+#: memory itself (domain/open_tickets.py): they are not written for it
+HELD_KNOWN = "lianhu_held_known"
+
+
 @event.listens_for(Engine, "before_execute")
-def _before_statement(conn: Connection, statement: Any, *_args: Any) -> None:
+def _before_statement(conn: Connection, statement: Any, multiparams: Any, params: Any,
+                      execution_options: Any) -> None:
     """Held numbered rows are written before a statement that may need them (module docstring)."""
     later: Later | None = conn.info.get(_ON_CONNECTION)
     if later is None or later.writing or not later.ids:
@@ -333,8 +391,12 @@ def _before_statement(conn: Connection, statement: Any, *_args: Any) -> None:
         return
     tables = tables_of(statement)
     named = [t for t in numbered if t in tables]
-    if named or (not isinstance(statement, Select) and any(
-            not _referring(t).isdisjoint(tables) for t in numbered)):
+    if named:
+        if not (isinstance(statement, Select) and execution_options.get(HELD_KNOWN)):
+            _write_numbered(conn, later)
+    elif not isinstance(statement, Select) and any(
+            not _referring(t).isdisjoint(tables) for t in numbered) and not _names_no_held(
+            later, statement, multiparams, params):
         _write_numbered(conn, later)
     if named and isinstance(statement, (Insert, Delete)):
         for table in named:  # someone else's new or deleted row: on SQLite the next id is read again

@@ -116,7 +116,7 @@ def write_held(session: Session, rows: list[OutboxMessage]) -> None:
     if runs:
         connection = session.connection()
         for run in runs:
-            unnest.insert_many(connection, _INSERT_OUTBOX, run)  # PostgreSQL: one statement of arrays
+            unnest.insert_many(connection, _INSERT_OUTBOX, run)  # PostgreSQL: one statement, one JSON document
     rows.clear()
 
 

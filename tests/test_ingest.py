@@ -285,3 +285,45 @@ async def test_a_ticket_closed_elsewhere_between_batches_is_not_joined_by_the_ne
     assert any("工单号 1002" in t for t in texts_to(gw.sent, room))
     with bot.sessions() as s:
         assert s.scalar(select(Ticket).where(Ticket.number == 1002)) is not None
+
+
+async def test_a_batch_is_stored_and_committed_before_it_is_handled(bot) -> None:  # type: ignore[no-untyped-def]
+    """The messages of a batch are stored, committed (another connection sees them, new) before
+    any of them is handled; on PostgreSQL the store is one statement in autocommit — its own
+    transaction, no BEGIN and COMMIT round trips — and the handling is one transaction again
+    (fails if the store's statement is left uncommitted, or the handling runs in autocommit:
+    its writes would no longer be one transaction)."""
+    from sqlalchemy import create_engine
+
+    from storage.models import InboxStatus
+
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    engine = bot.app.engine
+    autocommit: dict[str, list[bool]] = {"store": [], "handling": []}
+
+    def record(conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if engine.dialect.name == "postgresql":
+            key = "store" if statement.startswith("INSERT INTO inbound_message") else "handling"
+            autocommit[key].append(conn.connection.dbapi_connection.autocommit)
+
+    other = create_engine(engine.url)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with held(bot) as (entered, release):
+            head = asyncio.ensure_future(bot.app.receive(gw.inbound("稍等", sender="r03", room=room)))
+            assert await asyncio.to_thread(entered.wait, 30)
+            with other.connect() as conn:  # the message in hand: stored and committed already
+                rows = conn.execute(select(InboundMessage.text, InboundMessage.status)).all()
+            assert [tuple(r) for r in rows][-1] == ("稍等", InboxStatus.NEW)
+            release.set()
+            await head
+        await bot.say("电梯坏了,停在三楼不动了", sender="r01", room=room)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        other.dispose()
+    if engine.dialect.name == "postgresql":
+        assert autocommit["store"] and all(autocommit["store"])
+        assert autocommit["handling"] and not any(autocommit["handling"])
+    with bot.sessions() as s:
+        assert s.scalars(select(Ticket.number)).all() == [1001]

@@ -151,3 +151,46 @@ def test_a_batch_gives_back_the_ids_it_reserved_and_did_not_use(session: Session
     session.commit()
     assert session.execute(select(Ticket.id, Ticket.number).order_by(Ticket.id)).all() == [
         (n - 1000, n) for n in range(1001, 1017)]
+
+
+def test_a_row_that_refers_to_no_held_ticket_does_not_write_them_and_one_that_does_does(session: Session) -> None:
+    """A row of a table with a foreign key to the ticket table (a heads-up, a guide ask) whose key
+    names no held ticket (NULL, or a ticket in the table) is inserted while the batch's new tickets
+    stay held; a row naming a held one finds it written first (else the foreign key would fail:
+    fails when the parameters are not looked at, or looked at wrongly)."""
+    from sqlalchemy import insert
+
+    from storage import later
+    from storage.models import HeadsUp
+
+    _a_ticket_row(session)
+    building = session.scalars(select(Building).order_by(Building.id)).first()
+    person = session.scalars(select(Person).order_by(Person.id)).first()
+    assert building is not None and person is not None
+    make = rows.Inserter(Ticket, LINKS, held=True)
+    values = dict(community_id=building.grid.community_id, category="repair", status="assigned",
+                  text="灯坏了", urgent=False, created_at=Clock().now())
+    heads_up = dict(community_id=building.grid.community_id, building_id=building.id, reporter_id=person.id,
+                    text="好像有点问题", category="repair", alert=False, status="open", created_at=Clock().now())
+    engine = session.get_bind()
+    seen: list[str] = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    later.hold(session)
+    try:
+        held = make(session, {**values, "number": 1002}, building=building, assignee=person)
+        connection = session.connection()
+        connection.execute(insert(HeadsUp.__table__), {**heads_up, "ticket_id": None})
+        connection.execute(insert(HeadsUp.__table__), {**heads_up, "ticket_id": 1})  # in the table
+        assert not [s for s in seen if s.startswith("INSERT INTO ticket ")]  # still held
+        connection.execute(insert(HeadsUp.__table__), [{**heads_up, "ticket_id": None},
+                                                       {**heads_up, "ticket_id": held.id}])
+        written = [i for i, s in enumerate(seen) if s.startswith("INSERT INTO ticket ")]
+        last = max(i for i, s in enumerate(seen) if s.startswith("INSERT INTO heads_up"))
+        assert len(written) == 1 and written[0] < last
+        later.write(session)
+        session.commit()
+    finally:
+        later.release(session)
+        event.remove(engine, "before_cursor_execute", listener)
+    assert session.scalars(select(HeadsUp.ticket_id).order_by(HeadsUp.id)).all() == [None, 1, None, 2]
