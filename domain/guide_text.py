@@ -18,7 +18,7 @@ from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_I
                                 SOUTHWEST_GO, SOUTHWEST_HOW_LONG, SOUTHWEST_OR_NOT, SOUTHWEST_WHEN, SOUTHWEST_WHO,
                                 STOPWORDS, SUPPOSED, SYNONYMS, TAIWAN, VISIT, WU, WU_ASK, WU_HE, WU_HOW, WU_MAY, WUHAN)
 from kernel.parsing import normalise
-from kernel.prefilter import Prefiltered
+from kernel.prefilter import AnyOf, Prefiltered
 
 Tokenize = Callable[[str], list[str]]
 
@@ -33,6 +33,7 @@ _SYN = re.compile("|".join(sorted(map(re.escape, SYNONYMS), key=len, reverse=Tru
 _DIALECT = {**TAIWAN, **OTHER_SPEECH, **NORTHWEST, **WUHAN, **NORTHEAST, **MINNAN, **WU, **SOUTHWEST, **CANTONESE}
 #: simplified Chinese writes 著 too (著名; 居著证 a slip of 居住证 the guide reads by its sound)
 _T2S = {k: v for k, v in T2S.items() if chr(k) not in "著"}
+_TRADITIONAL = re.compile("[" + "".join(re.escape(chr(k)) for k in sorted(_T2S)) + "]")  # most texts: none
 _DIALECTS = Prefiltered(re.compile("|".join(sorted(map(re.escape, _DIALECT), key=len, reverse=True))))
 
 
@@ -49,6 +50,7 @@ _READINGS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
 # pieces every match of it needs (``kernel.prefilter``): the same answers, without running long
 # alternations over texts that cannot match them (``OWN_STATUS`` ~0.1 ms a search)
 _READ_FIRST = tuple((Prefiltered(pattern), reading) for pattern, reading in _READINGS)
+_READ_ANY = AnyOf(pattern for pattern, _ in _READINGS)  # most texts: none of them at all
 
 
 @lru_cache(maxsize=256)  # the same message is read by is_question, is_terse and rank in turn
@@ -64,9 +66,12 @@ def mandarin(text: str) -> str:
     "where" and 嘛 "what", Hakka's 涯 "I" and 哪位 "where", Jin's 甚 "what"). The few words of the
     maps Mandarin writes too (巴士, 阿妈, 夜晚, 返工, 晓得) come out meaning the same or naming no
     topic: a Mandarin question is answered as before."""
-    text = _DIALECTS.sub(lambda m: _DIALECT[m.group()], text.translate(_T2S))
-    for pattern, reading in _READ_FIRST:
-        text = pattern.sub(reading, text)
+    if _TRADITIONAL.search(text):
+        text = text.translate(_T2S)
+    text = _DIALECTS.sub(lambda m: _DIALECT[m.group()], text)
+    if _READ_ANY.could_match(text):
+        for pattern, reading in _READ_FIRST:
+            text = pattern.sub(reading, text)
     return text
 
 
@@ -189,6 +194,27 @@ def is_terse(text: str) -> bool:
     t = mandarin(normalise(text))
     return (0 < len(t) <= TERSE_CHARS and not _NOT_TERSE.search(t)
             and not _problem(t) and not _not_for_the_guide(t))
+
+
+def asks(text: str) -> tuple[bool, bool]:
+    """``(is_question(text), is_terse(text))`` read at once: the text put into Mandarin once, and
+    the tests both make (``_not_for_the_guide``, ``_problem``) made at most once each."""
+    t = mandarin(normalise(text))
+    not_for: bool | None = None
+    problem: bool | None = None
+    question = False
+    if QUESTION.search(t):
+        not_for = _not_for_the_guide(t)
+        if not not_for:
+            problem = _problem(t)
+            question = not problem or bool(_PROCEDURE.search(t))
+    terse = False
+    if 0 < len(t) <= TERSE_CHARS and not _NOT_TERSE.search(t):
+        if problem is None:
+            problem = _problem(t)
+        if not problem:
+            terse = not (_not_for_the_guide(t) if not_for is None else not_for)
+    return question, terse
 
 
 def _problem(text: str) -> bool:

@@ -182,3 +182,33 @@ class Prefiltered:
 
     def sub(self, repl: str | Callable[[re.Match[str]], str], text: str) -> str:
         return self.pattern.sub(repl, text) if self.could_match(text) else text
+
+
+class AnyOf:
+    """One first look for several patterns: False only when a text holds no needed piece of any of
+    them (then none of them can match: a series of substitutions leaves the text as it is)."""
+
+    __slots__ = ("_first",)
+
+    def __init__(self, patterns: Iterable[re.Pattern[str]]) -> None:
+        pieces: set[str] = set()
+        self._first: Any = None
+        for pattern in patterns:
+            need = needed(pattern)
+            if need is None:
+                return  # this one may match anything: every text is looked at
+            pieces |= need
+        self._first = ahocorasick.Automaton()
+        for piece in pieces:
+            self._first.add_word(piece, piece)
+        if pieces:
+            self._first.make_automaton()
+
+    def could_match(self, text: str) -> bool:
+        if self._first is None:
+            return True
+        if not len(self._first):
+            return False
+        for _ in self._first.iter(text):
+            return True
+        return False

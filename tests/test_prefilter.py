@@ -14,7 +14,7 @@ import pytest
 from domain import guide_vocab
 from domain.guide_text import is_question, mandarin
 from kernel.parsing import normalise
-from kernel.prefilter import Prefiltered, needed
+from kernel.prefilter import AnyOf, Prefiltered, needed
 
 PATTERNS = [
     r"ab", r"a(b|c)d", r"x?(ab|cd)", r"(ab|cd)?e", r"a[bc]{2}d", r"a+b", r"(?<!a)bc", r"b(?!c)d?",
@@ -79,3 +79,13 @@ def test_a_resident_asking_where_their_own_case_has_got_to_is_not_answered_by_th
     assert not is_question("我的低保批下来没有")
     assert not is_question("申请的补贴怎么还没到账啊")
     assert is_question("居住证到期了怎么续签")
+
+
+def test_a_series_is_skipped_only_when_no_pattern_of_it_could_match() -> None:
+    patterns = [re.compile(p) for p in (r"a(b|c)", r"d+e", r"(?<!b)cd")]
+    first = AnyOf(patterns)
+    for text in _texts(3000, 7):
+        assert first.could_match(text) or not any(p.search(text) for p in patterns), text
+    assert not first.could_match("bbbb") and first.could_match("xde")
+    assert AnyOf([re.compile(r"a"), re.compile(r".")]).could_match("zzz")  # one needs nothing: always looked at
+    assert not AnyOf([]).could_match("abc")
