@@ -47,9 +47,10 @@ from domain.guide_linear import Linear, default_linear
 from domain.guide_linear import features_of_normalized as model_features
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
-from domain.guide_text import (Tokenize, asking_part, at_home, char_pairs, is_question, is_terse,  # noqa: F401 - used as guide.*
+from domain.guide_text import (Tokenize, asking_part, asks, at_home, char_pairs, is_question, is_terse,  # noqa: F401 - used as guide.*
                                mandarin, normalize, pairs_of_normalized, term_shares, terms)
 from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, OTHER_THING, PLACE_VERSION, STOPWORDS, SYNONYMS
+from kernel.prefilter import Prefiltered
 from kernel import texts as T
 from kernel.parsing import normalise
 from storage.guide_files import read_examples
@@ -86,6 +87,9 @@ ELSEWHERE_TITLE = 0.2
 #: a question naming one of the best few entries by its title's words goes to that entry
 NAMED_AMONG = 3
 K1, B = 1.5, 0.75
+# searched only in a text holding a piece every match needs (``kernel.prefilter``): the same answers
+_ELSEWHERE, _OTHER_PLACE, _PLACE_VERSION, _LOST_PAPERS, _OTHER_THING = (
+    Prefiltered(p) for p in (ELSEWHERE, OTHER_PLACE, PLACE_VERSION, LOST_PAPERS, OTHER_THING))
 
 # --- ranking ------------------------------------------------------------------------------------
 
@@ -290,12 +294,12 @@ class Index:
             share = {}  # the asking clause names no topic ("今年还有没有"): the story names it
         weight = {t: self.bm25.weight(t) * share.get(t, 1.0) for t in set(query)}
         total = sum(weight.values())
-        question, terse = is_question(text), is_terse(text)
-        elsewhere = [m.group() for m in ELSEWHERE.finditer(normalized)]
-        away = (bool(OTHER_PLACE.search(text)) and not re.search(r"异地|老家|外地(?!老人|人|户口)", text)) or bool(
-            PLACE_VERSION.search(text))
-        papers = [m.group() for m in LOST_PAPERS.finditer(text)]
-        things = [m.group() for m in OTHER_THING.finditer(plain)]
+        question, terse = asks(text)
+        elsewhere = [m.group() for m in _ELSEWHERE.finditer(normalized)]
+        away = (bool(_OTHER_PLACE.search(text)) and not re.search(r"异地|老家|外地(?!老人|人|户口)", text)) or bool(
+            _PLACE_VERSION.search(text))
+        papers = [m.group() for m in _LOST_PAPERS.finditer(text)]
+        things = [m.group() for m in _OTHER_THING.finditer(plain)]
         best = scores[order[0]]
         second = scores[order[1]] if len(order) > 1 else 0.0
         unknown = sum(w for t, w in weight.items() if t not in self.bm25.idf) / total if total else 0.0
@@ -307,7 +311,7 @@ class Index:
             # the labelled questions and the model agree on the best: a service done elsewhere
             # counts where it is asked about, not in the story around it (孩子明年上幼儿园,
             # 园里说要家长的居住证,在哪里办)
-            elsewhere_first = [m.group() for m in ELSEWHERE.finditer(normalize(asking_part(text)))]
+            elsewhere_first = [m.group() for m in _ELSEWHERE.finditer(normalize(asking_part(text)))]
         else:
             elsewhere_first = elsewhere
         out = []
@@ -395,18 +399,19 @@ class Answer:
 
 
 def answer_to(index: Index, tokenize: Tokenize, text: str, urgent: bool = False,
-              home: Sequence[str] = ()) -> Answer | None:
+              home: Sequence[str] = (), asked: bool | None = None) -> Answer | None:
     """The product's decision for ``text`` (``urgent``: the classifier read urgent or alert;
-    ``home``: the names of the community's own city)."""
-    match = sure_match(index, tokenize, text, home=home)
+    ``home``: the names of the community's own city; ``asked``: as ``sure_match``)."""
+    match = sure_match(index, tokenize, text, home=home, asked=asked)
     return Answer(match, urgent) if match is not None else None
 
 
 def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False,
-               home: Sequence[str] = ()) -> Match | None:
+               home: Sequence[str] = (), asked: bool | None = None) -> Match | None:
     """The entry that answers ``text`` surely, or None (None for an emergency: see ``answer_to``
-    for the answer beside it)."""
-    if urgent or not text.strip() or not (is_question(text) or is_terse(text)):
+    for the answer beside it). ``asked``: whether ``text`` is a question or a terse topic
+    (``asks``), when the caller has read it already (None: read here)."""
+    if urgent or not text.strip() or not (any(asks(text)) if asked is None else asked):
         return None
     ranked = index.rank(tokenize, text, limit=3, answering=True, home=home)  # the decision reads the first three
     if not ranked or ranked[0].elsewhere:

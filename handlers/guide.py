@@ -75,13 +75,14 @@ def where_asked(ctx: Ctx) -> bool:
 def guide_match(ctx: Ctx) -> FilterResult:
     """A question the guide answers surely: gives ``entry`` and ``match``. Never an emergency."""
     c = ctx.classification
-    if ctx.command is not None or c is None or not (guide.is_question(ctx.text) or guide.is_terse(ctx.text)):
+    if ctx.command is not None or c is None or not any(guide.asks(ctx.text)):
         return None
     cid = community_id(ctx)
     tokenize = ctx.classifier.tokenize
-    match = guide.sure_match(guide.index_for(ctx.session, tokenize, cid), tokenize,
-                             ctx.text[: ctx.settings.max_text_chars], urgent=c.urgent or c.alert,
-                             home=ctx.settings.home_city)
+    text = ctx.text[: ctx.settings.max_text_chars]
+    match = guide.sure_match(guide.index_for(ctx.session, tokenize, cid), tokenize, text,
+                             urgent=c.urgent or c.alert, home=ctx.settings.home_city,
+                             asked=True if len(text) == len(ctx.text) else None)  # read just above
     if match is None:
         return None
     entry = guide.entry_visible(ctx.session, match.entry_id, cid)
@@ -96,12 +97,13 @@ def answer_aside(ctx: Ctx, nxt: Callable[[Ctx], None]) -> None:
     nxt(ctx)
     c = ctx.classification
     if (c is None or not (c.urgent or c.alert) or ctx.command is not None or not is_text(ctx)
-            or not where_asked(ctx) or not (guide.is_question(ctx.text) or guide.is_terse(ctx.text))):
+            or not where_asked(ctx) or not any(guide.asks(ctx.text))):
         return
     cid = community_id(ctx)
     tokenize = ctx.classifier.tokenize
-    found = guide.answer_to(guide.index_for(ctx.session, tokenize, cid), tokenize,
-                            ctx.text[: ctx.settings.max_text_chars], urgent=True, home=ctx.settings.home_city)
+    text = ctx.text[: ctx.settings.max_text_chars]
+    found = guide.answer_to(guide.index_for(ctx.session, tokenize, cid), tokenize, text, urgent=True,
+                            home=ctx.settings.home_city, asked=True if len(text) == len(ctx.text) else None)
     entry = guide.entry_visible(ctx.session, found.match.entry_id, cid) if found is not None else None
     if found is None or entry is None:
         return
