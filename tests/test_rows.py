@@ -25,6 +25,18 @@ def _a_ticket_row(session: Session) -> dict[str, object]:
     return {c.key: getattr(ticket, c.key) for c in Ticket.__table__.columns}
 
 
+def _held_setup(session: Session) -> tuple[Building, Person, rows.Inserter, dict[str, object]]:
+    """After ``_a_ticket_row``: the first building and person, an inserter of held tickets, and a
+    new ticket's values (its number is the caller's)."""
+    _a_ticket_row(session)
+    building = session.scalars(select(Building).order_by(Building.id)).first()
+    person = session.scalars(select(Person).order_by(Person.id)).first()
+    assert building is not None and person is not None
+    values: dict[str, object] = dict(community_id=building.grid.community_id, category="repair",
+                                     status="assigned", text="灯坏了", urgent=False, created_at=Clock().now())
+    return building, person, rows.Inserter(Ticket, LINKS, held=True), values
+
+
 def test_a_row_whose_links_are_outside_the_session_brings_them_in_as_add_does(session: Session) -> None:
     row = _a_ticket_row(session)
     session.close()
@@ -80,13 +92,7 @@ def test_tickets_held_by_a_batch_are_written_before_a_statement_that_needs_them(
     from storage import later
     from storage.models import TicketEvent
 
-    _a_ticket_row(session)
-    building = session.scalars(select(Building).order_by(Building.id)).first()
-    person = session.scalars(select(Person).order_by(Person.id)).first()
-    assert building is not None and person is not None
-    make = rows.Inserter(Ticket, LINKS, held=True)
-    values = dict(community_id=building.grid.community_id, category="repair", status="assigned",
-                  text="灯坏了", urgent=False, created_at=Clock().now())
+    building, person, make, values = _held_setup(session)
     engine = session.get_bind()
     sqlite = engine.dialect.name == "sqlite"
     seen: list[str] = []
@@ -133,12 +139,7 @@ def test_a_batch_gives_back_the_ids_it_reserved_and_did_not_use(session: Session
 
     from storage import later
 
-    _a_ticket_row(session)
-    building = session.scalars(select(Building).order_by(Building.id)).first()
-    assert building is not None
-    make = rows.Inserter(Ticket, LINKS, held=True)
-    values = dict(community_id=building.grid.community_id, category="repair", status="assigned",
-                  text="灯坏了", urgent=False, created_at=Clock().now())
+    building, _, make, values = _held_setup(session)
     for batch, numbers in enumerate([range(1002, 1005), range(1005, 1016)]):  # 3 of 8; 11 of 8 + 16
         later.hold(session)
         try:
@@ -163,13 +164,7 @@ def test_a_row_that_refers_to_no_held_ticket_does_not_write_them_and_one_that_do
     from storage import later
     from storage.models import HeadsUp
 
-    _a_ticket_row(session)
-    building = session.scalars(select(Building).order_by(Building.id)).first()
-    person = session.scalars(select(Person).order_by(Person.id)).first()
-    assert building is not None and person is not None
-    make = rows.Inserter(Ticket, LINKS, held=True)
-    values = dict(community_id=building.grid.community_id, category="repair", status="assigned",
-                  text="灯坏了", urgent=False, created_at=Clock().now())
+    building, person, make, values = _held_setup(session)
     heads_up = dict(community_id=building.grid.community_id, building_id=building.id, reporter_id=person.id,
                     text="好像有点问题", category="repair", alert=False, status="open", created_at=Clock().now())
     engine = session.get_bind()
