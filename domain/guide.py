@@ -48,8 +48,9 @@ from domain.guide_linear import features_of_normalized as model_features
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
 from domain.guide_text import (Tokenize, asking_part, asks, at_home, char_pairs, is_question, is_terse,  # noqa: F401 - used as guide.*
-                               mandarin, normalize, pairs_of_normalized, term_shares, terms)
-from domain.guide_vocab import ELSEWHERE, LOST_PAPERS, OTHER_PLACE, OTHER_THING, PLACE_VERSION, STOPWORDS, SYNONYMS
+                               mandarin, normalize, pairs_of_normalized, scam_told, term_shares, terms)
+from domain.guide_vocab import (ELSEWHERE, LOST_PAPERS, OTHER_PLACE, OTHER_THING, PLACE_VERSION, STOPWORDS,
+                                SYNONYMS)
 from kernel.prefilter import Prefiltered
 from kernel import texts as T
 from kernel.parsing import normalise
@@ -142,6 +143,7 @@ class Match:
     ask_overlap: float = 0.0  # the most of the question's character pairs found in one of the entry's asks
     vote: Vote | None = None  # the labelled questions' vote (domain/guide_examples.py), on the best only
     model: Model | None = None  # the linear model's reading (domain/guide_linear.py), on the best only
+    framed: bool = False  # put first by the text's frame: a scam told and asked about (``SCAM_STORY``)
 
     @property
     def sure(self) -> bool:
@@ -260,17 +262,19 @@ class Index:
             return []
         normalized = normalize(text)
         plain = normalized.replace(" ", "")
-        scores, order = self._order(query, plain)
+        scam = self._scam_entry(text)
+        scores, order = self._order(query, plain, scam)
         if scores[order[0]] <= 0:
             return []  # no entry holds a term of the question
         # the model reads only for an entry it learned (one staff added since is left to BM25 and the vote)
         model = self._model(query, normalized) if self.ids[order[0]] in self.model_knows else None
-        if answering and model is not None and vetoes(model, self.near_rules):
-            return []
-        return self._matches(tokenize, text, query, scores, order, model, normalized, limit)
+        if answering and model is not None and vetoes(model, self.near_rules) and scam is None:
+            return []  # (a scam told and asked about is the scams' entry's, whatever the model says)
+        return self._matches(tokenize, text, query, scores, order, model, normalized, limit, scam)
 
-    def _order(self, query: Sequence[str], plain: str) -> tuple[list[float], list[int]]:
-        """BM25's scores and the entries' order, a sibling or an entry the question names put first."""
+    def _order(self, query: Sequence[str], plain: str, scam: int | None = None) -> tuple[list[float], list[int]]:
+        """BM25's scores and the entries' order, a sibling or an entry the question names put first
+        (``scam``: the scams' entry, first whatever the bait's words score)."""
         scores = self.bm25.scores(query)
         order = sorted(range(len(scores)), key=lambda i: -scores[i])
         if len(order) > 1 and scores[order[1]] >= SIBLING_CLOSE * scores[order[0]] and any(
@@ -279,6 +283,9 @@ class Index:
             # siblings (儿童疫苗 / 成人疫苗): a word of the second's title the best never uses decides,
             # when the second's title holds more of the question than the best's
             scores = _to_front(order, scores, 1)
+        if scam is not None and order[0] != scam:
+            # a scam told and asked about: the entry of scams, whatever the bait's words lean to
+            return _to_front(order, scores, order.index(scam)), order
         named = [j for j, i in enumerate(order[:NAMED_AMONG]) if scores[i] > 0 and self._named(plain, i)]
         if len(named) == 1 and named[0] > 0:
             # the question names one entry by its title's words (出生医学证明 after a story of a
@@ -287,7 +294,7 @@ class Index:
         return scores, order
 
     def _matches(self, tokenize: Tokenize, text: str, query: list[str], scores: list[float], order: list[int],
-                 model: Model | None, normalized: str, limit: int | None) -> list[Match]:
+                 model: Model | None, normalized: str, limit: int | None, scam: int | None = None) -> list[Match]:
         plain = normalized.replace(" ", "")
         share = term_shares(tokenize, text, self.fix)
         if share and not any(v == 1.0 and t in self.bm25.idf for t, v in share.items()):
@@ -322,16 +329,20 @@ class Index:
             in_title = sum(w for t, w in weight.items() if t in self.title_terms[i])
             margin = (best - second) / best if rank == 0 and best > 0 else 0.0
             far = elsewhere_first if rank == 0 else elsewhere
+            if i == scam:
+                far, things_i, papers_i, away_i = [], [], [], False  # the bait's words, not the question's
+            else:
+                things_i, papers_i, away_i = things, papers, away
             out.append(Match(self.ids[i], self.titles[i], self.private[i], scores[i],
                              found / total if total else 0.0, margin, question, terse,
-                             away or any(p not in self.texts[i] for p in papers)
-                             or self._other_thing(things, plain, i)
+                             away_i or any(p not in self.texts[i] for p in papers_i)
+                             or self._other_thing(things_i, plain, i)
                              or (bool(far) and (in_title < ELSEWHERE_TITLE * total or not self._titled(text, i))
                                  and any(w not in self.texts[i] for w in far)),
                              in_title / total if total else 0.0, unknown,
                              second_conf if rank == 0 else 0.0,
                              self._overlap(q_pairs, i) if rank == 0 else 0.0, vote if rank == 0 else None,
-                             model if rank == 0 else None))
+                             model if rank == 0 else None, rank == 0 and i == scam))
         return out
 
     def _model(self, query: Sequence[str], normalized: str) -> Model | None:
@@ -344,6 +355,13 @@ class Index:
         if reading.label is not None and label is None:
             return None
         return Model(label, reading.p, reading.top.get(None, 0.0))
+
+    def _scam_entry(self, text: str) -> int | None:
+        """The entry (position) whose title names scams, when ``text`` (read as Mandarin, before the
+        guide's synonyms: 举报到 is not 举 登记) tells a scam and asks about it (``SCAM_STORY``)."""
+        if not scam_told(text):
+            return None
+        return next((i for i, t in enumerate(self.titles) if re.search(r"诈骗|反诈|防骗", t)), None)
 
     def _titled(self, text: str, i: int) -> bool:
         """The text itself (not an everyday name put into the guide's words: 几点开门 → 办公时间)
@@ -417,6 +435,8 @@ def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False
     if not ranked or ranked[0].elsewhere:
         return None
     match = ranked[0]
+    if match.framed and match.question:
+        return match  # the frame decides
     ok = index.gate.answers(match, text) if index.gate is not None else match.sure_by(index.rules)
     if index.near is None and index.linear is None:
         return match if ok else None

@@ -12,10 +12,10 @@ from domain.classifier.t2s import T2S
 from domain.guide_sound import SoundFixer
 from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE,
                                 CANTONESE_YET, CENTRAL_NOT, COME, EDGE_WORDS, HAKKA_I, HAKKA_WHERE, HEALTH_ADVICE,
-                                JIANGHUAI_ASK, JIANGHUAI_CAN, JIANGHUAI_NOT, JIN_WHAT, MINNAN, NEIGHBOURS, NORTHEAST,
+                                JIANGHUAI_ASK, JIANGHUAI_CAN, JIANGHUAI_KESHI, JIANGHUAI_NOT, JIN_WHAT, MINNAN, NEIGHBOURS, NORTHEAST,
                                 NORTHWEST, NORTHWEST_HOW, OPINION, OTHER_SPEECH,
                                 OWN_CASE, OWN_DECISION, OWN_STATUS, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL,
-                                SAFETY_VISIT, SHANDONG_WHAT, SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW, SOUTHWEST_HOW_MUCH,
+                                SAFETY_VISIT, SCAM_NOT_ASKED, SCAM_STORY, SHANDONG_WHAT, SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW, SOUTHWEST_HOW_MUCH,
                                 SOUTHWEST_GO, SOUTHWEST_HOW_LONG, SOUTHWEST_OR_NOT, SOUTHWEST_WHEN, SOUTHWEST_WHO,
                                 STOPWORDS, SUPPOSED, SYNONYMS, TAIWAN, VISIT, WU, WU_ASK, WU_HE, WU_HOW, WU_MAY, WUHAN)
 from kernel.parsing import normalise
@@ -44,7 +44,7 @@ _READINGS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     (CANTONESE_YET, lambda m: "没有" if m.string[m.start() - 1] == "了" else "了没有"),
     (WU_HE, lambda m: "他们" if m.group(1) else "他"), (WU_HOW, "怎么"), (WU_MAY, "可以"), (WU_ASK, "吗"), (ASKING_KE, "有没有"),
     (SOUTHWEST_WHEN, "什么时候"), (SOUTHWEST_HOW_LONG, "多久"), (SOUTHWEST_GO, "去"),
-    (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_HOW, "怎么"), (JIANGHUAI_CAN, "能不能"), (JIANGHUAI_ASK, "是否"),
+    (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_HOW, "怎么"), (JIANGHUAI_CAN, "能不能"), (JIANGHUAI_ASK, "是否"), (JIANGHUAI_KESHI, lambda m: "够不够" if m.group().endswith("够") else "是不是"),
     (JIANGHUAI_NOT, lambda m: "没有" if m.group(1) else "没"), (CENTRAL_NOT, "没"), (SOUTHWEST_WHO, "谁"), (SOUTHWEST_OR_NOT, "没"),
     (NORTHWEST_HOW, "怎么"), (SHANDONG_WHERE, "哪里"), (SHANDONG_WHAT, "什么"), (HAKKA_I, "我"), (HAKKA_WHERE, "哪里"), (JIN_WHAT, "什么"),
 )
@@ -182,9 +182,18 @@ def is_question(text: str) -> bool:
     """A question that names no problem for a person, unless it asks only how that is handled, and
     asks no one to look up or act on the resident's own case (``OWN_CASE``)."""
     text = mandarin(normalise(text))  # full-width punctuation as the rules spell it (，→ ,), Cantonese as Mandarin
-    if not QUESTION.search(text) or _not_for_the_guide(text):
+    scam = scam_told(text)
+    if not (scam or QUESTION.search(text)) or _not_for_the_guide(text):
         return False
-    return not _problem(text) or bool(_PROCEDURE.search(text))
+    return scam or not _problem(text) or bool(_PROCEDURE.search(text))
+
+
+def scam_told(text: str) -> bool:
+    """A scam told and asked about (``SCAM_STORY``): a question for the guide, though money was lost
+    (被骗了两千 … 怎么办: what to do is the anti-fraud entry's answer) or no question word is used
+    (是骗子吧, 往哪举报)."""
+    plain = text.lower().replace(" ", "")
+    return bool(_SCAM_STORY.search(plain)) and not _SCAM_NOT_ASKED.search(plain)
 
 
 #: what makes a few words a statement: a completed action, a person, a time, punctuation, or how
@@ -206,11 +215,12 @@ def asks(text: str) -> tuple[bool, bool]:
     not_for: bool | None = None
     problem: bool | None = None
     question = False
-    if QUESTION.search(t):
+    scam = scam_told(t)
+    if scam or QUESTION.search(t):
         not_for = _not_for_the_guide(t)
         if not not_for:
-            problem = _problem(t)
-            question = not problem or bool(_PROCEDURE.search(t))
+            problem = None if scam else _problem(t)
+            question = scam or not problem or bool(_PROCEDURE.search(t))
     terse = False
     if 0 < len(t) <= TERSE_CHARS and not _NOT_TERSE.search(t):
         if problem is None:
@@ -241,5 +251,6 @@ def _not_for_the_guide(text: str) -> bool:
 
 _NOT_FOR_THE_GUIDE = tuple(Prefiltered(p) for p in (OPINION, OWN_CASE, OWN_STATUS, OWN_DECISION, NEIGHBOURS, RHETORICAL,
                                                     HEALTH_ADVICE))
-_PROCEDURE, _SUPPOSED, _PROXY, _SAFETY_VISIT, _VISIT, _PROBLEM, _COME = (
-    Prefiltered(p) for p in (PROCEDURE, SUPPOSED, PROXY, SAFETY_VISIT, VISIT, PROBLEM, COME))
+_PROCEDURE, _SUPPOSED, _PROXY, _SAFETY_VISIT, _VISIT, _PROBLEM, _COME, _SCAM_STORY = (
+    Prefiltered(p) for p in (PROCEDURE, SUPPOSED, PROXY, SAFETY_VISIT, VISIT, PROBLEM, COME, SCAM_STORY))
+_SCAM_NOT_ASKED = Prefiltered(SCAM_NOT_ASKED)

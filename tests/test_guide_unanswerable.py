@@ -626,3 +626,32 @@ async def test_a_volunteer_a_doctors_visits_a_card_replaced_and_a_cantonese_baby
                                  ("户口不在这 只是租房住 社区能给我开居住证明吗", "residence-proof"),
                                  ("BB出世一個月 醫保點樣幫佢參保", "newborn-medical-insurance"),
                                  ("城乡医保今年交费截止到好久", "medical-insurance-payment")])
+
+
+async def test_a_scam_told_and_asked_about_is_the_anti_fraud_entrys(bot) -> None:
+    """A text or a caller who says he is the community, the pension office or the police, a link to
+    click, a fee first, money already gone: asked whether it is real, what to do or where to report
+    it, the anti-fraud entry answers, whatever the bait names (养老金, 医保卡, 补贴). A warning to the
+    group asks nothing, and where one's own reported case has got to is for a person."""
+    await _assert_answered(bot, [("短信说我的医保卡下个月停用 让点链接重新激活 这个能点不", "anti-fraud"),
+                                 ("有个人打电话说是社区的 帮我办高龄补贴要先交三百手续费 真的假的", "anti-fraud"),
+                                 ("我妈点了个领养老金的链接 填了卡号 钱被转走了 现在咋办 去哪报案", "anti-fraud"),
+                                 ("微信上有人拉我做刷单 说一单返十块 这种往哪举报", "anti-fraud")])
+    await _assert_not_answered(bot, ["最近骗子多 大家收到领补贴的短信别点链接",
+                                     "上个月报的那个被骗的案子 派出所那边立案了没有"])
+
+
+async def test_sichuans_you_mei_de_anhuis_ke_shi_and_a_thing_replaced_or_mended(bot) -> None:
+    """Sichuan and Chongqing ask "is there" with 有没得 and "how much" with 好多钱一个月; Anqing and
+    Wuhu ask yes or no with 可是 before the verb (社区可是有…). A broken card replaced (能补办不), who
+    mends a blocked drain (物业管还是自己), mediation asked for after a leak, and a parent's paper
+    bought by the resident (帮佢买医保) are the guide's, though each names a problem or a help. The
+    "but" 可是 after a pause still reads as a statement."""
+    await _assert_answered(bot, [("社区有没得免费的心理咨询电话 我想给娃儿打一个", "mental-health-hotline"),
+                                 ("小区租个车位好多钱一个月", "parking"),
+                                 ("社区可是有教老人用智能手机的志愿者 我想报个名", "volunteer"),
+                                 ("老年卡掉水里泡坏了 刷不了 能补办不", "senior-card"),
+                                 ("卫生间地漏堵了 算物业管还是自己找人通", "property-repair"),
+                                 ("跟对门为漏水吵了几回了 能找社区调解不", "legal-aid"),
+                                 ("BB啱出世 醫保幾時要幫佢買", "newborn-medical-insurance")])
+    await _assert_not_answered(bot, ["我昨天去活动室了 可是门没开 白跑一趟"])
