@@ -655,3 +655,17 @@ async def test_sichuans_you_mei_de_anhuis_ke_shi_and_a_thing_replaced_or_mended(
                                  ("跟对门为漏水吵了几回了 能找社区调解不", "legal-aid"),
                                  ("BB啱出世 醫保幾時要幫佢買", "newborn-medical-insurance")])
     await _assert_not_answered(bot, ["我昨天去活动室了 可是门没开 白跑一趟"])
+
+
+async def test_money_paid_wrongly_the_home_towns_standard_and_a_complaint_are_not_the_guides(bot) -> None:
+    """Money paid to the wrong account asked back, the home town's own allowance standard, a bill
+    from a hospital abroad, one's own subsidy short this month and a complaint that asks nobody
+    (凭啥) get no guide answer: a person or nobody must answer them. Whether a floor may be laid and
+    how the repair line works are still the guide's."""
+    await _assert_not_answered(bot, ["水费交错户号了 钱跑到别人家去了 能退回来不",
+                                     "俺老家商丘的高龄补贴是八十岁起还是九十岁起",
+                                     "闺女在日本留学 在那边看病花的钱 回来能用这的医保报吗",
+                                     "残疾人补贴这个月少了一百 为啥少了",
+                                     "电动车充电还要收钱了 凭啥啊"])
+    await _assert_answered(bot, [("租的房子想刷墙铺地板 要不要去社区报备", "renovation-filing"),
+                                 ("物业的维修热线晚上有人接吗", "property-repair")])
