@@ -92,6 +92,11 @@ K1, B = 1.5, 0.75
 _ELSEWHERE, _OTHER_PLACE, _PLACE_VERSION, _LOST_PAPERS, _OTHER_THING = (
     Prefiltered(p) for p in (ELSEWHERE, OTHER_PLACE, PLACE_VERSION, LOST_PAPERS, OTHER_THING))
 
+#: another place named, but the question is about using here what was done there: treatment away
+#: from home, another city's insurance card used or its care registered here, a move here
+_USED_HERE = re.compile(r"异地|老家|外地(?!老人|人|户口)|(医保|社保)卡?[^。?？]{0,10}(刷|备案|结算)|直接结算|"
+                        r"搬(过来|来|到这)|转(到|过来|回|来)(这|社区|我们|咱)")
+
 # --- ranking ------------------------------------------------------------------------------------
 
 class BM25:
@@ -303,7 +308,7 @@ class Index:
         total = sum(weight.values())
         question, terse = asks(text)
         elsewhere = [m.group() for m in _ELSEWHERE.finditer(normalized)]
-        away = (bool(_OTHER_PLACE.search(text)) and not re.search(r"异地|老家|外地(?!老人|人|户口)", text)) or bool(
+        away = (bool(_OTHER_PLACE.search(text)) and not _USED_HERE.search(text)) or bool(
             _PLACE_VERSION.search(text))
         papers = [m.group() for m in _LOST_PAPERS.finditer(text)]
         things = [m.group() for m in _OTHER_THING.finditer(plain)]

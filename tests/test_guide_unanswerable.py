@@ -669,3 +669,15 @@ async def test_money_paid_wrongly_the_home_towns_standard_and_a_complaint_are_no
                                      "电动车充电还要收钱了 凭啥啊"])
     await _assert_answered(bot, [("租的房子想刷墙铺地板 要不要去社区报备", "renovation-filing"),
                                  ("物业的维修热线晚上有人接吗", "property-repair")])
+
+
+async def test_a_school_a_court_a_pharmacy_or_another_city_named_in_passing_does_not_hold_an_answer_back(bot) -> None:
+    """A child's school named to say how old he is, a court named as the other way, a pharmacy where
+    the insurance card is used, a parcel's box to sort, the community's own city (咱…的标准) and a
+    former employer's city (从…的单位退休) are named in passing: the question is still the entry's.
+    What a school itself asks for at enrolment is still not the guide's."""
+    await _assert_answered(bot, [("孙女读初中 她的城乡医保是在学校交还是在社区交", "medical-insurance-payment"),
+                                 ("租房押金房东不退 想找人调解 是找社区还是找法院", "legal-aid"),
+                                 ("快递纸箱子是扔可回收还是其他垃圾", "garbage-sorting"),
+                                 ("我是党员 从杭州的单位退休搬过来了 组织关系怎么转到社区", "party-membership-transfer")])
+    await _assert_not_answered(bot, ["孩子明年上小学 学校要什么材料"])
