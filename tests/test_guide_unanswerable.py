@@ -681,3 +681,11 @@ async def test_a_school_a_court_a_pharmacy_or_another_city_named_in_passing_does
                                  ("快递纸箱子是扔可回收还是其他垃圾", "garbage-sorting"),
                                  ("我是党员 从杭州的单位退休搬过来了 组织关系怎么转到社区", "party-membership-transfer")])
     await _assert_not_answered(bot, ["孩子明年上小学 学校要什么材料"])
+
+
+async def test_cantonese_dim_gwo_anhuis_ke_shi_after_a_pause_and_a_service_that_comes(bot) -> None:
+    """Cantonese asks "how" with 点过 and 点转, Anhui asks with 可是有 after a pause, and whether a
+    service comes to do it (有人来办) or a broken thing no longer wanted is collected are the guide's."""
+    await _assert_answered(bot, [("燃氣過戶 舊戶主唔喺度 冇佢身份證點過", "gas-account"),
+                                 ("家里旧床垫要扔 搬不下去 可是有人上门来拉", "bulky-waste"),
+                                 ("电动车上牌要去车管所 还是小区里有人来办", "ebike-registration")])
