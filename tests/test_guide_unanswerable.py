@@ -638,6 +638,7 @@ async def test_a_scam_told_and_asked_about_is_the_anti_fraud_entrys(bot) -> None
                                  ("我妈点了个领养老金的链接 填了卡号 钱被转走了 现在咋办 去哪报案", "anti-fraud"),
                                  ("微信上有人拉我做刷单 说一单返十块 这种往哪举报", "anti-fraud")])
     await _assert_not_answered(bot, ["最近骗子多 大家收到领补贴的短信别点链接",
+                                     "现在的骗子真的厉害 我邻居差点把存款转出去了 还好银行拦住了",
                                      "上个月报的那个被骗的案子 派出所那边立案了没有"])
 
 
