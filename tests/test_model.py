@@ -243,3 +243,44 @@ def test_default_training_files_leave_the_fresh_batches_sealed():
                or f.parent == CATEGORY_ONLY for f in files)
     # a batch whose first look is not in the README stays out
     assert all(f.name not in ("b4.jsonl", "b5.jsonl") or first_look_recorded(f) for f in files)
+
+
+def test_loading_gives_the_weights_of_the_file_in_their_order():
+    # Model.load makes the packed weights again once the parsed file is gone (_compact): the same
+    # features, integers and order as a model made straight from the file, and the same scores
+    data = json.loads(DEFAULT_MODEL.read_text(encoding="utf-8"))
+    plain, loaded = Model(data), Model.load()
+    assert plain._packed is not None and loaded._packed is not None
+    assert list(loaded._packed.items()) == list(plain._packed.items())
+    feats = features(["楼道", "灯", "坏", "了", "，", "麻烦", "来", "修", "一下"])
+    assert loaded.raw_scores(feats) == plain.raw_scores(feats)
+
+
+_ARENAS = r'''
+import gc, os, re, sys, tempfile
+def pymalloc():
+    gc.collect()
+    with tempfile.TemporaryFile() as tmp:
+        saved = os.dup(2); os.dup2(tmp.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2); os.close(saved)
+        tmp.seek(0); text = tmp.read().decode()
+    arenas = int(re.search(r"# arenas allocated current\s*=\s*([\d,]+)", text).group(1).replace(",", ""))
+    used = int(re.search(r"# bytes in allocated blocks\s*=\s*([\d,]+)", text).group(1).replace(",", ""))
+    return arenas, used / 1048576
+from domain.classifier.model import Model
+a0, u0 = pymalloc()
+m = Model.load()
+a1, u1 = pymalloc()
+print(a1 - a0, u1 - u0)
+'''
+
+
+def test_loading_the_model_leaves_no_partly_used_arenas_behind():
+    # what an operator sees as the bot's resident set: the parsed file's lists and floats, freed,
+    # must not keep Python's 1 MB arenas alive around the weights (~10 MB more before _compact)
+    out = subprocess.run([sys.executable, "-c", _ARENAS], capture_output=True, text=True, check=True, cwd=ROOT)
+    arenas, used = out.stdout.split()
+    assert int(arenas) <= float(used) + 3, out.stdout
