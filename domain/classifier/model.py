@@ -27,7 +27,6 @@ evidence and may override the model.
 from __future__ import annotations
 
 import json
-import marshal
 import math
 import struct
 from collections.abc import Collection, Iterator
@@ -219,25 +218,9 @@ class Model:
         except (OSError, ValueError) as e:
             raise ModelFileError(f"cannot read model {p}: {e}") from None
         try:
-            model = cls(data)
+            return cls(data)
         except (KeyError, TypeError, ValueError, IndexError) as e:
             raise ModelFileError(f"bad model file {p}: {e!r}") from None
-        del data  # the file's lists and floats, interleaved in memory with the packed weights
-        model._compact()
-        return model
-
-    def _compact(self) -> None:
-        """The packed weights made again, in one go, once the parsed file is gone: its ~30,000
-        lists and ~200,000 floats were made between the weights' keys and integers, and freed
-        they left most of Python's 1 MB arenas that held them partly used and so kept
-        (~10 MB, bench/README.md "Memory, sixteenth round"). Made again from one bytes object
-        (``marshal``: the same keys, integers and order), the old ones' arenas empty and go
-        back to the system. The weights are equal before and after."""
-        if self._packed is None:
-            return
-        blob = marshal.dumps(self._packed)
-        self._packed = None
-        self._packed = marshal.loads(blob)
 
     def raw_scores(self, feats: Collection[str]) -> tuple[list[float], int]:
         """Linear scores of every output (before calibration) for a message's ``features()``,
