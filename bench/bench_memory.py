@@ -20,8 +20,9 @@ has to migrate loads Alembic, ~8 MB, and keeps it). Its resident set
                  the simulator API by ``--clients`` concurrent clients, and two seconds of quiet;
                  also part way (every fifth), to show whether it keeps growing;
   * peak:        VmHWM, the most it ever held. The classifier's dictionary cache is kept beside
-                 the district (made by the first run): a running bot has it in its data folder,
-                 and making it (once) holds ~55 MB more for a moment.
+                 the district (made by the first run, and made again and kept when the bot
+                 finds it made from another jieba dict.txt: another venv's): a running bot has
+                 it in its data folder, and making it (once) holds ~55 MB more for a moment.
 
 A request answered 500 (on a loaded machine SQLite can say "database is locked") is posted again
 with the same id, which the bot handles once; how many were is printed ("posted again").
@@ -214,7 +215,8 @@ class Probe:
 
     def env(self) -> dict[str, str]:
         return {"LIANHU_MEM_PROBE": str(self.raw), "LIANHU_MEM_TRACEMALLOC": "1" if self.tracemalloc else "0",
-                "LIANHU_MEM_DEEP": os.environ.get("LIANHU_MEM_DEEP", "0")}
+                "LIANHU_MEM_DEEP": os.environ.get("LIANHU_MEM_DEEP", "0"),
+                "LIANHU_MEM_FRAMES": os.environ.get("LIANHU_MEM_FRAMES", "5")}
 
     def take(self, pid: int, moment: str) -> None:
         before = self.raw.read_text().count("\n") if self.raw.exists() else 0
@@ -292,8 +294,12 @@ def measure(repo: Path, district: Path, messages: int, clients: int,
             probe.take(proc.pid, "idle after")
     finally:
         stop(proc)
-    if not dict_cache.exists() and (work / dict_cache.name).exists():
-        shutil.copy(work / dict_cache.name, dict_cache)
+    # the bot makes the cache again when it was made from another jieba dict.txt (another venv's:
+    # the file records the path), and every later run would then pay that making again (a peak of
+    # ~170 MB at start and what it leaves behind): the cache it made is the one kept from now on
+    made = work / dict_cache.name
+    if made.exists() and (not dict_cache.exists() or made.read_bytes() != dict_cache.read_bytes()):
+        shutil.copy(made, dict_cache)
     shutil.rmtree(work, ignore_errors=True)
     return figures
 

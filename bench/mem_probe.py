@@ -195,11 +195,31 @@ def _caches() -> dict[str, Any]:
     return out
 
 
+def _types(top: int = 40) -> list[list[Any]]:
+    """The container types the cycle collector tracks, most memory first: [name, count, MB of
+    their own ``sys.getsizeof``] (what they hold — strings, numbers — not counted)."""
+    counts: dict[str, list[int]] = {}
+    for o in gc.get_objects():
+        t = type(o)
+        name = f"{t.__module__}.{t.__qualname__}"
+        entry = counts.get(name)
+        if entry is None:
+            entry = counts[name] = [0, 0]
+        entry[0] += 1
+        try:
+            entry[1] += sys.getsizeof(o)
+        except TypeError:
+            pass
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1][1])[:top]
+    return [[name, n, _mb(size)] for name, (n, size) in ranked]
+
+
 def dump(path: str) -> None:
     line: dict[str, Any] = {"time": round(time.monotonic() - _STARTED, 1), "status": _status(), "smaps": _smaps(), "malloc": _mallinfo(),
                             "pymalloc": _pymalloc(), "sqlite": _sqlite(), "threads": threading.active_count(),
                             "gc objects": len(gc.get_objects()), "blocks": sys.getallocatedblocks()}
     line["caches"] = _caches()
+    line["types"] = _types()
     import tracemalloc
 
     if tracemalloc.is_tracing():
@@ -225,7 +245,7 @@ def install() -> None:
     if os.environ.get("LIANHU_MEM_TRACEMALLOC") == "1":
         import tracemalloc
 
-        tracemalloc.start(5)
+        tracemalloc.start(int(os.environ.get("LIANHU_MEM_FRAMES", "5")))
         threading.Thread(target=_watch, name="mem-probe-watch", daemon=True).start()
 
     def on_signal(_sig: int, _frame: Any) -> None:
