@@ -298,8 +298,7 @@ def merge_into(session: Session, say: Speaker, clock: Clock, ticket: Ticket, rep
     if reporter.id is not None and ticket.id is not None and "reporters" not in ticket.__dict__:
         # one small query, not a ticket's every reporter loaded (a busy ticket has dozens), or
         # none when duplicate_of read it; the rows held for the batch first (read, not written)
-        if any(r["ticket_id"] == ticket.id and r["person_id"] == reporter.id
-               for r in later.held(session, _INSERT_REPORTER)) or (
+        if later.holds(session, _INSERT_REPORTER, ticket_id=ticket.id, person_id=reporter.id) or (
                 reported if reported is not None else session.connection().execute(
                     _REPORTED, {"ticket_id": ticket.id, "person_id": reporter.id}).first() is not None):
             return False

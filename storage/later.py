@@ -86,6 +86,9 @@ class Later:
         self.writing = False
         #: whether ``insert_numbered`` holds rows (a batch of several messages) or declines
         self.numbering = True
+        #: (statement, column names) → the held rows' values of those columns (``holds``), kept
+        #: current by ``add`` once asked for; dropped with the rows they index
+        self.keyed: dict[tuple[Insert, tuple[str, ...]], set[tuple[Any, ...]]] = {}
 
     def add(self, stmt: Insert, row: dict[str, Any]) -> None:
         rows = self.rows.get(stmt)
@@ -93,16 +96,30 @@ class Later:
             rows = self.rows[stmt] = []
             self.tables.add(stmt.table)
         rows.append(row)
+        if self.keyed:
+            for (indexed, names), values in self.keyed.items():
+                if indexed is stmt:
+                    values.add(tuple(row[name] for name in names))
 
     def held(self, stmt: Insert) -> list[dict[str, Any]]:
         return self.rows.get(stmt, [])
+
+    def holds(self, stmt: Insert, values: dict[str, Any]) -> bool:
+        """Whether a row held for ``stmt`` has these ``values`` (an index of the held rows by those
+        columns, made at the first question and kept by ``add``: not a scan of every row a time)."""
+        names = tuple(values)
+        key = (stmt, names)
+        index = self.keyed.get(key)
+        if index is None:
+            index = self.keyed[key] = {tuple(row[name] for name in names) for row in self.rows.get(stmt, ())}
+        return tuple(values[name] for name in names) in index
 
     def numbered(self) -> list[Insert]:
         """The statements holding rows of tables this transaction numbers."""
         return [stmt for stmt in self.rows if stmt.table in self.ids] if self.ids else []
 
     def forget(self) -> None:
-        self.rows, self.tables, self.ids = {}, set(), {}
+        self.rows, self.tables, self.ids, self.keyed = {}, set(), {}, {}
 
 
 def hold(session: Session, numbered: bool = True) -> None:
@@ -222,6 +239,12 @@ def held(session: Session, stmt: Insert) -> list[dict[str, Any]]:
     return later.held(stmt) if later is not None else []
 
 
+def holds(session: Session, stmt: Insert, **values: Any) -> bool:
+    """Whether a row of ``stmt`` held and not written yet has these values (``Later.holds``)."""
+    later: Later | None = session.info.get(_KEY)
+    return later is not None and stmt in later.rows and later.holds(stmt, values)
+
+
 def write(session: Session) -> None:
     """Write what is held, one statement a table (the session keeps holding)."""
     later: Later | None = session.info.get(_KEY)
@@ -229,7 +252,7 @@ def write(session: Session) -> None:
         return
     connection = session.connection()
     _write_numbered(connection, later)  # first: the others refer to them
-    rows, later.rows, later.tables = later.rows, {}, set()
+    rows, later.rows, later.tables, later.keyed = later.rows, {}, set(), {}
     for stmt, values in rows.items():
         unnest.insert_many(connection, stmt, values)
 
@@ -246,6 +269,8 @@ def _write_numbered(connection: Connection, later: Later) -> None:
     finally:
         later.writing = False
         later.tables = {stmt.table for stmt in later.rows}
+        if later.keyed:  # the indexes of the rows written go with them
+            later.keyed = {key: index for key, index in later.keyed.items() if key[0] in later.rows}
 
 
 def release(session: Session) -> None:
