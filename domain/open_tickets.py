@@ -20,11 +20,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, and_, bindparam, cast, event, func, insert, select
-from sqlalchemy.orm import ORMExecuteState, Session, attributes
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.util import identity_key
 
 from storage import later, rows
-from storage.models import Status, Ticket, TicketReporter
+from storage.models import Person, Status, Ticket, TicketReporter
 
 _KEY = "lianhu.open_tickets"
 _TICKET = Ticket.__table__
@@ -36,11 +36,16 @@ INSERT_REPORTER = insert(_REPORTER)  # type: ignore[arg-type]  # a mapped class'
 _READ = frozenset({"status", "building_id", "building", "category", "household_id", "household",
                    "subject", "created_at"})
 
+#: a ticket's assignee, read with it (``loaded_ticket``: no lazy load of it when the ticket joins)
+_ASSIGNEE = Person.__table__.alias("assignee")  # type: ignore[attr-defined]  # a mapped class's table
+
 #: a building's open tickets that name a subject (one that names none is nobody's duplicate), each
-#: with who reported it ("3,17,20"; NULL: nobody yet)
+#: with who reported it ("3,17,20"; NULL: nobody yet) and its assignee's row (NULLs: none)
 _OPEN_WITH_REPORTERS = (
     select(*_TICKET.columns, select(func.aggregate_strings(cast(_REPORTER.c.person_id, String), ","))
-           .where(_REPORTER.c.ticket_id == _TICKET.c.id).scalar_subquery())
+           .where(_REPORTER.c.ticket_id == _TICKET.c.id).scalar_subquery(),
+           *(column.label(f"assigned_{column.key}") for column in _ASSIGNEE.columns))
+    .select_from(_TICKET.outerjoin(_ASSIGNEE, _ASSIGNEE.c.id == _TICKET.c.assignee_id))
     .where(and_(_TICKET.c.building_id == bindparam("building_id"), _TICKET.c.subject.is_not(None),
                 rows.one_of(_TICKET.c.status, Status.OPEN, "open"),
                 _TICKET.c.created_at >= bindparam("since"))))
@@ -53,6 +58,11 @@ _OPEN_STATUSES = frozenset((*Status.OPEN, "open"))
 _NAMES = tuple(c.key for c in _TICKET.columns)
 _AT = {name: i for i, name in enumerate(_NAMES)}
 _ID = _AT["id"]
+#: then who reported it, then the assignee's columns
+_REPORTERS = len(_NAMES)
+_PERSON_NAMES = tuple(c.key for c in _ASSIGNEE.columns)
+_ASSIGNEE_AT = _REPORTERS + 1
+_ASSIGNEE_ID = _ASSIGNEE_AT + _PERSON_NAMES.index("id")
 #: a ticket's many-to-one links by their foreign keys: a ticket made from a row gets those the
 #: session holds at once (``rows.present``), as their lazy loads would find them
 LINKS = {"building": "building_id", "household": "household_id", "assignee": "assignee_id",
@@ -127,7 +137,7 @@ class OpenTickets:
         from_memory = all(ticket is not None for ticket in unwritten)
         for row in session.connection().execute(_OPEN_WITH_REPORTERS if not from_memory else _OPEN_HELD_KNOWN, {
                 "building_id": building_id, "since": since}).all():
-            ticket_id, reporters = row[_ID], row[-1]
+            ticket_id, reporters = row[_ID], row[_REPORTERS]
             entry = self.by_id.get(ticket_id)
             if entry is None or entry.ticket is None:
                 entry = _Open(row, None)
@@ -211,18 +221,43 @@ def loaded_ticket(session: Session, entry: _Open) -> Ticket:
         known = session.identity_map.get(identity_key(Ticket, entry.row[_ID]))
         if known is None:
             values = dict(zip(_NAMES, entry.row))
-            known = rows.loaded(session, Ticket, values, **rows.present(session, Ticket, LINKS, values))
+            links = rows.present(session, Ticket, LINKS, values)
+            if "assignee" not in links:
+                assignee = _assignee(session, entry.row)
+                if assignee is not None:
+                    links["assignee"] = assignee
+            known = rows.loaded(session, Ticket, values, **links)
         entry.ticket = known
     return entry.ticket
 
 
+def _assignee(session: Session, row: Any) -> Person | None:
+    """The ticket's assignee made from the columns read with it, as its lazy load would have read
+    it (every column, its own links left to be read when used), when the session has no object of
+    that person at all; else None: a person the session holds (expired, deleted) is left to the
+    lazy load, as before."""
+    person_id = row[_ASSIGNEE_ID]
+    if person_id is None or session.identity_map.get(identity_key(Person, person_id)) is not None:
+        return None
+    return rows.loaded(session, Person, dict(zip(_PERSON_NAMES, row[_ASSIGNEE_AT:])))
+
+
 def _changed(session: Session) -> bool:
     """Something the kept lists cannot follow is pending in the session: a ticket changed in what
-    the check reads, a new or deleted ticket or report."""
-    for obj in session.dirty:
-        if isinstance(obj, Ticket) and not _READ.isdisjoint(attributes.instance_state(obj).committed_state):
+    the check reads, a new or deleted ticket or report. (The states the session's ``dirty``, ``new``
+    and ``deleted`` are made of, read where they are: those build a set of objects each time, and
+    this is asked at every report and every flush of a batch.)"""
+    for state in session.identity_map._modified:  # ``dirty``, and the deleted ones among them
+        if issubclass(state.class_, Ticket) and not _READ.isdisjoint(state.committed_state):
             return True
-    return any(isinstance(obj, (Ticket, TicketReporter)) for obj in (*session.new, *session.deleted))
+    for states in (session._new, session._deleted):
+        for state in states:
+            if issubclass(state.class_, _FOLLOWED):
+                return True
+    return False
+
+
+_FOLLOWED = (Ticket, TicketReporter)
 
 
 @event.listens_for(Session, "before_flush")
