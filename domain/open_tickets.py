@@ -10,7 +10,8 @@ keeps the list current itself: a ticket it opens is added
 (and the check asks the database, as without a batch): a ticket changed in the session in a way
 the check reads (status, building, category, household, subject, created_at), a ticket or a
 report deleted, any ORM statement other than a plain SELECT naming those tables. A report whose
-subject matches two tickets opened at the same moment asks the database too (its order decides).
+subject matches two tickets opened at the same moment joins the first opened (the lowest id), as
+the database's statement orders them (domain/tickets.py ``duplicate_of``).
 Outside a batch, and for a lone message, nothing is kept: ``duplicate_of`` reads the table each
 time.
 """
@@ -103,14 +104,14 @@ class OpenTickets:
         return known[1].get(category, [])
 
     def duplicate(self, session: Session, since: datetime, building_id: int, category: str, subject: str,
-                  person_id: int | None, household_id: int | None) -> tuple[bool, Ticket | None, bool | None]:
-        """``duplicate_of`` from what the batch keeps: (True, the ticket or None, whether
-        ``person_id`` reported it), or (False, None, None) to ask the database: two tickets of
-        the same moment match, and only the order it reads them in says which it finds first.
-        ``household_id``: the household's tickets only (hardship, disputes, care)."""
+                  person_id: int | None, household_id: int | None) -> tuple[Ticket | None, bool | None]:
+        """``duplicate_of`` from what the batch keeps: (the ticket or None, whether ``person_id``
+        reported it); of tickets of the same moment that match, the first opened (the lowest id:
+        the order of ``duplicate_of``'s statement). ``household_id``: the household's tickets only
+        (hardship, disputes, care)."""
         from domain.classifier.subjects import same_subject
 
-        best: list[_Open] = []
+        best: _Open | None = None
         latest: datetime | None = None
         for entry in self.tickets(session, building_id, category, since):
             if entry.value("status") not in Status.OPEN or entry.value("created_at") < since:
@@ -120,15 +121,13 @@ class OpenTickets:
             if not same_subject(entry.value("subject"), subject):
                 continue
             created = entry.value("created_at")
-            if latest is None or created > latest:
-                best, latest = [entry], created
-            elif created == latest:
-                best.append(entry)
-        if len(best) > 1:
-            return False, None, None
-        if not best:
-            return True, None, None
-        return True, loaded_ticket(session, best[0]), person_id in best[0].reporters if person_id is not None else None
+            # the latest; of tickets of the same moment, the first opened (the lowest id)
+            if best is None or latest is None or created > latest or (
+                    created == latest and entry.value("id") < best.value("id")):
+                best, latest = entry, created
+        if best is None:
+            return None, None
+        return loaded_ticket(session, best), person_id in best.reporters if person_id is not None else None
 
     def _read(self, session: Session, building_id: int, since: datetime) -> dict[str, list[_Open]]:
         found: dict[int, _Open] = {}
