@@ -17,6 +17,7 @@ time.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,16 +38,20 @@ INSERT_REPORTER = insert(_REPORTER)  # type: ignore[arg-type]  # a mapped class'
 _READ = frozenset({"status", "building_id", "building", "category", "household_id", "household",
                    "subject", "created_at"})
 
-#: a ticket's assignee, read with it (``loaded_ticket``: no lazy load of it when the ticket joins)
-_ASSIGNEE = Person.__table__.alias("assignee")  # type: ignore[attr-defined]  # a mapped class's table
+#: a ticket's assignee, read with it (``links``: no lazy load of it when a report joins the ticket)
+_ASSIGNEE = Person.__table__.alias("assignee")
+#: the assignee's columns, each labelled ``assigned_`` and its name, in the order of ``Person``'s
+ASSIGNEE_COLUMNS = tuple(column.label(f"assigned_{column.key}") for column in _ASSIGNEE.columns)
+#: the tickets with their assignee's row (NULLs: none)
+WITH_ASSIGNEE = _TICKET.outerjoin(_ASSIGNEE, _ASSIGNEE.c.id == _TICKET.c.assignee_id)
 
 #: a building's open tickets that name a subject (one that names none is nobody's duplicate), each
 #: with who reported it ("3,17,20"; NULL: nobody yet) and its assignee's row (NULLs: none)
 _OPEN_WITH_REPORTERS = (
     select(*_TICKET.columns, select(func.aggregate_strings(cast(_REPORTER.c.person_id, String), ","))
            .where(_REPORTER.c.ticket_id == _TICKET.c.id).scalar_subquery(),
-           *(column.label(f"assigned_{column.key}") for column in _ASSIGNEE.columns))
-    .select_from(_TICKET.outerjoin(_ASSIGNEE, _ASSIGNEE.c.id == _TICKET.c.assignee_id))
+           *ASSIGNEE_COLUMNS)
+    .select_from(WITH_ASSIGNEE)
     .where(and_(_TICKET.c.building_id == bindparam("building_id"), _TICKET.c.subject.is_not(None),
                 rows.one_of(_TICKET.c.status, Status.OPEN, "open"),
                 _TICKET.c.created_at >= bindparam("since"))))
@@ -63,7 +68,6 @@ _ID = _AT["id"]
 _REPORTERS = len(_NAMES)
 _PERSON_NAMES = tuple(c.key for c in _ASSIGNEE.columns)
 _ASSIGNEE_AT = _REPORTERS + 1
-_ASSIGNEE_ID = _ASSIGNEE_AT + _PERSON_NAMES.index("id")
 #: a ticket's many-to-one links by their foreign keys: a ticket made from a row gets those the
 #: session holds at once (``rows.present``), as their lazy loads would find them
 LINKS = {"building": "building_id", "household": "household_id", "assignee": "assignee_id",
@@ -220,25 +224,23 @@ def loaded_ticket(session: Session, entry: _Open) -> Ticket:
         known = session.identity_map.get(identity_key(Ticket, entry.row[_ID]))
         if known is None:
             values = dict(zip(_NAMES, entry.row))
-            links = rows.present(session, Ticket, LINKS, values)
-            if "assignee" not in links:
-                assignee = _assignee(session, entry.row)
-                if assignee is not None:
-                    links["assignee"] = assignee
-            known = rows.loaded(session, Ticket, values, **links)
+            known = rows.loaded(session, Ticket, values, **links(session, values, entry.row[_ASSIGNEE_AT:]))
         entry.ticket = known
     return entry.ticket
 
 
-def _assignee(session: Session, row: Any) -> Person | None:
-    """The ticket's assignee made from the columns read with it, as its lazy load would have read
+def links(session: Session, values: dict[str, Any], assignee: Sequence[Any]) -> dict[str, Any]:
+    """The links of a ticket made from its row (``values``) read with its assignee's
+    (``assignee``: the values of ``ASSIGNEE_COLUMNS``): those the session holds, loaded and alive
+    (``rows.present``), and the assignee made from its columns, as its lazy load would have read
     it (every column, its own links left to be read when used), when the session has no object of
-    that person at all; else None: a person the session holds (expired, deleted) is left to the
-    lazy load, as before."""
-    person_id = row[_ASSIGNEE_ID]
-    if person_id is None or session.identity_map.get(identity_key(Person, person_id)) is not None:
-        return None
-    return rows.loaded(session, Person, dict(zip(_PERSON_NAMES, row[_ASSIGNEE_AT:])))
+    that person at all — one it holds (expired, deleted) is left to the lazy load, as before."""
+    found = rows.present(session, Ticket, LINKS, values)
+    if "assignee" not in found:
+        person = dict(zip(_PERSON_NAMES, assignee))
+        if person["id"] is not None and session.identity_map.get(identity_key(Person, person["id"])) is None:
+            found["assignee"] = rows.loaded(session, Person, person)
+    return found
 
 
 def _changed(session: Session) -> bool:
