@@ -17,6 +17,8 @@ held session ``insert`` writes at once, as before.
 
 New tickets are held too, in a batch of several messages (``insert_numbered``): the batch gives
 each its id itself, so the ticket is known at once and its row needs no statement of its own.
+So are new heads-ups on SQLite only (domain/headsups.py: their writers share no lock, see below);
+numbered tables are written a table before those that may refer to it (tickets, then heads-ups).
 Held rows of such a table are written (before anything else held: the others refer to them) before
 any statement that names the table, or writes to a table with a foreign key to it, or is not a
 statement whose tables can be read (text, DDL) — whoever runs it, the ORM's flush included
@@ -115,8 +117,14 @@ class Later:
         return tuple(values[name] for name in names) in index
 
     def numbered(self) -> list[Insert]:
-        """The statements holding rows of tables this transaction numbers."""
-        return [stmt for stmt in self.rows if stmt.table in self.ids] if self.ids else []
+        """The statements holding rows of tables this transaction numbers, a table before those
+        that may refer to it (a ticket before a heads-up)."""
+        if not self.ids:
+            return []
+        found = [stmt for stmt in self.rows if stmt.table in self.ids]
+        if len(found) > 1:
+            found.sort(key=lambda stmt: _rank(stmt.table))
+        return found
 
     def forget(self) -> None:
         self.rows, self.tables, self.ids, self.keyed = {}, set(), {}, {}
@@ -140,10 +148,12 @@ def insert(session: Session, stmt: Insert, row: dict[str, Any]) -> None:
         later.add(stmt, row)
 
 
-def insert_numbered(session: Session, stmt: Insert, row: dict[str, Any]) -> int | None:
+def insert_numbered(session: Session, stmt: Insert, row: dict[str, Any],
+                    dialects: frozenset[str] | None = None) -> int | None:
     """Hold a new row of ``stmt``'s table (a plain INSERT; the table's key is ``id``, filled by the
     database: SQLite's rowid, a PostgreSQL sequence) with the id it will have, and return that id;
-    None when the session holds nothing or the database is neither: the caller inserts it itself."""
+    None when the session holds nothing or the database is neither (or not one of ``dialects``):
+    the caller inserts it itself."""
     later: Later | None = session.info.get(_KEY)
     if later is None or not later.numbering:
         return None
@@ -152,6 +162,8 @@ def insert_numbered(session: Session, stmt: Insert, row: dict[str, Any]) -> int 
     if ids is None:
         connection = session.connection()
         dialect = connection.dialect.name
+        if dialects is not None and dialect not in dialects:
+            return None
         if dialect == "sqlite":
             if session.autoflush:
                 session.flush()  # the session's own new rows of it first, as a query would
@@ -335,6 +347,19 @@ def _after_commit(session: Session) -> None:
     later: Later | None = session.info.get(_KEY)
     if later is not None:
         later.ids = {}  # the next transaction reads the largest ids again
+
+
+#: table → its place in its metadata's tables sorted by their foreign keys (found once a table)
+_RANK: dict[Any, int] = {}
+
+
+def _rank(table: Any) -> int:
+    rank = _RANK.get(table)
+    if rank is None:
+        for i, known in enumerate(table.metadata.sorted_tables):
+            _RANK[known] = i
+        rank = _RANK[table]
+    return rank
 
 
 #: table → the tables with a foreign key to it (found once a table)
