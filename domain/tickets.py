@@ -510,9 +510,7 @@ def problem_name(ticket: Ticket) -> str:
 _REPORTER = TicketReporter.__table__
 _OPEN_OF_BUILDING = (
     select(*_TICKET.columns, exists().where(  # whether the reporter reported it already
-        _REPORTER.c.ticket_id == _TICKET.c.id, _REPORTER.c.person_id == bindparam("person_id")).label("reported"),
-        *open_tickets.ASSIGNEE_COLUMNS)  # and its assignee: no lazy load of them when the report joins
-    .select_from(open_tickets.WITH_ASSIGNEE)
+        _REPORTER.c.ticket_id == _TICKET.c.id, _REPORTER.c.person_id == bindparam("person_id")).label("reported"))
     .where(_TICKET.c.building_id == bindparam("building_id"),
                                    _TICKET.c.category == bindparam("category"),
                                    rows.one_of(_TICKET.c.status, Status.OPEN, "open"),
@@ -562,9 +560,8 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
         if same_subject(known.subject if known is not None else row["subject"], subject):
             values = dict(row)
             reported = bool(values.pop("reported")) if person_id is not None else None
-            assignee = [values.pop(column.name) for column in open_tickets.ASSIGNEE_COLUMNS]
             ticket = known if known is not None else rows.loaded(
-                session, Ticket, values, **open_tickets.links(session, values, assignee))
+                session, Ticket, values, **rows.present(session, Ticket, open_tickets.LINKS, values))
             return Duplicate(ticket, reported)
     return None
 
