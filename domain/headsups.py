@@ -84,10 +84,14 @@ def danger_alert(session: Session, say: Speaker, *, building: Building | None,
 
 # --- heads-ups -------------------------------------------------------------------------------------
 
-#: a heads-up is one Core insert, put in the session as loaded (storage/rows.py)
+#: a heads-up is one Core insert, put in the session as loaded (storage/rows.py); on SQLite, in a
+#: batch of several messages, held with the id it will have and written with the batch's others
+#: (storage/later.py ``insert_numbered``: one writer at a time there). Not on PostgreSQL: a batch
+#: gives back the ids it reserved and did not use, which is safe only when every writer of the
+#: table takes one lock first (tickets: the ticket-number lock), and a lone heads-up takes none
 _INSERT_HEADS_UP: rows.Inserter[HeadsUp] = rows.Inserter(HeadsUp, {
     "building": "building_id", "household": "household_id", "reporter": "reporter_id",
-    "recipient": "recipient_id"})
+    "recipient": "recipient_id"}, held=True, held_on=frozenset({"sqlite"}))
 
 
 def create(session: Session, say: Speaker, clock: Clock, *, building: Building | None,

@@ -10,21 +10,23 @@ keeps the list current itself: a ticket it opens is added
 (and the check asks the database, as without a batch): a ticket changed in the session in a way
 the check reads (status, building, category, household, subject, created_at), a ticket or a
 report deleted, any ORM statement other than a plain SELECT naming those tables. A report whose
-subject matches two tickets opened at the same moment asks the database too (its order decides).
+subject matches two tickets opened at the same moment joins the first opened (the lowest id), as
+the database's statement orders them (domain/tickets.py ``duplicate_of``).
 Outside a batch, and for a lone message, nothing is kept: ``duplicate_of`` reads the table each
 time.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, and_, bindparam, cast, event, func, insert, select
-from sqlalchemy.orm import ORMExecuteState, Session, attributes
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.util import identity_key
 
 from storage import later, rows
-from storage.models import Status, Ticket, TicketReporter
+from storage.models import Person, Status, Ticket, TicketReporter
 
 _KEY = "lianhu.open_tickets"
 _TICKET = Ticket.__table__
@@ -36,11 +38,20 @@ INSERT_REPORTER = insert(_REPORTER)  # type: ignore[arg-type]  # a mapped class'
 _READ = frozenset({"status", "building_id", "building", "category", "household_id", "household",
                    "subject", "created_at"})
 
+#: a ticket's assignee, read with it (``links``: no lazy load of it when a report joins the ticket)
+_ASSIGNEE = Person.__table__.alias("assignee")
+#: the assignee's columns, each labelled ``assigned_`` and its name, in the order of ``Person``'s
+ASSIGNEE_COLUMNS = tuple(column.label(f"assigned_{column.key}") for column in _ASSIGNEE.columns)
+#: the tickets with their assignee's row (NULLs: none)
+WITH_ASSIGNEE = _TICKET.outerjoin(_ASSIGNEE, _ASSIGNEE.c.id == _TICKET.c.assignee_id)
+
 #: a building's open tickets that name a subject (one that names none is nobody's duplicate), each
-#: with who reported it ("3,17,20"; NULL: nobody yet)
+#: with who reported it ("3,17,20"; NULL: nobody yet) and its assignee's row (NULLs: none)
 _OPEN_WITH_REPORTERS = (
     select(*_TICKET.columns, select(func.aggregate_strings(cast(_REPORTER.c.person_id, String), ","))
-           .where(_REPORTER.c.ticket_id == _TICKET.c.id).scalar_subquery())
+           .where(_REPORTER.c.ticket_id == _TICKET.c.id).scalar_subquery(),
+           *ASSIGNEE_COLUMNS)
+    .select_from(WITH_ASSIGNEE)
     .where(and_(_TICKET.c.building_id == bindparam("building_id"), _TICKET.c.subject.is_not(None),
                 rows.one_of(_TICKET.c.status, Status.OPEN, "open"),
                 _TICKET.c.created_at >= bindparam("since"))))
@@ -53,6 +64,10 @@ _OPEN_STATUSES = frozenset((*Status.OPEN, "open"))
 _NAMES = tuple(c.key for c in _TICKET.columns)
 _AT = {name: i for i, name in enumerate(_NAMES)}
 _ID = _AT["id"]
+#: then who reported it, then the assignee's columns
+_REPORTERS = len(_NAMES)
+_PERSON_NAMES = tuple(c.key for c in _ASSIGNEE.columns)
+_ASSIGNEE_AT = _REPORTERS + 1
 #: a ticket's many-to-one links by their foreign keys: a ticket made from a row gets those the
 #: session holds at once (``rows.present``), as their lazy loads would find them
 LINKS = {"building": "building_id", "household": "household_id", "assignee": "assignee_id",
@@ -93,14 +108,14 @@ class OpenTickets:
         return known[1].get(category, [])
 
     def duplicate(self, session: Session, since: datetime, building_id: int, category: str, subject: str,
-                  person_id: int | None, household_id: int | None) -> tuple[bool, Ticket | None, bool | None]:
-        """``duplicate_of`` from what the batch keeps: (True, the ticket or None, whether
-        ``person_id`` reported it), or (False, None, None) to ask the database: two tickets of
-        the same moment match, and only the order it reads them in says which it finds first.
-        ``household_id``: the household's tickets only (hardship, disputes, care)."""
+                  person_id: int | None, household_id: int | None) -> tuple[Ticket | None, bool | None]:
+        """``duplicate_of`` from what the batch keeps: (the ticket or None, whether ``person_id``
+        reported it); of tickets of the same moment that match, the first opened (the lowest id:
+        the order of ``duplicate_of``'s statement). ``household_id``: the household's tickets only
+        (hardship, disputes, care)."""
         from domain.classifier.subjects import same_subject
 
-        best: list[_Open] = []
+        best: _Open | None = None
         latest: datetime | None = None
         for entry in self.tickets(session, building_id, category, since):
             if entry.value("status") not in Status.OPEN or entry.value("created_at") < since:
@@ -110,15 +125,13 @@ class OpenTickets:
             if not same_subject(entry.value("subject"), subject):
                 continue
             created = entry.value("created_at")
-            if latest is None or created > latest:
-                best, latest = [entry], created
-            elif created == latest:
-                best.append(entry)
-        if len(best) > 1:
-            return False, None, None
-        if not best:
-            return True, None, None
-        return True, loaded_ticket(session, best[0]), person_id in best[0].reporters if person_id is not None else None
+            # the latest; of tickets of the same moment, the first opened (the lowest id)
+            if best is None or latest is None or created > latest or (
+                    created == latest and entry.value("id") < best.value("id")):
+                best, latest = entry, created
+        if best is None:
+            return None, None
+        return loaded_ticket(session, best), person_id in best.reporters if person_id is not None else None
 
     def _read(self, session: Session, building_id: int, since: datetime) -> dict[str, list[_Open]]:
         found: dict[int, _Open] = {}
@@ -127,7 +140,7 @@ class OpenTickets:
         from_memory = all(ticket is not None for ticket in unwritten)
         for row in session.connection().execute(_OPEN_WITH_REPORTERS if not from_memory else _OPEN_HELD_KNOWN, {
                 "building_id": building_id, "since": since}).all():
-            ticket_id, reporters = row[_ID], row[-1]
+            ticket_id, reporters = row[_ID], row[_REPORTERS]
             entry = self.by_id.get(ticket_id)
             if entry is None or entry.ticket is None:
                 entry = _Open(row, None)
@@ -211,18 +224,41 @@ def loaded_ticket(session: Session, entry: _Open) -> Ticket:
         known = session.identity_map.get(identity_key(Ticket, entry.row[_ID]))
         if known is None:
             values = dict(zip(_NAMES, entry.row))
-            known = rows.loaded(session, Ticket, values, **rows.present(session, Ticket, LINKS, values))
+            known = rows.loaded(session, Ticket, values, **links(session, values, entry.row[_ASSIGNEE_AT:]))
         entry.ticket = known
     return entry.ticket
 
 
+def links(session: Session, values: dict[str, Any], assignee: Sequence[Any]) -> dict[str, Any]:
+    """The links of a ticket made from its row (``values``) read with its assignee's
+    (``assignee``: the values of ``ASSIGNEE_COLUMNS``): those the session holds, loaded and alive
+    (``rows.present``), and the assignee made from its columns, as its lazy load would have read
+    it (every column, its own links left to be read when used), when the session has no object of
+    that person at all — one it holds (expired, deleted) is left to the lazy load, as before."""
+    found = rows.present(session, Ticket, LINKS, values)
+    if "assignee" not in found:
+        person = dict(zip(_PERSON_NAMES, assignee))
+        if person["id"] is not None and session.identity_map.get(identity_key(Person, person["id"])) is None:
+            found["assignee"] = rows.loaded(session, Person, person)
+    return found
+
+
 def _changed(session: Session) -> bool:
     """Something the kept lists cannot follow is pending in the session: a ticket changed in what
-    the check reads, a new or deleted ticket or report."""
-    for obj in session.dirty:
-        if isinstance(obj, Ticket) and not _READ.isdisjoint(attributes.instance_state(obj).committed_state):
+    the check reads, a new or deleted ticket or report. (The states the session's ``dirty``, ``new``
+    and ``deleted`` are made of, read where they are: those build a set of objects each time, and
+    this is asked at every report and every flush of a batch.)"""
+    for state in session.identity_map._modified:  # ``dirty``, and the deleted ones among them
+        if issubclass(state.class_, Ticket) and not _READ.isdisjoint(state.committed_state):
             return True
-    return any(isinstance(obj, (Ticket, TicketReporter)) for obj in (*session.new, *session.deleted))
+    for states in (session._new, session._deleted):
+        for state in states:
+            if issubclass(state.class_, _FOLLOWED):
+                return True
+    return False
+
+
+_FOLLOWED = (Ticket, TicketReporter)
 
 
 @event.listens_for(Session, "before_flush")

@@ -298,8 +298,7 @@ def merge_into(session: Session, say: Speaker, clock: Clock, ticket: Ticket, rep
     if reporter.id is not None and ticket.id is not None and "reporters" not in ticket.__dict__:
         # one small query, not a ticket's every reporter loaded (a busy ticket has dozens), or
         # none when duplicate_of read it; the rows held for the batch first (read, not written)
-        if any(r["ticket_id"] == ticket.id and r["person_id"] == reporter.id
-               for r in later.held(session, _INSERT_REPORTER)) or (
+        if later.holds(session, _INSERT_REPORTER, ticket_id=ticket.id, person_id=reporter.id) or (
                 reported if reported is not None else session.connection().execute(
                     _REPORTED, {"ticket_id": ticket.id, "person_id": reporter.id}).first() is not None):
             return False
@@ -516,7 +515,7 @@ _OPEN_OF_BUILDING = (
                                    _TICKET.c.category == bindparam("category"),
                                    rows.one_of(_TICKET.c.status, Status.OPEN, "open"),
                                    _TICKET.c.created_at >= bindparam("since"))
-    .order_by(_TICKET.c.created_at.desc()))
+    .order_by(_TICKET.c.created_at.desc(), _TICKET.c.id))  # the latest; of the same moment, the first opened
 
 
 @dataclass(frozen=True)
@@ -533,8 +532,9 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
     """The open ticket a report truly duplicates: same building, same category, the same subject
     (object or place; a report that names none never merges), reported since ``since``. Hardship,
     disputes and care go by household. An urgent report duplicates a non-urgent ticket only when
-    the subjects are the same (the caller then upgrades it); otherwise it opens its own. Read in
-    the same statement: whether ``reporter`` reported it already."""
+    the subjects are the same (the caller then upgrades it); otherwise it opens its own. Of
+    tickets opened at the same moment, the first opened (the lowest id). Read in the same
+    statement: whether ``reporter`` reported it already."""
     from domain.classifier.subjects import same_subject
 
     if building is None or subject is None:
@@ -545,10 +545,9 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
         by_household = None  # every household's tickets; else this household's only (-1: none)
         if category in HOUSEHOLD_CATEGORIES:
             by_household = household.id if household is not None else -1
-        decided, ticket, reported = kept.duplicate(session, since, building.id, category, subject, person_id,
-                                                   household_id=by_household)
-        if decided:
-            return Duplicate(ticket, reported) if ticket is not None else None
+        ticket, reported = kept.duplicate(session, since, building.id, category, subject, person_id,
+                                          household_id=by_household)
+        return Duplicate(ticket, reported) if ticket is not None else None
     if session.autoflush:
         session.flush()  # what a query would do first (nothing when nothing changed)
     found_rows = session.connection().execute(_OPEN_OF_BUILDING, {

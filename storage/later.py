@@ -17,6 +17,8 @@ held session ``insert`` writes at once, as before.
 
 New tickets are held too, in a batch of several messages (``insert_numbered``): the batch gives
 each its id itself, so the ticket is known at once and its row needs no statement of its own.
+So are new heads-ups on SQLite only (domain/headsups.py: their writers share no lock, see below);
+numbered tables are written a table before those that may refer to it (tickets, then heads-ups).
 Held rows of such a table are written (before anything else held: the others refer to them) before
 any statement that names the table, or writes to a table with a foreign key to it, or is not a
 statement whose tables can be read (text, DDL) — whoever runs it, the ORM's flush included
@@ -86,6 +88,9 @@ class Later:
         self.writing = False
         #: whether ``insert_numbered`` holds rows (a batch of several messages) or declines
         self.numbering = True
+        #: (statement, column names) → the held rows' values of those columns (``holds``), kept
+        #: current by ``add`` once asked for; dropped with the rows they index
+        self.keyed: dict[tuple[Insert, tuple[str, ...]], set[tuple[Any, ...]]] = {}
 
     def add(self, stmt: Insert, row: dict[str, Any]) -> None:
         rows = self.rows.get(stmt)
@@ -93,16 +98,36 @@ class Later:
             rows = self.rows[stmt] = []
             self.tables.add(stmt.table)
         rows.append(row)
+        if self.keyed:
+            for (indexed, names), values in self.keyed.items():
+                if indexed is stmt:
+                    values.add(tuple(row[name] for name in names))
 
     def held(self, stmt: Insert) -> list[dict[str, Any]]:
         return self.rows.get(stmt, [])
 
+    def holds(self, stmt: Insert, values: dict[str, Any]) -> bool:
+        """Whether a row held for ``stmt`` has these ``values`` (an index of the held rows by those
+        columns, made at the first question and kept by ``add``: not a scan of every row a time)."""
+        names = tuple(values)
+        key = (stmt, names)
+        index = self.keyed.get(key)
+        if index is None:
+            index = self.keyed[key] = {tuple(row[name] for name in names) for row in self.rows.get(stmt, ())}
+        return tuple(values[name] for name in names) in index
+
     def numbered(self) -> list[Insert]:
-        """The statements holding rows of tables this transaction numbers."""
-        return [stmt for stmt in self.rows if stmt.table in self.ids] if self.ids else []
+        """The statements holding rows of tables this transaction numbers, a table before those
+        that may refer to it (a ticket before a heads-up)."""
+        if not self.ids:
+            return []
+        found = [stmt for stmt in self.rows if stmt.table in self.ids]
+        if len(found) > 1:
+            found.sort(key=lambda stmt: _rank(stmt.table))
+        return found
 
     def forget(self) -> None:
-        self.rows, self.tables, self.ids = {}, set(), {}
+        self.rows, self.tables, self.ids, self.keyed = {}, set(), {}, {}
 
 
 def hold(session: Session, numbered: bool = True) -> None:
@@ -123,10 +148,12 @@ def insert(session: Session, stmt: Insert, row: dict[str, Any]) -> None:
         later.add(stmt, row)
 
 
-def insert_numbered(session: Session, stmt: Insert, row: dict[str, Any]) -> int | None:
+def insert_numbered(session: Session, stmt: Insert, row: dict[str, Any],
+                    dialects: frozenset[str] | None = None) -> int | None:
     """Hold a new row of ``stmt``'s table (a plain INSERT; the table's key is ``id``, filled by the
     database: SQLite's rowid, a PostgreSQL sequence) with the id it will have, and return that id;
-    None when the session holds nothing or the database is neither: the caller inserts it itself."""
+    None when the session holds nothing or the database is neither (or not one of ``dialects``):
+    the caller inserts it itself."""
     later: Later | None = session.info.get(_KEY)
     if later is None or not later.numbering:
         return None
@@ -135,6 +162,8 @@ def insert_numbered(session: Session, stmt: Insert, row: dict[str, Any]) -> int 
     if ids is None:
         connection = session.connection()
         dialect = connection.dialect.name
+        if dialects is not None and dialect not in dialects:
+            return None
         if dialect == "sqlite":
             if session.autoflush:
                 session.flush()  # the session's own new rows of it first, as a query would
@@ -222,6 +251,12 @@ def held(session: Session, stmt: Insert) -> list[dict[str, Any]]:
     return later.held(stmt) if later is not None else []
 
 
+def holds(session: Session, stmt: Insert, **values: Any) -> bool:
+    """Whether a row of ``stmt`` held and not written yet has these values (``Later.holds``)."""
+    later: Later | None = session.info.get(_KEY)
+    return later is not None and stmt in later.rows and later.holds(stmt, values)
+
+
 def write(session: Session) -> None:
     """Write what is held, one statement a table (the session keeps holding)."""
     later: Later | None = session.info.get(_KEY)
@@ -229,7 +264,7 @@ def write(session: Session) -> None:
         return
     connection = session.connection()
     _write_numbered(connection, later)  # first: the others refer to them
-    rows, later.rows, later.tables = later.rows, {}, set()
+    rows, later.rows, later.tables, later.keyed = later.rows, {}, set(), {}
     for stmt, values in rows.items():
         unnest.insert_many(connection, stmt, values)
 
@@ -246,6 +281,8 @@ def _write_numbered(connection: Connection, later: Later) -> None:
     finally:
         later.writing = False
         later.tables = {stmt.table for stmt in later.rows}
+        if later.keyed:  # the indexes of the rows written go with them
+            later.keyed = {key: index for key, index in later.keyed.items() if key[0] in later.rows}
 
 
 def release(session: Session) -> None:
@@ -310,6 +347,19 @@ def _after_commit(session: Session) -> None:
     later: Later | None = session.info.get(_KEY)
     if later is not None:
         later.ids = {}  # the next transaction reads the largest ids again
+
+
+#: table → its place in its metadata's tables sorted by their foreign keys (found once a table)
+_RANK: dict[Any, int] = {}
+
+
+def _rank(table: Any) -> int:
+    rank = _RANK.get(table)
+    if rank is None:
+        for i, known in enumerate(table.metadata.sorted_tables):
+            _RANK[known] = i
+        rank = _RANK[table]
+    return rank
 
 
 #: table → the tables with a foreign key to it (found once a table)

@@ -26,7 +26,8 @@ class Inserter(Generic[M]):
     """``inserter(session, values, **links)``: the new row of ``model`` as a loaded object.
     ``links``: relationship name → its foreign-key column, for the links given as objects."""
 
-    def __init__(self, model: type[M], links: dict[str, str], held: bool = False) -> None:
+    def __init__(self, model: type[M], links: dict[str, str], held: bool = False,
+                 held_on: frozenset[str] | None = None) -> None:
         table: Table = model.__table__  # type: ignore[attr-defined]
         self.model = model
         self.links = links
@@ -34,6 +35,8 @@ class Inserter(Generic[M]):
         #: ``held``: in a batch that holds rows (SQLite, PostgreSQL), the row is held with the id it will have
         #: and written with the batch's others of the table (storage/later.py ``insert_numbered``)
         self.held = insert(table) if held else None
+        #: the databases (dialect names) it is held on; None: every one ``insert_numbered`` numbers
+        self.held_on = held_on
         #: every column but the id with its plain default: the row is known whole, never read back
         #: (a column with a computed, callable or server default is left to the database and
         #: read when first used)
@@ -47,7 +50,7 @@ class Inserter(Generic[M]):
         row = {**self.columns, **values}
         for name, column in self.links.items():
             row[column] = links[name].id if links.get(name) is not None else None
-        new_id = later.insert_numbered(session, self.held, row) if self.held is not None else None
+        new_id = later.insert_numbered(session, self.held, row, self.held_on) if self.held is not None else None
         if new_id is None:
             new_id = session.connection().execute(self.statement, row).scalar_one()
         return loaded(session, self.model, {"id": new_id, **row}, **links)

@@ -193,3 +193,69 @@ async def test_a_lone_report_inserts_its_ticket_at_once_without_reading_the_larg
     assert any("工单号 1001" in t for t in texts_to(sent, room))
     assert not [s for s in seen if "max(ticket.id)" in s]
     assert len([s for s in seen if s.startswith("INSERT INTO ticket ")]) == 1
+
+
+async def test_a_joined_tickets_assignee_comes_with_the_buildings_read(bot: Harness) -> None:
+    """A report that joins a ticket whose assignee nobody in the transaction has read yet tells
+    that assignee (their chat, the ticket's number) without a statement of its own for them: the
+    building's open tickets are read with each one's assignee (domain/open_tickets.py) by a batch.
+    Fails when the assignee is read again (the lazy load's ``WHERE person.id = ``), or made from
+    the wrong columns (the ping goes to another chat). (A lone report's statement reads no person:
+    its sender, group and their member come from the ledger cache, and reading none of the ledger
+    is what test_a_sender_and_group_kept_… asks.)"""
+    from storage.models import OutboxMessage
+
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    await bot.say("电梯坏了,停在三楼不动了", sender="r01", room=room)
+    with bot.sessions() as s:
+        ticket = s.scalars(select(Ticket)).one()
+        assert ticket.assignee is not None and ticket.assignee.chat_id
+        number, assignee_chat = ticket.number, ticket.assignee.chat_id
+    bot.app.inbox.cache.forget()  # nobody kept: the assignee is in no session when the batch begins
+    with statements(bot) as seen:
+        await while_held(bot, gw.inbound("稍等", sender="r03", room=room),
+                         [gw.inbound("电梯又坏了,停在三楼", sender="r05", room=room),
+                          gw.inbound("今天天气不错", sender="r02", room=room)])
+    lazy = [s for s in seen if "FROM person WHERE person.id = " in s]
+    assert lazy == [], lazy
+    with bot.sessions() as s:
+        ticket = s.scalars(select(Ticket)).one()
+        assert [r.person.chat_id for r in ticket.reporters] == ["r01", "r05"]
+        pings = [m.text for m in s.scalars(select(OutboxMessage).where(OutboxMessage.conversation == assignee_chat))
+                 if f"工单 {number} 又有一位居民反映" in m.text]
+        assert len(pings) == 1, pings
+
+
+async def test_a_report_matching_two_tickets_of_the_same_moment_joins_the_first_opened(bot: Harness) -> None:
+    """Two open tickets of one building with the same subject, opened at the same moment (the
+    tests' clock stands still): a report joins the first opened (the lower id), in a batch of two
+    (from what the batch read, no second read of the building) and alone (the database's order) —
+    whatever order the rows lie in the table (the first opened is changed last, so on PostgreSQL
+    its row comes last). Fails when the batch takes the other, or asks the database again."""
+    from sqlalchemy import update
+
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    await bot.say("电梯坏了,停在三楼不动了", sender="r01", room=room)
+    await bot.say("楼道灯坏了,一楼到三楼都不亮", sender="r02", room=room)
+    with bot.sessions() as s:
+        first, second = s.scalars(select(Ticket).order_by(Ticket.id)).all()
+        assert first.created_at == second.created_at and first.number == 1001
+        s.execute(update(Ticket).where(Ticket.id == second.id).values(
+            category=first.category, subject=first.subject, summary=first.summary))
+        s.execute(update(Ticket).where(Ticket.id == first.id).values(text=first.text + "。"))
+        s.commit()
+    with statements(bot) as seen:
+        await while_held(bot, gw.inbound("稍等", sender="r03", room=room),
+                         [gw.inbound("今天天气不错", sender="r02", room=room),
+                          gw.inbound("电梯又坏了,停在三楼", sender="r05", room=room)])
+    reads = [s for s in seen if s.startswith("SELECT ticket.id") and "FROM ticket" in s]
+    assert len(reads) == 1, reads
+    alone = await bot.say("电梯又坏了,还停在三楼", sender="r06", room=room)
+    assert any("1001" in t for t in texts_to(alone, room)), texts_to(alone, room)
+    with bot.sessions() as s:
+        by_number = {t.number: t for t in s.scalars(select(Ticket))}
+        assert sorted(by_number) == [1001, 1002]
+        assert [r.person.chat_id for r in by_number[1001].reporters] == ["r01", "r05", "r06"]
+        assert [r.person.chat_id for r in by_number[1002].reporters] == ["r02"]

@@ -189,3 +189,26 @@ def test_a_row_that_refers_to_no_held_ticket_does_not_write_them_and_one_that_do
         later.release(session)
         event.remove(engine, "before_cursor_execute", listener)
     assert session.scalars(select(HeadsUp.ticket_id).order_by(HeadsUp.id)).all() == [None, 1, None, 2]
+
+
+def test_a_held_row_is_found_by_its_values_also_when_held_after_the_first_question(session: Session) -> None:
+    """``later.holds`` (whether a report is held already: ``merge_into`` asks it at every join)
+    answers from an index of the held rows made at the first question: a row held after it is
+    found, one written is not held any more. Fails when the index is not kept by ``add`` or
+    outlives the rows."""
+    from datetime import datetime
+
+    from domain.open_tickets import INSERT_REPORTER
+    from storage import later
+
+    later.hold(session)
+    report = dict(room_chat_id=None, text="电梯坏了", created_at=datetime(2026, 11, 23, 2))
+    assert not later.holds(session, INSERT_REPORTER, ticket_id=1, person_id=2)
+    later.insert(session, INSERT_REPORTER, dict(report, ticket_id=1, person_id=2))
+    assert later.holds(session, INSERT_REPORTER, ticket_id=1, person_id=2)
+    assert not later.holds(session, INSERT_REPORTER, ticket_id=1, person_id=3)
+    later.insert(session, INSERT_REPORTER, dict(report, ticket_id=1, person_id=3))
+    assert later.holds(session, INSERT_REPORTER, ticket_id=1, person_id=3)
+    assert not later.holds(session, INSERT_REPORTER, ticket_id=2, person_id=3)
+    later.release(session)
+    assert not later.holds(session, INSERT_REPORTER, ticket_id=1, person_id=2)
