@@ -534,6 +534,19 @@ def test_the_danger_net_stays_quiet_on_danger_words_that_are_not_danger_now(clf,
     assert r.tier != "sure" or not r.urgent
 
 
+@pytest.mark.parametrize("text,danger", [
+    ("楼里的王大爷是特困户 特困供养金每月几号发", None),   # 特困: the poverty scheme, nobody shut in
+    ("楼上那家孩子病了 家里困难 社区能帮帮吗", None),       # hardship, not trapped
+    ("我家伢在这边上学 医保在哪交", None),                  # 这边上学: at school here, not at an edge
+    ("我妈被困在卫生间出不来了", "trapped"),
+    ("孩子一个人在河边上玩 没大人看着", "child"),
+])
+def test_hardship_and_a_school_here_are_no_danger_while_a_person_shut_in_or_a_child_by_water_is(clf, text, danger):
+    r = clf.classify(text)
+    assert r.danger == danger, r
+    assert r.alert == (danger is not None)
+
+
 def _rules(category: str = "none", alert: bool = False) -> Classification:
     return Classification(category=category, urgent=alert and category != "none", evidence=(), score=0.0,
                           alert=alert)

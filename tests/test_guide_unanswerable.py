@@ -690,3 +690,29 @@ async def test_cantonese_dim_gwo_anhuis_ke_shi_after_a_pause_and_a_service_that_
     await _assert_answered(bot, [("燃氣過戶 舊戶主唔喺度 冇佢身份證點過", "gas-account"),
                                  ("家里旧床垫要扔 搬不下去 可是有人上门来拉", "bulky-waste"),
                                  ("电动车上牌要去车管所 还是小区里有人来办", "ebike-registration")])
+
+
+async def test_ones_own_result_notice_payment_or_review_and_the_home_towns_pension_are_not_the_guides(bot) -> None:
+    """Whether one's own check-up report is out, why one's own booking has had no text yet, a payment
+    the phone shows as made, an application said to be still under review, the name of one's own
+    signed doctor, what a used thing would sell for, and a pension paid in the home town drawn here:
+    only a person (or nobody) can answer them, so the guide stays silent."""
+    await _assert_not_answered(bot, ["我爸上周做的老年人体检 报告出来了吗 怎么一直没人说",
+                                     "我上个月约的电动车上牌 咋到现在还没短信通知",
+                                     "我在网上给孩子交了医保 显示交过了 社区又通知交 是不是弄错了",
+                                     "我给我爸申请的低保 说还在审核 要等到啥时候",
+                                     "我们签的那个家庭医生叫什么来着 我忘了",
+                                     "旧电动车卖了能值多少钱",
+                                     "我妈在老家交的养老保险 到六十了能在这边领吗"])
+
+
+async def test_wuhans_mo_si_lanzhous_a_mo_whose_job_a_repair_is_and_a_scam_asked_about(bot) -> None:
+    """Wuhan asks "what" with 么斯 (有么用: what use), Lanzhou asks "how" with 阿么; whether a blocked
+    drain is the property company's (算物业管的么 还是…), training recommended by the community, and
+    whether a leaflet's offer is a lie (是不是骗人的) are the guide's."""
+    await _assert_answered(bot, [("厂里裁员我被裁了 听说要去社区做失业登记 登记了有么用", "unemployment-registration"),
+                                 ("退休了想给社区当个志愿者 阿么报名", "volunteer"),
+                                 ("我想去开个居住证明 单位要的 要带么斯", "residence-proof"),
+                                 ("厨房下水道堵了 算物业管的么 还是自己找人通", "property-repair"),
+                                 ("社区有推荐的电工培训吗", "job-training"),
+                                 ("楼下发传单说交一百块能领两百斤米 是不是骗人的", "anti-fraud")])
