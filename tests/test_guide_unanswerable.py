@@ -695,7 +695,8 @@ async def test_cantonese_dim_gwo_anhuis_ke_shi_after_a_pause_and_a_service_that_
 async def test_ones_own_result_notice_payment_or_review_and_the_home_towns_pension_are_not_the_guides(bot) -> None:
     """Whether one's own check-up report is out, why one's own booking has had no text yet, a payment
     the phone shows as made, an application said to be still under review, the name of one's own
-    signed doctor, what a used thing would sell for, and a pension paid in the home town drawn here:
+    signed doctor, what a used thing would sell for, a pension paid in the home town drawn here and
+    a hospital bill from Hong Kong brought back:
     only a person (or nobody) can answer them, so the guide stays silent."""
     await _assert_not_answered(bot, ["我爸上周做的老年人体检 报告出来了吗 怎么一直没人说",
                                      "我上个月约的电动车上牌 咋到现在还没短信通知",
@@ -703,7 +704,8 @@ async def test_ones_own_result_notice_payment_or_review_and_the_home_towns_pensi
                                      "我给我爸申请的低保 说还在审核 要等到啥时候",
                                      "我们签的那个家庭医生叫什么来着 我忘了",
                                      "旧电动车卖了能值多少钱",
-                                     "我妈在老家交的养老保险 到六十了能在这边领吗"])
+                                     "我妈在老家交的养老保险 到六十了能在这边领吗",
+                                     "我妈在香港医院住了几天院 单据拿回来医保能报吗"])
 
 
 async def test_wuhans_mo_si_lanzhous_a_mo_whose_job_a_repair_is_and_a_scam_asked_about(bot) -> None:
