@@ -173,7 +173,11 @@ PROXY = re.compile(
     # Cantonese: when or whether the baby's insurance is bought (几时帮佢买, 可唔可以先帮佢买医保)
     r"(什么时候|几时|啥时候|先|要|是不是要|是否要)[帮替代](他|她)们?去?(参保|交|缴|买|登记|办)|"
     # a neighbour or a relative fetching or paying for the resident ("能让邻居帮我去开吗", "孩子能不能帮我在网上交")
-    rf"(邻居|朋友|别人|他人|{_KIN})[^,,。?？\s]{{0,4}}(能|可以|能不能|可不可以)?[帮替代](我|俺)们?[^,,。?？\s]{{0,4}}(开|拿|取|领|交|缴|办)")
+    rf"(邻居|朋友|别人|他人|{_KIN})[^,,。?？\s]{{0,4}}(能|可以|能不能|可不可以)?[帮替代](我|俺)们?[^,,。?？\s]{{0,4}}(开|拿|取|领|交|缴|办)|"
+    # a decorating firm or an agent acting for the resident, the signed doctor prescribing for a parent
+    # ("装修公司可唔可以帮我去办", "家庭医生可以帮佢开药吗")
+    r"(装修公司|装修队|中介|师傅)[^,,。?？\s]{0,4}(能|可以|能不能|可不可以)?[帮替代](我|俺)们?去?(开|拿|取|领|交|缴|办|登记|备案|报)|"
+    r"(家庭医生|签约医生|医生|大夫)[^,,。?？\s]{0,4}(能|可以|能不能|可不可以|会)?[帮给替](他|她|我|俺)们?(开药|配药|看病|量血压|开点药|开处方)")
 
 #: a problem named only to ask how it is handled ("水管坏了怎么报修", "着火了能申请啥救助"): the
 #: procedure is a question for the guide (a resident who wants a person replies 人工)
@@ -382,7 +386,7 @@ RHETORICAL = re.compile(r"凭(啥|什么)(啊|呀|嘛|呢)?(?=$|[\s,,。?？!!])
 #: asking for an opinion or a recommendation (哪家好, 好点的, 哪家驾校便宜, 有没有…推荐): the guide
 #: says how things are done, it does not recommend businesses (the community recommending work is
 #: an entry: 推荐工作 stays a question)
-OPINION = re.compile(r"卖(了|掉)?[^,,。?？\s]{0,3}(能|可以)?(折|卖|值)(多少钱|几个钱)|估[^,,。?？\s]{0,3}值多少钱|有没有用(?=[啊呀哦呢吗]?($|[\s,,。?？!!]))|合(不)?理(吗|不)|合不合理|合(不)?法(吗|不)|合不合法|(是不是|算不算)乱收费|哪(里|家|个|儿)(比较|最)?好(?!停|放|扔|丢|办|交|领|充|寄|倒)|好点的|好一点的|^(?!.*(推销|保健品|自称|冒充|手续费|扫码|链接|验证码|刷单|转账|加[个了]?微信|免费[^,,。?？\s]{0,4}送|送鸡蛋|领鸡蛋|中奖|转账|验证码|银行卡号|骗)).*?靠谱|值得|(哪个|什么|啥)(牌子|品牌)|^(?!.*(找个?工作|找个?活|就业|岗位|招工|培训)).*?有(没有)?(什么|啥)?推荐(?![^,,。]{0,3}(工作|岗位|就业|个?活|培训))|"
+OPINION = re.compile(r"卖(了|掉)?[^,,。?？\s]{0,3}(能|可以)?(折|卖|值)(多少钱|几个钱)|估[^,,。?？\s]{0,3}值多少钱|有没有用(?=[啊呀哦呢吗]?($|[\s,,。?？!!]))|合(不)?理(吗|不)|合不合理|合(不)?法(吗|不)|合不合法|(是不是|算不算)乱收费|^(?!.*档).*?哪(里|家|个|儿)(比较|最)?好(?!停|放|扔|丢|办|交|领|充|寄|倒)|好点的|好一点的|^(?!.*(推销|保健品|自称|冒充|手续费|扫码|链接|验证码|刷单|转账|加[个了]?微信|免费[^,,。?？\s]{0,4}送|送鸡蛋|领鸡蛋|中奖|转账|验证码|银行卡号|骗)).*?靠谱|^(?!.*档).*?值得|(哪个|什么|啥)(牌子|品牌)|^(?!.*(找个?工作|找个?活|就业|岗位|招工|培训)).*?有(没有)?(什么|啥)?推荐(?![^,,。]{0,3}(工作|岗位|就业|个?活|培训))|"
                      r"哪家[^,,。?？]{0,10}(好|便宜|实惠|快|新鲜)|(哪里|哪儿|哪)[^,,。?？\s]{0,4}(便宜|实惠)|"
                      # a shop or a private service nearby (附近哪里能修手机, 小区附近有没有药店)
                      r"(附近|周边|旁边|小区|楼下)[^,,。?？\s]{0,4}(哪里|哪儿|有没有|哪家|有啥|有什么)[^,,。?？\s]{0,8}"
@@ -453,7 +457,7 @@ OWN_CASE = re.compile(
 OWN_STATUS = re.compile(
     # (not when it also asks how long it usually takes, or how to look it up oneself: the entry says)
     r"^(?!.*(多久|多长时间|几天能|一般|通常|正常要|(怎么|咋|如何|在哪|哪里|哪儿|去哪)查(?!不到|不着))).*?("
-    r"批(下来|了|准了?)(没有?|吗|么)|(审核|审批)(通过了?|了)(没有?|吗|么)|"
+    r"批(下来|了|准了?)(没有?|吗|么)|(审核|审批)(通过了?|了)(没有?|吗|么)|申请通过了?(没有?|吗|么)|"
     # one's own application not come months on, or stuck ("优待证申请咗三个月都未到，系咪卡咗喺边度")
     r"(申请|交|办|报)(了|过)?[^,,。?？]{0,6}(都|还|仍)(未|没有?)(到|批|下来|收到|消息|办好)|(?<!门禁)(?<!乘车)卡(了|住)在?(哪|什么地方|哪个环节)|"
     # whether this month's or last month's money came ("伲姆妈个高龄补贴上个月阿是发了")
@@ -529,7 +533,9 @@ OWN_DECISION = re.compile(
 #: asking whether a symptom needs a doctor ("打完疫苗烧到38度 要不要去医院"): a health worker's
 #: question, never the guide's
 HEALTH_ADVICE = re.compile(r"要不要(去|上|到|送)(医院|医务室|诊所|急诊)|(?<!不)要不要紧|要不要(看医生|就医|看病|挂号|挂急诊)|要不要去看(?=$|[\s,,。?？呀啊])|"
-                           r"(肿|疼|痛|烧|发烧|红了|痒|吐|拉肚子|起疙瘩)[^。?？]{0,12}正常(吗|不)")
+                           r"(肿|疼|痛|烧|发烧|红了|痒|吐|拉肚子|起疙瘩)[^。?？]{0,12}正常(吗|不)|"
+                           # whether a bite needs the shots again ("去年打过狂犬疫苗 今年又让狗咬了 还要再打全程吗")
+                           r"(咬|抓|挠)[^。?？]{0,16}(还要|要不要|用不用|需不需要|还得)(再)?打(全程|几针|加强)")
 
 #: a question put to another resident about their own affairs ("老王你的老年卡办好了没", "你家孩子疫苗
 #: 打了没"): chat between neighbours, not a question for the guide
@@ -561,7 +567,7 @@ CANTONESE = {
     "电鸡": "电动车", "梳化": "沙发", "巴士": "公交", "揾工": "找工作", "火烛": "着火", "跌亲": "摔了",
     "几多": "多少", "而家": "现在", "细路": "小孩", "朝早": "早上", "下昼": "下午", "夜晚": "晚上",
     "隔篱": "隔壁", "唔得": "不行", "平啲": "便宜点", "换平": "换便宜", "买平": "买便宜",
-    "几耐": "多久", "拎": "拿", "返嚟": "回来", "铺头": "店铺", "唔见": "丢", "社康": "社区卫生服务中心",
+    "几耐": "多久", "定喺": "还是在", "拎": "拿", "返嚟": "回来", "铺头": "店铺", "唔见": "丢", "社康": "社区卫生服务中心",
 }
 
 #: Southwestern Mandarin (Sichuan, Chongqing, Guizhou, Yunnan) as residents write it, put into the
@@ -611,6 +617,8 @@ OTHER_SPEECH = {
     "细倈子": "小孩", "阿姆": "妈妈", "夜晡": "晚上", "日日": "每天",
     "甚地方": "什么地方", "恁": "你", "木有": "没有", "夜来": "昨天", "知不道": "不知道",
     "肿么": "怎么", "神马": "什么", "酱紫": "这样",
+    # Beijing's and Shanxi's "when" (多会儿), Jin's "where" (哪搭), Beijing's 儿 after this and that side
+    "多会儿": "什么时候", "哪搭": "哪里", "那边儿": "那边", "这边儿": "这边",
 }
 #: Taiwan's Mandarin as families from Taiwan write it (after the traditional characters are read as
 #: simplified): its names of the same things (简讯 短信, 连结 链接, 网路 网上, 健保 医保, 健检 体检,
@@ -691,4 +699,4 @@ CANTONESE_YET = re.compile(r"(?<=[了好完到功])未(?=$|[\s,,。?？!!呀啊�
 #: "where to", 点 "how" before the verb that ends the question (点办, 点改, 点约; not 几点, 点开)
 CANTONESE_IS = re.compile(r"(?<![联关体派维直世星院文学])系(?![统列数])")
 CANTONESE_WHERE = re.compile(r"(?<=[去在到放交报办住])边(?![上缘境])")
-CANTONESE_HOW = re.compile(r"(?<![几一二两三四五六七八九十0-9零半早晚钟])点(?=办|改|约|补|续|申请|预约|交|报|参保|做|处理|领|转|过(?=$|[\s,,。?？]))")
+CANTONESE_HOW = re.compile(r"(?<![几一二两三四五六七八九十0-9零半早晚钟])点(?=办|改|约|补|续|申请|预约|交|报|参保|做|处理|领|转|帮[他她我]|过(?=$|[\s,,。?？]))")
