@@ -722,13 +722,15 @@ async def test_wuhans_mo_si_lanzhous_a_mo_whose_job_a_repair_is_and_a_scam_asked
 
 async def test_beijings_duo_hui_er_cantonese_ding_hai_a_doctor_or_a_firm_acting_and_an_insurance_tier(bot) -> None:
     """Beijing asks "when" with 多会儿, Cantonese "or" with 定喺; the signed doctor prescribing for a
-    parent, a decorating firm filing for the resident and which insurance tier to choose are the
-    guide's, though each names someone helping or asks which is better. Whether one's own
-    application went through, and whether a bite needs the shots again, are a person's."""
+    parent, a decorating firm filing for the resident, which insurance tier to choose and the old
+    people's 优待证 (not the veterans') are the guide's, though each names someone helping or asks
+    which is better. Whether one's own application went through or when last week's is approved,
+    and whether a bite needs the shots again, are a person's."""
     await _assert_answered(bot, [("今年的流感疫苗多会儿开始打", "flu-vaccine"),
                                  ("交医保系喺手机交定喺社区交", "medical-insurance-payment"),
                                  ("我妈有糖尿病 签约医生可以帮佢开药吗", "family-doctor"),
                                  ("城乡居民医保有两个档 交哪个好", "medical-insurance-payment"),
-                                 ("家里要装修 备案要交什么资料 装修公司能不能帮我去办", "renovation-filing")])
-    await _assert_not_answered(bot, ["我的残疾证申请通过了没 都半个月了",
+                                 ("家里要装修 备案要交什么资料 装修公司能不能帮我去办", "renovation-filing"),
+                                 ("老年人优待证有什么用 坐公交免费吗", "senior-card")])
+    await _assert_not_answered(bot, ["我的残疾证申请通过了没 都半个月了", "我上礼拜递了装修备案的申请 几时批下来",
                                      "上个月打过狂犬疫苗 昨天又被猫抓了 还要再打几针吗"])
