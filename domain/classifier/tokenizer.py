@@ -80,6 +80,9 @@ _ENG = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
 def _other(blk: str, out: list[str]) -> None:
     """jieba's treatment of what is no block: white space (and \\r\\n) as tokens, the rest one
     character each. Again the separators are the odd parts of split()."""
+    if len(blk) == 1:  # most often: one space or sign between blocks, a token either way
+        out.append(blk)
+        return
     parts = _RE_SKIP.split(blk)
     out.extend(parts[0])
     for j in range(1, len(parts), 2):
