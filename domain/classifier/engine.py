@@ -53,8 +53,9 @@ __all__ = ["CATEGORIES", "DEFAULT_RULES", "REQUEST_CATEGORIES", "Classification"
 log = logging.getLogger(__name__)
 
 #: texts whose tokens, and token lists whose answers, each classifier remembers (memo.py; then it
-#: starts again): ~1 KB a text with its answer
-MEMO_SIZE = 1024
+#: starts again): ~1.4 KB a text with its answer (tracemalloc), so ≤ 0.7 MB; 512 answer ~10 % of the
+#: flood's texts (1,024: 15 % for 1.4 MB; the district bot is at its 120 MB line)
+MEMO_SIZE = 512
 
 
 class Classifier:
