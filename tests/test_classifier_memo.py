@@ -84,17 +84,19 @@ def test_a_model_swapped_in_answers_a_text_seen_before(cache_dir):
     assert c.classify(text).p_request is not None
 
 
-def test_the_memo_is_bounded_and_starts_again():
+def test_the_memo_is_bounded_and_keeps_what_is_used():
     m: Memo[str, int] = Memo(3)
     parts = (object(),)
     t = m.table(parts)
     for i in range(3):
         m.put(t, str(i), i)
     assert len(m) == 3
-    m.put(t, "3", 3)  # full: starts again
-    assert len(m) == 1 and m.table(parts).get("3") == 3
-    assert m.table((object(),)).get("3") is None  # other parts: nothing remembered for them
-    assert m.table(parts).get("3") is None  # (and what was there is gone)
+    assert m.get(t, "0") == 0  # used again: it stays
+    m.put(t, "3", 3)  # full: the least recently used ("1") goes
+    assert len(m) == 3 and m.get(t, "1") is None
+    assert [m.get(t, k) for k in ("0", "2", "3")] == [0, 2, 3]
+    assert m.get(m.table((object(),)), "3") is None  # other parts: nothing remembered for them
+    assert m.get(m.table(parts), "3") is None  # (and what was there is gone)
     off: Memo[str, int] = Memo(0)
     off.put(off.table(parts), "a", 1)
     assert len(off) == 0

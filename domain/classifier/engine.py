@@ -52,9 +52,9 @@ __all__ = ["CATEGORIES", "DEFAULT_RULES", "REQUEST_CATEGORIES", "Classification"
 
 log = logging.getLogger(__name__)
 
-#: texts whose tokens, and token lists whose answers, each classifier remembers (memo.py; then it
-#: starts again): ~1.4 KB a text with its answer (tracemalloc), so ≤ 0.7 MB; 512 answer ~10 % of the
-#: flood's texts (1,024: 15 % for 1.4 MB; the district bot is at its 120 MB line)
+#: texts whose tokens, and token lists whose answers, each classifier remembers (memo.py; the least
+#: recently used out): ~1.4 KB a text with its answer (tracemalloc), so ≤ 0.7 MB; 512 answer ~15 % of
+#: the flood's texts (the district bot is at its 120 MB line)
 MEMO_SIZE = 512
 
 
@@ -248,7 +248,7 @@ class Classifier:
         """Normalise and segment; "".join(tokens) is the normalised text (a new list each time)."""
         tk = self._tk
         table = self._tokens_memo.table((self._rules, self.hmm, tk, tk.words_version))
-        got = table.get(text)
+        got = self._tokens_memo.get(table, text)
         if got is None:
             got = tuple(tk.cut(self.normalize(text), self.hmm))
             self._tokens_memo.put(table, text, got)
@@ -270,7 +270,7 @@ class Classifier:
         parts = (self._rules, self.model, self.danger, self.chatter, self.tiers, self.lexicon, self._staff_terms)
         table = self._answers.table(parts)
         key = (mode, text, tuple(tokens))
-        got = table.get(key)
+        got = self._answers.get(table, key)
         if got is None:
             got = self._classify(text, tokens, mode, *parts)
             self._answers.put(table, key, got)

