@@ -30,6 +30,7 @@ from .chatter import ChatterKinds
 from .danger import DangerNet
 from .judge import Tiers, judge, too_short
 from .lexicon import Lexicon
+from .memo import Memo
 from .model import Model, ModelFileError
 from .rules import (
     CATEGORIES,
@@ -50,6 +51,11 @@ __all__ = ["CATEGORIES", "DEFAULT_RULES", "REQUEST_CATEGORIES", "Classification"
            "default_cache_dir"]
 
 log = logging.getLogger(__name__)
+
+#: texts whose tokens, and token lists whose answers, each classifier remembers (memo.py; the least
+#: recently used out): ~1.4 KB a text with its answer (tracemalloc), so ≤ 0.7 MB; 512 answer ~15 % of
+#: the flood's texts (the district bot is at its 120 MB line)
+MEMO_SIZE = 512
 
 
 class Classifier:
@@ -78,6 +84,10 @@ class Classifier:
         self.danger = DangerNet.load()
         self.chatter = ChatterKinds.load()
         self.tiers = Tiers.load()
+        #: text -> its tokens; (mode, text, tokens) -> the answer (memo.py: kept while the parts
+        #: that made them are the same objects)
+        self._tokens_memo: Memo[str, tuple[str, ...]] = Memo(MEMO_SIZE)
+        self._answers: Memo[tuple[str, str, tuple[str, ...]], Classification] = Memo(MEMO_SIZE)
 
     # ---- rules
 
@@ -235,8 +245,14 @@ class Classifier:
         return r.syn_rx.sub(lambda m: syn[m.group()], text)
 
     def tokenize(self, text: str) -> list[str]:
-        """Normalise and segment; "".join(tokens) is the normalised text."""
-        return self._tk.cut(self.normalize(text), self.hmm)
+        """Normalise and segment; "".join(tokens) is the normalised text (a new list each time)."""
+        tk = self._tk
+        table = self._tokens_memo.table((self._rules, self.hmm, tk, tk.words_version))
+        got = self._tokens_memo.get(table, text)
+        if got is None:
+            got = tuple(tk.cut(self.normalize(text), self.hmm))
+            self._tokens_memo.put(table, text, got)
+        return list(got)
 
     def forget_fragments(self) -> None:
         """Empty the segmenter's memo of fragments (``Segmenter.forget_fragments``): after
@@ -250,21 +266,34 @@ class Classifier:
         "model" gives one voice alone (for measuring)."""
         if tokens is None:
             tokens = self.tokenize(text)
-        norm = "".join(tokens)
-        rules = score(self._rules, tokens, self.lexicon, norm)
-        if mode == "combined" and self._staff_terms and any(t in norm for t in self._staff_terms):
-            return self._staff_decides(norm, rules)
-        if self.model is None or mode == "rules":
-            return judge(norm, rules, None, self.danger, self.tiers, mode, self.chatter)
-        if mode == "combined" and too_short(norm, self.tiers):  # the judge would not listen to the model
-            return judge(norm, rules, None, self.danger, self.tiers, mode, self.chatter, short=True)
-        return judge(norm, rules, self.model.predict(tokens, text), self.danger, self.tiers, mode, self.chatter,
-                     long=mode == "combined")
+        # every part the answer is worked out with, read once: the memo's answers are for them
+        parts = (self._rules, self.model, self.danger, self.chatter, self.tiers, self.lexicon, self._staff_terms)
+        table = self._answers.table(parts)
+        key = (mode, text, tuple(tokens))
+        got = self._answers.get(table, key)
+        if got is None:
+            got = self._classify(text, tokens, mode, *parts)
+            self._answers.put(table, key, got)
+        return got
 
-    def _staff_decides(self, norm: str, rules: Classification) -> Classification:
+    @staticmethod
+    def _classify(text: str, tokens: list[str], mode: str, R: CompiledRules, model: Model | None, danger: DangerNet,
+                  chatter: ChatterKinds, tiers: Tiers, lexicon: Lexicon | None, staff_terms: tuple[str, ...]) -> Classification:
+        norm = "".join(tokens)
+        rules = score(R, tokens, lexicon, norm)
+        if mode == "combined" and staff_terms and any(t in norm for t in staff_terms):
+            return Classifier._staff_decides(norm, rules, danger, tiers)
+        if model is None or mode == "rules":
+            return judge(norm, rules, None, danger, tiers, mode, chatter)
+        if mode == "combined" and too_short(norm, tiers):  # the judge would not listen to the model
+            return judge(norm, rules, None, danger, tiers, mode, chatter, short=True)
+        return judge(norm, rules, model.predict(tokens, text), danger, tiers, mode, chatter, long=mode == "combined")
+
+    @staticmethod
+    def _staff_decides(norm: str, rules: Classification, danger: DangerNet, tiers: Tiers) -> Classification:
         """The rules' answer (with a keyword staff changed in chat), plus the danger net."""
-        result = judge(norm, rules, None, None, self.tiers, "rules")
-        found = self.danger.check(norm)
+        result = judge(norm, rules, None, None, tiers, "rules")
+        found = danger.check(norm)
         if found is None:
             return result
         return dataclasses.replace(result, alert=True, danger=found[0], evidence=result.evidence + (found[1],),

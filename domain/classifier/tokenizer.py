@@ -80,6 +80,9 @@ _ENG = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
 def _other(blk: str, out: list[str]) -> None:
     """jieba's treatment of what is no block: white space (and \\r\\n) as tokens, the rest one
     character each. Again the separators are the odd parts of split()."""
+    if len(blk) == 1:  # most often: one space or sign between blocks, a token either way
+        out.append(blk)
+        return
     parts = _RE_SKIP.split(blk)
     out.extend(parts[0])
     for j in range(1, len(parts), 2):
@@ -151,6 +154,8 @@ class Segmenter:
         #: fragment -> log(freq) / _PREFIX / _NONE, for the walk (see _fill)
         self._known: dict[str, float] = {}
         self._pending: list[tuple[str, int | None]] = list(words)
+        #: a new object whenever a word is added: what was cut before may be cut otherwise now
+        self.words_version: object = object()
 
     # ---- the dictionary
 
@@ -181,6 +186,7 @@ class Segmenter:
     def _add(self, word: str, freq: int | None) -> None:
         f = int(freq) if freq is not None else self.suggest_freq(word)
         self.own[word] = f
+        self.words_version = object()
         self._total += f
         self._logtotal = log(self._total)
         self._own_prefixes.update(word[:i] for i in range(1, len(word) + 1))
