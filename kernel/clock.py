@@ -14,9 +14,6 @@ from zoneinfo import ZoneInfo
 class Clock:
     def __init__(self, tz: str = "Asia/Shanghai") -> None:
         self.tz = ZoneInfo(tz)
-        #: (naive moment, format) → ``show``'s text: a batch shows the same few moments again and again
-        #: (its tickets' times and deadlines); at most ``_SHOWN_KEPT`` kept, then started again
-        self._shown: dict[tuple[datetime, str], str] = {}
 
     def now(self) -> datetime:
         """Naive UTC, as stored in the database."""
@@ -34,21 +31,7 @@ class Clock:
         return local_moment.astimezone(UTC).replace(tzinfo=None)
 
     def show(self, moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
-        if moment is None:
-            return ""
-        if moment.tzinfo is not None:  # (equal keys of different zones would be shown alike)
-            return self.local(moment).strftime(fmt)
-        key = (moment, fmt)
-        shown = self._shown.get(key)
-        if shown is None:
-            shown = self.local(moment).strftime(fmt)
-            if len(self._shown) >= _SHOWN_KEPT:
-                self._shown = {}
-            self._shown[key] = shown
-        return shown
-
-
-_SHOWN_KEPT = 256
+        return "" if moment is None else self.local(moment).strftime(fmt)
 
 
 class FrozenClock(Clock):
