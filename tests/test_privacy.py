@@ -14,10 +14,11 @@ def test_phone_and_id_numbers_are_masked() -> None:
 
 
 def test_the_fewest_digits_anything_is_masked_with_still_count_in_every_form() -> None:
-    """``redact`` returns a text with fewer than ten digit characters at once: a landline of ten
-    digits, a mobile in Chinese numerals and an ID number in another script's digits are still
-    masked, and every text gives what the patterns themselves give (fails when the shortcut counts
-    fewer kinds of digits than the patterns mask, or takes texts it should not)."""
+    """``redact`` returns a text without ten digit characters close together at once: a landline of
+    ten digits, a mobile in Chinese numerals, an ID number in another script's digits and a
+    number split by a line break are still masked, and every text gives what the patterns
+    themselves give (fails when the shortcut counts fewer kinds of digits or gaps than the
+    patterns mask, or takes texts it should not)."""
     import random
 
     from kernel import privacy
@@ -28,16 +29,19 @@ def test_the_fewest_digits_anything_is_masked_with_still_count_in_every_form() -
                   "\u0663\u0661\u0660\u0660\u0662\u0661") == (
         "身份证\u0661\u0661\u0660***********\u0660\u0660\u0662\u0661")
     assert redact("工单１００１,三单元5楼") == "工单１００１,三单元5楼"
+    assert redact("电话0571\n88886666") == "电话0571-****66"
+    assert redact("工单号 1024,24小时内联系您,查询 1024") == "工单号 1024,24小时内联系您,查询 1024"
 
     def patterns(text: str) -> str:  # redact without the shortcut
         text = privacy._RUN.sub(lambda m: privacy._mask_run(m.group()), text)
         text = privacy._ID_NUMBER.sub(lambda m: m.group(1)[:3] + "*" * 11 + m.group(3)[-4:], text)
         return privacy._LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(2)[-2:]}", text)
 
-    pieces = ["0", "1", "3", "8", "9", "１", "一", "幺", "零", "〇", "\u0663", "X", "-", " ", "楼", "+", "工单"]
+    pieces = ["0", "1", "3", "8", "9", "6", "2", "１", "一", "幺", "零", "〇", "\u0663", "X", "x", "-", " ", "  ",
+              "\n", "\u2003", "．", "。", "/", "楼", "+", "工单", "a"]
     rng = random.Random(17)
-    for _ in range(3000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 24)))
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         assert redact(text) == patterns(text), text
 
 
