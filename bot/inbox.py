@@ -24,9 +24,10 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, inspect, select
+from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy.orm.attributes import instance_state
 
 from domain import open_tickets
 from domain.tickets import URGENT_KINDS, urgent_advice
@@ -91,8 +92,10 @@ class Inbox:
         stored before (a redelivery, or the same id twice in ``msgs``: the first counts)."""
         return self._store_many(msgs)[0]
 
-    def _store_many(self, msgs: Sequence[Inbound]) -> tuple[list[int | None], int | None]:
-        """``store_many``, and the ledger's version its statement read (None: not read)."""
+    def _store_many(self, msgs: Sequence[Inbound], connection: Connection | None = None,
+                    ) -> tuple[list[int | None], int | None]:
+        """``store_many``, and the ledger's version its statement read (None: not read);
+        ``connection``: on it (left in its default isolation level), not on one of its own."""
         now = self.clock.now()
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         for msg in map(without_nul, msgs):
@@ -101,11 +104,11 @@ class Inbox:
                 sender_id=msg.sender_id, sender_name=msg.sender_name, kind=str(msg.kind), text=msg.text,
                 mentions=list(msg.mentions), mentions_bot=msg.mentions_bot, attachment=msg.attachment,
                 status=InboxStatus.NEW, attempts=0, received_at=now))
-        with self._engine.connect() as conn:  # Core: no ORM session is needed to store them
-            if self._store_alone:
-                conn.execution_options(isolation_level="AUTOCOMMIT")
-            stored = inbound.insert_new(conn, list(rows.values()))
-            conn.commit()  # (in autocommit, nothing left to commit: the statement did)
+        if connection is None:
+            with self._engine.connect() as conn:  # Core: no ORM session is needed to store them
+                stored = self._insert(conn, list(rows.values()))
+        else:
+            stored = self._insert(connection, list(rows.values()))
         ids = stored.ids
         out: list[int | None] = []
         for msg in map(without_nul, msgs):
@@ -114,11 +117,23 @@ class Inbox:
                 log.info("duplicate message %s/%s ignored", msg.gateway, msg.message_id)
         return out, stored.ledger_version
 
+    def _insert(self, conn: Connection, rows: list[dict[str, Any]]) -> inbound.Stored:
+        """The store's one statement on ``conn``, committed when it returns."""
+        if self._store_alone:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        stored = inbound.insert_new(conn, rows)
+        conn.commit()  # (in autocommit, nothing left to commit: the statement did)
+        if self._store_alone:  # the handling's transaction may come next on it
+            conn.execution_options(isolation_level=conn.default_isolation_level)
+        return stored
+
     def ingest(self, msgs: Sequence[Inbound]) -> Ingested:
-        """Store messages (committed first), then handle the new ones in one transaction."""
-        ids, version = self._store_many(msgs)
-        fresh = [(i, without_nul(m)) for i, m in zip(ids, msgs) if i is not None]
-        handled = self.handle_new(fresh, version)
+        """Store messages (committed first), then handle the new ones in one transaction — both on
+        one connection of the pool (one checkout: on PostgreSQL one ping a batch, not two)."""
+        with self._engine.connect() as connection:
+            ids, version = self._store_many(msgs, connection)
+            fresh = [(i, without_nul(m)) for i, m in zip(ids, msgs) if i is not None]
+            handled = self.handle_new(fresh, version, connection)
         routes = dict(zip((i for i, _ in fresh), handled.routes))
         return Ingested(ids, [routes.get(i) if i is not None else None for i in ids], handled.quiet)
 
@@ -135,20 +150,22 @@ class Inbox:
         with self._one_at_a_time:
             return self._process(inbound_id)
 
-    def handle_new(self, batch: Sequence[tuple[int, Inbound]], ledger_version: int | None = None) -> Handled:
+    def handle_new(self, batch: Sequence[tuple[int, Inbound]], ledger_version: int | None = None,
+                   connection: Connection | None = None) -> Handled:
         """Handle messages just stored (``store_many``), in order, in one transaction: what they
         write and their status commit together. When one fails, nothing of the batch is kept:
         that one is marked failed (its sender told, as for any failure) and the others are
         handled again one by one, each in its own transaction, so none is lost or done twice.
         ``ledger_version``: the ledger's version the statement storing them read (the ledger
-        cache then reads it no more), None: read it."""
+        cache then reads it no more), None: read it. ``connection``: the batch's transaction runs
+        on it (the one that stored them, no transaction open), not on one the session checks out."""
         if not batch:
             return Handled([], quiet=True)
         with self._one_at_a_time:
             self._keep_last()
             failing: int | None = None
             try:
-                with self.sessions() as session:
+                with (self.sessions() if connection is None else self.sessions(bind=connection)) as session:
                     # the transaction the batch's keepers belong to (open_tickets, guide), begun
                     # now: with the version already read, no statement of its own begins it
                     session.begin()
@@ -296,7 +313,7 @@ class Inbox:
     def sender(self, session: Session, msg: Inbound, known: Known | None = None) -> Person:
         """The person behind a chat id; a resident is created the first time they speak, and
         names are kept up to date. ``known``: who was looked up already in this transaction."""
-        person = known.person(msg.sender_id) if known is not None else None
+        person = known.person(msg.sender_id, session) if known is not None else None
         if person is None:
             person = repo.person_by_chat_id(session, msg.sender_id)
         if person is None:
@@ -317,7 +334,7 @@ class Inbox:
         is a building's group name is proposed to staff (handlers/trust.py)."""
         if msg.room is None:
             return None
-        room = known.room(msg.room) if known is not None else None
+        room = known.room(msg.room, session) if known is not None else None
         if room is None:
             room = repo.room_by_chat_id(session, msg.room)
         if room is None:
@@ -379,13 +396,13 @@ class Known:
             for room in session.scalars(_ROOMS, {"chat_ids": rooms}):
                 self.rooms[room.chat_id] = room
 
-    def person(self, chat_id: str) -> Person | None:
+    def person(self, chat_id: str, session: Session | None = None) -> Person | None:
         found = self.people.get(chat_id)
-        return found if found is not None and found.chat_id == chat_id and _alive(found) else None
+        return found if found is not None and found.chat_id == chat_id and _alive(found, session) else None
 
-    def room(self, chat_id: str) -> ChatRoom | None:
+    def room(self, chat_id: str, session: Session | None = None) -> ChatRoom | None:
         found = self.rooms.get(chat_id)
-        return found if found is not None and found.chat_id == chat_id and _alive(found) else None
+        return found if found is not None and found.chat_id == chat_id and _alive(found, session) else None
 
 
 #: a batch's senders and groups with what handling reads of them (home, building, grid), each
@@ -399,9 +416,15 @@ _ROOMS = (select(ChatRoom).where(ChatRoom.chat_id.in_(bindparam("chat_ids", expa
           .order_by(ChatRoom.id.desc()))
 
 
-def _alive(obj: object) -> bool:
-    state = inspect(obj)
-    return not (state.deleted or state.was_deleted or state.detached)
+def _alive(obj: object, session: Session | None = None) -> bool:
+    """Not deleted (in a flush, or before: ``was_deleted``) and not detached (a key, no session).
+    Asked of a batch's sender and group at every message: the state's flags read where they are,
+    and attached to ``session`` (the one in use) answered without looking the session id up."""
+    state = instance_state(obj)
+    if state._deleted:  # ``deleted`` and ``was_deleted``
+        return False
+    return state.key is None or (session is not None and state.session_id == session.hash_key) \
+        or state._attached  # not ``detached``
 
 
 def out_of_range(exc: BaseException) -> bool:

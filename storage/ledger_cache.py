@@ -22,8 +22,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import inspect
 from sqlalchemy.orm import InstanceState, Session
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.session import make_transient_to_detached
 
 from storage import ledger_version
@@ -177,7 +177,7 @@ class LedgerCache:
     def _slim_of(self, obj: object, done: set[object]) -> _Record:
         """``_slim_copy``; a record made before gets the links it lacks that ``obj`` has loaded
         (a building first kept before its 楼栋长 was read); ``done``: the rows seen so far."""
-        state = inspect(obj)
+        state = instance_state(obj)
         record = self._slim.get(state.key)
         if record is None:
             names, values = _columns(state)
@@ -280,7 +280,7 @@ def _attach(session: Session, objects: Iterable[Any]) -> None:
     cascade walking every relationship of each. The cascade would reach exactly these: ``build``
     sets no relationship but the chain, whose objects are all here or the session's own already."""
     for obj in objects:
-        state = inspect(obj)
+        state = instance_state(obj)
         if state.session_id != session.hash_key:  # not one the session held already
             session._save_or_update_impl(state)
 
@@ -318,7 +318,7 @@ def _adds_nothing(obj: object, record: _Record, seen: set[int]) -> bool:
         if target is None or kept is None:
             if target is not kept:
                 return False
-        elif inspect(target).key != kept.key or not _adds_nothing(target, kept, seen):
+        elif instance_state(target).key != kept.key or not _adds_nothing(target, kept, seen):
             return False
     return True
 
@@ -332,7 +332,7 @@ def of(session: Session) -> LedgerCache | None:
 def _clean(obj: object) -> bool:
     """Persistent, unchanged (merge(load=False) needs it), every column loaded (a row just
     inserted has some unread: it is looked up again next time, then kept whole)."""
-    state = inspect(obj)
+    state = instance_state(obj)
     if not (state.persistent or state.detached) or state.key is None or state.modified \
             or state.deleted or state.was_deleted or state.expired:
         return False

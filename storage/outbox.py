@@ -20,7 +20,6 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    inspect,
     or_,
     select,
     true,
@@ -28,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import manager_of_class
+from sqlalchemy.orm.attributes import instance_state, manager_of_class
 
 from kernel.clock import Clock
 from kernel.privacy import redact
@@ -96,16 +95,18 @@ class Speaker:
 #: built once: every batch writes with it (a Core insert on the table: the rows are not read
 #: back, so the ORM's bulk machinery has nothing to do)
 _INSERT_OUTBOX = insert(OutboxMessage.__table__)  # type: ignore[arg-type]  # a mapped class's table
+#: the mapped columns' names (what of a held row's ``__dict__`` is written)
+_OUTBOX_COLUMNS = frozenset(c.key for c in OutboxMessage.__mapper__.column_attrs)
 
 
 def write_held(session: Session, rows: list[OutboxMessage]) -> None:
     """Write the rows Speakers held back (``held``), in order, in as few statements as may be.
     A row that joined the session meanwhile (another row refers to it) is the session's to write."""
     session.flush()
-    columns = {c.key for c in OutboxMessage.__mapper__.column_attrs}
+    columns = _OUTBOX_COLUMNS
     runs: list[list[dict[str, Any]]] = []
     for row in rows:
-        state = inspect(row)
+        state = instance_state(row)
         if state.session_id is not None or state.key is not None:
             continue
         values = {k: v for k, v in state.dict.items() if k in columns}

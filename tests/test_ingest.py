@@ -327,3 +327,38 @@ async def test_a_batch_is_stored_and_committed_before_it_is_handled(bot) -> None
         assert autocommit["handling"] and not any(autocommit["handling"])
     with bot.sessions() as s:
         assert s.scalars(select(Ticket.number)).all() == [1001]
+
+
+async def test_a_batch_is_stored_and_handled_on_one_connection_of_the_pool(bot) -> None:  # type: ignore[no-untyped-def]
+    """``Inbox.ingest`` checks one connection out of the pool for the store and the handling (on
+    PostgreSQL one ping a batch, not two), the store committed first, the handling one transaction
+    after it on the same connection — and the replies are there (fails when the store or the
+    handling checks out a connection of its own)."""
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    engine = bot.app.engine
+    checkouts: list[object] = []
+    used: set[int] = set()
+
+    def checkout(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        checkouts.append(dbapi_connection)
+
+    def record(conn, *_args) -> None:  # type: ignore[no-untyped-def]
+        used.add(id(conn.connection.dbapi_connection))
+
+    msgs = [gw.inbound(A_REPORTS[0], sender="r01", room=room), gw.inbound(B_REPORTS[0], sender="r02", room=room),
+            gw.inbound("下雨了,大家收衣服", sender="r03", room=room)]
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        got = await asyncio.to_thread(bot.app.inbox.ingest, msgs)
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(checkouts) == 1 and used == {id(checkouts[0])}
+    assert all(i is not None for i in got.ids)
+    with bot.sessions() as s:
+        assert sorted(t.text for t in s.scalars(select(Ticket))) == sorted([A_REPORTS[0], B_REPORTS[0]])
+        assert {r.status for r in s.scalars(select(InboundMessage))} == {"done"}
+    await bot.app.outbox.drain()
+    assert len([t for t in texts_to(gw.sent, room) if "工单号" in t]) == 2
