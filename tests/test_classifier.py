@@ -547,6 +547,21 @@ def test_hardship_and_a_school_here_are_no_danger_while_a_person_shut_in_or_a_ch
     assert r.alert == (danger is not None)
 
 
+@pytest.mark.parametrize("text,danger", [
+    ("我爸的老年乘车卡在哪里办 要带照片吗", None),           # a card 卡在 a place: nobody stuck
+    ("搬家把孩子的出生证明弄丢了 怎么补办", None),           # a paper lost, not a child
+    ("我儿子耳朵听不见 想给他办残疾证", None),             # 听不见: deaf, not missing
+    ("女儿在外地上班 我一个人在家 能申请低保吗", None),      # an adult alone at home, no child
+    ("我一个人在家发高烧 浑身没劲 谁能帮我买点药", "medical"),  # ill with nobody home
+    ("楼下那个孩子不见了 刚才还在滑滑梯", "missing"),
+    ("电梯门夹住了人 手卡在门缝里", "trapped"),
+])
+def test_a_card_a_lost_paper_deafness_and_an_adult_at_home_are_no_danger_while_someone_ill_alone_is(clf, text, danger):
+    r = clf.classify(text)
+    assert r.danger == danger, r
+    assert r.alert == (danger is not None)
+
+
 def _rules(category: str = "none", alert: bool = False) -> Classification:
     return Classification(category=category, urgent=alert and category != "none", evidence=(), score=0.0,
                           alert=alert)

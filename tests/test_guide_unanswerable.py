@@ -734,3 +734,23 @@ async def test_beijings_duo_hui_er_cantonese_ding_hai_a_doctor_or_a_firm_acting_
                                  ("老年人优待证有什么用 坐公交免费吗", "senior-card")])
     await _assert_not_answered(bot, ["我的残疾证申请通过了没 都半个月了", "我上礼拜递了装修备案的申请 几时批下来",
                                      "上个月打过狂犬疫苗 昨天又被猫抓了 还要再打几针吗"])
+
+
+async def test_yunnans_gei_nantongs_ah_which_office_a_fault_goes_to_and_a_paper_fetched_for_a_parent(bot) -> None:
+    """Yunnan asks yes or no with 给 (给有, 给能), Nantong with 啊 opening the clause; whether a
+    fault goes to the property company or the community, whether the resident reports it or the
+    landlord, a police caller's "crime" asked about, and whether family may fetch a parent's card
+    (代办) are the guide's. One's own refused application asked to be reviewed, the date of one's
+    own booking, the home county's scheme, a change of medicine and a market's hours are not."""
+    await _assert_answered(bot, [("社区医院给有带状疱疹疫苗 我爸七十了", "adult-vaccine"),
+                                 ("低保给能在网上申请", "minimum-living-allowance"),
+                                 ("生二胎 啊要先去登记", "birth-registration"),
+                                 ("楼道的灯坏了是报物业还是报社区", "property-repair"),
+                                 ("租的房子水管坏了 是我自己报修还是让房东去报", "property-repair"),
+                                 ("有人打电话说是公安局的 说我涉嫌洗钱要配合调查 我要先干嘛", "anti-fraud"),
+                                 ("我爸的老年优待证能帮他代办吗 他腿脚不好走不动", "senior-card")])
+    await _assert_not_answered(bot, ["我家申请的低保被拒了 想问问能不能复核一下",
+                                     "我预约的流感疫苗是哪天来着 我忘记了",
+                                     "我爸户口在四川乡下老家 那边新农合今年交多少钱",
+                                     "老家医院开的降压药吃完了 换成这边开的药会不会有问题",
+                                     "明天商场几点开门 端午放不放假"])
