@@ -506,6 +506,9 @@ OWN_STATUS = re.compile(
     r"[我他她俺](那个|的)钱[^,,。?？\s]{0,6}(会|能|可以)?(给|发|领)多少|"
     # one's own refusal asked to be looked at again ("申请低保去年被拒了 … 能不能重新审")
     r"(被拒|被驳回|被退回|没批|没通过|不通过|没评上)[^。?？]{0,30}(重新审|重审|复核|复审|再审|申诉)|"
+    # one's own paper handed in, asked when it is ready ("我上周就交了材料 哪天可以拿", "我那个居住证申请了一个多月了
+    # 几时能拿到"): the general kind of the dated patterns above
+    r"[我俺][^。?？]{0,10}(交|递|申请|报|约|预约|办|登记|提交|报名)(了|过|的)[^。?？]{0,16}(哪天|什么时候|啥时候|几时|多会儿?)(能|可以|才|会)?(去)?(拿|领|取|到|下来|办好|好|批|出来|通知|打电话)|"
     r"到哪一?步了|(什么|啥)进度|卡在(哪一?步|哪个?环节|什么环节|啥环节|哪里了|哪儿了)|(哪个|什么|啥)环节|"
     # a result, a paper or a transfer of one's own, asked whether it is out or in ("鉴定结果出来没得",
     # "介绍信社区收到了吗 转好了没有"), a status a screen shows ("显示待审核"), money not seen since
