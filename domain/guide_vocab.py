@@ -362,6 +362,8 @@ PLACE_VERSION = re.compile(
     r"(老家|乡下)[^。?？]{0,24}那(边|里)的?[^。?？]{0,12}(比例|标准|几岁起|岁起|八十岁|九十岁)|"
     r"在老家[一-龥]{0,4}(交|参保|缴)的[^。?？]{0,14}(比例|标准)|"
     rf"({_PROVINCES}|{_CITIES})[\s,,]?(那边|那里|当地)的|"
+    # another place's own rate or rules named ("新疆那边报销比例是多少", "宁波的规矩我晓不得")
+    rf"({_PROVINCES}|{_CITIES})(那边|那里|当地)[^。?？]{{0,8}}(比例|标准|多少钱|是多少|几岁起)|({_PROVINCES}|{_CITIES})(那边)?的(规矩|规定|政策|要求)|"
     # where the resident comes from, then "our" scheme there ("我们是黑龙江的 我们那边今年医保交多少")
     rf"(是|来自|从)({_PROVINCES}|{_CITIES}|{_PREFECTURES}|东北|西北)[^?？]{{0,10}}(我们|俺们|咱们|我)那(边|里|儿)(?!过来|来的)|"
     rf"({_PROVINCES}|{_CITIES}|[一-龥]{{1,3}}[县省])[^。?？]{{0,12}}(在|去|到|回)(那边|那里|当地)(办|交|缴|申请|领|参保)|"
@@ -450,7 +452,7 @@ OWN_CASE = re.compile(
     # what someone told the resident about their own case, asked again ("张主任说还得补个东西 补甚来着")
     r"(说|讲|告诉[我俺]?)[^。?？]{0,16}来着|"
     # the office asked to look something up ("信息推给社区了 你们那能查到不")
-    r"(你们|社区|居委会?)[^,,。?？\s]{0,4}(能|可以)查(到|得到|一下|查|吗|不|么)|(这边|这里|你们这)(能|可以)查(到|得到)(吗|不|么|没)|"
+    r"(你们|社区|居委会?)[^,,。?？\s]{0,4}(能|可以)(给|帮)?[我俺他她]?查(到|得到|一下|查|吗|不|么)|(这边|这里|你们这)(能|可以)查(到|得到)(吗|不|么|没)|"
     # the office asked to speak to someone for the resident ("你们能跟园长说说不")
     r"(你们|社区|居委会?)[^,,。?？\s]{0,4}(能|可以|能不能|可不可以)?(帮[我俺]?)?(跟|和|找)[^,,。?？\s]{1,6}(说说|说一下|说一声|沟通一下|打个招呼|讲讲|求求情)|你们(给|帮)[我俺]?(看看|看一下|看下|瞧瞧)|"
     # one's own balance, a payment made twice, one's papers or records that disagree

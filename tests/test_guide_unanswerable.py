@@ -754,3 +754,23 @@ async def test_yunnans_gei_nantongs_ah_which_office_a_fault_goes_to_and_a_paper_
                                      "我爸户口在四川乡下老家 那边新农合今年交多少钱",
                                      "老家医院开的降压药吃完了 换成这边开的药会不会有问题",
                                      "明天商场几点开门 端午放不放假"])
+
+
+async def test_hubeis_mao_de_xians_de_shi_a_scheme_chosen_and_how_a_repair_is_reported(bot) -> None:
+    """Enshi and Xiangxi ask "is there" with 有冒得, Xi'an asks yes or no with 得是 and says 额 for I;
+    which of the residents' and the employees' pension to choose, whether a son may be authorised
+    (委托) to fetch a card, whether mediation takes on a family quarrel, whether a repair is phoned in
+    or reported in the app, what papers relief after a fire needs and where the electricity card is
+    topped up are the guide's. Another province's own rate, another city's own rules and the office
+    asked to look up one's own record are not."""
+    await _assert_answered(bot, [("社区有冒得免费的电工培训 我想学门手艺", "job-training"),
+                                 ("额想给社区当志愿者 得是要先在网上登记", "volunteer"),
+                                 ("居民养老跟职工养老选哪个好 居民养老在哪交", "resident-pension"),
+                                 ("老年优待证可以委托儿子去代办吗", "senior-card"),
+                                 ("两口子天天吵架 社区的人民调解管这种事不", "legal-aid"),
+                                 ("厕所漏水找物业修是打电话还是在小程序上报", "property-repair"),
+                                 ("前几天家里着火了 听说有临时救助 要啥材料", "temporary-assistance"),
+                                 ("电表是插卡的 卡上哪充值", "utility-payment")])
+    await _assert_not_answered(bot, ["我姐在贵州参的医保 贵州那边住院报销比例是多少",
+                                     "我在苏州上班 苏州的规矩我不懂 那边办居住证要啥",
+                                     "我爸的残疾证是几级的我忘了 社区能给查查吗"])
