@@ -4,12 +4,14 @@ from the ledger cache are kept again without a query; a batch's duplicate check 
 building's open tickets once. Each test fails when its part of the path is broken."""
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event, select
 
-from storage.models import Ticket
+from storage.models import OutboxMessage, Ticket
 from tests.conftest import Harness, texts_to
 from tests.helpers import building_room_of
 from tests.test_ingest import while_held
@@ -63,6 +65,48 @@ async def test_a_sender_and_group_kept_from_the_last_message_are_read_from_no_ta
         sent = await bot.say("单元门禁坏了,刷卡没反应", sender="u9", room=room, name="新住户")
     assert any("工单号 1003" in t for t in texts_to(sent, room))
     assert [s for s in seen if reads_ledger(s)] == []
+
+
+async def test_a_lone_message_is_answered_as_soon_as_its_transaction_committed(bot: Harness) -> None:
+    """Its sender has the message's id — its receipt committed in the outbox — once the batch's
+    transaction committed, not after the worker thread has also put the session and connection
+    away and kept the message's sender and group for the next ones (it does that meanwhile). A
+    message handed over then waits for that (order kept) and finds them kept: it reads nothing of
+    the ledger (fails when the answer waits for the thread's end, or what it keeps is lost)."""
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    inbox = bot.app.inbox
+    await bot.say("大家好", sender="u9", room=room, name="新住户")
+    keeping, release = threading.Event(), threading.Event()
+    keep = inbox._keep
+
+    def held_keep(known):  # type: ignore[no-untyped-def]
+        keeping.set()
+        assert release.wait(30)
+        keep(known)
+
+    inbox._keep = held_keep  # type: ignore[method-assign]
+    try:
+        first = await asyncio.wait_for(
+            bot.app.receive(gw.inbound("楼道灯坏了,黑咕隆咚的", sender="u9", room=room, name="新住户")), 20)
+        assert first is not None
+        assert await asyncio.to_thread(keeping.wait, 20)  # the thread keeps them now, not at the next message
+        with bot.sessions() as s:  # answered while the thread still keeps: the receipt is committed
+            assert any("工单号 1001" in t for t in s.scalars(
+                select(OutboxMessage.text).where(OutboxMessage.cause_id == first)))
+        second = asyncio.ensure_future(
+            bot.app.receive(gw.inbound("电梯坏了,停在三楼不动", sender="u9", room=room, name="新住户")))
+        await asyncio.sleep(0.05)
+        assert not second.done()  # the next batch waits for the thread
+        with statements(bot) as seen:
+            release.set()
+            assert await asyncio.wait_for(second, 20) is not None
+    finally:
+        release.set()
+        del inbox._keep  # type: ignore[method-assign]
+    assert [s for s in seen if reads_ledger(s)] == []
+    await bot.app.outbox.drain()
+    assert any("工单号 1002" in t for t in texts_to(gw.sent, room))
 
 
 async def test_a_batch_reads_the_open_tickets_of_a_building_once(bot: Harness) -> None:
