@@ -271,6 +271,30 @@ async def test_a_joined_tickets_assignee_comes_with_the_buildings_read(bot: Harn
         assert len(pings) == 1, pings
 
 
+async def test_a_lone_report_joining_a_ticket_tells_its_assignee_kept_as_a_households_member(bot: Harness) -> None:
+    """A lone report joining a ticket tells its assignee — the linked member of the household that
+    opened it, whom the ledger cache kept when the ticket was made — without a statement for them
+    (domain/tickets.py ``_links``): fails when the assignee is read again (the lazy load's
+    ``WHERE person.id = ``), or the copy is another person (the ping goes to another chat)."""
+    room = building_room_of(bot, "r01")
+    await bot.say("电梯坏了,停在三楼不动了", sender="r01", room=room)
+    with bot.sessions() as s:
+        ticket = s.scalars(select(Ticket)).one()
+        assert ticket.assignee is not None and ticket.assignee.chat_id and ticket.household_id
+        number, assignee_chat = ticket.number, ticket.assignee.chat_id
+    await bot.say("大家好", sender="r05", room=room)
+    with statements(bot) as seen:
+        await bot.say("电梯又坏了,停在三楼", sender="r05", room=room)
+    lazy = [s for s in seen if "FROM person WHERE person.id = " in s]
+    assert lazy == [], lazy
+    with bot.sessions() as s:
+        ticket = s.scalars(select(Ticket)).one()
+        assert [r.person.chat_id for r in ticket.reporters] == ["r01", "r05"]
+        pings = [m.text for m in s.scalars(select(OutboxMessage).where(OutboxMessage.conversation == assignee_chat))
+                 if f"工单 {number} 又有一位居民反映" in m.text]
+        assert len(pings) == 1, pings
+
+
 async def test_a_report_matching_two_tickets_of_the_same_moment_joins_the_first_opened(bot: Harness) -> None:
     """Two open tickets of one building with the same subject, opened at the same moment (the
     tests' clock stands still): a report joins the first opened (the lower id), in a batch of two
