@@ -492,6 +492,12 @@ class Lane:
             self._worker = asyncio.create_task(self._run(), name="inbox")
         return await future  # cancelling the wait leaves the message in the lane: it is handled
 
+    async def idle(self) -> None:
+        """Wait until everything handed over is handled and the worker thread is done with it (its
+        senders were answered before it put the session away and kept the batch's people)."""
+        while self._worker is not None and not self._worker.done():
+            await asyncio.shield(self._worker)
+
     async def close(self, timeout: float = 20.0) -> None:
         """Wait until what was handed over is handled (at most ``timeout`` seconds: what is
         stored by then and not handled is handled on the next start)."""

@@ -77,6 +77,7 @@ async def test_a_lone_message_is_answered_as_soon_as_its_transaction_committed(b
     gw = bot.gw
     inbox = bot.app.inbox
     await bot.say("大家好", sender="u9", room=room, name="新住户")
+    await bot.app.lane.idle()  # its thread may still be keeping u9 after u9 was answered
     keeping, release = threading.Event(), threading.Event()
     keep = inbox._keep
 
@@ -182,6 +183,7 @@ async def test_a_kept_sender_comes_whole_into_the_transaction_that_uses_it(bot: 
     room = building_room_of(bot, "r01")
     await bot.say("大家好", sender="r01", room=room)
     await bot.say("大家早上好", sender="r01", room=room)  # r01 is kept when this batch began
+    await bot.app.lane.idle()  # and kept again once it committed, by its thread, after r01 was answered
     cache = bot.app.inbox.cache
     with bot.sessions() as s:
         s.begin()
@@ -256,6 +258,7 @@ async def test_a_joined_tickets_assignee_comes_with_the_buildings_read(bot: Harn
         ticket = s.scalars(select(Ticket)).one()
         assert ticket.assignee is not None and ticket.assignee.chat_id
         number, assignee_chat = ticket.number, ticket.assignee.chat_id
+    await bot.app.lane.idle()  # (the thread keeps r01's batch after r01 was answered)
     bot.app.inbox.cache.forget()  # nobody kept: the assignee is in no session when the batch begins
     with statements(bot) as seen:
         await while_held(bot, gw.inbound("稍等", sender="r03", room=room),
