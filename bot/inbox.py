@@ -80,8 +80,6 @@ class Inbox:
         self._one_at_a_time = threading.Lock()
         #: who is who and where, kept between batches while the ledger's version stays
         self.cache = LedgerCache()
-        #: the last batch's people and groups, kept when the next batch begins (``_keep_last``)
-        self._unkept: Known | None = None
 
     def store(self, msg: Inbound) -> int | None:
         """Store a message; None if it was stored before (a redelivery)."""
@@ -127,15 +125,24 @@ class Inbox:
             conn.execution_options(isolation_level=conn.default_isolation_level)
         return stored
 
-    def ingest(self, msgs: Sequence[Inbound]) -> Ingested:
+    def ingest(self, msgs: Sequence[Inbound], committed: Callable[[Ingested], None] | None = None) -> Ingested:
         """Store messages (committed first), then handle the new ones in one transaction — both on
-        one connection of the pool (one checkout: on PostgreSQL one ping a batch, not two)."""
+        one connection of the pool (one checkout: on PostgreSQL one ping a batch, not two).
+        ``committed``: called with what is returned as soon as the batch's transaction committed
+        (``handle_new``'s ``on_commit``), before the session and the connection are put away and
+        the batch's people and groups kept; not called when the batch was not handled in one
+        transaction (the caller then takes what is returned)."""
         with self._engine.connect() as connection:
             ids, version = self._store_many(msgs, connection)
             fresh = [(i, without_nul(m)) for i, m in zip(ids, msgs) if i is not None]
-            handled = self.handle_new(fresh, version, connection)
-        routes = dict(zip((i for i, _ in fresh), handled.routes))
-        return Ingested(ids, [routes.get(i) if i is not None else None for i in ids], handled.quiet)
+
+            def ingested(handled: Handled) -> Ingested:
+                routes = dict(zip((i for i, _ in fresh), handled.routes))
+                return Ingested(ids, [routes.get(i) if i is not None else None for i in ids], handled.quiet)
+
+            handled = self.handle_new(fresh, version, connection,
+                                      on_commit=None if committed is None else lambda h: committed(ingested(h)))
+        return ingested(handled)
 
     def unfinished(self) -> Sequence[int]:
         """Messages stored but not handled (the bot stopped, or handling failed)."""
@@ -151,18 +158,22 @@ class Inbox:
             return self._process(inbound_id)
 
     def handle_new(self, batch: Sequence[tuple[int, Inbound]], ledger_version: int | None = None,
-                   connection: Connection | None = None) -> Handled:
+                   connection: Connection | None = None,
+                   on_commit: Callable[[Handled], None] | None = None) -> Handled:
         """Handle messages just stored (``store_many``), in order, in one transaction: what they
         write and their status commit together. When one fails, nothing of the batch is kept:
         that one is marked failed (its sender told, as for any failure) and the others are
         handled again one by one, each in its own transaction, so none is lost or done twice.
         ``ledger_version``: the ledger's version the statement storing them read (the ledger
         cache then reads it no more), None: read it. ``connection``: the batch's transaction runs
-        on it (the one that stored them, no transaction open), not on one the session checks out."""
+        on it (the one that stored them, no transaction open), not on one the session checks out.
+        ``on_commit``: called with what is returned as soon as the batch's one transaction
+        committed (its replies are in the outbox: whoever waits for them need not wait for the
+        rest), before the session is closed and the batch's people and groups are kept for the
+        next ones; not called when the batch failed and was handled again one by one."""
         if not batch:
             return Handled([], quiet=True)
         with self._one_at_a_time:
-            self._keep_last()
             failing: int | None = None
             try:
                 with (self.sessions() if connection is None else self.sessions(bind=connection)) as session:
@@ -187,10 +198,9 @@ class Inbox:
                     write_held(session, known.outbox)
                     inbound.mark_done(session, [i for i, _ in batch], self.clock.now())
                     session.commit()
-                    # kept at the start of the next batch, not here: the messages' replies are
-                    # committed, their senders need not wait for the cache
-                    self._unkept = known
-                    return Handled(routes, quiet)
+                    handled = Handled(routes, quiet)
+                    if on_commit is not None:  # their replies are committed: say so at once
+                        _call(on_commit, handled)
             except Exception as exc:
                 self.cache.ended()
                 if len(batch) == 1:
@@ -204,12 +214,10 @@ class Inbox:
                     self._failed_now(batch[failing][0], exc)
                 return Handled([None if index == failing else self._process(inbound_id)
                                 for index, (inbound_id, _) in enumerate(batch)], quiet=False)
-
-    def _keep_last(self) -> None:
-        """Before a batch: keep who and where the last one read, which committed (``_keep``)."""
-        known, self._unkept = self._unkept, None
-        if known is not None:
+            # committed, and its senders told (``on_commit``): who and where it read, kept for the
+            # next batches now, while nobody waits for it (not at the next batch's start)
             self._keep(known)
+            return handled
 
     def _keep(self, known: Known) -> None:
         """After a batch committed: keep who and where it read for the next ones (never fails
@@ -427,6 +435,14 @@ def _alive(obj: object, session: Session | None = None) -> bool:
         or state._attached  # not ``detached``
 
 
+def _call(on_commit: Callable[[Handled], None], handled: Handled) -> None:
+    """Tell ``on_commit`` the batch committed; never fails the batch (it is committed)."""
+    try:
+        on_commit(handled)
+    except Exception:
+        log.exception("could not say a batch was handled")
+
+
 def out_of_range(exc: BaseException) -> bool:
     """A number or date the database (or Python's dates) cannot hold: 认领 W99999999999999999999
     overflows SQLite's INTEGER, PostgreSQL's integer; year 9999 plus a deadline overflows datetime."""
@@ -476,6 +492,12 @@ class Lane:
             self._worker = asyncio.create_task(self._run(), name="inbox")
         return await future  # cancelling the wait leaves the message in the lane: it is handled
 
+    async def idle(self) -> None:
+        """Wait until everything handed over is handled and the worker thread is done with it (its
+        senders were answered before it put the session away and kept the batch's people)."""
+        while self._worker is not None and not self._worker.done():
+            await asyncio.shield(self._worker)
+
     async def close(self, timeout: float = 20.0) -> None:
         """Wait until what was handed over is handled (at most ``timeout`` seconds: what is
         stored by then and not handled is handled on the next start)."""
@@ -489,19 +511,37 @@ class Lane:
             log.warning("stopping with %d message(s) not handled yet", len(self._waiting) + 1)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._waiting:
             batch, self._waiting = self._waiting[:self.MAX_BATCH], self._waiting[self.MAX_BATCH:]
+            finished: list[bool] = []
+
+            def committed(done: Ingested, batch: list[tuple[Inbound, asyncio.Future[int | None]]] = batch,
+                          finished: list[bool] = finished) -> None:
+                # in the worker thread, as soon as the batch committed: its senders are answered on
+                # the loop at once, while the thread puts the session away and keeps the batch's
+                # people and groups (the next batch waits for that thread, so order is kept)
+                loop.call_soon_threadsafe(self._finish, batch, done, finished)
+
             try:
-                done = await asyncio.to_thread(self.inbox.ingest, [msg for msg, _ in batch])
+                done = await asyncio.to_thread(self.inbox.ingest, [msg for msg, _ in batch], committed)
             except Exception as exc:  # storing failed (the database is down): each sender hears it
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for (_, future), inbound_id in zip(batch, done.ids):
-                if not future.done():
-                    future.set_result(inbound_id)
-            try:
-                self.after(done)
-            except Exception:
-                log.exception("after handling a batch")
+            self._finish(batch, done, finished)  # (when ``committed`` was not called, or not yet run)
+
+    def _finish(self, batch: list[tuple[Inbound, asyncio.Future[int | None]]], done: Ingested,
+                finished: list[bool]) -> None:
+        """On the loop, once a batch: its senders get their ids, then ``after``."""
+        if finished:
+            return
+        finished.append(True)
+        for (_, future), inbound_id in zip(batch, done.ids):
+            if not future.done():
+                future.set_result(inbound_id)
+        try:
+            self.after(done)
+        except Exception:
+            log.exception("after handling a batch")

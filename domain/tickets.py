@@ -560,10 +560,21 @@ def duplicate_of(session: Session, since: datetime, *, building: Building | None
         if same_subject(known.subject if known is not None else row["subject"], subject):
             values = dict(row)
             reported = bool(values.pop("reported")) if person_id is not None else None
-            ticket = known if known is not None else rows.loaded(
-                session, Ticket, values, **rows.present(session, Ticket, open_tickets.LINKS, values))
+            ticket = known if known is not None else rows.loaded(session, Ticket, values, **_links(session, values))
             return Duplicate(ticket, reported)
     return None
+
+
+def _links(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """A ticket row's links the session holds (``rows.present``); its assignee also when the ledger
+    cache knows them as the linked member of the ticket's household (who it is assigned to when it
+    has one): no SELECT of them when the ticket's handling tells them (a join, a danger alert)."""
+    found = rows.present(session, Ticket, open_tickets.LINKS, values)
+    if "assignee" not in found and values["assignee_id"] is not None and values["household_id"] is not None:
+        member = repo.kept_member(session, values["household_id"], values["assignee_id"])
+        if member is not None:
+            found["assignee"] = member
+    return found
 
 
 def upgrade_to_urgent(session: Session, say: Speaker, clock: Clock, settings: Settings,

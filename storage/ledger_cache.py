@@ -107,6 +107,11 @@ class LedgerCache:
             return MISSING
         return None if found is NOBODY else self._alone(session, found)  # type: ignore[arg-type]
 
+    def knows_member(self, household_id: int, person_id: int) -> bool:
+        """Whether the household's linked member kept is person ``person_id`` (nothing made)."""
+        found = self.members.items.get(household_id)
+        return isinstance(found, _Record) and found.key[1] == (person_id,)
+
     def found_member(self, household_id: int, member: Person | None) -> None:
         """``repo.linked_member`` read it in the open transaction: kept once it commits."""
         if self._read_at is not None:

@@ -117,6 +117,17 @@ def linked_member(session: Session, household_id: int) -> Person | None:
     return member
 
 
+def kept_member(session: Session, household_id: int, person_id: int) -> Person | None:
+    """Person ``person_id``, when the ledger cache knows them as the household's linked member (no
+    SQL: the session's object, or a copy of their columns, as a lazy load of them would give);
+    None when it does not know them so (then read them when used)."""
+    cache = ledger_cache.of(session)
+    if cache is None or not cache.knows_member(household_id, person_id):
+        return None
+    found = cache.linked_member(session, household_id)
+    return found if isinstance(found, Person) and found.id == person_id else None
+
+
 def ticket_by_number(session: Session, number: int) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.number == number))
 
