@@ -216,6 +216,7 @@ class Probe:
     def env(self) -> dict[str, str]:
         return {"LIANHU_MEM_PROBE": str(self.raw), "LIANHU_MEM_TRACEMALLOC": "1" if self.tracemalloc else "0",
                 "LIANHU_MEM_DEEP": os.environ.get("LIANHU_MEM_DEEP", "0"),
+                "LIANHU_MEM_COLLECT": os.environ.get("LIANHU_MEM_COLLECT", "0"),
                 "LIANHU_MEM_FRAMES": os.environ.get("LIANHU_MEM_FRAMES", "5")}
 
     def take(self, pid: int, moment: str) -> None:

@@ -10,7 +10,9 @@ allocator (sqlite3_memory_used: page caches, schemas, statements); threads, the 
 connections; the bounded caches' lengths and sizes (the segmenter memo, the ledger cache,
 the guide indexes, SQLAlchemy's compiled cache, the simulator's transcript, jobs); with
 LIANHU_MEM_TRACEMALLOC=1 also tracemalloc's total and the lines that grew most since the last
-line. Nothing here is imported by the bot itself.
+line; with LIANHU_MEM_COLLECT=1, after the line's figures, a full ``gc.collect()`` and the
+figures again (what cyclic garbage waiting for the oldest generation held; it changes the run).
+Nothing here is imported by the bot itself.
 """
 from __future__ import annotations
 
@@ -132,6 +134,35 @@ def _sqlite() -> dict[str, float]:
         return {}
 
 
+def _connections(pool: Any) -> list[dict[str, float]]:
+    """Each idle pooled SQLite connection's memory by kind (sqlite3_db_status: the page cache, the
+    schema, the prepared statements), MB. The pysqlite object's first field is its sqlite3*."""
+    out: list[dict[str, float]] = []
+    queue = getattr(getattr(pool, "_pool", None), "queue", None)
+    if queue is None:
+        return out
+    try:
+        import _sqlite3
+
+        lib = ctypes.CDLL(_sqlite3.__file__)
+    except (OSError, ImportError):
+        return out
+    lib.sqlite3_db_status.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int),
+                                      ctypes.POINTER(ctypes.c_int), ctypes.c_int]
+    for record in list(queue):
+        conn = getattr(record, "dbapi_connection", None)
+        if type(conn).__module__ != "sqlite3":
+            continue
+        handle = ctypes.c_void_p.from_address(id(conn) + 16).value  # after ob_refcnt, ob_type
+        sizes = {}
+        for name, op in (("cache", 1), ("schema", 2), ("statements", 3)):
+            cur, high = ctypes.c_int(), ctypes.c_int()
+            lib.sqlite3_db_status(handle, op, ctypes.byref(cur), ctypes.byref(high), 0)
+            sizes[name] = _mb(cur.value)
+        out.append(sizes)
+    return out
+
+
 def _deep(obj: Any, depth: int = 3) -> int:
     """getsizeof of a container and what it holds, ``depth`` levels down (shared items once);
     0 unless LIANHU_MEM_DEEP=1 (the walk's own set of ids would fill pymalloc's arenas)."""
@@ -162,12 +193,14 @@ def _deep(obj: Any, depth: int = 3) -> int:
 def _caches() -> dict[str, Any]:
     out: dict[str, Any] = {}
     found: dict[str, list[Any]] = {}
-    wanted = {"Segmenter", "LedgerCache", "Engine", "SimulatorGateway", "JobQueue", "QueuePool", "Session"}
+    wanted = {"Segmenter", "LedgerCache", "Engine", "SimulatorGateway", "JobQueue", "QueuePool", "Session", "App"}
     for o in gc.get_objects():
         name = type(o).__name__
         if name in wanted:
             found.setdefault(name, []).append(o)
     out["sessions alive"] = len(found.get("Session", []))
+    for app in found.get("App", []):
+        out["batches"] = getattr(app, "_batches", None)
     for seg in found.get("Segmenter", []):
         known = getattr(seg, "_known", None)
         if known is not None:
@@ -181,7 +214,8 @@ def _caches() -> dict[str, Any]:
         out.setdefault("engines", []).append({
             "url": str(eng.url)[:40], "compiled cache": len(cc) if cc is not None else None,
             "compiled cache MB": _mb(_deep(cc, 4)) if cc is not None else None,
-            "pool": pool.status() if hasattr(pool, "status") else type(pool).__name__})
+            "pool": pool.status() if hasattr(pool, "status") else type(pool).__name__,
+            "sqlite connections": _connections(pool)})
     for gw in found.get("SimulatorGateway", []):
         out["simulator"] = {k: [len(v), _mb(_deep(v, 4))] for k, v in vars(gw).items()
                             if hasattr(v, "__len__") and not isinstance(v, (str, bytes))}
@@ -219,6 +253,8 @@ def dump(path: str) -> None:
                             "pymalloc": _pymalloc(), "sqlite": _sqlite(), "threads": threading.active_count(),
                             "gc objects": len(gc.get_objects()), "blocks": sys.getallocatedblocks()}
     line["caches"] = _caches()
+    line["pool checkouts by connections out"] = dict(sorted(_CHECKOUTS.items()))
+    line["pool connects"] = _OUT[1]
     line["types"] = _types()
     import tracemalloc
 
@@ -236,12 +272,43 @@ def dump(path: str) -> None:
         _PREVIOUS[:] = [snap]
         _BASE[:] = [tracemalloc.get_traced_memory()[0]]
         tracemalloc.reset_peak()
+    if os.environ.get("LIANHU_MEM_COLLECT") == "1":  # what a full collection would free now
+        before = gc.get_count()
+        found = gc.collect()
+        line["gc.collect"] = {"unreachable": found, "counts before": before, "status": _status(),
+                              "pymalloc": _pymalloc(), "malloc": _mallinfo()}
     with open(path, "a") as fh:
         fh.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
+#: checkouts of pooled connections by how many were out at that moment (this one included),
+#: and connections opened: how often a smaller pool would have had to open one
+_CHECKOUTS: dict[int, int] = {}
+_OUT = [0, 0]  # out now, opened
+
+
+def _watch_pool() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    def checkout(*_: Any) -> None:
+        _OUT[0] += 1
+        _CHECKOUTS[_OUT[0]] = _CHECKOUTS.get(_OUT[0], 0) + 1
+
+    def checkin(*_: Any) -> None:
+        _OUT[0] -= 1
+
+    def connect(*_: Any) -> None:
+        _OUT[1] += 1
+
+    event.listen(Pool, "checkout", checkout)
+    event.listen(Pool, "checkin", checkin)
+    event.listen(Pool, "connect", connect)
+
+
 def install() -> None:
     path = os.environ["LIANHU_MEM_PROBE"]
+    _watch_pool()
     if os.environ.get("LIANHU_MEM_TRACEMALLOC") == "1":
         import tracemalloc
 
