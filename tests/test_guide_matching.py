@@ -59,7 +59,7 @@ def test_holdout_measures_each_file_with_what_the_others_taught(tmp_path: Path, 
     a = [{"text": "居住证在哪里办", "entry": "residence-permit", "kind": "question"},
          {"text": "高龄补贴怎么申请", "entry": "elderly-allowance", "kind": "question"},
          {"text": "护照怎么办理", "entry": None, "kind": "question"},
-         {"text": "商场几点关门", "entry": None, "kind": "question"},
+         {"text": "小区什么时候装电梯", "entry": None, "kind": "question"},
          {"text": "今天天气真好", "entry": None, "kind": "chatter"}]
     b = [{"text": "流感疫苗在哪打", "entry": "flu-vaccine", "kind": "question"},
          {"text": "养狗要办证吗", "entry": "dog-registration", "kind": "question"},
