@@ -264,14 +264,7 @@ async def test_a_joined_tickets_assignee_comes_with_the_buildings_read(bot: Harn
         await while_held(bot, gw.inbound("稍等", sender="r03", room=room),
                          [gw.inbound("电梯又坏了,停在三楼", sender="r05", room=room),
                           gw.inbound("今天天气不错", sender="r02", room=room)])
-    lazy = [s for s in seen if "FROM person WHERE person.id = " in s]
-    assert lazy == [], lazy
-    with bot.sessions() as s:
-        ticket = s.scalars(select(Ticket)).one()
-        assert [r.person.chat_id for r in ticket.reporters] == ["r01", "r05"]
-        pings = [m.text for m in s.scalars(select(OutboxMessage).where(OutboxMessage.conversation == assignee_chat))
-                 if f"工单 {number} 又有一位居民反映" in m.text]
-        assert len(pings) == 1, pings
+    _joined_without_reading_the_assignee(bot, seen, number, assignee_chat)
 
 
 async def test_a_lone_report_joining_a_ticket_tells_its_assignee_kept_as_a_households_member(bot: Harness) -> None:
@@ -288,14 +281,7 @@ async def test_a_lone_report_joining_a_ticket_tells_its_assignee_kept_as_a_house
     await bot.say("大家好", sender="r05", room=room)
     with statements(bot) as seen:
         await bot.say("电梯又坏了,停在三楼", sender="r05", room=room)
-    lazy = [s for s in seen if "FROM person WHERE person.id = " in s]
-    assert lazy == [], lazy
-    with bot.sessions() as s:
-        ticket = s.scalars(select(Ticket)).one()
-        assert [r.person.chat_id for r in ticket.reporters] == ["r01", "r05"]
-        pings = [m.text for m in s.scalars(select(OutboxMessage).where(OutboxMessage.conversation == assignee_chat))
-                 if f"工单 {number} 又有一位居民反映" in m.text]
-        assert len(pings) == 1, pings
+    _joined_without_reading_the_assignee(bot, seen, number, assignee_chat)
 
 
 async def test_a_report_matching_two_tickets_of_the_same_moment_joins_the_first_opened(bot: Harness) -> None:
@@ -330,3 +316,15 @@ async def test_a_report_matching_two_tickets_of_the_same_moment_joins_the_first_
         assert sorted(by_number) == [1001, 1002]
         assert [r.person.chat_id for r in by_number[1001].reporters] == ["r01", "r05", "r06"]
         assert [r.person.chat_id for r in by_number[1002].reporters] == ["r02"]
+
+
+def _joined_without_reading_the_assignee(bot: Harness, seen: list[str], number: int, assignee_chat: str) -> None:
+    """r05's report joined r01's ticket, its assignee told once, and no statement read them."""
+    lazy = [s for s in seen if "FROM person WHERE person.id = " in s]
+    assert lazy == [], lazy
+    with bot.sessions() as s:
+        ticket = s.scalars(select(Ticket)).one()
+        assert [r.person.chat_id for r in ticket.reporters] == ["r01", "r05"]
+        pings = [m.text for m in s.scalars(select(OutboxMessage).where(OutboxMessage.conversation == assignee_chat))
+                 if f"工单 {number} 又有一位居民反映" in m.text]
+        assert len(pings) == 1, pings
