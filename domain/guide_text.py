@@ -11,7 +11,7 @@ from functools import lru_cache
 from domain.classifier.t2s import T2S
 from domain.guide_sound import SoundFixer
 from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE,
-                                CANTONESE_YET, CENTRAL_NOT, GUANZHONG_ASK, GUANZHONG_I, COME, EDGE_WORDS, HAKKA_I, HAKKA_WHERE, HEALTH_ADVICE,
+                                CANTONESE_YET, CENTRAL_NOT, COME, EDGE_WORDS, GUANZHONG_ASK, GUANZHONG_I, HAKKA_I, HAKKA_WHERE, HEALTH_ADVICE,
                                 JIANGHUAI_AH, JIANGHUAI_ASK, JIANGHUAI_CAN, JIANGHUAI_KESHI, JIANGHUAI_NOT, JIN_WHAT, MINNAN, NEIGHBOURS, NORTHEAST,
                                 NORTHWEST, NORTHWEST_HOW, OPINION, OTHER_SPEECH,
                                 OWN_CASE, OWN_DECISION, OWN_STATUS, PROBLEM, PROCEDURE, PROXY, QUESTION, RHETORICAL,
