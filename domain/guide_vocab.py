@@ -729,6 +729,12 @@ GUANZHONG_I = re.compile(r"(?<![金名余限差份超定总数面空票税配指
 YUNNAN_ASK = re.compile(r"(?<![交送留发卖租借递还带寄分让传教嫁拿打写献转捐能会要不都也就还再没帮替])给"
                         r"(?=能|可以|是|会|要|管|够|需要|晓得|认得|(有|符合)(?![^,,。?？\s]*(发|送|补贴|提供|发放|免费|优先|减免|慰问|奖励)))"
                         r"(?!会员|会议|会计|管理|要饭|是[我俺你他她])")
+#: Puxian (Putian, Xianyou) and Minnan typed as Mandarin: 会使 "may, can" (会使代办吗, 补交会使吗), not
+#: Mandarin's causative 会使人 / 会使用; and a clause-final 无 asking yes or no (一次开三个月无, 会使充电无),
+#: not 毫无, 并无, 有无 or a 无 that starts a word
+PUXIAN_CAN = re.compile(r"会使(?!用|人|得|大家|我们|他们|你们|其|病|症|情况|问题|[他她它])"
+                        r"(?=[^,,。!!\s]{0,16}?(哪|什么|啥|怎|多少|几)|[^,,。?？!!\s]{0,16}?(吗|无|不|么|没有|[?？])(?=$|[\s,,。?？!!])|$|[\s,,。?？!!])")
+PUXIAN_ASK = re.compile(r"(?<=[^\s,,。?？!!有毫全从空并虚一万皆亦别绝])无(?=$|[\s,,。?？!!])")
 #: 么 "not" of the same speech and of Hunan before what did not come or happen (么交过, 户口还么上,
 #: 么得 "have not", 有么得 "is there"), not 什么, 怎么, 那么, 要么
 JIANGHUAI_NOT = re.compile(r"(?<![什怎那这多要干为搞])么(得|(?=交|上|办|来|到|人|通知|收到|领|批|发|有))")
