@@ -494,7 +494,7 @@ OWN_CASE = re.compile(
 OWN_STATUS = re.compile(
     # (not when it also asks how long it usually takes, or how to look it up oneself: the entry says)
     r"^(?!.*(多久|多长时间|几天能|一般|通常|正常要|(怎么|咋|如何|在哪|哪里|哪儿|去哪)查(?!不到|不着))).*?("
-    r"批(下来|了|准了?)(没有?|吗|么)|(审核|审批)(通过了?|了)(没有?|吗|么)|申请通过了?(没有?|吗|么)|"
+    r"批(下来了?|了|准了?)(没有?|吗|么)|(审核|审批)(通过了?|了)(没有?|吗|么)|申请通过了?(没有?|吗|么)|"
     # one's own application not come months on, or stuck ("优待证申请咗三个月都未到，系咪卡咗喺边度")
     r"(申请|交|办|报)(了|过)?[^,,。?？]{0,6}(都|还|仍)(未|没有?)(到|批|下来|收到|消息|办好)|(?<!门禁)(?<!乘车)卡(了|住)在?(哪|什么地方|哪个环节)|"
     # whether this month's or last month's money came ("伲姆妈个高龄补贴上个月阿是发了")
@@ -507,6 +507,8 @@ OWN_STATUS = re.compile(
     r"(还|一直|到现在|至今)(也|都)?(没|没有)(到账|批|信儿?|消息|动静|下文|回音|回复|人联系|通知)|"
     # why one's own still has not come, however long ("十月份预约的…怎么到现在还没短信通知我去装")
     r"(怎么|咋|为什么|为啥)(到现在|到今天|至今|这么久|一直|都)(还|也)?(没|没有)(有)?(短信|电话|人)?(来)?(通知|联系|消息|动静|发|到账|批)|"
+    # one's own allowance stopped or cut, asked why ("湖南那边每月的残疾补贴为什么停了两个月", "养老金上个月咋少发了")
+    r"(补贴|低保金?|养老金|补助|救助金|津贴|工资)[^,,。?？]{0,8}(?<![要能])(为什么|为啥|咋|怎么)(停|断|少|减|扣)|"
     r"是不是(被)?停(了|发了)|是不是(没|没有)(报上|通过|批|批准|录上|选上|登记上)|"
     # whether one's own signing or payment went through, ending the clause (not 是不是没签上就不能…)
     r"是不是(没|没有)(签上|交上|办上|约上)(?=$|[\s,,。?？呀啊吗呢])|"
