@@ -774,3 +774,24 @@ async def test_hubeis_mao_de_xians_de_shi_a_scheme_chosen_and_how_a_repair_is_re
     await _assert_not_answered(bot, ["我姐在贵州参的医保 贵州那边住院报销比例是多少",
                                      "我在苏州上班 苏州的规矩我不懂 那边办居住证要啥",
                                      "我爸的残疾证是几级的我忘了 社区能给查查吗"])
+
+
+async def test_putians_hui_shi_a_paper_done_by_family_or_neighbours_and_advice_left_to_a_person(bot) -> None:
+    """Putian asks "may I" with 会使 and closes a yes-or-no question with 无; a paper fetched or handed
+    in by a grandson, a son or a neighbour, Southwestern 要好多钱 ("how much"), whether a fault in the
+    common parts also goes to the property company and a child's vaccine by its name (百白破) are the
+    guide's. What a lawyer for one's own case costs, the grade one's own disability would get, "should
+    she or not", one's own application asked after, one's own allowance asked why it stopped, a
+    hospital's opening hours and "who says …" are not."""
+    await _assert_answered(bot, [("老年优待证会使叫孙子去领无", "senior-card"),
+                                 ("居住证过期了会使补办无", "residence-permit"),
+                                 ("残疾证能替我爸代办不 他瘫在床上", "disability-certificate"),
+                                 ("低保申请的材料 我们邻居可以帮她递吗 她眼睛看不见", "minimum-living-allowance"),
+                                 ("门禁卡坏了 换一张要好多钱", "access-card"),
+                                 ("百白破第四针什么时候打", "child-vaccine")])
+    await _assert_not_answered(bot, ["我表哥跟人打架被拘留了 请个律师要多少钱",
+                                     "我这个耳朵能评上几级残疾 听力只剩三成",
+                                     "我老婆有哮喘 今年打不打流感疫苗好",
+                                     "我申请的临时救助批下来了没 等了两个月了",
+                                     "我妈的高龄补贴这个月为什么停了",
+                                     "市人民医院几点开门 我要去拿化验单"])
