@@ -37,7 +37,7 @@ from kernel import texts as T
 from kernel.clock import Clock
 from kernel.config import Settings
 from kernel.messages import Inbound, Kind
-from storage import inbound, later, repo
+from storage import db, inbound, later, repo
 from storage.ledger_cache import LedgerCache
 from storage.models import (
     Building,
@@ -194,10 +194,15 @@ class Inbox:
                     failing = None
                     # nothing said and no route taken (chatter): the outbox sender need not look
                     quiet = not known.outbox and all(route is None for route in routes)
-                    later.write(session)
-                    write_held(session, known.outbox)
-                    inbound.mark_done(session, [i for i, _ in batch], self.clock.now())
-                    session.commit()
+                    # the batch's last writes and its commit: on PostgreSQL sent together and
+                    # answered once, at the COMMIT (storage/db.py ``pipelined``); the ORM's own
+                    # changes first, since a flush reads what its statements return
+                    session.flush()
+                    with db.pipelined(session.connection()):
+                        later.write(session)
+                        write_held(session, known.outbox)
+                        inbound.mark_done(session, [i for i, _ in batch], self.clock.now())
+                        session.commit()
                     handled = Handled(routes, quiet)
                     if on_commit is not None:  # their replies are committed: say so at once
                         _call(on_commit, handled)

@@ -3,11 +3,13 @@ message or job) and passed to the functions that use it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +57,25 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+@contextmanager
+def pipelined(connection: Connection) -> Iterator[bool]:
+    """Statements run on ``connection`` in the block go to the server without waiting for each
+    one's answer, and are answered together at the next statement that waits (on PostgreSQL with
+    psycopg: its pipeline mode; the COMMIT waits): one round trip for a transaction's last writes
+    and its commit, not one each. Only for statements whose results nobody reads (an INSERT or
+    UPDATE without RETURNING, a SELECT whose rows are not wanted): SQLAlchemy takes a statement's
+    result as it returns, and in the pipeline it has none yet (an ORM flush must come before).
+    A statement that fails is raised at the COMMIT (the transaction is then rolled back as
+    usual), and the ones after it in the block are not run. Yields whether it is pipelined
+    (elsewhere the block runs as it is)."""
+    if connection.dialect.driver != "psycopg":
+        yield False
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    with dbapi_connection.pipeline():  # type: ignore[union-attr]  # psycopg's Connection
+        yield True
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -106,7 +106,21 @@ def insert_many(connection: Connection, stmt: Insert, rows: Sequence[dict[str, A
             and same_keys(rows)):
         params = parameters(table, rows)
     if params is None:
-        connection.execute(stmt, list(rows))
+        # ``inline``: nothing read back — not even the new key SQLAlchemy fetches for one row
+        # (RETURNING id), which no caller wants and a pipelined execution has no answer for yet
+        connection.execute(_inline(stmt), list(rows))
         return
     assert isinstance(table, Table)
     connection.execute(statement(table, list(rows[0])), params)
+
+
+#: statement → its ``inline()`` twin (built once: a statement object is also what storage/later.py
+#: caches its tables by)
+_INLINE: dict[Insert, Insert] = {}
+
+
+def _inline(stmt: Insert) -> Insert:
+    found = _INLINE.get(stmt)
+    if found is None:
+        found = _INLINE[stmt] = stmt.inline()
+    return found
