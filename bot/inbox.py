@@ -182,7 +182,7 @@ class Inbox:
                     session.begin()
                     self.cache.begin(session, ledger_version)
                     # events and reporters: one statement a table; new tickets too in a batch of several
-                    later.hold(session, numbered=len(batch) > 1)  # (storage/later.py)
+                    later.hold(session, numbered=len(batch) > 1, expected=len(batch))  # (storage/later.py)
                     if len(batch) > 1:  # the duplicate check reads a building's tickets once a batch
                         open_tickets.keep(session)
                     known = Known()

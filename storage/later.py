@@ -32,7 +32,8 @@ domain/open_tickets.py), does not write them. Where the ids come from (``_Ids``)
   is its rowid, never AUTOINCREMENT), read once a transaction and counted on. A statement that
   inserts into or deletes from the table otherwise makes the batch read the largest id again.
 * PostgreSQL (``_Reserved``): from the table's sequence, which other processes share, a few at a
-  time in one statement (``SELECT nextval(…) FROM generate_series(1, n)``: 8, then 16, 32, 64):
+  time in one statement (``SELECT nextval(…) FROM generate_series(1, n)``: as many as the batch
+  has messages — at least 8, at most 64 —, then twice as many each time, up to 64):
   ids nobody else is ever given, whoever else inserts meanwhile. Before the transaction commits,
   the ids reserved and not used are given back (``setval``) when the sequence's last value is
   still the last one reserved — nobody took one since — so a batch leaves the same ids as rows
@@ -88,6 +89,9 @@ class Later:
         self.writing = False
         #: whether ``insert_numbered`` holds rows (a batch of several messages) or declines
         self.numbering = True
+        #: how many new rows of a table the transaction may number (its messages: PostgreSQL
+        #: reserves that many ids at once, not 8, 16, 32 … one statement each)
+        self.expected = _FIRST_BLOCK
         #: (statement, column names) → the held rows' values of those columns (``holds``), kept
         #: current by ``add`` once asked for; dropped with the rows they index
         self.keyed: dict[tuple[Insert, tuple[str, ...]], set[tuple[Any, ...]]] = {}
@@ -130,12 +134,15 @@ class Later:
         self.rows, self.tables, self.ids, self.keyed = {}, set(), {}, {}
 
 
-def hold(session: Session, numbered: bool = True) -> None:
+def hold(session: Session, numbered: bool = True, expected: int = 0) -> None:
     """From now until the session's transaction ends, ``insert`` keeps rows for ``write``;
     ``numbered``: ``insert_numbered`` too (for one message its read of the largest id would cost
-    more than the statement it saves)."""
+    more than the statement it saves); ``expected``: about how many new rows of a numbered table
+    it may make (a batch's messages: on PostgreSQL the first reservation takes that many, at
+    least 8 and at most 64; what is not used is given back)."""
     later = session.info[_KEY] = Later()
     later.numbering = numbered
+    later.expected = min(max(expected, _FIRST_BLOCK), _LARGEST_BLOCK)
 
 
 def insert(session: Session, stmt: Insert, row: dict[str, Any]) -> None:
@@ -169,7 +176,7 @@ def insert_numbered(session: Session, stmt: Insert, row: dict[str, Any],
                 session.flush()  # the session's own new rows of it first, as a query would
             ids = _Counted(connection, table)
         elif dialect == "postgresql":
-            ids = _Reserved(table)
+            ids = _Reserved(table, later.expected)
         else:
             return None
         later.ids[table] = ids
@@ -220,11 +227,11 @@ _FIRST_BLOCK, _LARGEST_BLOCK = 8, 64
 class _Reserved(_Ids):
     """PostgreSQL: values of the table's sequence reserved a block at a time (module docstring)."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, first: int = 0) -> None:
         self.table = table
         self.free: list[int] = []  # reserved and not given yet, the next one last
         self.last: int | None = None  # the last value reserved
-        self.size = _FIRST_BLOCK
+        self.size = min(max(first, _FIRST_BLOCK), _LARGEST_BLOCK)
 
     def take(self, session: Session) -> int:
         if not self.free:
