@@ -362,3 +362,42 @@ async def test_a_batch_is_stored_and_handled_on_one_connection_of_the_pool(bot) 
         assert {r.status for r in s.scalars(select(InboundMessage))} == {"done"}
     await bot.app.outbox.drain()
     assert len([t for t in texts_to(gw.sent, room) if "工单号" in t]) == 2
+
+
+async def test_a_batch_whose_last_writes_fail_at_the_database_keeps_nothing_and_is_handled_one_by_one(bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The batch's last writes and its COMMIT go to PostgreSQL together (answered at the commit):
+    a row the database refuses there (an outbox row of no stored message) fails the batch at its
+    commit — nothing of it kept, the connection fit for the next — and each message is handled
+    again on its own: one ticket and one receipt each, every message done once, nobody told
+    出错了 (a guard of the promise: the same on both databases)."""
+    import bot.inbox as inbox_module
+    from storage.models import InboxStatus, OutboxMessage
+
+    room = building_room_of(bot, "r01")
+    gw = bot.gw
+    original = inbox_module.write_held
+    broke: list[bool] = []
+
+    def refused_once(session, rows):  # type: ignore[no-untyped-def]
+        several = len(rows) > 1  # the batch of the two reports, not the message held before it
+        original(session, rows)
+        if several and not broke:
+            broke.append(True)
+            session.connection().execute(OutboxMessage.__table__.insert().inline(), [dict(  # type: ignore[attr-defined]
+                conversation=room, is_room=True, text="?", mentions=[], urgent=False, status="pending",
+                attempts=0, not_before=bot.clock.now(), created_at=bot.clock.now(), cause_id=10 ** 6)])
+
+    monkeypatch.setattr(inbox_module, "write_held", refused_once)
+    rest = [gw.inbound(A_REPORTS[0], sender="r01", room=room), gw.inbound(B_REPORTS[0], sender="r02", room=room)]
+    ids = await while_held(bot, gw.inbound("稍等", sender="r05", room=room), rest)
+    assert broke and all(i is not None for i in ids)
+    await bot.say(A_REPORTS[1], sender="r03", room=room)  # the next batch, on a healthy connection
+    await bot.app.outbox.drain()
+    with bot.sessions() as s:
+        assert sorted(t.text for t in s.scalars(select(Ticket))) == sorted([A_REPORTS[0], B_REPORTS[0], A_REPORTS[1]])
+        rows = list(s.scalars(select(InboundMessage)))
+        assert {r.status for r in rows} == {InboxStatus.DONE} and {r.attempts for r in rows} == {1}
+        assert s.scalar(select(OutboxMessage).where(OutboxMessage.cause_id == 10 ** 6)) is None
+    heard = texts_to(gw.sent, room)
+    assert T.HANDLING_FAILED not in heard
+    assert len([t for t in heard if "工单号" in t]) == 3
