@@ -62,7 +62,7 @@ class Reading:
     top: dict[str | None, float] = field(default_factory=dict)  # the four most likely classes' probabilities
 
 
-#: features whose row number a model keeps found (-1: no row; ~0.25 MB at most), forgotten all at once when full
+#: features whose row number a model keeps found (-1: no row; ~0.3 MB at most with the features' names), forgotten all at once when full
 ROWS_KEPT = 2_000
 
 
@@ -78,7 +78,7 @@ class Linear:
         self.keys, self.offsets, self.classes, self.weights = keys, offsets, classes, weights
         self.about = about or {}
         # the row numbers of features met lately (not their weights: the arrays hold those; a row's
-        # (class, weight) pairs as tuples of Python floats were ~0.8 kB a feature, ~1.7 MB when full)
+        # (class, weight) pairs as tuples of Python floats were ~0.5 kB a feature, ~1.1 MB when full)
         self.rows = Kept(self._row, ROWS_KEPT)
 
     def _find_row(self, feature: str) -> int | None:
