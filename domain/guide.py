@@ -42,13 +42,13 @@ from sqlalchemy import ColumnElement, bindparam, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from domain import guide_watch
-from domain.guide_examples import NEAR, Model, Near, Neighbours, Packed, Vote, decide, features, vetoes
+from domain.guide_examples import NEAR, Features, Model, Near, Neighbours, Packed, Vote, decide, features, vetoes
 from domain.guide_linear import Linear, default_linear
 from domain.guide_linear import features_of_normalized as model_features
 from domain.guide_gate import Gate, default_gate
 from domain.guide_sound import SoundFixer
-from domain.guide_text import (Tokenize, asking_part, asks, at_home, char_pairs, is_question, is_terse,  # noqa: F401 - used as guide.*
-                               mandarin, normalize, pairs_of_normalized, scam_told, term_shares, terms)
+from domain.guide_text import (Tokenize, asking_part, asks, at_home, char_pairs, forget_terms, is_question,  # noqa: F401 - used as guide.*
+                               is_terse, mandarin, normalize, pairs_of_normalized, scam_told, term_shares, terms)
 from domain.guide_vocab import (ELSEWHERE, LOST_PAPERS, OTHER_PLACE, OTHER_THING, PLACE_VERSION, STOPWORDS,
                                 SYNONYMS)
 from kernel.prefilter import Prefiltered
@@ -208,7 +208,6 @@ class Index:
         privacy and the vote's labels."""
         if not entries:  # ``rank`` finds nothing in it: no fixer, vote or linear model loaded for it (~1.5 MB)
             return cls([], [], [], [], BM25([]), [], [], gate=default_gate())
-        examples = shipped_examples() if examples is None else examples
         shape = (_tokenizer_key(tokenize), _examples_key(examples), tuple(_entry_shape(e) for e in entries))
         body = _BODIES.get(shape)
         if body is None:
@@ -232,7 +231,7 @@ class Index:
 
     @classmethod
     def _build(cls, tokenize: Tokenize, entries: Sequence[GuideEntry],
-               examples: Sequence[tuple[str | None, str]]) -> Index:
+               examples: Sequence[tuple[str | None, str]] | None) -> Index:
         docs, texts, ways = [], [], []  # ways: each entry's title and asks, as terms
         for e in entries:
             texts.append(normalize(" ".join([e.title, e.answer, *map(str, e.asks), *map(str, e.materials or ())])))
@@ -390,8 +389,8 @@ class Index:
         if not q_pairs or i >= len(self.asks):
             return 0.0
         pairs = self._pairs.get(i)
-        if pairs is None:
-            pairs = self._pairs[i] = [char_pairs(a) for a in self.asks[i]]
+        if pairs is None:  # the pairs' strings one object each, however many asks hold them (~0.3 MB fewer)
+            pairs = self._pairs[i] = [frozenset(map(sys.intern, char_pairs(a))) for a in self.asks[i]]
         return max((len(q_pairs & a) / len(q_pairs) for a in pairs), default=0.0)
 
     def best(self, tokenize: Tokenize, text: str) -> Match | None:
@@ -451,9 +450,10 @@ def sure_match(index: Index, tokenize: Tokenize, text: str, urgent: bool = False
 
 
 def _neighbours(tokenize: Tokenize, entries: Sequence[GuideEntry], ways: list[list[tuple[str, list[str]]]],
-                examples: Sequence[tuple[str | None, str]]) -> Neighbours | None:
+                examples: Sequence[tuple[str | None, str]] | None) -> Neighbours | None:
     """Each entry's title and asks (``ways``: with their terms), and each labelled question of an
-    entry here (by key) or of none, as the neighbour vote's documents."""
+    entry here (by key) or of none (``examples``; None: the shipped ones), as the neighbour vote's
+    documents."""
     if not entries:
         return None
     position = {e.key: j for j, e in enumerate(entries)}
@@ -481,7 +481,7 @@ class _Documents:
     def __len__(self) -> int:
         return len(self.ways) + sum(1 for key in self.examples.keys if self._kept(key))
 
-    def __iter__(self) -> Iterator[tuple[int | None, dict[str, float]]]:
+    def __iter__(self) -> Iterator[tuple[int | None, Features]]:
         yield from self.ways
         yield from ((self.position[key] if key else None, f) for key, f in self.examples.items(self._kept))
 
@@ -506,29 +506,43 @@ def _entry_shape(e: GuideEntry) -> tuple[object, ...]:
 _BODIES: WeakValueDictionary[tuple[object, ...], Index] = WeakValueDictionary()
 
 
-_SHIPPED: list[tuple[str | None, str]] = []
+#: the shipped labelled questions' ``_examples_key`` (the questions themselves are not kept: ~0.6 MB
+#: of strings and tuples, read again only when their features are made for another tokenizer)
+_SHIPPED_KEY: list[int] = []
 _FEATURES: dict[tuple[int, int], Packed] = {}
 
 
-def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, str]]) -> Packed:
-    """The examples' terms and character pairs, worked out once for a tokenizer (an index is built
-    again whenever an entry changes; the labelled questions stay the same)."""
+def _example_features(tokenize: Tokenize, examples: Sequence[tuple[str | None, str]] | None) -> Packed:
+    """The examples' terms and character pairs (None: the shipped labelled questions'), worked out
+    once for a tokenizer (an index is built again whenever an entry changes; the labelled
+    questions stay the same)."""
     key = (_tokenizer_key(tokenize), _examples_key(examples))
     found = _FEATURES.get(key)
     if found is None:
         if len(_FEATURES) > 8:
             _FEATURES.clear()
-        found = _FEATURES[key] = Packed((k, features(terms(tokenize, text), char_pairs(text))) for k, text in examples)
+        texts = shipped_examples() if examples is None else examples
+        found = _FEATURES[key] = Packed((k, features(terms(tokenize, text), char_pairs(text))) for k, text in texts)
+        del texts
         # the labelled questions' fragments (~27,000, ~4 MB) would fill the classifier's memo to
-        # its bound, for texts messages do not repeat: forgotten (it fills again as messages are cut)
+        # its bound, for texts messages do not repeat: forgotten (it fills again as messages are
+        # cut), with the tokens of the last of them kept by the tokenizer's memo of texts and the
+        # topic terms of their words kept by ``guide_text``'s: what the one-off batch leaves in the
+        # heap among the body's long-lived objects is then only the packed arrays
         forget = getattr(getattr(tokenize, "__self__", None), "forget_fragments", None)
         if callable(forget):
             forget()
+        forget_terms()
     return found
 
 
-def _examples_key(examples: Sequence[tuple[str | None, str]]) -> int:
-    return hash(tuple(examples))
+def _examples_key(examples: Sequence[tuple[str | None, str]] | None) -> int:
+    """What the vote's documents are made of (None: the shipped labelled questions)."""
+    if examples is not None:
+        return hash(tuple(examples))
+    if not _SHIPPED_KEY:
+        _SHIPPED_KEY.append(hash(tuple(read_examples())))
+    return _SHIPPED_KEY[0]
 
 
 def _tokenizer_key(tokenize: Tokenize) -> int:
@@ -536,10 +550,9 @@ def _tokenizer_key(tokenize: Tokenize) -> int:
 
 
 def shipped_examples() -> list[tuple[str | None, str]]:
-    """The labelled questions the bot ships (storage/guide_examples.jsonl), read once."""
-    if not _SHIPPED:
-        _SHIPPED.extend(read_examples())
-    return _SHIPPED
+    """The labelled questions the bot ships (storage/guide_examples.jsonl), read from the file at
+    each call (an index reads them once for a tokenizer: ``_example_features``)."""
+    return read_examples()
 
 
 # --- the entries in the database ----------------------------------------------------------------

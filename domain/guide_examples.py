@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+
+from domain.guide_linear import feature_key
 
 #: how many of an entry's most similar documents make its vote (their mean)
 K = 3
@@ -93,33 +96,51 @@ def features(terms: Iterable[str], pairs: Iterable[str]) -> dict[str, float]:
     return out
 
 
+#: a document's or a question's features: by name (``features``), or by their 64-bit keys
+#: (``feature_key``, as ``Packed`` keeps them)
+Features = Mapping[str, float] | Mapping[int, float]
+
+
+def _key(feature: str | int) -> int:
+    return feature if isinstance(feature, int) else feature_key(feature)
+
+
 class Neighbours:
     """Cosine similarity of TF-IDF vectors through an inverted index (only documents sharing a
-    feature with the question are touched). Packed: each feature's row number (``rows``), its idf
-    in one array, and every feature's postings (documents, weights) one after another in two
-    arrays, a row's from ``offsets[row]`` to ``offsets[row + 1]`` — no object a feature but its
-    name and row number (an array pair a feature held ~4 MB of the ~6 MB shared by every
-    community's guide of the same entries). Each document's label is a class number (``classes``),
-    each class's label one of ``names``: a relabelling (another community's entry ids) is only a
-    list of names, one a class."""
+    feature with the question are touched). Packed: each feature's 64-bit key (``keys``, sorted:
+    a feature's row is its key's place, found by bisection — no string or dict entry a feature),
+    its idf in one array, and every feature's postings (documents, weights) one after another in
+    two arrays, a row's from ``offsets[row]`` to ``offsets[row + 1]`` (an array pair a feature held
+    ~4 MB of the ~6 MB shared by every community's guide of the same entries; a dict of the
+    features' names ~2 MB of what was left). Each document's label is a class number
+    (``classes``), each class's label one of ``names``: a relabelling (another community's entry
+    ids) is only a list of names, one a class. Two features of one key (CRC-32 and Adler-32 both
+    alike: not met among the ~20,000 of the shipped questions; see ``guide_linear.feature_key``)
+    would count as one."""
 
-    def __init__(self, docs: Collection[tuple[int | None, dict[str, float]]]) -> None:
+    def __init__(self, docs: Collection[tuple[int | None, Features]]) -> None:
         n = len(docs)
-        df: dict[str, int] = defaultdict(int)
+        df: dict[int, int] = defaultdict(int)
         for _, f in docs:
             for k in f:
-                df[k] += 1
-        self.rows: dict[str, int] = {k: row for row, k in enumerate(df)}
-        self.idf = array("d", (math.log((n + 1) / (c + 1)) + 1.0 for c in df.values()))
+                df[_key(k)] += 1
+        # rows in the order of their keys: a row's number changes no sum (a question's features are
+        # added in its own order, a row's documents in theirs)
+        self.keys = array("Q", sorted(df))
+        row_of = {k: row for row, k in enumerate(self.keys)}  # while building only
+        counts = [df[k] for k in self.keys]
+        del df
+        self.idf = array("d", (math.log((n + 1) / (c + 1)) + 1.0 for c in counts))
         number: dict[int | None, int] = {}
         self.classes = array("I", (number.setdefault(label, len(number)) for label, _ in docs))
         self.names: list[int | None] = list(number)  # each class's label
         # every posting as (row, document, weight) in flat arrays, documents in order, then placed
         # row by row (a counting sort: each row's documents stay in order)
-        common = array("b", (c > COMMON * n for c in df.values()))
+        common = array("b", (c > COMMON * n for c in counts))
+        del counts
         at, doc, weight = array("I"), array("I"), array("f")
         for i, (_, f) in enumerate(docs):
-            for row, x in self._vector(f):
+            for row, x in self._vector(f, row_of.get):
                 if not common[row]:
                     at.append(row)
                     doc.append(i)
@@ -152,23 +173,29 @@ class Neighbours:
         if len(set(names)) != len(names):
             raise ValueError("two classes under one label")  # they would vote as one
         other = object.__new__(Neighbours)
-        other.rows, other.idf, other.postings, other.classes = self.rows, self.idf, self.postings, self.classes
+        other.keys, other.idf, other.postings, other.classes = self.keys, self.idf, self.postings, self.classes
         other.names = list(names)
         other.shared = self  # kept while any relabelling of it is
         return other
 
-    def _vector(self, f: dict[str, float]) -> list[tuple[int, float]]:
+    def _row(self, key: int) -> int | None:
+        """The row of the feature of ``key`` (None: not a feature of these documents)."""
+        keys = self.keys
+        i = bisect_left(keys, key)
+        return i if i < len(keys) and keys[i] == key else None
+
+    def _vector(self, f: Features, row_of: Callable[[int], int | None] | None = None) -> list[tuple[int, float]]:
         """The features' (row, TF-IDF weight) of ``f`` known here, normalised, in ``f``'s order."""
-        rows, idf = self.rows, self.idf
+        find, idf = row_of or self._row, self.idf
         vec = []
         for k, x in f.items():
-            row = rows.get(k)
+            row = find(k if isinstance(k, int) else feature_key(k))
             if row is not None:
                 vec.append((row, (1.0 + math.log(x)) * idf[row]))
         norm = math.sqrt(sum(x * x for _, x in vec)) or 1.0
         return [(row, x / norm) for row, x in vec]
 
-    def vote(self, f: dict[str, float]) -> Vote | None:
+    def vote(self, f: Features) -> Vote | None:
         sims: dict[int, float] = {}
         get = sims.get
         offsets, ids, weights = self.postings
@@ -258,31 +285,34 @@ def _by_vote(bm25_sure: bool, best: int, top: Sequence[int], confidence: float, 
 
 
 class Packed:
-    """Documents' features kept between index builds, packed: one vocabulary, and for each document
-    its features' numbers and values in two shared arrays (not a dict a document)."""
+    """Documents' features kept between index builds, packed: one vocabulary of the features'
+    64-bit keys (``feature_key``: no string a feature), and for each document its features'
+    numbers in it and their values in two shared arrays (not a dict a document). A document's
+    features read back by key (``Neighbours`` reads them so)."""
 
-    def __init__(self, docs: Iterable[tuple[str | None, dict[str, float]]]) -> None:
+    def __init__(self, docs: Iterable[tuple[str | None, Features]]) -> None:
         self.keys: list[str | None] = []
-        self.names: list[str] = []
-        number: dict[str, int] = {}
+        self.vocab = array("Q")
+        number: dict[int, int] = {}
         self.ids, self.values, self.offsets = array("I"), array("f"), array("I", [0])
         for key, f in docs:
             self.keys.append(key)
             for name, value in f.items():
-                i = number.get(name)
+                k = _key(name)
+                i = number.get(k)
                 if i is None:
-                    i = number[name] = len(self.names)
-                    self.names.append(name)
+                    i = number[k] = len(self.vocab)
+                    self.vocab.append(k)
                 self.ids.append(i)
                 self.values.append(value)
             self.offsets.append(len(self.ids))
 
-    def __iter__(self) -> Iterator[tuple[str | None, dict[str, float]]]:
+    def __iter__(self) -> Iterator[tuple[str | None, dict[int, float]]]:
         return self.items(lambda key: True)
 
-    def items(self, kept: Callable[[str | None], bool]) -> Iterator[tuple[str | None, dict[str, float]]]:
-        """The documents whose key is ``kept``, each one's features made as it is read."""
-        names, ids, values, offsets = self.names, self.ids, self.values, self.offsets
+    def items(self, kept: Callable[[str | None], bool]) -> Iterator[tuple[str | None, dict[int, float]]]:
+        """The documents whose key is ``kept``, each one's features (by key) made as it is read."""
+        vocab, ids, values, offsets = self.vocab, self.ids, self.values, self.offsets
         for n, key in enumerate(self.keys):
             if kept(key):
-                yield key, {names[ids[j]]: values[j] for j in range(offsets[n], offsets[n + 1])}
+                yield key, {vocab[ids[j]]: values[j] for j in range(offsets[n], offsets[n + 1])}

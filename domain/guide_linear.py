@@ -62,7 +62,7 @@ class Reading:
     top: dict[str | None, float] = field(default_factory=dict)  # the four most likely classes' probabilities
 
 
-#: features whose row a model keeps found, as (class, weight) pairs (~0.5 MB at most), forgotten all at once when full
+#: features whose row number a model keeps found (-1: no row; ~0.3 MB at most with the features' names), forgotten all at once when full
 ROWS_KEPT = 2_000
 
 
@@ -77,7 +77,9 @@ class Linear:
         self.bias = list(bias)
         self.keys, self.offsets, self.classes, self.weights = keys, offsets, classes, weights
         self.about = about or {}
-        self.pairs = Kept(self._row_pairs, ROWS_KEPT)  # the rows of features met lately, as (class, weight) pairs
+        # the row numbers of features met lately (not their weights: the arrays hold those; a row's
+        # (class, weight) pairs as tuples of Python floats were ~0.5 kB a feature, ~1.1 MB when full)
+        self.rows = Kept(self._row, ROWS_KEPT)
 
     def _find_row(self, feature: str) -> int | None:
         """The feature's row (None: the model gives it no weight)."""
@@ -85,22 +87,24 @@ class Linear:
         i = bisect_left(self.keys, key)
         return i if i < len(self.keys) and self.keys[i] == key else None
 
-    def _row_pairs(self, feature: str) -> tuple[tuple[int, float], ...]:
-        """The feature's non-zero (class, weight) pairs (none: the model gives it no weight)."""
+    def _row(self, feature: str) -> int:
+        """The feature's row, -1 when the model gives it no weight."""
         row = self._find_row(feature)
-        if row is None:
-            return ()
-        a, b = self.offsets[row], self.offsets[row + 1]
-        return tuple(zip(self.classes[a:b], self.weights[a:b]))
+        return -1 if row is None else row
 
     def read(self, feats: Iterable[str]) -> Reading:
         sums = [0.0] * len(self.bias)
         feats = list(feats)
-        kept, pairs_of = self.pairs.found, self.pairs
+        kept, row_of = self.rows.found, self.rows
+        offsets, classes, weights = self.offsets, self.classes, self.weights
         for feature in feats:
-            pairs = kept.get(feature)  # the kept pairs read inline: most features of a flood were met lately
-            for c, w in pairs if pairs is not None else pairs_of(feature):
-                sums[c] += w
+            row = kept.get(feature)  # the kept row read inline: most features of a flood were met lately
+            if row is None:
+                row = row_of(feature)
+            if row >= 0:
+                a, b = offsets[row], offsets[row + 1]
+                for c, w in zip(classes[a:b], weights[a:b]):  # the same weights, added in the same order
+                    sums[c] += w
         scale = 1.0 / math.sqrt(len(feats)) if feats else 0.0  # as in training: every feature counts
         logits = [b + x * scale for b, x in zip(self.bias, sums)]
         top = max(logits)

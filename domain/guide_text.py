@@ -135,6 +135,13 @@ def _token_terms(raw: str) -> tuple[str, ...]:
                      if p not in STOPWORDS and not _FUNCTION.search(p)))
 
 
+def forget_terms() -> None:
+    """Empty the memo of tokens' topic terms (``_token_terms``): after a one-off batch of texts
+    (the guide's labelled questions, read once for the neighbour vote); it fills again as
+    messages are read."""
+    _token_terms.cache_clear()
+
+
 #: a two-character piece holding one of these is no topic word (腿脚不好 → 脚不, 不好; 开了个 → 了个)
 _FUNCTION = re.compile(r"[不了的个着过得吗呢吧啊么]")
 _NOT_TOPIC = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")

@@ -13,6 +13,7 @@ import pytest
 
 from domain import guide
 from domain.guide_examples import COMMON, K, Neighbours, Packed, Vote, features
+from domain.guide_linear import feature_key
 from storage.models import GuideEntry
 
 
@@ -87,8 +88,10 @@ def test_the_packed_vote_is_the_plain_cosine_vote_to_the_last_bit() -> None:
 def test_packed_documents_read_back_as_they_were_given() -> None:
     docs = [("a", {"w居住证": 1.0, "c居住": 0.5}), (None, {"w天气": 2.0}), ("b", {})]
     packed = Packed(docs)
-    assert list(packed) == docs
-    assert list(packed.items(lambda key: key is not None)) == [docs[0], docs[2]]
+    by_key = [(key, {feature_key(name): value for name, value in f.items()}) for key, f in docs]  # kept by key
+    assert list(packed) == by_key
+    assert list(packed.items(lambda key: key is not None)) == [by_key[0], by_key[2]]
+    assert Neighbours(docs).vote(docs[0][1]) == Neighbours(list(packed)).vote(docs[0][1])  # by name or by key alike
 
 
 @pytest.fixture
