@@ -118,6 +118,10 @@ QUESTION = re.compile(
     # Yunnan's clause-final 咯 after can or may ("能报销咯", "可以先参医保咯"), not what has come at last
     r"(?<!终于)(?<!总算)(?<!就)(能|可以)[^,,。?？\s]{0,10}咯(?=$|[\s,,。?？])")
 
+#: someone asked to call the police for the resident ("已经转了两万了 咋办 谁能帮着报警"): a request, in a
+#: scam's story too
+_POLICE_ASKED = r"(谁|有没有人)(能|可以)?帮(着|忙|我|我们)?(报警|打110)"
+
 #: a problem for a person (a ticket), not a question for the guide
 PROBLEM = re.compile(
     r"(?<![憋累急吓气乐饿忙])坏了|坏掉|漏水|渗水|堵了|堵住|堵着|停水|停电|没水|(?<!卡里)(?<!表里)(?<!卡)没电(?!梯|瓶|脑)|断电|断水|跳闸|不亮|(?<!打)不通(?!知)|吵得|太吵|噪音|"
@@ -130,8 +134,8 @@ PROBLEM = re.compile(
     r"(?<!房东没)(?<!房东不)(?<!社区能)(?<!社区会)(?<!社区可以)(?<!居委会能)给[我俺](开|办|留|准备)(?!了|的)(?!.*(什么|啥|哪|怎么|多久|多少))|"
     # who left, dumped or parked something: a neighbour matter ("门口的旧沙发谁扔的")
     r"谁(家)?的?(扔|放|丢|堆|停|摆|倒)的|"
-    # someone asked to call the police for the resident ("已经转了两万了 咋办 谁能帮着报警")
-    r"(谁|有没有人)(能|可以)?帮(着|忙|我|我们)?(报警|打110)|"
+    # someone asked to call the police for the resident
+    + _POLICE_ASKED + "|"
     # lost and found between neighbours ("谁家的门禁卡掉在一楼了", "捡到一张老年卡")
     r"谁(家)?的[^,,。?？\s]{0,6}(掉|丢|落|忘)(在|了)|捡到(了)?(一|个|张|把|串|只)|"
     # a complaint that nobody deals with something ("堆了好几天了也没人管吗")
@@ -333,7 +337,7 @@ _SCAM_ASKED = (r"真的(吗|不|嘛|么|假的|还是假的|[?？])|真的(会|�
 SCAM_STORY = re.compile(rf"({_SCAM_TOLD})[^\n]{{0,80}}?({_SCAM_ASKED})|是不是骗子|是骗子吧|算不算被骗|是不是诈骗|是不是(骗人|骗局|骗钱)")
 #: but not a warning to the group (大家注意 … 千万别信, 群里那个链接莫点), and not someone asked to
 #: help: to check, to come, to go along to the police, to get the money back (a person's: a ticket)
-SCAM_NOT_ASKED = re.compile(r"^(大家|提醒|【|转发|家人们|各位)|(谁|有没有人)(能|可以)?帮(着|忙|我|我们)?(报警|打110)|大家(注意|小心|看看|别|莫|都)|千万别|别(信|点|转|理|上当)|莫(点|信|转)|"
+SCAM_NOT_ASKED = re.compile(r"^(大家|提醒|【|转发|家人们|各位)|" + _POLICE_ASKED + r"|大家(注意|小心|看看|别|莫|都)|千万别|别(信|点|转|理|上当)|莫(点|信|转)|"
                             r"(麻烦|求|请)[^,,。?？\s]{0,6}(帮|核实|查|看)|追(不|得)?回|帮[我她他](一下|核实|查|看看|报|把|一起)|陪[我她他]|来[个一]?人|(有人|派人)过来|过来(帮|看|陪)|来家|来[我她他]家|一趟")
 
 LOST_PAPERS = re.compile(r"(身份证|户口本|户口簿|社保卡|医保卡)(?=.{0,3}(丢|补|掉|换|过期|到期))")
@@ -584,8 +588,8 @@ OWN_DECISION = re.compile(
 
 #: advice on one's own matter that a person must give, whatever the topic's words: what a lawyer for
 #: one's own case costs or whether one is needed (not legal aid, which is free: "请律师一般得多少钱",
-#: "要请律师吗"), whether one's own debt must be paid, what grade one's own disability would be given,
-#: and whether one should or not ("打不打流感疫苗好")
+#: "要请律师吗"), whether one's own lawsuit would be won, whether one's own debt must be paid, what
+#: grade one's own disability would be given, and whether one should or not ("打不打流感疫苗好")
 OWN_ADVICE = re.compile(
     r"^(?!.*(援助|免费)).*?(请(个|一个)?律师[^,,。?？\s]{0,6}(多少|好多|几多)钱|(要|用|需要)(不要|不用)?请律师(吗|不|么)?(?=$|[\s,,。?？]))|"
     r"(欠|借)[^。?？]{0,12}(要不要|该不该|用不用|需不需要)(还|替他还|帮他还)|"
