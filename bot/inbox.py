@@ -13,6 +13,11 @@ one statement, committed (on PostgreSQL in autocommit: the statement is its own 
 then handled in order in one transaction with one commit (a group commit). A quiet bot handles each message alone, at once; a busy one amortises the
 commits and the look-ups of senders and groups over the batch. Order is kept: messages are
 handled in the order they came, so within a conversation too.
+
+Handled once, across processes too: a batch's transaction first holds its messages
+(``storage/inbound.py`` ``claim``: on PostgreSQL row locks, a message another process holds is
+skipped), and a replayed one is held the same way, so a process starting on the database while
+another is handling what it just stored never handles those messages a second time.
 """
 from __future__ import annotations
 
@@ -180,6 +185,9 @@ class Inbox:
                     # the transaction the batch's keepers belong to (open_tickets, guide), begun
                     # now: with the version already read, no statement of its own begins it
                     session.begin()
+                    # first: the batch's messages held (another process starting on the same
+                    # database may have replayed one already, or be replaying it now)
+                    claimed = inbound.claim(session, [i for i, _ in batch])
                     self.cache.begin(session, ledger_version)
                     # events and reporters: one statement a table; new tickets too in a batch of several
                     later.hold(session, numbered=len(batch) > 1, expected=len(batch))  # (storage/later.py)
@@ -189,6 +197,9 @@ class Inbox:
                     known.preload(session, [msg for _, msg in batch], self.cache)
                     routes = []
                     for index, (inbound_id, msg) in enumerate(batch):
+                        if inbound_id not in claimed:  # handled, or being handled, elsewhere
+                            routes.append(None)
+                            continue
                         failing = index
                         routes.append(self._dispatch(session, known, inbound_id, msg))
                     failing = None
@@ -201,7 +212,7 @@ class Inbox:
                     with db.pipelined(session.connection()):
                         later.write(session)
                         write_held(session, known.outbox)
-                        inbound.mark_done(session, [i for i, _ in batch], self.clock.now())
+                        inbound.mark_done(session, [i for i, _ in batch if i in claimed], self.clock.now())
                         session.commit()
                     handled = Handled(routes, quiet)
                     if on_commit is not None:  # their replies are committed: say so at once
@@ -251,8 +262,10 @@ class Inbox:
     def _process(self, inbound_id: int) -> str | None:
         try:
             with self.sessions() as session:
-                row = session.get(InboundMessage, inbound_id)
-                if row is None or row.status == InboxStatus.DONE:
+                # held until the commit; one another process holds (it is handling it) is left
+                # to it, and one handled already is not handled again (inbound.claim's rule)
+                row = session.get(InboundMessage, inbound_id, with_for_update={"skip_locked": True})
+                if row is None or row.status not in (InboxStatus.NEW, InboxStatus.FAILED):
                     return None
                 msg = as_inbound(row)
                 ctx = Ctx(session=session, msg=msg, inbound_id=row.id, clock=self.clock,

@@ -8,7 +8,7 @@ from typing import Any
 
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Integer, Table, any_, bindparam, update
+from sqlalchemy import Connection, Integer, Table, any_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -75,6 +75,28 @@ def _insert_one_by_one(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict
             continue
         ids[(row["gateway"], row["message_id"])] = new_id
     return ids
+
+
+#: the messages of a batch nobody has handled or is handling: on PostgreSQL each row is locked
+#: until the batch's transaction ends, and one another process holds is skipped (that process
+#: handles it); SQLite has one process and one writer: reading the status is enough there
+_CLAIM_PG = (select(TABLE.c.id).where(TABLE.c.id == any_(bindparam("row_ids", type_=postgresql.ARRAY(Integer))),
+                                      TABLE.c.status.in_((InboxStatus.NEW, InboxStatus.FAILED)))
+             .with_for_update(skip_locked=True))
+_CLAIM = select(TABLE.c.id).where(TABLE.c.id.in_(bindparam("row_ids", expanding=True)),
+                                  TABLE.c.status.in_((InboxStatus.NEW, InboxStatus.FAILED)))
+
+
+def claim(session: Session, ids: Sequence[int]) -> set[int]:
+    """Of messages about to be handled, those still waiting and not being handled elsewhere,
+    held by this transaction until it ends (on PostgreSQL a row lock; SQLite: one writer). A
+    message another process replayed (``lianhu run`` starting on the same database) or is
+    handling now is left out: it is handled once, by whoever holds it."""
+    if not ids:
+        return set()
+    connection = session.connection()
+    stmt = _CLAIM_PG if connection.dialect.name == "postgresql" else _CLAIM
+    return set(connection.execute(stmt, {"row_ids": list(ids)}).scalars())
 
 
 _MARK_DONE = (update(TABLE).where(TABLE.c.id == bindparam("row_id"))

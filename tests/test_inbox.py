@@ -1,13 +1,16 @@
 """Nothing is lost: stored before handled, handled once, retried after a crash."""
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.gateways.testing import TestGateway
 from kernel import texts as T
 from storage.models import InboundMessage, OutboxMessage
-from tests.conftest import texts_to
+from tests.conftest import BACKENDS, texts_to
 from tests.helpers import building_room_of, tickets
 
 
@@ -154,3 +157,50 @@ async def test_lianhu_doctor_lists_what_was_set_aside_and_can_retry_it(bot, db_u
     assert main(["--database-url", db_url, "doctor", "--retry", str(inbound_id)]) == 0
     assert await bot.app.replay_unfinished() == 1
     assert len(tickets(bot)) == 1  # handled now that the fault is gone
+
+
+def _receipts(bot, room: str) -> list[str]:  # type: ignore[no-untyped-def]
+    with bot.sessions() as s:
+        return [t for t in s.scalars(select(OutboxMessage.text).where(OutboxMessage.conversation == room))
+                if "工单号" in t]
+
+
+async def test_a_message_another_process_replayed_is_not_handled_again_by_the_batch_that_stored_it(
+        bot, settings, classifier) -> None:
+    """A second process starts on the database (it replays what is waiting) just after the first
+    stored a message and before its batch handled it: the resident gets one ticket, one receipt."""
+    room = building_room_of(bot, "r01")
+    msg = bot.gw.inbound("3单元电梯坏了,关在里面出不来", sender="r01", room=room)
+    [stored] = bot.app.inbox.store_many([msg])
+    assert stored is not None
+    other = App(settings, TestGateway(), clock=bot.clock, classifier=classifier)
+    assert await other.replay_unfinished() == 1  # the other process handles it first
+    assert len(tickets(bot)) == 1
+    handled = bot.app.inbox.handle_new([(stored, msg)])  # then the batch that stored it
+    assert handled.routes == [None]
+    assert len(tickets(bot)) == 1
+    assert len(_receipts(bot, room)) == 1
+
+
+@pytest.mark.parametrize("db_url", [b for b in BACKENDS if b != "sqlite"], indirect=True)
+async def test_a_process_starting_leaves_alone_a_message_another_is_handling(bot, settings, classifier) -> None:
+    """PostgreSQL, several processes: while one holds a message (its batch's transaction is
+    open), another one starting does not wait for it and does not handle it; the first one's
+    handling is the only one."""
+    room = building_room_of(bot, "r01")
+    msg = bot.gw.inbound("楼道灯坏了好几天了", sender="r01", room=room)
+    [stored] = bot.app.inbox.store_many([msg])
+    assert stored is not None
+    other = App(settings, TestGateway(), clock=bot.clock, classifier=classifier)
+    with bot.app.engine.connect() as holder:  # what the first process's batch holds
+        held = holder.execute(select(InboundMessage.id).where(InboundMessage.id == stored)
+                              .with_for_update()).scalars().all()
+        assert held == [stored]
+        await asyncio.wait_for(other.replay_unfinished(), timeout=30)
+        assert tickets(bot) == []
+        holder.rollback()
+    handled = bot.app.inbox.handle_new([(stored, msg)])
+    assert handled.routes[0] is not None
+    assert len(tickets(bot)) == 1
+    assert len(_receipts(bot, room)) == 1
+    assert await other.replay_unfinished() == 0
