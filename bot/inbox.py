@@ -195,7 +195,7 @@ class Inbox:
                         open_tickets.keep(session)
                     known = Known()
                     known.preload(session, [msg for _, msg in batch], self.cache)
-                    routes = []
+                    routes: list[str | None] = []
                     for index, (inbound_id, msg) in enumerate(batch):
                         if inbound_id not in claimed:  # handled, or being handled, elsewhere
                             routes.append(None)
