@@ -22,6 +22,8 @@ SYNONYMS: dict[str, str] = {
     "装修报备": "装修备案", "铺地板": "装修", "铺地砖": "装修", "刷墙": "装修", "简单装一下": "装修", "装一装": "装修",
     "交医保": "医保 缴费", "缴医保": "医保 缴费", "维修热线": "报修电话", "报修热线": "报修电话", "维修电话": "报修电话", "装修登记": "装修备案", "装修审批": "装修备案", "装修许可证": "装修备案", "装修许可": "装修备案",
     "装修保证金": "装修押金", "乒乓球室": "活动室", "台球室": "活动室",
+    # the community's own office as people name it (not the veterans' or the jobs' 服务站)
+    "社区服务站": "社区服务中心", "社区便民服务站": "社区服务中心", "社区党群服务站": "社区服务中心",
     # someone asked to settle a quarrel ("跟房东闹掰了 押金不退 能找谁给说理")
     "说理": "调解", "评理": "调解", "评评理": "调解",
     # the residents' medical insurance as Nanjing and Suzhou call it ("城乡居民一包")
@@ -195,6 +197,9 @@ PROXY = re.compile(
     r"(什么时候|几时|啥时候|先|要|是不是要|是否要)[帮替代](他|她)们?去?(参保|交|缴|买|登记|办)|"
     # a neighbour or a relative fetching or paying for the resident ("能让邻居帮我去开吗", "孩子能不能帮我在网上交")
     rf"(邻居|朋友|别人|他人|{_KIN})[^,,。?？\s]{{0,4}}(能|可以|能不能|可不可以)?[帮替代](我|俺)们?[^,,。?？\s]{{0,4}}(开|拿|取|领|交|缴|办|骑|送|递|签|预约)|"
+    # asked first, then who would act ("特困供养能不能邻居帮她代办申请", "开证明能让别人替我去不")
+    rf"(能|可以|能不能|可不可以|能否)(让|叫|请|找)?(邻居|朋友|别人|他人|亲戚|家里人|家人|子女|{_KIN})[^,,。?？\s]{{0,2}}[帮替代](他|她|我|俺)们?"
+    r"([^,,。?？\s]{0,4}(代办|代领|代交|代缴|递|交|缴|送|拿|办|领|签|申请|登记|预约)|去(?=$|[\s,,。?？不吗么]))|"
     # a decorating firm or an agent acting for the resident, the signed doctor prescribing for a parent
     # ("装修公司可唔可以帮我去办", "家庭医生可以帮佢开药吗")
     r"(装修公司|装修队|中介|师傅)[^,,。?？\s]{0,4}(能|可以|能不能|可不可以)?[帮替代](我|俺)们?去?(开|拿|取|领|交|缴|办|登记|备案|报)|"
@@ -692,6 +697,8 @@ OTHER_SPEECH = {
     "肿么": "怎么", "神马": "什么", "酱紫": "这样",
     # Beijing's and Shanxi's "when" (多会儿), Jin's "where" (哪搭), Beijing's 儿 after this and that side
     "多会儿": "什么时候", "哪搭": "哪里", "那边儿": "那边", "这边儿": "这边",
+    # Jianghuai (Yancheng, Dongtai, Yangzhou, Taizhou): 什呢 / 什哩 "what", 啊曾 / 可曾 "is there, has it"
+    "什呢": "什么", "什哩": "什么", "啊曾有": "有没有", "啊曾": "有没有", "可曾有": "有没有", "可曾": "有没有",
 }
 #: Taiwan's Mandarin as families from Taiwan write it (after the traditional characters are read as
 #: simplified): its names of the same things (简讯 短信, 连结 链接, 网路 网上, 健保 医保, 健检 体检,
@@ -744,9 +751,17 @@ SOUTHWEST_HOW_MUCH = re.compile(r"(?<=[报交出给补退赔])好多(?=$|[\s,,�
                                 r"(?<=(电话|号码|热线|手机|座机)是)好多(?=$|[\s,,。?？呀啊哦嘛呢])")
 #: 哪个 "who" as the one to go to (找哪个, 问哪个, 哪个管; not 哪个部门)
 SOUTHWEST_WHO = re.compile(r"(?<=[找问])哪个(?=$|[\s,,。?？呀啊哦嘛呢]|[来去]?(修|弄|处理|办|交|问|看|管))|哪个(?=管|[扔放丢堆停摆倒]的)")
-#: 可能 "can it be" of the Jianghuai and central plain speech (Xuzhou, Huaibei) before a deed that ends
-#: the clause ("出生医学证明丢了可能补办"), not Mandarin's "maybe" before more ("可能要等几天")
-JIANGHUAI_CAN = re.compile(r"(?<![很也都就还不有])可能(?=(在网上|网上|直接|先)?(补办|办|交|用|刷|报销|申请|领|弄|预约|参保|登记)(?=$|[\s,,。?？]))")
+#: 可能 "can it be" of the Jianghuai and central plain speech (Xuzhou, Huaibei, Yancheng) before a
+#: deed, where, how or by whom it is done ("出生医学证明丢了可能补办", "可能申请低保", "可能在手机上弄",
+#: "优待证可能家里人代办"), not Mandarin's "maybe": before another verb ("可能要等几天", "可能会"), after
+#: a person ("我可能明天去办", "他可能申请了"), nor in a clause that tells what happened (了, 吧, 啦)
+JIANGHUAI_CAN = re.compile(r"(?<![很也都就还不有我俺他她你])可能"
+                           r"(?=(在[^,,。?？\s]{1,6}?|网上|直接|先|家里人|家人|子女|别人|邻居|(让|叫|请|找)[^,,。?？\s]{1,4}?)?"
+                           r"(补办|办|代办|交|缴|用|刷|报销|申请|领|弄|预约|约|参保|登记|上门|报名|放|录|做|开|查|转|免费|享受|参加|打|拿))"
+                           r"(?![^,,。?？!!\s]*[了吧啦])")
+#: the same speech's 可 before a verb that ends the clause asks whether it is done ("活动室晚上可开",
+#: "周末可上班"), not Mandarin's 即可, 也可, 不可 nor a notice's 可 before more ("可办理", "可报销")
+JIANGHUAI_KE = re.compile(r"(?<![不即也都才便均亦皆尚许认宁无可就])可(?=(开门|开|收|管|营业|上班|约|上门)(?=$|[\s,,。?？]))")
 #: 木 "not" of Henan and the central plain before what did not come or happen (木人通知, 咋还木到,
 #: 木排上), not wood (木头, 木板, 积木)
 CENTRAL_NOT = re.compile(r"(?<![树积草林伐枕红乌桃实原])木(?=人|到|排上|收到|通知|来|发|批|办|见|消息|信儿|回音)")

@@ -795,3 +795,21 @@ async def test_putians_hui_shi_a_paper_done_by_family_or_neighbours_and_advice_l
                                      "我申请的临时救助批下来了没 等了两个月了",
                                      "我妈的高龄补贴这个月为什么停了",
                                      "市人民医院几点开门 我要去拿化验单"])
+
+
+async def test_jianghuai_ke_neng_ah_zeng_and_shen_ne_are_questions_and_mandarins_maybe_is_not(bot) -> None:
+    """Yancheng and Dongtai ask "can it be done" with 可能 before the deed (or who does it), "is it
+    open" with 可 before a verb that ends the clause, "is there" with 啊曾, and "what" with 什呢; a
+    neighbour doing a paper for an old woman is asked the same way as in Mandarin. Mandarin's 可能
+    ("maybe") in what someone tells — what they will do, what happened, someone in a meeting — is no
+    question, and a hospital's hours asked the same way stay the hospital's."""
+    await _assert_answered(bot, [("老年优待证可能让我儿子代办", "senior-card"),
+                                 ("医保可能在网上交", "medical-insurance-payment"),
+                                 ("社区啊曾法律援助 我想问问", "legal-aid"),
+                                 ("活动室礼拜天可开", "activity-room"),
+                                 ("残疾证办理要带什呢", "disability-certificate")])
+    await _assert_not_answered(bot, ["我可能明天去社区办居住证",
+                                     "居住证可能办好了 我去拿了",
+                                     "他可能申请过低保",
+                                     "社区的人可能在开会吧 电话没人接",
+                                     "市医院体检中心礼拜天可开"])
