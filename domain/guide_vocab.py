@@ -189,7 +189,9 @@ PROXY = re.compile(
     r"[帮替](我|俺)们?(带|看|照顾|接送)(孩子|娃|孙|小孩)|[帮替](我|俺)打的?字|"
     rf"[帮替](我|俺)的?[^,,。?？\s]{{0,2}}({_KIN})[^,,。?？\s]{{0,2}}打的?字|"
     # a relative named, then acting for the resident ("我儿子在韩国 能不能他在那边帮我交水电费")
-    rf"({_KIN})[^。?？]{{0,12}}[帮替](我|俺)们?(交|缴|办|领|申请|预约)|"
+    rf"({_KIN})[^。?？]{{0,12}}[帮替](我|俺)们?去?(给[^,,。?？\s]{{1,4}})?(交|缴|办|领|申请|预约|上户口|落户|登记)|"
+    # a relative asked to help with the paper ("娃娃户口叫爷爷奶奶帮忙上得不得")
+    rf"[让叫请](我|俺)?的?({_KIN})[^,,。?？\s]{{0,4}}帮忙去?(上|办|领|交|缴|登记|申请|代办|落)|"
     r"(^|[\s,,。;;?？])(要|需要|得|用不用|要不要)[帮替](他|她)们?去?(登记|办|交|申报)|"
     # how a paper is done for a child or a parent ("医保要怎么帮他参保", "还是要另外帮他交")
     r"(怎么|咋|如何|怎样|能不能|可不可以|(要|需要|得)(另外|单独|再)?)[帮替代](他|她)们?(参保|交|缴|办|申请|登记|预约|报名|续|买|设置)|"
@@ -197,6 +199,8 @@ PROXY = re.compile(
     r"(什么时候|几时|啥时候|先|要|是不是要|是否要)[帮替代](他|她)们?去?(参保|交|缴|买|登记|办)|"
     # a neighbour or a relative fetching or paying for the resident ("能让邻居帮我去开吗", "孩子能不能帮我在网上交")
     rf"(邻居|朋友|别人|他人|{_KIN})[^,,。?？\s]{{0,4}}(能|可以|能不能|可不可以)?[帮替代](我|俺)们?[^,,。?？\s]{{0,4}}(开|拿|取|领|交|缴|办|骑|送|递|签|预约)|"
+    # asked first, the resident going for a relative ("慢病药可以我去帮她拿吗", "证明可以我去帮他开吗")
+    r"(能|可以|能不能|可不可以|能否)(我|俺)(去|来)?[帮替代](他|她)们?[^,,。?？\s]{0,4}(拿|开|领|交|缴|办|签|申请|取|登记)|"
     # asked first, then who would act ("特困供养能不能邻居帮她代办申请", "开证明能让别人替我去不")
     rf"(能|可以|能不能|可不可以|能否)(让|叫|请|找)?(邻居|朋友|别人|他人|亲戚|家里人|家人|子女|{_KIN})[^,,。?？\s]{{0,2}}[帮替代](他|她|我|俺)们?"
     r"([^,,。?？\s]{0,4}(代办|代领|代交|代缴|递|交|缴|送|拿|办|领|签|申请|登记|预约)|去(?=$|[\s,,。?？不吗么]))|"
@@ -659,6 +663,8 @@ SOUTHWEST = {
     "啷个办": "怎么办", "啷个": "怎么", "哪点": "哪里", "遭骗": "被骗", "遭偷": "被偷",
     # Sichuan, Chongqing, Guizhou: 有没得 "is there"
     "有没得": "有没有", "别个": "别人",
+    # Yunnan and Guizhou's 莫得 "have not" (有莫得 "is there", 要钱莫得 "does it cost or not")
+    "有莫得": "有没有", "莫得": "没得",
 }
 #: Wu (Shanghai, Suzhou, Hangzhou), Minnan (Xiamen, Quanzhou, Taiwan) and Northeastern words as
 #: residents write them, put into Mandarin the same way (阿拉 → 我们, 哪能 → 怎么, 啥辰光 → 什么时候;
@@ -678,7 +684,7 @@ MINNAN = {
 NORTHEAST = {"咋整": "怎么办", "嘎哈": "干什么", "干哈": "干什么", "调节": "调解"}
 #: Wuhan (and Hubei) and the northwest (Shaanxi, Gansu) the same way: 么样 → 怎么 (not in 怎么样, 什么样), 么事 / 么斯 → 什么, 伢 →
 #: 孩子, 啵 → 吗, 冇得 → 没有; 阿达 → 哪里, 阿么 (Lanzhou) → 怎么, 额们 → 我们
-WUHAN = {"么样": "怎么", "怎么样": "怎么样", "什么样": "什么样", "这么样": "这么样", "那么样": "那么样", "么事": "什么", "么斯": "什么", "有么用": "有什么用", "冇得": "没有", "有冒得": "有没有", "冒得": "没有", "伢子": "孩子", "伢儿": "孩子", "伢": "孩子", "啵": "吗",
+WUHAN = {"么样": "怎么", "怎么样": "怎么样", "什么样": "什么样", "这么样": "这么样", "那么样": "那么样", "么事": "什么", "么斯": "什么", "有么用": "有什么用", "冇得": "没有", "有冒得": "有没有", "冒得": "没有", "伢崽": "孩子", "伢子": "孩子", "伢儿": "孩子", "伢": "孩子", "啵": "吗",
          "老特": "爸爸"}
 NORTHWEST = {"阿达": "哪里", "阿么": "怎么", "额们": "我们", "额娃": "我孩子", "额家": "我家", "额妈": "我妈", "额爸": "我爸",
              # Qinghai and Ningxia: 尕 "small" (尕娃, 尕饭馆), 还莫 / 莫有 "not yet" / "there is not"
@@ -739,12 +745,14 @@ HAKKA_WHERE = re.compile(r"(?<=[在去到])哪位")
 SOUTHWEST_WHEN = re.compile(r"(?<![了等过隔有很])好久(?=开始|有|能|来|去|办|发|到|截止|打|上班|开门|结束|出|拿|领|可以|会)|"
                             r"(?<=截止到)好久|(?<=截止)好久")
 #: 好久 "how long" after 要, 期 or 停, ending the clause or before 不收 ("补办要好久", "有效期好久")
-SOUTHWEST_HOW_LONG = re.compile(r"(?<=[要期停])好久(?=$|[\s,,。?？呀啊哦嘛呢]|不收)|(?<=[开管])好久(?=的|$|[\s,,。?？呀啊哦嘛呢])|(?<=能用)好久")
+SOUTHWEST_HOW_LONG = re.compile(r"(?<=[要期停])好久(?=$|[\s,,。?？呀啊哦嘛呢]|不收)|(?<=[开管])好久(?=的|$|[\s,,。?？呀啊哦嘛呢])|(?<=能用)好久|"
+                                # "within how long" ("出生好久以内要办")
+                                r"(?<![了等过隔有很])好久(?=以内|之内)")
 #: 克 "go" of Guizhou and Yunnan before a place or a deed ("还要克社区登记吗"; not 千克, 克服)
 SOUTHWEST_GO = re.compile(r"(?<=[要还再先想得就])克(?=社区|医院|派出所|街道|窗口|办|看|登记|交|领|拿|问|打|哪)")
 #: 好多 "how much" after paying or being paid, or of an age (能报好多, 要出好多, 满好多岁; not 好多人)
 SOUTHWEST_HOW_MUCH = re.compile(r"(?<=[报交出给补退赔])好多(?=$|[\s,,。?？呀啊哦嘛呢]|钱)|(?<=要)好多(?=钱(?![啊呀]))|(?<=(费用|价钱|价格|收费))好多(?=$|[\s,,。?？呀啊哦嘛呢])|(?<![了有])好多(?=岁)|"
-                                r"(?<=[张个次件本块月年天])好多(?=钱)|好多(?=钱[?？])|好多(?=钱一[个针次年月天张本平回]|钱每)|"
+                                r"(?<=[张个次件本块月年天])好多(?=钱)|(?<=[办补换开])好多(?=钱)|好多(?=钱[?？])|好多(?=钱一[个针次年月天张本平回]|钱每)|"
                                 # a sum asked for ("残疾补贴是好多", "停车费是好多")
                                 r"(?<=[贴费金资价]是)好多(?=$|[\s,,。?？呀啊哦嘛呢]|钱)|"
                                 # a number asked for ("报修电话是好多", "号码是好多")
@@ -802,6 +810,11 @@ JIANGHUAI_NOT = re.compile(r"(?<![什怎那这多要干为搞])么(得|(?=交|�
 NORTHWEST_HOW = re.compile(r"阿门(?![!!。]|$)")
 #: 没得 "or not" closing a question (社区有人办事没得; not 没得说)
 SOUTHWEST_OR_NOT = re.compile(r"没得(?=$|[\s,,。?？!!呀啊哦嘛])")
+#: Yunnan's 莫 closing a question after 了 ("流感疫苗开始打了莫" "has it begun"), not 莫 of a name or 莫非
+SOUTHWEST_YET = re.compile(r"(?<=了)莫(?=$|[\s,,。?？!!呀啊哦嘛])")
+#: Southwestern 得不得 / 得不 closing a question "can it be done" ("户口叫爷爷奶奶帮忙上得不得", "社区卫生服务站
+#: 打得不"), read as 行不行; not 舍得不, 记得不 of Mandarin's own sense (those ask too, and are read the same)
+SOUTHWEST_CAN = re.compile(r"(?<=[一-龥])得不(得)?(?=$|[\s,,。?？!!呀啊哦嘛])")
 #: Cantonese 未 "yet?" closing a question (到咗未, 交成功未呀; not 未来, 未成年)
 CANTONESE_YET = re.compile(r"(?<=[了好完到功])未(?=$|[\s,,。?？!!呀啊呢])")
 #: Cantonese words that need their neighbours to be read: 系 "is" (not 关系, 联系, 系统), 去边 / 喺边

@@ -813,3 +813,19 @@ async def test_jianghuai_ke_neng_ah_zeng_and_shen_ne_are_questions_and_mandarins
                                      "他可能申请过低保",
                                      "社区的人可能在开会吧 电话没人接",
                                      "市医院体检中心礼拜天可开"])
+
+
+async def test_yunnans_mo_de_de_bu_de_and_hao_jiu_within_are_questions_and_a_story_is_not(bot) -> None:
+    """Zhaotong and Guizhou ask "or not" with 莫得 (有莫得 "is there"), "has it begun" with a closing 了莫,
+    "can it be done" with 得不得, "within how long" with 好久以内 and "how much" with 好多钱 after the deed;
+    a relative asked to help with the paper is the guide's. A township clinic's doctors, a long wait told
+    after the fact and someone's manners are not the guide's."""
+    await _assert_answered(bot, [("残疾证要钱莫得", "disability-certificate"),
+                                 ("老年优待证叫我孙子帮忙去领得不得", "senior-card"),
+                                 ("流动人口登记开始了莫", "rental-registration"),
+                                 ("孩子出生好久以内要上户口", "newborn-hukou"),
+                                 ("电动车上牌好多钱", "ebike-registration")])
+    await _assert_not_answered(bot, ["镇上卫生院礼拜天有莫得医生",
+                                     "昨天等了好久才拿到居住证",
+                                     "这个人真的莫得素质",
+                                     "他家开店赚了好多钱"])
