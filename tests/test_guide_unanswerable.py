@@ -829,3 +829,12 @@ async def test_yunnans_mo_de_de_bu_de_and_hao_jiu_within_are_questions_and_a_sto
                                      "昨天等了好久才拿到居住证",
                                      "这个人真的莫得素质",
                                      "他家开店赚了好多钱"])
+
+
+async def test_a_childs_vaccine_asked_by_the_health_centre_and_a_neighbours_paper_asked_first(bot) -> None:
+    """Parents ask about a child's vaccine by naming the health centre (社区卫生服务中心 / 服务站) and the
+    day; neighbours ask whether they may hand in an old man's paper for him; an income line asked as
+    "below how much" (Southwestern 好多钱以下). All are the guide's."""
+    await _assert_answered(bot, [("宝宝的预防针在社区卫生服务中心哪天打", "child-vaccine"),
+                                 ("特困供养可以我们邻居帮他报不 他一个人", "extreme-poverty-support"),
+                                 ("低保要家里收入好多钱以下才能申请", "minimum-living-allowance")])
