@@ -17,7 +17,7 @@ from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_I
                                 OWN_ADVICE, OWN_CASE, OWN_DECISION, OWN_STATUS, PROBLEM, PROCEDURE, PROXY, PUXIAN_ASK, PUXIAN_CAN, QUESTION, RHETORICAL,
                                 SAFETY_VISIT, SCAM_NOT_ASKED, SCAM_STORY, SHANDONG_WHAT, SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW, SOUTHWEST_HOW_MUCH,
                                 SOUTHWEST_GO, SOUTHWEST_HOW_LONG, SOUTHWEST_OR_NOT, SOUTHWEST_YET, SOUTHWEST_CAN, SOUTHWEST_WHEN, SOUTHWEST_WHO,
-                                STOPWORDS, SUPPOSED, SYNONYMS, TAIWAN, VISIT, WU, WU_ASK, WU_HE, WU_HOW, WU_MAY, WUHAN, YUNNAN_ASK)
+                                STOPWORDS, SUPPOSED, SYNONYMS, TAIWAN, VISIT, WU, WU_ASK, WU_HE, WU_HOW, WU_NOT, WU_ASK_FOU, WU_MAY, WUHAN, YUNNAN_ASK)
 from kernel.parsing import normalise
 from kernel.prefilter import AnyOf, Prefiltered
 
@@ -42,7 +42,7 @@ _DIALECTS = Prefiltered(re.compile("|".join(sorted(map(re.escape, _DIALECT), key
 _READINGS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (CANTONESE_IS, "是"), (CANTONESE_WHERE, "哪"), (CANTONESE_HOW, "怎么"),
     (CANTONESE_YET, lambda m: "没有" if m.string[m.start() - 1] == "了" else "了没有"),
-    (WU_HE, lambda m: "他们" if m.group(1) else "他"), (WU_HOW, "怎么"), (WU_MAY, "可以"), (WU_ASK, "吗"), (ASKING_KE, "有没有"),
+    (WU_HE, lambda m: "他们" if m.group(1) else "他"), (WU_HOW, "怎么"), (WU_NOT, "不"), (WU_ASK_FOU, "吗"), (WU_MAY, "可以"), (WU_ASK, "吗"), (ASKING_KE, "有没有"),
     (SOUTHWEST_WHEN, "什么时候"), (SOUTHWEST_HOW_LONG, "多久"), (SOUTHWEST_GO, "去"),
     (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_HOW, "怎么"), (JIANGHUAI_CAN, "能不能"), (JIANGHUAI_KE, "是否"), (JIANGHUAI_ASK, "是否"), (JIANGHUAI_AH, "是否"), (YUNNAN_ASK, "是否"), (GUANZHONG_ASK, "是不是"), (GUANZHONG_I, "我"), (PUXIAN_CAN, "可以"), (PUXIAN_ASK, "吗"), (JIANGHUAI_KESHI, lambda m: "够不够" if m.group().endswith("够") else "是不是"),
     (JIANGHUAI_NOT, lambda m: "没有" if m.group(1) else "没"), (CENTRAL_NOT, "没"), (SOUTHWEST_WHO, "谁"), (SOUTHWEST_OR_NOT, "没"), (SOUTHWEST_YET, "没有"), (SOUTHWEST_CAN, "行不行"),

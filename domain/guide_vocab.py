@@ -676,6 +676,8 @@ WU = {
     "交关": "很", "家什": "家具", "娘舅": "舅舅",
     # Wenzhou and Ningbo: 小囡 / 囡囡 a child, 装一装 to do up a home
     "小囡": "孩子", "囡囡": "孩子", "装一装": "装修",
+    # Taizhou and Wenling: 何物 "what"
+    "何物": "什么",
 }
 MINNAN = {
     "阮厝": "我家", "阮兜": "我家", "阮新妇": "我儿媳", "阮后生": "我儿子", "阮阿公": "我爷爷", "阮阿嬷": "我奶奶",
@@ -728,6 +730,12 @@ WU_MAY = re.compile(r"(?<![很真太蛮挺最不还])好(?=(直接|先|在|自�
 #: Wu's 伐 closing a question (要先登记伐, 合法伐), read as 吗
 WU_ASK = re.compile(r"伐(?=$|[\s,,。?？!!呀啦])")
 WU_HOW = re.compile(r"(?<![在去到从上])哪能")
+#: Taizhou's (and Wenzhou's) 弗 "not" (上牌弗, 要弗要, 能弗能, 干弗动), not the 弗 of names (弗兰克, 弗洛伊德,
+#: 弗吉尼亚, 弗里德曼, 弗雷德, 弗莱明, 弗朗索瓦, 弗罗里达)
+WU_NOT = re.compile(r"弗(?![兰洛吉里雷莱朗罗])")
+#: the same speech's 否 closing a yes-or-no question (可以否, 免费否, 要否), read as 吗; not 是否, 能否, 可否,
+#: 与否, 然否 of Mandarin
+WU_ASK_FOU = re.compile(r"(?<=[一-龥])(?<![与是能可然])否(?=$|[\s,,。?？!!呀啦])")
 
 #: Shandong's (and Tianjin's) 哪来 "where" (扔哪来, 在哪来办; not 从哪来, 哪来的) and 嘛 "what"
 #: before what is asked about (有嘛用, 嘛时候, 有嘛不一样; not the particle: 是嘛, 干嘛呢)

@@ -838,3 +838,12 @@ async def test_a_childs_vaccine_asked_by_the_health_centre_and_a_neighbours_pape
     await _assert_answered(bot, [("宝宝的预防针在社区卫生服务中心哪天打", "child-vaccine"),
                                  ("特困供养可以我们邻居帮他报不 他一个人", "extreme-poverty-support"),
                                  ("低保要家里收入好多钱以下才能申请", "minimum-living-allowance")])
+
+
+async def test_taizhou_wu_fu_fou_and_he_wu_are_questions(bot) -> None:
+    """Taizhou and Wenling say "not" with 弗 (要弗要, 能弗能), close a yes-or-no question with 否 and ask
+    "what" with 何物; Mandarin's 是否 and 与否 and the 弗 of a name are left as they are."""
+    await _assert_answered(bot, [("残疾证办理要带何物", "disability-certificate"),
+                                 ("居住证过期了还能补办否", "residence-permit"),
+                                 ("电动车上牌要弗要本人去", "ebike-registration")])
+    await _assert_not_answered(bot, ["成功与否看天意", "弗兰克是谁", "今天天气好否"])
