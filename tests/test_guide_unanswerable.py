@@ -847,3 +847,9 @@ async def test_taizhou_wu_fu_fou_and_he_wu_are_questions(bot) -> None:
                                  ("居住证过期了还能补办否", "residence-permit"),
                                  ("电动车上牌要弗要本人去", "ebike-registration")])
     await _assert_not_answered(bot, ["成功与否看天意", "弗兰克是谁", "今天天气好否"])
+
+
+async def test_a_banks_own_hours_by_its_short_name_are_not_the_communitys(bot) -> None:
+    """建行, 农行, 工行 …: a bank's hours asked by its short name are the bank's, as 银行's are."""
+    await _assert_not_answered(bot, ["工行周六几点开门", "邮储礼拜天营业不"])
+    await _assert_answered(bot, [("社区周六几点开门", "office-hours")])
