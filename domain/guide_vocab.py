@@ -599,11 +599,13 @@ OWN_DECISION = re.compile(
     r"会不会(被|给)?(停|取消|退)(了|掉)?|(能不能|能否|可不可以|可以|能)(评上|评得上|批下来|批得下来)|评不评得上)")
 
 #: advice on one's own matter that a person must give, whatever the topic's words: what a lawyer for
-#: one's own case costs or whether one is needed (not legal aid, which is free: "请律师一般得多少钱",
+#: one's own case costs (its fee, however asked) or whether one is needed (not legal aid, which is free: "请律师一般得多少钱",
 #: "要请律师吗"), whether one's own lawsuit would be won, whether one's own debt must be paid, what
 #: grade one's own disability would be given, and whether one should or not ("打不打流感疫苗好")
 OWN_ADVICE = re.compile(
-    r"^(?!.*(援助|免费)).*?(请(个|一个)?律师[^,,。?？\s]{0,6}(多少|好多|几多)钱|(要|用|需要)(不要|不用)?请律师(吗|不|么)?(?=$|[\s,,。?？]))|"
+    r"^(?!.*(援助|免费)).*?(请(个|一个)?律师[^,,。?？\s]{0,6}(多少|好多|几多)钱|(要|用|需要)(不要|不用)?请律师(吗|不|么)?(?=$|[\s,,。?？])|"
+    # a lawyer's fee for one's own case, however asked ("律师费一般多少", "几多钱律师费", "律师费能唔能叫对方出")
+    r"律师费)|"
     r"(欠|借)[^。?？]{0,12}(要不要|该不该|用不用|需不需要)(还|替他还|帮他还)|"
     r"(能|可以|会)评(上|得上)?几级|"
     # whether one's own lawsuit would be won ("打官司能赢不", "这种官司能不能赢")

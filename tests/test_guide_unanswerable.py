@@ -853,3 +853,10 @@ async def test_a_banks_own_hours_by_its_short_name_are_not_the_communitys(bot) -
     """建行, 农行, 工行 …: a bank's hours asked by its short name are the bank's, as 银行's are."""
     await _assert_not_answered(bot, ["工行周六几点开门", "邮储礼拜天营业不"])
     await _assert_answered(bot, [("社区周六几点开门", "office-hours")])
+
+
+async def test_a_lawyers_fee_for_ones_own_case_is_a_persons_and_legal_aids_cost_is_the_guides(bot) -> None:
+    """What a lawyer for one's own case costs, however it is asked (律师费一般多少, 几多钱律师费), goes to a
+    person; whether legal aid's lawyer costs anything is the guide's."""
+    await _assert_not_answered(bot, ["我家这个官司律师费大概多少", "想告那个包工头 要几多钱律师费"])
+    await _assert_answered(bot, [("法律援助律师费谁出", "legal-aid")])
