@@ -860,3 +860,11 @@ async def test_a_lawyers_fee_for_ones_own_case_is_a_persons_and_legal_aids_cost_
     person; whether legal aid's lawyer costs anything is the guide's."""
     await _assert_not_answered(bot, ["我家这个官司律师费大概多少", "想告那个包工头 要几多钱律师费"])
     await _assert_answered(bot, [("法律援助律师费谁出", "legal-aid")])
+
+
+async def test_the_central_plains_split_yes_or_no_is_a_question(bot) -> None:
+    """Zhoukou and the Central Plains split "can or cannot" round the deed (还能补办不能, 能代他办不能, 要钱
+    不要); a sentence that only says someone cannot is no question."""
+    await _assert_answered(bot, [("残疾证过期了还能补办不能", "disability-certificate"),
+                                 ("老年优待证要钱不要", "senior-card")])
+    await _assert_not_answered(bot, ["这事我能管得了也不能不管"])
