@@ -154,7 +154,7 @@ class Inbox:
         with self.sessions() as session:
             return session.scalars(
                 select(InboundMessage.id).where(
-                    InboundMessage.status.in_((InboxStatus.NEW, InboxStatus.FAILED)),
+                    InboundMessage.status.in_(InboxStatus.WAITING),
                     InboundMessage.attempts < MAX_ATTEMPTS).order_by(InboundMessage.id)).all()
 
     def process(self, inbound_id: int) -> str | None:
@@ -265,7 +265,7 @@ class Inbox:
                 # held until the commit; one another process holds (it is handling it) is left
                 # to it, and one handled already is not handled again (inbound.claim's rule)
                 row = session.get(InboundMessage, inbound_id, with_for_update={"skip_locked": True})
-                if row is None or row.status not in (InboxStatus.NEW, InboxStatus.FAILED):
+                if row is None or row.status not in InboxStatus.WAITING:
                     return None
                 msg = as_inbound(row)
                 ctx = Ctx(session=session, msg=msg, inbound_id=row.id, clock=self.clock,

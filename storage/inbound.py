@@ -81,10 +81,10 @@ def _insert_one_by_one(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict
 #: until the batch's transaction ends, and one another process holds is skipped (that process
 #: handles it); SQLite has one process and one writer: reading the status is enough there
 _CLAIM_PG = (select(TABLE.c.id).where(TABLE.c.id == any_(bindparam("row_ids", type_=postgresql.ARRAY(Integer))),
-                                      TABLE.c.status.in_((InboxStatus.NEW, InboxStatus.FAILED)))
+                                      TABLE.c.status.in_(InboxStatus.WAITING))
              .with_for_update(skip_locked=True))
 _CLAIM = select(TABLE.c.id).where(TABLE.c.id.in_(bindparam("row_ids", expanding=True)),
-                                  TABLE.c.status.in_((InboxStatus.NEW, InboxStatus.FAILED)))
+                                  TABLE.c.status.in_(InboxStatus.WAITING))
 
 
 def claim(session: Session, ids: Sequence[int]) -> set[int]:

@@ -67,6 +67,8 @@ class InboxStatus:
     FAILED = "failed"
     #: failed MAX_ATTEMPTS times (bot/inbox.py): never retried again, listed by `lianhu doctor`
     ASIDE = "aside"
+    #: still to be handled: replayed at the start, claimed by a batch (storage/inbound.py ``claim``)
+    WAITING = (NEW, FAILED)
 
 
 class OutboxStatus:
