@@ -121,7 +121,9 @@ QUESTION = re.compile(
     # Yunnan's clause-final 咯 after can or may ("能报销咯", "可以先参医保咯"), not what has come at last
     r"(?<!终于)(?<!总算)(?<!就)(能|可以)[^,,。?？\s]{0,10}咯(?=$|[\s,,。?？])|"
     # the Central Plains' split yes-or-no closing the clause ("还能补交不能", "俺能代他办不能", "要钱不要")
-    r"(?P<split>能|要|会|有)[^,,。?？\s]{1,10}不(?P=split)(?=$|[\s,,。?？!!])")
+    r"(?P<split>能|要|会|有)[^,,。?？\s]{1,10}不(?P=split)(?=$|[\s,,。?？!!])|"
+    # how many days after a deed until what is asked for ("预约了几天能来拉", "欠了几天会停电")
+    r"(?<=了)几(?=(天|个月|月|周|个星期|星期|小时|个工作日|个钟)(就|才)?(能|会|可以))")
 
 #: someone asked to call the police for the resident ("已经转了两万了 咋办 谁能帮着报警"): a request, in a
 #: scam's story too
@@ -153,9 +155,9 @@ PROBLEM = re.compile(
 COME = re.compile(r"有人.{0,2}(上门|陪|来|帮)(?![^,,。?？]{0,2}[拉收卖推骗敲说过载清运搬办])|来个人|派个人|派人|让.{0,8}[来去](家|看看|看一下|瞧瞧)|"
                   r"(?<!有人)(?<![他她])给[我俺](回|打)个?电话|回个?电话给[我俺]|安排.{0,3}人.{0,2}(上门|来)|(?<![申邀])请(?!问)[^,,。?？\s]{0,6}(上门|到家|来家里)")
 SAFETY_VISIT = re.compile(r"消防|防火(?!门|墙|卷帘)|灭火器|隐患|安不安全|安全不安全|烟感|线路老化|电线老化|(看|查|检查|看看)(一下|下)?([我俺]?家里?的?)?(线路|电线|电路|燃气灶|煤气灶|热水器)")
-#: a problem only supposed or feared ("水管要是坏了 物业有人值班不", "会不会欠费停水", "天天担心着火"):
+#: a problem only supposed or feared ("水管要是坏了 物业有人值班不", "会不会欠费停水", "天天担心着火", "过期不交会停水吗"):
 #: taken out of the text before ``PROBLEM`` is read
-SUPPOSED = re.compile(r"(要是|如果|万一|假如|假设|会不会|担心|害怕|怕)[^,,。?？\s]{0,8}")
+SUPPOSED = re.compile(r"(要是|如果|万一|假如|假设|会不会|担心|害怕|怕|(不交|没交|欠费|欠|逾期|过期)[^,,。?？\s]{0,3}会)[^,,。?？\s]{0,8}")
 #: the visit the fire-safety check makes ("请消防的人来家里检查"): no problem when the home's safety is
 #: what is to be checked (``SAFETY_VISIT``)
 VISIT = re.compile(r"[来到上]家里|上门|到家|(?<!给)帮忙(?=检查|查|看)|帮着查|来人")
@@ -203,7 +205,7 @@ PROXY = re.compile(
     # Cantonese: when or whether the baby's insurance is bought (几时帮佢买, 可唔可以先帮佢买医保)
     r"(什么时候|几时|啥时候|先|要|是不是要|是否要)[帮替代](他|她)们?去?(参保|交|缴|买|登记|办)|"
     # a neighbour or a relative fetching or paying for the resident ("能让邻居帮我去开吗", "孩子能不能帮我在网上交")
-    rf"(邻居|朋友|别人|他人|{_KIN})[^,,。?？\s]{{0,4}}(能|可以|能不能|可不可以)?[帮替代](我|俺)们?[^,,。?？\s]{{0,4}}(开|拿|取|领|交|缴|办|骑|送|递|签|预约)|"
+    rf"({_OTHERS}|{_KIN})[^,,。?？\s]{{0,4}}(能|可以|能不能|可不可以)?[帮替代](我|俺)们?[^,,。?？\s]{{0,4}}(开|拿|取|领|交|缴|办|骑|送|递|签|预约|上牌|登记|配药)|"
     # asked first, the resident going for a relative ("慢病药可以我去帮她拿吗", "证明可以我去帮他开吗")
     r"(能|可以|能不能|可不可以|能否)(我|俺)(去|来)?[帮替代](他|她)们?[^,,。?？\s]{0,4}(拿|开|领|交|缴|办|签|申请|取|登记)|"
     # asked first, then who would act ("特困供养能不能邻居帮她代办申请", "开证明能让别人替我去不")
@@ -745,7 +747,7 @@ ASKING_KE = re.compile(r"可有(?!可无)(?![^,,。?？\s]{0,4}[了啦])")
 WU_HE = re.compile(r"(?<!木乃)伊(拉)?(?![朗犁斯甸利克])")
 #: 哪能 "how" of Wu (哪能弄, 哪能申请), not Mandarin's "where can" (在哪能查到)
 #: Wu's 好 "may" before a deed in a question closed by 伐 (低保好申请伐, 医保卡好直接刷伐), not 好多 or 好看
-WU_MAY = re.compile(r"(?<![很真太蛮挺最不还])好(?=(直接|先|在|自己|帮|申请|报|用|办|交|刷|领|去|来|开|登记|预约|调解|转|补|退|参加|报名)[^,,。?？\s]{0,6}伐)")
+WU_MAY = re.compile(r"(?<![很真太蛮挺最不还])好(?=(直接|先|在|自己|帮|申请|报|用|办|交|刷|领|去|来|开|登记|预约|调解|转|补|退|参加|报名|停|放|进|配)[^,,。?？\s]{0,6}伐)")
 #: Wu's 伐 closing a question (要先登记伐, 合法伐), read as 吗
 WU_ASK = re.compile(r"伐(?=$|[\s,,。?？!!呀啦])")
 WU_HOW = re.compile(r"(?<![在去到从上])哪能")
