@@ -123,7 +123,7 @@ QUESTION = re.compile(
     # the Central Plains' split yes-or-no closing the clause ("还能补交不能", "俺能代他办不能", "要钱不要")
     r"(?P<split>能|要|会|有)[^,,。?？\s]{1,10}不(?P=split)(?=$|[\s,,。?？!!])|"
     # how many days after a deed until what is asked for ("预约了几天能来拉", "欠了几天会停电")
-    r"(?<=了)几(?=(天|个月|月|周|个星期|星期|小时|个工作日|个钟)(就|才)?(能|会|可以))")
+    r"(?<=了)几(?=(天|个月|月|周|个星期|星期|小时|个工作日|个钟)(就|才)?(能|会|可以|(来|到)(?!了)))")
 
 #: someone asked to call the police for the resident ("已经转了两万了 咋办 谁能帮着报警"): a request, in a
 #: scam's story too
@@ -173,7 +173,7 @@ _KIN = (r"爸|妈|爹|娘|爷爷?|奶奶?|姥姥?|姥爷|外公|外婆|老伴|�
 #: is done for, not a person asked to come (taken out of the text before ``PROBLEM`` is read)
 _MODALS = r"(想|能|(去|到|在)(哪里|哪儿|哪)|可以|可不可以|能不能|来|去|要|得|就|也|自己|直接|远程|[用在](自己|[我俺])的?(手机|微信|网上|支付宝)上?|[用在](手机|微信|网上|支付宝|小程序|app)上?|线上|网上)*"
 PROXY = re.compile(
-    rf"(我|俺|家属|家人|家里人|子女|儿女|亲属)((这个?)?(做|当)[^,,。?？\s]{{1,3}}的)?{_MODALS}[帮替代](他|她)们?|"
+    rf"(我|俺|家属|家人|家里人|子女|儿女|亲属|房东|业主)((这个?)?(做|当)[^,,。?？\s]{{1,3}}的)?{_MODALS}[帮替代](他|她)们?|"
     r"想(说)?[帮替代](他|她)们?去?(交|缴|办|领|申请|登记|预约|报名|续|开)|"
     r"(我|俺)[^,,。?？帮替代]{0,10}[帮替代](他|她)们?(交|缴|续费|充)|"
     # a paper fetched or done for a relative: 代办 and its kin, or the family helping ("优待证能帮他代办伐",
@@ -216,11 +216,13 @@ PROXY = re.compile(
     # a decorating firm or an agent acting for the resident, the signed doctor prescribing for a parent
     # ("装修公司可唔可以帮我去办", "家庭医生可以帮佢开药吗")
     r"(装修公司|装修队|中介|师傅)[^,,。?？\s]{0,4}(能|可以|能不能|可不可以)?[帮替代](我|俺)们?去?(开|拿|取|领|交|缴|办|登记|备案|报)|"
-    r"(家庭医生|签约医生|医生|大夫)[^,,。?？\s]{0,4}(能|可以|能不能|可不可以|会)?[帮给替](他|她|我|俺)们?(开药|配药|看病|量血压|开点药|开处方)")
+    r"(家庭医生|签约医生|医生|大夫)[^,,。?？]{0,4}(能|可以|能不能|可不可以|会)?[帮给替](他|她|我|俺)们?(开药|配药|看病|量血压|开点药|开处方)")
 
 #: a problem named only to ask how it is handled ("水管坏了怎么报修", "着火了能申请啥救助"): the
 #: procedure is a question for the guide (a resident who wants a person replies 人工)
 PROCEDURE = re.compile(r"(跟|向|找)谁报|"
+                       # where mediation is found, whatever the quarrel ("漏水闹矛盾了 人民调解哪里找")
+                       r"调解[^,,。?？\s]{0,3}(哪里|哪儿|哪块|在哪|去哪|找谁|找哪)|"
                        # topping up or paying on the phone, whatever ran out ("家里没电了 能在手机上充吗")
                        r"(能|可以)[^,,。?？\s]{0,4}(手机|网上|微信|支付宝)上?[^,,。?？\s]{0,2}(充|交|缴)|"
     r"(怎么|怎样|如何|找谁|去哪|在哪|上哪|哪里|能不能|能否|可以|可不可以|能|好(?=申请|报)).{0,3}"
@@ -393,7 +395,7 @@ OTHER_PLACE = re.compile(
     rf"(?<!户口在)(?<!户籍在)(?<!老家在)(?<!以前在)(?<!之前在)(?<!原来在)({_CITIES})(市)?(那边|那里|当地)(?![^,,。?？\s]{{0,2}}(过来|来的)|回来|来这|到这|工作|上班|打工|住|读书|上学)|"
     # a relative living in another city and what is done there ("我姐在杭州 她那边给小孩办医保…", "在西安雁塔区 他那边")
     rf"(在|住|去了?)({_CITIES})(市)?([一-龥]{{1,4}}[区县])?[\s,,]{{0,2}}[他她]们?(那边|那里|那儿|那的|当地)|"
-    rf"(去|到|回)({_CITIES})(市)?(哪|办|报|交|续|领|申请)|[他她]们?(在|去)({_CITIES})(市)?(要|想)?(办|交|领|申请)|"
+    rf"(?<![咱从是])(?<!咱们)(?<!我们)(?<!俺们)({_CITIES})(市)?的?(规定|政策|标准|规矩)|(去|到|回)({_CITIES})(市)?(哪|办|报|交|续|领|申请)|[他她]们?(在|去)({_CITIES})(市)?(要|想)?(办|交|领|申请)|"
     # a city opening a clause and naming what follows ("深圳新生儿落户要啥材料"), not a street or estate
     rf"(^|[\s,,。;;])({_CITIES})(市)?(?!路|街|大道|道|小区|花园|广场|公园|[东西南北]路|立|人民|中心|第|这边|这里|的?(亲戚|朋友|老乡|同事|表[哥姐弟妹]|人|来的|过来|回来))")
 
@@ -629,6 +631,9 @@ OWN_ADVICE = re.compile(
     # a lawyer's fee for one's own case, however asked ("律师费一般多少", "几多钱律师费", "律师费能唔能叫对方出")
     r"律师费)|"
     r"(欠|借)[^。?？]{0,12}(要不要|该不该|用不用|需不需要)(还|替他还|帮他还)|"
+    # money lost and already reported, asked whether it comes back: the police's case ("报警了 钱还能追回来吗";
+    # not "报警以后还追得回来吗", what the anti-fraud entry says)
+    r"(报警|报案|立案|报了警|报了案|报完警|报过警)了[^。?？]{0,12}(追|要)(得)?回来?|"
     r"(能|可以|会)评(上|得上|个|到)?几级|"
     # whether one's own lawsuit would be won ("打官司能赢不", "这种官司能不能赢")
     r"(官司|诉讼)[^。?？]{0,8}(能|会|可以)?(不能)?(赢|胜诉|打赢)|"
@@ -640,6 +645,8 @@ HEALTH_ADVICE = re.compile(r"要不要(带|送|陪)?[他她我]?(去|上|到|送
                            # whether one medicine can be changed for another, or taken with it ("老家医院开的药 …
                            # 能不能换成这边的药 会不会有问题")
                            r"(药[^。?？]{0,20}(换|停|混着吃|一起吃)|(换|改)成[^。?？]{0,8}药)[^。?？]{0,12}(会不会有问题|有没有问题|有没有影响|会不会有影响|要不要紧|行不行)|"
+                           # which hospital to take someone sick to ("小孩发烧39度 要去儿童医院还是社区医院")
+                           r"^(?=.*(发烧|烧到|咳|吐|拉肚子|肚子疼|头疼|头晕|疼得|痛得|摔了|摔倒|晕倒|不舒服|病了)).*?(去|上|到|送)[^,,。?？\s]{0,6}医院还是[^,,。?？\s]{0,6}(医院|诊所|卫生院|卫生服务中心|医务室)|"
                            # ("吃那个药可以和降糖药一起吃吗")
                            r"药[^。?？]{0,12}(和|跟|与)[^。?？]{0,8}药[^,,。?？\s]{0,2}(一起|同时|一块)(吃|服|用)|"
                            r"(肿|疼|痛|烧|发烧|红了|痒|吐|拉肚子|起疙瘩)[^。?？]{0,12}正常(吗|不)|"
