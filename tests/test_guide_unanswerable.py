@@ -868,3 +868,50 @@ async def test_the_central_plains_split_yes_or_no_is_a_question(bot) -> None:
     await _assert_answered(bot, [("残疾证过期了还能补办不能", "disability-certificate"),
                                  ("老年优待证要钱不要", "senior-card")])
     await _assert_not_answered(bot, ["这事我能管得了也不能不管"])
+
+
+async def test_sichuans_hao_duo_and_hao_jiu_between_a_deed_and_its_outcome_are_questions(bot) -> None:
+    """Sichuan and Guizhou ask "how much" with 好多 after being paid (每个月能领好多) and "how long" with 好久
+    between a deed and what follows (申请了好久能发下来); a long wait told after the fact and a greeting are
+    not questions."""
+    await _assert_answered(bot, [("残疾人补贴每个月能领好多", "disability-subsidy"),
+                                 ("高龄补贴申请了好久能发下来", "elderly-allowance")])
+    await _assert_not_answered(bot, ["等了好久才来人 气死了", "好久没见王嬢嬢了"])
+
+
+async def test_someone_near_the_resident_asked_whether_they_may_do_the_paper_is_the_guides(bot) -> None:
+    """Whether a cousin, a colleague or a neighbour may do the paper for the resident or a parent
+    (委托我表哥帮我爸申请, 叫同事帮我代办) is the guide's; asking the office to do one's own paper is a
+    person's."""
+    await _assert_answered(bot, [("能不能委托我表哥帮我爸申请特困供养", "extreme-poverty-support"),
+                                 ("居住证可以叫同事帮我代办吗", "residence-permit")])
+    await _assert_not_answered(bot, ["麻烦社区帮我代办一下居住证"])
+
+
+async def test_sighs_and_complaints_that_use_question_words_are_left_alone(bot) -> None:
+    """"Nothing worth saying" (有什么好讲的), "who says … not" (谁说, Hakka and Cantonese 哪个话) and "I said
+    it several times" (讲过几次) ask nothing of the guide, though they name a topic."""
+    await _assert_not_answered(bot, ["志愿者年年都是那几个人 有什么好讲的", "哪个话做义工冇用 我孙仔都话好",
+                                     "谁说社区没人管 昨天就来修好了", "跟物业讲过几次了 都没人管"])
+
+
+async def test_how_many_days_after_a_deed_and_what_not_paying_would_do_are_questions(bot) -> None:
+    """几 between a deed done and its outcome (申请了几天能拿到) asks how many; what not paying would do
+    (逾期不交会停电吗) is a supposed problem, asked of the guide."""
+    await _assert_answered(bot, [("门禁卡补办申请了几天能拿到", "access-card"),
+                                 ("电费逾期不交会停电吗", "utility-payment")])
+
+
+async def test_a_doctors_a_polices_and_another_countrys_questions_are_not_the_guides(bot) -> None:
+    """Cutting a medicine by oneself, which hospital for a sick child, whether money lost to a scam
+    and already reported comes back, and insurance paid abroad: no entry answers them."""
+    await _assert_not_answered(bot, ["降糖药能不能自己减量", "孩子咳嗽发烧 去社区医院还是大医院好",
+                                     "被骗了五千 报警了 钱能追回来不", "在日本交的社保回来能领吗"])
+
+
+async def test_jinhua_sha_xi_teochew_di_kuai_and_guizhou_na_yang_are_questions(bot) -> None:
+    """Jinhua's 啥西 "what", Teochew's 底块 "where" and Guizhou's 哪样 "what", where no other word asks
+    (a broken card's replacement is asked how, not reported)."""
+    await _assert_answered(bot, [("门禁卡坏了 换张新的要带啥西", "access-card"),
+                                 ("老年卡在底块办 我刚从乡下搬来", "senior-card"),
+                                 ("门禁卡刷不开坏了 补一张要带哪样", "access-card")])
