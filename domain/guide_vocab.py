@@ -221,6 +221,8 @@ PROXY = re.compile(
 #: a problem named only to ask how it is handled ("水管坏了怎么报修", "着火了能申请啥救助"): the
 #: procedure is a question for the guide (a resident who wants a person replies 人工)
 PROCEDURE = re.compile(r"(跟|向|找)谁报|"
+                       # who repairs it, asked ("水管坏了 是物业修还是自己找人")
+                       r"(物业|房东|社区|居委会?)(来)?(修|管|负责)还是|"
                        # where mediation is found, whatever the quarrel ("漏水闹矛盾了 人民调解哪里找")
                        r"调解[^,,。?？\s]{0,3}(哪里|哪儿|哪块|在哪|去哪|找谁|找哪)|"
                        # topping up or paying on the phone, whatever ran out ("家里没电了 能在手机上充吗")
@@ -455,7 +457,10 @@ RHETORICAL = re.compile(
     r"谁说(的)?[^,,。?？]{0,12}(都|就|只|才)是|(问|问过)[我俺][^。?？]{0,24}[,,\s]+[我俺](说|讲|告诉|跟他说|跟她说)|"
     r"凭(啥|什么)(啊|呀|嘛|呢)?(?=$|[\s,,。?？!!])|坑老百姓|够(干啥|干什么|干嘛)的?(?=$|[\s,,。?？!!啊呀])|(跟|和|与)[我俺]们?(有仇|过不去|作对|开玩笑|对着干)|见谁[^,,。?？\s]{0,3}谁|"
                         # nothing worth saying, who says not ("有什么好讲的", "谁说退休没事做")
-                        r"有(什么|啥)好(讲|说|问|吵|争|比|羡慕|稀罕|得意)的(?=$|[\s,,。?？!!啊呀嘛哦])|(^|[\s,,。;;])谁说[^,,。?？]{0,10}[没不]|"
+                        r"有(什么|啥)好(讲|说|问|吵|争|比|羡慕|稀罕|得意)的(?=$|[\s,,。?？!!啊呀嘛哦])|有(什么|啥)意思(嘛|啊|呀|哦|呢)(?=$|[\s,,。?？!!])|"
+                        # who did it, scolded, and nothing else asked ("哪个大聪明把旧沙发扔绿化带里了"; not "哪个缺德的
+                        # 把牌子掰走了 补个牌子咋办")
+                        r"^(?!.*(怎么|咋|如何|哪里|哪儿|在哪|去哪|什么|啥|多少|几|吗|么|能不能|可不可以|要不要)).*?(哪个|谁|哪位)(大聪明|缺德鬼?|没素质的?|这么缺德)|(^|[\s,,。;;])谁说[^,,。?？]{0,10}[没不]|"
                         r"[我俺](也|都|才|就)不管了|管[他它]呢|(什么|啥)时候(才)?(是个头|到头|是头)|(谁|哪个)(受得了|吃得消|顶得住)|"
                         # who can afford it (医保年年涨 哪个交得起): a sigh
                         r"(谁|哪个)[^,,。?？\s]{0,2}(交|付|买|养|住|用|看|吃)得起|"
@@ -651,6 +656,8 @@ HEALTH_ADVICE = re.compile(r"要不要(带|送|陪)?[他她我]?(去|上|到|送
                            r"(药[^。?？]{0,20}(换|停|混着吃|一起吃)|(换|改)成[^。?？]{0,8}药)[^。?？]{0,12}(会不会有问题|有没有问题|有没有影响|会不会有影响|要不要紧|行不行)|"
                            # which hospital to take someone sick to ("小孩发烧39度 要去儿童医院还是社区医院")
                            r"^(?=.*(发烧|烧到|咳|吐|拉肚子|肚子疼|头疼|头晕|疼得|痛得|摔了|摔倒|晕倒|不舒服|病了)).*?(去|上|到|送)[^,,。?？\s]{0,6}医院还是[^,,。?？\s]{0,6}(医院|诊所|卫生院|卫生服务中心|医务室)|"
+                           # a medicine changed for another ("长处方的药能不能换成便宜点的")
+                           r"药[^,,。?？\s]{0,6}(能不能|可不可以|能|可以)换成?[^,,。?？\s]{0,4}(便宜|别的|其他|国产|进口)|"
                            # a medicine stopped or cut by oneself ("降压药可以自己停几天吗")
                            r"药[^,,。?？\s]{0,6}(能|可以|能不能|可不可以)(自己)?(停|减量|减半|断)|"
                            # ("吃那个药可以和降糖药一起吃吗")
@@ -706,7 +713,7 @@ SOUTHWEST = {
     # Sichuan, Chongqing, Guizhou: 有没得 "is there"
     "有没得": "有没有", "别个": "别人",
     # Yunnan and Guizhou's 莫得 "have not" (有莫得 "is there", 要钱莫得 "does it cost or not")
-    "有莫得": "有没有", "莫得": "没得",
+    "有莫得": "有没有", "莫得": "没得", "屋里人": "家里人",
     # Guizhou and Yunnan: 哪样 "what" (带哪样, 哪样证件)
     "哪样": "什么",
 }
@@ -847,6 +854,10 @@ SOUTHWEST_HOW = re.compile(r"哪门(?!子)")
 #: the "but" that opens a clause after a pause ("交好了 可是app上查不到"); 可够 "is it enough"
 JIANGHUAI_KESHI = re.compile(r"(?<=[^\s,,。?？!!;；])可是(?=有|能|要|真的|全|包括|便宜|按|超|会|给|收|免费|需要|用|管|又|开始|可以|够|算|包|一起|必须|本人|上门|晓得)|"
                              r"(?<=[\s,,])可是(?=有|能|可以)(?![^,,。?？\s]{0,8}[没不])|可是真的(?=$|[\s,,。?？])|(?<![不])可够(?!了)")
+#: Suzhou and Huzhou Wu's 阿好 "may it be" before the deed ("残疾评定阿好上门的", "长期处方阿好开"; not 阿好看)
+WU_A_HAO = re.compile(r"阿好(?=[一-龥])(?!看|吃|玩|听|久|多|像|几|人|的)")
+#: 好多点 "what time" of Sichuan and Guizhou ("晚上好多点前进来不收钱"; not 好多了)
+SOUTHWEST_WHAT_TIME = re.compile(r"(?<![是率税])好多点(?=前|后|以前|以后|之前|之后|开|关|到|钟|下班|上班|来|$|[\s?？])")
 JIANGHUAI_ASK = re.compile(r"阿(?=能|是|有|要|会|可以|开|上班|管|收|来得及|行|用|办|交|领|需要|够|准|让|算|报|打|在家)")
 #: the same 阿 written 啊 (Nantong, Yangzhou: "啊要结婚证", "听说…啊是真的"), only where it opens a
 #: clause: Mandarin's 啊 closes one ("好啊", "是啊") or stands alone before a pause ("啊, 是真的")
