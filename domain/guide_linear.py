@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import re
 import struct
 import sys
@@ -190,11 +191,12 @@ class Linear:
                    found["weights"], header.get("about"))
 
     def save(self, path: Path) -> None:
-        """Write the model to ``path``: the binary form the bot reads, the JSON form for a .json name."""
-        if path.suffix == ".json":
-            path.write_text(self.to_json(), encoding="utf-8")
-        else:
-            path.write_bytes(self.to_bytes())
+        """Write the model to ``path``: the binary form the bot reads, the JSON form for a .json name.
+        Written beside it and then put in its place: a fit stopped half way leaves the old file whole."""
+        data = self.to_json().encode("utf-8") if path.suffix == ".json" else self.to_bytes()
+        part = path.with_name(path.name + ".part")
+        part.write_bytes(data)
+        os.replace(part, path)
 
 
 def _read_exactly(fh: Any, n: int) -> bytes:
