@@ -198,9 +198,9 @@ class App:
 
     def _warm_guide(self, classifier: Any) -> None:
         """The guide's index, built once the classifier is loaded, before the messages come: the
-        communities' first questions then share its body (domain/guide.py ``warm``); a question
-        asked meanwhile waits for it. Its one-off objects come and go before the messages' fill the
-        heap (bench/README.md, twenty-first round)."""
+        communities' first questions then share its body (domain/guide.py ``warm``) and no
+        question pays for the build; a question asked meanwhile waits for it. (The resident set
+        after 10,000 messages it leaves as it was: bench/README.md, twenty-first round.)"""
         if self._stopping:
             return
         from domain import guide

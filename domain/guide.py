@@ -661,10 +661,10 @@ def warm(session: Session, tokenize: Tokenize) -> Index | None:
     """At start, before the messages: the index most communities will read, built (and kept, as
     ``index_for`` keeps it). Its body — BM25, the vote over the labelled questions, the linear
     model, ~6 MB with the demo guide — is shared by every index of entries of the same keys and
-    text, so another community's first question only relabels it (``Index._for``). Built here, its
-    one-off objects (the labelled questions' pass, the vote's building dicts) come and go before
-    the messages' objects fill the heap, not among them. The index: of the district's entries
-    when a community sees only those, else of the first community's own (None: no entries)."""
+    text, so another community's first question only relabels it (``Index._for``) and no question
+    waits for a build; its one-off objects (the labelled questions' pass, the vote's building
+    dicts) come and go before the messages'. The index: of the district's entries when a
+    community sees only those, else of the first community's own (None: no entries)."""
     active = GuideEntry.status == GuideStatus.ACTIVE
     own = set(session.scalars(select(GuideEntry.community_id).where(active, GuideEntry.community_id.is_not(None))
                               .distinct()))
