@@ -85,15 +85,26 @@ class LazyClassifier:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.get(), name)
 
-    def warm(self) -> None:
+    def warm(self, then: Callable[[Any], None] | None = None) -> threading.Thread:
+        """Load it in a thread (returned, started); ``then``: work for the loaded classifier in
+        the same thread after it (the guide's index), before the heap's free pages go back."""
         def load() -> None:
             try:
-                self.get().tokenize("楼道灯坏了")  # and jieba's dictionary, shared by the process
+                classifier = self.get()
+                classifier.tokenize("楼道灯坏了")  # and jieba's dictionary, shared by the process
             except Exception:  # the first message that needs it tries again, and fails visibly
                 log.exception("could not load the classifier")
+            else:
+                if then is not None:
+                    try:
+                        then(classifier)
+                    except Exception:  # the first question builds it then, as without a warm-up
+                        log.exception("could not build the guide's index at start")
             release_free_memory()  # what parsing the model files and jieba's cache left behind
 
-        threading.Thread(target=load, name="classifier-warm", daemon=True).start()
+        thread = threading.Thread(target=load, name="classifier-warm", daemon=True)
+        thread.start()
+        return thread
 
 
 class App:
@@ -129,6 +140,9 @@ class App:
         self.no_community = False  # set by prepare_database: a real gateway and nothing imported
         self.desk = AppDesk(self)
         gateway.bind(self.desk)
+        self._warm_timer: asyncio.TimerHandle | None = None
+        self._warming: threading.Thread | None = None
+        self._stopping = False
 
     # --- life ----------------------------------------------------------------------------------
 
@@ -176,7 +190,23 @@ class App:
         self.outbox.start()
         self.outbox.wake()
         if isinstance(self.classifier, LazyClassifier):  # the first message waits for it if need be
-            asyncio.get_running_loop().call_later(self.WARM_AFTER, self.classifier.warm)
+            self._warm_timer = asyncio.get_running_loop().call_later(self.WARM_AFTER, self._warm)
+
+    def _warm(self) -> None:
+        if not self._stopping and isinstance(self.classifier, LazyClassifier):
+            self._warming = self.classifier.warm(then=self._warm_guide)
+
+    def _warm_guide(self, classifier: Any) -> None:
+        """The guide's index, built once the classifier is loaded, before the messages come: the
+        communities' first questions then share its body (domain/guide.py ``warm``) and no
+        question pays for the build; a question asked meanwhile waits for it. (The resident set
+        after 10,000 messages it leaves as it was: bench/README.md, twenty-first round.)"""
+        if self._stopping:
+            return
+        from domain import guide
+
+        with self.sessions() as session:
+            guide.warm(session, classifier.tokenize)
 
     def _make_server(self) -> HttpServer:
         """The one HTTP server: the gateway's pages (if it has any) and the web console's."""
@@ -235,6 +265,11 @@ class App:
         return classifier
 
     async def stop(self) -> None:
+        self._stopping = True
+        if self._warm_timer is not None:
+            self._warm_timer.cancel()
+        if self._warming is not None and self._warming.is_alive():  # not a session left open on a closing database
+            await asyncio.to_thread(self._warming.join, 60)
         await self.lane.close()
         await self.jobs.stop()
         await self.outbox.stop()

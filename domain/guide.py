@@ -20,7 +20,7 @@ second opinion (``guide_examples``): a nearest-neighbour vote over the labelled 
 residents asked (``storage/guide_examples.jsonl``) and the entries' asks — agreement answers a
 question BM25 alone is unsure of, questions no entry answers hold back one it is sure of.
 A third opinion, a linear model over the question's terms and characters trained on the same
-labelled questions (``guide_linear``, ``storage/guide_linear.json``), answers what the two left
+labelled questions (``guide_linear``, ``storage/guide_linear.bin``), answers what the two left
 open when it agrees, and holds back an answer when it is sure no entry answers.
 Otherwise there is no answer and the message goes on as before (a ticket when it is a request).
 An emergency or a danger is never answered instead of its alert: ``answer_to`` marks the answer
@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -55,7 +56,7 @@ from kernel.prefilter import Prefiltered
 from kernel import texts as T
 from kernel.parsing import normalise
 from storage.guide_files import read_examples
-from storage.models import EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
+from storage.models import Community, EventKind, GuideAsk, GuideEntry, GuideStatus, Ticket
 
 
 @dataclass(frozen=True)
@@ -637,13 +638,43 @@ def index_for(session: Session, tokenize: Tokenize, community_id: int | None) ->
         _CACHE.move_to_end(key)
         return cached[1]
     entries = active_entries(session, community_id)
-    index = Index.build(tokenize, entries)
-    guide_watch.keep_rows(key[1], version, entries)
-    _CACHE[key] = (version, index)
-    _CACHE.move_to_end(key)
-    while len(_CACHE) > CACHE_SIZE or (len(_CACHE) > 1 and _bodies_kept() > BODIES_KEPT):
-        _CACHE.popitem(last=False)
+    with _BUILDING:
+        cached = _CACHE.get(key)
+        if cached is not None and cached[0] == version:  # built meanwhile (the start's ``warm``)
+            _CACHE.move_to_end(key)
+            return cached[1]
+        index = Index.build(tokenize, entries)
+        guide_watch.keep_rows(key[1], version, entries)
+        _CACHE[key] = (version, index)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHE_SIZE or (len(_CACHE) > 1 and _bodies_kept() > BODIES_KEPT):
+            _CACHE.popitem(last=False)
     return index
+
+
+#: one index built at a time: a question that comes while the start builds the guide's index
+#: (``warm``) waits for it, then relabels its body instead of building a second one
+_BUILDING = threading.Lock()
+
+
+def warm(session: Session, tokenize: Tokenize) -> Index | None:
+    """At start, before the messages: the index most communities will read, built (and kept, as
+    ``index_for`` keeps it). Its body — BM25, the vote over the labelled questions, the linear
+    model, ~6 MB with the demo guide — is shared by every index of entries of the same keys and
+    text, so another community's first question only relabels it (``Index._for``) and no question
+    waits for a build; its one-off objects (the labelled questions' pass, the vote's building
+    dicts) come and go before the messages'. The index: of the district's entries when a
+    community sees only those, else of the first community's own (None: no entries)."""
+    active = GuideEntry.status == GuideStatus.ACTIVE
+    own = set(session.scalars(select(GuideEntry.community_id).where(active, GuideEntry.community_id.is_not(None))
+                              .distinct()))
+    communities = session.scalars(select(Community.id).order_by(Community.id)).all()
+    district = session.scalar(select(func.count(GuideEntry.id)).where(active, GuideEntry.community_id.is_(None)))
+    plain = next((c for c in communities if c not in own), None) if district else None
+    chosen = plain if plain is not None else next((c for c in communities if c in own), None)
+    if chosen is None:
+        return None
+    return index_for(session, tokenize, chosen)
 
 
 def entry_visible(session: Session, entry_id: int, community_id: int | None) -> GuideEntry | None:

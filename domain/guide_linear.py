@@ -5,9 +5,16 @@ A multinomial logistic regression over the question's topic terms (domain/guide_
 class per entry (by key) and one for "no entry" (questions no entry answers, chatter, requests).
 It is trained with scikit-learn (``lianhu guide fit``, domain/guide_training.py ``fit_linear``)
 on every labelled line and every entry's title and asks, and shipped as data
-(``storage/guide_linear.json``): packed arrays — each feature's 64-bit key, sorted, an offset
+(``storage/guide_linear.bin``): packed arrays — each feature's 64-bit key, sorted, an offset
 per feature, then a class number and a weight per weight of at least 0.2 (about 1.2 MB in memory). Scoring is one
 dict lookup per feature of the question and a few additions, in plain Python.
+
+The file is binary (``Linear.save`` / ``Linear.load``): a small JSON header (the labels, the bias,
+what it was trained on, each array's type and length), then the arrays' bytes, read straight into
+the arrays — loading it takes little more than the ~1.3 MB it keeps (the JSON form, base64 in a
+JSON document, took ~5 MB more for a moment). A model saved as ``.json`` is still read and written
+(``to_json``: readable, for a look); convert one into the shipped form with
+``python -c "from domain.guide_linear import convert; convert('storage/guide_linear.json', 'storage/guide_linear.bin')"``.
 
 BM25 finds the entry whose words the question shares, the neighbour vote the questions asked like
 it; the model weighs every character the labelled questions taught it ("狗牌", "门卡", "暂住证"
@@ -19,7 +26,10 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import re
+import struct
+import sys
 import zlib
 from array import array
 from bisect import bisect_left
@@ -31,8 +41,12 @@ from typing import Any
 from domain.guide_text import normalize
 from kernel.memo import Kept
 
-DEFAULT_LINEAR = Path(__file__).resolve().parents[1] / "storage" / "guide_linear.json"
-FORMAT = 1
+DEFAULT_LINEAR = Path(__file__).resolve().parents[1] / "storage" / "guide_linear.bin"
+FORMAT = 1  # the JSON form's
+#: the binary form: this magic (its last byte the version), the header's length (4 bytes, little-endian),
+#: the header (JSON), then each array's bytes, little-endian, in the header's order
+MAGIC = b"LHGLIN\x00\x01"
+_ARRAYS = (("keys", "Q", 8), ("offsets", "I", 4), ("classes", "B", 1), ("weights", "f", 4))
 
 _NOT_TOPIC = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
 
@@ -132,6 +146,78 @@ class Linear:
                    _unpack("B", data["classes"]), _unpack("f", data["weights"]), data.get("about"))
 
 
+    def to_bytes(self) -> bytes:
+        """The binary form (``MAGIC``, the header, the arrays' bytes)."""
+        arrays = [getattr(self, name) for name, _, _ in _ARRAYS]
+        for (name, typecode, size), values in zip(_ARRAYS, arrays):
+            if values.typecode != typecode or values.itemsize != size:
+                raise ValueError(f"guide_linear: {name} is not {typecode} of {size} bytes")
+        header = json.dumps({"about": self.about, "labels": self.labels, "bias": self.bias,
+                             "arrays": [[name, typecode, len(values)] for (name, typecode, _), values
+                                        in zip(_ARRAYS, arrays)]}, ensure_ascii=False).encode("utf-8")
+        parts = [MAGIC, struct.pack("<I", len(header)), header]
+        for values in arrays:
+            if sys.byteorder != "little":
+                values = array(values.typecode, values)
+                values.byteswap()
+            parts.append(values.tobytes())
+        return b"".join(parts)
+
+    @classmethod
+    def load(cls, path: Path) -> Linear:
+        """A model from its file: the binary form, or the JSON form when the name ends in .json."""
+        if path.suffix == ".json":
+            return cls.from_json(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:
+            if fh.read(len(MAGIC)) != MAGIC:
+                raise ValueError(f"{path.name}: not a guide model of this version")
+            (length,) = struct.unpack("<I", _read_exactly(fh, 4))
+            header = json.loads(_read_exactly(fh, length).decode("utf-8"))
+            found = {}
+            for (name, typecode, size), (named, typed, count) in zip(_ARRAYS, header["arrays"], strict=True):
+                if (named, typed) != (name, typecode):
+                    raise ValueError(f"{path.name}: {named} of type {typed} where {name} of {typecode} belongs")
+                values = array(typecode, b"\0" * size) * count  # the array's room once, filled in place
+                if values.itemsize != size:
+                    raise ValueError(f"guide_linear: {typecode} is not {size} bytes here")
+                if fh.readinto(memoryview(values).cast("B")) != size * count:
+                    raise ValueError(f"{path.name}: cut short")
+                if sys.byteorder != "little":
+                    values.byteswap()
+                found[name] = values
+            if fh.read(1):
+                raise ValueError(f"{path.name}: more bytes than its header says")
+        return cls(header["labels"], header["bias"], found["keys"], found["offsets"], found["classes"],
+                   found["weights"], header.get("about"))
+
+    def save(self, path: Path) -> None:
+        """Write the model to ``path``: the binary form the bot reads, the JSON form for a .json name.
+        Written beside it and then put in its place: a fit stopped half way leaves the old file whole."""
+        data = self.to_json().encode("utf-8") if path.suffix == ".json" else self.to_bytes()
+        part = path.with_name(path.name + ".part")
+        part.write_bytes(data)
+        os.replace(part, path)
+
+
+def _read_exactly(fh: Any, n: int) -> bytes:
+    data = fh.read(n)
+    if len(data) != n:
+        raise ValueError("guide_linear: the file is cut short")
+    return bytes(data)
+
+
+def convert(source: str | Path, target: str | Path) -> Linear:
+    """A model file written again in the form ``target``'s name says (``Linear.save``): the same
+    labels, bias and every weight, bit for bit."""
+    model = Linear.load(Path(source))
+    Linear.save(model, Path(target))
+    again = Linear.load(Path(target))
+    if (again.labels, again.bias, again.about) != (model.labels, model.bias, model.about) or any(
+            getattr(again, name).tobytes() != getattr(model, name).tobytes() for name, _, _ in _ARRAYS):
+        raise ValueError(f"{target}: does not read back as {source}")
+    return again
+
+
 def _pack(values: array) -> str:
     return values.typecode + base64.b64encode(values.tobytes()).decode("ascii")
 
@@ -173,7 +259,7 @@ def default_linear(path: Path = DEFAULT_LINEAR) -> Linear | None:
     """The shipped model, read once (None when there is none: BM25 and the vote decide)."""
     if path not in _LOADED:
         try:
-            _LOADED[path] = Linear.from_json(path.read_text(encoding="utf-8"))
+            _LOADED[path] = Linear.load(path)
         except (OSError, ValueError, KeyError):
             _LOADED[path] = None
     return _LOADED[path]

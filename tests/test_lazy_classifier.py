@@ -51,3 +51,41 @@ async def test_the_first_message_after_start_is_read_with_chat_rules(bot, settin
     finally:
         await app.stop()
         bot.app.engine.dispose()
+
+
+async def test_the_guides_index_is_built_at_start_and_the_first_question_builds_no_other(  # type: ignore[no-untyped-def]
+        bot, settings, monkeypatch) -> None:
+    """The guide's index (~6 MB of the demo guide's parts) is built in the warm-up, before any
+    message, and the first question is answered from it: not a second one built at that question
+    among the messages' objects (bench/README.md, twenty-first round)."""
+    import asyncio
+
+    from domain import guide
+
+    await bot.app.stop()
+    built: list[int] = []
+    build = guide.Index._build.__func__  # type: ignore[attr-defined]
+
+    def counted(cls, *args):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return build(cls, *args)
+
+    monkeypatch.setattr(guide.Index, "_build", classmethod(counted))
+    monkeypatch.setattr(App, "WARM_AFTER", 0.0)
+    gateway = TestGateway()
+    app = App(settings, gateway, clock=FrozenClock(START))
+    await app.start()
+    try:
+        for _ in range(6000):  # the warm-up's thread (WARM_AFTER 0): the classifier, then the index
+            if built:
+                break
+            await asyncio.sleep(0.02)
+        assert built == [1]  # before any message
+        room = building_room_of(bot, "r01")
+        await app.receive(gateway.inbound("租了个房子 要去社区登记吗", sender="r01", room=room, message_id="q"))
+        await app.outbox.drain()
+        assert any(m.text.startswith("【办事指南") for m in gateway.sent if m.conversation == room)
+        assert built == [1]
+    finally:
+        await app.stop()
+        bot.app.engine.dispose()

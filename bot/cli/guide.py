@@ -50,7 +50,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ft = gsub.add_parser("fit", help="train the linear model on labelled .jsonl files (needs scikit-learn)")
     ft.add_argument("files", type=Path, nargs="+", metavar="FILE")
     ft.add_argument("--guide", type=Path, help="a guide TOML file or folder (default: the demo guide)")
-    ft.add_argument("--out", type=Path, help="where to write the model (default: storage/guide_linear.json)")
+    ft.add_argument("--out", type=Path, help="where to write the model (default: storage/guide_linear.bin, the form the bot "
+                                                     "reads; a name ending in .json: the readable JSON form)")
     ft.add_argument("--none-weight", type=float, default=None, help="how much a line no entry answers counts")
     ft.add_argument("--prune", type=float, default=None, help="weights smaller than this are left out")
     ft.set_defaults(func=cmd_fit)
@@ -280,7 +281,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     model = fit_model(entries, classifier, examples_of([it for s in sets for it in s]), [f.name for f in args.files],
                       **options)
     out = args.out or DEFAULT_LINEAR
-    out.write_text(model.to_json(), encoding="utf-8")
+    model.save(out)
     print(f"已写入 {out}:特征 {len(model.keys)} 个,权重 {len(model.weights)} 个")
     return 0
 
