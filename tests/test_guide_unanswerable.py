@@ -915,3 +915,10 @@ async def test_jinhua_sha_xi_teochew_di_kuai_and_guizhou_na_yang_are_questions(b
     await _assert_answered(bot, [("门禁卡坏了 换张新的要带啥西", "access-card"),
                                  ("老年卡在底块办 我刚从乡下搬来", "senior-card"),
                                  ("门禁卡刷不开坏了 补一张要带哪样", "access-card")])
+
+
+async def test_gan_mo_shi_hou_and_a_relatives_registration_are_questions(bot) -> None:
+    """Gan and Jianghuai ask "when" with 么时候 (not 什么时候's tail); whether one may register a relative
+    (能帮我爸登吗) is the guide's."""
+    await _assert_answered(bot, [("居民医保今年交到么时候截止", "medical-insurance-payment"),
+                                 ("失业登记能帮我爸登吗 他刚从外地回来", "unemployment-registration")])
