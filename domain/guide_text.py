@@ -203,9 +203,10 @@ def scam_told(text: str) -> bool:
     return bool(_SCAM_STORY.search(plain)) and not _SCAM_NOT_ASKED.search(plain)
 
 
-#: what makes a few words a statement: a completed action, a person, a time, punctuation, or how
-#: something felt ("做完义工好开心")
-_NOT_TERSE = re.compile(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经|开心|高兴|激动|难过|舒服|好玩|辛苦|感谢|谢谢")
+#: what makes a few words a statement: a completed action, a person, a time, punctuation, how
+#: something felt ("做完义工好开心"), a yes or a place to meet ("要得要得 晚上活动室见")
+_NOT_TERSE = re.compile(r"[了啦过!!,,。我你他她咱俺]|天|刚|已经|开心|高兴|激动|难过|舒服|好玩|辛苦|感谢|谢谢|"
+                        r"要得|好的|好嘞|得嘞|收到|没问题|见(?=$|[\s啊哦呀啦])")
 
 
 def is_terse(text: str) -> bool:
