@@ -220,7 +220,7 @@ PROXY = re.compile(
 
 #: a problem named only to ask how it is handled ("水管坏了怎么报修", "着火了能申请啥救助"): the
 #: procedure is a question for the guide (a resident who wants a person replies 人工)
-PROCEDURE = re.compile(r"(跟|向|找)谁报|"
+PROCEDURE = re.compile(r"(跟|向|找)谁报|(?<![丢掉坏])(证|卡)(咋|怎么|如何|咋个|怎样)(办|申请)(?!不了|不下来)|"
                        # who repairs it, asked ("水管坏了 是物业修还是自己找人")
                        r"(物业|房东|社区|居委会?)(来)?(修|管|负责)还是|"
                        # relief asked how much or how, whatever befell ("着火烧了屋 临时救助能领几多", "临时救助咋申请")
@@ -464,6 +464,9 @@ RHETORICAL = re.compile(
                         # 把牌子掰走了 补个牌子咋办")
                         r"^(?!.*(怎么|咋|如何|哪里|哪儿|在哪|去哪|什么|啥|多少|几|吗|么|能不能|可不可以|要不要)).*?(哪个|谁|哪位)(大聪明|缺德鬼?|没素质的?|这么缺德)|(^|[\s,,。;;])谁说[^,,。?？]{0,10}[没不]|"
                         r"[我俺](也|都|才|就)不管了|管[他它]呢|(什么|啥)时候(才)?(是个头|到头|是头)|(谁|哪个)(受得了|吃得消|顶得住)|"
+                        # neighbours calling each other to a game or a walk, nothing asked ("老哥几个下午约起来",
+                        # "晚上谁去打哩，约一下"; not 预约 nor "能约一下吗")
+                        r"^(?!.*(怎么|咋|如何|哪里|哪儿|在哪|能不能|可不可以|可以吗|要不要|吗|预约|(跟|和|找|给|同)[^,,。?？\s]{0,4}约)).*?(?<![想要得去先])约(起来|一下|走起|起)(?=$|[\s,,。!!啊呀吧哈])|"
                         # who can afford it (医保年年涨 哪个交得起): a sigh
                         r"(谁|哪个)[^,,。?？\s]{0,2}(交|付|买|养|住|用|看|吃)得起|"
                         # 还是 of "after all": 交还是得交, 名字还是他爷爷取的
@@ -746,7 +749,7 @@ WUHAN = {"么样": "怎么", "怎么样": "怎么样", "什么样": "什么样",
          "老特": "爸爸"}
 NORTHWEST = {"阿达": "哪里", "阿么": "怎么", "额们": "我们", "额娃": "我孩子", "额家": "我家", "额妈": "我妈", "额爸": "我爸",
              # Qinghai and Ningxia: 尕 "small" (尕娃, 尕饭馆), 还莫 / 莫有 "not yet" / "there is not"
-             "尕": "小", "还莫": "还没", "莫有": "没有", "还莫名": "还莫名"}  # (not 还莫名其妙)
+             "尕": "小", "还莫": "还没", "莫有": "没有", "还莫名": "还莫名", "有哩没": "有没有", "有没有哩": "有没有"}  # (not 还莫名其妙)
 #: the question words of the other spoken Chineses residents write, from what is known of them rather
 #: than from any batch: Xiang (Changsha: 么子, 搞么子, 何解), Hakka (么个, 样般, 奈里), Gan
 #: (Nanchang: 么里, 何里), Jin (Shanxi: 做甚, 甚时候), the central plain and Shandong (恁, 木有), and
@@ -891,6 +894,9 @@ PUXIAN_ASK = re.compile(r"(?<=[^\s,,。?？!!有毫全从空并虚一万皆亦�
 JIANGHUAI_NOT = re.compile(r"(?<![什怎那这多要干为搞])么(得|(?=交|上|办|来|到|人|通知|收到|领|批|发|有))")
 #: Qinghai and Ningxia's 阿门 "how" (阿门办, 阿门转过来), not a prayer's close ("感谢主 阿门!")
 NORTHWEST_HOW = re.compile(r"阿门(?![!!。]|$)")
+#: Qinghai's 阿里 "where" (在阿里交, 证明阿里开) and 阿个 "which" of a thing (阿个颜色的桶), not Alibaba nor Ngari
+NORTHWEST_WHERE = re.compile(r"(?<=[在去到扔丢放交办开找录下往从])阿里(?!巴|云|地区|山|健康|妈妈|斯|郎|人)|阿里(?=[开办交领拿找扔丢放去录下查买打])")
+NORTHWEST_WHICH = re.compile(r"阿个(?=颜色|桶|地方|窗口|部门|单位|科室|医院|办公室|小程序|公众号|号码|电话)")
 #: 没得 "or not" closing a question (社区有人办事没得; not 没得说)
 SOUTHWEST_OR_NOT = re.compile(r"没得(?=$|[\s,,。?？!!呀啊哦嘛])")
 #: Yunnan's 莫 closing a question after 了 ("流感疫苗开始打了莫" "has it begun"), not 莫 of a name or 莫非
