@@ -540,6 +540,8 @@ OWN_CASE = re.compile(
     r"(说|显示|通知)[^,,。?？\s]{0,3}(还在|正在)(公示|审核|审批|走流程|排队)|"
     # someone asked to take a matter in hand ("敬老院伙食差得很 谁能管这个事"), one's own record to be
     # looked up ("得查他的缴费记录")
+    # whether one's own situation qualifies, asked as such ("我的情况阿符合": a person must judge it)
+    r"[我俺](家|们家)?的情况(是否|是不是)?符合(?=$|[\s,,。?？吗不么])|"
     r"(谁|哪个)(能|来|可以)管(这个|这)事|(谁|哪个)(来|能)?管(一下|下|管)|(得|要|需要)查[他她我俺]的?[^,,。?？\s]{0,4}记录")
 
 #: where one's own application, payment or sign-up has got to ("上个月申请的临时救助批下来没有",
@@ -839,7 +841,11 @@ SOUTHWEST_HOW_MUCH = re.compile(r"(?<=[报交出给补退赔领发])好多(?=$|[
                                 r"好多(?=天(之内|以内|内))|"
                                 # how many years ("交满好多年"), a share or a number of tiers ("能报好多比例", "一年交好多档次",
                                 # "一年有好多个档次")
-                                r"(?<=[满够])好多(?=年|个月|天)|好多(?=个?(档|比例))")
+                                r"(?<=[满够])好多(?=年|个月|天)|好多(?=个?(档|比例))|"
+                                # a month's or a year's sum ("补贴每个月好多", "供养一个月有好多钱"), a threshold
+                                # ("收入低到好多才能吃低保"), the days a prescription covers ("一次能开好多天的药")
+                                r"(?:(?<=[月年次天])|(?<=[月年次天][有发给领拿]))好多(?=$|[\s,,。?？呀啊哦嘛呢]|钱)|好多(?=(才|就)(能|可以|算|够|符合))|"
+                                r"(?<=开)好多(?=天)(?![^。!!]*(方便|真好|省事|不错|太好|好多了))")
 #: 哪个 "who" as the one to go to (找哪个, 问哪个, 哪个管; not 哪个部门)
 SOUTHWEST_WHO = re.compile(r"(?<=[找问])哪个(?=$|[\s,,。?？呀啊哦嘛呢]|[来去]?(修|弄|处理|办|交|问|看|管))|哪个(?=管|[扔放丢堆停摆倒]的)")
 #: 可能 "can it be" of the Jianghuai and central plain speech (Xuzhou, Huaibei, Yancheng) before a
@@ -870,7 +876,7 @@ WU_A_HAO = re.compile(r"阿好(?=[一-龥])(?!看|吃|玩|听|久|多|像|几|�
 SOUTHWEST_WHAT_TIME = re.compile(r"(?<![是率税])好多点(?=前|后|以前|以后|之前|之后|开|关|到|钟|下班|上班|来|$|[\s?？])")
 #: Gan and Jianghuai 么时候 "when" ("医保缴费截止到么时候"; not 什么时候, 怎么时候)
 GAN_WHEN = re.compile(r"(?<![什怎那这多要干为])么时候")
-JIANGHUAI_ASK = re.compile(r"阿(?=能|是|有|要|会|可以|开|上班|管|收|来得及|行|用|办|交|领|需要|够|准|让|算|报|打|在家)")
+JIANGHUAI_ASK = re.compile(r"阿(?=能|是|有|要|会|符合|可以|开|上班|管|收|来得及|行|用|办|交|领|需要|够|准|让|算|报|打|在家)")
 #: the same 阿 written 啊 (Nantong, Yangzhou: "啊要结婚证", "听说…啊是真的"), only where it opens a
 #: clause: Mandarin's 啊 closes one ("好啊", "是啊") or stands alone before a pause ("啊, 是真的")
 JIANGHUAI_AH = re.compile(r"(?:^|(?<=[\s,,。]))啊(?=能|是|有|要|会|可以|需要|管|收|算|行)")
