@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from domain.classifier.t2s import T2S
 from domain.guide_sound import SoundFixer
-from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_WHERE,
+from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_IS, CANTONESE_OR, CANTONESE_WHERE,
                                 CANTONESE_YET, CENTRAL_NOT, COME, EDGE_WORDS, GAN_WHEN, GUANZHONG_ASK, GUANZHONG_I, HAKKA_I, HAKKA_WHERE, HAKKA_WHO_SAYS, HEALTH_ADVICE,
                                 JIANGHUAI_AH, JIANGHUAI_ASK, JIANGHUAI_CAN, JIANGHUAI_KE, JIANGHUAI_KESHI, JIANGHUAI_NOT, JIN_WHAT, MINNAN, NEIGHBOURS, NORTHEAST,
                                 NORTHWEST, NORTHWEST_HOW, NORTHWEST_WHERE, NORTHWEST_WHICH, OPINION, OTHER_SPEECH,
@@ -40,7 +40,7 @@ _DIALECTS = Prefiltered(re.compile("|".join(sorted(map(re.escape, _DIALECT), key
 
 #: the words of those speeches read by their neighbours, in this order (after the maps above)
 _READINGS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
-    (CANTONESE_IS, "是"), (CANTONESE_WHERE, "哪"), (CANTONESE_HOW, "怎么"),
+    (CANTONESE_IS, "是"), (CANTONESE_WHERE, "哪"), (CANTONESE_OR, "还是"), (CANTONESE_HOW, "怎么"),
     (CANTONESE_YET, lambda m: "没有" if m.string[m.start() - 1] == "了" else "了没有"),
     (WU_HE, lambda m: "他们" if m.group(1) else "他"), (WU_HOW, "怎么"), (WU_NOT, "不"), (WU_ASK_FOU, "吗"), (WU_MAY, "可以"), (WU_ASK, "吗"), (ASKING_KE, "有没有"),
     (SOUTHWEST_WHEN, "什么时候"), (SOUTHWEST_HOW_LONG, "多久"), (SOUTHWEST_GO, "去"),

@@ -213,14 +213,18 @@ PROXY = re.compile(
     # ("能不能委托我姐帮我妈申请", "居住证可以叫老乡帮我代办吗")
     rf"(能|可以|能不能|可不可以|能否)(让|叫|请|找|委托|托)?(我们|俺们|咱们|(我|俺)的?)?({_OTHERS}|{_KIN}|(?<=[让叫请找托])人)[^,,。?？\s]{{0,2}}[帮替代](他|她|我|俺)们?"
     r"([^,,。?？\s]{0,4}(代办|代领|代交|代缴|递|交|缴|送|拿|办|领|签|申请|登记|预约|报)|去(?=$|[\s,,。?？不吗么]))|"
+    # asked first, others helping with the deed ("特困供养可以别个帮忙申请不")
+    rf"(能|可以|能不能|可不可以|能否)(让|叫|请|找|委托|托)?({_OTHERS}|{_KIN})[^,,。?？\s]{{0,2}}帮忙(去)?(代?办|代?领|代?交|代?缴|递|申请|登记|预约|报名|签|拿|开)|"
+    # a relative sent with the resident's papers ("让我妈拿我身份证去给我开居住证明行不")
+    rf"[让叫](我|俺)?的?({_KIN})[^,,。?？\s]{{0,10}}给(我|俺)(开|办|领|交|拿|取)|"
     # a decorating firm or an agent acting for the resident, the signed doctor prescribing for a parent
     # ("装修公司可唔可以帮我去办", "家庭医生可以帮佢开药吗")
     r"(装修公司|装修队|中介|师傅)[^,,。?？\s]{0,4}(能|可以|能不能|可不可以)?[帮替代](我|俺)们?(去[^,,。?？\s]{0,3})?(开|拿|取|领|交|缴|办|登记|备案|报)|"
-    r"(家庭医生|签约医生|医生|大夫)[^,,。?？]{0,4}(能|可以|能不能|可不可以|会)?[帮给替](他|她|我|俺)们?(开药|配药|看病|量血压|开点药|开处方)")
+    r"(家庭医生|签约医生|医生|大夫)[^,,。?？]{0,4}(能|可以|能不能|可不可以|会)?[帮给替](他|她|我|俺)们?(开药|配药|看病|量血压|开点药|开处方|签约)")
 
 #: a problem named only to ask how it is handled ("水管坏了怎么报修", "着火了能申请啥救助"): the
 #: procedure is a question for the guide (a resident who wants a person replies 人工)
-PROCEDURE = re.compile(r"(跟|向|找)谁报|(?<![丢掉坏])(证|卡)(咋|怎么|如何|咋个|怎样)(办|申请)(?!不了|不下来)|"
+PROCEDURE = re.compile(r"(跟|向|找)谁报|预约[^,,。?？\s]{0,4}(拖走|拉走|收走|清运|回收)|(之后|以后|后)(多久|多长时间|几天)(会|才)?有人(上门|来)|(?<![丢掉坏])(证|卡)(咋|怎么|如何|咋个|怎样)(办|申请)(?!不了|不下来)|"
                        # who repairs it, asked ("水管坏了 是物业修还是自己找人")
                        r"(物业|房东|社区|居委会?)(来)?(修|管|负责)还是|"
                        # relief asked how much or how, whatever befell ("着火烧了屋 临时救助能领几多", "临时救助咋申请")
@@ -325,7 +329,7 @@ ELSEWHERE = re.compile(
 #: 新生儿落户): a question naming one is answered only by an entry that names it too, however much
 #: of the question the entry's title holds (``ELSEWHERE`` lets the title decide: 孩子上小学要居住证)
 OTHER_THING = re.compile(
-    r"二手(?!房|面包车|汽车|轿车)|收购|生育津贴|生育保险|生育险|婚前|婚检|孕检|产检|充电桩|充电点|充电站|充电柜|集中充电|统一充电|(?<!有个)(?<!有辆)(?<!有台)摩托|"
+    r"二手(?!房|面包车|汽车|轿车)|收购|生育津贴|生育保险|生育险|婚前|婚检|孕检|产检|充电桩|充电点|充电站|充电柜|集中充电|统一充电|(?<!有个)(?<!有辆)(?<!有台)(?<!辆旧)(?<!个旧)(?<!台旧)摩托|"
     r"游泳|钢琴|舞蹈|美术|书法|补习|补课|辅导班|兴趣班|托管班|托育|早教|夏令营|"
     r"猫(?!眼|冬|着|在|砂|抓|咬)|宠物医院|物业费|维修基金|(?<!电)暖气(?!片|管|漏|滴水|渗水)(?![^。?？]{0,8}物业[^,,。?？\s]{0,4}(维修|报修|修))|供暖|献血|入职体检|家庭病床|"
     r"无犯罪|亲属关系证明|死亡证明|退休手续|食堂|助餐|老年餐|饭堂|理发|健身房|"
@@ -467,6 +471,8 @@ RHETORICAL = re.compile(
                         # neighbours calling each other to a game or a walk, nothing asked ("老哥几个下午约起来",
                         # "晚上谁去打哩，约一下"; not 预约 nor "能约一下吗")
                         r"^(?!.*(怎么|咋|如何|哪里|哪儿|在哪|能不能|可不可以|可以吗|要不要|吗|预约|(跟|和|找|给|同)[^,,。?？\s]{0,4}约)).*?(?<![想要得去先])约(起来|一下|走起|起)(?=$|[\s,,。!!啊呀吧哈])|"
+                        # someone who always asks the resident, told ("哈哈我家老汉扔垃圾都要问我哪个桶")
+                        r"^(?!.*(还是|怎么|咋|如何|哪里|哪儿|在哪|多少|吗|么|能不能|可不可以|要不要|[?？])).*?(都|还|老是?|总是?|天天|每次)(要|会)?(来)?问[我俺](?!们|要|一下|下|个)|"
                         # who can afford it (医保年年涨 哪个交得起): a sigh
                         r"(谁|哪个)[^,,。?？\s]{0,2}(交|付|买|养|住|用|看|吃)得起|"
                         # 还是 of "after all": 交还是得交, 名字还是他爷爷取的
@@ -540,6 +546,8 @@ OWN_CASE = re.compile(
     r"(说|显示|通知)[^,,。?？\s]{0,3}(还在|正在)(公示|审核|审批|走流程|排队)|"
     # someone asked to take a matter in hand ("敬老院伙食差得很 谁能管这个事"), one's own record to be
     # looked up ("得查他的缴费记录")
+    # a recorded birth date or age changed ("她的出生日期能改不"): the police station looks at the case
+    r"(出生日期|出生年月|出生年份|生日|年龄)[^。?？]{0,6}(改|更正|修改|弄错|写错)|"
     # whether one's own situation qualifies, asked as such ("我的情况阿符合": a person must judge it)
     r"[我俺](家|们家)?的情况(是否|是不是)?符合(?=$|[\s,,。?？吗不么])|"
     r"(谁|哪个)(能|来|可以)管(这个|这)事|(谁|哪个)(来|能)?管(一下|下|管)|(得|要|需要)查[他她我俺]的?[^,,。?？\s]{0,4}记录")
@@ -650,7 +658,7 @@ OWN_ADVICE = re.compile(
     # money lost and already reported, asked whether it comes back: the police's case ("报警了 钱还能追回来吗";
     # not "报警以后还追得回来吗", what the anti-fraud entry says)
     r"(报警|报案|立案|报了警|报了案|报完警|报过警)了[^。?？]{0,12}(追|要)(得)?回来?|"
-    r"(能|可以|会)评(上|得上|个|到)?几级|"
+    r"(能|可以|会)评(上|得上|个|到)?几级|(能|可以|会)评(上|得上|到)[一二三四1-4]级(吗|不|么|没有?)?(?=$|[\s,,。?？])|"
     # whether one's own lawsuit would be won ("打官司能赢不", "这种官司能不能赢")
     r"(官司|诉讼)[^。?？]{0,8}(能|会|可以)?(不能)?(赢|胜诉|打赢)|"
     r"(?P<verb>打|吃|做|办|交|买|签|换|装)不(?P=verb)[^,,。?？\s]{0,10}(好|划算|合适)(?=$|[\s,,。?？呀啊呢吗哦])")
@@ -722,7 +730,7 @@ SOUTHWEST = {
     # Sichuan, Chongqing, Guizhou: 有没得 "is there"
     "有没得": "有没有", "别个": "别人",
     # Yunnan and Guizhou's 莫得 "have not" (有莫得 "is there", 要钱莫得 "does it cost or not")
-    "有莫得": "有没有", "莫得": "没得", "屋里人": "家里人",
+    "有莫得": "有没有", "莫得": "没得", "屋里人": "家里人", "屋里老的": "老人", "屋头老的": "老人",
     # Guizhou and Yunnan: 哪样 "what" (带哪样, 哪样证件)
     "哪样": "什么",
 }
@@ -921,4 +929,7 @@ CANTONESE_IS = re.compile(r"(?<![联关体派维直世星院文学])系(?![统�
 #: Hakka's and Cantonese's 哪个话 "who says" (哪个话退休冇事做; not 哪个话题)
 HAKKA_WHO_SAYS = re.compile(r"哪个话(?!题|费|筒|剧|语|术)")
 CANTONESE_WHERE = re.compile(r"(?<=[去在到放交报办住])边(?![上缘境])")
+#: Cantonese 定 "or" between two ways of the same deed ("居住证明喺社区开定派出所开"), not 定金, 定点, 一定
+CANTONESE_OR = re.compile(r"(?<=[开办交去买报打用做领拿])定(?![期点时金制做好了下位向居])"
+                          r"(?=[^,,。?？\s]{1,8}(开|办|交|去|买|报|打|用|做|领|拿)(?=$|[\s,,。?？啊呀呢]))")
 CANTONESE_HOW = re.compile(r"(?<![几一二两三四五六七八九十0-9零半早晚钟])点(?=办|改|约|补|续|申请|预约|交|报|参保|做|处理|领|转|帮[他她我]|过(?=$|[\s,,。?？]))")
