@@ -151,11 +151,11 @@ def keep_rows(key: int | None, version: tuple[object, ...], entries: Sequence[Gu
                 shared.setdefault(_same_key(v), v)
     rows: dict[int, tuple[Any, ...]] = {}
     for e in entries:
-        values = []
+        row: list[Any] = []
         for c in columns:
             v = getattr(e, c)
-            values.append(v if v is None else shared.setdefault(_same_key(v), v))
-        rows[e.id] = tuple(values)
+            row.append(v if v is None else shared.setdefault(_same_key(v), v))
+        rows[e.id] = tuple(row)
     _ROWS[key] = (version, rows)
     _ROWS.move_to_end(key)
     while len(_ROWS) > ROWS_KEPT:

@@ -190,6 +190,7 @@ class LedgerCache:
         (a building first kept before its 楼栋长 was read); ``done``: the rows seen so far."""
         state = instance_state(obj)
         key = state.key
+        assert key is not None  # kept only when persistent (``_clean``)
         of_class = self._slim.get(key[0])
         if of_class is None:
             of_class = self._slim[key[0]] = {}
