@@ -15,7 +15,8 @@ has to migrate loads Alembic, ~8 MB, and keeps it). Its resident set
   * start:       as soon as /healthz answers (the classifier is loading in its thread);
   * classifier:  after the first message was answered (it waits for the classifier) and two
                  seconds of quiet (with --guide, the guide's index too: since the twenty-first
-                 round the bot builds it in the classifier's warm-up thread, before any question);
+                 round the bot builds it in the classifier's warm-up thread, before any question,
+                 and since the twenty-second the first message waits for that build too);
   * N messages:  after ``--messages`` group messages (bench_classifier's realistic texts, about
                  a third of them requests) from 6,000 residents in all 1,500 groups, posted over
                  the simulator API by ``--clients`` concurrent clients, and two seconds of quiet;

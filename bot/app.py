@@ -68,18 +68,29 @@ def load_classifier(settings: Settings) -> Any:
 class LazyClassifier:
     """The classifier, loaded once when first used (jieba's dictionary takes a second or more
     even from its cache): `lianhu run` answers before it is loaded, ``warm`` loads it in a
-    thread after that, and a message that needs it meanwhile waits for that one load."""
+    thread after that, and a message that needs it meanwhile waits for that one load (and for
+    the warm-up's work after it: ``warm``'s ``then``)."""
+
+    #: at most this long a message waits for the warm-up's work after the load (the guide's index)
+    WARM_WAIT = 60.0
 
     def __init__(self, load: Callable[[], Any]) -> None:
         self._load = load
         self._lock = threading.Lock()
         self._loaded: Any = None
+        self._warming: threading.Event | None = None  # set when the warm-up's thread is done
+        self._warmer: threading.Thread | None = None
 
     def get(self) -> Any:
         if self._loaded is None:
             with self._lock:
                 if self._loaded is None:
                     self._loaded = self._load()
+        warming = self._warming
+        if warming is not None and threading.current_thread() is not self._warmer:
+            # the warm-up's build (the guide's index) ends before a message is handled: its
+            # one-off objects come and go before the messages' own, not among them
+            warming.wait(self.WARM_WAIT)
         return self._loaded
 
     def __getattr__(self, name: str) -> Any:
@@ -90,19 +101,25 @@ class LazyClassifier:
         the same thread after it (the guide's index), before the heap's free pages go back."""
         def load() -> None:
             try:
-                classifier = self.get()
-                classifier.tokenize("楼道灯坏了")  # and jieba's dictionary, shared by the process
-            except Exception:  # the first message that needs it tries again, and fails visibly
-                log.exception("could not load the classifier")
-            else:
-                if then is not None:
-                    try:
-                        then(classifier)
-                    except Exception:  # the first question builds it then, as without a warm-up
-                        log.exception("could not build the guide's index at start")
-            release_free_memory()  # what parsing the model files and jieba's cache left behind
+                try:
+                    classifier = self.get()
+                    classifier.tokenize("楼道灯坏了")  # and jieba's dictionary, shared by the process
+                except Exception:  # the first message that needs it tries again, and fails visibly
+                    log.exception("could not load the classifier")
+                else:
+                    if then is not None:
+                        try:
+                            then(classifier)
+                        except Exception:  # the first question builds it then, as without a warm-up
+                            log.exception("could not build the guide's index at start")
+                release_free_memory()  # what parsing the model files and jieba's cache left behind
+            finally:
+                done.set()
+                self._warming = None
 
+        done = threading.Event()
         thread = threading.Thread(target=load, name="classifier-warm", daemon=True)
+        self._warmer, self._warming = thread, done
         thread.start()
         return thread
 
@@ -199,8 +216,9 @@ class App:
     def _warm_guide(self, classifier: Any) -> None:
         """The guide's index, built once the classifier is loaded, before the messages come: the
         communities' first questions then share its body (domain/guide.py ``warm``) and no
-        question pays for the build; a question asked meanwhile waits for it. (The resident set
-        after 10,000 messages it leaves as it was: bench/README.md, twenty-first round.)"""
+        question pays for the build. A message that comes meanwhile waits for it (``LazyClassifier
+        .get``): a build among the first messages' objects once left ~15 MB more in the heap
+        after 10,000 messages on a loaded machine (bench/README.md, twenty-second round)."""
         if self._stopping:
             return
         from domain import guide

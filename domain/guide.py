@@ -33,6 +33,7 @@ import math
 import re
 import sys
 import threading
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -113,19 +114,32 @@ class BM25:
         self.idf = {t: math.log((n - c + 0.5) / (c + 0.5) + 1.0) for t, c in df.items()}
         self.unknown_idf = math.log((n + 0.5) / 0.5 + 1.0)
         # each term's documents with the term's part of their score, worked out once: a question
-        # touches only the documents holding one of its terms
-        self.postings: dict[str, list[tuple[int, float]]] = {}
+        # touches only the documents holding one of its terms. Packed: a term's row (``rows``), its
+        # documents and parts from ``offsets[row]`` to ``offsets[row + 1]`` in two flat arrays, in
+        # the order of the documents (not a list of (document, part) tuples a term: ~0.3 MB)
+        postings: dict[str, list[tuple[int, float]]] = {}
         for i, (tf, length) in enumerate(zip(tfs, self.lens)):
             norm = self.k1 * (1 - self.b + self.b * length / self.avg) if self.avg else self.k1
             for t, f in tf.items():
-                self.postings.setdefault(t, []).append((i, self.idf[t] * f * (self.k1 + 1) / (f + norm)))
+                postings.setdefault(t, []).append((i, self.idf[t] * f * (self.k1 + 1) / (f + norm)))
+        self.rows = {t: row for row, t in enumerate(postings)}
+        self.offsets, self.docs, self.parts = array("I", [0]), array("I"), array("d")
+        for found in postings.values():
+            for i, part in found:
+                self.docs.append(i)
+                self.parts.append(part)  # the same double
+            self.offsets.append(len(self.docs))
         self.n = n
 
     def scores(self, query: Sequence[str]) -> list[float]:
         out = [0.0] * self.n
+        rows, offsets, docs, parts = self.rows, self.offsets, self.docs, self.parts
         for t in set(query):
-            for i, part in self.postings.get(t, ()):
-                out[i] += part
+            row = rows.get(t)
+            if row is not None:
+                a, b = offsets[row], offsets[row + 1]
+                for i, part in zip(docs[a:b], parts[a:b]):  # the same parts, added in the same order
+                    out[i] += part
         return out
 
     def weight(self, term: str) -> float:
@@ -193,7 +207,7 @@ class Index:
     key_ids: dict[str, int] = field(default_factory=dict)  # each entry's id by its key
     names: list[list[str]] = field(default_factory=list)  # each entry's title's parts, normalised
     model_knows: set[int] = field(default_factory=set)  # the entries (ids) the linear model learned
-    _pairs: dict[int, list[frozenset[str]]] = field(default_factory=dict, repr=False)
+    _pairs: dict[int, list[tuple[str, ...]]] = field(default_factory=dict, repr=False)
     #: the index of the same entries' text this one shares its parts with (None: this one is it)
     body: Index | None = field(default=None, repr=False, compare=False)
 
@@ -220,13 +234,14 @@ class Index:
         """This index's parts for other ``entries`` of the same keys and text (another community's
         ids): the vote's documents relabelled with their ids."""
         ids = [e.id for e in entries]
-        key_ids = {e.key: e.id for e in entries}
+        key_ids = {sys.intern(e.key): e.id for e in entries}  # the keys one object each, however many communities
         near = None
         if self.near is not None:
             docs = self.near.shared or self.near
             near = docs.relabelled(_labels(docs.names, ids))
         linear_labels = self.linear.labels if self.linear else ()
-        return replace(self, ids=ids, titles=[e.title for e in entries], private=[e.private for e in entries],
+        # the titles are part of the body's shape (``_entry_shape``): the body's list, the same strings
+        return replace(self, ids=ids, titles=self.titles, private=[e.private for e in entries],
                        near=near, key_ids=key_ids, model_knows={key_ids[k] for k in linear_labels if k in key_ids},
                        body=self)
 
@@ -247,7 +262,7 @@ class Index:
                     vocab, BM25(docs), texts, title_terms, fix, [[e.title, *map(str, e.asks)] for e in entries],
                     default_gate())
         index.near = _neighbours(tokenize, entries, ways, examples)
-        index.linear, index.key_ids = default_linear(), {e.key: e.id for e in entries}
+        index.linear, index.key_ids = default_linear(), {sys.intern(e.key): e.id for e in entries}
         index.model_knows = {index.key_ids[k] for k in (index.linear.labels if index.linear else ()) if k in index.key_ids}
         index.names = [[n for n in re.split(r"[与和及、()()\s]+", normalize(e.title).replace(" ", "")) if len(n) >= 3]
                        for e in entries]
@@ -391,8 +406,8 @@ class Index:
             return 0.0
         pairs = self._pairs.get(i)
         if pairs is None:  # the pairs' strings one object each, however many asks hold them (~0.3 MB fewer)
-            pairs = self._pairs[i] = [frozenset(map(sys.intern, char_pairs(a))) for a in self.asks[i]]
-        return max((len(q_pairs & a) / len(q_pairs) for a in pairs), default=0.0)
+            pairs = self._pairs[i] = [tuple(set(map(sys.intern, char_pairs(a)))) for a in self.asks[i]]
+        return max((len(q_pairs.intersection(a)) / len(q_pairs) for a in pairs), default=0.0)
 
     def best(self, tokenize: Tokenize, text: str) -> Match | None:
         ranked = self.rank(tokenize, text, limit=1)
@@ -674,7 +689,14 @@ def warm(session: Session, tokenize: Tokenize) -> Index | None:
     chosen = plain if plain is not None else next((c for c in communities if c in own), None)
     if chosen is None:
         return None
-    return index_for(session, tokenize, chosen)
+    found = index_for(session, tokenize, chosen)
+    # the labelled questions' packed features (~0.8 MB) were kept for the next build: a build after
+    # a staff edit of an entry makes them again (~0.5-1 s, in the lane's thread: that batch's
+    # question waits for it and is answered from the new index), every other community relabels
+    # this body and needs none
+    with _BUILDING:
+        _FEATURES.clear()
+    return found
 
 
 def entry_visible(session: Session, entry_id: int, community_id: int | None) -> GuideEntry | None:

@@ -119,16 +119,44 @@ def _ended(session: Session, transaction: Any) -> None:
 
 # --- the entries an index was built of -------------------------------------------------------------
 
-#: community key (None: the district's entries only) → (version, entry id → its column values),
-#: least recently built first; as many as guide._CACHE keeps indexes
-_ROWS: OrderedDict[int | None, tuple[tuple[object, ...], dict[int, dict[str, Any]]]] = OrderedDict()
+#: community key (None: the district's entries only) → (version, entry id → its column values in
+#: the order of ``_columns()``), least recently built first; as many as guide._CACHE keeps indexes
+_ROWS: OrderedDict[int | None, tuple[tuple[object, ...], dict[int, tuple[Any, ...]]]] = OrderedDict()
 ROWS_KEPT = 8
+_COLUMNS: list[tuple[str, ...]] = []
+
+
+def _columns() -> tuple[str, ...]:
+    if not _COLUMNS:
+        _COLUMNS.append(tuple(attr.key for attr in _MAPPER.column_attrs))
+    return _COLUMNS[0]
+
+
+def _same_key(value: object) -> object:
+    """What equal values kept share one object by: the value itself (strings, numbers, dates),
+    or the text of a JSON column's list or dict (equal texts, equal values of the same types)."""
+    return (list, repr(value)) if isinstance(value, (list, dict)) else (type(value), value)
 
 
 def keep_rows(key: int | None, version: tuple[object, ...], entries: Sequence[GuideEntry]) -> None:
-    """The column values of the entries an index was just built of, at that version."""
-    columns = [attr.key for attr in _MAPPER.column_attrs]
-    _ROWS[key] = (version, {e.id: {c: getattr(e, c) for c in columns} for e in entries})
+    """The column values of the entries an index was just built of, at that version. A value
+    equal to one kept already (another community's copy of the same guide: its titles, answers,
+    asks) is kept as that one object: ``kept_entry`` copies lists and dicts before they reach an
+    entry, and nothing changes strings, numbers or dates, so sharing them changes no entry."""
+    columns = _columns()
+    shared: dict[object, object] = {}
+    for _, kept in _ROWS.values():
+        for values in kept.values():
+            for v in values:
+                shared.setdefault(_same_key(v), v)
+    rows: dict[int, tuple[Any, ...]] = {}
+    for e in entries:
+        row: list[Any] = []
+        for c in columns:
+            v = getattr(e, c)
+            row.append(v if v is None else shared.setdefault(_same_key(v), v))
+        rows[e.id] = tuple(row)
+    _ROWS[key] = (version, rows)
     _ROWS.move_to_end(key)
     while len(_ROWS) > ROWS_KEPT:
         _ROWS.popitem(last=False)
@@ -141,7 +169,7 @@ def kept_entry(session: Session, key: int | None, version: tuple[object, ...], e
     kept = _ROWS.get(key)
     if kept is None or kept[0] != version or entry_id not in kept[1]:
         return None
-    row = {c: copy.deepcopy(v) if isinstance(v, (list, dict)) else v for c, v in kept[1][entry_id].items()}
+    row = {c: copy.deepcopy(v) if isinstance(v, (list, dict)) else v for c, v in zip(_columns(), kept[1][entry_id])}
     found = rows.loaded(session, GuideEntry, row)
     session.info.setdefault(READ, {})[entry_id] = found
     return found

@@ -18,6 +18,7 @@ one thread at a time (the inbox's lane).
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
@@ -72,7 +73,9 @@ class LedgerCache:
         self.version: int | None = None
         self._read_at: int | None = None  # the version the open transaction read
         self._pending_members: list[tuple[int, Person | None]] = []
-        self._slim: dict[object, _Record] = {}  # identity key → the one slim record of that row
+        #: the one slim record of each row, by the row's class and then its primary key (``_ident``:
+        #: not the identity key's tuples, ~110 bytes a record)
+        self._slim: dict[object, dict[object, _Record]] = {}
         #: community id → the chat id of its staff group (the lowest id; only groups found: a new
         #: one, an insert, does not move the version, but never comes before one found)
         self.staff_rooms: dict[int, str] = {}
@@ -141,7 +144,7 @@ class LedgerCache:
         if self._read_at is None or self._read_at != self.version:
             self.ended()
             return
-        if len(self._slim) > 4 * self.people.size:  # what the maps dropped still shared here
+        if sum(map(len, self._slim.values())) > 4 * self.people.size:  # what the maps dropped still shared here
             self._slim.clear()
         for person in people:
             if person.chat_id and _clean(person):
@@ -186,10 +189,16 @@ class LedgerCache:
         """``_slim_copy``; a record made before gets the links it lacks that ``obj`` has loaded
         (a building first kept before its 楼栋长 was read); ``done``: the rows seen so far."""
         state = instance_state(obj)
-        record = self._slim.get(state.key)
+        key = state.key
+        assert key is not None  # kept only when persistent (``_clean``)
+        of_class = self._slim.get(key[0])
+        if of_class is None:
+            of_class = self._slim[key[0]] = {}
+        ident = _ident(key)
+        record = of_class.get(ident)
         if record is None:
             names, values = _columns(state)
-            record = self._slim[state.key] = _Record(state.mapper.class_manager, state.key, names, values)
+            record = of_class[ident] = _Record(state.mapper.class_manager, ident, names, values)
         elif state.key in done:
             return record
         done.add(state.key)
@@ -232,15 +241,24 @@ class LedgerCache:
 
 
 class _Record:
-    """A kept row: its class, identity, loaded columns (names shared by rows alike, values) and
-    its chain (relationship names, shared like the column names, and the record or None each
-    refers to: two slots, not a pair, ~80 bytes less a record)."""
-    __slots__ = ("manager", "key", "names", "values", "link_names", "links")
+    """A kept row: its class, identity (``ident``: its primary key's value, the identity key made
+    again when asked — ``key``), loaded columns (names shared by rows alike, values) and its chain
+    (relationship names, shared like the column names, and the record or None each refers to:
+    two slots, not a pair, ~80 bytes less a record)."""
+    __slots__ = ("manager", "ident", "names", "values", "link_names", "links")
 
-    def __init__(self, manager: Any, key: Any, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
-        self.manager, self.key, self.names, self.values = manager, key, names, values
+    def __init__(self, manager: Any, ident: object, names: tuple[str, ...], values: tuple[Any, ...]) -> None:
+        self.manager, self.ident, self.names, self.values = manager, ident, names, values
         self.link_names: tuple[str, ...] = ()
         self.links: tuple[_Record | None, ...] = ()
+
+    @property
+    def key(self) -> Any:
+        """The row's identity key, as its session's identity map knows it."""
+        ident = self.ident
+        if type(ident) is _FullKey:
+            return ident.key
+        return (self.manager.mapper._identity_class, (ident,), None)
 
     def columns_only(self) -> Any:
         """A detached object of the row with these columns and nothing else."""
@@ -269,6 +287,28 @@ class _Record:
         return copy
 
 
+class _FullKey:
+    """An identity key ``_ident`` keeps whole (a primary key of several columns, a token)."""
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _FullKey) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+def _ident(key: Any) -> object:
+    """What ``_Record`` keeps of an identity key (class, primary key, token): the primary key's one
+    value (the same object as its column's value), or the key whole when it has more."""
+    if len(key[1]) == 1 and key[2] is None:
+        return key[1][0]
+    return _FullKey(key)
+
+
 _NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
@@ -277,10 +317,20 @@ def _shared(names: tuple[str, ...]) -> tuple[str, ...]:
     return _NAMES.setdefault(names, names)
 
 
+#: strings this short in a kept row are kept as one object each however many rows hold them
+#: (``sys.intern``): a household's unit and room ("1", "302"), a role, a kind, a given name — the
+#: same few values over thousands of rows, each row's own string as read
+SHORT = 8
+
+
 def _columns(state: InstanceState[Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
     loaded = state.dict
     keys = [attr.key for attr in state.mapper.column_attrs if attr.key in loaded]
-    return _shared(tuple(keys)), tuple(loaded[k] for k in keys)
+    return _shared(tuple(keys)), tuple(_one(loaded[k]) for k in keys)
+
+
+def _one(value: Any) -> Any:
+    return sys.intern(value) if type(value) is str and len(value) <= SHORT else value
 
 
 def _attach(session: Session, objects: Iterable[Any]) -> None:
