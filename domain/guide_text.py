@@ -16,7 +16,7 @@ from domain.guide_vocab import (ASKING_KE, CANTONESE, CANTONESE_HOW, CANTONESE_I
                                 NORTHWEST, NORTHWEST_HOW, NORTHWEST_WHERE, NORTHWEST_WHICH, OPINION, OTHER_SPEECH,
                                 OWN_ADVICE, OWN_CASE, OWN_DECISION, OWN_STATUS, PROBLEM, PROCEDURE, PROXY, PUXIAN_ASK, PUXIAN_CAN, QUESTION, RHETORICAL,
                                 SAFETY_VISIT, SCAM_NOT_ASKED, SCAM_STORY, SHANDONG_WHAT, SHANDONG_WHERE, SOUTHWEST, SOUTHWEST_HOW, SOUTHWEST_HOW_MUCH,
-                                SOUTHWEST_GO, SOUTHWEST_HOW_LONG, SOUTHWEST_OR_NOT, SOUTHWEST_YET, SOUTHWEST_CAN, SOUTHWEST_WHAT_TIME, SOUTHWEST_WHEN, SOUTHWEST_WHO,
+                                SOUTHWEST_GO, SOUTHWEST_HOW_LONG, SOUTHWEST_OR_NOT, SOUTHWEST_YET, SOUTHWEST_CAN, SOUTHWEST_HOW_OLD, SOUTHWEST_WHAT_TIME, SOUTHWEST_WHEN, SOUTHWEST_WHO,
                                 STOPWORDS, SUPPOSED, SYNONYMS, TAIWAN, VISIT, WU, WU_A_HAO, WU_ASK, WU_HE, WU_HOW, WU_NOT, WU_ASK_FOU, WU_MAY, WUHAN, YUNNAN_ASK)
 from kernel.parsing import normalise
 from kernel.prefilter import AnyOf, Prefiltered
@@ -44,7 +44,7 @@ _READINGS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     (CANTONESE_YET, lambda m: "没有" if m.string[m.start() - 1] == "了" else "了没有"),
     (WU_HE, lambda m: "他们" if m.group(1) else "他"), (WU_HOW, "怎么"), (WU_NOT, "不"), (WU_ASK_FOU, "吗"), (WU_MAY, "可以"), (WU_ASK, "吗"), (ASKING_KE, "有没有"),
     (SOUTHWEST_WHEN, "什么时候"), (SOUTHWEST_HOW_LONG, "多久"), (SOUTHWEST_GO, "去"),
-    (SOUTHWEST_WHAT_TIME, "几点"), (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_HOW, "怎么"), (JIANGHUAI_CAN, "能不能"), (JIANGHUAI_KE, "是否"), (WU_A_HAO, "能不能"), (GAN_WHEN, "什么时候"), (JIANGHUAI_ASK, "是否"), (JIANGHUAI_AH, "是否"), (YUNNAN_ASK, "是否"), (GUANZHONG_ASK, "是不是"), (GUANZHONG_I, "我"), (PUXIAN_CAN, "可以"), (PUXIAN_ASK, "吗"), (JIANGHUAI_KESHI, lambda m: "够不够" if m.group().endswith("够") else "是不是"),
+    (SOUTHWEST_WHAT_TIME, "几点"), (SOUTHWEST_HOW_OLD, "多大"), (SOUTHWEST_HOW_MUCH, "多少"), (SOUTHWEST_HOW, "怎么"), (JIANGHUAI_CAN, "能不能"), (JIANGHUAI_KE, "是否"), (WU_A_HAO, "能不能"), (GAN_WHEN, "什么时候"), (JIANGHUAI_ASK, "是否"), (JIANGHUAI_AH, "是否"), (YUNNAN_ASK, "是否"), (GUANZHONG_ASK, "是不是"), (GUANZHONG_I, "我"), (PUXIAN_CAN, "可以"), (PUXIAN_ASK, "吗"), (JIANGHUAI_KESHI, lambda m: "够不够" if m.group().endswith("够") else "是不是"),
     (JIANGHUAI_NOT, lambda m: "没有" if m.group(1) else "没"), (CENTRAL_NOT, "没"), (SOUTHWEST_WHO, "谁"), (SOUTHWEST_OR_NOT, "没"), (SOUTHWEST_YET, "没有"), (SOUTHWEST_CAN, "行不行"),
     (NORTHWEST_HOW, "怎么"), (NORTHWEST_WHERE, "哪里"), (NORTHWEST_WHICH, "哪个"), (SHANDONG_WHERE, "哪里"), (SHANDONG_WHAT, "什么"), (HAKKA_I, "我"), (HAKKA_WHO_SAYS, "谁说"), (HAKKA_WHERE, "哪里"), (JIN_WHAT, "什么"),
 )
