@@ -922,3 +922,33 @@ async def test_gan_mo_shi_hou_and_a_relatives_registration_are_questions(bot) ->
     (能帮我爸登吗) is the guide's."""
     await _assert_answered(bot, [("居民医保今年交到么时候截止", "medical-insurance-payment"),
                                  ("失业登记能帮我爸登吗 他刚从外地回来", "unemployment-registration")])
+
+
+async def test_sichuans_hao_duo_of_a_prescriptions_days_and_hao_da_of_an_age_are_questions(bot) -> None:
+    """好多 before the days a prescription covers asks how many; 好大 before the age that brings a
+    pension asks how old — with no other word that asks."""
+    await _assert_answered(bot, [("长期处方能开好多天的药", "chronic-long-prescription"),
+                                 ("养老保险交到好大年纪才能领", "resident-pension")])
+
+
+async def test_a_record_got_wrong_which_kind_is_better_and_a_guessed_grade_are_not_the_guides(bot) -> None:
+    """Whether a nurse got one's own record wrong, which of two vaccines is better, what grade one's
+    father's disability would get: a person must look or judge, no entry answers."""
+    await _assert_not_answered(bot, ["疫苗本上少登了一针 是不是护士搞错了", "流感疫苗打进口的好还是国产的好",
+                                     "我爸的残疾证能评到三级吗"])
+
+
+async def test_neighbours_calling_each_other_and_a_yes_to_meet_are_chatter(bot) -> None:
+    """A yes and a place to meet, neighbours calling each other to a game (约起来, with 几 of "we few"),
+    and Southwestern 哪个说 "who says" told of oneself: chatter, though they name the activity room or a
+    bill."""
+    await _assert_not_answered(bot, ["要得 明早活动室见", "周末老姐妹几个去活动室打乒乓球 约起来",
+                                     "哪个说老年人不会交电费 我妈自己在手机上交了"])
+
+
+async def test_a_neighbour_helping_asked_first_and_henan_bu_zhong_are_questions(bot) -> None:
+    """Whether a neighbour may help hand the paper in (可以叫邻居帮忙递材料不), and Henan's clause-final
+    不中 "may I", ask the guide; another office's own hours (医保局周六上班不) are not the community's."""
+    await _assert_answered(bot, [("低保可以叫邻居帮忙递材料不", "minimum-living-allowance"),
+                                 ("居住证我能替我儿子去办不中", "residence-permit")])
+    await _assert_not_answered(bot, ["医保局周六上班不"])
