@@ -952,3 +952,22 @@ async def test_a_neighbour_helping_asked_first_and_henan_bu_zhong_are_questions(
     await _assert_answered(bot, [("低保可以叫邻居帮忙递材料不", "minimum-living-allowance"),
                                  ("居住证我能替我儿子去办不中", "residence-permit")])
     await _assert_not_answered(bot, ["医保局周六上班不"])
+
+
+async def test_money_just_sent_to_a_scammer_reaches_a_person_at_once_and_the_resident_gets_the_advice(bot) -> None:
+    """Money gone to a scammer a moment ago (刚才…被骗…转了) can still be stopped by the bank in the first
+    minutes: the danger net tells the members, grid worker and staff at once (险情提醒), a ticket is
+    opened, and the resident gets the anti-fraud entry (110, 96110) privately — not only a guide answer
+    in the group. A scam asked about before any money went, or one from last month, is as before."""
+    resident = "r01"
+    room = building_room_of(bot, resident)
+    before = ticket_count(bot)
+    sent = await bot.say("我妈刚刚被人骗了 转了八千块过去 现在怎么办 谁能来帮帮我们", sender=resident, room=room)
+    assert ticket_count(bot) == before + 1
+    alerts = [m for m in sent if m.text.startswith("🔴【险情提醒】")]
+    assert alerts and all(m.conversation != room for m in alerts)
+    advice = [m for m in sent if m.text.startswith(f"【办事指南 {entry_id(bot, 'anti-fraud')}】")]
+    assert advice and all(m.conversation != room for m in advice) and "110" in advice[0].text
+    await _assert_answered(bot, [("有人打电话说是社区的 让我先交三百手续费 是不是骗子", "anti-fraud")])
+    for _, said in await ask_in_turn(bot, ["上个月被骗转了两千 还能追回来吗"]):
+        assert not any(m.text.startswith("🔴【险情提醒】") for m in said)
