@@ -63,7 +63,8 @@ def test_holdout_measures_each_file_with_what_the_others_taught(tmp_path: Path, 
          {"text": "今天天气真好", "entry": None, "kind": "chatter"}]
     b = [{"text": "流感疫苗在哪打", "entry": "flu-vaccine", "kind": "question"},
          {"text": "养狗要办证吗", "entry": "dog-registration", "kind": "question"},
-         {"text": "医保局周末上班吗", "entry": None, "kind": "question"},
+         {"text": "医保局周末上班吗", "entry": None, "kind": "question"},  # another office's hours: held back by the rules
+         {"text": "社区什么时候装电梯", "entry": None, "kind": "question"},  # one the ranking reaches: the gate learns from it
          {"text": "楼道灯坏了快来人修", "entry": None, "kind": "request"}]
     paths = []
     for name, lines in (("a.jsonl", a), ("b.jsonl", b)):
